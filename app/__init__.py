@@ -1,0 +1,105 @@
+"""Plenary: registration for the webinars and meetings of a dialogue process."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, DEFAULT_SECRET_KEY
+
+INSTANCE_DIR = Path(
+    os.environ.get("PLENARY_INSTANCE_DIR") or Path(__file__).resolve().parent.parent / "instance"
+)
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; `config` overrides the environment's settings."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        instance_relative_config=True,
+        template_folder=str(TEMPLATES_DIR),
+    )
+    env = (config or {}).get("PLENARY_ENV") or os.environ.get("PLENARY_ENV", "development")
+    app.config.from_object(CONFIGS[env])
+    if config:
+        app.config.update(config)
+    check_config(app, env)
+    configure_paths(app)
+    configure_logger(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def check_config(app: Flask, env: str) -> None:
+    if env == "production" and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
+        raise RuntimeError("SECRET_KEY must be set to a long random value in production")
+
+
+def configure_paths(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'plenary.db'}"
+    app.config["MAIL_DIR"] = app.config.get("MAIL_DIR") or str(Path(app.instance_path) / "mail")
+    app.config["DOCUMENTS_DIR"] = app.config.get("DOCUMENTS_DIR") or str(
+        Path(app.instance_path) / "documents"
+    )
+
+
+def configure_logger(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def register_extensions(app: Flask) -> None:
+    from .database import configure_engine
+    from .extensions import babel, csrf, db, mail, migrate
+    from .i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    with app.app_context():
+        configure_engine(db.engine)
+
+    from .queue import configure_queue
+
+    configure_queue(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .public import bp as public_bp
+    from .registration import bp as registration_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(registration_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register_handlers
+
+    register_handlers(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import formatting
+
+    formatting.register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import commands
+
+    for command in commands:
+        app.cli.add_command(command)

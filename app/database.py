@@ -1,0 +1,104 @@
+"""Database behaviour the rest of the code relies on.
+
+- Instants are stored in UTC and always come back as aware datetimes.
+- On SQLite, SQLAlchemy (not the sqlite3 driver) controls transactions, so a
+  unit of work that writes can begin with `BEGIN IMMEDIATE` and take the write
+  lock before its first read. Without this, SQLite silently ignores
+  `FOR UPDATE` and concurrent registrations overbook (see STACK-NOTES).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
+
+BEGIN_IMMEDIATE = "plenary_begin_immediate"
+# Set on the session by whoever adds a Message to the outbox.
+OUTBOX_DIRTY = "plenary_outbox_dirty"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """An instant: aware in Python, UTC in the database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for an instant; attach a time zone")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def configure_engine(engine: Engine) -> None:
+    """Install the SQLite transaction control; other databases need nothing."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        immediate = conn.get_execution_options().get(BEGIN_IMMEDIATE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def write_transaction() -> Iterator[OrmSession]:
+    """One unit of work that changes data: commit on success, roll back on error.
+
+    It starts a fresh transaction whose first statement takes the write lock
+    on SQLite; a read-only transaction left open by the caller (a view that
+    loaded the event) is ended first, as a read before BEGIN IMMEDIATE makes
+    SQLite answer "database is locked" under load.
+    """
+    session = db.session()
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("write_transaction() started with unsaved changes in the session")
+        session.rollback()
+    session.connection(execution_options={BEGIN_IMMEDIATE: True})
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.info.pop(OUTBOX_DIRTY, None)
+        session.rollback()
+        raise
+    if session.info.pop(OUTBOX_DIRTY, False):
+        # Mail goes out only after the change that caused it is committed.
+        from .queue import kick_delivery
+
+        kick_delivery()

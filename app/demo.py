@@ -1,0 +1,1227 @@
+"""The demo programme: the Khartoum Process webinar series "The 4Ps Revisited" and its context.
+
+The 4Ps series, the 7th Senior Officials' Meeting and the virtual meeting of July 2020 follow the
+seed documents (dates, titles, speakers, attendance figures). The upcoming series is invented, and
+says so, so that a fresh installation has something to register for. Delegates are generated from
+a fixed seed, so every load produces the same people.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from uuid import uuid4
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from fpdf import FPDF
+
+from .database import utcnow
+from .extensions import db
+from .models import (
+    AgendaItem,
+    AgendaItemKind,
+    Delegate,
+    Document,
+    DocumentKind,
+    Event,
+    EventFormat,
+    EventKind,
+    OrganisationKind,
+    Registration,
+    RegistrationStatus,
+    Series,
+    Speaker,
+    SpeakerRole,
+)
+
+SEED = 2021
+CHAIR = "The Netherlands"
+ORGANISER = "Khartoum Process Secretariat"
+
+KEYNOTE, PANEL, SESSION = AgendaItemKind.KEYNOTE, AgendaItemKind.PANEL, AgendaItemKind.SESSION
+OPENING, DISCUSSION, CLOSING = AgendaItemKind.OPENING, AgendaItemKind.DISCUSSION, AgendaItemKind.CLOSING
+SPEAKER, MODERATOR = SpeakerRole.SPEAKER, SpeakerRole.MODERATOR
+CONFIRMED, CANCELLED = RegistrationStatus.CONFIRMED, RegistrationStatus.CANCELLED
+WAITLISTED, PENDING = RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING
+
+# --- The 4Ps Revisited (seed documents) -------------------------------------------------------
+
+FOUR_PS_TITLE = "Trafficking in Human Beings: The 4Ps Revisited"
+
+READER_INTRO = (
+    "The topic of trafficking in human beings (THB) and complementary issues have been addressed "
+    "during various past Khartoum Process thematic meetings. Since the completion of these meetings, "
+    "a wealth of initiatives and efforts have been carried out by the Khartoum Process partners.",
+    "The 4Ps (Prevention, Protection, Prosecution, Partnership) framework provided the perfect "
+    "structure to revisit the topic of THB from the perspective of more recent and current good "
+    "practice examples and initiatives from Khartoum Process members and, if and where applicable, "
+    "reflect on the transformations triggered by the COVID-19 health crisis on these four areas of "
+    "collaboration. As a result of the global pandemic and, subsequently, the impossibility of "
+    "organising in-person meetings, this topic was explored in the format of a 4-Module webinar "
+    "series, each addressing one of the 4Ps respectively, under the guidance of the Chair of the "
+    "Khartoum Process, The Netherlands.",
+    "In the spirit of partnership and collaboration as the cornerstone of the Process, taking stock "
+    "of and giving visibility to such national and regional examples provided valuable lessons and "
+    "inspiration for the broader membership.",
+    "To support this virtual exchange of good practices and experiences, and to establish a common "
+    "base for discussion, four background notes were prepared in preparation for the webinars. The "
+    "four background notes aimed to gather in a compact form the key relevant theoretical and "
+    "practical insights on the four respective Ps, thus establishing a backdrop against which the "
+    "virtual exchanges could take place.",
+    "The present document, a reader, aims to give an overview of the four webinars and to bring "
+    "together the four background notes, for easy reference.",
+    "The Webinar Series, the four Background Notes and the present Reader have been organised and "
+    "developed under the guidance and with the tremendous support of the Chair of the Khartoum "
+    "Process, The Netherlands.",
+)
+
+FOUR_PS_DESCRIPTION = "\n\n".join(
+    (
+        *READER_INTRO[:2],
+        "The four modules:",
+        "1. **Prevention** – 31 March 2021: prevention of trafficking for the purpose of labour "
+        "exploitation\n"
+        "2. **Protection** – 28 April 2021: protection of victims of trafficking\n"
+        "3. **Prosecution** – 26 May 2021: prosecution, with a focus on international cooperation\n"
+        "4. **Partnership** – 30 June 2021: fostering partnerships to combat human trafficking",
+        READER_INTRO[3],
+        "The **Reader** gives an overview of the four webinars and brings together the four background "
+        "notes, for easy reference.",
+    )
+)
+
+PREVENTION_TEXT = (
+    "The webinar was the first in a 4-Module Webinar Series titled *Trafficking in Human Beings: The "
+    "4Ps Revisited*, each tackling one of the 4Ps of THB – Prevention, Protection, Prosecution, and "
+    "Partnership.",
+    "The objective of this first webinar was to present regional and national initiatives linked to "
+    "the prevention of exploitation for the purpose of forced labour, through improved management of "
+    "labour migration, as well as to discuss the means of reducing fraudulent or abusive recruitment "
+    "practices and promoting better-informed, rights-based migration.",
+    "On 31 March 2021, more than 100 attendees and panellists met online during a 2-hour long webinar "
+    "on the Prevention of trafficking for the purpose of labour exploitation.",
+    "Rich in content and expertise, the webinar provided an opportunity for attendees to gain new "
+    "insights and inspiration from the good practices presented, in the spirit of partnership and "
+    "collaboration, despite the temporary lack of opportunities for in-person interactions.",
+)
+
+PROTECTION_TEXT = (
+    "The second webinar in the 4-Module Webinar Series titled *Trafficking in Human Beings: The 4Ps "
+    "Revisited* was carried out in the framework of the Khartoum Process on 28 April 2021.",
+    "The objective of this webinar was to present regional and national good practices linked to the "
+    "protection of victims of trafficking by exploring structural and policy responses, as well as "
+    "the direct support and assistance provided to victims.",
+    "The virtual event gathered over 140 participants from a broad geographical range, welcoming "
+    "delegates from Khartoum Process member states and institutions, international organisations, "
+    "NGOs, and academia, laying the grounds for a rich exchange.",
+)
+
+PROSECUTION_TEXT = (
+    "On 26 May 2021, the third webinar of the 4-Module Series titled *Trafficking in Human Beings: "
+    "The 4Ps Revisited* was organised by the Khartoum Process Secretariat in coordination with the "
+    "Khartoum Process Chair, The Netherlands.",
+    "This third webinar addressed the topic of Prosecution, with a focus on international cooperation.",
+    "Over 100 delegates joined experts from the region and from international organisations in "
+    "exploring good practices and current challenges linked to the issue of prosecuting human "
+    "traffickers.",
+)
+
+PARTNERSHIP_TEXT = (
+    "Following the three webinars in the 4Ps Revisited Webinar Series, on Prevention, Protection, and "
+    "Prosecution, the Khartoum Process Secretariat, in cooperation with the Khartoum Process Chair – "
+    "The Netherlands – organised on 30 June 2021 the last webinar in the series, focused on "
+    "Partnership.",
+    "The issue of partnership being a cross-cutting one, the first three webinars naturally touched on "
+    "the importance of partnerships in all areas of work linked to the fight against human "
+    "trafficking. On these occasions, it has been illustrated how the prevention of this crime, the "
+    "protection of the victims, and the prosecution of the criminals cannot be successfully achieved "
+    "without multi-agency, multi-level, cross-border cooperation and partnership.",
+    "Against this backdrop, the aim of the fourth and last webinar was to go deeper into the topic of "
+    "fostering partnerships to combat human trafficking by looking at a number of good practices "
+    "previously not explored in the framework of the webinar series.",
+)
+
+COCHETEL = ("Mr. Vincent Cochetel", "Special Envoy for the Central Mediterranean Situation", "UNHCR", SPEAKER)
+
+FOUR_PS_EVENTS: tuple[dict, ...] = (
+    dict(
+        title="Prevention",
+        theme="Prevention of trafficking for the purpose of labour exploitation",
+        day=date(2021, 3, 31),
+        capacity=150,
+        join_url="https://zoom.us/j/8123456789",
+        text=PREVENTION_TEXT,
+        registrations=((CONFIRMED, 110), (CANCELLED, 4)),
+        agenda=(
+            (
+                OPENING,
+                "Opening and welcome",
+                "Welcome by the Khartoum Process Secretariat and the Chair of the Khartoum Process, "
+                "The Netherlands.",
+                (),
+            ),
+            (
+                KEYNOTE,
+                "Labour exploitation in the Khartoum Process region: trends, challenges and responses",
+                "An overview on labour exploitation in the Khartoum Process region, looking at trends, "
+                "challenges, and responses.",
+                (("Ms Aida Awel", "Expert", "International Labour Organization (ILO)", SPEAKER),),
+            ),
+            (
+                PANEL,
+                "Regional cooperation to prevent labour exploitation",
+                "Presentations on Uganda's Ministry of Gender, Labour and Social Development (MGLSD) "
+                "external cooperation to prevent trafficking in human beings for the purpose of labour "
+                "exploitation through bilateral and regional agreements, and on the work of the European "
+                "Labour Authority (ELA).",
+                (),
+            ),
+            (
+                PANEL,
+                "Pre-departure trainings and awareness raising on the road",
+                "Kenya's National Employment Authority (NEA) pre-departure trainings for Kenyan migrant "
+                "workers, and the Better Migration Management (BMM) initiative in cooperation with Stop "
+                "the Traffik, using public transport to raise awareness on the dangers of human "
+                "trafficking.",
+                (),
+            ),
+            (
+                PANEL,
+                "Ethical recruitment",
+                "Uganda's External Employment Management Information System (EEMIS), and Seefar's "
+                "project, TERA, for safe and sustainable migration outcomes through ethical "
+                "recruitment.",
+                (),
+            ),
+        ),
+    ),
+    dict(
+        title="Protection",
+        theme="Protection of victims of trafficking: structural and policy responses",
+        day=date(2021, 4, 28),
+        capacity=200,
+        join_url="https://zoom.us/j/8274615093",
+        text=PROTECTION_TEXT,
+        registrations=((CONFIRMED, 150), (CANCELLED, 5)),
+        agenda=(
+            (
+                KEYNOTE,
+                "Human trafficking and victim protection",
+                "The importance of understanding victims of trafficking, the (difficult) identification "
+                "of victims and lack of self-identification, proper assistance and obstacles thereof, "
+                "and research findings on the obstacles in criminal proceedings, among which the "
+                "duration of proceedings, the detailed questioning or the victims not being "
+                "believed or taken seriously.",
+                (
+                    (
+                        "Ms. Conny Rijken",
+                        "Professor of Human Trafficking and Globalisation",
+                        "Tilburg University",
+                        SPEAKER,
+                    ),
+                ),
+            ),
+            (
+                SESSION,
+                "Structural and policy measures",
+                "Structural and policy measures as prerequisites for the successful provision of support "
+                "and assistance to victims of trafficking, from identification to referral to shelter "
+                "provision and rehabilitation. Mechanisms such as National Action Plans, National "
+                "Referral Mechanisms and Standard Operating Procedures are the structural backbone of "
+                "practical responses. The speakers address the importance of National Action Plans and "
+                "the recent update of Sudan's National Action Plan to Combat Human Trafficking and its "
+                "provisions on victim protection.",
+                (
+                    COCHETEL,
+                    (
+                        "General Counselor Siham Osman Mohamed",
+                        "Undersecretary of the Ministry of Justice and Head of the NCCT",
+                        "Ministry of Justice, Sudan",
+                        SPEAKER,
+                    ),
+                ),
+            ),
+        ),
+    ),
+    dict(
+        title="Prosecution",
+        theme="Prosecution of human traffickers, with a focus on international cooperation",
+        day=date(2021, 5, 26),
+        capacity=150,
+        join_url="https://zoom.us/j/8390172645",
+        text=PROSECUTION_TEXT,
+        registrations=((CONFIRMED, 110), (CANCELLED, 3)),
+        agenda=(
+            (
+                KEYNOTE,
+                "Investigating and prosecuting traffickers in the region: developments and challenges",
+                "A brief overview on the recent developments in the region with regards to ongoing "
+                "efforts to investigate and prosecute traffickers, as well as current challenges.",
+                (
+                    (
+                        "Mr. Johan Kruger",
+                        "Head of Transnational Organised Crime, Illicit Trafficking & Terrorism Programmes "
+                        "for Eastern Africa",
+                        "UNODC",
+                        SPEAKER,
+                    ),
+                ),
+            ),
+            (
+                SESSION,
+                "Joint regional and international investigations and cooperation",
+                "The experience of the Regional Operational Centre in Support of the Khartoum Process and "
+                "the AU-Horn of Africa Initiative (ROCK): its rationale, modus operandi and achievements "
+                "to date; and the Liaison Magistrate Initiative, designed to foster judicial cooperation "
+                "through the deployment of prosecutors among African and European states.",
+                (
+                    (
+                        "Mr Guy Fourmage",
+                        "ROCK Technical Advisor",
+                        "Regional Operational Centre in Support of the Khartoum Process and the AU-Horn of "
+                        "Africa Initiative (ROCK)",
+                        SPEAKER,
+                    ),
+                    (
+                        "Ms Annalisa Pauciullo",
+                        "Crime Prevention and Criminal Justice Officer, Regional Office for Western and "
+                        "Eastern Africa",
+                        "UNODC",
+                        SPEAKER,
+                    ),
+                ),
+            ),
+        ),
+    ),
+    dict(
+        title="Partnership",
+        theme="Fostering partnerships to combat human trafficking",
+        day=date(2021, 6, 30),
+        capacity=150,
+        join_url="https://zoom.us/j/8456203918",
+        text=PARTNERSHIP_TEXT,
+        registrations=((CONFIRMED, 90), (CANCELLED, 4)),
+        agenda=(
+            (
+                SESSION,
+                "The Rapid Alert System (RAS)",
+                "The Rapid Alert System, a collaborative approach piloted by IOM, UNODC, and UNHCR, aims "
+                "at acting and responding to information about victims of trafficking and others in "
+                "vulnerable situations by referring information directly or through a third party.",
+                (COCHETEL,),
+            ),
+            (
+                SESSION,
+                "Cross-sectoral initiatives in the financial and technology sector",
+                "Existing cross-sectoral initiatives in the financial and technology sector, as emerging "
+                "types of partnership that may inspire new and innovative endeavours in the Khartoum "
+                "Process region.",
+                (),
+            ),
+            (
+                SESSION,
+                "Institutional partnerships",
+                "Examples of institutional partnerships to combat human trafficking.",
+                (),
+            ),
+        ),
+    ),
+)
+
+# --- Standalone meetings of 2020 (seed documents) -----------------------------------------------
+
+STANDALONE_EVENTS: tuple[dict, ...] = (
+    dict(
+        title="7th Senior Officials' Meeting",
+        theme="Chairmanship handover and the way forward",
+        kind=EventKind.SENIOR_OFFICIALS_MEETING,
+        format=EventFormat.IN_PERSON,
+        timezone="Europe/Amsterdam",
+        day=date(2020, 3, 6),
+        hours=("09:30", "17:00"),
+        place="The Hague, The Netherlands",
+        capacity=90,
+        registrations=((CONFIRMED, 64), (CANCELLED, 3)),
+        kinds={OrganisationKind.MEMBER_STATE: 80, OrganisationKind.INTERNATIONAL_ORGANISATION: 20},
+        text=(
+            "On the 6th of March 2020, Khartoum Process partners' representatives met in The Hague, "
+            "The Netherlands, for the 7th Senior Officials' Meeting of the Process.",
+            "Delegates had the opportunity to take stock of the work carried out during the Eritrean "
+            "Chairmanship, discuss governance matters, and agree on a way forward for the finalisation "
+            "of the Joint Valletta Action Plan update, initiated in April 2019.",
+            "Participants confirmed the value and relevance of the Khartoum Process as a forum to "
+            "discuss issues of common interest for the countries along the migration route in the Horn "
+            "of Africa and Europe in order to identify concrete areas of cooperation.",
+        ),
+        outcomes=(
+            "- Chairmanship of the Khartoum Process handed over from Eritrea to The Netherlands.\n"
+            "- Work plan for the Chairmanship of The Netherlands broadly defined.\n"
+            "- Way forward agreed for the finalisation of the Joint Valletta Action Plan update, "
+            "initiated in April 2019.\n"
+            "- Stock taken of the work carried out during the Eritrean Chairmanship; governance "
+            "matters discussed."
+        ),
+        agenda=(
+            (OPENING, "Opening", "Welcome by the host, The Netherlands.", ()),
+            (
+                SESSION,
+                "Stocktaking of the Eritrean Chairmanship",
+                "The work carried out during the Chairmanship of Eritrea.",
+                (),
+            ),
+            (
+                SESSION,
+                "Governance matters and the Joint Valletta Action Plan",
+                "Governance of the Process, and the way forward for the finalisation of the Joint "
+                "Valletta Action Plan update, initiated in April 2019.",
+                (),
+            ),
+            (
+                CLOSING,
+                "Chairmanship handover",
+                "Handover of the Chairmanship from Eritrea to The Netherlands, and the work plan of the "
+                "incoming Chair.",
+                (),
+            ),
+        ),
+    ),
+    dict(
+        title="COVID-19 and mixed migration along the route from the Horn of Africa to Europe",
+        theme="Medium- and long-term implications of COVID-19 on mixed migration",
+        kind=EventKind.VIRTUAL_MEETING,
+        format=EventFormat.ONLINE,
+        timezone="Europe/Brussels",
+        day=date(2020, 7, 2),
+        hours=("10:00", "12:30"),
+        join_url="https://zoom.us/j/8518830274",
+        capacity=80,
+        registrations=((CONFIRMED, 55), (CANCELLED, 2)),
+        text=(
+            "Two thirds into 2020, the trio of linked crises – the COVID-19 pandemic and the "
+            "accompanying economic and protection crises – have been affecting mixed migration "
+            "dynamics all over the world. Countries along the migration route between the Horn of "
+            "Africa and Europe are no exception to this reality.",
+            "Understanding the medium- and long-term implications of COVID-19 on migration for "
+            "Khartoum Process partners poses a series of questions:\n\n"
+            "- How will the crisis impact mixed migration drivers, the aspirations of potential "
+            "migrants and their capacity to move?\n"
+            "- In light of a potential increase in the aspirations (or need) to migrate, and rising "
+            "border restrictions, will the demand for smuggling services increase?\n"
+            "- How is the crisis impacting the journeys of people on the move and their exposure to "
+            "protection violations?\n"
+            "- How does this affect particularly vulnerable groups, such as families with children and "
+            "women traveling alone?\n"
+            "- What are the implications for national and regional migration policies and responses?",
+            "To mitigate the impact of the pandemic on Khartoum Process activities, The Netherlands, in "
+            "its capacity of Chair of the Khartoum Process, has been exploring new formats of activities "
+            "until the international situation allows for the resumption of in-person meetings. This "
+            "virtual meeting is the first such activity.",
+        ),
+        outcomes="The first virtual meeting of the Process gathered online over 50 participants.",
+        agenda=(
+            (OPENING, "Opening", "Welcome by the Chair of the Khartoum Process, The Netherlands.", ()),
+            (
+                SESSION,
+                "COVID-19 and mixed migration dynamics",
+                "Drivers, aspirations and capacity to move; the demand for smuggling services; journeys "
+                "and exposure to protection violations, in particular of vulnerable groups.",
+                (),
+            ),
+            (DISCUSSION, "Implications for national and regional migration policies and responses", "", ()),
+        ),
+    ),
+)
+
+# --- An upcoming series (invented) ----------------------------------------------------------------
+
+FUTURE_SERIES = dict(
+    title="Countering Migrant Smuggling: Evidence, Finance and Protection",
+    description="\n\n".join(
+        (
+            "Building on the 4Ps Revisited, this three-module webinar series looks at migrant smuggling "
+            "along the routes from the Horn of Africa to Europe: what the evidence tells us, how the money "
+            "of smuggling networks can be followed, and how people who are smuggled can be protected from "
+            "abuse on the way.",
+            "1. **Evidence** – data and research on smuggling along the routes\n"
+            "2. **Finance** – financial investigations into smuggling networks\n"
+            "3. **Protection** – protecting smuggled migrants from abuse",
+            "The third module is reserved for officials of Khartoum Process member states and partner "
+            "organisations: registrations are reviewed by the Secretariat.",
+            "*Demonstration content: this series, its dates and its speakers are fictitious.*",
+        )
+    ),
+)
+
+FUTURE_EVENTS: tuple[dict, ...] = (
+    dict(
+        title="Evidence",
+        theme="Data and research on migrant smuggling from the Horn of Africa to Europe",
+        days=12,
+        timezone="Africa/Nairobi",
+        capacity=60,
+        join_url="https://zoom.us/j/8602937415",
+        registrations=((CONFIRMED, 56),),
+        returning=20,
+        text=(
+            "What do we know about the smuggling of migrants along the Eastern and Central "
+            "Mediterranean routes, and what do we not know? This webinar brings together researchers "
+            "and practitioners who collect data on smuggling, to discuss how evidence can better "
+            "inform policy and operational responses.",
+        ),
+        agenda=(
+            (
+                KEYNOTE,
+                "What the evidence says about smuggling along the routes",
+                "",
+                (
+                    (
+                        "Dr. Miriam Wekesa",
+                        "Senior Research Fellow, Mixed Migration",
+                        "University of Nairobi",
+                        SPEAKER,
+                    ),
+                ),
+            ),
+            (
+                PANEL,
+                "Collecting data that policy can use",
+                "Interview-based monitoring, administrative data, and their limits.",
+                (
+                    (
+                        "Mr. Yonas Berhane",
+                        "Regional Data Analyst",
+                        "International Organization for Migration",
+                        SPEAKER,
+                    ),
+                    ("Ms. Helena Vos", "Policy Officer, Migrant Smuggling", "European Commission", SPEAKER),
+                    ("Ms. Sara Elamin", "Programme Officer", "Khartoum Process Secretariat", MODERATOR),
+                ),
+            ),
+        ),
+    ),
+    dict(
+        title="Finance",
+        theme="Following the money: financial investigations into smuggling networks",
+        days=26,
+        timezone="Europe/Brussels",
+        capacity=40,
+        join_url="https://zoom.us/j/8719384526",
+        registrations=((CONFIRMED, 40), (WAITLISTED, 3)),
+        returning=15,
+        text=(
+            "Smuggling networks are businesses. This webinar looks at how financial intelligence, "
+            "cooperation with payment providers and parallel financial investigations can help "
+            "dismantle them, and at the place of informal value transfer systems in the region.",
+        ),
+        agenda=(
+            (
+                KEYNOTE,
+                "Parallel financial investigations in smuggling cases",
+                "",
+                (
+                    (
+                        "Mr. Pieter van Dam",
+                        "Senior Financial Investigator",
+                        "Ministry of Justice and Security, The Netherlands",
+                        SPEAKER,
+                    ),
+                ),
+            ),
+            (
+                PANEL,
+                "Payment providers, informal value transfer and cooperation",
+                "How financial institutions, money transfer operators and investigators can work together.",
+                (
+                    (
+                        "Ms. Hodan Warsame",
+                        "Head of Compliance",
+                        "Horn of Africa Remittance Association",
+                        SPEAKER,
+                    ),
+                    ("Mr. Luca Bianchi", "Financial Crime Analyst", "Guardia di Finanza, Italy", SPEAKER),
+                    ("Mr. Dawit Haile", "Regional Adviser", "Khartoum Process Secretariat", MODERATOR),
+                ),
+            ),
+        ),
+    ),
+    dict(
+        title="Protection",
+        theme="Protecting smuggled migrants from abuse along the routes",
+        days=40,
+        timezone="Africa/Nairobi",
+        capacity=100,
+        requires_approval=True,
+        join_url="https://zoom.us/j/8827465103",
+        registrations=((PENDING, 6),),
+        returning=2,
+        text=(
+            "People who rely on smugglers are exposed to extortion, violence and trafficking on the "
+            "way. This webinar discusses safe spaces, referral along the routes and the protection "
+            "of smuggled migrants in law and practice.",
+        ),
+        agenda=(
+            (
+                KEYNOTE,
+                "Protection risks on the move",
+                "",
+                (("Ms. Amal Osman", "Senior Protection Officer", "UNHCR", SPEAKER),),
+            ),
+            (
+                PANEL,
+                "Safe spaces and referral along the routes",
+                "",
+                (
+                    (
+                        "Mr. Joseph Okello",
+                        "Coordinator, Migrant Response Centre",
+                        "Ministry of Internal Affairs, Uganda",
+                        SPEAKER,
+                    ),
+                    ("Ms. Giulia Conti", "Legal Adviser", "Ministry of Interior, Italy", SPEAKER),
+                    ("Ms. Sanne de Vries", "Policy Officer", "Khartoum Process Secretariat", MODERATOR),
+                ),
+            ),
+        ),
+    ),
+)
+
+# --- Generated delegates ----------------------------------------------------------------------
+
+NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "habesha": (
+        (
+            "Tesfaye",
+            "Almaz",
+            "Yonas",
+            "Hiwot",
+            "Dawit",
+            "Selam",
+            "Mehret",
+            "Semhar",
+            "Biniam",
+            "Rahel",
+            "Getachew",
+            "Meron",
+            "Samuel",
+            "Helen",
+            "Amanuel",
+            "Lidya",
+        ),
+        (
+            "Tesfamariam",
+            "Gebremedhin",
+            "Haile",
+            "Bekele",
+            "Tadesse",
+            "Woldemichael",
+            "Kidane",
+            "Alemu",
+            "Girma",
+            "Berhane",
+            "Asfaw",
+            "Yohannes",
+        ),
+    ),
+    "arabic": (
+        (
+            "Ahmed",
+            "Mohamed",
+            "Fatima",
+            "Amina",
+            "Omar",
+            "Khalid",
+            "Mariam",
+            "Yasmin",
+            "Hassan",
+            "Sara",
+            "Tarek",
+            "Nour",
+            "Salma",
+            "Mustafa",
+            "Reem",
+            "Hamza",
+        ),
+        (
+            "Osman",
+            "Abdelrahman",
+            "Elhassan",
+            "Mahmoud",
+            "Ibrahim",
+            "Mansour",
+            "Elamin",
+            "Abdallah",
+            "Suleiman",
+            "Fathi",
+            "El-Sayed",
+            "Hamid",
+        ),
+    ),
+    "somali": (
+        (
+            "Abdi",
+            "Hodan",
+            "Ayan",
+            "Khadija",
+            "Mahad",
+            "Fadumo",
+            "Abdirahman",
+            "Halima",
+            "Ilyas",
+            "Deka",
+            "Hibo",
+            "Guled",
+        ),
+        ("Warsame", "Farah", "Nur", "Hussein", "Jama", "Aden", "Yusuf", "Ismail", "Abdillahi", "Dirie"),
+    ),
+    "east": (
+        (
+            "Wanjiru",
+            "Otieno",
+            "Achieng",
+            "Kiprono",
+            "Nakato",
+            "Okello",
+            "Akello",
+            "Grace",
+            "Joseph",
+            "Esther",
+            "Brian",
+            "Faith",
+            "Moses",
+            "Sarah",
+        ),
+        (
+            "Kamau",
+            "Odhiambo",
+            "Mwangi",
+            "Chebet",
+            "Mugisha",
+            "Namutebi",
+            "Ssempala",
+            "Wafula",
+            "Njoroge",
+            "Atim",
+            "Kato",
+            "Nyambura",
+        ),
+    ),
+    "south_sudan": (
+        ("Deng", "Nyandeng", "Majok", "Achol", "Abuk", "James", "Mary", "Peter", "Rebecca"),
+        ("Garang", "Lual", "Akol", "Mabior", "Ajak", "Malual", "Chol", "Atem", "Kuol"),
+    ),
+    "maghreb": (
+        ("Mehdi", "Amira", "Youssef", "Ines", "Karim", "Leila", "Sami", "Rania", "Anis", "Sonia"),
+        ("Ben Salah", "Trabelsi", "Gharbi", "Jaziri", "Hammami", "Chaabane", "Mejri", "Ayari"),
+    ),
+    "dutch": (
+        ("Jan", "Sanne", "Pieter", "Femke", "Lotte", "Bas", "Eva", "Thijs"),
+        ("de Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "van den Berg", "Mulder"),
+    ),
+    "italian": (
+        ("Giulia", "Marco", "Francesca", "Luca", "Chiara", "Matteo", "Elena", "Davide"),
+        ("Rossi", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci", "Greco", "Conti"),
+    ),
+    "german": (
+        ("Anna", "Lukas", "Katrin", "Jonas", "Julia", "Felix", "Sophie", "Tobias"),
+        ("Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker", "Wagner", "Hoffmann"),
+    ),
+    "french": (
+        ("Camille", "Julien", "Claire", "Nicolas", "Léa", "Mathieu", "Chloé", "Antoine"),
+        ("Martin", "Dubois", "Lefèvre", "Moreau", "Laurent", "Peeters", "Janssens", "Girard"),
+    ),
+    "nordic": (
+        ("Erik", "Ingrid", "Sofia", "Anders", "Astrid", "Lars", "Maja", "Nils"),
+        ("Lindqvist", "Johansson", "Andersson", "Hansen", "Berg", "Nilsson", "Larsen"),
+    ),
+    "maltese": (
+        ("Maria", "Joseph", "Rita", "Clayton", "Antonella", "Mark"),
+        ("Borg", "Camilleri", "Vella", "Farrugia", "Zammit", "Galea"),
+    ),
+    "spanish": (
+        ("Lucía", "Javier", "Carmen", "Pablo", "Marta", "Alejandro"),
+        ("García", "Fernández", "López", "Martínez", "Sánchez", "Romero"),
+    ),
+    "british": (
+        ("Emma", "James", "Olivia", "Thomas", "Charlotte", "Daniel"),
+        ("Smith", "Taylor", "Brown", "Wilson", "Evans", "Walker"),
+    ),
+}
+
+# code: (name, name pool, languages, weight among member-state delegates)
+COUNTRIES: dict[str, tuple[str, str, tuple[str, ...], int]] = {
+    "ER": ("Eritrea", "habesha", ("en",), 6),
+    "ET": ("Ethiopia", "habesha", ("en",), 7),
+    "SD": ("Sudan", "arabic", ("ar", "en"), 7),
+    "EG": ("Egypt", "arabic", ("ar", "en"), 5),
+    "DJ": ("Djibouti", "somali", ("fr",), 3),
+    "SO": ("Somalia", "somali", ("en", "ar"), 4),
+    "KE": ("Kenya", "east", ("en",), 6),
+    "UG": ("Uganda", "east", ("en",), 6),
+    "SS": ("South Sudan", "south_sudan", ("en",), 4),
+    "TN": ("Tunisia", "maghreb", ("fr", "ar"), 3),
+    "LY": ("Libya", "arabic", ("ar",), 2),
+    "NL": ("The Netherlands", "dutch", ("en",), 6),
+    "IT": ("Italy", "italian", ("en",), 5),
+    "DE": ("Germany", "german", ("en",), 4),
+    "FR": ("France", "french", ("fr", "en"), 4),
+    "BE": ("Belgium", "french", ("fr", "en"), 3),
+    "SE": ("Sweden", "nordic", ("en",), 2),
+    "MT": ("Malta", "maltese", ("en",), 2),
+    "AT": ("Austria", "german", ("en",), 2),
+    "ES": ("Spain", "spanish", ("en",), 2),
+    "GB": ("United Kingdom", "british", ("en",), 3),
+    "CH": ("Switzerland", "german", ("en", "fr"), 2),
+    "NO": ("Norway", "nordic", ("en",), 2),
+}
+
+ORGANISATION_KINDS: dict[OrganisationKind, int] = {
+    OrganisationKind.MEMBER_STATE: 50,
+    OrganisationKind.INTERNATIONAL_ORGANISATION: 27,
+    OrganisationKind.NGO: 12,
+    OrganisationKind.ACADEMIA: 8,
+    OrganisationKind.PRIVATE_SECTOR: 2,
+    OrganisationKind.OTHER: 1,
+}
+
+MINISTRIES = (
+    "Ministry of Foreign Affairs",
+    "Ministry of Interior",
+    "Ministry of Justice",
+    "Ministry of Labour and Social Affairs",
+    "National Police",
+    "Immigration Service",
+    "Office of the Public Prosecutor",
+)
+
+# Staff of organisations with offices across the region are placed where they work.
+DUTY_STATIONS = ("KE", "ET", "SD", "UG", "EG", "BE", "NL", "IT", "AT", "CH")
+
+# (organisation, country); None means a duty station.
+AFFILIATIONS: dict[OrganisationKind, tuple[tuple[str, str | None], ...]] = {
+    OrganisationKind.INTERNATIONAL_ORGANISATION: tuple(
+        (name, None)
+        for name in (
+            "International Organization for Migration (IOM)",
+            "UNHCR",
+            "UNODC",
+            "International Labour Organization (ILO)",
+            "ICMPD",
+            "African Union Commission",
+            "European Commission",
+            "European External Action Service",
+            "IGAD Secretariat",
+        )
+    ),
+    OrganisationKind.NGO: tuple(
+        (name, None)
+        for name in (
+            "Mixed Migration Centre",
+            "Stop the Traffik",
+            "Seefar",
+            "Terre des hommes",
+            "Save the Children",
+            "Caritas",
+        )
+    )
+    + (("La Strada International", "NL"),),
+    OrganisationKind.ACADEMIA: (
+        ("Tilburg University", "NL"),
+        ("University of Nairobi", "KE"),
+        ("Addis Ababa University", "ET"),
+        ("University of Khartoum", "SD"),
+        ("Makerere University", "UG"),
+        ("University of Malta", "MT"),
+        ("Sapienza University of Rome", "IT"),
+        ("American University in Cairo", "EG"),
+        ("Sciences Po", "FR"),
+        ("University of Oxford", "GB"),
+    ),
+    OrganisationKind.PRIVATE_SECTOR: (
+        ("Tech Against Trafficking", "GB"),
+        ("Kenya Private Sector Alliance", "KE"),
+        ("Uganda Association of External Recruitment Agencies", "UG"),
+    ),
+    OrganisationKind.OTHER: (("Independent", None),),
+}
+
+JOB_TITLES: dict[OrganisationKind, tuple[str, ...]] = {
+    OrganisationKind.MEMBER_STATE: (
+        "Director, Migration and Refugee Affairs",
+        "Senior Policy Officer",
+        "Counsellor",
+        "First Secretary",
+        "Head of Unit, Trafficking in Human Beings",
+        "Legal Adviser",
+        "Desk Officer, Horn of Africa",
+        "Police Superintendent",
+        "Public Prosecutor",
+        "Labour Attaché",
+    ),
+    OrganisationKind.INTERNATIONAL_ORGANISATION: (
+        "Programme Officer",
+        "Project Manager",
+        "Protection Officer",
+        "Regional Thematic Specialist",
+        "Policy Officer",
+        "Migration Governance Officer",
+        "Head of Office",
+    ),
+    OrganisationKind.NGO: (
+        "Programme Coordinator",
+        "Advocacy Officer",
+        "Executive Director",
+        "Case Worker",
+        "Research Officer",
+    ),
+    OrganisationKind.ACADEMIA: (
+        "Professor",
+        "Associate Professor",
+        "Researcher",
+        "PhD Candidate",
+        "Lecturer",
+    ),
+    OrganisationKind.PRIVATE_SECTOR: ("Compliance Manager", "Head of Sustainability", "Recruitment Manager"),
+    OrganisationKind.OTHER: ("Independent consultant", "Journalist"),
+}
+
+# Delegates who follow several modules of the 4Ps series, and how many modules each attends.
+FOUR_PS_REGULARS = 110
+MODULES_PER_REGULAR = (2, 2, 2, 3, 4)
+
+# fpdf2's core fonts are latin-1 only.
+LATIN1 = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+    }
+)
+
+
+def programme_is_empty() -> bool:
+    """True when there is no series and no event yet (delegates alone do not count)."""
+    has_series = db.session.scalar(sa.select(Series.id).limit(1)) is not None
+    return not has_series and db.session.scalar(sa.select(Event.id).limit(1)) is None
+
+
+def load_demo_programme(now: datetime | None = None) -> dict:
+    """Add the demo programme in one transaction, for an empty database; return what was added.
+
+    `now` places the upcoming series; it must be later than July 2021, as the registrations of the
+    past events are dated before it.
+    """
+    demo = _Demo(now or utcnow())
+    try:
+        series = [demo.four_ps_series(), demo.future_series()]
+        events = [event for s in series for event in s.events] + demo.standalone_events()
+        db.session.add_all(series + events)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        demo.remove_files()
+        raise
+    return {
+        "series": len(series),
+        "events": len(events),
+        "delegates": len(demo.delegates),
+        "registrations": demo.registrations,
+        "documents": len(demo.files),
+    }
+
+
+class _Demo:
+    """What one load shares: the clock, the random generator, the delegates and files made so far."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.rng = random.Random(SEED)
+        self.delegates: list[Delegate] = []
+        self.registrations = 0
+        self.files: list[Path] = []
+        self.folder = Path(current_app.config["DOCUMENTS_DIR"])
+
+    # -- programme --
+
+    def four_ps_series(self) -> Series:
+        series = Series(
+            title=FOUR_PS_TITLE,
+            description=FOUR_PS_DESCRIPTION,
+            chair=CHAIR,
+            organiser=ORGANISER,
+            created_dt=datetime(2021, 3, 1, 9, tzinfo=UTC),
+        )
+        sections = [("", READER_INTRO)] + [(spec["title"], spec["text"]) for spec in FOUR_PS_EVENTS]
+        series.documents.append(
+            self.document(
+                DocumentKind.READER,
+                "Reader: Trafficking in Human Beings – The 4Ps Revisited",
+                "KP THB 4Ps_WEB.pdf",
+                sections,
+            )
+        )
+        attendees = self.four_ps_attendees()
+        for spec, people in zip(FOUR_PS_EVENTS, attendees, strict=True):
+            event = self.event(
+                spec,
+                kind=EventKind.WEBINAR,
+                format=EventFormat.ONLINE,
+                timezone="Europe/Brussels",
+                hours=("10:00", "12:00"),
+            )
+            event.documents.append(
+                self.document(
+                    DocumentKind.BACKGROUND_NOTE,
+                    f"Background note: {spec['title']}",
+                    f"Background note - {spec['title']}.pdf",
+                    [("", spec["text"]), ("Agenda", _agenda_text(spec))],
+                )
+            )
+            self.register(event, people, spec["registrations"])
+            series.events.append(event)
+        return series
+
+    def standalone_events(self) -> list[Event]:
+        events = []
+        for spec in STANDALONE_EVENTS:
+            event = self.event(spec)
+            size = sum(count for _, count in spec["registrations"])
+            kinds = spec.get("kinds")
+            returning = self.returning(size // 3, set(kinds) if kinds else None)
+            people = returning + self.new_delegates(size - len(returning), kinds)
+            self.register(event, people, spec["registrations"])
+            events.append(event)
+        return events
+
+    def future_series(self) -> Series:
+        series = Series(
+            title=FUTURE_SERIES["title"],
+            description=FUTURE_SERIES["description"],
+            chair=CHAIR,
+            organiser=ORGANISER,
+            created_dt=self.now - timedelta(days=14),
+        )
+        for spec in FUTURE_EVENTS:
+            day = _nearest_wednesday((self.now + timedelta(days=spec["days"])).date())
+            event = self.event(
+                {**spec, "day": day},
+                kind=EventKind.WEBINAR,
+                format=EventFormat.ONLINE,
+                hours=("13:00", "15:00"),
+                opens_dt=self.now - timedelta(days=10),
+            )
+            if spec.get("requires_approval"):
+                event.registration_closes_dt = event.start_dt - timedelta(days=2)
+            size = sum(count for _, count in spec["registrations"])
+            people = self.returning(spec["returning"]) + self.new_delegates(size - spec["returning"])
+            self.register(event, people, spec["registrations"])
+            series.events.append(event)
+        return series
+
+    def event(self, spec: dict, *, opens_dt: datetime | None = None, **defaults) -> Event:
+        values = {**defaults, **spec}
+        start, end = (_at(values["day"], clock, values["timezone"]) for clock in values["hours"])
+        opens_dt = opens_dt or start - timedelta(days=28)
+        event = Event(
+            title=values["title"],
+            theme=values["theme"],
+            kind=values["kind"],
+            format=values["format"],
+            description="\n\n".join(values["text"]),
+            start_dt=start,
+            end_dt=end,
+            timezone=values["timezone"],
+            place=values.get("place", ""),
+            join_url=values.get("join_url", ""),
+            capacity=values["capacity"],
+            registration_opens_dt=opens_dt,
+            requires_approval=values.get("requires_approval", False),
+            is_published=True,
+            outcomes=values.get("outcomes", ""),
+            recommendations_count=0,
+            created_dt=min(opens_dt, self.now) - timedelta(days=7),
+        )
+        event.agenda_items = [_agenda_item(position, *item) for position, item in enumerate(values["agenda"])]
+        return event
+
+    def document(
+        self, kind: DocumentKind, title: str, filename: str, sections: Sequence[tuple[str, Sequence[str]]]
+    ) -> Document:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{uuid4().hex}.pdf"
+        self.files.append(path)
+        _write_pdf(path, title, sections)
+        return Document(
+            kind=kind,
+            title=title,
+            filename=filename,
+            stored_name=path.name,
+            content_type="application/pdf",
+            size_bytes=path.stat().st_size,
+            is_public=True,
+            created_dt=min(self.now, datetime(2021, 7, 15, tzinfo=UTC)),
+        )
+
+    def remove_files(self) -> None:
+        for path in self.files:
+            path.unlink(missing_ok=True)
+
+    # -- people --
+
+    def four_ps_attendees(self) -> list[list[Delegate]]:
+        """Regulars spread over several modules first, then newcomers up to each module's size."""
+        sizes = [sum(count for _, count in spec["registrations"]) for spec in FOUR_PS_EVENTS]
+        lists: list[list[Delegate]] = [[] for _ in sizes]
+        for delegate in self.new_delegates(FOUR_PS_REGULARS):
+            for index in self.rng.sample(range(len(sizes)), self.rng.choice(MODULES_PER_REGULAR)):
+                lists[index].append(delegate)
+        return [
+            people[:size] + self.new_delegates(size - len(people[:size]))
+            for people, size in zip(lists, sizes, strict=True)
+        ]
+
+    def returning(self, count: int, kinds: set[OrganisationKind] | None = None) -> list[Delegate]:
+        known = [d for d in self.delegates if kinds is None or d.organisation_kind in kinds]
+        return self.rng.sample(known, min(count, len(known)))
+
+    def new_delegates(self, count: int, kinds: dict[OrganisationKind, int] | None = None) -> list[Delegate]:
+        return [self.new_delegate(kinds or ORGANISATION_KINDS) for _ in range(count)]
+
+    def new_delegate(self, kinds: dict[OrganisationKind, int]) -> Delegate:
+        rng = self.rng
+        kind = rng.choices(list(kinds), weights=list(kinds.values()))[0]
+        organisation, country = self.affiliation(kind)
+        _, pool, languages, _ = COUNTRIES[country]
+        given, surname = (rng.choice(names) for names in NAMES[pool])
+        delegate = Delegate(
+            email=f"{_slug(given)}.{_slug(surname)}.{len(self.delegates) + 1}@example.org",
+            name=f"{given} {surname}",
+            organisation=organisation,
+            organisation_kind=kind,
+            country=country,
+            job_title=rng.choice(JOB_TITLES[kind]),
+            language=rng.choice(languages),
+            created_dt=self.now,
+        )
+        self.delegates.append(delegate)
+        return delegate
+
+    def affiliation(self, kind: OrganisationKind) -> tuple[str, str]:
+        if kind == OrganisationKind.MEMBER_STATE:
+            codes = list(COUNTRIES)
+            code = self.rng.choices(codes, weights=[COUNTRIES[c][3] for c in codes])[0]
+            return f"{self.rng.choice(MINISTRIES)}, {COUNTRIES[code][0]}", code
+        organisation, country = self.rng.choice(AFFILIATIONS[kind])
+        return organisation, country or self.rng.choice(DUTY_STATIONS)
+
+    def register(
+        self, event: Event, people: list[Delegate], counts: Sequence[tuple[RegistrationStatus, int]]
+    ) -> None:
+        """Registrations in the order they came in; only a past event's cancellations are mixed in."""
+        statuses = [status for status, count in counts for _ in range(count)]
+        if event.start_dt <= self.now:
+            self.rng.shuffle(statuses)
+        last = min(event.start_dt - timedelta(hours=1), self.now - timedelta(hours=1))
+        span = (last - event.registration_opens_dt).total_seconds()
+        times = sorted(
+            event.registration_opens_dt + timedelta(seconds=self.rng.uniform(0, span)) for _ in statuses
+        )
+        for delegate, status, created in zip(people, statuses, times, strict=True):
+            db.session.add(self.registration(event, delegate, status, created, last))
+        event.confirmed_count = statuses.count(CONFIRMED)
+        self.registrations += len(statuses)
+
+    def registration(
+        self, event: Event, delegate: Delegate, status: RegistrationStatus, created: datetime, last: datetime
+    ) -> Registration:
+        changed = created
+        if status == CANCELLED:
+            changed += timedelta(seconds=self.rng.uniform(0, (last - created).total_seconds()))
+        registration = Registration(
+            event=event,
+            delegate=delegate,
+            status=status,
+            consent_privacy_dt=created,
+            consent_participant_list=self.rng.random() < 0.6,
+            created_dt=created,
+            status_changed_dt=changed,
+        )
+        registration.set_details(delegate.details())
+        delegate.created_dt = min(delegate.created_dt, created)
+        return registration
+
+
+def _agenda_item(
+    position: int,
+    kind: AgendaItemKind,
+    title: str,
+    description: str,
+    speakers: Sequence[tuple[str, str, str, SpeakerRole]],
+) -> AgendaItem:
+    return AgendaItem(
+        position=position,
+        kind=kind,
+        title=title,
+        description=description,
+        speakers=[
+            Speaker(position=index, name=name, title=job, organisation=organisation, role=role)
+            for index, (name, job, organisation, role) in enumerate(speakers)
+        ],
+    )
+
+
+def _agenda_text(spec: dict) -> list[str]:
+    lines = []
+    for _, title, description, speakers in spec["agenda"]:
+        names = "; ".join(f"{name}, {job}, {organisation}" for name, job, organisation, _ in speakers)
+        lines.append(" ".join(part for part in (f"{title}.", names and f"{names}.", description) if part))
+    return lines
+
+
+def _at(day: date, clock: str, zone: str) -> datetime:
+    """A local wall-clock time in `zone`, as an instant in UTC."""
+    local = datetime.combine(day, time.fromisoformat(clock), tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC)
+
+
+def _nearest_wednesday(day: date) -> date:
+    shift = (2 - day.weekday()) % 7
+    return day + timedelta(days=shift - 7 if shift > 3 else shift)
+
+
+def _slug(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+
+
+def _latin1(text: str) -> str:
+    plain = text.replace("**", "").replace("*", "").translate(LATIN1)
+    return plain.encode("latin-1", "replace").decode("latin-1")
+
+
+def _write_pdf(path: Path, title: str, sections: Sequence[tuple[str, Sequence[str]]]) -> None:
+    pdf = FPDF()
+    pdf.set_title(_latin1(title))
+    pdf.set_author(ORGANISER)
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.multi_cell(0, 9, _latin1(title), new_x="LMARGIN", new_y="NEXT")
+    for heading, paragraphs in sections:
+        pdf.ln(4)
+        if heading:
+            pdf.set_font("Helvetica", "B", 13)
+            pdf.multi_cell(0, 8, _latin1(heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("Helvetica", "", 11)
+        for paragraph in paragraphs:
+            pdf.multi_cell(0, 6, _latin1(paragraph), new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(2)
+    pdf.output(str(path))

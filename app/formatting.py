@@ -1,0 +1,114 @@
+"""How instants, events and counts are shown: always in the event's own zone, with its offset."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import nh3
+from flask import Flask
+from flask_babel import format_date, get_locale, ngettext
+from flask_babel import gettext as _
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from .database import utcnow
+from .models import Event, RegistrationState, RegistrationWindow
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+
+
+def zone_label(local: datetime) -> str:
+    """'CEST (UTC+02:00)', or just '(UTC+04:00)' where the zone has no letters."""
+    offset = local.strftime("%z")
+    offset = f"UTC{offset[:3]}:{offset[3:]}"
+    abbreviation = local.tzname() or ""
+    if abbreviation and abbreviation[0] not in "+-" and not abbreviation.startswith("UTC"):
+        return f"{abbreviation} ({offset})"
+    return f"({offset})"
+
+
+def long_date(local: datetime) -> str:
+    return format_date(local.date(), "EEEE d MMMM y")
+
+
+def time_range(start: datetime, end: datetime, zone: ZoneInfo | str) -> str:
+    """'Wednesday 30 June 2021, 10:00–12:00 CEST (UTC+02:00)' in the given zone."""
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    if local_start.date() == local_end.date():
+        return _(
+            "%(date)s, %(start)s–%(end)s %(zone)s",
+            date=long_date(local_start),
+            start=local_start.strftime("%H:%M"),
+            end=local_end.strftime("%H:%M"),
+            zone=zone_label(local_end),
+        )
+    return _(
+        "%(start_date)s %(start)s %(start_zone)s – %(end_date)s %(end)s %(end_zone)s",
+        start_date=long_date(local_start),
+        start=local_start.strftime("%H:%M"),
+        start_zone=zone_label(local_start),
+        end_date=long_date(local_end),
+        end=local_end.strftime("%H:%M"),
+        end_zone=zone_label(local_end),
+    )
+
+
+def event_when(event: Event) -> str:
+    return time_range(event.start_dt, event.end_dt, event.zone)
+
+
+def event_hours(event: Event) -> str:
+    """'10:00–12:00 CEST (UTC+02:00)': the time alone, for lists that show the date apart."""
+    start, end = event.start_dt.astimezone(event.zone), event.end_dt.astimezone(event.zone)
+    return f"{start:%H:%M}–{end:%H:%M} {zone_label(start)}"
+
+
+def instant_in(value: datetime, zone: ZoneInfo | str) -> str:
+    """One instant in a zone: 'Friday 12 March 2027, 23:59 EAT (UTC+03:00)'."""
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    local = value.astimezone(zone)
+    return f"{long_date(local)}, {local:%H:%M} {zone_label(local)}"
+
+
+def window_label(event: Event, window: RegistrationWindow, now: datetime | None = None) -> str:
+    """The registration state in words: 'Open – 4 seats left', 'Closes in 3 days', ..."""
+    now = now or utcnow()
+    state = window.state
+    if state == RegistrationState.CANCELLED:
+        return _("Cancelled")
+    if state == RegistrationState.PAST:
+        return _("Past event")
+    if state == RegistrationState.CLOSED:
+        return _("Registration closed")
+    if state == RegistrationState.NOT_YET_OPEN:
+        return _("Registration opens %(when)s", when=instant_in(window.opens_dt, event.zone))
+    if state == RegistrationState.WAITLIST:
+        return _("Full – join the waiting list")
+    if state == RegistrationState.CLOSING_SOON:
+        days = (window.closes_dt - now).days
+        if days < 1:
+            return _("Registration closes today")
+        return ngettext("Closes in %(num)d day", "Closes in %(num)d days", days)
+    if window.seats_left is not None and window.seats_left <= 10:
+        return ngettext("Open – %(num)d seat left", "Open – %(num)d seats left", window.seats_left)
+    return _("Registration open")
+
+
+def render_markdown(text: str) -> Markup:
+    """Organiser-written Markdown, rendered and then sanitised."""
+    return Markup(nh3.clean(_markdown.render(text or "")))  # noqa: S704 - sanitised by nh3 just now
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["event_when"] = event_when
+    app.jinja_env.filters["event_hours"] = event_hours
+    app.jinja_env.filters["instant_in"] = instant_in
+    app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals["window_label"] = window_label
+
+    @app.context_processor
+    def locale_context() -> dict:
+        return {"current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])}

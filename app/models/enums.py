@@ -1,0 +1,193 @@
+"""The fixed vocabularies of the domain, each value with a translated title."""
+
+from __future__ import annotations
+
+import enum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+
+class TitledEnum(enum.StrEnum):
+    @property
+    def title(self) -> str:
+        return str(self._titles()[self])
+
+    @classmethod
+    def _titles(cls) -> dict:
+        raise NotImplementedError
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        return [(member.value, member.title) for member in cls]
+
+
+class EventKind(TitledEnum):
+    WEBINAR = "webinar"
+    VIRTUAL_MEETING = "virtual_meeting"
+    THEMATIC_MEETING = "thematic_meeting"
+    STEERING_COMMITTEE = "steering_committee"
+    SENIOR_OFFICIALS_MEETING = "senior_officials_meeting"
+    WORKING_GROUP = "working_group"
+    TRAINING = "training"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.WEBINAR: _l("Webinar"),
+            cls.VIRTUAL_MEETING: _l("Virtual meeting"),
+            cls.THEMATIC_MEETING: _l("Thematic meeting"),
+            cls.STEERING_COMMITTEE: _l("Steering Committee meeting"),
+            cls.SENIOR_OFFICIALS_MEETING: _l("Senior Officials' Meeting"),
+            cls.WORKING_GROUP: _l("Informal working group"),
+            cls.TRAINING: _l("Regional training"),
+        }
+
+
+class EventFormat(TitledEnum):
+    ONLINE = "online"
+    IN_PERSON = "in_person"
+    HYBRID = "hybrid"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.ONLINE: _l("Online"), cls.IN_PERSON: _l("In person"), cls.HYBRID: _l("Hybrid")}
+
+
+class AgendaItemKind(TitledEnum):
+    OPENING = "opening"
+    KEYNOTE = "keynote"
+    PANEL = "panel"
+    SESSION = "session"
+    DISCUSSION = "discussion"
+    CLOSING = "closing"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.OPENING: _l("Opening"),
+            cls.KEYNOTE: _l("Keynote"),
+            cls.PANEL: _l("Panel"),
+            cls.SESSION: _l("Session"),
+            cls.DISCUSSION: _l("Discussion"),
+            cls.CLOSING: _l("Closing"),
+        }
+
+
+class SpeakerRole(TitledEnum):
+    SPEAKER = "speaker"
+    MODERATOR = "moderator"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.SPEAKER: _l("Speaker"), cls.MODERATOR: _l("Moderator")}
+
+
+class DocumentKind(TitledEnum):
+    BACKGROUND_NOTE = "background_note"
+    READER = "reader"
+    PRESENTATION = "presentation"
+    REPORT = "report"
+    RECORDING = "recording"
+    OTHER = "other"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.BACKGROUND_NOTE: _l("Background note"),
+            cls.READER: _l("Reader"),
+            cls.PRESENTATION: _l("Presentation"),
+            cls.REPORT: _l("Report"),
+            cls.RECORDING: _l("Recording"),
+            cls.OTHER: _l("Document"),
+        }
+
+
+class OrganisationKind(TitledEnum):
+    MEMBER_STATE = "member_state"
+    INTERNATIONAL_ORGANISATION = "international_organisation"
+    NGO = "ngo"
+    ACADEMIA = "academia"
+    PRIVATE_SECTOR = "private_sector"
+    OTHER = "other"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.MEMBER_STATE: _l("Member state"),
+            cls.INTERNATIONAL_ORGANISATION: _l("International organisation"),
+            cls.NGO: _l("NGO / civil society"),
+            cls.ACADEMIA: _l("Academia"),
+            cls.PRIVATE_SECTOR: _l("Private sector"),
+            cls.OTHER: _l("Other"),
+        }
+
+
+class RegistrationStatus(TitledEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.PENDING: _l("Awaiting approval"),
+            cls.CONFIRMED: _l("Confirmed"),
+            cls.WAITLISTED: _l("On the waiting list"),
+            cls.CANCELLED: _l("Cancelled"),
+            cls.REJECTED: _l("Not accepted"),
+        }
+
+    @classmethod
+    def active(cls) -> tuple[RegistrationStatus, ...]:
+        """Statuses that hold a place in the event's lists (or a decision)."""
+        return (cls.PENDING, cls.CONFIRMED, cls.WAITLISTED, cls.REJECTED)
+
+
+class AttendanceSource(TitledEnum):
+    CHECK_IN = "check_in"
+    ZOOM = "zoom"
+    TEAMS = "teams"
+    WEBEX = "webex"
+    OTHER = "other"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.CHECK_IN: _l("Check-in"),
+            cls.ZOOM: _l("Zoom report"),
+            cls.TEAMS: _l("Microsoft Teams report"),
+            cls.WEBEX: _l("Webex report"),
+            cls.OTHER: _l("Other"),
+        }
+
+
+class MessageStatus(TitledEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.QUEUED: _l("Queued"),
+            cls.SENDING: _l("Sending"),
+            cls.SENT: _l("Sent"),
+            cls.FAILED: _l("Failed"),
+        }
+
+
+def enum_type(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
+    """A portable enum column: VARCHAR plus a named CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )

@@ -1,0 +1,48 @@
+"""The outbox: every email the system sends, written in the transaction that caused it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+from .enums import MessageStatus, enum_type
+
+
+class Message(db.Model):
+    __table_args__ = (
+        # The worker's claim query: due messages, oldest first.
+        sa.Index("ix_message_status_next_attempt", "status", "next_attempt_dt"),
+        sa.CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(50))
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
+    )
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    to_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    # [{"filename": ..., "content_type": ..., "content": <text>}]
+    attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The Message-ID header, fixed when queued: the idempotency key of a delivery.
+    message_id: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    status: Mapped[MessageStatus] = mapped_column(
+        enum_type(MessageStatus, "status"), default=MessageStatus.QUEUED
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A worker owns a message being sent until then; afterwards another may.
+    claimed_until_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id} {self.kind} to={self.to_address} {self.status}>"

@@ -1,0 +1,128 @@
+"""Delegates, their registrations and their attendance."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+from .enums import AttendanceSource, OrganisationKind, RegistrationStatus, enum_type
+from .programme import Event
+
+
+def new_manage_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class PersonDetails:
+    """What a delegate tells us about themselves.
+
+    A Delegate keeps the latest version; each Registration keeps what was
+    declared for that event, so that a summary of a 2021 webinar still counts
+    the organisation a delegate worked for in 2021.
+    """
+
+    name: Mapped[str] = mapped_column(sa.String(200))
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    organisation_kind: Mapped[OrganisationKind] = mapped_column(
+        enum_type(OrganisationKind, "organisation_kind"), default=OrganisationKind.OTHER
+    )
+    country: Mapped[str] = mapped_column(sa.String(2), default="")  # ISO 3166-1 alpha-2
+    job_title: Mapped[str] = mapped_column(sa.String(200), default="")
+    language: Mapped[str] = mapped_column(sa.String(8), default="en")
+
+    DETAIL_FIELDS = ("name", "organisation", "organisation_kind", "country", "job_title", "language")
+
+    def details(self) -> dict:
+        return {field: getattr(self, field) for field in self.DETAIL_FIELDS}
+
+    def set_details(self, details: dict) -> None:
+        for field in self.DETAIL_FIELDS:
+            if field in details:
+                setattr(self, field, details[field])
+
+
+class Delegate(PersonDetails, db.Model):
+    """One person across all events, known by a normalised email address."""
+
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registrations: Mapped[list[Registration]] = relationship(
+        back_populates="delegate", lazy="write_only", passive_deletes=True
+    )
+
+    def __repr__(self) -> str:
+        return f"<Delegate {self.id} {self.email}>"
+
+
+class Registration(PersonDetails, db.Model):
+    """A delegate for an event."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "delegate_id", name="uq_registration_event_delegate"),
+        # The lists of an event (confirmed, waiting list in order) read this.
+        sa.Index("ix_registration_event_status", "event_id", "status", "status_changed_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    delegate_id: Mapped[int] = mapped_column(sa.ForeignKey("delegate.id", ondelete="CASCADE"), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(enum_type(RegistrationStatus, "status"))
+    # Registrations made together in one series form share this key.
+    batch_key: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    consent_privacy_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    consent_participant_list: Mapped[bool] = mapped_column(default=False)
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Part of the signed manage link; replacing it revokes every old link.
+    manage_key: Mapped[str] = mapped_column(sa.String(64), default=new_manage_key)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Orders the waiting list: the earliest to enter it is promoted first.
+    status_changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship(back_populates="registrations")
+    delegate: Mapped[Delegate] = relationship(back_populates="registrations")
+
+    @property
+    def email(self) -> str:
+        return self.delegate.email
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (
+            RegistrationStatus.PENDING,
+            RegistrationStatus.CONFIRMED,
+            RegistrationStatus.WAITLISTED,
+        )
+
+    def __repr__(self) -> str:
+        return f"<Registration {self.id} event={self.event_id} {self.status}>"
+
+
+class Attendance(db.Model):
+    """Whether and how long someone took part: a registrant or a walk-in."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("event_id", "registration_id", name="uq_attendance_event_registration"),
+        sa.CheckConstraint("minutes >= 0", name="minutes_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    # Empty for people who took part without registering.
+    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registration.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    source: Mapped[AttendanceSource] = mapped_column(enum_type(AttendanceSource, "source"))
+    first_join_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_leave_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    minutes: Mapped[int] = mapped_column(default=0)
+    attended: Mapped[bool] = mapped_column(default=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,251 @@
+"""Series and events, with their agenda, speakers and documents."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+from .enums import AgendaItemKind, DocumentKind, EventFormat, EventKind, SpeakerRole, enum_type
+
+if TYPE_CHECKING:
+    from .people import Registration
+
+
+class Series(db.Model):
+    """An ordered set of events under one title, such as "The 4Ps Revisited"."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    chair: Mapped[str] = mapped_column(sa.String(200), default="")
+    organiser: Mapped[str] = mapped_column(sa.String(200), default="")
+    is_published: Mapped[bool] = mapped_column(default=True)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    events: Mapped[list[Event]] = relationship(
+        back_populates="series", order_by="Event.start_dt", lazy="selectin"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="series", order_by="Document.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def published_events(self) -> list[Event]:
+        return [event for event in self.events if event.is_published]
+
+    def __repr__(self) -> str:
+        return f"<Series {self.id} {self.title!r}>"
+
+
+class RegistrationState(enum.StrEnum):
+    """What a visitor can do about an event right now."""
+
+    OPEN = "open"
+    CLOSING_SOON = "closing_soon"
+    WAITLIST = "waitlist"
+    NOT_YET_OPEN = "not_yet_open"
+    CLOSED = "closed"
+    PAST = "past"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class RegistrationWindow:
+    state: RegistrationState
+    opens_dt: datetime | None = None
+    closes_dt: datetime | None = None
+    seats_left: int | None = None
+
+    @property
+    def accepts_registrations(self) -> bool:
+        return self.state in (
+            RegistrationState.OPEN,
+            RegistrationState.CLOSING_SOON,
+            RegistrationState.WAITLIST,
+        )
+
+
+class Event(db.Model):
+    """One webinar or meeting, in a series or standalone."""
+
+    __table_args__ = (
+        sa.CheckConstraint("end_dt > start_dt", name="ends_after_start"),
+        sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint("confirmed_count >= 0", name="confirmed_not_negative"),
+        # The backstop of the seat-taking UPDATE: overbooking is impossible
+        # even if a code path forgets the guard.
+        sa.CheckConstraint(
+            "capacity IS NULL OR confirmed_count <= capacity", name="confirmed_within_capacity"
+        ),
+        sa.CheckConstraint(
+            "registration_opens_dt IS NULL OR registration_closes_dt IS NULL "
+            "OR registration_closes_dt > registration_opens_dt",
+            name="registration_window_ordered",
+        ),
+        sa.Index("ix_event_published_start", "is_published", "start_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("series.id", ondelete="RESTRICT"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    theme: Mapped[str] = mapped_column(sa.String(200), default="")
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind, "kind"), default=EventKind.WEBINAR)
+    format: Mapped[EventFormat] = mapped_column(enum_type(EventFormat, "format"), default=EventFormat.ONLINE)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    start_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    place: Mapped[str] = mapped_column(sa.String(300), default="")
+    join_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    capacity: Mapped[int | None] = mapped_column()
+    confirmed_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    registration_opens_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    registration_closes_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requires_approval: Mapped[bool] = mapped_column(default=False)
+    is_published: Mapped[bool] = mapped_column(default=True)
+    is_cancelled: Mapped[bool] = mapped_column(default=False)
+    # Bumped whenever time or place changes, so calendar entries update.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    outcomes: Mapped[str] = mapped_column(sa.Text, default="")
+    recommendations_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    series: Mapped[Series | None] = relationship(back_populates="events")
+    agenda_items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="event", order_by="AgendaItem.position", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[Document]] = relationship(
+        back_populates="event", order_by="Document.position", cascade="all, delete-orphan"
+    )
+    registrations: Mapped[list[Registration]] = relationship(
+        back_populates="event", lazy="write_only", passive_deletes=True
+    )
+
+    # Registration closes this long before the start when no instant is set.
+    CLOSING_SOON = timedelta(days=7)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def closes_dt(self) -> datetime:
+        return self.registration_closes_dt or self.start_dt
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.confirmed_count, 0)
+
+    @property
+    def is_full(self) -> bool:
+        return self.capacity is not None and self.confirmed_count >= self.capacity
+
+    def is_past(self, now: datetime | None = None) -> bool:
+        return self.end_dt <= (now or utcnow())
+
+    def registration_window(self, now: datetime | None = None) -> RegistrationWindow:
+        now = now or utcnow()
+        window = dict(
+            opens_dt=self.registration_opens_dt, closes_dt=self.closes_dt, seats_left=self.seats_left
+        )
+        if self.is_cancelled:
+            state = RegistrationState.CANCELLED
+        elif self.start_dt <= now:
+            state = RegistrationState.PAST
+        elif self.registration_opens_dt and now < self.registration_opens_dt:
+            state = RegistrationState.NOT_YET_OPEN
+        elif now >= self.closes_dt:
+            state = RegistrationState.CLOSED
+        elif self.is_full:
+            state = RegistrationState.WAITLIST
+        elif self.closes_dt - now <= self.CLOSING_SOON:
+            state = RegistrationState.CLOSING_SOON
+        else:
+            state = RegistrationState.OPEN
+        return RegistrationWindow(state=state, **window)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.id} {self.title!r}>"
+
+
+class AgendaItem(db.Model):
+    """A keynote, panel or session of an event."""
+
+    __tablename__ = "agenda_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[AgendaItemKind] = mapped_column(
+        enum_type(AgendaItemKind, "kind"), default=AgendaItemKind.SESSION
+    )
+    title: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    event: Mapped[Event] = relationship(back_populates="agenda_items")
+    speakers: Mapped[list[Speaker]] = relationship(
+        back_populates="agenda_item", order_by="Speaker.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def moderators(self) -> list[Speaker]:
+        return [s for s in self.speakers if s.role == SpeakerRole.MODERATOR]
+
+    @property
+    def presenters(self) -> list[Speaker]:
+        return [s for s in self.speakers if s.role == SpeakerRole.SPEAKER]
+
+
+class Speaker(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    role: Mapped[SpeakerRole] = mapped_column(enum_type(SpeakerRole, "role"), default=SpeakerRole.SPEAKER)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    organisation: Mapped[str] = mapped_column(sa.String(300), default="")
+
+    agenda_item: Mapped[AgendaItem] = relationship(back_populates="speakers")
+
+
+class Document(db.Model):
+    """A background note, Reader, presentation or report: a stored file or a link."""
+
+    __table_args__ = (
+        sa.CheckConstraint("(event_id IS NULL) <> (series_id IS NULL)", name="one_owner"),
+        sa.CheckConstraint("(stored_name IS NULL) <> (url IS NULL)", name="file_or_link"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    kind: Mapped[DocumentKind] = mapped_column(enum_type(DocumentKind, "kind"), default=DocumentKind.OTHER)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    is_public: Mapped[bool] = mapped_column(default=True)
+    # A file is stored under a name we chose, never the uploader's.
+    stored_name: Mapped[str | None] = mapped_column(sa.String(100))
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    content_type: Mapped[str] = mapped_column(sa.String(100), default="application/octet-stream")
+    size_bytes: Mapped[int] = mapped_column(default=0)
+    url: Mapped[str | None] = mapped_column(sa.String(500))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event | None] = relationship(back_populates="documents")
+    series: Mapped[Series | None] = relationship(back_populates="documents")
+
+    @property
+    def is_link(self) -> bool:
+        return self.url is not None

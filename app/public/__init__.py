@@ -1,0 +1,7 @@
+"""The public pages: the programme, its series and events, and their documents."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from . import routes  # noqa: E402,F401

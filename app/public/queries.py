@@ -1,0 +1,66 @@
+"""Reading the published programme, shared by the public and registration pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app
+from sqlalchemy.orm import selectinload
+
+from ..database import utcnow
+from ..extensions import db
+from ..models import AgendaItem, Document, Event, Series
+
+
+def published_event_or_404(event_id: int) -> Event:
+    event = db.session.scalars(
+        db.select(Event)
+        .where(Event.id == event_id, Event.is_published.is_(True))
+        .options(
+            selectinload(Event.agenda_items).selectinload(AgendaItem.speakers),
+            selectinload(Event.documents),
+            selectinload(Event.series),
+        )
+    ).one_or_none()
+    if event is None:
+        abort(404)
+    return event
+
+
+def published_series_or_404(series_id: int) -> Series:
+    series = db.session.scalars(
+        db.select(Series)
+        .where(Series.id == series_id, Series.is_published.is_(True))
+        .options(selectinload(Series.documents))
+    ).one_or_none()
+    if series is None:
+        abort(404)
+    return series
+
+
+def open_events(series: Series) -> list[Event]:
+    """The events of a series that take registrations now, in order."""
+    return [e for e in series.published_events if e.registration_window().accepts_registrations]
+
+
+def programme_overview(past_limit: int = 30) -> dict:
+    """Upcoming events soonest first, past events latest first, and the series."""
+    now = utcnow()
+    published = db.select(Event).where(Event.is_published.is_(True)).options(selectinload(Event.series))
+    upcoming = db.session.scalars(published.where(Event.end_dt > now).order_by(Event.start_dt)).all()
+    past = db.session.scalars(
+        published.where(Event.end_dt <= now).order_by(Event.start_dt.desc()).limit(past_limit)
+    ).all()
+    series = db.session.scalars(
+        db.select(Series).where(Series.is_published.is_(True)).order_by(Series.created_dt.desc())
+    ).all()
+    return {"upcoming": upcoming, "past": past, "series": series, "now": now}
+
+
+def stored_document_path(document: Document) -> Path:
+    """Files live under DOCUMENTS_DIR with names we chose; anything else is a 404."""
+    folder = Path(current_app.config["DOCUMENTS_DIR"]).resolve()
+    path = (folder / (document.stored_name or "")).resolve()
+    if path.parent != folder or not path.is_file():
+        abort(404)
+    return path

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, send_file
+
+from ..extensions import db
+from ..models import Document
+from ..services.calendar import event_calendar
+from . import bp
+from .queries import (
+    open_events,
+    programme_overview,
+    published_event_or_404,
+    published_series_or_404,
+    stored_document_path,
+)
+
+
+@bp.route("/")
+def home():
+    return render_template("public/home.html", **programme_overview())
+
+
+@bp.route("/series/<int:series_id>")
+def series(series_id: int):
+    series = published_series_or_404(series_id)
+    return render_template("public/series.html", series=series, open_events=open_events(series))
+
+
+@bp.route("/events/<int:event_id>")
+def event(event_id: int):
+    event = published_event_or_404(event_id)
+    return render_template("public/event.html", event=event, window=event.registration_window())
+
+
+@bp.route("/events/<int:event_id>/calendar.ics")
+def event_ics(event_id: int):
+    event = published_event_or_404(event_id)
+    return (
+        event_calendar(event),
+        200,
+        {
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="event-{event.id}.ics"',
+        },
+    )
+
+
+@bp.route("/documents/<int:document_id>")
+def document(document_id: int):
+    document = db.session.get(Document, document_id)
+    if document is None or not document.is_public or not _owner_published(document):
+        abort(404)
+    if document.is_link:
+        return redirect(document.url)
+    return send_file(
+        stored_document_path(document),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.filename,
+    )
+
+
+def _owner_published(document: Document) -> bool:
+    owner = document.event or document.series
+    return owner is not None and owner.is_published

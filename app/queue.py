@@ -1,0 +1,87 @@
+"""The job queue (Huey): an SQLite file in the instance folder by default,
+Redis when REDIS_URL is set. Run a worker with
+
+    huey_consumer app.queue.huey
+
+Tasks only take ids or nothing, and do their work through service functions,
+so the outbox in the database stays the source of truth: a lost task costs a
+delay until the periodic sweep, never a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import wraps
+
+from flask import Flask, current_app, has_app_context
+from huey import RedisHuey, SqliteHuey, crontab
+
+from . import INSTANCE_DIR
+
+log = logging.getLogger(__name__)
+
+
+def _make_huey():
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        return RedisHuey("plenary", url=redis_url, results=False)
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("plenary", filename=str(INSTANCE_DIR / "queue.db"), results=False)
+
+
+huey = _make_huey()
+_worker_app: Flask | None = None
+
+
+def configure_queue(app: Flask) -> None:
+    # In tests the tasks run inline, in the caller's app context.
+    if app.testing:
+        huey.immediate = True
+
+
+def _app() -> Flask:
+    global _worker_app
+    if _worker_app is None:
+        from . import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+def with_app_context(fn):
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        if has_app_context():
+            return fn(*args, **kwargs)
+        with _app().app_context():
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@huey.task()
+@with_app_context
+def deliver_outbox() -> int:
+    from .services.delivery import deliver_pending
+
+    return deliver_pending().sent
+
+
+@huey.periodic_task(crontab(minute="*"))
+@with_app_context
+def sweep_outbox() -> int:
+    """Retries and anything a lost task left behind, once a minute."""
+    from .services.delivery import deliver_pending
+
+    return deliver_pending().sent
+
+
+def kick_delivery() -> None:
+    """Ask a worker to deliver now; called after a commit that queued mail."""
+    if not current_app.config.get("OUTBOX_KICK", True):
+        return
+    try:
+        deliver_outbox()
+    except Exception:  # the queue being down must not fail a registration
+        log.exception("could not enqueue outbox delivery; the periodic sweep will send it")

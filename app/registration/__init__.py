@@ -1,0 +1,7 @@
+"""Registering for events and series, and managing a registration from its link."""
+
+from flask import Blueprint
+
+bp = Blueprint("registration", __name__)
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,159 @@
+"""The delegate's forms: register for an event or a series, change or cancel."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..models import OrganisationKind
+from ..services.registrations import Applicant
+
+NAME_MAX = 200
+EMAIL_MAX = 254
+
+
+def country_choices() -> list[tuple[str, str]]:
+    countries = sorted(
+        pycountry.countries, key=lambda c: unicodedata.normalize("NFKD", getattr(c, "common_name", c.name))
+    )
+    return [("", _l("Choose a country"))] + [
+        (c.alpha_2, getattr(c, "common_name", c.name)) for c in countries
+    ]
+
+
+def normalise_email(value: str) -> str:
+    """Validated and normalised: no surrounding spaces, one case, IDN domains decoded."""
+    result = validate_email((value or "").strip(), check_deliverability=False)
+    return result.normalized.lower()
+
+
+def plain_text(form, field) -> None:
+    """Refuse control characters (line breaks included): they have no place in a name."""
+    if field.data and any(unicodedata.category(ch) in ("Cc", "Cf") for ch in field.data):
+        raise ValidationError(_l("This field contains characters that are not allowed."))
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class EmailAddress:
+    def __call__(self, form, field) -> None:
+        try:
+            field.data = normalise_email(field.data)
+        except EmailNotValidError:
+            raise ValidationError(_l("Enter a valid email address, such as name@example.org.")) from None
+
+
+class DelegateDetailsForm(FlaskForm):
+    """The fields a delegate can also change later from the manage link."""
+
+    name = StringField(
+        _l("Full name"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=NAME_MAX), plain_text],
+        render_kw={"autocomplete": "name", "maxlength": NAME_MAX},
+    )
+    organisation = StringField(
+        _l("Organisation"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=NAME_MAX), plain_text],
+        render_kw={"autocomplete": "organization", "maxlength": NAME_MAX},
+    )
+    organisation_kind = SelectField(
+        _l("Kind of organisation"),
+        choices=[("", _l("Choose one"))] + OrganisationKind.choices(),
+        validators=[InputRequired()],
+        validate_choice=True,
+    )
+    country = SelectField(_l("Country"), validators=[InputRequired()], validate_choice=True)
+    job_title = StringField(
+        _l("Job title"),
+        filters=[strip],
+        validators=[Optional(), Length(max=NAME_MAX), plain_text],
+        render_kw={"autocomplete": "organization-title", "maxlength": NAME_MAX},
+    )
+    language = SelectField(_l("Preferred language for our messages"), validate_choice=True)
+    consent_participant_list = BooleanField(_l("Show my name and organisation in the list of participants"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = country_choices()
+        self.language.choices = list(current_app.config["LANGUAGES"].items())
+
+    def validate_organisation_kind(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose the kind of organisation."))
+
+    def validate_country(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose a country."))
+
+    def applicant(self, email: str) -> Applicant:
+        return Applicant(
+            email=email,
+            name=self.name.data,
+            organisation=self.organisation.data,
+            organisation_kind=OrganisationKind(self.organisation_kind.data),
+            country=self.country.data,
+            job_title=self.job_title.data or "",
+            language=self.language.data,
+            consent_participant_list=bool(self.consent_participant_list.data),
+        )
+
+
+class RegistrationForm(DelegateDetailsForm):
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=EMAIL_MAX), EmailAddress()],
+        render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX},
+    )
+    consent_privacy = BooleanField(
+        _l("I agree to the privacy notice: my details are used to run this event and its reporting."),
+        validators=[DataRequired(message=_l("You need to agree to the privacy notice to register."))],
+    )
+    submit = SubmitField(_l("Register"))
+
+    # The order a person fills them in.
+    FIELD_ORDER = (
+        "name",
+        "email",
+        "organisation",
+        "organisation_kind",
+        "country",
+        "job_title",
+        "language",
+    )
+
+    def to_applicant(self) -> Applicant:
+        return self.applicant(self.email.data)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SeriesRegistrationForm(RegistrationForm):
+    events = MultiCheckboxField(_l("Events"), coerce=int, validate_choice=True)
+    submit = SubmitField(_l("Register for the chosen events"))
+
+    def validate_events(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Choose at least one event."))
+
+
+class ManageForm(DelegateDetailsForm):
+    submit = SubmitField(_l("Save changes"))
+
+
+class CancelForm(FlaskForm):
+    submit = SubmitField(_l("Yes, cancel my registration"))

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..models import Document, Event, RegistrationStatus
+from ..public.queries import (
+    open_events,
+    published_event_or_404,
+    published_series_or_404,
+    stored_document_path,
+)
+from ..services import registrations as service
+from ..services.calendar import registration_calendar
+from ..services.links import registration_for_token
+from . import bp
+from .forms import CancelForm, ManageForm, RegistrationForm, SeriesRegistrationForm
+
+OUTCOME_KEY = "registration_outcomes"
+
+
+@bp.route("/events/<int:event_id>/register", methods=["GET", "POST"])
+def register(event_id: int):
+    event = published_event_or_404(event_id)
+    if not event.registration_window().accepts_registrations:
+        return _closed(event)
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        try:
+            outcome = service.register(event, form.to_applicant())
+        except service.EventNotOpen:
+            return _closed(event)
+        return _show_outcomes([outcome])
+    status = 400 if form.is_submitted() else 200
+    return render_template("registration/register.html", event=event, form=form), status
+
+
+@bp.route("/series/<int:series_id>/register", methods=["GET", "POST"])
+def register_series(series_id: int):
+    series = published_series_or_404(series_id)
+    choices = open_events(series)
+    form = SeriesRegistrationForm()
+    form.events.choices = [(e.id, e.title) for e in choices]
+    if request.method == "GET":
+        form.events.data = [e.id for e in choices]
+    if choices and form.validate_on_submit():
+        chosen = [e for e in choices if e.id in form.events.data]
+        try:
+            outcomes = service.register_for_series(series, chosen, form.to_applicant())
+        except service.EventNotOpen as error:
+            flash(
+                _(
+                    "Registration for “%(title)s” has just closed. Nothing was registered; "
+                    "please choose again.",
+                    title=error.event.title,
+                ),
+                "error",
+            )
+            return redirect(url_for(".register_series", series_id=series.id))
+        return _show_outcomes(outcomes)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "registration/register_series.html", series=series, open_events=choices, form=form
+    ), status
+
+
+def _closed(event: Event):
+    """A polite refusal; a refused submission is a conflict with the event's state."""
+    status = 409 if request.method == "POST" else 200
+    return render_template(
+        "registration/closed.html", event=event, window=event.registration_window()
+    ), status
+
+
+def _show_outcomes(outcomes: list[service.Outcome]):
+    """Post/Redirect/Get: the result page reads what happened from the session."""
+    session[OUTCOME_KEY] = [
+        {
+            "event_id": outcome.event.id,
+            "status": outcome.status.value if outcome.status else None,
+            "position": outcome.waitlist_position,
+        }
+        for outcome in outcomes
+    ]
+    return redirect(url_for(".done"))
+
+
+@bp.route("/registrations/done")
+def done():
+    stored = session.pop(OUTCOME_KEY, None)
+    if not stored:
+        return redirect(url_for("public.home"))
+    events = {
+        e.id: e
+        for e in db.session.scalars(
+            db.select(Event).where(Event.id.in_([item["event_id"] for item in stored]))
+        )
+    }
+    outcomes = [
+        {
+            "event": events[item["event_id"]],
+            "status": RegistrationStatus(item["status"]) if item["status"] else None,
+            "position": item["position"],
+        }
+        for item in stored
+        if item["event_id"] in events
+    ]
+    return render_template("registration/done.html", outcomes=outcomes)
+
+
+def _registration_or_404(token: str):
+    registration = registration_for_token(token)
+    if registration is None:
+        abort(
+            404,
+            description=_(
+                "This link is not valid. It may have been mistyped, or replaced "
+                "by a newer one in a later email."
+            ),
+        )
+    return registration
+
+
+@bp.route("/registrations/manage/<token>", methods=["GET", "POST"])
+def manage(token: str):
+    registration = _registration_or_404(token)
+    form = ManageForm(obj=registration if request.method == "GET" else None)
+    if request.method == "GET":
+        form.organisation_kind.data = registration.organisation_kind.value
+    if registration.is_active and form.validate_on_submit():
+        service.update_details(registration, form.applicant(registration.email))
+        flash(_("Your details have been saved."), "success")
+        return redirect(url_for(".manage", token=token))
+    status = 400 if form.is_submitted() else 200
+    return _manage_page(registration, form, token), status
+
+
+def _manage_page(registration, form, token):
+    position = None
+    if registration.status == RegistrationStatus.WAITLISTED:
+        position = service.waitlist_position(db.session, registration)
+    return render_template(
+        "registration/manage.html",
+        registration=registration,
+        event=registration.event,
+        form=form,
+        token=token,
+        position=position,
+        cancel_form=CancelForm(),
+    )
+
+
+@bp.route("/registrations/manage/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    registration = _registration_or_404(token)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            service.cancel(registration)
+        except service.NotCancellable:
+            flash(_("This registration can no longer be cancelled."), "error")
+            return redirect(url_for(".manage", token=token)), 409
+        flash(_("Your registration has been cancelled. We have sent you a confirmation."), "success")
+        return redirect(url_for(".manage", token=token))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "registration/cancel.html",
+        registration=registration,
+        event=registration.event,
+        form=form,
+        token=token,
+    ), status
+
+
+@bp.route("/registrations/manage/<token>/calendar.ics")
+def calendar(token: str):
+    registration = _registration_or_404(token)
+    if registration.status != RegistrationStatus.CONFIRMED:
+        abort(404)
+    return (
+        registration_calendar(registration),
+        200,
+        {
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="event-{registration.event_id}.ics"',
+        },
+    )
+
+
+@bp.route("/registrations/manage/<token>/documents/<int:document_id>")
+def document(token: str, document_id: int):
+    """Documents for registrants only, reached from the manage page."""
+    registration = _registration_or_404(token)
+    document = db.session.get(Document, document_id)
+    event = registration.event
+    if (
+        document is None
+        or registration.status != RegistrationStatus.CONFIRMED
+        or not (document.event_id == event.id or (event.series_id and document.series_id == event.series_id))
+    ):
+        abort(404)
+    if document.is_link:
+        return redirect(document.url)
+    return send_file(
+        stored_document_path(document),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.filename,
+    )
+
+
+@bp.after_request
+def private_pages(response):
+    # A manage link is a password: keep it out of caches and Referer headers.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

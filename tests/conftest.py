@@ -1,0 +1,252 @@
+"""Fixtures in the Flask tutorial's chain: app -> client -> runner, plus a real SMTP server.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL
+is set (`.ci/run` does both).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+# Before the app is imported: the job queue's files go to a throwaway folder.
+os.environ.setdefault("PLENARY_INSTANCE_DIR", tempfile.mkdtemp(prefix="plenary-tests-"))
+os.environ.pop("REDIS_URL", None)
+
+import pytest  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.database import utcnow  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import (  # noqa: E402
+    AgendaItem,
+    AgendaItemKind,
+    Event,
+    Series,
+    Speaker,
+)
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def database_url(tmp_path) -> str:
+    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'plenary.db'}"
+
+
+def make_app(tmp_path, **overrides):
+    config = {
+        "PLENARY_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "MAIL_DIR": str(tmp_path / "mail"),
+        "DOCUMENTS_DIR": str(tmp_path / "documents"),
+        "BASE_URL": "http://127.0.0.1:5000",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
+    app = make_app(tmp_path, **app_config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- a real SMTP server ----------------------------------------------------
+
+
+@dataclass
+class Inbox:
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+            self.envelopes.clear()
+
+
+class InboxHandler:
+    def __init__(self, inbox: Inbox):
+        self.inbox = inbox
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.inbox.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        with self.inbox.lock:
+            self.inbox.envelopes.append(envelope)
+            self.inbox.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+class FreePortController(Controller):
+    """aiosmtpd on port 0: the OS picks a free port, read back once bound."""
+
+    def _trigger_server(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+class SmtpServer:
+    def __init__(self):
+        self.inbox = Inbox()
+        self.port = 0
+        self.controller = None
+
+    def start(self) -> None:
+        self.controller = FreePortController(InboxHandler(self.inbox), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+        self.port = self.controller.port
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_app(tmp_path, smtp_server):
+    """The app sending to the test SMTP server."""
+    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+# --- building a programme ----------------------------------------------------
+
+
+def make_event(
+    title: str = "Partnership",
+    *,
+    series: Series | None = None,
+    starts_in: timedelta = timedelta(days=20),
+    hours: int = 2,
+    capacity: int | None = 100,
+    timezone: str = "Europe/Brussels",
+    start: datetime | None = None,
+    **fields,
+) -> Event:
+    start = start or (utcnow() + starts_in).replace(microsecond=0)
+    event = Event(
+        title=title,
+        series=series,
+        start_dt=start,
+        end_dt=start + timedelta(hours=hours),
+        timezone=timezone,
+        capacity=capacity,
+        join_url=fields.pop("join_url", "https://zoom.us/j/81234567890"),
+        **fields,
+    )
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def make_series(title: str = "Trafficking in Human Beings: The 4Ps Revisited", **fields) -> Series:
+    series = Series(title=title, chair="The Netherlands", organiser="Khartoum Process Secretariat", **fields)
+    db.session.add(series)
+    db.session.commit()
+    return series
+
+
+def add_keynote(event: Event, speaker: str, title: str, organisation: str) -> AgendaItem:
+    item = AgendaItem(event=event, kind=AgendaItemKind.KEYNOTE, title="Keynote", position=1)
+    item.speakers.append(Speaker(name=speaker, title=title, organisation=organisation))
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+# --- filling in forms as a browser does ---------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    page = client.get(url)
+    match = CSRF_RE.search(page.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({page.status_code})"
+    return match.group(1)
+
+
+def delegate_form(**overrides) -> dict:
+    data = {
+        "name": "Amina Yusuf",
+        "email": "amina.yusuf@example.org",
+        "organisation": "Ministry of Labour and Social Affairs",
+        "organisation_kind": "member_state",
+        "country": "ET",
+        "job_title": "Director of Migration Affairs",
+        "language": "en",
+        "consent_privacy": "y",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def submit(client, url: str, data: dict, **kwargs):
+    """GET the form for its CSRF token, then POST it, as a browser does."""
+    data = dict(data)
+    data.setdefault("csrf_token", csrf_token(client, url))
+    return client.post(url, data=data, **kwargs)
+
+
+MANAGE_LINK_RE = re.compile(r"http://127\.0\.0\.1:5000(/registrations/manage/[A-Za-z0-9_.\-]+)")
+
+
+def manage_path(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    match = MANAGE_LINK_RE.search(body)
+    assert match, "no manage link in the email"
+    return match.group(1)

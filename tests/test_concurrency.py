@@ -1,0 +1,159 @@
+"""Capacity holds under real concurrency: threads, and separate processes, on real commits."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Event, Message, MessageStatus, OrganisationKind, Registration, RegistrationStatus
+from app.services import registrations as service
+from app.services.registrations import Applicant
+from tests.conftest import make_app, make_event
+
+pytestmark = pytest.mark.slow
+
+
+def applicant(n: int) -> Applicant:
+    return Applicant(
+        email=f"delegate{n}@example.org",
+        name=f"Delegate {n}",
+        organisation_kind=OrganisationKind.NGO,
+        country="KE",
+    )
+
+
+def register_in_thread(app, event_id: int, n: int, barrier: threading.Barrier, results: dict, errors: list):
+    with app.app_context():
+        try:
+            event = db.session.get(Event, event_id)
+            db.session.rollback()  # give the connection back: the pool is smaller than the crowd
+            barrier.wait(timeout=60)
+            outcome = service.register(event, applicant(n))
+            results[n] = (outcome.status, outcome.waitlist_position)
+        except Exception as error:  # recorded, and the test fails on it
+            errors.append(repr(error))
+        finally:
+            db.session.remove()
+
+
+def assert_seats_held(event_id: int, attempts: int, seats: int, results: dict) -> None:
+    statuses = [status for status, _position in results.values()]
+    assert len(results) == attempts
+    assert statuses.count(RegistrationStatus.CONFIRMED) == seats
+    assert statuses.count(RegistrationStatus.WAITLISTED) == attempts - seats
+    positions = sorted(
+        position for status, position in results.values() if status == RegistrationStatus.WAITLISTED
+    )
+    assert positions == list(range(1, attempts - seats + 1))
+
+    db.session.rollback()  # a fresh snapshot: the threads committed after ours began
+    event = db.session.get(Event, event_id)
+    assert event.confirmed_count == seats
+    stored = db.session.execute(
+        sa.select(Registration.status, sa.func.count())
+        .where(Registration.event_id == event_id)
+        .group_by(Registration.status)
+    ).all()
+    assert dict(stored) == {
+        RegistrationStatus.CONFIRMED: seats,
+        RegistrationStatus.WAITLISTED: attempts - seats,
+    }
+    # Arrival order: the waiting list, read back in promotion order, matches the positions handed out.
+    waiting = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == event_id, Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.status_changed_dt, Registration.id)
+    ).all()
+    by_email = {f"delegate{n}@example.org": position for n, (_s, position) in results.items()}
+    assert [by_email[r.email] for r in waiting] == list(range(1, attempts - seats + 1))
+
+
+def test_fifty_threads_ten_seats(app):
+    event = make_event(capacity=10)
+    attempts = 50
+    barrier = threading.Barrier(attempts)
+    results, errors = {}, []
+    threads = [
+        threading.Thread(target=register_in_thread, args=(app, event.id, n, barrier, results, errors))
+        for n in range(attempts)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert_seats_held(event.id, attempts, 10, results)
+    # Every message went out once, though many deliveries ran at the same time.
+    sent = db.session.scalars(sa.select(Message.status)).all()
+    assert len(sent) == attempts and set(sent) == {MessageStatus.SENT}
+    assert len(list(Path(app.config["MAIL_DIR"]).glob("*.eml"))) == attempts
+
+
+def test_concurrent_cancellations_promote_different_people(app):
+    event = make_event(capacity=4)
+    outcomes = [service.register(event, applicant(n)) for n in range(8)]
+    confirmed = [o.registration.id for o in outcomes[:4]]
+    barrier = threading.Barrier(len(confirmed))
+    errors: list[str] = []
+
+    def cancel(registration_id: int):
+        with app.app_context():
+            try:
+                registration = db.session.get(Registration, registration_id)
+                db.session.rollback()
+                barrier.wait(timeout=60)
+                service.cancel(registration)
+            except Exception as error:
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=cancel, args=(rid,)) for rid in confirmed]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    db.session.rollback()  # a fresh snapshot: the threads committed after ours began
+    statuses = [db.session.get(Registration, o.registration.id).status for o in outcomes]
+    assert statuses == [RegistrationStatus.CANCELLED] * 4 + [RegistrationStatus.CONFIRMED] * 4
+    assert db.session.get(Event, event.id).confirmed_count == 4
+
+
+def _register_in_process(tmp_path: str, event_id: int, numbers: list[int], barrier, queue) -> None:
+    app = make_app(Path(tmp_path), OUTBOX_KICK=False)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        db.session.rollback()
+        barrier.wait(timeout=60)
+        for n in numbers:
+            outcome = service.register(event, applicant(n))
+            queue.put((n, outcome.status.value, outcome.waitlist_position))
+        db.engine.dispose()
+
+
+def test_four_processes_sixty_attempts_ten_seats(app, tmp_path):
+    event = make_event(capacity=10)
+    context = multiprocessing.get_context("spawn")
+    barrier, queue = context.Barrier(4), context.Queue()
+    processes = [
+        context.Process(
+            target=_register_in_process, args=(str(tmp_path), event.id, list(range(p, 60, 4)), barrier, queue)
+        )
+        for p in range(4)
+    ]
+    for process in processes:
+        process.start()
+    results = {}
+    for _ in range(60):
+        n, status, position = queue.get(timeout=120)
+        results[n] = (RegistrationStatus(status), position)
+    for process in processes:
+        process.join(timeout=60)
+        assert process.exitcode == 0
+    assert_seats_held(event.id, 60, 10, results)
