@@ -20,6 +20,11 @@ def home():
     return render_template("public/home.html", **programme_overview())
 
 
+@bp.route("/privacy")
+def privacy():
+    return render_template("public/privacy.html")
+
+
 @bp.route("/series/<int:series_id>")
 def series(series_id: int):
     series = published_series_or_404(series_id)

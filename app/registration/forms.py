@@ -9,7 +9,15 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -20,13 +28,17 @@ NAME_MAX = 200
 EMAIL_MAX = 254
 
 
-def country_choices() -> list[tuple[str, str]]:
+def options(pairs, prompt=None) -> list[SelectChoice]:
+    """Select options from (value, label) pairs, with an empty first choice if prompted."""
+    first = [SelectChoice("", prompt)] if prompt else []
+    return first + [SelectChoice(value, label) for value, label in pairs]
+
+
+def country_choices() -> list[SelectChoice]:
     countries = sorted(
         pycountry.countries, key=lambda c: unicodedata.normalize("NFKD", getattr(c, "common_name", c.name))
     )
-    return [("", _l("Choose a country"))] + [
-        (c.alpha_2, getattr(c, "common_name", c.name)) for c in countries
-    ]
+    return options(((c.alpha_2, getattr(c, "common_name", c.name)) for c in countries), _l("Choose a country"))
 
 
 def normalise_email(value: str) -> str:
@@ -70,7 +82,7 @@ class DelegateDetailsForm(FlaskForm):
     )
     organisation_kind = SelectField(
         _l("Kind of organisation"),
-        choices=[("", _l("Choose one"))] + OrganisationKind.choices(),
+        choices=options(OrganisationKind.choices(), _l("Choose one")),
         validators=[InputRequired()],
         validate_choice=True,
     )
@@ -87,7 +99,7 @@ class DelegateDetailsForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
-        self.language.choices = list(current_app.config["LANGUAGES"].items())
+        self.language.choices = options(current_app.config["LANGUAGES"].items())
 
     def validate_organisation_kind(self, field) -> None:
         if not field.data:
@@ -145,6 +157,9 @@ class MultiCheckboxField(SelectMultipleField):
 class SeriesRegistrationForm(RegistrationForm):
     events = MultiCheckboxField(_l("Events"), coerce=int, validate_choice=True)
     submit = SubmitField(_l("Register for the chosen events"))
+
+    def offer(self, events) -> None:
+        self.events.choices = [SelectChoice(event.id, event.title) for event in events]
 
     def validate_events(self, field) -> None:
         if not field.data:

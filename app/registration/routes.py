@@ -41,7 +41,7 @@ def register_series(series_id: int):
     series = published_series_or_404(series_id)
     choices = open_events(series)
     form = SeriesRegistrationForm()
-    form.events.choices = [(e.id, e.title) for e in choices]
+    form.offer(choices)
     if request.method == "GET":
         form.events.data = [e.id for e in choices]
     if choices and form.validate_on_submit():

@@ -146,14 +146,18 @@ def _record_smtp_refusal(message: Message, error: smtplib.SMTPRecipientsRefused,
 
 
 def _describe(error: Exception) -> str:
+    """'550 5.1.1 No such user here': the server's own words, for the organisers."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "; ".join(_reply(code, text) for code, text in error.recipients.values())[:1000]
     if isinstance(error, smtplib.SMTPResponseException):
-        text = (
-            error.smtp_error.decode("utf-8", "replace")
-            if isinstance(error.smtp_error, bytes)
-            else str(error.smtp_error)
-        )
-        return f"{error.smtp_code} {text}"[:1000]
+        return _reply(error.smtp_code, error.smtp_error)[:1000]
     return f"{type(error).__name__}: {error}"[:1000]
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {text}"
 
 
 def _write_eml(messages: list[Message], report: DeliveryReport) -> None:

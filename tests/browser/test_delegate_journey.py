@@ -1,0 +1,86 @@
+"""Journey 1 in a real browser: find the webinar, register, open the emailed link, cancel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Registration, RegistrationStatus
+from tests.browser.conftest import screenshot
+from tests.conftest import make_event, make_series, manage_path
+
+pytestmark = pytest.mark.browser
+
+
+def test_register_then_cancel_from_the_email_link(page, live_url, smtp_server):
+    series = make_series()
+    event = make_event("Partnership", series=series, capacity=1, starts_in=timedelta(days=12))
+    event_id = event.id
+    page.goto(f"{live_url}/")
+    screenshot(page, "home")
+    page.get_by_role("link", name="Partnership").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Partnership"
+    screenshot(page, "event")
+    page.get_by_role("link", name="Register").click()
+
+    page.get_by_label("Full name").fill("Siham Osman Mohamed")
+    page.get_by_label("Email").fill("Siham.Osman@Example.org ")
+    page.get_by_label("Organisation", exact=True).fill("Ministry of Justice")
+    page.get_by_label("Kind of organisation").select_option("member_state")
+    page.get_by_label("Country").select_option("SD")
+    page.get_by_label("I agree to the privacy notice").check()
+    screenshot(page, "register-form")
+    page.get_by_role("button", name="Register").click()
+    assert "Your seat is confirmed." in page.content()
+    assert "/registrations/manage/" not in page.content()
+    screenshot(page, "registered")
+
+    # A second delegate finds the webinar full and joins the waiting list.
+    page.goto(f"{live_url}/events/{event_id}")
+    page.get_by_role("link", name="Join the waiting list").click()
+    page.get_by_label("Full name").fill("Guy Fourmage")
+    page.get_by_label("Email").fill("guy.fourmage@example.org")
+    page.get_by_label("Organisation", exact=True).fill("ROCK")
+    page.get_by_label("Kind of organisation").select_option("international_organisation")
+    page.get_by_label("Country").select_option("SD")
+    page.get_by_label("I agree to the privacy notice").check()
+    page.get_by_role("button", name="Register").click()
+    assert "You are number 1 on the waiting list." in page.content()
+
+    confirmation = smtp_server.inbox.to("siham.osman@example.org")[0]
+    page.goto(live_url + manage_path(confirmation))
+    assert "Confirmed" in page.content()
+    screenshot(page, "manage")
+    page.get_by_role("link", name="Cancel my registration").click()
+    page.get_by_role("button", name="Yes, cancel my registration").click()
+    assert "Your registration has been cancelled." in page.content()
+    screenshot(page, "cancelled")
+
+    db.session.rollback()
+    statuses = dict(db.session.execute(sa.select(Registration.name, Registration.status)).all())
+    assert statuses == {
+        "Siham Osman Mohamed": RegistrationStatus.CANCELLED,
+        "Guy Fourmage": RegistrationStatus.CONFIRMED,
+    }
+    promoted = smtp_server.inbox.to("guy.fourmage@example.org")
+    assert [m["Subject"] for m in promoted] == ["Waiting list: Partnership", "A seat is yours: Partnership"]
+
+
+def test_form_errors_are_shown_next_to_the_field_on_a_phone(browser, live_url):
+    context = browser.new_context(viewport={"width": 360, "height": 800}, is_mobile=True)
+    page = context.new_page()
+    event = make_event("Prevention")
+    page.goto(f"{live_url}/events/{event.id}/register")
+    page.get_by_label("Full name").fill("Aida Awel")
+    page.get_by_label("Email").fill("not-an-email")
+    page.get_by_role("button", name="Register").click()
+    assert page.locator("#email-error").inner_text().startswith("Enter a valid email address")
+    assert page.get_by_label("Full name").input_value() == "Aida Awel"
+    assert page.locator("#email").get_attribute("aria-invalid") == "true"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, "the form must not scroll sideways on a phone"
+    screenshot(page, "register-errors-phone")
+    context.close()

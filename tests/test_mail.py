@@ -1,0 +1,214 @@
+"""Email end to end: the web form, the outbox, the worker, a real SMTP server, and what arrived."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from icalendar import Calendar
+
+from app.database import utcnow
+from app.extensions import db
+from app.models import Event, Message, MessageStatus, OrganisationKind, RegistrationStatus
+from app.services import registrations as service
+from app.services.delivery import deliver_pending
+from app.services.registrations import Applicant
+from tests.conftest import delegate_form, make_event, manage_path, submit
+
+
+@pytest.fixture
+def mail_client(mail_app):
+    return mail_app.test_client()
+
+
+def register_by_form(client, event: Event, **fields):
+    response = submit(client, f"/events/{event.id}/register", delegate_form(**fields))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def parts(message):
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    return text, html
+
+
+def test_confirmation_arrives_with_both_parts_calendar_and_a_working_manage_link(mail_client, smtp_server):
+    event = make_event("Partnership", capacity=150, join_url="https://zoom.us/j/81234567890")
+    register_by_form(mail_client, event, email="  Amina.Yusuf@Example.ORG ")
+
+    [message] = smtp_server.inbox.messages
+    assert smtp_server.inbox.envelopes[0].rcpt_tos == ["amina.yusuf@example.org"]
+    assert message["To"] == "Amina Yusuf <amina.yusuf@example.org>"
+    assert message["Subject"] == "Registration confirmed: Partnership"
+    assert message["Message-ID"] == db.session.scalar(sa.select(Message.message_id))
+    text, html = parts(message)
+    assert "Your registration is confirmed." in text and "Your registration is confirmed." in html
+    assert "https://zoom.us/j/81234567890" in text and "https://zoom.us/j/81234567890" in html
+    local = event.start_dt.astimezone(event.zone)
+    assert f"{local:%H:%M}–" in text and "(UTC+0" in text  # the event's own zone, with its offset
+
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "invitation.ics"
+    assert attachment.get_content_type() == "text/calendar"
+    calendar = Calendar.from_ical(attachment.get_content())
+    assert str(calendar["method"]) == "REQUEST"
+    [entry] = calendar.walk("VEVENT")
+    assert entry.decoded("dtstart") == event.start_dt and entry.decoded("dtstart").utcoffset() == timedelta(0)
+    assert entry.decoded("dtend") == event.end_dt
+    assert str(entry["uid"]).startswith("registration-1-event-")
+    assert "https://zoom.us/j/81234567890" in str(entry["description"])
+    assert "secretariat@" in str(entry["organizer"])
+
+    page = mail_client.get(manage_path(message))
+    assert page.status_code == 200
+    assert "Confirmed" in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Message.status)) == MessageStatus.SENT
+
+
+def test_waitlisted_and_pending_emails_carry_no_join_link_or_calendar(mail_client, smtp_server):
+    full = make_event("Prosecution", capacity=0, join_url="https://zoom.us/j/999")
+    approval = make_event("Protection", requires_approval=True, join_url="https://zoom.us/j/888")
+    register_by_form(mail_client, full)
+    register_by_form(mail_client, approval)
+
+    waitlisted, pending = smtp_server.inbox.messages
+    assert waitlisted["Subject"] == "Waiting list: Prosecution"
+    assert "position 1" in parts(waitlisted)[0]
+    assert pending["Subject"] == "Registration received: Protection"
+    for message in (waitlisted, pending):
+        text, html = parts(message)
+        assert "zoom.us" not in text and "zoom.us" not in html
+        assert list(message.iter_attachments()) == []
+        assert "/registrations/manage/" in text
+
+
+def test_cancel_from_the_email_link_promotes_and_tells_the_next_person(mail_client, smtp_server):
+    event = make_event(capacity=1)
+    register_by_form(mail_client, event, email="first@example.org", name="First Delegate")
+    register_by_form(mail_client, event, email="second@example.org", name="Second Delegate")
+    link = manage_path(smtp_server.inbox.to("first@example.org")[0])
+    smtp_server.inbox.clear()
+
+    response = submit(mail_client, f"{link}/cancel", {})
+    assert response.status_code == 302
+
+    subjects = {m["To"]: m["Subject"] for m in smtp_server.inbox.messages}
+    assert subjects == {
+        "First Delegate <first@example.org>": f"Registration cancelled: {event.title}",
+        "Second Delegate <second@example.org>": f"A seat is yours: {event.title}",
+    }
+    promoted = smtp_server.inbox.to("second@example.org")[0]
+    assert "https://zoom.us/j/" in parts(promoted)[0]
+    assert [a.get_filename() for a in promoted.iter_attachments()] == ["invitation.ics"]
+
+
+def test_mail_waits_in_the_outbox_while_smtp_is_down_and_goes_once_it_is_back(mail_client, smtp_server):
+    event = make_event()
+    smtp_server.stop()
+    register_by_form(mail_client, event)
+
+    message = db.session.scalars(sa.select(Message)).one()
+    assert message.status == MessageStatus.QUEUED
+    assert message.attempts == 1 and "Connection" in message.last_error
+    assert message.next_attempt_dt > utcnow()
+
+    smtp_server.start()  # same port
+    assert deliver_pending().sent == 0  # not due yet: backoff
+    report = deliver_pending(now=utcnow() + timedelta(minutes=5))
+    assert report.sent == 1
+    assert len(smtp_server.inbox.messages) == 1
+    assert deliver_pending(now=utcnow() + timedelta(hours=5)).claimed == 0
+    assert len(smtp_server.inbox.messages) == 1
+
+
+def test_a_refused_recipient_fails_permanently_without_blocking_the_rest(mail_app, smtp_server):
+    mail_app.config["OUTBOX_KICK"] = False
+    event = make_event()
+    smtp_server.inbox.refuse.add("bounce@example.org")
+    for email in ("ok1@example.org", "bounce@example.org", "ok2@example.org"):
+        service.register(event, Applicant(email=email, name="D", organisation_kind=OrganisationKind.NGO))
+
+    report = deliver_pending()
+    assert (report.sent, report.failed, report.retrying) == (2, 1, 0)
+    statuses = dict(db.session.execute(sa.select(Message.to_address, Message.status)).all())
+    assert statuses["bounce@example.org"] == MessageStatus.FAILED
+    failed = db.session.scalars(sa.select(Message).where(Message.status == MessageStatus.FAILED)).one()
+    assert failed.last_error.startswith("550")
+    assert sorted(m["To"] for m in smtp_server.inbox.messages) == ["D <ok1@example.org>", "D <ok2@example.org>"]
+    assert deliver_pending(now=utcnow() + timedelta(days=1)).claimed == 0
+
+
+def test_two_workers_at_once_send_each_message_once(mail_app, smtp_server):
+    mail_app.config["OUTBOX_KICK"] = False
+    mail_app.config["OUTBOX_BATCH_SIZE"] = 5
+    event = make_event(capacity=None)
+    for n in range(40):
+        service.register(event, Applicant(email=f"d{n}@example.org", name=f"D{n}"))
+    db.session.rollback()
+    barrier = threading.Barrier(2)
+    reports, errors = [], []
+
+    def worker():
+        with mail_app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                reports.append(deliver_pending())
+            except Exception as error:
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sum(r.sent for r in reports) == 40
+    ids = [m["Message-ID"] for m in smtp_server.inbox.messages]
+    assert len(ids) == 40 and len(set(ids)) == 40
+
+
+def test_an_expired_claim_is_taken_over_by_the_next_worker(mail_app, smtp_server):
+    mail_app.config["OUTBOX_KICK"] = False
+    service.register(make_event(), Applicant(email="d@example.org", name="D"))
+    db.session.execute(
+        sa.update(Message).values(status=MessageStatus.SENDING, claimed_until_dt=utcnow() + timedelta(minutes=5))
+    )
+    db.session.commit()
+    assert deliver_pending().claimed == 0  # another worker holds it
+    assert deliver_pending(now=utcnow() + timedelta(minutes=6)).sent == 1  # that worker died
+    assert len(smtp_server.inbox.messages) == 1
+
+
+def test_a_name_with_a_line_break_cannot_add_headers(mail_app, smtp_server):
+    """The form refuses it; even a message built around it is refused, not sent."""
+    mail_app.config["OUTBOX_KICK"] = False
+    service.register(make_event(), Applicant(email="d@example.org", name="Eve\r\nBcc: victim@example.org"))
+    report = deliver_pending()
+    assert report.sent == 0 and report.failed == 1
+    assert smtp_server.inbox.messages == []
+    assert "line break" in db.session.scalar(sa.select(Message.last_error))
+
+
+def test_without_smtp_server_messages_are_written_as_eml_files(app, client, tmp_path):
+    event = make_event()
+    register_by_form(client, event)
+    [eml] = list((tmp_path / "mail").glob("*.eml"))
+    content = eml.read_text()
+    assert "Subject: Registration confirmed: Partnership" in content
+    assert db.session.scalar(sa.select(Message.status)) == MessageStatus.SENT
+
+
+def test_registration_status_in_email_matches_the_database(mail_client, smtp_server):
+    event = make_event(capacity=1)
+    register_by_form(mail_client, event, email="a@example.org")
+    register_by_form(mail_client, event, email="b@example.org")
+    statuses = db.session.execute(
+        sa.text("SELECT d.email, r.status FROM registration r JOIN delegate d ON d.id = r.delegate_id")
+    ).all()
+    assert dict(statuses) == {"a@example.org": RegistrationStatus.CONFIRMED.value, "b@example.org": "waitlisted"}
+    assert [m["Subject"].split(":")[0] for m in smtp_server.inbox.messages] == ["Registration confirmed", "Waiting list"]
