@@ -58,16 +58,20 @@ def app_config() -> dict:
     return {}
 
 
-@pytest.fixture
-def app(tmp_path, app_config):
-    app = make_app(tmp_path, **app_config)
+def with_fresh_database(app):
+    """Yield the app inside its context with empty tables; clean up after."""
     with app.app_context():
         db.drop_all()
         db.create_all()
         yield app
-        db.session.remove()
+        db.session.remove()  # before drop_all, or PostgreSQL waits on the open transaction
         db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
+    yield from with_fresh_database(make_app(tmp_path, **app_config))
 
 
 @pytest.fixture
@@ -153,14 +157,7 @@ def smtp_server():
 @pytest.fixture
 def mail_app(tmp_path, smtp_server):
     """The app sending to the test SMTP server."""
-    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+    yield from with_fresh_database(make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port))
 
 
 # --- building a programme ----------------------------------------------------

@@ -42,7 +42,10 @@ def test_seed_demo_loads_the_4ps_series_from_the_seeds(runner):
         ("Partnership", "2021-06-30"),
     ]
     speakers = {s.name: (s.title, s.organisation) for s in db.session.scalars(sa.select(Speaker))}
-    assert speakers["Ms. Conny Rijken"] == ("Professor of Human Trafficking and Globalisation", "Tilburg University")
+    assert speakers["Ms. Conny Rijken"] == (
+        "Professor of Human Trafficking and Globalisation",
+        "Tilburg University",
+    )
     assert any(name.endswith("Johan Kruger") for name in speakers)
     notes = db.session.scalars(sa.select(Document.title).where(Document.kind == "background_note")).all()
     assert len(notes) == 4
@@ -102,10 +105,16 @@ def test_a_demo_webinar_takes_a_registration(runner):
 def test_outbox_commands_report_and_deliver(app, runner):
     app.config["OUTBOX_KICK"] = False
     start = datetime(2030, 3, 31, 8, tzinfo=UTC)
-    event = Event(title="Prevention", start_dt=start, end_dt=start.replace(hour=10), timezone="Europe/Brussels")
+    event = Event(
+        title="Prevention", start_dt=start, end_dt=start.replace(hour=10), timezone="Europe/Brussels"
+    )
     db.session.add(event)
     db.session.commit()
     service.register(event, Applicant(email="a@example.org", name="A"))
-    assert runner.invoke(args=["outbox", "status"]).output.strip() == "queued: 1, sending: 0, sent: 0, failed: 0"
+    assert (
+        runner.invoke(args=["outbox", "status"]).output.strip() == "queued: 1, sending: 0, sent: 0, failed: 0"
+    )
     assert "sent 1" in runner.invoke(args=["outbox", "deliver"]).output
-    assert runner.invoke(args=["outbox", "status"]).output.strip() == "queued: 0, sending: 0, sent: 1, failed: 0"
+    assert (
+        runner.invoke(args=["outbox", "status"]).output.strip() == "queued: 0, sending: 0, sent: 1, failed: 0"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -51,7 +52,7 @@ def test_date_is_the_local_date(app):
 
 def test_winter_time_changes_the_label(app):
     start = datetime(2021, 1, 13, 9, tzinfo=UTC)
-    assert zone_label(start.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Brussels"))) == "CET (UTC+01:00)"
+    assert zone_label(start.astimezone(ZoneInfo("Europe/Brussels"))) == "CET (UTC+01:00)"
 
 
 def test_event_when(app):
@@ -81,3 +82,22 @@ def test_not_yet_open_names_the_opening_time(app):
     event = make_event(start=datetime(2031, 2, 5, 12, tzinfo=UTC), registration_opens_dt=opens)
     label = window_label(event, event.registration_window(now=datetime(2031, 1, 1, tzinfo=UTC)))
     assert label == "Registration opens Sunday 5 January 2031, 08:00 CET (UTC+01:00)"
+
+
+def test_an_unexpected_error_gets_our_500_page(tmp_path):
+    app = create_app(
+        {
+            "PLENARY_ENV": "testing",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
+            "PROPAGATE_EXCEPTIONS": False,
+        }
+    )
+
+    @app.route("/boom")
+    def boom():
+        raise ZeroDivisionError("a bug")
+
+    response = app.test_client().get("/boom")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Something went wrong on our side" in page and "a bug" not in page

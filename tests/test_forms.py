@@ -134,7 +134,9 @@ def test_missing_required_field_is_refused_next_to_the_field(app, client, missin
     assert_nothing_stored()
 
 
-@pytest.mark.parametrize("missing", ["name", "email", "organisation", "country", "consent_privacy"])
+@pytest.mark.parametrize(
+    "missing", ["name", "email", "organisation", "organisation_kind", "country", "consent_privacy"]
+)
 def test_missing_field_keeps_what_was_entered(app, client, missing):
     event = make_event("Partnership")
     response = submit(client, register_url(event), delegate_form(**{missing: None}))
@@ -422,3 +424,32 @@ def test_series_form_refuses_bad_delegate_details(app, client, four_ps):
 
 def test_series_form_of_an_unknown_series_is_not_found(app, client):
     assert client.get("/series/999999/register").status_code == 404
+
+
+def test_series_form_keeps_the_chosen_events_when_refused(app, client, four_ps):
+    series, events = four_ps
+    data = delegate_form(events=[events["Prosecution"].id], email="a@b")
+    body = submit(client, f"/series/{series.id}/register", data).get_data(as_text=True)
+    assert checkboxes(body) == {
+        events["Protection"].id: False,
+        events["Prosecution"].id: True,
+        events["Partnership"].id: False,
+    }
+
+
+def test_series_form_when_nothing_is_open_says_so(app, client):
+    series = make_series()
+    make_event("Prevention", series=series, starts_in=timedelta(days=-1))
+    response = client.get(f"/series/{series.id}/register")
+    assert response.status_code == 200
+    assert "None of the events of this series takes registrations" in response.get_data(as_text=True)
+
+
+def test_series_submission_when_nothing_is_open_is_a_conflict(app, client):
+    series = make_series()
+    past = make_event("Prevention", series=series, starts_in=timedelta(days=-1))
+    token = csrf_token(client, register_url(make_event("Standalone meeting")))
+    data = delegate_form(events=[past.id], csrf_token=token)
+    response = client.post(f"/series/{series.id}/register", data=data)
+    assert response.status_code == 409
+    assert_nothing_stored()

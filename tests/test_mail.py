@@ -137,7 +137,10 @@ def test_a_refused_recipient_fails_permanently_without_blocking_the_rest(mail_ap
     assert statuses["bounce@example.org"] == MessageStatus.FAILED
     failed = db.session.scalars(sa.select(Message).where(Message.status == MessageStatus.FAILED)).one()
     assert failed.last_error.startswith("550")
-    assert sorted(m["To"] for m in smtp_server.inbox.messages) == ["D <ok1@example.org>", "D <ok2@example.org>"]
+    assert sorted(m["To"] for m in smtp_server.inbox.messages) == [
+        "D <ok1@example.org>",
+        "D <ok2@example.org>",
+    ]
     assert deliver_pending(now=utcnow() + timedelta(days=1)).claimed == 0
 
 
@@ -176,7 +179,9 @@ def test_an_expired_claim_is_taken_over_by_the_next_worker(mail_app, smtp_server
     mail_app.config["OUTBOX_KICK"] = False
     service.register(make_event(), Applicant(email="d@example.org", name="D"))
     db.session.execute(
-        sa.update(Message).values(status=MessageStatus.SENDING, claimed_until_dt=utcnow() + timedelta(minutes=5))
+        sa.update(Message).values(
+            status=MessageStatus.SENDING, claimed_until_dt=utcnow() + timedelta(minutes=5)
+        )
     )
     db.session.commit()
     assert deliver_pending().claimed == 0  # another worker holds it
@@ -210,5 +215,11 @@ def test_registration_status_in_email_matches_the_database(mail_client, smtp_ser
     statuses = db.session.execute(
         sa.text("SELECT d.email, r.status FROM registration r JOIN delegate d ON d.id = r.delegate_id")
     ).all()
-    assert dict(statuses) == {"a@example.org": RegistrationStatus.CONFIRMED.value, "b@example.org": "waitlisted"}
-    assert [m["Subject"].split(":")[0] for m in smtp_server.inbox.messages] == ["Registration confirmed", "Waiting list"]
+    assert dict(statuses) == {
+        "a@example.org": RegistrationStatus.CONFIRMED.value,
+        "b@example.org": "waitlisted",
+    }
+    assert [m["Subject"].split(":")[0] for m in smtp_server.inbox.messages] == [
+        "Registration confirmed",
+        "Waiting list",
+    ]

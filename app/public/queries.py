@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app
+from flask import abort, current_app, redirect, send_file
 from sqlalchemy.orm import selectinload
 
 from ..database import utcnow
@@ -55,6 +55,18 @@ def programme_overview(past_limit: int = 30) -> dict:
         db.select(Series).where(Series.is_published.is_(True)).order_by(Series.created_dt.desc())
     ).all()
     return {"upcoming": upcoming, "past": past, "series": series, "now": now}
+
+
+def document_response(document: Document):
+    """A link document redirects; a file downloads under its human name, never inline."""
+    if document.is_link:
+        return redirect(document.url)
+    return send_file(
+        stored_document_path(document),
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.filename,
+    )
 
 
 def stored_document_path(document: Document) -> Path:

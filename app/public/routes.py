@@ -1,17 +1,17 @@
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, send_file
+from flask import abort, render_template
 
 from ..extensions import db
 from ..models import Document
 from ..services.calendar import event_calendar
 from . import bp
 from .queries import (
+    document_response,
     open_events,
     programme_overview,
     published_event_or_404,
     published_series_or_404,
-    stored_document_path,
 )
 
 
@@ -55,14 +55,7 @@ def document(document_id: int):
     document = db.session.get(Document, document_id)
     if document is None or not document.is_public or not _owner_published(document):
         abort(404)
-    if document.is_link:
-        return redirect(document.url)
-    return send_file(
-        stored_document_path(document),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.filename,
-    )
+    return document_response(document)
 
 
 def _owner_published(document: Document) -> bool:

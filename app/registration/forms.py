@@ -38,7 +38,8 @@ def country_choices() -> list[SelectChoice]:
     countries = sorted(
         pycountry.countries, key=lambda c: unicodedata.normalize("NFKD", getattr(c, "common_name", c.name))
     )
-    return options(((c.alpha_2, getattr(c, "common_name", c.name)) for c in countries), _l("Choose a country"))
+    pairs = ((c.alpha_2, getattr(c, "common_name", c.name)) for c in countries)
+    return options(pairs, _l("Choose a country"))
 
 
 def normalise_email(value: str) -> str:

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, send_file, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import Document, Event, RegistrationStatus
 from ..public.queries import (
+    document_response,
     open_events,
     published_event_or_404,
     published_series_or_404,
-    stored_document_path,
 )
 from ..services import registrations as service
 from ..services.calendar import registration_calendar
@@ -200,14 +200,7 @@ def document(token: str, document_id: int):
         or not (document.event_id == event.id or (event.series_id and document.series_id == event.series_id))
     ):
         abort(404)
-    if document.is_link:
-        return redirect(document.url)
-    return send_file(
-        stored_document_path(document),
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.filename,
-    )
+    return document_response(document)
 
 
 @bp.after_request

@@ -15,6 +15,15 @@ from tests.conftest import make_event, make_series, manage_path
 pytestmark = pytest.mark.browser
 
 
+def fill_in(page, name: str, email: str, organisation: str, kind: str, country: str = "SD") -> None:
+    page.get_by_label("Full name").fill(name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Organisation", exact=True).fill(organisation)
+    page.get_by_label("Kind of organisation").select_option(kind)
+    page.get_by_label("Country").select_option(country)
+    page.get_by_label("I agree to the privacy notice").check()
+
+
 def test_register_then_cancel_from_the_email_link(page, live_url, smtp_server):
     series = make_series()
     event = make_event("Partnership", series=series, capacity=1, starts_in=timedelta(days=12))
@@ -26,12 +35,7 @@ def test_register_then_cancel_from_the_email_link(page, live_url, smtp_server):
     screenshot(page, "event")
     page.get_by_role("link", name="Register").click()
 
-    page.get_by_label("Full name").fill("Siham Osman Mohamed")
-    page.get_by_label("Email").fill("Siham.Osman@Example.org ")
-    page.get_by_label("Organisation", exact=True).fill("Ministry of Justice")
-    page.get_by_label("Kind of organisation").select_option("member_state")
-    page.get_by_label("Country").select_option("SD")
-    page.get_by_label("I agree to the privacy notice").check()
+    fill_in(page, "Siham Osman Mohamed", "Siham.Osman@Example.org ", "Ministry of Justice", "member_state")
     screenshot(page, "register-form")
     page.get_by_role("button", name="Register").click()
     assert "Your seat is confirmed." in page.content()
@@ -41,12 +45,7 @@ def test_register_then_cancel_from_the_email_link(page, live_url, smtp_server):
     # A second delegate finds the webinar full and joins the waiting list.
     page.goto(f"{live_url}/events/{event_id}")
     page.get_by_role("link", name="Join the waiting list").click()
-    page.get_by_label("Full name").fill("Guy Fourmage")
-    page.get_by_label("Email").fill("guy.fourmage@example.org")
-    page.get_by_label("Organisation", exact=True).fill("ROCK")
-    page.get_by_label("Kind of organisation").select_option("international_organisation")
-    page.get_by_label("Country").select_option("SD")
-    page.get_by_label("I agree to the privacy notice").check()
+    fill_in(page, "Guy Fourmage", "guy.fourmage@example.org", "ROCK", "international_organisation")
     page.get_by_role("button", name="Register").click()
     assert "You are number 1 on the waiting list." in page.content()
 
