@@ -150,6 +150,9 @@ class Event(db.Model):
     def is_full(self) -> bool:
         return self.capacity is not None and self.confirmed_count >= self.capacity
 
+    def has_started(self, now: datetime | None = None) -> bool:
+        return self.start_dt <= (now or utcnow())
+
     def is_past(self, now: datetime | None = None) -> bool:
         return self.end_dt <= (now or utcnow())
 
@@ -160,7 +163,7 @@ class Event(db.Model):
         )
         if self.is_cancelled:
             state = RegistrationState.CANCELLED
-        elif self.start_dt <= now:
+        elif self.has_started(now):
             state = RegistrationState.PAST
         elif self.registration_opens_dt and now < self.registration_opens_dt:
             state = RegistrationState.NOT_YET_OPEN

@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from ..errors import render_error
 from ..extensions import db
 from ..models import Document, Event, RegistrationStatus
 from ..public.queries import (
@@ -59,7 +60,8 @@ def register_series(series_id: int):
             )
             return redirect(url_for(".register_series", series_id=series.id))
         return _show_outcomes(outcomes)
-    status = 400 if form.is_submitted() else 200
+    # With nothing open, the series refuses any submission (409); otherwise the form was wrong (400).
+    status = (409 if not choices else 400) if form.is_submitted() else 200
     return render_template(
         "registration/register_series.html", series=series, open_events=choices, form=form
     ), status
@@ -159,8 +161,9 @@ def cancel(token: str):
         try:
             service.cancel(registration)
         except service.NotCancellable:
-            flash(_("This registration can no longer be cancelled."), "error")
-            return redirect(url_for(".manage", token=token)), 409
+            return render_error(
+                409, _("This registration can no longer be cancelled. The event has started.")
+            )
         flash(_("Your registration has been cancelled. We have sent you a confirmation."), "success")
         return redirect(url_for(".manage", token=token))
     status = 400 if form.is_submitted() else 200

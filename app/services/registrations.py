@@ -255,7 +255,7 @@ def promote_waitlist(session: OrmSession, event: Event, now: datetime | None = N
     """Fill free seats from the waiting list, first come first served, and tell each person."""
     now = now or utcnow()
     promoted: list[Registration] = []
-    if event.is_cancelled or event.start_dt <= now:
+    if event.is_cancelled or event.has_started(now):
         return promoted
     while True:
         # SKIP LOCKED: two cancellations at once promote two different people.
@@ -292,7 +292,7 @@ def cancel(registration: Registration, *, now: datetime | None = None) -> list[R
             return []
         if not registration.is_active:
             raise NotCancellable("this registration can no longer be cancelled")
-        if event.start_dt <= now:
+        if event.has_started(now):
             raise NotCancellable("the event has already started")
         held_seat = registration.status == RegistrationStatus.CONFIRMED
         _set_status(registration, RegistrationStatus.CANCELLED, now)
