@@ -381,3 +381,13 @@ def test_document_of_another_event_is_not_found_through_a_link(mail_app, site, s
     document = store_document(mail_app, other, "c0ffee03", b"%PDF-1.4 minutes")
     path = register(site, smtp_server, make_event("Partnership"))
     assert site.get(f"{path}/documents/{document.id}").status_code == 404
+
+
+def test_details_of_a_cancelled_registration_cannot_be_changed(mail_app, site, smtp_server):
+    event = make_event("Partnership")
+    path = register(site, smtp_server, event)
+    submit(site, f"{path}/cancel", {})
+    token = csrf_token(site, f"/events/{event.id}/register")  # the page itself no longer has a form
+    response = site.post(path, data={**NEW_DETAILS, "csrf_token": token})
+    assert response.status_code == 409
+    assert registration_of(AMINA).name == "Amina Yusuf"

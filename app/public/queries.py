@@ -38,6 +38,10 @@ def published_series_or_404(series_id: int) -> Series:
     return series
 
 
+def events_by_id(ids: list[int]) -> dict[int, Event]:
+    return {event.id: event for event in db.session.scalars(db.select(Event).where(Event.id.in_(ids)))}
+
+
 def open_events(series: Series) -> list[Event]:
     """The events of a series that take registrations now, in order."""
     return [e for e in series.published_events if e.registration_window().accepts_registrations]

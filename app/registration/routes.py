@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import Document, Event, RegistrationStatus
 from ..public.queries import (
     document_response,
+    events_by_id,
     open_events,
     published_event_or_404,
     published_series_or_404,
@@ -49,7 +50,7 @@ def register_series(series_id: int):
         chosen = [e for e in choices if e.id in form.events.data]
         try:
             outcomes = service.register_for_series(series, chosen, form.to_applicant())
-        except service.EventNotOpen as error:
+        except service.EventNotOpen as error:  # closed between the page and the click
             flash(
                 _(
                     "Registration for “%(title)s” has just closed. Nothing was registered; "
@@ -93,12 +94,7 @@ def done():
     stored = session.pop(OUTCOME_KEY, None)
     if not stored:
         return redirect(url_for("public.home"))
-    events = {
-        e.id: e
-        for e in db.session.scalars(
-            db.select(Event).where(Event.id.in_([item["event_id"] for item in stored]))
-        )
-    }
+    events = events_by_id([item["event_id"] for item in stored])
     outcomes = [
         {
             "event": events[item["event_id"]],
@@ -130,12 +126,14 @@ def manage(token: str):
     form = ManageForm(obj=registration if request.method == "GET" else None)
     if request.method == "GET":
         form.organisation_kind.data = registration.organisation_kind.value
-    if registration.is_active and form.validate_on_submit():
+    if not registration.is_active:
+        # A cancelled or rejected registration is shown, not changed.
+        return _manage_page(registration, form, token), 409 if form.is_submitted() else 200
+    if form.validate_on_submit():
         service.update_details(registration, form.applicant(registration.email))
         flash(_("Your details have been saved."), "success")
         return redirect(url_for(".manage", token=token))
-    status = 400 if form.is_submitted() else 200
-    return _manage_page(registration, form, token), status
+    return _manage_page(registration, form, token), 400 if form.is_submitted() else 200
 
 
 def _manage_page(registration, form, token):

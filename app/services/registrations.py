@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 
 from ..database import utcnow, write_transaction
-from ..models import Delegate, Event, Registration, RegistrationStatus, Series
+from ..models import Delegate, Event, Message, Registration, RegistrationStatus, Series
 from ..models.people import new_manage_key
 from . import notifications
 
@@ -190,8 +190,6 @@ def _answer_repeat(session: OrmSession, registration: Registration, now: datetim
     """Re-send the manage link to the address, not to whoever filled in the form."""
     if registration.status == RegistrationStatus.REJECTED:
         return
-    from ..models import Message
-
     recent = session.scalar(
         sa.select(sa.func.count(Message.id)).where(
             Message.registration_id == registration.id,
