@@ -38,7 +38,9 @@ class Config:
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Khartoum Process Secretariat <secretariat@plenary.example.org>"
     )
-    MAIL_MAX_EMAILS = int(os.environ.get("MAIL_MAX_EMAILS", 100))
+    MAIL_MAX_EMAILS = int(os.environ.get("MAIL_MAX_EMAILS", 1000))  # then reconnect
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", 30))  # seconds, per SMTP operation
+    MAIL_RATE_PER_MINUTE = int(os.environ.get("MAIL_RATE_PER_MINUTE", 0))  # 0: no limit
     MAIL_SUPPRESS_SEND = False
     MAIL_DIR = os.environ.get("MAIL_DIR")  # default: <instance>/mail
     OUTBOX_BATCH_SIZE = int(os.environ.get("OUTBOX_BATCH_SIZE", 100))

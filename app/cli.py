@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask seed-demo`, `flask outbox deliver`."""
+"""Command-line tasks: `flask seed-demo`, `flask mail ...`, `flask reminders ...`."""
 
 from __future__ import annotations
 
@@ -21,22 +21,11 @@ def seed_demo(if_empty: bool) -> None:
     click.echo("Demo programme loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
-outbox = AppGroup("outbox", help="The outgoing mail queue.")
+mail = AppGroup("mail", help="The outbox: every email the system sends.")
 
 
-@outbox.command("deliver")
-def outbox_deliver() -> None:
-    """Deliver every message that is due now, as the worker does."""
-    from .services.delivery import deliver_pending
-
-    report = deliver_pending()
-    click.echo(
-        f"claimed {report.claimed}, sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
-    )
-
-
-@outbox.command("status")
-def outbox_status() -> None:
+@mail.command("status")
+def mail_status() -> None:
     """Count messages by status."""
     from .models import Message
 
@@ -47,4 +36,71 @@ def outbox_status() -> None:
     )
 
 
-commands = [seed_demo, outbox]
+@mail.command("deliver")
+def mail_deliver() -> None:
+    """Deliver every message that is due now, as the worker does."""
+    from .services.delivery import deliver_pending
+
+    report = deliver_pending()
+    click.echo(
+        f"claimed {report.claimed}, sent {report.sent}, retrying {report.retrying}, failed {report.failed}"
+    )
+
+
+@mail.command("retry-failed")
+def mail_retry_failed() -> None:
+    """Queue the failed messages again, with a fresh set of attempts."""
+    from .services.outbox import retry_failed
+
+    click.echo(f"{retry_failed()} failed messages queued again")
+
+
+reminders = AppGroup("reminders", help="Reminders before events.")
+
+
+@reminders.command("send")
+def reminders_send() -> None:
+    """Queue the reminders that are due now, as the worker does every minute."""
+    from .services.reminders import send_due_reminders
+
+    click.echo(f"{send_due_reminders()} reminders queued")
+
+
+@reminders.command("schedule")
+@click.argument("event_id", type=int)
+@click.argument("offsets", nargs=-1)
+@click.option(
+    "--note", "notes", multiple=True, help="OFFSET=TEXT: a note of the organisers' in that reminder."
+)
+@click.option("--default", "use_default", is_flag=True, help="Back to the series' or the default schedule.")
+def reminders_schedule(
+    event_id: int, offsets: tuple[str, ...], notes: tuple[str, ...], use_default: bool
+) -> None:
+    """Show or set an event's reminders.
+
+    Example: flask reminders schedule 5 7d 1d 1h --note 1h="Please test your audio"
+    """
+    from .models import Event
+    from .services.reminders import Reminder, ScheduleError, parse_offset, schedule_for, set_schedule
+
+    event = db.session.get(Event, event_id)
+    if event is None:
+        raise click.BadParameter(f"no event {event_id}", param_hint="EVENT_ID")
+    try:
+        if use_default:
+            set_schedule(event, None)
+        elif offsets:
+            by_offset = {parse_offset(key): text for key, _sep, text in (n.partition("=") for n in notes)}
+            minutes = [parse_offset(offset) for offset in offsets]
+            if unknown := set(by_offset) - set(minutes):
+                raise ScheduleError(f"a note for an offset not in the schedule: {sorted(unknown)} minutes")
+            set_schedule(event, [Reminder(m, by_offset.get(m, "")) for m in minutes])
+    except ScheduleError as error:
+        raise click.UsageError(str(error)) from None
+    event = db.session.get(Event, event_id)
+    for reminder in schedule_for(event):
+        note = f"  note: {reminder.note}" if reminder.note else ""
+        click.echo(f"{reminder.minutes:>6} minutes before{note}")
+
+
+commands = [seed_demo, mail, reminders]

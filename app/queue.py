@@ -77,6 +77,15 @@ def sweep_outbox() -> int:
     return deliver_pending().sent
 
 
+@huey.periodic_task(crontab(minute="*"))
+@with_app_context
+def send_reminders() -> int:
+    """Reminders that fell due: every worker may run this; each reminder still goes once."""
+    from .services.reminders import send_due_reminders
+
+    return send_due_reminders()
+
+
 def kick_delivery() -> None:
     """Ask a worker to deliver now; called after a commit that queued mail."""
     if not current_app.config.get("OUTBOX_KICK", True):

@@ -112,9 +112,9 @@ def test_outbox_commands_report_and_deliver(app, runner):
     db.session.commit()
     service.register(event, Applicant(email="a@example.org", name="A"))
     assert (
-        runner.invoke(args=["outbox", "status"]).output.strip() == "queued: 1, sending: 0, sent: 0, failed: 0"
+        runner.invoke(args=["mail", "status"]).output.strip() == "queued: 1, sending: 0, sent: 0, failed: 0"
     )
-    assert "sent 1" in runner.invoke(args=["outbox", "deliver"]).output
+    assert "sent 1" in runner.invoke(args=["mail", "deliver"]).output
     assert (
-        runner.invoke(args=["outbox", "status"]).output.strip() == "queued: 0, sending: 0, sent: 1, failed: 0"
+        runner.invoke(args=["mail", "status"]).output.strip() == "queued: 0, sending: 0, sent: 1, failed: 0"
     )

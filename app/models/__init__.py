@@ -11,7 +11,7 @@ from .enums import (
     RegistrationStatus,
     SpeakerRole,
 )
-from .messages import Message
+from .messages import Message, SentReminder
 from .people import Attendance, Delegate, Registration
 from .programme import (
     AgendaItem,
@@ -41,6 +41,7 @@ __all__ = [
     "RegistrationState",
     "RegistrationStatus",
     "RegistrationWindow",
+    "SentReminder",
     "Series",
     "Speaker",
     "SpeakerRole",

@@ -46,3 +46,26 @@ class Message(db.Model):
 
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.kind} to={self.to_address} {self.status}>"
+
+
+class SentReminder(db.Model):
+    """That a registrant was sent the reminder due `minutes_before` the start.
+
+    The unique key is what makes a reminder go out at most once, whatever
+    number of schedulers run; moving an event re-arms the reminders whose
+    moment is still ahead by deleting their rows.
+    """
+
+    __tablename__ = "sent_reminder"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "registration_id", "minutes_before", name="uq_sent_reminder_registration_minutes"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(sa.ForeignKey("registration.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    minutes_before: Mapped[int] = mapped_column()
+    due_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -28,6 +28,8 @@ class Series(db.Model):
     chair: Mapped[str] = mapped_column(sa.String(200), default="")
     organiser: Mapped[str] = mapped_column(sa.String(200), default="")
     is_published: Mapped[bool] = mapped_column(default=True)
+    # The reminders of its events unless an event sets its own: [{"minutes": 1440, "note": ""}]
+    reminder_schedule: Mapped[list | None] = mapped_column(sa.JSON)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     events: Mapped[list[Event]] = relationship(
@@ -114,6 +116,8 @@ class Event(db.Model):
     is_cancelled: Mapped[bool] = mapped_column(default=False)
     # Bumped whenever time or place changes, so calendar entries update.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # [{"minutes": 1440, "note": "..."}]; None: the series' schedule, else the default.
+    reminder_schedule: Mapped[list | None] = mapped_column(sa.JSON)
     outcomes: Mapped[str] = mapped_column(sa.Text, default="")
     recommendations_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

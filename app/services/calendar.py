@@ -32,7 +32,7 @@ def _organizer() -> vCalAddress:
     return organizer
 
 
-def _entry(event: Event, uid: str, join_url: str = "") -> CalendarEntry:
+def _entry(event: Event, uid: str, join_url: str = "", cancelled: bool = False) -> CalendarEntry:
     page = external_url("public.event", event_id=event.id)
     entry = CalendarEntry()
     entry.add("uid", uid)
@@ -43,10 +43,7 @@ def _entry(event: Event, uid: str, join_url: str = "") -> CalendarEntry:
     entry.add("summary", event.title)
     entry.add("url", page)
     entry.add("organizer", _organizer())
-    if event.is_cancelled:
-        entry.add("status", "CANCELLED")
-    else:
-        entry.add("status", "CONFIRMED")
+    entry.add("status", "CANCELLED" if cancelled or event.is_cancelled else "CONFIRMED")
     location = event.place or (join_url if join_url else "")
     if location:
         entry.add("location", location)
@@ -69,12 +66,16 @@ def registration_uid(registration: Registration) -> str:
     return f"registration-{registration.id}-event-{registration.event_id}@{site_host()}"
 
 
-def registration_calendar(registration: Registration) -> bytes:
-    """The invitation sent to a registrant; the join link only once the seat is confirmed."""
+def registration_calendar(registration: Registration, cancel: bool = False) -> bytes:
+    """The invitation sent to a registrant; the join link only once the seat is confirmed.
+
+    The UID stays the same for the registration's whole life and SEQUENCE is the
+    event's, so a calendar program replaces (or, with CANCEL, removes) its entry.
+    """
     event = registration.event
-    confirmed = registration.status == RegistrationStatus.CONFIRMED
-    calendar = _calendar("REQUEST")
-    entry = _entry(event, registration_uid(registration), event.join_url if confirmed else "")
+    confirmed = registration.status == RegistrationStatus.CONFIRMED and not cancel
+    calendar = _calendar("CANCEL" if cancel else "REQUEST")
+    entry = _entry(event, registration_uid(registration), event.join_url if confirmed else "", cancel)
     attendee = vCalAddress(f"mailto:{registration.email}")
     attendee.params["cn"] = vText(registration.name)
     attendee.params["role"] = vText("REQ-PARTICIPANT")

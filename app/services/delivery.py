@@ -2,24 +2,27 @@
 
 Claims are atomic (the write lock on SQLite, `FOR UPDATE SKIP LOCKED` on
 PostgreSQL), so two workers never take the same message, and a claim
-expires, so a message whose worker died is sent by the next one.
+expires, so a message whose worker died is sent by the next one. Sent
+messages are recorded a few at a time: a worker killed mid-batch can resend
+at most those (each carries its Message-ID, so a duplicate is visible).
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
-from dataclasses import dataclass
+import time
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_mail import Attachment, BadHeaderError
+from flask_mail import Attachment, BadHeaderError, Connection
 from flask_mail import Message as MailMessage
 
 from ..database import utcnow, write_transaction
-from ..extensions import mail
 from ..models import Message, MessageStatus
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 # Backoff after the n-th failed attempt: 1, 2, 4 ... minutes, at most 2 hours.
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=2)
+# How many sent messages are recorded in one transaction.
+RECORD_EVERY = 50
 
 
 class PermanentFailure(Exception):
@@ -40,27 +45,24 @@ class DeliveryReport:
     retrying: int = 0
     failed: int = 0
 
+    def add(self, other: DeliveryReport) -> None:
+        for item in fields(self):
+            setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+
 
 def deliver_pending(now: datetime | None = None, limit: int | None = None) -> DeliveryReport:
-    """Deliver every message that is due, batch after batch."""
+    """Deliver every message that is due, batch after batch, over one connection."""
     report = DeliveryReport()
     limit = limit or current_app.config["OUTBOX_BATCH_SIZE"]
-    while True:
-        batch = deliver_batch(now=now, limit=limit)
-        for name in ("claimed", "sent", "retrying", "failed"):
-            setattr(report, name, getattr(report, name) + getattr(batch, name))
-        if batch.claimed < limit:
-            return report
-
-
-def deliver_batch(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
-    messages = claim(now or utcnow(), limit)
-    report = DeliveryReport(claimed=len(messages))
-    if not messages:
-        return report
-    transport = _send_smtp if current_app.config.get("MAIL_SERVER") else _write_eml
-    transport(messages, report)
-    return report
+    transport = SmtpTransport() if current_app.config.get("MAIL_SERVER") else EmlTransport()
+    with transport.open():
+        while True:
+            messages = claim(now or utcnow(), limit)
+            report.claimed += len(messages)
+            if messages:
+                report.add(transport.deliver(messages))
+            if len(messages) < limit:
+                return report
 
 
 def claim(now: datetime, limit: int) -> list[Message]:
@@ -112,40 +114,168 @@ def build(message: Message) -> MailMessage:
     return mail_message
 
 
-def _send_smtp(messages: list[Message], report: DeliveryReport) -> None:
-    pending = list(messages)
-    try:
-        with mail.connect() as connection:
+class Recorder:
+    """Writes delivery results back to the outbox: sent ones in small groups, failures at once."""
+
+    def __init__(self) -> None:
+        self.report = DeliveryReport()
+        self.sent_ids: list[int] = []
+
+    def sent(self, message: Message) -> None:
+        self.sent_ids.append(message.id)
+        self.report.sent += 1
+        if len(self.sent_ids) >= RECORD_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.sent_ids:
+            return
+        with write_transaction() as session:
+            session.execute(
+                sa.update(Message)
+                .where(Message.id.in_(self.sent_ids))
+                .values(status=MessageStatus.SENT, sent_dt=utcnow(), claimed_until_dt=None, last_error="")
+            )
+        self.sent_ids = []
+
+    def failed(self, message: Message, reason: str, *, permanent: bool) -> None:
+        out_of_attempts = message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
+        if permanent or out_of_attempts:
+            values = dict(status=MessageStatus.FAILED)
+            self.report.failed += 1
+        else:
+            delay = min(BACKOFF_BASE * 2 ** (message.attempts - 1), BACKOFF_MAX)
+            values = dict(status=MessageStatus.QUEUED, next_attempt_dt=utcnow() + delay)
+            self.report.retrying += 1
+        log.warning("message %s to %s not delivered: %s", message.id, message.to_address, reason)
+        with write_transaction() as session:
+            session.execute(
+                sa.update(Message)
+                .where(Message.id == message.id)
+                .values(claimed_until_dt=None, last_error=reason[:1000], **values)
+            )
+
+
+class Pacer:
+    """Keeps to MAIL_RATE_PER_MINUTE (0: as fast as the server takes them)."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.interval = 60.0 / per_minute if per_minute > 0 else 0.0
+        self.next_slot = time.monotonic()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        now = time.monotonic()
+        if self.next_slot > now:
+            time.sleep(self.next_slot - now)
+        self.next_slot = max(self.next_slot, now) + self.interval
+
+
+class TimedConnection(Connection):
+    """Flask-Mail's connection, with a timeout so that a silent server cannot hang the worker."""
+
+    def configure_host(self) -> smtplib.SMTP:
+        timeout = current_app.config["MAIL_TIMEOUT"]
+        cls = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = cls(self.mail.server, self.mail.port, timeout=timeout)
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+class SmtpTransport:
+    """One SMTP connection for a whole run, opened at the first message, reopened after a drop."""
+
+    def __init__(self) -> None:
+        self.connection: TimedConnection | None = None
+        self.pacer = Pacer(current_app.config["MAIL_RATE_PER_MINUTE"])
+
+    @contextmanager
+    def open(self):
+        try:
+            yield self
+        finally:
+            self._close()
+
+    def _connected(self) -> TimedConnection:
+        if self.connection is None:
+            connection = TimedConnection(current_app.extensions["mail"])
+            self.connection = connection.__enter__()
+        return self.connection
+
+    def _close(self) -> None:
+        if self.connection is not None:
+            # If the server is gone already, there is nothing to say goodbye to.
+            with suppress(smtplib.SMTPException, OSError):
+                self.connection.__exit__(None, None, None)
+            self.connection = None
+
+    def deliver(self, messages: list[Message]) -> DeliveryReport:
+        recorder = Recorder()
+        pending = list(messages)
+        try:
             while pending:
-                message = pending[0]
-                try:
-                    connection.send(build(message))
-                except (PermanentFailure, BadHeaderError) as error:
-                    _record_failure(message, str(error) or "bad header", permanent=True, report=report)
-                except smtplib.SMTPRecipientsRefused as error:
-                    _record_smtp_refusal(message, error, report)
-                except smtplib.SMTPResponseException as error:
-                    permanent = 500 <= error.smtp_code < 600
-                    _record_failure(message, _describe(error), permanent=permanent, report=report)
-                    if not permanent:
-                        pending.pop(0)
-                        raise
-                else:
-                    _record_sent(message, report)
+                self.pacer.wait()
+                self._deliver_one(pending[0], recorder)
                 pending.pop(0)
-    except (smtplib.SMTPException, OSError) as error:
-        # The connection is gone: whatever was not sent is tried again later.
-        for message in pending:
-            _record_failure(message, _describe(error), permanent=False, report=report)
+        except (smtplib.SMTPException, OSError) as error:
+            # The connection is gone: whatever was not sent is tried again later.
+            self._close()
+            for message in pending:
+                recorder.failed(message, describe(error), permanent=False)
+        finally:
+            recorder.flush()
+        return recorder.report
+
+    def _deliver_one(self, message: Message, recorder: Recorder) -> None:
+        try:
+            self._connected().send(build(message))
+        except (PermanentFailure, BadHeaderError) as error:
+            recorder.failed(message, str(error) or "refused: bad header", permanent=True)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _text in error.recipients.values()]
+            recorder.failed(message, describe(error), permanent=all(500 <= code < 600 for code in codes))
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError):
+            raise
+        except smtplib.SMTPResponseException as error:
+            if not 500 <= error.smtp_code < 600:
+                raise  # 4xx: the server wants us to come back later
+            recorder.failed(message, describe(error), permanent=True)
+        else:
+            recorder.sent(message)
 
 
-def _record_smtp_refusal(message: Message, error: smtplib.SMTPRecipientsRefused, report) -> None:
-    codes = [code for code, _text in error.recipients.values()]
-    permanent = all(500 <= code < 600 for code in codes)
-    _record_failure(message, _describe(error), permanent=permanent, report=report)
+class EmlTransport:
+    """With no SMTP server configured, each message becomes a file under instance/mail/."""
+
+    def __init__(self) -> None:
+        self.folder = Path(current_app.config["MAIL_DIR"])
+
+    @contextmanager
+    def open(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        yield self
+
+    def deliver(self, messages: list[Message]) -> DeliveryReport:
+        recorder = Recorder()
+        try:
+            for message in messages:
+                try:
+                    data = build(message).as_bytes()
+                except PermanentFailure as error:
+                    recorder.failed(message, str(error), permanent=True)
+                    continue
+                (self.folder / f"{message.id:08d}-{message.kind}.eml").write_bytes(data)
+                recorder.sent(message)
+        finally:
+            recorder.flush()
+        return recorder.report
 
 
-def _describe(error: Exception) -> str:
+def describe(error: Exception) -> str:
     """'550 5.1.1 No such user here': the server's own words, for the organisers."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         return "; ".join(_reply(code, text) for code, text in error.recipients.values())[:1000]
@@ -158,45 +288,3 @@ def _reply(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return f"{code} {text}"
-
-
-def _write_eml(messages: list[Message], report: DeliveryReport) -> None:
-    """With no SMTP server configured, each message becomes a file under instance/mail/."""
-    folder = Path(current_app.config["MAIL_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    for message in messages:
-        try:
-            data = build(message).as_bytes()
-        except PermanentFailure as error:
-            _record_failure(message, str(error), permanent=True, report=report)
-            continue
-        (folder / f"{message.id:08d}-{message.kind}.eml").write_bytes(data)
-        _record_sent(message, report)
-
-
-def _record_sent(message: Message, report: DeliveryReport) -> None:
-    with write_transaction() as session:
-        session.execute(
-            sa.update(Message)
-            .where(Message.id == message.id)
-            .values(status=MessageStatus.SENT, sent_dt=utcnow(), claimed_until_dt=None, last_error="")
-        )
-    report.sent += 1
-
-
-def _record_failure(message: Message, reason: str, *, permanent: bool, report: DeliveryReport) -> None:
-    out_of_attempts = message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
-    if permanent or out_of_attempts:
-        values = dict(status=MessageStatus.FAILED)
-        report.failed += 1
-    else:
-        delay = min(BACKOFF_BASE * 2 ** (message.attempts - 1), BACKOFF_MAX)
-        values = dict(status=MessageStatus.QUEUED, next_attempt_dt=utcnow() + delay)
-        report.retrying += 1
-    log.warning("message %s to %s not delivered: %s", message.id, message.to_address, reason)
-    with write_transaction() as session:
-        session.execute(
-            sa.update(Message)
-            .where(Message.id == message.id)
-            .values(claimed_until_dt=None, last_error=reason, **values)
-        )

@@ -1,16 +1,22 @@
 """The emails of a registration's life, written to the outbox.
 
 Each function adds a Message to the current unit of work; it is delivered
-only if that unit commits (see `database.write_transaction`).
+only if that unit commits (see `database.write_transaction`). Every email
+is rendered in the registrant's language when the interface has it, from a
+`templates/email/<kind>.txt` and `.html` pair; the HTML's stylesheet is
+inlined by css-inline, as mail programs ignore <style> blocks.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.utils import make_msgid
 
+import css_inline
 from flask import render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, format_timedelta
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..database import OUTBOX_DIRTY
 from ..extensions import db
@@ -19,6 +25,8 @@ from ..i18n import email_locale
 from ..models import Message, Registration
 from .calendar import registration_calendar
 from .links import external_url, manage_url, site_host
+
+_inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 
 def queue_email(
@@ -40,7 +48,7 @@ def queue_email(
         to_name=registration.name,
         subject=subject,
         body_text=render_template(f"email/{kind}.txt", **context),
-        body_html=render_template(f"email/{kind}.html", **context),
+        body_html=_inliner.inline(render_template(f"email/{kind}.html", **context)),
         attachments=attachments or [],
         message_id=make_msgid(domain=site_host()),
     )
@@ -50,26 +58,31 @@ def queue_email(
     return message
 
 
-def _calendar_attachment(registration: Registration) -> dict:
+def _calendar_attachment(registration: Registration, cancel: bool = False) -> dict:
+    method = "CANCEL" if cancel else "REQUEST"
     return {
         "filename": "invitation.ics",
-        "content_type": "text/calendar; charset=utf-8; method=REQUEST",
-        "content": registration_calendar(registration).decode("utf-8"),
+        "content_type": f"text/calendar; charset=utf-8; method={method}",
+        "content": registration_calendar(registration, cancel=cancel).decode("utf-8"),
     }
 
 
-def send_confirmation(registration: Registration, promoted: bool = False) -> Message:
+def send_confirmation(registration: Registration, promoted: bool = False, approved: bool = False) -> Message:
+    title = registration.event.title
     with force_locale(email_locale(registration.language)):
         if promoted:
-            subject = _("A seat is yours: %(title)s", title=registration.event.title)
+            subject = _("A seat is yours: %(title)s", title=title)
+        elif approved:
+            subject = _("Registration approved: %(title)s", title=title)
         else:
-            subject = _("Registration confirmed: %(title)s", title=registration.event.title)
+            subject = _("Registration confirmed: %(title)s", title=title)
         return queue_email(
             "registration_confirmed",
             registration,
             subject,
             attachments=[_calendar_attachment(registration)],
             promoted=promoted,
+            approved=approved,
         )
 
 
@@ -96,3 +109,71 @@ def send_already_registered(registration: Registration) -> Message:
     with force_locale(email_locale(registration.language)):
         subject = _("Your registration: %(title)s", title=registration.event.title)
         return queue_email("registration_reminder_link", registration, subject)
+
+
+DETAIL_LABELS = {
+    "name": _l("Full name"),
+    "organisation": _l("Organisation"),
+    "organisation_kind": _l("Kind of organisation"),
+    "country": _l("Country"),
+    "job_title": _l("Job title"),
+    "language": _l("Preferred language"),
+    "consent_participant_list": _l("In the list of participants"),
+}
+
+
+def send_details_changed(registration: Registration) -> Message:
+    with force_locale(email_locale(registration.language)):
+        details = [(str(label), _display(registration, name)) for name, label in DETAIL_LABELS.items()]
+        subject = _("Registration details changed: %(title)s", title=registration.event.title)
+        return queue_email("registration_changed", registration, subject, details=details)
+
+
+def _display(registration: Registration, name: str) -> str:
+    value = getattr(registration, name)
+    if name == "organisation_kind":
+        return value.title
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value or "–")
+
+
+def send_rejected(registration: Registration, reason: str = "") -> Message:
+    with force_locale(email_locale(registration.language)):
+        subject = _("Registration not accepted: %(title)s", title=registration.event.title)
+        return queue_email("registration_rejected", registration, subject, reason=reason)
+
+
+def send_reminder(registration: Registration, reminder) -> Message:
+    event = registration.event
+    with force_locale(email_locale(registration.language)):
+        starts_in = _(
+            "in %(delta)s", delta=format_timedelta(timedelta(minutes=reminder.minutes), threshold=1.1)
+        )
+        subject = _(
+            "Reminder: %(title)s starts %(when_relative)s", title=event.title, when_relative=starts_in
+        )
+        return queue_email("reminder", registration, subject, reminder=reminder, starts_in=starts_in)
+
+
+def send_event_changed(registration: Registration, with_calendar: bool) -> Message:
+    with force_locale(email_locale(registration.language)):
+        subject = _("Changed: %(title)s", title=registration.event.title)
+        attachments = [_calendar_attachment(registration)] if with_calendar else []
+        return queue_email(
+            "event_changed", registration, subject, attachments=attachments, with_calendar=with_calendar
+        )
+
+
+def send_event_cancelled(registration: Registration, with_calendar: bool, note: str = "") -> Message:
+    with force_locale(email_locale(registration.language)):
+        subject = _("Cancelled: %(title)s", title=registration.event.title)
+        attachments = [_calendar_attachment(registration, cancel=True)] if with_calendar else []
+        return queue_email(
+            "event_cancelled",
+            registration,
+            subject,
+            attachments=attachments,
+            with_calendar=with_calendar,
+            note=note,
+        )

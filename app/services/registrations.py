@@ -279,12 +279,7 @@ def cancel(registration: Registration, *, now: datetime | None = None) -> list[R
     """Cancel a registration; a freed seat goes to the waiting list. Returns who was promoted."""
     now = now or utcnow()
     with write_transaction() as session:
-        registration = session.scalars(
-            sa.select(Registration)
-            .where(Registration.id == registration.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
+        registration = _locked(session, registration)
         event = registration.event
         if registration.status == RegistrationStatus.CANCELLED:
             return []
@@ -304,10 +299,54 @@ def cancel(registration: Registration, *, now: datetime | None = None) -> list[R
 
 
 def update_details(registration: Registration, applicant: Applicant) -> Registration:
-    """Change what a registrant declared; the address stays (it identifies the delegate)."""
+    """Change what a registrant declared, and confirm it by email if anything changed.
+
+    The address stays: it identifies the delegate.
+    """
     with write_transaction() as session:
         registration = session.get(Registration, registration.id, populate_existing=True)
+        before = (registration.details(), registration.consent_participant_list)
         registration.set_details(applicant.details())
         registration.consent_participant_list = applicant.consent_participant_list
         registration.delegate.set_details(applicant.details())
+        if (registration.details(), registration.consent_participant_list) != before:
+            notifications.send_details_changed(registration)
     return registration
+
+
+def approve(registration: Registration, *, now: datetime | None = None) -> Registration:
+    """An organiser accepts a pending registration: a seat if one is free, else the waiting list."""
+    with write_transaction() as session:
+        registration = _locked(session, registration)
+        if registration.status != RegistrationStatus.PENDING:
+            raise RegistrationError("only a registration awaiting approval can be approved")
+        event = _lock_event(session, registration.event_id)
+        moment = now or utcnow()
+        if take_seat(session, event):
+            _set_status(registration, RegistrationStatus.CONFIRMED, moment)
+            notifications.send_confirmation(registration, approved=True)
+        else:
+            _set_status(registration, RegistrationStatus.WAITLISTED, moment)
+            session.flush()
+            notifications.send_waitlisted(registration, waitlist_position(session, registration))
+    return registration
+
+
+def reject(registration: Registration, reason: str = "", *, now: datetime | None = None) -> Registration:
+    """An organiser turns down a pending or waitlisted registration, optionally saying why."""
+    with write_transaction() as session:
+        registration = _locked(session, registration)
+        if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
+            raise RegistrationError("only a pending or waitlisted registration can be rejected")
+        _set_status(registration, RegistrationStatus.REJECTED, now or utcnow())
+        notifications.send_rejected(registration, reason.strip())
+    return registration
+
+
+def _locked(session: OrmSession, registration: Registration) -> Registration:
+    return session.scalars(
+        sa.select(Registration)
+        .where(Registration.id == registration.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()

@@ -1,0 +1,357 @@
+"""How fast the outbox worker delivers mail, against a bare smtplib loop to the same server.
+
+    .venv/bin/python bench/mail.py [--messages 10000] [--batch N] [--repeat 1]
+
+Starts an SMTP server (aiosmtpd) in this process on a free port of 127.0.0.1.
+Each round first times the floor: a bare `smtplib` loop over ONE connection
+sending the N messages' bytes, built before its timer starts. It then enqueues
+the same N messages as outbox rows (one bulk insert, not timed) and times
+`deliver_pending()`, the project's worker, until all are delivered. The ratio
+is worker rate / floor rate; the goal is at least 0.9 (reported, not asserted).
+With --repeat, the best round of each is kept.
+
+Runs on a fresh SQLite file, or on BENCH_DATABASE_URL (an empty PostgreSQL
+database). Exits non-zero if the worker delivered a message twice or never.
+The last line is one JSON object of the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import smtplib
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("PLENARY_INSTANCE_DIR", tempfile.mkdtemp(prefix="plenary-bench-"))
+
+import sqlalchemy as sa  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+from flask_mail import sanitize_address, sanitize_addresses  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.database import utcnow, write_transaction  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import Message, MessageStatus  # noqa: E402
+from app.services.delivery import build, deliver_pending  # noqa: E402
+
+GOAL = 0.9
+HOST = "127.0.0.1"
+# Only the top-level headers are searched: they end at the first blank line.
+MESSAGE_ID_RE = re.compile(rb"^Message-ID:[ \t]*(<[^>\r\n]*>)", re.IGNORECASE | re.MULTILINE)
+
+
+# --- the SMTP server -----------------------------------------------------------
+
+
+class CountingHandler:
+    """Accepts everything and keeps only each message's Message-ID, read from the raw bytes."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        content = envelope.original_content or envelope.content
+        end = content.find(b"\r\n\r\n")
+        match = MESSAGE_ID_RE.search(content, 0, end if end >= 0 else len(content))
+        self.received.append(match.group(1) if match else b"")
+        return "250 Message accepted for delivery"
+
+
+class FreePortController(Controller):
+    """aiosmtpd on port 0: the OS picks a free port, read back once bound."""
+
+    def _trigger_server(self):
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+# --- the messages --------------------------------------------------------------
+
+TEXT_PARAGRAPHS = [
+    "Dear Delegate {n},",
+    "Your registration is confirmed for the thematic meeting of the Khartoum Process on "
+    "Trafficking in Human Beings: The 4Ps Revisited, chaired by The Netherlands.",
+    "Partnership and the protection of victims - Session {n}\n"
+    "Thursday 12 March 2026, 10:00-12:00 (Europe/Brussels), 09:00-11:00 UTC",
+    "Join link: https://zoom.us/j/81234567890?pwd=bench{n:06d}\n"
+    "Meeting ID: 812 3456 7890 - Passcode: 4Ps-{n:04d}",
+    "The meeting is held in English and French with simultaneous interpretation. Please join "
+    "ten minutes early to test your audio; the moderator admits participants from the waiting "
+    "room once their display name matches the name of their registration.",
+    "Documents for the meeting (concept note, draft agenda, background paper) are published "
+    "on the event page one week before the meeting, and the presentations after it.",
+    "Event page: https://plenary.example.org/events/{n}",
+    "Delegates who need a visa letter, reasonable accommodation or a travel arrangement for the "
+    "in-person segment are asked to write to the secretariat at least three weeks in advance.",
+    "To change or cancel your registration: "
+    "https://plenary.example.org/registrations/manage/{n:06d}.bench-token-abcdefghijklmnop\n"
+    "This link is personal; please do not forward this email.",
+    "If you can no longer attend, please cancel your registration so that a delegate on the "
+    "waiting list can take your seat. Seats are limited to two per member state delegation.",
+    "Kind regards,\nKhartoum Process Secretariat\n"
+    "Khartoum Process Secretariat, Gonzagagasse 1, 1010 Vienna, Austria",
+]
+
+HTML_HEAD = (
+    '<!doctype html>\n<html lang="en">\n<head><meta charset="utf-8"><title>Partnership and the '
+    "protection of victims</title></head>\n"
+    '<body style="margin:0;padding:0;background:#f4f5f7;font-family:Arial,Helvetica,sans-serif;'
+    'color:#1d2330;">\n  <table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
+    'style="background:#f4f5f7;">\n    <tr><td align="center" style="padding:24px 12px;">\n'
+    '      <table role="presentation" width="600" cellpadding="0" cellspacing="0" '
+    'style="max-width:600px;width:100%;background:#ffffff;border-radius:6px;">\n'
+    '        <tr><td style="padding:20px 28px;background:#12365c;color:#ffffff;'
+    'border-radius:6px 6px 0 0;font-size:18px;font-weight:bold;">Khartoum Process</td></tr>\n'
+    '        <tr><td style="padding:24px 28px;font-size:15px;line-height:1.5;">\n'
+)
+HTML_PARAGRAPH = '          <p style="margin:0 0 16px;font-size:15px;line-height:1.5;color:#1d2330;">{}</p>\n'
+HTML_FOOT = (
+    "        </td></tr>\n"
+    '        <tr><td style="padding:16px 28px;font-size:12px;color:#6b7280;border-top:1px solid '
+    '#e5e7eb;">Khartoum Process Secretariat, Gonzagagasse 1, 1010 Vienna, Austria</td></tr>\n'
+    "      </table>\n    </td></tr>\n  </table>\n</body>\n</html>\n"
+)
+
+
+def html_link(match: re.Match) -> str:
+    url = match.group(0)
+    return f'<a href="{url}" style="color:#12365c;text-decoration:underline;">{url}</a>'
+
+
+def bodies(n: int) -> tuple[str, str]:
+    """A ~1.5 KB text part and a ~4 KB HTML part, like a confirmation email."""
+    paragraphs = [p.format(n=n) for p in TEXT_PARAGRAPHS]
+    text = "\n\n".join(paragraphs) + "\n"
+    html = HTML_HEAD
+    for paragraph in paragraphs:
+        linked = re.sub(r"https://\S+", html_link, paragraph)
+        html += HTML_PARAGRAPH.format(linked.replace("\n", "<br>\n"))
+    return text, html + HTML_FOOT
+
+
+def message_rows(count: int) -> list[dict]:
+    rows = []
+    for n in range(count):
+        text, html = bodies(n)
+        rows.append(
+            {
+                "kind": "bench",
+                "registration_id": None,
+                "to_address": f"d{n}@example.org",
+                "to_name": f"Delegate {n}",
+                "subject": f"Registration confirmed: Partnership and the protection of victims ({n})",
+                "body_text": text,
+                "body_html": html,
+                "attachments": [],
+                "message_id": f"<bench-{n}@plenary.example.org>",
+                "status": MessageStatus.QUEUED,
+                "attempts": 0,
+                "last_error": "",
+            }
+        )
+    return rows
+
+
+def enqueue(rows: list[dict]) -> None:
+    """Empty the outbox and queue every row, in one transaction."""
+    now = utcnow()
+    with write_transaction() as session:
+        session.execute(sa.delete(Message))
+        session.execute(sa.insert(Message), [dict(row, next_attempt_dt=now, created_dt=now) for row in rows])
+    db.session.remove()
+
+
+def floor_payloads(rows: list[dict]) -> list[tuple[str, list[str], bytes]]:
+    """Envelope and bytes of each message, built by the worker's own `build(message).as_bytes()`."""
+    payloads = []
+    for row in rows:
+        mail_message = build(Message(**row))
+        payloads.append(
+            (
+                sanitize_address(mail_message.sender),
+                list(sanitize_addresses(mail_message.send_to)),
+                mail_message.as_bytes(),
+            )
+        )
+    return payloads
+
+
+# --- the two timed runs ----------------------------------------------------------
+
+
+def run_floor(port: int, payloads: list[tuple[str, list[str], bytes]]) -> float:
+    """A bare smtplib loop over one connection; connecting and QUIT are inside the timer."""
+    began = time.perf_counter()
+    with smtplib.SMTP(HOST, port) as connection:
+        for sender, recipients, data in payloads:
+            connection.sendmail(sender, recipients, data)
+    return time.perf_counter() - began
+
+
+def run_worker(count: int) -> tuple[float, int]:
+    """`deliver_pending()` until every message is sent, or a pass finds nothing more to send."""
+    sent = 0
+    began = time.perf_counter()
+    while sent < count:
+        report = deliver_pending()
+        sent += report.sent
+        if not report.claimed:
+            break
+    elapsed = time.perf_counter() - began
+    db.session.remove()
+    return elapsed, sent
+
+
+def tally(received: list[bytes], expected: set[bytes]) -> tuple[int, int]:
+    """(Message-IDs received more than once, enqueued Message-IDs never received)."""
+    counts = Counter(received)
+    duplicates = sum(1 for times in counts.values() if times > 1)
+    lost = len(expected - counts.keys())
+    return duplicates, lost
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=10000)
+    parser.add_argument("--batch", type=int, default=None, help="OUTBOX_BATCH_SIZE (default: the app's)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds; the best of each run is reported")
+    args = parser.parse_args()
+    count = args.messages
+
+    # aiosmtpd logs every SMTP command at INFO, and the app's logging shows INFO.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    handler = CountingHandler()
+    controller = FreePortController(handler, hostname=HOST, port=0)
+    controller.start()
+    port = controller.port
+
+    workdir = Path(tempfile.mkdtemp(prefix="plenary-bench-"))
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{workdir / 'bench.db'}"
+    config = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "MAIL_SERVER": HOST,
+        "MAIL_PORT": port,
+        "MAIL_MAX_EMAILS": count + 1,  # never reconnect inside a batch
+        "OUTBOX_KICK": False,  # delivery is timed below, not kicked by the insert
+        "MAIL_DIR": str(workdir / "mail"),
+    }
+    if args.batch:
+        config["OUTBOX_BATCH_SIZE"] = args.batch
+    app = create_app(config)
+
+    expected = {f"<bench-{n}@plenary.example.org>".encode() for n in range(count)}
+    rounds = []
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        batch = app.config["OUTBOX_BATCH_SIZE"]
+        rows = message_rows(count)
+        # Not timed as delivery, but reported: what build().as_bytes() alone costs per message.
+        build_began = time.perf_counter()
+        payloads = floor_payloads(rows)
+        build_seconds = time.perf_counter() - build_began
+        message_bytes = sum(len(data) for _, _, data in payloads) / count
+
+        # Warm-up, not counted: the server's first connections, smtplib's imports.
+        run_floor(port, payloads[: min(count, 200)])
+
+        for number in range(1, args.repeat + 1):
+            handler.received = []
+            floor_seconds = run_floor(port, payloads)
+            floor_duplicates, floor_lost = tally(handler.received, expected)
+
+            enqueue(rows)
+            handler.received = []
+            seconds, sent = run_worker(count)
+            duplicates, lost = tally(handler.received, expected)
+            statuses = dict(
+                db.session.execute(sa.select(Message.status, sa.func.count()).group_by(Message.status)).all()
+            )
+            db.session.remove()
+            not_sent = count - statuses.get(MessageStatus.SENT, 0)
+            rounds.append(
+                {
+                    "seconds": seconds,
+                    "floor_seconds": floor_seconds,
+                    "duplicates": duplicates,
+                    "lost": lost,
+                    "not_sent": not_sent,
+                    "floor_errors": floor_duplicates + floor_lost,
+                }
+            )
+            print(
+                f"round {number}/{args.repeat}: floor {floor_seconds:.3f} s ({count / floor_seconds:.0f}/s), "
+                f"worker {seconds:.3f} s ({count / seconds:.0f}/s), ratio "
+                f"{floor_seconds / seconds:.3f}; worker sent {sent}, {duplicates} duplicates, "
+                f"{lost} lost, {not_sent} rows not 'sent'"
+            )
+
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+    controller.stop()
+
+    seconds = min(r["seconds"] for r in rounds)
+    floor_seconds = min(r["floor_seconds"] for r in rounds)
+    rate = count / seconds
+    floor_rate = count / floor_seconds
+    figures = {
+        "database": sa.make_url(url).get_backend_name(),
+        "messages": count,
+        "batch": batch,
+        "repeat": args.repeat,
+        "message_bytes": round(message_bytes),
+        "build_ms_per_message": round(1000 * build_seconds / count, 3),
+        "seconds": round(seconds, 3),
+        "rate": round(rate, 1),
+        "ms_per_message": round(1000 * seconds / count, 3),
+        "floor_seconds": round(floor_seconds, 3),
+        "floor_rate": round(floor_rate, 1),
+        "floor_ms_per_message": round(1000 * floor_seconds / count, 3),
+        "ratio": round(rate / floor_rate, 3),
+        "goal": GOAL,
+        "duplicates": sum(r["duplicates"] for r in rounds),
+        "lost": sum(r["lost"] for r in rounds),
+        "not_sent": sum(r["not_sent"] for r in rounds),
+        "floor_errors": sum(r["floor_errors"] for r in rounds),
+    }
+    print(
+        f"{count} messages of ~{figures['message_bytes']} bytes to aiosmtpd on {HOST}:{port}, "
+        f"{figures['database']}, batch {batch}, best of {args.repeat}:"
+    )
+    print(
+        f"  worker  deliver_pending(): {figures['seconds']} s, {figures['rate']}/s "
+        f"({figures['ms_per_message']} ms per message)"
+    )
+    print(
+        f"  floor   bare smtplib, one connection: {figures['floor_seconds']} s, {figures['floor_rate']}/s "
+        f"({figures['floor_ms_per_message']} ms per message)"
+    )
+    print(
+        f"  (building the floor's bytes, untimed: {figures['build_ms_per_message']} ms per message "
+        "in build(message).as_bytes())"
+    )
+    verdict = "meets" if figures["ratio"] >= GOAL else "below"
+    print(f"  ratio   {figures['ratio']} ({verdict} the goal of {GOAL})")
+    print(
+        f"  {figures['duplicates']} duplicates, {figures['lost']} lost, "
+        f"{figures['not_sent']} outbox rows not 'sent', {figures['floor_errors']} floor errors"
+    )
+    print(json.dumps(figures))
+    if figures["duplicates"] or figures["lost"] or figures["not_sent"] or figures["floor_errors"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
