@@ -242,7 +242,8 @@ def main() -> None:
         "SQLALCHEMY_DATABASE_URI": url,
         "MAIL_SERVER": HOST,
         "MAIL_PORT": port,
-        "MAIL_MAX_EMAILS": count + 1,  # never reconnect inside a batch
+        "MAIL_MAX_EMAILS": count + 1,  # the connection is never recycled during the run
+        "MAIL_RATE_PER_MINUTE": 0,  # no pacing, whatever the environment says
         "OUTBOX_KICK": False,  # delivery is timed below, not kicked by the insert
         "MAIL_DIR": str(workdir / "mail"),
     }

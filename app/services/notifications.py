@@ -13,7 +13,8 @@ from datetime import timedelta
 from email.utils import make_msgid
 
 import css_inline
-from flask import render_template
+import pycountry
+from flask import current_app, render_template
 from flask_babel import force_locale, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -133,6 +134,11 @@ def _display(registration: Registration, name: str) -> str:
     value = getattr(registration, name)
     if name == "organisation_kind":
         return value.title
+    if name == "country":
+        country = pycountry.countries.get(alpha_2=value) if value else None
+        return getattr(country, "common_name", None) or getattr(country, "name", value or "–")
+    if name == "language":
+        return current_app.config["LANGUAGES"].get(value, value)
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     return str(value or "–")
@@ -147,9 +153,7 @@ def send_rejected(registration: Registration, reason: str = "") -> Message:
 def send_reminder(registration: Registration, reminder) -> Message:
     event = registration.event
     with force_locale(email_locale(registration.language)):
-        starts_in = _(
-            "in %(delta)s", delta=format_timedelta(timedelta(minutes=reminder.minutes), threshold=1.1)
-        )
+        starts_in = _("in %(delta)s", delta=format_timedelta(timedelta(minutes=reminder.minutes)))
         subject = _(
             "Reminder: %(title)s starts %(when_relative)s", title=event.title, when_relative=starts_in
         )

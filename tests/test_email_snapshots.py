@@ -1,0 +1,95 @@
+"""Every kind of email, text and HTML, against reviewed snapshot files.
+
+A template change shows up here as a diff. After reviewing it, accept the
+new versions with `UPDATE_SNAPSHOTS=1 make test` and commit the files in
+tests/snapshots/email/.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from app.database import write_transaction
+from app.extensions import db
+from app.models import Delegate, OrganisationKind, Registration, RegistrationStatus
+from app.services import notifications
+from app.services.reminders import Reminder
+from tests.conftest import add_keynote, make_event, make_series
+
+SNAPSHOTS = Path(__file__).parent / "snapshots" / "email"
+UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+START = datetime(2030, 6, 26, 8, tzinfo=UTC)
+
+CASES = {
+    "registration_confirmed": lambda r: notifications.send_confirmation(r),
+    "registration_confirmed-promoted": lambda r: notifications.send_confirmation(r, promoted=True),
+    "registration_confirmed-approved": lambda r: notifications.send_confirmation(r, approved=True),
+    "registration_waitlisted": lambda r: notifications.send_waitlisted(r, 3),
+    "registration_pending": lambda r: notifications.send_pending(r),
+    "registration_cancelled": lambda r: notifications.send_cancelled(r),
+    "registration_reminder_link": lambda r: notifications.send_already_registered(r),
+    "registration_changed": lambda r: notifications.send_details_changed(r),
+    "registration_rejected": lambda r: notifications.send_rejected(r, "The webinar is for officials."),
+    "reminder-7d": lambda r: notifications.send_reminder(r, Reminder(7 * 1440)),
+    "reminder-1h": lambda r: notifications.send_reminder(r, Reminder(60, "Please test your audio.")),
+    "event_changed": lambda r: notifications.send_event_changed(r, with_calendar=True),
+    "event_cancelled": lambda r: notifications.send_event_cancelled(r, with_calendar=True, note="Postponed."),
+}
+
+
+@pytest.fixture
+def registration(app):
+    series = make_series()
+    event = make_event(
+        "Partnership", series=series, start=START, theme="Fostering partnerships to combat human trafficking"
+    )
+    add_keynote(
+        event, "Mr. Vincent Cochetel", "Special Envoy for the Central Mediterranean Situation", "UNHCR"
+    )
+    delegate = Delegate(email="siham.osman@example.org", name="Siham Osman Mohamed")
+    registration = Registration(
+        event=event,
+        delegate=delegate,
+        status=RegistrationStatus.CONFIRMED,
+        name="Siham Osman Mohamed",
+        organisation="Ministry of Justice",
+        organisation_kind=OrganisationKind.MEMBER_STATE,
+        country="SD",
+        job_title="Undersecretary",
+        consent_privacy_dt=START,
+        manage_key="snapshot-key",
+    )
+    db.session.add(registration)
+    db.session.commit()
+    return registration
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_email_matches_its_snapshot(registration, case):
+    with write_transaction():
+        message = CASES[case](db.session.merge(registration))
+        rendered = {
+            "txt": f"Subject: {message.subject}\n\n{message.body_text}",
+            "html": message.body_html,
+        }
+        db.session.expunge(message)  # rendered only: nothing is queued
+    for suffix, content in rendered.items():
+        path = SNAPSHOTS / f"{case}.{suffix}"
+        if UPDATE:
+            path.write_text(content)
+            continue
+        assert path.exists(), f"no snapshot {path.name}: review the email, then UPDATE_SNAPSHOTS=1"
+        assert content == path.read_text(), f"{path.name} differs from its reviewed snapshot"
+
+
+def test_html_emails_have_their_css_inlined(registration):
+    with write_transaction():
+        message = notifications.send_confirmation(db.session.merge(registration))
+        db.session.expunge(message)
+    assert "<style" not in message.body_html
+    assert 'style="' in message.body_html
+    assert "<img" not in message.body_html  # no tracking pixels

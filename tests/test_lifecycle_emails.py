@@ -1,0 +1,168 @@
+"""Each change in a registration's or an event's life produces the right email, once."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from icalendar import Calendar
+
+from app.extensions import db
+from app.models import Message, MessageStatus, Registration, RegistrationStatus
+from app.services import events as event_service
+from app.services import registrations as service
+from app.services.delivery import Pacer, deliver_pending
+from app.services.outbox import retry_failed
+from app.services.registrations import Applicant, RegistrationError
+from tests.conftest import make_event
+
+
+def applicant(email="amina.yusuf@example.org", **fields) -> Applicant:
+    return Applicant(
+        email=email, name=fields.pop("name", "Amina Yusuf"), organisation="Ministry of Labour", **fields
+    )
+
+
+def calendar_of(message):
+    [attachment] = list(message.iter_attachments())
+    return Calendar.from_ical(attachment.get_content())
+
+
+def test_approval_confirms_the_seat_and_sends_the_invitation(mail_app, smtp_server):
+    event = make_event("Protection", requires_approval=True, capacity=1)
+    pending = service.register(event, applicant()).registration
+    service.approve(pending)
+    subjects = [m["Subject"] for m in smtp_server.inbox.messages]
+    assert subjects == ["Registration received: Protection", "Registration approved: Protection"]
+    approved = smtp_server.inbox.messages[-1]
+    assert "approved your registration" in approved.get_body(("plain",)).get_content()
+    assert str(calendar_of(approved)["method"]) == "REQUEST"
+    with pytest.raises(RegistrationError):
+        service.approve(db.session.get(Registration, pending.id))  # not pending any more
+    assert len(smtp_server.inbox.messages) == 2
+
+
+def test_approval_of_a_full_event_joins_the_waiting_list(mail_app, smtp_server):
+    event = make_event("Protection", requires_approval=True, capacity=0)
+    registration = service.register(event, applicant()).registration
+    assert service.approve(registration).status == RegistrationStatus.WAITLISTED
+    assert smtp_server.inbox.messages[-1]["Subject"] == "Waiting list: Protection"
+
+
+def test_rejection_says_why_and_has_no_invitation(mail_app, smtp_server):
+    event = make_event("Protection", requires_approval=True)
+    registration = service.register(event, applicant()).registration
+    service.reject(registration, "  The webinar is for officials of member states.  ")
+    rejected = smtp_server.inbox.messages[-1]
+    assert rejected["Subject"] == "Registration not accepted: Protection"
+    text = rejected.get_body(("plain",)).get_content()
+    assert "Reason: The webinar is for officials of member states." in text
+    assert list(rejected.iter_attachments()) == []
+
+
+def test_changing_details_confirms_by_email_only_when_something_changed(mail_app, smtp_server):
+    registration = service.register(make_event(), applicant()).registration
+    service.update_details(registration, applicant())  # the same details
+    assert [m["Subject"].split(":")[0] for m in smtp_server.inbox.messages] == ["Registration confirmed"]
+    service.update_details(registration, applicant(name="Amina Yusuf Ali", job_title="Adviser"))
+    changed = smtp_server.inbox.messages[-1]
+    assert changed["Subject"].startswith("Registration details changed")
+    assert "Full name: Amina Yusuf Ali" in changed.get_body(("plain",)).get_content()
+
+
+def test_moving_an_event_sends_an_updated_invitation_with_the_same_uid(mail_app, smtp_server):
+    event = make_event("Partnership", capacity=1)
+    service.register(event, applicant("first@example.org"))
+    service.register(event, applicant("second@example.org"))  # waitlisted
+    original = calendar_of(smtp_server.inbox.to("first@example.org")[0]).walk("VEVENT")[0]
+
+    later = event.start_dt + timedelta(days=7)
+    assert event_service.reschedule(event, later, later + timedelta(hours=2)) is True
+    update = smtp_server.inbox.to("first@example.org")[-1]
+    assert update["Subject"] == "Changed: Partnership"
+    entry = calendar_of(update).walk("VEVENT")[0]
+    assert str(entry["uid"]) == str(original["uid"])
+    assert int(entry["sequence"]) == int(original["sequence"]) + 1
+    assert entry.decoded("dtstart") == later
+    waiting = smtp_server.inbox.to("second@example.org")[-1]
+    assert waiting["Subject"] == "Changed: Partnership" and list(waiting.iter_attachments()) == []
+    # Saving the same time again tells nobody anything.
+    count = len(smtp_server.inbox.messages)
+    assert (
+        event_service.reschedule(db.session.get(type(event), event.id), later, later + timedelta(hours=2))
+        is False
+    )
+    assert len(smtp_server.inbox.messages) == count
+
+
+def test_cancelling_an_event_removes_it_from_calendars(mail_app, smtp_server):
+    event = make_event("Partnership")
+    service.register(event, applicant())
+    event_service.cancel_event(event, "The Chair has postponed the series.")
+    cancelled = smtp_server.inbox.messages[-1]
+    assert cancelled["Subject"] == "Cancelled: Partnership"
+    assert "The Chair has postponed the series." in cancelled.get_body(("plain",)).get_content()
+    calendar = calendar_of(cancelled)
+    assert str(calendar["method"]) == "CANCEL"
+    entry = calendar.walk("VEVENT")[0]
+    assert str(entry["status"]) == "CANCELLED" and int(entry["sequence"]) == 1
+    assert "zoom.us" not in calendar.to_ical().decode()
+    event_service.cancel_event(event)  # twice: nothing more is sent
+    assert len(smtp_server.inbox.messages) == 2
+
+
+def test_reschedule_refuses_nonsense(app):
+    event = make_event()
+    with pytest.raises(event_service.EventChangeError):
+        event_service.reschedule(event, event.end_dt, event.start_dt)
+    with pytest.raises(event_service.EventChangeError):
+        event_service.reschedule(event, event.start_dt.replace(tzinfo=None), event.end_dt)
+
+
+def test_a_temporary_smtp_refusal_is_retried_later(mail_app, smtp_server):
+    mail_app.config["OUTBOX_KICK"] = False
+    service.register(make_event(), applicant())
+    handler = smtp_server.controller.handler
+    real_rcpt, attempts = handler.handle_RCPT, []
+
+    async def greylist(server, session, envelope, address, rcpt_options):
+        """The first attempt is told 451 (try again later), as greylisting servers do."""
+        attempts.append(address)
+        if len(attempts) == 1:
+            return "451 4.7.1 Greylisted, please try again later"
+        return await real_rcpt(server, session, envelope, address, rcpt_options)
+
+    handler.handle_RCPT = greylist
+    first = deliver_pending()
+    assert (first.sent, first.retrying, first.failed) == (0, 1, 0)
+    message = db.session.scalars(sa.select(Message)).one()
+    assert message.status == MessageStatus.QUEUED and message.last_error.startswith("451")
+    second = deliver_pending(now=message.next_attempt_dt + timedelta(seconds=1))
+    assert second.sent == 1 and len(smtp_server.inbox.messages) == 1
+
+
+def test_failed_messages_can_be_queued_again(mail_app, smtp_server):
+    mail_app.config["OUTBOX_KICK"] = False
+    smtp_server.inbox.refuse.add("amina.yusuf@example.org")
+    service.register(make_event(), applicant())
+    assert deliver_pending().failed == 1
+    smtp_server.inbox.refuse.clear()
+    result = mail_app.test_cli_runner().invoke(args=["mail", "retry-failed"])
+    assert "1 failed messages queued again" in result.output
+    assert deliver_pending().sent == 1
+    assert retry_failed() == 0
+
+
+def test_the_sending_rate_is_kept():
+    pacer = Pacer(per_minute=1200)  # one every 50 ms
+    began = time.monotonic()
+    for _ in range(5):
+        pacer.wait()
+    assert time.monotonic() - began >= 0.2  # four intervals between five messages
+    unlimited = Pacer(per_minute=0)
+    began = time.monotonic()
+    for _ in range(1000):
+        unlimited.wait()
+    assert time.monotonic() - began < 0.1
