@@ -159,7 +159,8 @@ def _send_reminder(event_id: int, reminder: Reminder, moment: datetime, now: dat
         sent = 0
         insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         for registration in registrations:
-            claimed = session.execute(
+            # RETURNING, not rowcount: drivers disagree on the rowcount of ON CONFLICT DO NOTHING.
+            claimed = session.scalar(
                 insert(SentReminder)
                 .values(
                     registration_id=registration.id,
@@ -169,8 +170,9 @@ def _send_reminder(event_id: int, reminder: Reminder, moment: datetime, now: dat
                     created_dt=now,
                 )
                 .on_conflict_do_nothing(index_elements=["registration_id", "minutes_before"])
+                .returning(SentReminder.id)
             )
-            if claimed.rowcount == 1:
+            if claimed is not None:
                 notifications.send_reminder(registration, reminder)
                 sent += 1
     return sent
