@@ -190,13 +190,14 @@ def test_an_expired_claim_is_taken_over_by_the_next_worker(mail_app, smtp_server
 
 
 def test_a_name_with_a_line_break_cannot_add_headers(mail_app, smtp_server):
-    """The form refuses it; even a message built around it is refused, not sent."""
+    """The form refuses it; a message composed around it anyway is failed at once, never sent."""
     mail_app.config["OUTBOX_KICK"] = False
     service.register(make_event(), Applicant(email="d@example.org", name="Eve\r\nBcc: victim@example.org"))
-    report = deliver_pending()
-    assert report.sent == 0 and report.failed == 1
+    message = db.session.scalars(sa.select(Message)).one()
+    assert message.status == MessageStatus.FAILED and "line break" in message.last_error
+    assert message.mime is None
+    assert deliver_pending().claimed == 0
     assert smtp_server.inbox.messages == []
-    assert "line break" in db.session.scalar(sa.select(Message.last_error))
 
 
 def test_without_smtp_server_messages_are_written_as_eml_files(app, client, tmp_path):

@@ -11,7 +11,7 @@ from .enums import (
     RegistrationStatus,
     SpeakerRole,
 )
-from .messages import Message, SentReminder
+from .messages import Message, MessageContent, SentReminder
 from .people import Attendance, Delegate, Registration
 from .programme import (
     AgendaItem,
@@ -35,6 +35,7 @@ __all__ = [
     "EventFormat",
     "EventKind",
     "Message",
+    "MessageContent",
     "MessageStatus",
     "OrganisationKind",
     "Registration",

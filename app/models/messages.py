@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
@@ -27,10 +27,6 @@ class Message(db.Model):
     to_address: Mapped[str] = mapped_column(sa.String(254))
     to_name: Mapped[str] = mapped_column(sa.String(200), default="")
     subject: Mapped[str] = mapped_column(sa.String(300))
-    body_text: Mapped[str] = mapped_column(sa.Text)
-    body_html: Mapped[str] = mapped_column(sa.Text)
-    # [{"filename": ..., "content_type": ..., "content": <text>}]
-    attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
     # The Message-ID header, fixed when queued: the idempotency key of a delivery.
     message_id: Mapped[str] = mapped_column(sa.String(200), unique=True)
     status: Mapped[MessageStatus] = mapped_column(
@@ -44,8 +40,50 @@ class Message(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    content: Mapped[MessageContent] = relationship(
+        back_populates="message", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def body_text(self) -> str:
+        return self.content.body_text
+
+    @property
+    def body_html(self) -> str:
+        return self.content.body_html
+
+    @property
+    def attachments(self) -> list:
+        return self.content.attachments
+
+    @property
+    def mime(self) -> bytes | None:
+        return self.content.mime
+
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.kind} to={self.to_address} {self.status}>"
+
+
+class MessageContent(db.Model):
+    """What a message says, apart from its delivery state.
+
+    Kept in a table of its own because the delivery state changes several times
+    per message: on SQLite an UPDATE rewrites the whole row, and these are the
+    kilobytes of it.
+    """
+
+    __tablename__ = "message_content"
+
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("message.id", ondelete="CASCADE"), primary_key=True)
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    # [{"filename": ..., "content_type": ..., "content": <text>}]
+    attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The exact bytes to send, built when queued: the worker adds nothing to SMTP
+    # itself, and a retry sends the very same message (Message-ID, Date).
+    mime: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+
+    message: Mapped[Message] = relationship(back_populates="content")
 
 
 class SentReminder(db.Model):

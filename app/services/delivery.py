@@ -19,11 +19,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_mail import Attachment, BadHeaderError, Connection
-from flask_mail import Message as MailMessage
+from flask_mail import Connection, sanitize_address
 
 from ..database import utcnow, write_transaction
-from ..models import Message, MessageStatus
+from ..extensions import db
+from ..models import Message, MessageContent, MessageStatus
+from .notifications import UnsafeHeader, build
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,7 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=2)
 # How many sent messages are recorded in one transaction.
-RECORD_EVERY = 50
-
-
-class PermanentFailure(Exception):
-    """The message can never be delivered as it is (5xx, invalid recipient, bad header)."""
+RECORD_EVERY = 500
 
 
 @dataclass
@@ -65,53 +62,70 @@ def deliver_pending(now: datetime | None = None, limit: int | None = None) -> De
                 return report
 
 
-def claim(now: datetime, limit: int) -> list[Message]:
+@dataclass(frozen=True)
+class Outgoing:
+    """What the sender needs of a claimed message: its envelope and its bytes."""
+
+    id: int
+    kind: str
+    to_address: str
+    mime: bytes | None
+    attempts: int
+
+
+def claim(now: datetime, limit: int) -> list[Outgoing]:
+    """Take up to `limit` due messages for this worker, in one statement."""
     claim_seconds = current_app.config["OUTBOX_CLAIM_SECONDS"]
     due = sa.or_(
         sa.and_(Message.status == MessageStatus.QUEUED, Message.next_attempt_dt <= now),
         sa.and_(Message.status == MessageStatus.SENDING, Message.claimed_until_dt < now),
     )
-    with write_transaction() as session:
-        messages = list(
-            session.scalars(
-                sa.select(Message)
-                .where(due)
-                .order_by(Message.next_attempt_dt, Message.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        for message in messages:
-            message.status = MessageStatus.SENDING
-            message.claimed_until_dt = now + timedelta(seconds=claim_seconds)
-            message.attempts += 1
-        session.flush()
-        # Detached before the commit expires them: the sender reads their fields.
-        for message in messages:
-            session.expunge(message)
-    return messages
-
-
-def build(message: Message) -> MailMessage:
-    mail_message = MailMessage(
-        subject=message.subject,
-        recipients=[(message.to_name, message.to_address)],
-        body=message.body_text,
-        html=message.body_html,
-        attachments=[
-            Attachment(
-                filename=item["filename"],
-                content_type=item["content_type"],
-                data=item["content"].encode("utf-8"),
-            )
-            for item in message.attachments
-        ],
-        extra_headers={"Auto-Submitted": "auto-generated"},
+    chosen = (
+        sa.select(Message.id)
+        .where(due)
+        .order_by(Message.next_attempt_dt, Message.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-    mail_message.msgId = message.message_id
-    if mail_message.has_bad_headers():
-        raise PermanentFailure("refused: a header contains a line break")
-    return mail_message
+    with write_transaction() as session:
+        rows = session.execute(
+            sa.update(Message)
+            .where(Message.id.in_(chosen))
+            .values(
+                status=MessageStatus.SENDING,
+                claimed_until_dt=now + timedelta(seconds=claim_seconds),
+                attempts=Message.attempts + 1,
+            )
+            .returning(Message.id, Message.kind, Message.to_address, Message.attempts)
+            .execution_options(synchronize_session=False)
+        ).all()
+        mimes = (
+            dict(
+                session.execute(
+                    sa.select(MessageContent.message_id, MessageContent.mime).where(
+                        MessageContent.message_id.in_([row.id for row in rows])
+                    )
+                ).all()
+            )
+            if rows
+            else {}
+        )
+    return sorted(
+        (Outgoing(row.id, row.kind, row.to_address, mimes.get(row.id), row.attempts) for row in rows),
+        key=lambda outgoing: outgoing.id,
+    )
+
+
+def mime_of(message: Outgoing) -> bytes:
+    """The bytes composed when the message was queued."""
+    if message.mime is not None:
+        return message.mime
+    full = db.session.get(Message, message.id)  # queued before the outbox kept the bytes
+    try:
+        return build(full).as_bytes()
+    finally:
+        db.session.rollback()
 
 
 class Recorder:
@@ -121,7 +135,7 @@ class Recorder:
         self.report = DeliveryReport()
         self.sent_ids: list[int] = []
 
-    def sent(self, message: Message) -> None:
+    def sent(self, message: Outgoing) -> None:
         self.sent_ids.append(message.id)
         self.report.sent += 1
         if len(self.sent_ids) >= RECORD_EVERY:
@@ -138,7 +152,7 @@ class Recorder:
             )
         self.sent_ids = []
 
-    def failed(self, message: Message, reason: str, *, permanent: bool) -> None:
+    def failed(self, message: Outgoing, reason: str, *, permanent: bool) -> None:
         out_of_attempts = message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
         if permanent or out_of_attempts:
             values = dict(status=MessageStatus.FAILED)
@@ -173,7 +187,18 @@ class Pacer:
 
 
 class TimedConnection(Connection):
-    """Flask-Mail's connection, with a timeout so that a silent server cannot hang the worker."""
+    """Flask-Mail's connection, with a timeout so that a silent server cannot hang the worker,
+    sending the bytes composed at queue time."""
+
+    def send_bytes(self, envelope_from: str, recipient: str, data: bytes) -> None:
+        # Addresses were validated when registered; only a non-ASCII one needs encoding.
+        to = recipient if recipient.isascii() else sanitize_address(recipient)
+        self.host.sendmail(envelope_from, [to], data)
+        self.num_emails += 1
+        if self.num_emails == self.mail.max_emails:  # as Flask-Mail does: reconnect every N
+            self.num_emails = 0
+            self.host.quit()
+            self.host = self.configure_host()
 
     def configure_host(self) -> smtplib.SMTP:
         timeout = current_app.config["MAIL_TIMEOUT"]
@@ -192,6 +217,7 @@ class SmtpTransport:
     def __init__(self) -> None:
         self.connection: TimedConnection | None = None
         self.pacer = Pacer(current_app.config["MAIL_RATE_PER_MINUTE"])
+        self.sender = sanitize_address(current_app.extensions["mail"].default_sender)
 
     @contextmanager
     def open(self):
@@ -213,7 +239,7 @@ class SmtpTransport:
                 self.connection.__exit__(None, None, None)
             self.connection = None
 
-    def deliver(self, messages: list[Message]) -> DeliveryReport:
+    def deliver(self, messages: list[Outgoing]) -> DeliveryReport:
         recorder = Recorder()
         pending = list(messages)
         try:
@@ -230,11 +256,11 @@ class SmtpTransport:
             recorder.flush()
         return recorder.report
 
-    def _deliver_one(self, message: Message, recorder: Recorder) -> None:
+    def _deliver_one(self, message: Outgoing, recorder: Recorder) -> None:
         try:
-            self._connected().send(build(message))
-        except (PermanentFailure, BadHeaderError) as error:
-            recorder.failed(message, str(error) or "refused: bad header", permanent=True)
+            self._connected().send_bytes(self.sender, message.to_address, mime_of(message))
+        except UnsafeHeader as error:
+            recorder.failed(message, str(error), permanent=True)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _text in error.recipients.values()]
             recorder.failed(message, describe(error), permanent=all(500 <= code < 600 for code in codes))
@@ -259,13 +285,13 @@ class EmlTransport:
         self.folder.mkdir(parents=True, exist_ok=True)
         yield self
 
-    def deliver(self, messages: list[Message]) -> DeliveryReport:
+    def deliver(self, messages: list[Outgoing]) -> DeliveryReport:
         recorder = Recorder()
         try:
             for message in messages:
                 try:
-                    data = build(message).as_bytes()
-                except PermanentFailure as error:
+                    data = mime_of(message)
+                except UnsafeHeader as error:
                     recorder.failed(message, str(error), permanent=True)
                     continue
                 (self.folder / f"{message.id:08d}-{message.kind}.eml").write_bytes(data)

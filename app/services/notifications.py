@@ -18,12 +18,14 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_mail import Attachment
+from flask_mail import Message as MailMessage
 
 from ..database import OUTBOX_DIRTY
 from ..extensions import db
 from ..formatting import event_when
 from ..i18n import email_locale
-from ..models import Message, Registration
+from ..models import Message, MessageContent, MessageStatus, Registration
 from .calendar import registration_calendar
 from .links import external_url, manage_url, site_host
 
@@ -48,15 +50,54 @@ def queue_email(
         to_address=registration.email,
         to_name=registration.name,
         subject=subject,
-        body_text=render_template(f"email/{kind}.txt", **context),
-        body_html=_inliner.inline(render_template(f"email/{kind}.html", **context)),
-        attachments=attachments or [],
         message_id=make_msgid(domain=site_host()),
+        content=MessageContent(
+            body_text=render_template(f"email/{kind}.txt", **context),
+            body_html=_inliner.inline(render_template(f"email/{kind}.html", **context)),
+            attachments=attachments or [],
+        ),
     )
+    compose(message)
     session = db.session()
     session.add(message)
     session.info[OUTBOX_DIRTY] = True
     return message
+
+
+def compose(message: Message) -> None:
+    """Build the MIME bytes now; a message whose headers would carry a line break is never sent."""
+    try:
+        message.content.mime = build(message).as_bytes()
+    except UnsafeHeader as error:
+        message.status = MessageStatus.FAILED
+        message.last_error = str(error)
+
+
+class UnsafeHeader(ValueError):
+    """A header value holds a line break: sending it could add headers of an attacker's choosing."""
+
+
+def build(message: Message) -> MailMessage:
+    """The Flask-Mail message for an outbox row, its Message-ID fixed at queue time."""
+    mail_message = MailMessage(
+        subject=message.subject,
+        recipients=[(message.to_name, message.to_address)],
+        body=message.body_text,
+        html=message.body_html,
+        attachments=[
+            Attachment(
+                filename=item["filename"],
+                content_type=item["content_type"],
+                data=item["content"].encode("utf-8"),
+            )
+            for item in message.attachments
+        ],
+        extra_headers={"Auto-Submitted": "auto-generated"},
+    )
+    mail_message.msgId = message.message_id
+    if mail_message.has_bad_headers():
+        raise UnsafeHeader("refused: a header contains a line break")
+    return mail_message
 
 
 def _calendar_attachment(registration: Registration, cancel: bool = False) -> dict:
