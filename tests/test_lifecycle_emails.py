@@ -166,3 +166,32 @@ def test_the_sending_rate_is_kept():
     for _ in range(1000):
         unlimited.wait()
     assert time.monotonic() - began < 0.1
+
+
+def test_a_server_that_never_answers_times_out_and_the_message_waits(tmp_path):
+    """A silent server must not hang the worker: MAIL_TIMEOUT ends the wait, the message is kept."""
+    import socket
+
+    from tests.conftest import make_app, with_fresh_database
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # accepts the connection, never says hello
+    app = make_app(
+        tmp_path,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=silent.getsockname()[1],
+        MAIL_TIMEOUT=0.5,
+        OUTBOX_KICK=False,
+    )
+    try:
+        for _ in with_fresh_database(app):
+            service.register(make_event(), applicant())
+            began = time.monotonic()
+            report = deliver_pending()
+            assert time.monotonic() - began < 5
+            assert (report.sent, report.retrying) == (0, 1)
+            message = db.session.scalars(sa.select(Message)).one()
+            assert message.status == MessageStatus.QUEUED and "timed out" in message.last_error
+    finally:
+        silent.close()
