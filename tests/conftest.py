@@ -84,6 +84,36 @@ def runner(app):
     return app.test_cli_runner()
 
 
+# --- real concurrency ------------------------------------------------------------
+
+
+def at_once(app, work, copies: int) -> list:
+    """Run `work()` in `copies` threads released together, each in its own app context.
+
+    Returns the results; any exception fails the calling test.
+    """
+    barrier = threading.Barrier(copies)
+    results, errors = [], []
+
+    def run():
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results.append(work())
+            except Exception as error:
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    return results
+
+
 # --- a real SMTP server ----------------------------------------------------
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from app.models import Event, Message, MessageStatus, OrganisationKind, Registra
 from app.services import registrations as service
 from app.services.delivery import deliver_pending
 from app.services.registrations import Applicant
-from tests.conftest import delegate_form, make_event, manage_path, submit
+from tests.conftest import at_once, delegate_form, make_event, manage_path, submit
 
 
 @pytest.fixture
@@ -151,25 +150,7 @@ def test_two_workers_at_once_send_each_message_once(mail_app, smtp_server):
     for n in range(40):
         service.register(event, Applicant(email=f"d{n}@example.org", name=f"D{n}"))
     db.session.rollback()
-    barrier = threading.Barrier(2)
-    reports, errors = [], []
-
-    def worker():
-        with mail_app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                reports.append(deliver_pending())
-            except Exception as error:
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    reports = at_once(mail_app, deliver_pending, copies=2)
     assert sum(r.sent for r in reports) == 40
     ids = [m["Message-ID"] for m in smtp_server.inbox.messages]
     assert len(ids) == 40 and len(set(ids)) == 40

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,7 +20,7 @@ from app.services.reminders import (
     send_due_reminders,
     set_schedule,
 )
-from tests.conftest import make_event, make_series
+from tests.conftest import at_once, make_event, make_series
 
 # Partnership, 30 June 2030 10:00 in Brussels; registrations opened weeks before.
 START = datetime(2030, 6, 30, 8, tzinfo=UTC)
@@ -169,25 +168,7 @@ def test_unreadable_offsets_are_refused(text):
 
 
 def test_two_schedulers_at_once_send_each_reminder_once(app, event):
-    barrier = threading.Barrier(3)
-    counts, errors = [], []
-
-    def scheduler():
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                counts.append(send_due_reminders(now=START - timedelta(days=1)))
-            except Exception as error:
-                errors.append(repr(error))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=scheduler) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    counts = at_once(app, lambda: send_due_reminders(now=START - timedelta(days=1)), copies=3)
     assert sum(counts) == 3
     db.session.rollback()
     assert len(reminders()) == 3
