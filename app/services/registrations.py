@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 
-from ..database import utcnow, write_transaction
+from ..database import insert_for, utcnow, write_transaction
 from ..models import Delegate, Event, Message, Registration, RegistrationStatus, Series
 from ..models.people import new_manage_key
 from . import notifications
@@ -121,10 +120,8 @@ def _lock_event(session: OrmSession, event_id: int) -> Event:
 
 def _delegate_for(session: OrmSession, applicant: Applicant, now: datetime) -> Delegate:
     """The delegate with this address, created if new (safe against a concurrent insert)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     session.execute(
-        insert(Delegate)
+        insert_for(session)(Delegate)
         .values(email=applicant.email, created_dt=now, **applicant.details())
         .on_conflict_do_nothing(index_elements=["email"])
     )

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 
-from ..database import utcnow, write_transaction
+from ..database import insert_for, utcnow, write_transaction
 from ..extensions import db
 from ..models import Event, Registration, RegistrationStatus, SentReminder
 from . import notifications
@@ -157,7 +156,7 @@ def _send_reminder(event_id: int, reminder: Reminder, moment: datetime, now: dat
             .order_by(Registration.id)
         ).all()
         sent = 0
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        insert = insert_for(session)
         for registration in registrations:
             # RETURNING, not rowcount: drivers disagree on the rowcount of ON CONFLICT DO NOTHING.
             claimed = session.scalar(
