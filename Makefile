@@ -27,7 +27,7 @@ run: $(VENV)/.runtime
 	@echo "Plenary on http://$(HOST):$(PORT)  (mail without MAIL_SERVER goes to instance/mail/)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(BIN)/huey_consumer app.queue.huey --workers 1 --delay 0.1 --max-delay 1 --logfile instance/worker.log & \
-	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile - wsgi:app
+	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 wsgi:app
 
 ## make test: lint, then the whole suite (SQLite; PostgreSQL with TEST_DATABASE_URL)
 test: $(VENV)/.dev

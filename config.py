@@ -65,6 +65,11 @@ class Config:
     # ...and those the interface has catalogues for (more come with translations).
     UI_LANGUAGES = ["en"]
 
+    # "json" (one object a line, for log collectors) or "text".
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    LOG_REQUESTS = _bool("LOG_REQUESTS", True)
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -81,6 +86,7 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
 

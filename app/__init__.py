@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -55,9 +54,11 @@ def configure_paths(app: Flask) -> None:
 
 
 def configure_logger(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from . import logs
+
+    if not app.testing:  # pytest captures and shows logs its own way
+        logs.configure(app)
+    logs.register_request_ids(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -79,9 +80,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .health import bp as health_bp
     from .public import bp as public_bp
     from .registration import bp as registration_bp
 
+    app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(registration_bp)
 
