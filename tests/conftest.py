@@ -160,13 +160,16 @@ class FreePortController(Controller):
 
 
 class SmtpServer:
+    handler_class = InboxHandler
+
     def __init__(self):
         self.inbox = Inbox()
         self.port = 0
         self.controller = None
 
     def start(self) -> None:
-        self.controller = FreePortController(InboxHandler(self.inbox), hostname="127.0.0.1", port=self.port)
+        handler = self.handler_class(self.inbox)
+        self.controller = FreePortController(handler, hostname="127.0.0.1", port=self.port)
         self.controller.start()
         self.port = self.controller.port
 

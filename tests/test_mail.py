@@ -205,3 +205,16 @@ def test_registration_status_in_email_matches_the_database(mail_client, smtp_ser
         "Registration confirmed",
         "Waiting list",
     ]
+
+
+def test_a_batch_whose_claim_runs_out_is_given_back_unsent(mail_app, smtp_server):
+    """A worker stops before its claim lapses, so that no other worker can send the same message."""
+    mail_app.config.update(OUTBOX_KICK=False, OUTBOX_CLAIM_SECONDS=0)
+    service.register(make_event(), Applicant(email="d@example.org", name="D"))
+    report = deliver_pending()
+    assert (report.claimed, report.sent) == (1, 0)
+    message = db.session.scalars(sa.select(Message)).one()
+    assert (message.status, message.attempts, message.claimed_until_dt) == (MessageStatus.QUEUED, 0, None)
+    assert smtp_server.inbox.messages == []
+    mail_app.config["OUTBOX_CLAIM_SECONDS"] = 300
+    assert deliver_pending().sent == 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import time
+from collections import deque
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=2)
 # How many sent messages are recorded in one transaction.
-RECORD_EVERY = 500
+RECORD_EVERY = 100
 
 
 @dataclass
@@ -52,12 +53,15 @@ def deliver_pending(now: datetime | None = None, limit: int | None = None) -> De
     report = DeliveryReport()
     limit = limit or current_app.config["OUTBOX_BATCH_SIZE"]
     transport = SmtpTransport() if current_app.config.get("MAIL_SERVER") else EmlTransport()
+    # Stop sending a batch well before its claim lapses, or another worker would take it over.
+    claim_seconds = current_app.config["OUTBOX_CLAIM_SECONDS"]
     with transport.open():
         while True:
+            deadline = time.monotonic() + 0.8 * claim_seconds
             messages = claim(now or utcnow(), limit)
             report.claimed += len(messages)
             if messages:
-                report.add(transport.deliver(messages))
+                report.add(transport.deliver(messages, deadline))
             if len(messages) < limit:
                 return report
 
@@ -152,6 +156,23 @@ class Recorder:
             )
         self.sent_ids = []
 
+    def release(self, messages) -> None:
+        """Give back messages not sent before the claim's deadline: queued again, no attempt spent."""
+        ids = [message.id for message in messages]
+        if not ids:
+            return
+        with write_transaction() as session:
+            session.execute(
+                sa.update(Message)
+                .where(Message.id.in_(ids))
+                .values(
+                    status=MessageStatus.QUEUED,
+                    attempts=Message.attempts - 1,
+                    claimed_until_dt=None,
+                    next_attempt_dt=utcnow(),
+                )
+            )
+
     def failed(self, message: Outgoing, reason: str, *, permanent: bool) -> None:
         out_of_attempts = message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
         if permanent or out_of_attempts:
@@ -211,7 +232,35 @@ class TimedConnection(Connection):
         return host
 
 
-class SmtpTransport:
+class Transport:
+    """Sends claimed messages one by one until done or until the claim's deadline."""
+
+    def deliver(self, messages: list[Outgoing], deadline: float) -> DeliveryReport:
+        recorder = Recorder()
+        pending = deque(messages)
+        try:
+            while pending and time.monotonic() < deadline:
+                self._deliver_one(pending[0], recorder)
+                pending.popleft()
+        except (smtplib.SMTPException, OSError) as error:
+            # The connection (or the disk) is gone: whatever was not sent is tried again later.
+            self._close()
+            for message in pending:
+                recorder.failed(message, describe(error), permanent=False)
+            pending.clear()
+        finally:
+            recorder.release(pending)
+            recorder.flush()
+        return recorder.report
+
+    def _deliver_one(self, message: Outgoing, recorder: Recorder) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        pass
+
+
+class SmtpTransport(Transport):
     """One SMTP connection for a whole run, opened at the first message, reopened after a drop."""
 
     def __init__(self) -> None:
@@ -239,24 +288,8 @@ class SmtpTransport:
                 self.connection.__exit__(None, None, None)
             self.connection = None
 
-    def deliver(self, messages: list[Outgoing]) -> DeliveryReport:
-        recorder = Recorder()
-        pending = list(messages)
-        try:
-            while pending:
-                self.pacer.wait()
-                self._deliver_one(pending[0], recorder)
-                pending.pop(0)
-        except (smtplib.SMTPException, OSError) as error:
-            # The connection is gone: whatever was not sent is tried again later.
-            self._close()
-            for message in pending:
-                recorder.failed(message, describe(error), permanent=False)
-        finally:
-            recorder.flush()
-        return recorder.report
-
     def _deliver_one(self, message: Outgoing, recorder: Recorder) -> None:
+        self.pacer.wait()
         try:
             self._connected().send_bytes(self.sender, message.to_address, mime_of(message))
         except UnsafeHeader as error:
@@ -274,7 +307,7 @@ class SmtpTransport:
             recorder.sent(message)
 
 
-class EmlTransport:
+class EmlTransport(Transport):
     """With no SMTP server configured, each message becomes a file under instance/mail/."""
 
     def __init__(self) -> None:
@@ -285,20 +318,14 @@ class EmlTransport:
         self.folder.mkdir(parents=True, exist_ok=True)
         yield self
 
-    def deliver(self, messages: list[Outgoing]) -> DeliveryReport:
-        recorder = Recorder()
+    def _deliver_one(self, message: Outgoing, recorder: Recorder) -> None:
         try:
-            for message in messages:
-                try:
-                    data = mime_of(message)
-                except UnsafeHeader as error:
-                    recorder.failed(message, str(error), permanent=True)
-                    continue
-                (self.folder / f"{message.id:08d}-{message.kind}.eml").write_bytes(data)
-                recorder.sent(message)
-        finally:
-            recorder.flush()
-        return recorder.report
+            data = mime_of(message)
+        except UnsafeHeader as error:
+            recorder.failed(message, str(error), permanent=True)
+            return
+        (self.folder / f"{message.id:08d}-{message.kind}.eml").write_bytes(data)
+        recorder.sent(message)
 
 
 def describe(error: Exception) -> str:
