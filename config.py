@@ -65,6 +65,9 @@ class Config:
     # ...and those the interface has catalogues for (more come with translations).
     UI_LANGUAGES = ["en"]
 
+    # How many reverse proxies stand in front (their X-Forwarded-* headers are trusted).
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
+
     # "json" (one object a line, for log collectors) or "text".
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -28,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_config(app, env)
+    configure_proxy(app)
     configure_paths(app)
     configure_logger(app)
     register_extensions(app)
@@ -41,6 +42,15 @@ def create_app(config: dict | None = None) -> Flask:
 def check_config(app: Flask, env: str) -> None:
     if env == "production" and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
         raise RuntimeError("SECRET_KEY must be set to a long random value in production")
+
+
+def configure_proxy(app: Flask) -> None:
+    """Behind N reverse proxies, take the client's address and scheme from their headers."""
+    count = app.config["PROXY_COUNT"]
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def configure_paths(app: Flask) -> None:

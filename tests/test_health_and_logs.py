@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from contextlib import contextmanager
 
 import pytest
 
@@ -49,7 +50,9 @@ def test_a_proxys_request_id_is_kept_and_a_forged_one_replaced(client):
     assert len(forged.headers["X-Request-ID"]) == 32 and "<" not in forged.headers["X-Request-ID"]
 
 
-def test_request_log_line_is_json_with_the_request_id(client):
+@contextmanager
+def request_log():
+    """The JSON lines the request logger writes meanwhile."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.addFilter(RequestIdFilter())
@@ -58,12 +61,26 @@ def test_request_log_line_is_json_with_the_request_id(client):
     logger.addHandler(handler)
     level = logger.level
     logger.setLevel(logging.INFO)
+    lines: list[dict] = []
     try:
-        client.get("/events/999999", headers={"X-Request-ID": "trace-0001-abcd"})
+        yield lines
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
-    line = json.loads(stream.getvalue().splitlines()[-1])
+        lines.extend(json.loads(line) for line in stream.getvalue().splitlines())
+
+
+def test_request_log_line_is_json_with_the_request_id(client):
+    with request_log() as lines:
+        client.get("/events/999999", headers={"X-Request-ID": "trace-0001-abcd"})
+    line = lines[-1]
     assert line["request_id"] == "trace-0001-abcd"
     assert (line["method"], line["path"], line["status"]) == ("GET", "/events/999999", 404)
     assert line["duration_ms"] >= 0 and line["level"] == "INFO"
+
+
+@pytest.mark.parametrize("app_config", [{"PROXY_COUNT": 1}])
+def test_behind_a_proxy_the_clients_address_is_logged(client):
+    with request_log() as lines:
+        client.get("/healthz", headers={"X-Forwarded-For": "196.200.1.7", "X-Forwarded-Proto": "https"})
+    assert lines[-1]["remote_addr"] == "196.200.1.7"
