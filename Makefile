@@ -38,8 +38,10 @@ test: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
+## make bench: every benchmark; each prints its figures, the last line one JSON object
 bench: $(VENV)/.dev
-	@for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	@command -v wrk >/dev/null || { echo "bench/registration.py needs wrk: apt-get install -y wrk"; exit 1; }
+	@for script in registrations mail registration; do $(BIN)/python bench/$$script.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -12,16 +12,16 @@ from ..extensions import db
 from ..models import AgendaItem, Document, Event, Series
 
 
-def published_event_or_404(event_id: int) -> Event:
-    event = db.session.scalars(
-        db.select(Event)
-        .where(Event.id == event_id, Event.is_published.is_(True))
-        .options(
+def published_event_or_404(event_id: int, with_programme: bool = True) -> Event:
+    """A published event; with its agenda, speakers and documents for the event page."""
+    query = db.select(Event).where(Event.id == event_id, Event.is_published.is_(True))
+    if with_programme:
+        query = query.options(
             selectinload(Event.agenda_items).selectinload(AgendaItem.speakers),
             selectinload(Event.documents),
             selectinload(Event.series),
         )
-    ).one_or_none()
+    event = db.session.scalars(query).one_or_none()
     if event is None:
         abort(404)
     return event

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import cache
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
@@ -34,12 +35,15 @@ def options(pairs, prompt=None) -> list[SelectChoice]:
     return first + [SelectChoice(value, label) for value, label in pairs]
 
 
+@cache
+def _countries() -> tuple[tuple[str, str], ...]:
+    """ISO 3166 countries by name, sorted once per process: every form needs them."""
+    named = ((c.alpha_2, getattr(c, "common_name", c.name)) for c in pycountry.countries)
+    return tuple(sorted(named, key=lambda pair: unicodedata.normalize("NFKD", pair[1])))
+
+
 def country_choices() -> list[SelectChoice]:
-    countries = sorted(
-        pycountry.countries, key=lambda c: unicodedata.normalize("NFKD", getattr(c, "common_name", c.name))
-    )
-    pairs = ((c.alpha_2, getattr(c, "common_name", c.name)) for c in countries)
-    return options(pairs, _l("Choose a country"))
+    return options(_countries(), _l("Choose a country"))
 
 
 def normalise_email(value: str) -> str:

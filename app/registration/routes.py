@@ -24,7 +24,7 @@ OUTCOME_KEY = "registration_outcomes"
 
 @bp.route("/events/<int:event_id>/register", methods=["GET", "POST"])
 def register(event_id: int):
-    event = published_event_or_404(event_id)
+    event = published_event_or_404(event_id, with_programme=False)  # the form shows no agenda
     if not event.registration_window().accepts_registrations:
         return _closed(event)
     form = RegistrationForm()
