@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import (
     BooleanField,
     EmailField,
@@ -19,8 +21,9 @@ from wtforms import (
     StringField,
     SubmitField,
 )
+from wtforms.fields.choices import Choice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from ..models import OrganisationKind
 from ..services.registrations import Applicant
@@ -44,6 +47,27 @@ def _countries() -> tuple[tuple[str, str], ...]:
 
 def country_choices() -> list[SelectChoice]:
     return options(_countries(), _l("Choose a country"))
+
+
+class CountrySelect(Select):
+    """The country list: its ~250 options rendered once per language and selected country."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        for name in self.validation_attrs:
+            if getattr(field.flags, name, False) and name not in kwargs:
+                kwargs[name] = True
+        options_html = _country_options(str(get_locale()), field.data or "")
+        select = f"<select {html_params(name=field.name, **kwargs)}>{options_html}</select>"
+        return Markup(select)  # noqa: S704 - attributes escaped by html_params, options by render_option
+
+
+@lru_cache(maxsize=512)
+def _country_options(locale: str, selected: str) -> str:
+    return "".join(
+        Select.render_option(Choice(choice.value, str(choice.label), choice.value == selected, {}))
+        for choice in country_choices()
+    )
 
 
 def normalise_email(value: str) -> str:
@@ -91,7 +115,9 @@ class DelegateDetailsForm(FlaskForm):
         validators=[InputRequired()],
         validate_choice=True,
     )
-    country = SelectField(_l("Country"), validators=[InputRequired()], validate_choice=True)
+    country = SelectField(
+        _l("Country"), validators=[InputRequired()], validate_choice=True, widget=CountrySelect()
+    )
     job_title = StringField(
         _l("Job title"),
         filters=[strip],
