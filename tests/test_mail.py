@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Event, Message, MessageStatus, OrganisationKind, RegistrationStatus
 from app.services import registrations as service
 from app.services.delivery import deliver_pending
+from app.services.outbox import retry_failed
 from app.services.registrations import Applicant
 from tests.conftest import at_once, delegate_form, make_event, manage_path, submit
 
@@ -178,6 +179,8 @@ def test_a_name_with_a_line_break_cannot_add_headers(mail_app, smtp_server):
     assert message.status == MessageStatus.FAILED and "line break" in message.last_error
     assert message.mime is None
     assert deliver_pending().claimed == 0
+    retry_failed()  # even queued again by an operator, it is refused, not sent
+    assert deliver_pending().failed == 1
     assert smtp_server.inbox.messages == []
 
 

@@ -23,9 +23,8 @@ from flask import current_app
 from flask_mail import Connection, sanitize_address
 
 from ..database import utcnow, write_transaction
-from ..extensions import db
 from ..models import Message, MessageContent, MessageStatus
-from .notifications import UnsafeHeader, build
+from .notifications import UnsafeHeader
 
 log = logging.getLogger(__name__)
 
@@ -123,13 +122,9 @@ def claim(now: datetime, limit: int) -> list[Outgoing]:
 
 def mime_of(message: Outgoing) -> bytes:
     """The bytes composed when the message was queued."""
-    if message.mime is not None:
-        return message.mime
-    full = db.session.get(Message, message.id)  # queued before the outbox kept the bytes
-    try:
-        return build(full).as_bytes()
-    finally:
-        db.session.rollback()
+    if message.mime is None:  # composing failed then (see notifications.compose): never send it
+        raise UnsafeHeader("refused: the message could not be composed safely")
+    return message.mime
 
 
 class Recorder:
