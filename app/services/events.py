@@ -17,6 +17,16 @@ class EventChangeError(ValueError):
     """A change the rules refuse; the message says why."""
 
 
+def lock_event(session: OrmSession, event_id: int) -> Event:
+    """The event, fresh, with its row locked until commit (SQLite holds the database lock)."""
+    return session.scalars(
+        sa.select(Event)
+        .where(Event.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def _registrants(session: OrmSession, event: Event) -> list[Registration]:
     """Everyone still expecting the event: confirmed, waitlisted or awaiting approval."""
     return list(
@@ -50,12 +60,7 @@ def reschedule(
         raise EventChangeError("the event must end after it starts")
     now = now or utcnow()
     with write_transaction() as session:
-        event = session.scalars(
-            sa.select(Event)
-            .where(Event.id == event.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
+        event = lock_event(session, event.id)
         if event.is_cancelled:
             raise EventChangeError("a cancelled event cannot be moved")
         new = {
@@ -79,12 +84,7 @@ def reschedule(
 def cancel_event(event: Event, note: str = "") -> Event:
     """Cancel the event; everyone registered is told, the confirmed with a calendar CANCEL."""
     with write_transaction() as session:
-        event = session.scalars(
-            sa.select(Event)
-            .where(Event.id == event.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
+        event = lock_event(session, event.id)
         if event.is_cancelled:
             return event
         event.is_cancelled = True

@@ -18,6 +18,7 @@ from ..database import insert_for, utcnow, write_transaction
 from ..models import Delegate, Event, Message, Registration, RegistrationStatus, Series
 from ..models.people import new_manage_key
 from . import notifications
+from .events import lock_event
 
 # A repeated registration re-sends the manage link at most this often.
 RESEND_LINK_AFTER = timedelta(minutes=10)
@@ -99,23 +100,13 @@ def register_for_events(
         delegate = _delegate_for(session, applicant, now or utcnow())
         outcomes = []
         for event_id in event_ids:
-            event = _lock_event(session, event_id)
+            event = lock_event(session, event_id)
             # Read the clock only once the event is locked, so that the waiting
             # list's order (by status_changed_dt) is the order of arrival.
             outcomes.append(_register_one(session, event, delegate, applicant, batch_key, now or utcnow()))
         if any(not outcome.is_neutral for outcome in outcomes):
             delegate.set_details(applicant.details())
     return outcomes
-
-
-def _lock_event(session: OrmSession, event_id: int) -> Event:
-    """The event, fresh, with its row locked until commit (SQLite holds the database lock)."""
-    return session.scalars(
-        sa.select(Event)
-        .where(Event.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
 
 
 def _delegate_for(session: OrmSession, applicant: Applicant, now: datetime) -> Delegate:
@@ -317,7 +308,7 @@ def approve(registration: Registration, *, now: datetime | None = None) -> Regis
         registration = _locked(session, registration)
         if registration.status != RegistrationStatus.PENDING:
             raise RegistrationError("only a registration awaiting approval can be approved")
-        event = _lock_event(session, registration.event_id)
+        event = lock_event(session, registration.event_id)
         moment = now or utcnow()
         if take_seat(session, event):
             _set_status(registration, RegistrationStatus.CONFIRMED, moment)
