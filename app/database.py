@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import DateTime, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
@@ -52,6 +53,14 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def lock_row(session: OrmSession, model, row_id: int):
+    """The row, fresh from the database and locked until commit (on SQLite the
+    unit of work already holds the database's write lock)."""
+    return session.scalars(
+        sa.select(model).where(model.id == row_id).with_for_update().execution_options(populate_existing=True)
+    ).one()
 
 
 def insert_for(session: OrmSession):

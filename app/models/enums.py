@@ -141,6 +141,11 @@ class RegistrationStatus(TitledEnum):
         }
 
     @classmethod
+    def live(cls) -> tuple[RegistrationStatus, ...]:
+        """Statuses of someone still expecting the event."""
+        return (cls.PENDING, cls.CONFIRMED, cls.WAITLISTED)
+
+    @classmethod
     def active(cls) -> tuple[RegistrationStatus, ...]:
         """Statuses that hold a place in the event's lists (or a decision)."""
         return (cls.PENDING, cls.CONFIRMED, cls.WAITLISTED, cls.REJECTED)

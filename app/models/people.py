@@ -96,11 +96,7 @@ class Registration(PersonDetails, db.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in (
-            RegistrationStatus.PENDING,
-            RegistrationStatus.CONFIRMED,
-            RegistrationStatus.WAITLISTED,
-        )
+        return self.status in RegistrationStatus.live()
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} event={self.event_id} {self.status}>"

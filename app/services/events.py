@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
-from ..database import utcnow, write_transaction
+from ..database import lock_row, utcnow, write_transaction
 from ..models import Event, Registration, RegistrationStatus
 from . import notifications
 from .reminders import rearm
@@ -17,16 +17,6 @@ class EventChangeError(ValueError):
     """A change the rules refuse; the message says why."""
 
 
-def lock_event(session: OrmSession, event_id: int) -> Event:
-    """The event, fresh, with its row locked until commit (SQLite holds the database lock)."""
-    return session.scalars(
-        sa.select(Event)
-        .where(Event.id == event_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def _registrants(session: OrmSession, event: Event) -> list[Registration]:
     """Everyone still expecting the event: confirmed, waitlisted or awaiting approval."""
     return list(
@@ -34,9 +24,7 @@ def _registrants(session: OrmSession, event: Event) -> list[Registration]:
             sa.select(Registration)
             .where(
                 Registration.event_id == event.id,
-                Registration.status.in_(
-                    (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING)
-                ),
+                Registration.status.in_(RegistrationStatus.live()),
             )
             .order_by(Registration.id)
         )
@@ -60,7 +48,7 @@ def reschedule(
         raise EventChangeError("the event must end after it starts")
     now = now or utcnow()
     with write_transaction() as session:
-        event = lock_event(session, event.id)
+        event = lock_row(session, Event, event.id)
         if event.is_cancelled:
             raise EventChangeError("a cancelled event cannot be moved")
         new = {
@@ -84,7 +72,7 @@ def reschedule(
 def cancel_event(event: Event, note: str = "") -> Event:
     """Cancel the event; everyone registered is told, the confirmed with a calendar CANCEL."""
     with write_transaction() as session:
-        event = lock_event(session, event.id)
+        event = lock_row(session, Event, event.id)
         if event.is_cancelled:
             return event
         event.is_cancelled = True

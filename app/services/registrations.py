@@ -14,11 +14,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
-from ..database import insert_for, utcnow, write_transaction
+from ..database import insert_for, lock_row, utcnow, write_transaction
 from ..models import Delegate, Event, Message, Registration, RegistrationStatus, Series
 from ..models.people import new_manage_key
 from . import notifications
-from .events import lock_event
 
 # A repeated registration re-sends the manage link at most this often.
 RESEND_LINK_AFTER = timedelta(minutes=10)
@@ -100,7 +99,7 @@ def register_for_events(
         delegate = _delegate_for(session, applicant, now or utcnow())
         outcomes = []
         for event_id in event_ids:
-            event = lock_event(session, event_id)
+            event = lock_row(session, Event, event_id)
             # Read the clock only once the event is locked, so that the waiting
             # list's order (by status_changed_dt) is the order of arrival.
             outcomes.append(_register_one(session, event, delegate, applicant, batch_key, now or utcnow()))
@@ -267,7 +266,7 @@ def cancel(registration: Registration, *, now: datetime | None = None) -> list[R
     """Cancel a registration; a freed seat goes to the waiting list. Returns who was promoted."""
     now = now or utcnow()
     with write_transaction() as session:
-        registration = _locked(session, registration)
+        registration = lock_row(session, Registration, registration.id)
         event = registration.event
         if registration.status == RegistrationStatus.CANCELLED:
             return []
@@ -305,10 +304,10 @@ def update_details(registration: Registration, applicant: Applicant) -> Registra
 def approve(registration: Registration, *, now: datetime | None = None) -> Registration:
     """An organiser accepts a pending registration: a seat if one is free, else the waiting list."""
     with write_transaction() as session:
-        registration = _locked(session, registration)
+        registration = lock_row(session, Registration, registration.id)
         if registration.status != RegistrationStatus.PENDING:
             raise RegistrationError("only a registration awaiting approval can be approved")
-        event = lock_event(session, registration.event_id)
+        event = lock_row(session, Event, registration.event_id)
         moment = now or utcnow()
         if take_seat(session, event):
             _set_status(registration, RegistrationStatus.CONFIRMED, moment)
@@ -323,18 +322,9 @@ def approve(registration: Registration, *, now: datetime | None = None) -> Regis
 def reject(registration: Registration, reason: str = "", *, now: datetime | None = None) -> Registration:
     """An organiser turns down a pending or waitlisted registration, optionally saying why."""
     with write_transaction() as session:
-        registration = _locked(session, registration)
+        registration = lock_row(session, Registration, registration.id)
         if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
             raise RegistrationError("only a pending or waitlisted registration can be rejected")
         _set_status(registration, RegistrationStatus.REJECTED, now or utcnow())
         notifications.send_rejected(registration, reason.strip())
     return registration
-
-
-def _locked(session: OrmSession, registration: Registration) -> Registration:
-    return session.scalars(
-        sa.select(Registration)
-        .where(Registration.id == registration.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
