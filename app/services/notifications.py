@@ -33,9 +33,23 @@ _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=
 
 
 def queue_email(
-    kind: str, registration: Registration, subject: str, attachments: list | None = None, **context
+    kind: str, registration: Registration, subject, attachments: list | None = None, **context
 ) -> Message:
-    """Render `templates/email/<kind>.txt|.html` for a registrant and add it to the outbox."""
+    """Render `templates/email/<kind>.txt|.html` for a registrant and add it to the outbox.
+
+    `subject` is a lazy string: it is translated here, with the templates, into
+    the registrant's language.
+    """
+    with force_locale(email_locale(registration.language)):
+        message = _render(kind, registration, str(subject), attachments or [], context)
+    compose(message)
+    session = db.session()
+    session.add(message)
+    session.info[OUTBOX_DIRTY] = True
+    return message
+
+
+def _render(kind: str, registration: Registration, subject: str, attachments: list, context: dict) -> Message:
     event = registration.event
     context.update(
         registration=registration,
@@ -44,7 +58,7 @@ def queue_email(
         manage_url=manage_url(registration),
         event_url=external_url("public.event", event_id=event.id),
     )
-    message = Message(
+    return Message(
         kind=kind,
         registration_id=registration.id,
         to_address=registration.email,
@@ -54,14 +68,9 @@ def queue_email(
         content=MessageContent(
             body_text=render_template(f"email/{kind}.txt", **context),
             body_html=_inliner.inline(render_template(f"email/{kind}.html", **context)),
-            attachments=attachments or [],
+            attachments=attachments,
         ),
     )
-    compose(message)
-    session = db.session()
-    session.add(message)
-    session.info[OUTBOX_DIRTY] = True
-    return message
 
 
 def compose(message: Message) -> None:
@@ -111,46 +120,41 @@ def _calendar_attachment(registration: Registration, cancel: bool = False) -> di
 
 def send_confirmation(registration: Registration, promoted: bool = False, approved: bool = False) -> Message:
     title = registration.event.title
-    with force_locale(email_locale(registration.language)):
-        if promoted:
-            subject = _("A seat is yours: %(title)s", title=title)
-        elif approved:
-            subject = _("Registration approved: %(title)s", title=title)
-        else:
-            subject = _("Registration confirmed: %(title)s", title=title)
-        return queue_email(
-            "registration_confirmed",
-            registration,
-            subject,
-            attachments=[_calendar_attachment(registration)],
-            promoted=promoted,
-            approved=approved,
-        )
+    if promoted:
+        subject = _l("A seat is yours: %(title)s", title=title)
+    elif approved:
+        subject = _l("Registration approved: %(title)s", title=title)
+    else:
+        subject = _l("Registration confirmed: %(title)s", title=title)
+    return queue_email(
+        "registration_confirmed",
+        registration,
+        subject,
+        attachments=[_calendar_attachment(registration)],
+        promoted=promoted,
+        approved=approved,
+    )
 
 
 def send_waitlisted(registration: Registration, position: int) -> Message:
-    with force_locale(email_locale(registration.language)):
-        subject = _("Waiting list: %(title)s", title=registration.event.title)
-        return queue_email("registration_waitlisted", registration, subject, position=position)
+    subject = _l("Waiting list: %(title)s", title=registration.event.title)
+    return queue_email("registration_waitlisted", registration, subject, position=position)
 
 
 def send_pending(registration: Registration) -> Message:
-    with force_locale(email_locale(registration.language)):
-        subject = _("Registration received: %(title)s", title=registration.event.title)
-        return queue_email("registration_pending", registration, subject)
+    subject = _l("Registration received: %(title)s", title=registration.event.title)
+    return queue_email("registration_pending", registration, subject)
 
 
 def send_cancelled(registration: Registration) -> Message:
-    with force_locale(email_locale(registration.language)):
-        subject = _("Registration cancelled: %(title)s", title=registration.event.title)
-        return queue_email("registration_cancelled", registration, subject)
+    subject = _l("Registration cancelled: %(title)s", title=registration.event.title)
+    return queue_email("registration_cancelled", registration, subject)
 
 
 def send_already_registered(registration: Registration) -> Message:
     """Answers a repeated registration: only the address's owner learns anything."""
-    with force_locale(email_locale(registration.language)):
-        subject = _("Your registration: %(title)s", title=registration.event.title)
-        return queue_email("registration_reminder_link", registration, subject)
+    subject = _l("Your registration: %(title)s", title=registration.event.title)
+    return queue_email("registration_reminder_link", registration, subject)
 
 
 DETAIL_LABELS = {
@@ -165,10 +169,10 @@ DETAIL_LABELS = {
 
 
 def send_details_changed(registration: Registration) -> Message:
-    with force_locale(email_locale(registration.language)):
+    with force_locale(email_locale(registration.language)):  # the labels and values, translated
         details = [(str(label), _display(registration, name)) for name, label in DETAIL_LABELS.items()]
-        subject = _("Registration details changed: %(title)s", title=registration.event.title)
-        return queue_email("registration_changed", registration, subject, details=details)
+    subject = _l("Registration details changed: %(title)s", title=registration.event.title)
+    return queue_email("registration_changed", registration, subject, details=details)
 
 
 def _display(registration: Registration, name: str) -> str:
@@ -186,39 +190,37 @@ def _display(registration: Registration, name: str) -> str:
 
 
 def send_rejected(registration: Registration, reason: str = "") -> Message:
-    with force_locale(email_locale(registration.language)):
-        subject = _("Registration not accepted: %(title)s", title=registration.event.title)
-        return queue_email("registration_rejected", registration, subject, reason=reason)
+    subject = _l("Registration not accepted: %(title)s", title=registration.event.title)
+    return queue_email("registration_rejected", registration, subject, reason=reason)
 
 
 def send_reminder(registration: Registration, reminder) -> Message:
-    event = registration.event
-    with force_locale(email_locale(registration.language)):
+    with force_locale(email_locale(registration.language)):  # "in 1 hour", in their words
         starts_in = _("in %(delta)s", delta=format_timedelta(timedelta(minutes=reminder.minutes)))
-        subject = _(
-            "Reminder: %(title)s starts %(when_relative)s", title=event.title, when_relative=starts_in
-        )
-        return queue_email("reminder", registration, subject, reminder=reminder, starts_in=starts_in)
+    subject = _l(
+        "Reminder: %(title)s starts %(when_relative)s",
+        title=registration.event.title,
+        when_relative=starts_in,
+    )
+    return queue_email("reminder", registration, subject, reminder=reminder, starts_in=starts_in)
 
 
 def send_event_changed(registration: Registration, with_calendar: bool) -> Message:
-    with force_locale(email_locale(registration.language)):
-        subject = _("Changed: %(title)s", title=registration.event.title)
-        attachments = [_calendar_attachment(registration)] if with_calendar else []
-        return queue_email(
-            "event_changed", registration, subject, attachments=attachments, with_calendar=with_calendar
-        )
+    subject = _l("Changed: %(title)s", title=registration.event.title)
+    attachments = [_calendar_attachment(registration)] if with_calendar else []
+    return queue_email(
+        "event_changed", registration, subject, attachments=attachments, with_calendar=with_calendar
+    )
 
 
 def send_event_cancelled(registration: Registration, with_calendar: bool, note: str = "") -> Message:
-    with force_locale(email_locale(registration.language)):
-        subject = _("Cancelled: %(title)s", title=registration.event.title)
-        attachments = [_calendar_attachment(registration, cancel=True)] if with_calendar else []
-        return queue_email(
-            "event_cancelled",
-            registration,
-            subject,
-            attachments=attachments,
-            with_calendar=with_calendar,
-            note=note,
-        )
+    subject = _l("Cancelled: %(title)s", title=registration.event.title)
+    attachments = [_calendar_attachment(registration, cancel=True)] if with_calendar else []
+    return queue_email(
+        "event_cancelled",
+        registration,
+        subject,
+        attachments=attachments,
+        with_calendar=with_calendar,
+        note=note,
+    )
