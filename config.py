@@ -75,6 +75,21 @@ class Config:
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # A console session ends after this long without a request...
+    PERMANENT_SESSION_LIFETIME = int(os.environ.get("CONSOLE_IDLE_MINUTES", 120)) * 60
+    # ...and after this long in any case.
+    CONSOLE_SESSION_MAX_HOURS = int(os.environ.get("CONSOLE_SESSION_MAX_HOURS", 12))
+
+    # Rate limits: counted in memory per process unless Redis is configured.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_HEADERS_ENABLED = True
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing scheme, not a password
+    # Failed sign-ins allowed per account and per address.
+    LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per minute")
+
+    # Documents organisers upload: the largest accepted, in bytes.
+    MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", 20 * 1024 * 1024))
 
 
 class DevelopmentConfig(Config):
@@ -86,6 +101,8 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-secret-key"  # noqa: S105
     # Flask-Mail would otherwise swallow every message while TESTING is on.
     MAIL_SUPPRESS_SEND = False
+    # Still scrypt, with a small work factor: the suite signs in hundreds of times.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105
 
 
 class ProductionConfig(Config):

@@ -72,8 +72,9 @@ def configure_logger(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from .auth import configure_login
     from .database import configure_engine
-    from .extensions import babel, csrf, db, mail, migrate
+    from .extensions import babel, csrf, db, limiter, mail, migrate
     from .i18n import select_locale
 
     db.init_app(app)
@@ -81,6 +82,8 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    configure_login(app)
     with app.app_context():
         configure_engine(db.engine)
 
@@ -90,11 +93,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .auth import bp as auth_bp
+    from .console import bp as console_bp
     from .health import bp as health_bp
     from .public import bp as public_bp
     from .registration import bp as registration_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(console_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(registration_bp)
 

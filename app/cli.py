@@ -1,4 +1,4 @@
-"""Command-line tasks: `flask seed-demo`, `flask mail ...`, `flask reminders ...`."""
+"""Command-line tasks: `flask create-admin`, `flask seed-demo`, `flask mail ...`, `flask reminders ...`."""
 
 from __future__ import annotations
 
@@ -19,6 +19,29 @@ def seed_demo(if_empty: bool) -> None:
         return
     counts = load_demo_programme()
     click.echo("Demo programme loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="", help="The person's name (default: the part of the address before @).")
+@click.password_option(
+    "--password",
+    prompt="Password",
+    help="Asked at the prompt; do not pass it here (it would stay in the shell history).",
+)
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an administrator account; the password is asked at the prompt."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from .models import AccountRole
+    from .services.accounts import AccountError, create_account
+
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+        account = create_account(email, name or email.split("@")[0], password, AccountRole.ADMIN)
+    except (EmailNotValidError, AccountError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Administrator {account.email} created. Sign in at /console/login.")
 
 
 mail = AppGroup("mail", help="The outbox: every email the system sends.")
@@ -103,4 +126,4 @@ def reminders_schedule(
         click.echo(f"{reminder.minutes:>6} minutes before{note}")
 
 
-commands = [seed_demo, mail, reminders]
+commands = [create_admin, seed_demo, mail, reminders]

@@ -1,6 +1,9 @@
 """Every Flask extension is created here, once, and bound in the factory."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -28,3 +31,6 @@ migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
+login_manager = LoginManager()
+# In memory by default (per process); Redis when REDIS_URL is set (see config.py).
+limiter = Limiter(key_func=get_remote_address)

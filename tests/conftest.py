@@ -21,6 +21,8 @@ os.environ.pop("REDIS_URL", None)
 
 import pytest  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
+from flask import g, has_app_context  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.database import utcnow  # noqa: E402
@@ -40,6 +42,21 @@ def database_url(tmp_path) -> str:
     return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'plenary.db'}"
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty `g`.
+
+    The tests hold an app context around their requests, so Flask would give
+    every request that same context and its `g`: Flask-Login's cached user
+    would then leak from one client's request into another's.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            for name in list(g):
+                g.pop(name)
+        return super().open(*args, **kwargs)
+
+
 def make_app(tmp_path, **overrides):
     config = {
         "PLENARY_ENV": "testing",
@@ -49,7 +66,9 @@ def make_app(tmp_path, **overrides):
         "BASE_URL": "http://127.0.0.1:5000",
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    app.test_client_class = FreshRequestClient
+    return app
 
 
 @pytest.fixture
@@ -280,3 +299,41 @@ def manage_path(message: EmailMessage) -> str:
     match = MANAGE_LINK_RE.search(body)
     assert match, "no manage link in the email"
     return match.group(1)
+
+
+# --- the organiser console -------------------------------------------------------
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_account(role: str = "organiser", email: str | None = None, name: str | None = None):
+    from app.models import AccountRole
+    from app.services.accounts import create_account
+
+    email = email or f"{role}-{utcnow().timestamp():.6f}@secretariat.example.org"
+    return create_account(email, name or role.title(), PASSWORD, AccountRole(role))
+
+
+def sign_in(client, email: str, password: str = PASSWORD):
+    return submit(client, "/console/login", {"email": email, "password": password})
+
+
+@pytest.fixture
+def signed_in(app):
+    """signed_in("viewer") -> a test client signed in with a new account of that role."""
+
+    def sign(role: str = "organiser", email: str | None = None):
+        account = make_account(role, email)
+        client = app.test_client()
+        response = sign_in(client, account.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        client.account = account
+        return client
+
+    return sign
+
+
+@pytest.fixture
+def console(signed_in):
+    """A client signed in as an organiser."""
+    return signed_in("organiser")

@@ -1,17 +1,20 @@
 """The data model. Import models from here."""
 
+from .accounts import Account, AuditEntry, Invitation
 from .enums import (
+    AccountRole,
     AgendaItemKind,
     AttendanceSource,
     DocumentKind,
     EventFormat,
     EventKind,
+    MailingAudience,
     MessageStatus,
     OrganisationKind,
     RegistrationStatus,
     SpeakerRole,
 )
-from .messages import Message, MessageContent, SentReminder
+from .messages import Mailing, Message, MessageContent, SentReminder
 from .people import Attendance, Delegate, Registration
 from .programme import (
     AgendaItem,
@@ -24,6 +27,12 @@ from .programme import (
 )
 
 __all__ = [
+    "Account",
+    "AccountRole",
+    "AuditEntry",
+    "Invitation",
+    "Mailing",
+    "MailingAudience",
     "AgendaItem",
     "AgendaItemKind",
     "Attendance",

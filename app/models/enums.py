@@ -185,6 +185,50 @@ class MessageStatus(TitledEnum):
         }
 
 
+class AccountRole(TitledEnum):
+    """What an organiser account may do; each role can do everything of the ones after it."""
+
+    ADMIN = "admin"
+    ORGANISER = "organiser"
+    VIEWER = "viewer"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.ADMIN: _l("Administrator"), cls.ORGANISER: _l("Organiser"), cls.VIEWER: _l("Viewer")}
+
+    @property
+    def rank(self) -> int:
+        return {AccountRole.VIEWER: 0, AccountRole.ORGANISER: 1, AccountRole.ADMIN: 2}[self]
+
+    def can(self, needed: AccountRole) -> bool:
+        return self.rank >= needed.rank
+
+
+class MailingAudience(TitledEnum):
+    """Whom a message from the organisers goes to, among an event's registrants."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    PENDING = "pending"
+    LIVE = "live"
+    CANCELLED = "cancelled"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.CONFIRMED: _l("Confirmed registrants"),
+            cls.WAITLISTED: _l("People on the waiting list"),
+            cls.PENDING: _l("Registrations awaiting approval"),
+            cls.LIVE: _l("Everyone still registered (confirmed, waiting, awaiting approval)"),
+            cls.CANCELLED: _l("People who cancelled"),
+        }
+
+    def statuses(self) -> tuple[RegistrationStatus, ...]:
+        if self is MailingAudience.LIVE:
+            return RegistrationStatus.live()
+        return (RegistrationStatus(self.value),)
+
+
 def enum_type(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
     """A portable enum column: VARCHAR plus a named CHECK constraint."""
     return sa.Enum(

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
-from .enums import MessageStatus, enum_type
+from .enums import MailingAudience, MessageStatus, enum_type
+
+if TYPE_CHECKING:
+    from .programme import Event
 
 
 class Message(db.Model):
@@ -23,6 +27,10 @@ class Message(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(50))
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registration.id", ondelete="SET NULL"), index=True
+    )
+    # Set for a message written by the organisers to an audience.
+    mailing_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("mailing.id", ondelete="SET NULL"), index=True
     )
     to_address: Mapped[str] = mapped_column(sa.String(254))
     to_name: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -62,6 +70,22 @@ class Message(db.Model):
 
     def __repr__(self) -> str:
         return f"<Message {self.id} {self.kind} to={self.to_address} {self.status}>"
+
+
+class Mailing(db.Model):
+    """A message the organisers wrote to an audience of an event's registrants."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    audience: Mapped[MailingAudience] = mapped_column(enum_type(MailingAudience, "audience"))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    # Markdown; {name} and the like are filled in per recipient.
+    body: Mapped[str] = mapped_column(sa.Text)
+    recipients_count: Mapped[int] = mapped_column(default=0)
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
 
 
 class MessageContent(db.Model):

@@ -86,6 +86,12 @@ class Registration(PersonDetails, db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Orders the waiting list: the earliest to enter it is promoted first.
     status_changed_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped by each change of details, so that two organisers' edits cannot
+    # silently overwrite each other. (Not the ORM's version_id_col: status
+    # changes happen under the event's lock and need no such check.)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # The organiser who added it by hand (a delegate who registered by phone).
+    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     delegate: Mapped[Delegate] = relationship(back_populates="registrations")

@@ -28,9 +28,13 @@ class Series(db.Model):
     chair: Mapped[str] = mapped_column(sa.String(200), default="")
     organiser: Mapped[str] = mapped_column(sa.String(200), default="")
     is_published: Mapped[bool] = mapped_column(default=True)
+    is_cancelled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The reminders of its events unless an event sets its own: [{"minutes": 1440, "note": ""}]
     reminder_schedule: Mapped[list | None] = mapped_column(sa.JSON)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optimistic locking: an edit made from a stale form is refused, not applied over another's.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     events: Mapped[list[Event]] = relationship(
         back_populates="series", order_by="Event.start_dt", lazy="selectin"
@@ -121,6 +125,10 @@ class Event(db.Model):
     outcomes: Mapped[str] = mapped_column(sa.Text, default="")
     recommendations_count: Mapped[int] = mapped_column(default=0, server_default="0")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Optimistic locking of organisers' edits. The seat counter is changed by a
+    # guarded UPDATE outside the ORM, so registrations do not bump it.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     series: Mapped[Series | None] = relationship(back_populates="events")
     agenda_items: Mapped[list[AgendaItem]] = relationship(

@@ -40,16 +40,6 @@ def queue_email(
     `subject` is a lazy string: it is translated here, with the templates, into
     the registrant's language.
     """
-    with force_locale(email_locale(registration.language)):
-        message = _render(kind, registration, str(subject), attachments or [], context)
-    compose(message)
-    session = db.session()
-    session.add(message)
-    session.info[OUTBOX_DIRTY] = True
-    return message
-
-
-def _render(kind: str, registration: Registration, subject: str, attachments: list, context: dict) -> Message:
     event = registration.event
     context.update(
         registration=registration,
@@ -58,11 +48,36 @@ def _render(kind: str, registration: Registration, subject: str, attachments: li
         manage_url=manage_url(registration),
         event_url=external_url("public.event", event_id=event.id),
     )
+    with force_locale(email_locale(registration.language)):
+        message = _render(
+            kind, registration.email, registration.name, str(subject), attachments or [], context
+        )
+    message.registration_id = registration.id
+    return _enqueue(message)
+
+
+def queue_account_email(kind: str, to_address: str, to_name: str, subject, **context) -> Message:
+    """An email to a member of the secretariat (an invitation), in the interface's default language."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        message = _render(kind, to_address, to_name, str(subject), [], context)
+    return _enqueue(message)
+
+
+def _enqueue(message: Message) -> Message:
+    compose(message)
+    session = db.session()
+    session.add(message)
+    session.info[OUTBOX_DIRTY] = True
+    return message
+
+
+def _render(
+    kind: str, to_address: str, to_name: str, subject: str, attachments: list, context: dict
+) -> Message:
     return Message(
         kind=kind,
-        registration_id=registration.id,
-        to_address=registration.email,
-        to_name=registration.name,
+        to_address=to_address,
+        to_name=to_name,
         subject=subject,
         message_id=make_msgid(domain=site_host()),
         content=MessageContent(

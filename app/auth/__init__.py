@@ -1,0 +1,40 @@
+"""Signing in and out of the console, and accepting an invitation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Flask, current_app, session
+from flask_babel import lazy_gettext as _l
+from flask_login import logout_user
+
+bp = Blueprint("auth", __name__, url_prefix="/console")
+
+SIGNED_IN_AT = "signed_in_at"
+
+
+def configure_login(app: Flask) -> None:
+    from ..extensions import login_manager
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to use the console.")
+    login_manager.login_message_category = "info"
+    # A stolen cookie used from elsewhere is refused (the session is dropped).
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_unexpired)
+
+
+def _load_unexpired(session_id: str):
+    """The signed-in account, unless the session is older than the absolute limit."""
+    from ..services.accounts import load_account
+
+    started = session.get(SIGNED_IN_AT)
+    limit = timedelta(hours=current_app.config["CONSOLE_SESSION_MAX_HOURS"])
+    if started is None or datetime.now(UTC) - datetime.fromtimestamp(started, UTC) > limit:
+        logout_user()
+        return None
+    return load_account(session_id)
+
+
+from . import routes  # noqa: E402,F401

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..errors import render_error
+from ..extensions import limiter
+from ..services import accounts as service
+from . import SIGNED_IN_AT, bp
+from .forms import AcceptInvitationForm, ChangePasswordForm, LoginForm, LogoutForm
+
+
+def _login_failure_limit() -> str:
+    return current_app.config["LOGIN_FAILURE_LIMIT"]
+
+
+def _submitted_email() -> str:
+    return "login-account:" + service.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _failed(_response) -> bool:
+    return g.get("login_failed", False)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_failure_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_failure_limit, methods=["POST"], key_func=_submitted_email, deduct_when=_failed)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("console.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        account = service.authenticate(form.email.data, form.password.data)
+        if account is not None:
+            _sign_in(account)
+            return redirect(_safe_next() or url_for("console.home"))
+        g.login_failed = True
+        # One answer for an unknown address and a wrong password.
+        form.password.errors.append(_("The email address or the password is not right."))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/login.html", form=form), status
+
+
+def _sign_in(account) -> None:
+    session.clear()  # no fixation: a new session for the signed-in account
+    login_user(account)
+    session.permanent = True
+    session[SIGNED_IN_AT] = int(time.time())
+
+
+def _safe_next() -> str | None:
+    """Only a path on this site: never an open redirect."""
+    target = request.args.get("next", "")
+    if target.startswith("/console") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if LogoutForm().validate_on_submit():
+        logout_user()
+        session.clear()
+        flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = service.usable_invitation(token)
+    if invitation is None:
+        return render_error(
+            404, _("This invitation link is not valid any more. Ask an administrator for a new one.")
+        )
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            account = service.accept_invitation(token, form.name.data, form.password.data)
+        except service.AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            _sign_in(account)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=account.name), "success")
+            return redirect(url_for("console.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation), status
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            account = service.change_password(current_user, form.current.data, form.password.data)
+        except service.AccountError as error:
+            form.current.errors.append(str(error))
+        else:
+            _sign_in(account)
+            flash(_("Your password is changed; your other sessions are signed out."), "success")
+            return redirect(url_for("console.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/change_password.html", form=form), status

@@ -1,0 +1,11 @@
+"""The organiser console: run series and events, manage registrations, write to registrants.
+
+Every route is behind sign-in, and every route states the role it needs (see
+`access.py`); a route that states none is refused to everyone but admins.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+from . import access, accounts, home, messages, programme, registrations  # noqa: E402,F401

@@ -1,0 +1,129 @@
+"""Accounts and invitations, and the audit log: admins only."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..extensions import db
+from ..models import Account, AccountRole, AuditEntry, Invitation
+from ..services import accounts as service
+from . import bp
+from .access import requires
+from .accounts_forms import AccountForm, AuditFilterForm, ConfirmForm, InviteForm
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _account_or_404(account_id: int) -> Account:
+    return db.get_or_404(Account, account_id)
+
+
+@bp.route("/accounts")
+@requires(AccountRole.ADMIN)
+def accounts():
+    return _accounts_page(InviteForm())
+
+
+def _accounts_page(invite_form: InviteForm, status: int = 200):
+    everyone = db.session.scalars(sa.select(Account).order_by(Account.name)).all()
+    open_invitations = db.session.scalars(
+        sa.select(Invitation)
+        .where(Invitation.accepted_dt.is_(None), Invitation.revoked_dt.is_(None))
+        .order_by(Invitation.created_dt.desc())
+    ).all()
+    return render_template(
+        "console/accounts.html",
+        accounts=everyone,
+        invitations=open_invitations,
+        invite_form=invite_form,
+        confirm_form=ConfirmForm(),
+    ), status
+
+
+@bp.route("/accounts/invite", methods=["POST"])
+@requires(AccountRole.ADMIN)
+def account_invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            service.invite(form.email.data, form.role.data, current_user)
+        except service.AccountError as error:
+            form.email.errors.append(str(error))
+        else:
+            flash(
+                _(
+                    "An invitation was sent to %(email)s. The link works once, for 7 days.",
+                    email=form.email.data,
+                ),
+                "success",
+            )
+            return redirect(url_for(".accounts"))
+    return _accounts_page(form, 400)
+
+
+@bp.route("/accounts/invitations/<int:invitation_id>/revoke", methods=["POST"])
+@requires(AccountRole.ADMIN)
+def account_invitation_revoke(invitation_id: int):
+    invitation = db.get_or_404(Invitation, invitation_id)
+    if ConfirmForm().validate_on_submit():
+        service.revoke_invitation(invitation)
+        flash(_("The invitation to %(email)s no longer works.", email=invitation.email), "success")
+        return redirect(url_for(".accounts"))
+    return _accounts_page(InviteForm(formdata=None), 400)
+
+
+@bp.route("/accounts/<int:account_id>", methods=["GET", "POST"])
+@requires(AccountRole.ADMIN)
+def account(account_id: int):
+    account = _account_or_404(account_id)
+    form = AccountForm(obj=account)
+    if form.validate_on_submit():
+        try:
+            service.change_account(
+                account, role=form.role.data, is_enabled=form.is_enabled.data, by=current_user
+            )
+        except service.AccountError as error:
+            form.role.errors.append(str(error))
+        else:
+            flash(_("The account of %(name)s is saved.", name=account.name), "success")
+            return redirect(url_for(".accounts"))
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "console/account.html", account=account, form=form, confirm_form=ConfirmForm()
+    ), status
+
+
+@bp.route("/accounts/<int:account_id>/delete", methods=["POST"])
+@requires(AccountRole.ADMIN)
+def account_delete(account_id: int):
+    account = _account_or_404(account_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.delete_account(account, by=current_user)
+        except service.AccountError as error:
+            flash(str(error), "error")
+            return redirect(url_for(".account", account_id=account_id)), 303
+        flash(_("The account is deleted; its entries in the audit log remain."), "success")
+        return redirect(url_for(".accounts"))
+    return redirect(url_for(".account", account_id=account_id))
+
+
+@bp.route("/audit")
+@requires(AccountRole.ADMIN)
+def audit_log():
+    form = AuditFilterForm(request.args)
+    page = request.args.get("page", 1, type=int)
+    query = sa.select(AuditEntry).order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
+    if form.validate() and form.q.data:
+        term = f"%{form.q.data.strip()}%"
+        query = query.where(
+            sa.or_(
+                AuditEntry.actor.ilike(term), AuditEntry.action.ilike(term), AuditEntry.summary.ilike(term)
+            )
+        )
+    entries = db.paginate(query, page=max(page, 1), per_page=AUDIT_PAGE_SIZE, error_out=False)
+    return render_template("console/audit.html", entries=entries, form=form)

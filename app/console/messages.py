@@ -1,0 +1,16 @@
+"""Messages to registrants and the mail log.
+
+(Placeholder route: the full pages are being written.)
+"""
+
+from __future__ import annotations
+
+from ..models import AccountRole
+from . import bp
+from .access import requires
+
+
+@bp.route("/mail")
+@requires(AccountRole.VIEWER)
+def mail_log():
+    return "mail log"

@@ -1,0 +1,102 @@
+"""The secretariat's accounts, their invitations, and the audit log of what they changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..database import UTCDateTime, utcnow
+from ..extensions import db
+from .enums import AccountRole, enum_type
+
+
+def _hash(password: str) -> str:
+    # werkzeug's scrypt (memory-hard, no extra dependency); tests use lighter parameters.
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+class Account(UserMixin, db.Model):
+    """A member of the secretariat who signs in to the console."""
+
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[AccountRole] = mapped_column(enum_type(AccountRole, "role"), default=AccountRole.VIEWER)
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    # Part of the session cookie's identity: changing it signs out every open session.
+    session_key: Mapped[str] = mapped_column(sa.String(64))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @staticmethod
+    def check_no_password(password: str) -> bool:
+        """Spend the same time as a real check, for an address that has no account."""
+        check_password_hash(_hash("not the password"), password)
+        return False
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
+        return self.is_enabled
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_key}"
+
+    def can(self, role: AccountRole) -> bool:
+        return self.role.can(role)
+
+    def __repr__(self) -> str:
+        return f"<Account {self.id} {self.email} {self.role}>"
+
+
+class Invitation(db.Model):
+    """A one-time link by which an admin lets someone create an account."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    role: Mapped[AccountRole] = mapped_column(enum_type(AccountRole, "role"))
+    # Only a hash of the token is kept: a copy of the database opens no account.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    invited_by: Mapped[Account | None] = relationship()
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        return self.accepted_dt is None and self.revoked_dt is None and (now or utcnow()) < self.expires_dt
+
+
+class AuditEntry(db.Model):
+    """Who changed what, and when."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (sa.Index("ix_audit_entry_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Kept, with the name and email copied, when the account is deleted.
+    account_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="SET NULL"), index=True
+    )
+    actor: Mapped[str] = mapped_column(sa.String(254), default="")
+    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    target_type: Mapped[str] = mapped_column(sa.String(32))
+    target_id: Mapped[int | None] = mapped_column()
+    summary: Mapped[str] = mapped_column(sa.String(500), default="")
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
