@@ -14,3 +14,9 @@ from .access import requires
 @requires(AccountRole.VIEWER)
 def mail_log():
     return "mail log"
+
+
+@bp.route("/events/<int:event_id>/messages")
+@requires(AccountRole.VIEWER)
+def mailings(event_id: int):
+    return "messages"

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 
 from ..database import insert_for, lock_row, utcnow, write_transaction
 from ..models import Delegate, Event, Message, Registration, RegistrationStatus, Series
 from ..models.people import new_manage_key
-from . import notifications
+from . import audit, notifications
 
 # A repeated registration re-sends the manage link at most this often.
 RESEND_LINK_AFTER = timedelta(minutes=10)
@@ -328,3 +329,33 @@ def reject(registration: Registration, reason: str = "", *, now: datetime | None
         _set_status(registration, RegistrationStatus.REJECTED, now or utcnow())
         notifications.send_rejected(registration, reason.strip())
     return registration
+
+
+def set_capacity(event: Event, capacity: int | None, *, now: datetime | None = None) -> list[Registration]:
+    """Change how many seats an event has. More seats go to the waiting list, in order,
+    each person emailed; fewer than are already taken is refused. Returns who was promoted."""
+    if capacity is not None and capacity < 0:
+        raise RegistrationError(_l("The capacity cannot be negative."))
+    with write_transaction() as session:
+        event = lock_row(session, Event, event.id)
+        if capacity is not None and capacity < event.confirmed_count:
+            raise RegistrationError(
+                _l(
+                    "%(taken)d seats are already taken: cancel registrations before lowering the capacity "
+                    "to %(capacity)d.",
+                    taken=event.confirmed_count,
+                    capacity=capacity,
+                )
+            )
+        if capacity == event.capacity:
+            return []
+        # Outside the ORM's versioned UPDATE: the seat counter's guard reads this column.
+        session.execute(
+            sa.update(Event)
+            .where(Event.id == event.id)
+            .values(capacity=capacity)
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(event, ["capacity"])
+        audit.record("event.capacity", event, f"{event.title}: capacity {capacity}", capacity=capacity)
+        return promote_waitlist(session, event, now)
