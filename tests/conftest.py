@@ -314,8 +314,8 @@ def make_account(role: str = "organiser", email: str | None = None, name: str | 
     return create_account(email, name or role.title(), PASSWORD, AccountRole(role))
 
 
-def sign_in(client, email: str, password: str = PASSWORD):
-    return submit(client, "/console/login", {"email": email, "password": password})
+def sign_in(client, email: str, password: str = PASSWORD, **kwargs):
+    return submit(client, "/console/login", {"email": email, "password": password}, **kwargs)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Flask, current_app, session
 from flask_babel import lazy_gettext as _l
-from flask_login import logout_user
 
 bp = Blueprint("auth", __name__, url_prefix="/console")
 
@@ -32,7 +31,7 @@ def _load_unexpired(session_id: str):
     started = session.get(SIGNED_IN_AT)
     limit = timedelta(hours=current_app.config["CONSOLE_SESSION_MAX_HOURS"])
     if started is None or datetime.now(UTC) - datetime.fromtimestamp(started, UTC) > limit:
-        logout_user()
+        session.clear()
         return None
     return load_account(session_id)
 
