@@ -85,6 +85,7 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing scheme, not a password
+    DEMO_ACCOUNTS = False
     # Failed sign-ins allowed per account and per address.
     LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per minute")
 
@@ -93,7 +94,8 @@ class Config:
 
 
 class DevelopmentConfig(Config):
-    pass
+    # `flask seed-demo` adds one console account per role (see the README).
+    DEMO_ACCOUNTS = _bool("DEMO_ACCOUNTS", True)
 
 
 class TestingConfig(Config):

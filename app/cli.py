@@ -19,6 +19,19 @@ def seed_demo(if_empty: bool) -> None:
         return
     counts = load_demo_programme()
     click.echo("Demo programme loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    _demo_accounts()
+
+
+def _demo_accounts() -> None:
+    from flask import current_app
+
+    from .demo import DEMO_PASSWORD, create_demo_accounts
+
+    if not current_app.config["DEMO_ACCOUNTS"]:
+        click.echo("No demo accounts here: create the first administrator with `flask create-admin EMAIL`.")
+        return
+    for email in create_demo_accounts():
+        click.echo(f"Demo console account: {email} / {DEMO_PASSWORD}")
 
 
 @click.command("create-admin")

@@ -914,6 +914,27 @@ def programme_is_empty() -> bool:
     return not has_series and db.session.scalar(sa.select(Event.id).limit(1)) is None
 
 
+DEMO_PASSWORD = "plenary-demo-password"  # noqa: S105 - documented in the README, development only
+DEMO_ACCOUNTS = (
+    ("admin@plenary.example.org", "Demo Administrator", "admin"),
+    ("organiser@plenary.example.org", "Demo Organiser", "organiser"),
+    ("viewer@plenary.example.org", "Demo Viewer", "viewer"),
+)
+
+
+def create_demo_accounts() -> list[str]:
+    """One console account per role, with the README's password; only where the configuration allows."""
+    from .models import Account, AccountRole
+    from .services.accounts import create_account
+
+    created = []
+    for email, name, role in DEMO_ACCOUNTS:
+        if db.session.scalar(sa.select(Account.id).where(Account.email == email)) is None:
+            create_account(email, name, DEMO_PASSWORD, AccountRole(role))
+            created.append(email)
+    return created
+
+
 def load_demo_programme(now: datetime | None = None) -> dict:
     """Add the demo programme in one transaction, for an empty database; return what was added.
 

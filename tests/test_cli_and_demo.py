@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 
 from app.database import utcnow
@@ -118,3 +119,25 @@ def test_outbox_commands_report_and_deliver(app, runner):
     assert (
         runner.invoke(args=["mail", "status"]).output.strip() == "queued: 0, sending: 0, sent: 1, failed: 0"
     )
+
+
+@pytest.mark.parametrize("app_config", [{"DEMO_ACCOUNTS": True}])
+def test_seed_demo_adds_a_console_account_per_role_where_allowed(app, runner):
+    from app.demo import DEMO_PASSWORD
+    from app.models import Account
+
+    output = seed(runner)
+    assert f"admin@plenary.example.org / {DEMO_PASSWORD}" in output
+    roles = {account.email: account.role.value for account in db.session.scalars(sa.select(Account))}
+    assert roles == {
+        "admin@plenary.example.org": "admin",
+        "organiser@plenary.example.org": "organiser",
+        "viewer@plenary.example.org": "viewer",
+    }
+
+
+def test_seed_demo_adds_no_account_by_default_outside_development(app, runner):
+    from app.models import Account
+
+    assert "flask create-admin" in seed(runner)
+    assert db.session.scalar(sa.select(sa.func.count(Account.id))) == 0
