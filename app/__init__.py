@@ -93,15 +93,19 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .attendance import bp as attendance_bp
     from .auth import bp as auth_bp
     from .console import bp as console_bp
     from .health import bp as health_bp
     from .public import bp as public_bp
     from .registration import bp as registration_bp
+    from .reports import bp as reports_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(console_bp)
+    app.register_blueprint(attendance_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(registration_bp)
 

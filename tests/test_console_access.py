@@ -7,7 +7,7 @@ import re
 import pytest
 from werkzeug.routing import Rule
 
-from app.console.access import REQUIRED_ROLE
+from app.console.access import REQUIRED_ROLE, protected_blueprints
 from app.models import AccountRole
 from tests.conftest import CSRF_RE, PASSWORD, make_account, sign_in
 
@@ -15,7 +15,11 @@ CHANGES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def console_rules(app) -> list[Rule]:
-    return [rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("console.")]
+    """Every rule of the blueprints behind sign-in: the console, attendance, reports."""
+    assert "console" in protected_blueprints
+    return [
+        rule for rule in app.url_map.iter_rules() if rule.endpoint.partition(".")[0] in protected_blueprints
+    ]
 
 
 def url_for_rule(rule: Rule) -> str:

@@ -1,15 +1,16 @@
 """Who may do what in the console, checked on the server for every request.
 
 Each view declares its role with `@requires(...)`. The check runs before any
-view of the blueprint, so a view cannot forget it: one that declares nothing
-needs an admin, and a viewer can never send a change (any method but GET).
+view of a protected blueprint (the console, attendance, reports), so a view
+cannot forget it: one that declares nothing needs an admin, and a viewer can
+never send a change (any method but GET).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, current_app, request
+from flask import Blueprint, abort, current_app, request
 from flask_login import current_user
 
 from ..extensions import login_manager
@@ -35,7 +36,10 @@ def required_role(endpoint: str | None, method: str) -> AccountRole:
     return role
 
 
-@bp.before_request
+# The names of the blueprints behind sign-in; the access tests walk all their rules.
+protected_blueprints: set[str] = set()
+
+
 def check_access():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
@@ -44,12 +48,21 @@ def check_access():
     return None
 
 
-@bp.after_request
 def private_pages(response):
     # Registrants' data: never kept by a shared cache or the browser's history.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "same-origin"
     return response
+
+
+def protect(blueprint: Blueprint) -> None:
+    """Put every view of `blueprint` behind sign-in and its declared role."""
+    protected_blueprints.add(blueprint.name)
+    blueprint.before_request(check_access)
+    blueprint.after_request(private_pages)
+
+
+protect(bp)
 
 
 @bp.app_context_processor

@@ -8,6 +8,7 @@ from .enums import (
     DocumentKind,
     EventFormat,
     EventKind,
+    ImportStatus,
     MailingAudience,
     MessageStatus,
     OrganisationKind,
@@ -15,7 +16,7 @@ from .enums import (
     SpeakerRole,
 )
 from .messages import Mailing, Message, MessageContent, SentReminder
-from .people import Attendance, Delegate, Registration
+from .people import Attendance, AttendanceImport, Delegate, Registration
 from .programme import (
     AgendaItem,
     Document,
@@ -29,7 +30,9 @@ from .programme import (
 __all__ = [
     "Account",
     "AccountRole",
+    "AttendanceImport",
     "AuditEntry",
+    "ImportStatus",
     "Invitation",
     "Mailing",
     "MailingAudience",

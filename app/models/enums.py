@@ -169,6 +169,26 @@ class AttendanceSource(TitledEnum):
         }
 
 
+class ImportStatus(TitledEnum):
+    """Where an attendance report stands: read and shown for checking, being saved, saved."""
+
+    PREVIEW = "preview"
+    IMPORTING = "importing"
+    DONE = "done"
+    FAILED = "failed"
+    DISCARDED = "discarded"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.PREVIEW: _l("Ready to check"),
+            cls.IMPORTING: _l("Importing"),
+            cls.DONE: _l("Imported"),
+            cls.FAILED: _l("Failed"),
+            cls.DISCARDED: _l("Discarded"),
+        }
+
+
 class MessageStatus(TitledEnum):
     QUEUED = "queued"
     SENDING = "sending"

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
-from .enums import AttendanceSource, OrganisationKind, RegistrationStatus, enum_type
+from .enums import AttendanceSource, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
 from .programme import Event
 
 
@@ -113,6 +113,8 @@ class Attendance(db.Model):
 
     __table_args__ = (
         sa.UniqueConstraint("event_id", "registration_id", name="uq_attendance_event_registration"),
+        # One row per person and event, whatever number of reports are imported.
+        sa.UniqueConstraint("event_id", "participant_key", name="uq_attendance_event_participant_key"),
         sa.CheckConstraint("minutes >= 0", name="minutes_not_negative"),
     )
 
@@ -122,9 +124,50 @@ class Attendance(db.Model):
     registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registration.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
+    # "reg:<registration id>", else the normalised email, else "name:<normalised name>".
+    participant_key: Mapped[str] = mapped_column(sa.String(300))
+    # What a walk-in told us, if anything (a registrant's details are on the registration).
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    organisation_kind: Mapped[OrganisationKind | None] = mapped_column(
+        enum_type(OrganisationKind, "organisation_kind")
+    )
+    country: Mapped[str] = mapped_column(sa.String(2), default="")
     source: Mapped[AttendanceSource] = mapped_column(enum_type(AttendanceSource, "source"))
+    import_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("attendance_import.id", ondelete="SET NULL"), index=True
+    )
     first_join_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_leave_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     minutes: Mapped[int] = mapped_column(default=0)
     attended: Mapped[bool] = mapped_column(default=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AttendanceImport(db.Model):
+    """One participant report uploaded for an event: checked in a preview, then saved."""
+
+    __tablename__ = "attendance_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    # The same file imported twice is recognised by this and changes nothing.
+    file_sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    source: Mapped[AttendanceSource] = mapped_column(enum_type(AttendanceSource, "source"))
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_type(ImportStatus, "status"), default=ImportStatus.PREVIEW
+    )
+    # The report's columns as mapped to ours: {"name": "Name (original name)", ...}
+    column_map: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The merged participants with their matches, kept between the preview and the import.
+    participants: Mapped[list] = mapped_column(sa.JSON, default=list)
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_done: Mapped[int] = mapped_column(default=0)
+    matched_count: Mapped[int] = mapped_column(default=0)
+    unmatched_count: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    event: Mapped[Event] = relationship()

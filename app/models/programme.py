@@ -29,6 +29,8 @@ class Series(db.Model):
     organiser: Mapped[str] = mapped_column(sa.String(200), default="")
     is_published: Mapped[bool] = mapped_column(default=True)
     is_cancelled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    summary_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    summary_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The reminders of its events unless an event sets its own: [{"minutes": 1440, "note": ""}]
     reminder_schedule: Mapped[list | None] = mapped_column(sa.JSON)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -124,6 +126,11 @@ class Event(db.Model):
     reminder_schedule: Mapped[list | None] = mapped_column(sa.JSON)
     outcomes: Mapped[str] = mapped_column(sa.Text, default="")
     recommendations_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Minutes online from which a participant of a report counts as "attended".
+    attendance_min_minutes: Mapped[int] = mapped_column(default=10, server_default="10")
+    # The post-event summary's paragraph: generated, edited by organisers, then published.
+    summary_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    summary_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Optimistic locking of organisers' edits. The seat counter is changed by a
     # guarded UPDATE outside the ORM, so registrations do not bump it.

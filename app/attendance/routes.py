@@ -1,0 +1,1 @@
+"""(Placeholder: the attendance pages are being written.)"""

@@ -1,0 +1,1 @@
+"""(Placeholder: the public summary pages and lists of participants are being written.)"""

@@ -1,0 +1,1 @@
+"""(Placeholder: the summary pages are being written.)"""
