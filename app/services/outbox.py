@@ -1,20 +1,60 @@
-"""Operating the outbox: what the organisers and operators do with messages that failed."""
+"""Operating the outbox: finding messages, and sending again those that failed."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from ..database import OUTBOX_DIRTY, utcnow, write_transaction
+from ..extensions import db
 from ..models import Message, MessageStatus
+from . import audit
+
+# What the mail log's search looks in.
+SEARCHED = (Message.to_address, Message.to_name, Message.subject)
 
 
-def retry_failed() -> int:
-    """Queue every failed message again, with a fresh set of attempts. Returns how many."""
+def retry_failed(message: Message | None = None) -> int:
+    """Queue every failed message again (or only `message`), with a fresh set of attempts.
+
+    The very same message goes: its Message-ID and bytes were fixed when it
+    was queued, so a recipient can tell a retry from a new email. Returns how
+    many were queued again.
+    """
     with write_transaction() as session:
+        query = sa.update(Message).where(Message.status == MessageStatus.FAILED)
+        if message is not None:
+            query = query.where(Message.id == message.id)
         result = session.execute(
-            sa.update(Message)
-            .where(Message.status == MessageStatus.FAILED)
-            .values(status=MessageStatus.QUEUED, attempts=0, next_attempt_dt=utcnow(), claimed_until_dt=None)
+            query.values(
+                status=MessageStatus.QUEUED, attempts=0, next_attempt_dt=utcnow(), claimed_until_dt=None
+            ).execution_options(synchronize_session=False)
         )
+        if result.rowcount:
+            summary = f"{message.to_address}: {message.subject}" if message else f"{result.rowcount} messages"
+            audit.record("mail.retry", message, summary, count=result.rowcount)
         session.info[OUTBOX_DIRTY] = result.rowcount > 0  # a worker starts on them after the commit
     return result.rowcount
+
+
+def search(text: str = "", status: MessageStatus | None = None, kind: str = "") -> sa.Select:
+    """The mail log's query, newest first: the delivery state only, never the contents."""
+    query = sa.select(Message).order_by(Message.id.desc())
+    if text:
+        term = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(sa.or_(*(column.ilike(term, escape="\\") for column in SEARCHED)))
+    if status is not None:
+        query = query.where(Message.status == status)
+    if kind:
+        query = query.where(Message.kind == kind)
+    return query
+
+
+def kinds() -> list[str]:
+    """The kinds of message the outbox holds, for the mail log's filter."""
+    return list(db.session.scalars(sa.select(Message.kind).distinct().order_by(Message.kind)))
+
+
+def failed_count() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Message).where(Message.status == MessageStatus.FAILED)
+    )

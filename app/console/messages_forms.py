@@ -1,0 +1,101 @@
+"""Forms of the messages pages and the mail log."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
+
+from ..models import MailingAudience, MessageStatus
+from ..registration.forms import options, plain_text, strip
+from ..services.mailings import BODY_MAX, SUBJECT_MAX, Draft
+
+
+def one_kind_of_line_break(value):
+    """Browsers send CRLF; the text is kept, compared and mailed with LF."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+class MailingForm(FlaskForm):
+    """What an organiser writes; previewed, then sent with the same fields."""
+
+    audience = SelectField(
+        _l("To"),
+        validators=[InputRequired(message=_l("Choose who receives the message."))],
+        validate_choice=True,
+    )
+    subject = StringField(
+        _l("Subject"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=SUBJECT_MAX), plain_text],
+        render_kw={"maxlength": SUBJECT_MAX},
+    )
+    body = TextAreaField(
+        _l("Message"),
+        filters=[one_kind_of_line_break],
+        validators=[DataRequired(), Length(max=BODY_MAX)],
+        description=_l(
+            "Formatted with Markdown: **bold**, *italic*, [a link](https://example.org), "
+            "lines starting with - for a list. Each person's email starts with “Dear” and "
+            "their name, and ends with the event's details and their personal link to manage "
+            "the registration."
+        ),
+        render_kw={"rows": 14, "maxlength": BODY_MAX},
+    )
+    # The newest mailing of the event when the form was opened: a send refuses
+    # to go if there is a newer one, so the same form never sends twice.
+    stamp = IntegerField(
+        _l("Version of the form"), widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0)]
+    )
+    preview = SubmitField(_l("Preview"))
+    send = SubmitField(_l("Send"))
+
+    def __init__(self, *args, sizes: dict[MailingAudience, int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        sizes = sizes or {}
+        labels = ((choice.value, _audience_label(choice, sizes.get(choice))) for choice in MailingAudience)
+        self.audience.choices = options(labels, _l("Choose who receives it"))
+
+    def restamp(self, stamp: int) -> None:
+        """Carry a new stamp, whatever the form was sent with."""
+        self.stamp.data, self.stamp.raw_data = stamp, [str(stamp)]
+
+    def draft(self) -> Draft:
+        return Draft(MailingAudience(self.audience.data), self.subject.data, self.body.data)
+
+
+def _audience_label(audience: MailingAudience, size: int | None) -> str:
+    return audience.title if size is None else f"{audience.title} ({size})"
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: CSRF only."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class MailLogFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    q = StringField(
+        _l("Address or subject"), filters=[strip], validators=[Optional(), Length(max=200)], default=""
+    )
+    status = SelectField(_l("Status"), validate_choice=True, default="")
+    kind = SelectField(_l("Kind"), validate_choice=True, default="")
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = options(MessageStatus.choices(), _l("Any status"))
+        self.kind.choices = options(((kind, kind) for kind in kinds), _l("Any kind"))
+
+    def criteria(self) -> dict:
+        """The search the form asks for; nothing of a field that is not valid."""
+        status = self.status.data if not self.status.errors else ""
+        return {
+            "text": self.q.data if not self.q.errors else "",
+            "status": MessageStatus(status) if status else None,
+            "kind": self.kind.data if not self.kind.errors else "",
+        }
