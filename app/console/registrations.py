@@ -1,22 +1,344 @@
-"""The registrations of an event or a series: table, actions, exports.
-
-(Placeholder: the full pages are being written.)
-"""
+"""The registrations of an event or a series: the table, its actions, exports; one
+registration's page; adding a registration by hand; raising the capacity."""
 
 from __future__ import annotations
 
-from ..models import AccountRole
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import (
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from ..errors import render_error
+from ..extensions import db
+from ..models import (
+    Account,
+    AccountRole,
+    Attendance,
+    Event,
+    Message,
+    Registration,
+    RegistrationStatus,
+    Series,
+)
+from ..services import exports
+from ..services import registrations as service
 from . import bp, queries
+from . import registration_queries as table
 from .access import requires
+from .registrations_forms import (
+    ACTION_LABELS,
+    AddRegistrationForm,
+    CapacityForm,
+    EditRegistrationForm,
+    RegistrationActionForm,
+    TableFilterForm,
+)
+
+# The query-string names the table understands; nothing else is carried from link to link.
+TABLE_ARGS = ("q", "status", "country", "kind", "attended", "sort", "order", "per_page", "page")
+# A bulk action lists at most this many of the names it could not change.
+REFUSALS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The registrations of one event, or of every event of a series."""
+
+    event: Event | None = None
+    series: Series | None = None
+
+    @property
+    def target(self) -> Event | Series:
+        return self.event or self.series
+
+    @property
+    def event_ids(self) -> list[int]:
+        return [self.event.id] if self.event else [event.id for event in self.series.events]
+
+    @property
+    def zones(self) -> dict:
+        events = [self.event] if self.event else self.series.events
+        return {event.id: event.zone for event in events}
+
+    def url(self, view: str, **values) -> str:
+        if self.event:
+            return url_for(f".{view}", event_id=self.event.id, **values)
+        return url_for(f".series_{view}", series_id=self.series.id, **values)
+
+    def back_url(self) -> str:
+        if self.event:
+            return url_for(".event", event_id=self.event.id)
+        return url_for(".series", series_id=self.series.id)
+
+
+def table_args(**changes) -> dict:
+    """The current search, filters and order, with some changed (None drops one)."""
+    args = {name: request.args[name] for name in TABLE_ARGS if request.args.get(name)}
+    args.update(changes)
+    return {name: value for name, value in args.items() if value is not None}
+
+
+def _event_scope(event_id: int) -> Scope:
+    return Scope(event=queries.event_or_404(event_id))
+
+
+def _series_scope(series_id: int) -> Scope:
+    return Scope(series=queries.series_or_404(series_id))
+
+
+# --- the table ------------------------------------------------------------------------
 
 
 @bp.route("/events/<int:event_id>/registrations")
 @requires(AccountRole.VIEWER)
 def registrations(event_id: int):
-    return queries.event_or_404(event_id).title
+    return _table_page(_event_scope(event_id))
 
 
 @bp.route("/series/<int:series_id>/registrations")
 @requires(AccountRole.VIEWER)
 def series_registrations(series_id: int):
-    return queries.series_or_404(series_id).title
+    return _table_page(_series_scope(series_id))
+
+
+def _table_page(
+    scope: Scope,
+    action_form: RegistrationActionForm | None = None,
+    capacity_form: CapacityForm | None = None,
+    status: int = 200,
+):
+    event_ids = scope.event_ids
+    filters = TableFilterForm(request.args, countries=table.countries_present(event_ids))
+    if not filters.validate() and status == 200:
+        status = 400  # the page still shows, without the filters that made no sense
+    rows = table.page_of(
+        event_ids, filters.table_query(), request.args.get("page", 1, type=int), filters.page_size()
+    )
+    if capacity_form is None:
+        capacity_form = CapacityForm(formdata=None, capacity=scope.event.capacity if scope.event else None)
+    return render_template(
+        "console/registrations/table.html",
+        scope=scope,
+        filters=filters,
+        rows=rows,
+        counts=table.status_counts(event_ids),
+        action_form=action_form or RegistrationActionForm(formdata=None),
+        capacity_form=capacity_form,
+        table_args=table_args,
+        country_name=exports.country_name,
+    ), status
+
+
+# --- actions ----------------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/registrations/actions", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def registrations_act(event_id: int):
+    return _act(_event_scope(event_id))
+
+
+@bp.route("/series/<int:series_id>/registrations/actions", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def series_registrations_act(series_id: int):
+    return _act(_series_scope(series_id))
+
+
+def _act(scope: Scope):
+    form = RegistrationActionForm()
+    if not form.validate_on_submit():
+        return _table_page(scope, action_form=form, status=400)
+    try:
+        outcome = service.act_on_many(
+            form.action.data, form.ids.data, scope.event_ids, by=current_user, reason=form.reason.data or ""
+        )
+    except service.UnknownRegistrations as error:
+        form.ids.errors.append(str(error))
+        return _table_page(scope, action_form=form, status=400)
+    _tell(form.action.data, outcome)
+    if form.return_to.data == "registration" and len(form.ids.data) == 1:
+        return redirect(url_for(".registration", registration_id=form.ids.data[0]))
+    return redirect(scope.url("registrations", **table_args()))
+
+
+def _tell(action: str, outcome: service.BulkOutcome) -> None:
+    """Say how many changed and which did not, and why."""
+    if outcome.done:
+        flash(
+            ngettext(
+                "%(action)s: done for %(num)d registration.",
+                "%(action)s: done for %(num)d registrations.",
+                len(outcome.done),
+                action=ACTION_LABELS[action],
+            ),
+            "success",
+        )
+    if outcome.refused:
+        shown = "; ".join(f"{name}: {reason}" for name, reason in outcome.refused[:REFUSALS_SHOWN])
+        more = len(outcome.refused) - REFUSALS_SHOWN
+        if more > 0:
+            shown += " " + ngettext("(and %(num)d more)", "(and %(num)d more)", more)
+        flash(
+            ngettext(
+                "%(num)d registration was not changed. %(details)s",
+                "%(num)d registrations were not changed. %(details)s",
+                len(outcome.refused),
+                details=shown,
+            ),
+            "error",
+        )
+
+
+@bp.route("/events/<int:event_id>/registrations/capacity", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def registrations_capacity(event_id: int):
+    scope = _event_scope(event_id)
+    form = CapacityForm()
+    if not form.validate_on_submit():
+        return _table_page(scope, capacity_form=form, status=400)
+    try:
+        promoted = service.set_capacity(scope.event, form.capacity.data)
+    except service.RegistrationError as error:
+        form.capacity.errors.append(str(error))
+        return _table_page(scope, capacity_form=form, status=409)
+    flash(
+        _("The event now has %(capacity)d seats.", capacity=form.capacity.data)
+        + " "
+        + ngettext(
+            "%(num)d person moved from the waiting list, and was told by email.",
+            "%(num)d people moved from the waiting list, each told by email.",
+            len(promoted),
+        ),
+        "success",
+    )
+    return redirect(scope.url("registrations", **table_args()))
+
+
+# --- exports ----------------------------------------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/registrations.csv", defaults={"fmt": "csv"})
+@bp.route("/events/<int:event_id>/registrations.xlsx", defaults={"fmt": "xlsx"})
+@requires(AccountRole.ORGANISER)
+def registrations_export(event_id: int, fmt: str):
+    return _export(_event_scope(event_id), fmt)
+
+
+@bp.route("/series/<int:series_id>/registrations.csv", defaults={"fmt": "csv"})
+@bp.route("/series/<int:series_id>/registrations.xlsx", defaults={"fmt": "xlsx"})
+@requires(AccountRole.ORGANISER)
+def series_registrations_export(series_id: int, fmt: str):
+    return _export(_series_scope(series_id), fmt)
+
+
+def _export(scope: Scope, fmt: str):
+    filters = TableFilterForm(request.args)
+    if not filters.validate():
+        # Better no file than one with other rows than the organiser chose.
+        return render_error(400, _("The filters of this export are not valid. Go back to the table."))
+    query = filters.table_query()
+    statement = table.table_select(scope.event_ids, query)
+    kind = "series" if scope.series else "event"
+    filename = f"registrations-{kind}-{scope.target.id}.{fmt}"
+    if fmt == "csv":
+        chunks = exports.csv_export(scope.target, statement, query.described())
+        return Response(
+            stream_with_context(chunks),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+    workbook = exports.xlsx_export(scope.target, statement, query.described())
+    return send_file(workbook, mimetype=exports.XLSX_MIMETYPE, as_attachment=True, download_name=filename)
+
+
+# --- one registration -------------------------------------------------------------------
+
+
+@bp.route("/registrations/<int:registration_id>", methods=["GET", "POST"])
+@requires(AccountRole.VIEWER)
+def registration(registration_id: int):
+    registration = db.get_or_404(Registration, registration_id)
+    form = EditRegistrationForm(obj=registration if request.method == "GET" else None)
+    if request.method == "GET":
+        form.organisation_kind.data = registration.organisation_kind.value
+    status = 200
+    if form.validate_on_submit():
+        try:
+            service.edit_details(
+                registration, form.applicant(registration.email), form.version.data, by=current_user
+            )
+        except service.StaleEdit as error:
+            flash(str(error), "error")
+            status = 409
+        else:
+            flash(_("The details of %(name)s are saved.", name=registration.name), "success")
+            return redirect(url_for(".registration", registration_id=registration.id))
+    elif form.is_submitted():
+        status = 400
+    return _registration_page(registration, form), status
+
+
+def _registration_page(registration: Registration, form: EditRegistrationForm):
+    position = None
+    if registration.status == RegistrationStatus.WAITLISTED:
+        position = service.waitlist_position(db.session, registration)
+    attendance = db.session.scalar(
+        sa.select(Attendance).where(
+            Attendance.event_id == registration.event_id, Attendance.registration_id == registration.id
+        )
+    )
+    messages = db.session.scalars(
+        sa.select(Message).where(Message.registration_id == registration.id).order_by(Message.created_dt)
+    ).all()
+    added_by = db.session.get(Account, registration.added_by_id) if registration.added_by_id else None
+    return render_template(
+        "console/registrations/registration.html",
+        registration=registration,
+        event=registration.event,
+        form=form,
+        position=position,
+        attendance=attendance,
+        messages=messages,
+        added_by=added_by,
+        action_form=RegistrationActionForm(formdata=None),
+        country_name=exports.country_name,
+    )
+
+
+@bp.route("/events/<int:event_id>/registrations/new", methods=["GET", "POST"])
+@requires(AccountRole.ORGANISER)
+def registration_new(event_id: int):
+    event = queries.event_or_404(event_id)
+    form = AddRegistrationForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            outcome = service.add_registration(event, form.to_applicant(), by=current_user)
+        except service.RegistrationError as error:  # already registered, or the event cancelled
+            form.email.errors.append(str(error))
+            status = 409
+        else:
+            flash(
+                _(
+                    "%(name)s is registered: %(status)s. We have sent them an email.",
+                    name=outcome.registration.name,
+                    status=outcome.status.title,
+                ),
+                "success",
+            )
+            return redirect(url_for(".registrations", event_id=event.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("console/registrations/new.html", event=event, form=form), status

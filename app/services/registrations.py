@@ -16,7 +16,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 
 from ..database import insert_for, lock_row, utcnow, write_transaction
-from ..models import Delegate, Event, Message, Registration, RegistrationStatus, Series
+from ..extensions import db
+from ..models import Account, Delegate, Event, Message, Registration, RegistrationStatus, Series
 from ..models.people import new_manage_key
 from . import audit, notifications
 
@@ -37,6 +38,18 @@ class EventNotOpen(RegistrationError):
 
 class NotCancellable(RegistrationError):
     pass
+
+
+class AlreadyRegistered(RegistrationError):
+    """An organiser adds an address that already has a registration for the event."""
+
+
+class StaleEdit(RegistrationError):
+    """The details were changed by someone else since the form was opened."""
+
+
+class UnknownRegistrations(RegistrationError):
+    """A bulk action named registrations that are not in the list it was sent from."""
 
 
 @dataclass
@@ -85,9 +98,9 @@ def register_for_series(
 ) -> list[Outcome]:
     """One form, one transaction, one registration per chosen event of the series."""
     if not events:
-        raise RegistrationError("no event chosen")
+        raise RegistrationError(_l("Choose at least one event."))
     if any(event.series_id != series.id for event in events):
-        raise RegistrationError("an event chosen is not part of this series")
+        raise RegistrationError(_l("An event chosen is not part of this series."))
     return register_for_events(events, applicant, now=now)
 
 
@@ -129,14 +142,31 @@ def _register_one(
 ) -> Outcome:
     if not event.is_published or not event.registration_window(now).accepts_registrations:
         raise EventNotOpen(event)
-    registration = session.scalars(
+    registration = _existing(session, event, delegate)
+    if registration is not None and registration.status in RegistrationStatus.active():
+        _answer_repeat(session, registration, now)
+        return Outcome(event=event)
+    return _enter(session, event, delegate, registration, applicant, batch_key, now)
+
+
+def _existing(session: OrmSession, event: Event, delegate: Delegate) -> Registration | None:
+    return session.scalars(
         sa.select(Registration).where(
             Registration.event_id == event.id, Registration.delegate_id == delegate.id
         )
     ).one_or_none()
-    if registration is not None and registration.status in RegistrationStatus.active():
-        _answer_repeat(session, registration, now)
-        return Outcome(event=event)
+
+
+def _enter(
+    session: OrmSession,
+    event: Event,
+    delegate: Delegate,
+    registration: Registration | None,
+    applicant: Applicant,
+    batch_key: str | None,
+    now: datetime,
+) -> Outcome:
+    """A new registration (or a cancelled one renewed), through capacity, waiting list and approval."""
     status = _initial_status(session, event)
     if registration is None:
         registration = Registration(event=event, delegate=delegate)
@@ -263,8 +293,13 @@ def promote_waitlist(session: OrmSession, event: Event, now: datetime | None = N
         promoted.append(candidate)
 
 
-def cancel(registration: Registration, *, now: datetime | None = None) -> list[Registration]:
-    """Cancel a registration; a freed seat goes to the waiting list. Returns who was promoted."""
+def cancel(
+    registration: Registration, *, now: datetime | None = None, by: Account | None = None
+) -> list[Registration]:
+    """Cancel a registration; a freed seat goes to the waiting list. Returns who was promoted.
+
+    `by`: the organiser who cancels on the delegate's behalf (recorded in the audit log).
+    """
     now = now or utcnow()
     with write_transaction() as session:
         registration = lock_row(session, Registration, registration.id)
@@ -272,13 +307,14 @@ def cancel(registration: Registration, *, now: datetime | None = None) -> list[R
         if registration.status == RegistrationStatus.CANCELLED:
             return []
         if not registration.is_active:
-            raise NotCancellable("this registration can no longer be cancelled")
+            raise NotCancellable(_l("Only a registration still expecting the event can be cancelled."))
         if event.has_started(now):
-            raise NotCancellable("the event has already started")
+            raise NotCancellable(_l("The event has already started: it is too late to cancel."))
         held_seat = registration.status == RegistrationStatus.CONFIRMED
         _set_status(registration, RegistrationStatus.CANCELLED, now)
         session.flush()
         notifications.send_cancelled(registration)
+        _record(by, "cancel", registration, "cancelled")
         promoted = []
         if held_seat:
             release_seat(session, event)
@@ -293,21 +329,31 @@ def update_details(registration: Registration, applicant: Applicant) -> Registra
     """
     with write_transaction() as session:
         registration = session.get(Registration, registration.id, populate_existing=True)
-        before = (registration.details(), registration.consent_participant_list)
-        registration.set_details(applicant.details())
-        registration.consent_participant_list = applicant.consent_participant_list
-        registration.delegate.set_details(applicant.details())
-        if (registration.details(), registration.consent_participant_list) != before:
-            notifications.send_details_changed(registration)
+        _change_details(registration, applicant)
     return registration
 
 
-def approve(registration: Registration, *, now: datetime | None = None) -> Registration:
+def _change_details(registration: Registration, applicant: Applicant) -> bool:
+    """Apply the declared details; if anything changed, bump the version and confirm by email."""
+    before = (registration.details(), registration.consent_participant_list)
+    registration.set_details(applicant.details())
+    registration.consent_participant_list = applicant.consent_participant_list
+    registration.delegate.set_details(applicant.details())
+    if (registration.details(), registration.consent_participant_list) == before:
+        return False
+    registration.version += 1
+    notifications.send_details_changed(registration)
+    return True
+
+
+def approve(
+    registration: Registration, *, now: datetime | None = None, by: Account | None = None
+) -> Registration:
     """An organiser accepts a pending registration: a seat if one is free, else the waiting list."""
     with write_transaction() as session:
         registration = lock_row(session, Registration, registration.id)
         if registration.status != RegistrationStatus.PENDING:
-            raise RegistrationError("only a registration awaiting approval can be approved")
+            raise RegistrationError(_l("Only a registration awaiting approval can be approved."))
         event = lock_row(session, Event, registration.event_id)
         moment = now or utcnow()
         if take_seat(session, event):
@@ -317,17 +363,27 @@ def approve(registration: Registration, *, now: datetime | None = None) -> Regis
             _set_status(registration, RegistrationStatus.WAITLISTED, moment)
             session.flush()
             notifications.send_waitlisted(registration, waitlist_position(session, registration))
+        _record(by, "approve", registration, "approved")
     return registration
 
 
-def reject(registration: Registration, reason: str = "", *, now: datetime | None = None) -> Registration:
+def reject(
+    registration: Registration,
+    reason: str = "",
+    *,
+    now: datetime | None = None,
+    by: Account | None = None,
+) -> Registration:
     """An organiser turns down a pending or waitlisted registration, optionally saying why."""
     with write_transaction() as session:
         registration = lock_row(session, Registration, registration.id)
         if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
-            raise RegistrationError("only a pending or waitlisted registration can be rejected")
+            raise RegistrationError(
+                _l("Only a registration awaiting approval or on the waiting list can be rejected.")
+            )
         _set_status(registration, RegistrationStatus.REJECTED, now or utcnow())
         notifications.send_rejected(registration, reason.strip())
+        _record(by, "reject", registration, "rejected", reason=reason.strip())
     return registration
 
 
@@ -359,3 +415,153 @@ def set_capacity(event: Event, capacity: int | None, *, now: datetime | None = N
         session.expire(event, ["capacity"])
         audit.record("event.capacity", event, f"{event.title}: capacity {capacity}", capacity=capacity)
         return promote_waitlist(session, event, now)
+
+
+# --- what organisers do to registrations, each recorded in the audit log ------------------
+
+
+def _record(by: Account | None, verb: str, registration: Registration, what: str, **details) -> None:
+    if by is None:  # the delegate's own change
+        return
+    audit.record(
+        f"registration.{verb}",
+        registration,
+        f"{registration.name}, {registration.event.title}: {what}",
+        actor=by,
+        event_id=registration.event_id,
+        status=registration.status,
+        **details,
+    )
+
+
+def promote(registration: Registration, *, by: Account, now: datetime | None = None) -> Registration:
+    """Give a free seat to this person on the waiting list, ahead of those before them."""
+    with write_transaction() as session:
+        registration = lock_row(session, Registration, registration.id)
+        if registration.status != RegistrationStatus.WAITLISTED:
+            raise RegistrationError(_l("Only a registration on the waiting list can be moved from it."))
+        event = lock_row(session, Event, registration.event_id)
+        moment = now or utcnow()
+        if event.is_cancelled or event.has_started(moment):
+            raise RegistrationError(
+                _l("The event has started or is cancelled: nobody can be moved from the waiting list.")
+            )
+        if not take_seat(session, event):
+            raise RegistrationError(
+                _l("No seat is free. Raise the capacity or cancel a confirmed registration first.")
+            )
+        _set_status(registration, RegistrationStatus.CONFIRMED, moment)
+        session.flush()
+        notifications.send_confirmation(registration, promoted=True)
+        _record(by, "promote", registration, "moved from the waiting list")
+    return registration
+
+
+def resend(registration: Registration, *, by: Account) -> Registration:
+    """Queue again the email of the registration's current status (with the calendar if confirmed)."""
+    with write_transaction() as session:
+        registration = lock_row(session, Registration, registration.id)
+        if not registration.is_active:
+            raise RegistrationError(
+                _l("A cancelled or rejected registration has no confirmation to send again.")
+            )
+        if registration.event.is_cancelled:
+            raise RegistrationError(_l("The event is cancelled: there is no confirmation to send again."))
+        _announce(session, registration)
+        _record(by, "resend", registration, "email sent again")
+    return registration
+
+
+def edit_details(
+    registration: Registration, applicant: Applicant, version: int, *, by: Account
+) -> Registration:
+    """An organiser corrects what a registrant declared; an edit made from a stale form is refused."""
+    with write_transaction() as session:
+        registration = lock_row(session, Registration, registration.id)
+        if registration.version != version:
+            raise StaleEdit(
+                _l(
+                    "Someone changed this registration after you opened it, so your changes were not "
+                    "saved. Reload the page to see the current details."
+                )
+            )
+        if _change_details(registration, applicant):
+            _record(by, "edit", registration, "details changed", details=registration.details())
+    return registration
+
+
+def add_registration(
+    event: Event, applicant: Applicant, *, by: Account, now: datetime | None = None
+) -> Outcome:
+    """Register someone on their behalf (by phone, by letter): the same capacity, waiting list
+    and approval as the public form, but also before the window opens or after it closes."""
+    with write_transaction() as session:
+        moment = now or utcnow()
+        delegate = _delegate_for(session, applicant, moment)
+        event = lock_row(session, Event, event.id)
+        if event.is_cancelled:
+            raise RegistrationError(_l("The event is cancelled: nobody can be registered for it."))
+        registration = _existing(session, event, delegate)
+        if registration is not None and registration.status in RegistrationStatus.active():
+            raise AlreadyRegistered(
+                _l(
+                    "%(email)s is already registered for this event (%(status)s).",
+                    email=applicant.email,
+                    status=registration.status.title,
+                )
+            )
+        outcome = _enter(session, event, delegate, registration, applicant, None, moment)
+        outcome.registration.added_by_id = by.id
+        delegate.set_details(applicant.details())
+        _record(by, "add", outcome.registration, "added by hand")
+    return outcome
+
+
+@dataclass
+class BulkOutcome:
+    """The names of the registrations changed, and of those refused with the reason."""
+
+    done: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+BULK_ACTIONS = {
+    "approve": lambda registration, by, reason: approve(registration, by=by),
+    "reject": lambda registration, by, reason: reject(registration, reason, by=by),
+    "promote": lambda registration, by, reason: promote(registration, by=by),
+    "cancel": lambda registration, by, reason: cancel(registration, by=by),
+    "resend": lambda registration, by, reason: resend(registration, by=by),
+}
+
+
+def act_on_many(
+    action: str, registration_ids: list[int], event_ids: list[int], *, by: Account, reason: str = ""
+) -> BulkOutcome:
+    """Apply one action to registrations of the given events, each in its own unit of work, so
+    that one refusal (a registration in the wrong status) does not undo the others.
+
+    Ids that are not registrations of these events refuse the whole request: the list it came
+    from cannot have shown them.
+    """
+    step = BULK_ACTIONS[action]
+    wanted = set(registration_ids)
+    # In waiting-list order, so that promoting several with few seats serves the earliest first.
+    chosen = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.id.in_(wanted), Registration.event_id.in_(event_ids))
+        .order_by(Registration.status_changed_dt, Registration.id)
+    ).all()
+    if len(chosen) != len(wanted):
+        raise UnknownRegistrations(
+            _l("Some of the chosen registrations are not in this list. Nothing was changed.")
+        )
+    names = [(registration, registration.name) for registration in chosen]
+    outcome = BulkOutcome()
+    for registration, name in names:
+        try:
+            step(registration, by, reason)
+        except RegistrationError as error:
+            outcome.refused.append((name, str(error)))
+        else:
+            outcome.done.append(name)
+    return outcome
