@@ -1,9 +1,12 @@
 """The demo programme: the Khartoum Process webinar series "The 4Ps Revisited" and its context.
 
 The 4Ps series, the 7th Senior Officials' Meeting and the virtual meeting of July 2020 follow the
-seed documents (dates, titles, speakers, attendance figures). The upcoming series is invented, and
-says so, so that a fresh installation has something to register for. Delegates are generated from
-a fixed seed, so every load produces the same people.
+seed documents (dates, titles, speakers, attendance figures). The other meetings of November 2015 –
+March 2020 add up to the Secretariat's figures for that period (meetings of each kind, delegates,
+recommendations); their titles, places and dates are illustrative, and say so. The upcoming series
+is invented, and says so, so that a fresh installation has something to register for. Delegates,
+their attendance and the people who joined without registering are generated from a fixed seed,
+so every load produces the same data.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import random
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from uuid import uuid4
@@ -26,6 +30,8 @@ from .extensions import db
 from .models import (
     AgendaItem,
     AgendaItemKind,
+    Attendance,
+    AttendanceSource,
     Delegate,
     Document,
     DocumentKind,
@@ -49,6 +55,16 @@ OPENING, DISCUSSION, CLOSING = AgendaItemKind.OPENING, AgendaItemKind.DISCUSSION
 SPEAKER, MODERATOR = SpeakerRole.SPEAKER, SpeakerRole.MODERATOR
 CONFIRMED, CANCELLED = RegistrationStatus.CONFIRMED, RegistrationStatus.CANCELLED
 WAITLISTED, PENDING = RegistrationStatus.WAITLISTED, RegistrationStatus.PENDING
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """Who of an event's confirmed registrants took part, and who came without registering."""
+
+    attended: int | None = None  # None: every confirmed registrant, checked in for the whole meeting
+    briefly: int = 0  # joined for a few minutes, under the event's threshold: not counted as attended
+    walk_ins: int = 0  # took part without registering (a panellist link, a forwarded invitation)
+
 
 # --- The 4Ps Revisited (seed documents) -------------------------------------------------------
 
@@ -158,6 +174,8 @@ FOUR_PS_EVENTS: tuple[dict, ...] = (
         join_url="https://zoom.us/j/8123456789",
         text=PREVENTION_TEXT,
         registrations=((CONFIRMED, 110), (CANCELLED, 4)),
+        # "more than 100 attendees and panellists"
+        turnout=Turnout(attended=97, briefly=3, walk_ins=4),
         agenda=(
             (
                 OPENING,
@@ -209,6 +227,7 @@ FOUR_PS_EVENTS: tuple[dict, ...] = (
         join_url="https://zoom.us/j/8274615093",
         text=PROTECTION_TEXT,
         registrations=((CONFIRMED, 150), (CANCELLED, 5)),
+        turnout=Turnout(attended=139, briefly=2, walk_ins=5),  # "over 140 participants"
         agenda=(
             (
                 KEYNOTE,
@@ -257,6 +276,7 @@ FOUR_PS_EVENTS: tuple[dict, ...] = (
         join_url="https://zoom.us/j/8390172645",
         text=PROSECUTION_TEXT,
         registrations=((CONFIRMED, 110), (CANCELLED, 3)),
+        turnout=Turnout(attended=99, briefly=3, walk_ins=3),  # "over 100 delegates"
         agenda=(
             (
                 KEYNOTE,
@@ -307,6 +327,7 @@ FOUR_PS_EVENTS: tuple[dict, ...] = (
         join_url="https://zoom.us/j/8456203918",
         text=PARTNERSHIP_TEXT,
         registrations=((CONFIRMED, 90), (CANCELLED, 4)),
+        turnout=Turnout(attended=80, briefly=2, walk_ins=2),
         agenda=(
             (
                 SESSION,
@@ -348,6 +369,8 @@ STANDALONE_EVENTS: tuple[dict, ...] = (
         place="The Hague, The Netherlands",
         capacity=90,
         registrations=((CONFIRMED, 64), (CANCELLED, 3)),
+        turnout=Turnout(),  # everyone confirmed, checked in at the door
+        recommendations=3,
         kinds={OrganisationKind.MEMBER_STATE: 80, OrganisationKind.INTERNATIONAL_ORGANISATION: 20},
         text=(
             "On the 6th of March 2020, Khartoum Process partners' representatives met in The Hague, "
@@ -402,6 +425,7 @@ STANDALONE_EVENTS: tuple[dict, ...] = (
         join_url="https://zoom.us/j/8518830274",
         capacity=80,
         registrations=((CONFIRMED, 55), (CANCELLED, 2)),
+        turnout=Turnout(attended=49, briefly=1, walk_ins=3),  # "over 50 participants"
         text=(
             "Two thirds into 2020, the trio of linked crises – the COVID-19 pandemic and the "
             "accompanying economic and protection crises – have been affecting mixed migration "
@@ -437,6 +461,184 @@ STANDALONE_EVENTS: tuple[dict, ...] = (
         ),
     ),
 )
+
+# --- The in-person meetings of November 2015 – March 2020 (figures from the seed documents) -----
+#
+# "Between November 2015 and March 2020, 2 Informal Working Groups, 9 Steering Committee Meetings,
+# 7 Senior Officials' Meetings, 12 Thematic Meetings and 1 Regional Training have gathered almost
+# 1,800 delegates and resulted in over 130 recommendations." The counts by kind, the delegates and
+# the recommendations below add up to those figures (the 7th Senior Officials' Meeting above is one
+# of the seven); the titles, places and dates of the individual meetings are illustrative.
+
+PAST_MEETINGS_NOTE = (
+    "*Demonstration content: the number of meetings of each kind, the delegates they gathered and the "
+    "recommendations they produced follow the Secretariat's figures for November 2015 – March 2020; "
+    "the title, place and date of this meeting are illustrative.*"
+)
+
+WG, SC = EventKind.WORKING_GROUP, EventKind.STEERING_COMMITTEE
+SOM, TM, TRAINING = EventKind.SENIOR_OFFICIALS_MEETING, EventKind.THEMATIC_MEETING, EventKind.TRAINING
+
+# How each kind of meeting runs: its daily hours, who attends it, how many of them were at an
+# earlier meeting (the Steering Committee is much the same people every time), its agenda and text.
+MEETING_STYLES: dict[EventKind, dict] = {
+    SC: dict(
+        hours=("09:30", "13:30"),
+        kinds={OrganisationKind.MEMBER_STATE: 85, OrganisationKind.INTERNATIONAL_ORGANISATION: 15},
+        returning=0.6,
+        text="The Steering Committee, the strategic body of the Khartoum Process, met in {place} to "
+        "review the implementation of the work plan, discuss governance matters and prepare the "
+        "next Senior Officials' Meeting.",
+        agenda=(
+            (OPENING, "Opening by the Chair", "", ()),
+            (SESSION, "Implementation of the work plan", "", ()),
+            (SESSION, "Preparation of the next Senior Officials' Meeting", "", ()),
+            (CLOSING, "Conclusions and next steps", "", ()),
+        ),
+    ),
+    SOM: dict(
+        hours=("09:00", "17:30"),
+        kinds={
+            OrganisationKind.MEMBER_STATE: 78,
+            OrganisationKind.INTERNATIONAL_ORGANISATION: 20,
+            OrganisationKind.NGO: 2,
+        },
+        returning=0.45,
+        text="Senior officials of the Khartoum Process partners met in {place} for the {title} of the "
+        "Process, to take stock of the work carried out, agree on the priorities of the coming "
+        "Chairmanship and adopt their conclusions.",
+        agenda=(
+            (OPENING, "Opening", "Welcome by the host and the Chair of the Khartoum Process.", ()),
+            (SESSION, "Stocktaking of the Chairmanship", "", ()),
+            (SESSION, "Governance and the Joint Valletta Action Plan", "", ()),
+            (CLOSING, "Adoption of the conclusions", "", ()),
+        ),
+    ),
+    TM: dict(
+        hours=("09:00", "17:30"),
+        kinds={
+            OrganisationKind.MEMBER_STATE: 55,
+            OrganisationKind.INTERNATIONAL_ORGANISATION: 24,
+            OrganisationKind.NGO: 12,
+            OrganisationKind.ACADEMIA: 9,
+        },
+        returning=0.3,
+        text="The thematic meeting on {theme} brought together delegates from Khartoum Process member "
+        "states, international organisations, NGOs and academia in {place}, to exchange good practices "
+        "from the region and agree on recommendations.",
+        agenda=(
+            (OPENING, "Opening", "", ()),
+            (KEYNOTE, "Setting the scene", "", ()),
+            (PANEL, "Good practices from the region", "", ()),
+            (DISCUSSION, "Working groups: towards recommendations", "", ()),
+            (CLOSING, "Adoption of the recommendations", "", ()),
+        ),
+    ),
+    WG: dict(
+        hours=("10:00", "16:00"),
+        kinds={OrganisationKind.MEMBER_STATE: 70, OrganisationKind.INTERNATIONAL_ORGANISATION: 30},
+        returning=0.5,
+        text="An informal working group of Khartoum Process partners met in {place} to discuss {theme} "
+        "and prepare proposals for the Steering Committee.",
+        agenda=(
+            (OPENING, "Opening", "", ()),
+            (DISCUSSION, "Discussion", "", ()),
+            (CLOSING, "Proposals for the Steering Committee", "", ()),
+        ),
+    ),
+    TRAINING: dict(
+        hours=("09:00", "17:00"),
+        kinds={OrganisationKind.MEMBER_STATE: 85, OrganisationKind.INTERNATIONAL_ORGANISATION: 15},
+        returning=0.1,
+        text="Police officers, prosecutors and judges from the Khartoum Process member states took part "
+        "in {place} in a regional training on {theme}.",
+        agenda=(
+            (OPENING, "Opening", "", ()),
+            (SESSION, "Module 1: the legal framework", "", ()),
+            (SESSION, "Module 2: investigation techniques", "", ()),
+            (SESSION, "Module 3: cooperation across borders", "", ()),
+            (CLOSING, "Evaluation and certificates", "", ()),
+        ),
+    ),
+}
+
+# (kind, first day, days, place, zone, title, theme, delegates who attended, recommendations)
+# fmt: off
+PAST_MEETINGS: tuple[tuple, ...] = (
+    (SC, date(2015, 11, 25), 1, "Sharm El-Sheikh, Egypt", "Africa/Cairo",
+     "Steering Committee meeting, November 2015", "Work plan 2016", 22, 0),
+    (SOM, date(2015, 11, 26), 1, "Sharm El-Sheikh, Egypt", "Africa/Cairo",
+     "1st Senior Officials' Meeting", "The Valletta Action Plan and the Khartoum Process", 68, 2),
+    (TM, date(2016, 2, 23), 2, "Khartoum, Sudan", "Africa/Khartoum",
+     "Thematic meeting on the smuggling of migrants", "the smuggling of migrants", 86, 10),
+    (WG, date(2016, 4, 14), 1, "Brussels, Belgium", "Europe/Brussels",
+     "Informal Working Group on law-enforcement cooperation",
+     "regional law-enforcement cooperation against smuggling networks", 28, 4),
+    (TM, date(2016, 6, 7), 2, "Addis Ababa, Ethiopia", "Africa/Addis_Ababa",
+     "Thematic meeting on the root causes of irregular migration",
+     "the root causes of irregular migration", 92, 9),
+    (SC, date(2016, 6, 28), 1, "Brussels, Belgium", "Europe/Brussels",
+     "Steering Committee meeting, June 2016", "Mid-year review of the work plan", 24, 0),
+    (TM, date(2016, 10, 18), 2, "Nairobi, Kenya", "Africa/Nairobi",
+     "Thematic meeting on the protection of victims of trafficking",
+     "the identification and protection of victims of trafficking", 79, 9),
+    (SOM, date(2016, 11, 22), 1, "London, United Kingdom", "Europe/London",
+     "2nd Senior Officials' Meeting", "Priorities for 2017", 74, 2),
+    (SC, date(2017, 2, 15), 1, "Rome, Italy", "Europe/Rome",
+     "Steering Committee meeting, February 2017", "Work plan 2017", 25, 1),
+    (TM, date(2017, 3, 28), 2, "Valletta, Malta", "Europe/Malta",
+     "Thematic meeting on return, readmission and reintegration",
+     "return, readmission and sustainable reintegration", 76, 8),
+    (TM, date(2017, 6, 20), 2, "Kampala, Uganda", "Africa/Kampala",
+     "Thematic meeting on labour migration and mobility", "legal pathways, labour migration and mobility",
+     84, 9),
+    (SC, date(2017, 9, 26), 1, "Addis Ababa, Ethiopia", "Africa/Addis_Ababa",
+     "Steering Committee meeting, September 2017", "Preparation of the 3rd Senior Officials' Meeting",
+     26, 0),
+    (SOM, date(2017, 11, 16), 1, "Cairo, Egypt", "Africa/Cairo",
+     "3rd Senior Officials' Meeting", "Stocktaking and priorities for 2018", 72, 2),
+    (TM, date(2018, 2, 20), 2, "Djibouti, Djibouti", "Africa/Djibouti",
+     "Thematic meeting on disrupting the business model of smuggling networks",
+     "disrupting the business model of smuggling networks", 76, 8),
+    (TRAINING, date(2018, 3, 13), 3, "Nairobi, Kenya", "Africa/Nairobi",
+     "Regional training on investigating and prosecuting trafficking in human beings",
+     "investigating and prosecuting trafficking in human beings", 42, 6),
+    (SC, date(2018, 4, 24), 1, "Paris, France", "Europe/Paris",
+     "Steering Committee meeting, April 2018", "Work plan 2018", 24, 0),
+    (TM, date(2018, 6, 12), 2, "Paris, France", "Europe/Paris",
+     "Thematic meeting on diaspora engagement", "diaspora engagement and remittances", 78, 9),
+    (TM, date(2018, 10, 9), 2, "Tunis, Tunisia", "Africa/Tunis",
+     "Thematic meeting on victim identification and referral",
+     "the identification and referral of victims of trafficking", 73, 9),
+    (SOM, date(2018, 11, 20), 1, "Paris, France", "Europe/Paris",
+     "4th Senior Officials' Meeting", "Handover of the Chairmanship to Eritrea", 76, 2),
+    (SC, date(2019, 1, 29), 1, "Asmara, Eritrea", "Africa/Asmara",
+     "Steering Committee meeting, January 2019", "Work plan of the Eritrean Chairmanship", 26, 0),
+    (TM, date(2019, 3, 19), 2, "Asmara, Eritrea", "Africa/Asmara",
+     "Thematic meeting on return and sustainable reintegration",
+     "return and sustainable reintegration", 81, 9),
+    (WG, date(2019, 5, 14), 1, "Brussels, Belgium", "Europe/Brussels",
+     "Informal Working Group on data and evidence", "data and evidence on mixed migration", 30, 4),
+    (SOM, date(2019, 6, 5), 1, "Asmara, Eritrea", "Africa/Asmara",
+     "5th Senior Officials' Meeting", "The update of the Joint Valletta Action Plan", 70, 2),
+    (SC, date(2019, 7, 9), 1, "Brussels, Belgium", "Europe/Brussels",
+     "Steering Committee meeting, July 2019", "Mid-year review of the work plan", 25, 1),
+    (TM, date(2019, 9, 24), 2, "Addis Ababa, Ethiopia", "Africa/Addis_Ababa",
+     "Thematic meeting on ethical recruitment", "labour migration and ethical recruitment", 86, 9),
+    (TM, date(2019, 10, 22), 2, "Khartoum, Sudan", "Africa/Khartoum",
+     "Thematic meeting on the role of the judiciary",
+     "the role of the judiciary against trafficking and smuggling", 80, 9),
+    (SOM, date(2019, 11, 26), 1, "Rome, Italy", "Europe/Rome",
+     "6th Senior Officials' Meeting", "Stocktaking of the Eritrean Chairmanship", 73, 2),
+    (SC, date(2019, 12, 10), 1, "Brussels, Belgium", "Europe/Brussels",
+     "Steering Committee meeting, December 2019", "Work plan 2020", 24, 0),
+    (TM, date(2020, 1, 28), 2, "Nairobi, Kenya", "Africa/Nairobi",
+     "Thematic meeting on migrants in vulnerable situations",
+     "the protection of migrants in vulnerable situations along the routes", 77, 7),
+    (SC, date(2020, 2, 18), 1, "The Hague, The Netherlands", "Europe/Amsterdam",
+     "Steering Committee meeting, February 2020", "Preparation of the Chairmanship handover", 27, 0),
+)
+# fmt: on
 
 # --- An upcoming series (invented) ----------------------------------------------------------------
 
@@ -890,6 +1092,10 @@ JOB_TITLES: dict[OrganisationKind, tuple[str, ...]] = {
     OrganisationKind.OTHER: ("Independent consultant", "Journalist"),
 }
 
+# Minutes online from which a participant counts as attended: the events' default threshold.
+ATTENDED_FROM_MINUTES = 10
+BRIEFLY = range(2, ATTENDED_FROM_MINUTES)
+
 # Delegates who follow several modules of the 4Ps series, and how many modules each attends.
 FOUR_PS_REGULARS = 110
 MODULES_PER_REGULAR = (2, 2, 2, 3, 4)
@@ -945,7 +1151,11 @@ def load_demo_programme(now: datetime | None = None) -> dict:
     try:
         series = [demo.four_ps_series(), demo.future_series()]
         events = [event for s in series for event in s.events] + demo.standalone_events()
+        events += demo.past_meetings()
         db.session.add_all(series + events)
+        db.session.flush()  # the registrations' ids, which attendance refers to
+        attendance = demo.attendance_rows()
+        db.session.execute(sa.insert(Attendance), attendance)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -956,6 +1166,7 @@ def load_demo_programme(now: datetime | None = None) -> dict:
         "events": len(events),
         "delegates": len(demo.delegates),
         "registrations": demo.registrations,
+        "attendance records": len(attendance),
         "documents": len(demo.files),
     }
 
@@ -968,6 +1179,9 @@ class _Demo:
         self.rng = random.Random(SEED)
         self.delegates: list[Delegate] = []
         self.registrations = 0
+        # Who took part in what; written once the registrations have their ids.
+        self.presences: list[tuple[Event, Registration | None, dict]] = []
+        self.walk_ins = 0
         self.files: list[Path] = []
         self.folder = Path(current_app.config["DOCUMENTS_DIR"])
 
@@ -1007,7 +1221,7 @@ class _Demo:
                     [("", spec["text"]), ("Agenda", _agenda_text(spec))],
                 )
             )
-            self.register(event, people, spec["registrations"])
+            self.take_part(event, self.register(event, people, spec["registrations"]), spec["turnout"])
             series.events.append(event)
         return series
 
@@ -1019,7 +1233,35 @@ class _Demo:
             kinds = spec.get("kinds")
             returning = self.returning(size // 3, set(kinds) if kinds else None)
             people = returning + self.new_delegates(size - len(returning), kinds)
-            self.register(event, people, spec["registrations"])
+            self.take_part(event, self.register(event, people, spec["registrations"]), spec["turnout"])
+            events.append(event)
+        return events
+
+    def past_meetings(self) -> list[Event]:
+        """The in-person meetings of November 2015 – March 2020, everyone checked in at the door."""
+        events = []
+        for kind, day, days, place, zone, title, theme, attended, recommendations in PAST_MEETINGS:
+            style = MEETING_STYLES[kind]
+            spec = dict(
+                title=title,
+                theme=theme[0].upper() + theme[1:],
+                kind=kind,
+                format=EventFormat.IN_PERSON,
+                timezone=zone,
+                day=day,
+                hours=style["hours"],
+                place=place,
+                capacity=(attended // 10 + 2) * 10,
+                recommendations=recommendations,
+                outcomes=_outcomes(recommendations, theme),
+                text=(style["text"].format(place=place, title=title, theme=theme), PAST_MEETINGS_NOTE),
+                agenda=style["agenda"],
+            )
+            event = self.event(spec)
+            event.end_dt = _at(day + timedelta(days=days - 1), style["hours"][1], zone)
+            returning = self.returning(round(attended * style["returning"]), set(style["kinds"]))
+            people = returning + self.new_delegates(attended - len(returning), style["kinds"])
+            self.take_part(event, self.register(event, people, ((CONFIRMED, attended),)), Turnout(), days)
             events.append(event)
         return events
 
@@ -1068,7 +1310,7 @@ class _Demo:
             requires_approval=values.get("requires_approval", False),
             is_published=True,
             outcomes=values.get("outcomes", ""),
-            recommendations_count=0,
+            recommendations_count=values.get("recommendations", 0),
             created_dt=min(opens_dt, self.now) - timedelta(days=7),
         )
         event.agenda_items = [_agenda_item(position, *item) for position, item in enumerate(values["agenda"])]
@@ -1118,23 +1360,28 @@ class _Demo:
         return [self.new_delegate(kinds or ORGANISATION_KINDS) for _ in range(count)]
 
     def new_delegate(self, kinds: dict[OrganisationKind, int]) -> Delegate:
+        given, surname, details = self.person(kinds)
+        email = f"{_slug(given)}.{_slug(surname)}.{len(self.delegates) + 1}@example.org"
+        delegate = Delegate(email=email, created_dt=self.now, **details)
+        self.delegates.append(delegate)
+        return delegate
+
+    def person(self, kinds: dict[OrganisationKind, int]) -> tuple[str, str, dict]:
+        """A given name, a surname and the details of someone from the programme's world."""
         rng = self.rng
         kind = rng.choices(list(kinds), weights=list(kinds.values()))[0]
         organisation, country = self.affiliation(kind)
         _, pool, languages, _ = COUNTRIES[country]
         given, surname = (rng.choice(names) for names in NAMES[pool])
-        delegate = Delegate(
-            email=f"{_slug(given)}.{_slug(surname)}.{len(self.delegates) + 1}@example.org",
+        details = dict(
             name=f"{given} {surname}",
             organisation=organisation,
             organisation_kind=kind,
             country=country,
             job_title=rng.choice(JOB_TITLES[kind]),
             language=rng.choice(languages),
-            created_dt=self.now,
         )
-        self.delegates.append(delegate)
-        return delegate
+        return given, surname, details
 
     def affiliation(self, kind: OrganisationKind) -> tuple[str, str]:
         if kind == OrganisationKind.MEMBER_STATE:
@@ -1146,7 +1393,7 @@ class _Demo:
 
     def register(
         self, event: Event, people: list[Delegate], counts: Sequence[tuple[RegistrationStatus, int]]
-    ) -> None:
+    ) -> list[Registration]:
         """Registrations in the order they came in; only a past event's cancellations are mixed in."""
         statuses = [status for status, count in counts for _ in range(count)]
         if event.start_dt <= self.now:
@@ -1156,10 +1403,14 @@ class _Demo:
         times = sorted(
             event.registration_opens_dt + timedelta(seconds=self.rng.uniform(0, span)) for _ in statuses
         )
-        for delegate, status, created in zip(people, statuses, times, strict=True):
-            db.session.add(self.registration(event, delegate, status, created, last))
+        registrations = [
+            self.registration(event, delegate, status, created, last)
+            for delegate, status, created in zip(people, statuses, times, strict=True)
+        ]
+        db.session.add_all(registrations)
         event.confirmed_count = statuses.count(CONFIRMED)
         self.registrations += len(statuses)
+        return registrations
 
     def registration(
         self, event: Event, delegate: Delegate, status: RegistrationStatus, created: datetime, last: datetime
@@ -1179,6 +1430,108 @@ class _Demo:
         registration.set_details(delegate.details())
         delegate.created_dt = min(delegate.created_dt, created)
         return registration
+
+    # -- attendance --
+
+    def take_part(
+        self, event: Event, registrations: list[Registration], turnout: Turnout | None, days: int = 1
+    ) -> None:
+        """Record who took part: checked in for the whole meeting, or as a participant report has it."""
+        if turnout is None:
+            return
+        confirmed = [r for r in registrations if r.status == CONFIRMED]
+        length = int((event.end_dt - event.start_dt).total_seconds() // 60)
+        if turnout.attended is None:
+            daily = length if days == 1 else _daily_minutes(event)
+            for registration in confirmed:
+                self.presence(event, registration, {}, days * daily, 0, AttendanceSource.CHECK_IN)
+            return
+        present = self.rng.sample(confirmed, turnout.attended + turnout.briefly)
+        for index, registration in enumerate(present):
+            minutes = self.online_minutes(length) if index < turnout.attended else self.rng.choice(BRIEFLY)
+            self.presence(event, registration, {}, minutes, length)
+        for _ in range(turnout.walk_ins):
+            self.presence(event, None, self.walk_in(), self.online_minutes(length), length)
+
+    def online_minutes(self, length: int) -> int:
+        """Most stay to the end; some leave at the break; a few look in for a while."""
+        draw = self.rng.random()
+        low, high = (0.85, 1.0) if draw < 0.7 else (0.45, 0.85) if draw < 0.92 else (0.12, 0.45)
+        return self.rng.randint(int(length * low), int(length * high))
+
+    def walk_in(self) -> dict:
+        """Someone who took part without registering: what the participant report tells of them."""
+        given, surname, details = self.person(ORGANISATION_KINDS)
+        self.walk_ins += 1
+        email = f"{_slug(given)}.{_slug(surname)}.guest{self.walk_ins}@example.net"
+        return dict(
+            participant_key=email,
+            name=details["name"],
+            email=email,
+            organisation=details["organisation"],
+            organisation_kind=details["organisation_kind"],
+            country=details["country"],
+        )
+
+    def presence(
+        self,
+        event: Event,
+        registration: Registration | None,
+        person: dict,
+        minutes: int,
+        length: int,
+        source: AttendanceSource = AttendanceSource.ZOOM,
+    ) -> None:
+        """One attendance record; `length` > 0 lets the person join a little late (online)."""
+        late = self.rng.randint(-3, max(min(15, length - minutes), -3)) if length else 0
+        joined = event.start_dt + timedelta(minutes=late)
+        left = joined + timedelta(minutes=minutes) if length else event.end_dt
+        values = dict(
+            registration_id=None,
+            participant_key="",
+            name="",
+            email="",
+            organisation="",
+            organisation_kind=None,
+            country="",
+            source=source,
+            first_join_dt=joined,
+            last_leave_dt=left,
+            minutes=minutes,
+            attended=minutes >= ATTENDED_FROM_MINUTES,
+            # A participant report is imported the day after; a check-in is made at the door.
+            created_dt=event.end_dt + timedelta(days=1) if length else joined,
+        )
+        values.update(person)
+        self.presences.append((event, registration, values))
+
+    def attendance_rows(self) -> list[dict]:
+        """The attendance records, for one bulk insert once the registrations have their ids."""
+        rows = []
+        for event, registration, values in self.presences:
+            row = dict(values, event_id=event.id)
+            if registration is not None:
+                row.update(
+                    registration_id=registration.id,
+                    participant_key=f"reg:{registration.id}",
+                    name=registration.name,
+                    email=registration.delegate.email,
+                )
+            rows.append(row)
+        return rows
+
+
+def _daily_minutes(event: Event) -> int:
+    """The length of one day of a meeting that lasts several."""
+    start, end = event.start_dt.astimezone(event.zone), event.end_dt.astimezone(event.zone)
+    return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+
+def _outcomes(count: int, theme: str) -> str:
+    if not count:
+        return "Progress on the work plan reviewed; decisions prepared for the Senior Officials' Meeting."
+    noun = "recommendation" if count == 1 else "recommendations"
+    return f"{count} {noun} adopted on {theme[0].lower() + theme[1:]}."
 
 
 def _agenda_item(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -10,8 +11,12 @@ import sqlalchemy as sa
 from app.database import utcnow
 from app.extensions import db
 from app.models import (
+    Attendance,
+    AttendanceSource,
     Document,
     Event,
+    EventFormat,
+    EventKind,
     Message,
     Registration,
     RegistrationState,
@@ -141,3 +146,91 @@ def test_seed_demo_adds_no_account_by_default_outside_development(app, runner):
 
     assert "flask create-admin" in seed(runner)
     assert db.session.scalar(sa.select(sa.func.count(Account.id))) == 0
+
+
+# --- the programme's history and attendance -----------------------------------------------------
+
+SEED_WINDOW = (datetime(2015, 11, 1, tzinfo=UTC), datetime(2020, 4, 1, tzinfo=UTC))
+
+
+def in_seed_window():
+    return Event.start_dt.between(*SEED_WINDOW)
+
+
+def test_demo_meetings_of_2015_to_2020_add_up_to_the_seed_figures(runner):
+    started = time.perf_counter()
+    seed(runner)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 8, f"the demo took {elapsed:.1f} s to load"  # `make run` loads it at first start
+    by_kind = sa.select(Event.kind, sa.func.count()).where(in_seed_window()).group_by(Event.kind)
+    kinds = dict(db.session.execute(by_kind).all())
+    # "2 Informal Working Groups, 9 Steering Committee Meetings, 7 Senior Officials' Meetings,
+    # 12 Thematic Meetings and 1 Regional Training"
+    assert kinds == {
+        EventKind.WORKING_GROUP: 2,
+        EventKind.STEERING_COMMITTEE: 9,
+        EventKind.SENIOR_OFFICIALS_MEETING: 7,
+        EventKind.THEMATIC_MEETING: 12,
+        EventKind.TRAINING: 1,
+    }
+    attended = (
+        sa.select(Attendance.id, Registration.delegate_id)
+        .join(Event, Event.id == Attendance.event_id)
+        .outerjoin(Registration, Registration.id == Attendance.registration_id)
+        .where(in_seed_window(), Attendance.attended.is_(True))
+        .subquery()
+    )
+    participations, delegates = db.session.execute(
+        sa.select(sa.func.count(attended.c.id), sa.func.count(sa.distinct(attended.c.delegate_id)))
+    ).one()
+    assert 1780 <= participations <= 1799  # "gathered almost 1,800 delegates"
+    assert delegates < participations  # delegates come back from meeting to meeting
+    recommendations = db.session.scalar(
+        sa.select(sa.func.sum(Event.recommendations_count)).where(in_seed_window())
+    )
+    assert 131 <= recommendations <= 139  # "resulted in over 130 recommendations"
+
+    som = db.session.scalars(sa.select(Event).where(Event.title == "7th Senior Officials' Meeting")).one()
+    assert som.place == "The Hague, The Netherlands" and som.kind == EventKind.SENIOR_OFFICIALS_MEETING
+
+    # In person, everyone confirmed checked in at the door for the whole meeting.
+    meetings = db.session.scalars(
+        sa.select(Event).where(in_seed_window(), Event.format == EventFormat.IN_PERSON)
+    ).all()
+    assert len(meetings) == 31
+    for meeting in meetings:
+        rows = db.session.execute(
+            sa.select(Attendance, Registration)
+            .join(Registration, Registration.id == Attendance.registration_id)
+            .where(Attendance.event_id == meeting.id)
+        ).all()
+        assert len(rows) == meeting.confirmed_count > 0, meeting.title
+        lengths = {attendance.minutes for attendance, _ in rows}
+        assert len(lengths) == 1 and lengths.pop() > 0
+        for attendance, registration in rows:
+            assert attendance.attended and attendance.source == AttendanceSource.CHECK_IN
+            assert attendance.participant_key == f"reg:{registration.id}"
+            assert registration.status == RegistrationStatus.CONFIRMED and registration.event_id == meeting.id
+
+
+def test_demo_webinars_have_attendance_like_the_seeds(runner):
+    seed(runner)
+    series = db.session.scalars(
+        sa.select(Series).where(Series.title == "Trafficking in Human Beings: The 4Ps Revisited")
+    ).one()
+    took_part = {}
+    for event in series.events:
+        rows = db.session.scalars(sa.select(Attendance).where(Attendance.event_id == event.id)).all()
+        attended = [a for a in rows if a.attended]
+        walk_ins = [a for a in attended if a.registration_id is None]
+        assert 2 <= len(walk_ins) <= 5, event.title
+        assert all(a.participant_key == a.email and a.country and a.organisation_kind for a in walk_ins)
+        assert all(a.participant_key == f"reg:{a.registration_id}" for a in rows if a.registration_id)
+        assert any(not a.attended for a in rows)  # looked in for a few minutes only
+        assert event.confirmed_count > len(attended) - len(walk_ins)  # and some never came
+        minutes = {a.minutes for a in attended}
+        assert len(minutes) > 10 and max(minutes) <= 125
+        took_part[event.title] = len(attended)
+    assert took_part["Prevention"] > 100  # "more than 100 attendees and panellists"
+    assert took_part["Protection"] > 140  # "over 140 participants"
+    assert took_part["Prosecution"] > 100  # "over 100 delegates"

@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-from . import access, accounts, home, messages, programme, registrations  # noqa: E402,F401
+from . import access, accounts, follow_up, home, messages, programme, registrations  # noqa: E402,F401

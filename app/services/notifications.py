@@ -9,6 +9,7 @@ inlined by css-inline, as mail programs ignore <style> blocks.
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from email.utils import make_msgid
 
@@ -112,7 +113,7 @@ def build(message: Message) -> MailMessage:
             Attachment(
                 filename=item["filename"],
                 content_type=item["content_type"],
-                data=item["content"].encode("utf-8"),
+                data=_attachment_bytes(item),
             )
             for item in message.attachments
         ],
@@ -122,6 +123,13 @@ def build(message: Message) -> MailMessage:
     if mail_message.has_bad_headers():
         raise UnsafeHeader("refused: a header contains a line break")
     return mail_message
+
+
+def _attachment_bytes(item: dict) -> bytes:
+    """Text attachments are kept as text; binary ones (a PDF) as base64 under "content_b64"."""
+    if "content_b64" in item:
+        return base64.b64decode(item["content_b64"])
+    return item["content"].encode("utf-8")
 
 
 def _calendar_attachment(registration: Registration, cancel: bool = False) -> dict:

@@ -1,0 +1,108 @@
+"""The follow-up after an event: the organiser picks attendees or no-shows, previews, and sends.
+
+Each person gets each follow-up once: sending again reaches only those who
+have not had it yet (see services/follow_up.py), and the page says how many
+already did.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..models import AccountRole, Event
+from ..services import follow_up as service
+from . import bp
+from .access import requires
+from .follow_up_forms import FollowUpForm
+from .queries import event_or_404
+
+
+def _page(event: Event, form: FollowUpForm | None = None, status: int = 200, figures=None):
+    figures = figures or service.figures(event)
+    return render_template(
+        "console/follow_up/page.html",
+        event=event,
+        form=form or FollowUpForm(figures=figures, formdata=None),
+        figures=figures,
+        refusal=service.refusal(event),
+    ), status
+
+
+@bp.route("/events/<int:event_id>/follow-up")
+@requires(AccountRole.VIEWER)
+def follow_up(event_id: int):
+    return _page(event_or_404(event_id))
+
+
+@bp.route("/events/<int:event_id>/follow-up/preview", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def follow_up_preview(event_id: int):
+    event = event_or_404(event_id)
+    figures = service.figures(event)
+    form = FollowUpForm(figures=figures)
+    if not form.validate_on_submit():
+        return _page(event, form, 400, figures)
+    try:
+        preview = service.preview(event, form.draft())
+    except service.EmptyAudience as error:
+        form.audience.errors.append(str(error))
+        return _page(event, form, 400, figures)
+    return render_template(
+        "console/follow_up/preview.html",
+        event=event,
+        form=form,
+        preview=preview,
+        draft=form.draft(),
+        refusal=service.refusal(event),
+    )
+
+
+@bp.route("/events/<int:event_id>/follow-up/send", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def follow_up_send(event_id: int):
+    event = event_or_404(event_id)
+    figures = service.figures(event)
+    form = FollowUpForm(figures=figures)
+    if not form.validate_on_submit():
+        return _page(event, form, 400, figures)
+    try:
+        outcome = service.send(event, form.draft(), by=current_user)
+    except service.EmptyAudience as error:
+        form.audience.errors.append(str(error))
+        return _page(event, form, 400, figures)
+    except service.FollowUpError:  # not over yet, or cancelled: the page says which
+        return _page(event, form, 409)
+    if outcome.sent:
+        flash(
+            _(
+                "The follow-up is on its way to %(count)d people; %(done)d had it already and were not "
+                "sent it again.",
+                count=outcome.sent,
+                done=outcome.already_sent,
+            ),
+            "success",
+        )
+    else:
+        flash(_("Everyone in this audience has had this follow-up already: nothing was sent."), "info")
+    return redirect(url_for(".follow_up", event_id=event.id), 303)
+
+
+@bp.route("/events/<int:event_id>/follow-up/certificates/<int:registration_id>.pdf")
+@requires(AccountRole.VIEWER)
+def follow_up_certificate(event_id: int, registration_id: int):
+    """The certificate an attendee gets, to check it before sending."""
+    event = event_or_404(event_id)
+    attendee = service.attended_minutes(event, registration_id)
+    if attendee is None:
+        abort(404)
+    registration, minutes = attendee
+    return (
+        service.certificate_pdf(event, registration, minutes),
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'inline; filename="{service.CERTIFICATE_FILENAME}"',
+        },
+    )

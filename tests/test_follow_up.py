@@ -1,0 +1,361 @@
+"""The follow-up after an event: attendees get thanks, materials and a certificate; no-shows are missed.
+
+Each person gets each follow-up once, however often it is sent; nothing goes before the event ends.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.database import utcnow
+from app.extensions import db
+from app.models import (
+    Attendance,
+    AttendanceSource,
+    AuditEntry,
+    Document,
+    DocumentKind,
+    Event,
+    Message,
+    Registration,
+)
+from app.services import certificates, registrations
+from app.services import follow_up as service
+from app.services.delivery import deliver_pending
+from app.services.registrations import Applicant
+from tests.conftest import at_once, csrf_token, make_account, make_event, make_series, sign_in
+
+ATTENDEE, NO_SHOW = "follow_up_attendee", "follow_up_no_show"
+SITE = "https://example.org"
+PEOPLE = {
+    "zoe": ("zoe.orsted@example.org", "Zoë Ørsted"),
+    "siham": ("siham.osman@example.org", "Siham Osman Mohamed"),
+    "amina": ("amina.yusuf@example.org", "Amina Yusuf"),
+    "dawit": ("dawit.haile@example.org", "Dawit Haile"),
+}
+
+
+def past_event(**fields) -> Event:
+    """'Partnership' of the 4Ps series, which ended an hour ago, with its documents."""
+    start = (utcnow() - timedelta(hours=3)).replace(microsecond=0)
+    event = make_event("Partnership", series=make_series(), start=start, hours=2, **fields)
+    event.documents = [
+        Document(
+            kind=DocumentKind.BACKGROUND_NOTE, title="Background note", url="https://example.org/note.pdf"
+        ),
+        Document(
+            kind=DocumentKind.PRESENTATION, title="Slides", url="https://example.org/private", is_public=False
+        ),
+        Document(
+            kind=DocumentKind.RECORDING,
+            title="Recording",
+            url="https://example.org/recording",
+            is_public=False,
+        ),
+    ]
+    db.session.commit()
+    return event
+
+
+def register(event: Event, who: str, language: str = "en") -> Registration:
+    email, name = PEOPLE[who]
+    outcome = registrations.register(
+        event, Applicant(email=email, name=name, language=language), now=event.start_dt - timedelta(days=3)
+    )
+    return outcome.registration
+
+
+def attend(
+    event: Event, registration: Registration | None, minutes: int, *, attended: bool = True, name: str = ""
+):
+    key = f"reg:{registration.id}" if registration else f"name:{name.lower()}"
+    db.session.add(
+        Attendance(
+            event_id=event.id,
+            registration_id=registration.id if registration else None,
+            name=registration.name if registration else name,
+            participant_key=key,
+            source=AttendanceSource.ZOOM,
+            minutes=minutes,
+            attended=attended,
+        )
+    )
+    db.session.commit()
+
+
+@pytest.fixture
+def partnership(app):
+    """Zoë and Siham attended; Amina is a no-show; Dawit cancelled; a walk-in came without registering."""
+    event = past_event()
+    zoe, siham, amina, dawit = (register(event, who) for who in PEOPLE)
+    registrations.cancel(dawit, now=event.start_dt - timedelta(days=1))
+    attend(event, zoe, 95)
+    attend(event, siham, 112)
+    attend(event, amina, 4, attended=False)  # joined for four minutes: below the event's threshold
+    attend(event, None, 60, name="Walk-in Participant")
+    return event
+
+
+def follow_ups(kind: str) -> dict[str, Message]:
+    messages = db.session.scalars(sa.select(Message).where(Message.kind == kind)).all()
+    return {message.to_address: message for message in messages}
+
+
+def page(event: Event) -> str:
+    return f"/console/events/{event.id}/follow-up"
+
+
+def post(client, event: Event, action: str, data: dict, form_page: str | None = None):
+    """The page's form, posted to `action` ("send" or "preview") as a browser does."""
+    token = csrf_token(client, form_page or page(event))
+    return client.post(f"{page(event)}/{action}", data={"csrf_token": token, **data})
+
+
+def send(client, event: Event, form_page: str | None = None, **data):
+    draft = {"audience": "attendees", "note": "", "certificate": "y", **data}
+    return post(client, event, "send", draft, form_page)
+
+
+def pdf_title(pdf: bytes) -> str:
+    """The /Title of the document information: literal for ASCII, UTF-16 in hex otherwise."""
+    match = re.search(rb"/Title (?:\((.*?)\)|<feff([0-9a-f]+)>)", pdf)
+    assert match, "no title in the PDF"
+    literal, utf16 = match.groups()
+    return (
+        literal.decode("latin-1")
+        if literal is not None
+        else bytes.fromhex(utf16.decode()).decode("utf-16-be")
+    )
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The page's drawing operators, inflated (text shown in a core font is readable there)."""
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
+    return "".join(zlib.decompress(stream).decode("latin-1") for stream in streams if stream.startswith(b"x"))
+
+
+def test_attendees_get_thanks_materials_recording_and_certificate_once(partnership, console):
+    event = partnership
+    response = send(console, event, note="See you at the **next module**.")
+    assert response.status_code == 303
+
+    sent = follow_ups(ATTENDEE)
+    assert set(sent) == {"zoe.orsted@example.org", "siham.osman@example.org"}
+    zoe = sent["zoe.orsted@example.org"]
+    assert zoe.subject == "Thank you for taking part: Partnership"
+    assert "Thank you for taking part in “Partnership” on " in zoe.body_text
+    assert "See you at the **next module**." in zoe.body_text
+    assert "<strong>next module</strong>" in zoe.body_html
+    assert "https://example.org/note.pdf" in zoe.body_text and "https://example.org/note.pdf" in zoe.body_html
+    assert "https://example.org/recording" in zoe.body_text  # the recording, though not public
+    assert "https://example.org/private" not in zoe.body_text  # a registrants-only document is not material
+    [certificate] = zoe.attachments
+    assert certificate["filename"] == "certificate-of-attendance.pdf"
+    assert certificate["content_type"] == "application/pdf"
+    assert b"Content-Type: application/pdf" in zoe.mime
+    assert follow_ups(NO_SHOW) == {}
+
+    follow = console.get(page(event)).get_data(as_text=True)
+    assert "is on its way to 2 people" in follow
+
+    # The same send again: no one is emailed twice.
+    again = send(console, event, note="See you at the **next module**.")
+    assert again.status_code == 303
+    assert len(follow_ups(ATTENDEE)) == 2
+    assert "had this follow-up already: nothing was sent" in console.get(page(event)).get_data(as_text=True)
+
+    [entry] = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "follow_up.send")).all()
+    assert entry.target_id == event.id
+    assert entry.details["count"] == 2 and entry.details["audience"] == "attendees"
+    assert entry.details["certificate"] is True
+
+
+def test_no_shows_are_told_they_were_missed_once_without_certificate(partnership, console):
+    event = partnership
+    note = "Sorry <script>alert(1)</script> [slides](javascript:alert(2))"
+    assert send(console, event, audience="no_shows", note=note).status_code == 303
+    assert send(console, event, audience="no_shows", note=note).status_code == 303
+
+    sent = follow_ups(NO_SHOW)
+    assert set(sent) == {"amina.yusuf@example.org"}  # not Dawit, who cancelled; not the walk-in
+    amina = sent["amina.yusuf@example.org"]
+    assert amina.subject == "Sorry we missed you: Partnership"
+    assert "We are sorry we missed you at “Partnership” on " in amina.body_text
+    assert "https://example.org/recording" in amina.body_html
+    assert "<script>" not in amina.body_html and 'href="javascript' not in amina.body_html
+    assert amina.attachments == []  # the box was ticked, but certificates are for attendees
+    assert follow_ups(ATTENDEE) == {}
+
+    text = console.get(page(event)).get_data(as_text=True)
+    no_shows_row = re.search(r"No-shows.*?</tr>", text, re.S).group(0)
+    assert re.findall(r'<td class="num">(\d+)</td>', no_shows_row) == ["1", "1", "0"]
+
+
+def test_two_sends_at_the_same_time_email_each_person_once(partnership, app):
+    organiser = make_account("organiser")
+    event_id = partnership.id
+
+    def send_now():
+        event = db.session.get(Event, event_id)
+        account = db.session.merge(organiser)
+        return service.send(event, service.Draft(service.Audience.ATTENDEES), by=account)
+
+    outcomes = at_once(app, send_now, 3)
+    assert sorted(outcome.sent for outcome in outcomes) == [0, 0, 2]
+    db.session.rollback()  # end this thread's snapshot: see what the others committed
+    assert len(follow_ups(ATTENDEE)) == 2
+
+
+def test_preview_shows_the_email_of_a_real_recipient_and_queues_nothing(partnership, console):
+    event = partnership
+    before = db.session.scalar(sa.select(sa.func.count(Message.id)))
+    response = post(
+        console, event, "preview", {"audience": "attendees", "note": "Thanks *all*", "certificate": "y"}
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200, text
+    assert "Zoë Ørsted" in text and "zoe.orsted@example.org" in text
+    assert "Thank you for taking part: Partnership" in text
+    assert "certificate-of-attendance.pdf" in text
+    assert 'sandbox=""' in text and "srcdoc=" in text
+    assert db.session.scalar(sa.select(sa.func.count(Message.id))) == before
+    assert follow_ups(ATTENDEE) == {}
+
+    zoe = db.session.scalar(sa.select(Registration).where(Registration.name == "Zoë Ørsted"))
+    certificate = console.get(f"{page(event)}/certificates/{zoe.id}.pdf")
+    assert certificate.status_code == 200
+    assert certificate.content_type == "application/pdf"
+    assert pdf_title(certificate.data) == "Certificate of attendance: Zoë Ørsted"
+    amina = db.session.scalar(sa.select(Registration).where(Registration.name == "Amina Yusuf"))
+    assert console.get(f"{page(event)}/certificates/{amina.id}.pdf").status_code == 404  # not an attendee
+
+
+def test_the_certificate_names_the_person_event_date_minutes_and_chair(partnership):
+    event = partnership
+    zoe = db.session.scalar(sa.select(Registration).where(Registration.name == "Zoë Ørsted"))
+    pdf = service.certificate_pdf(event, zoe, 95)
+    assert pdf.startswith(b"%PDF")
+    assert pdf_title(pdf) == "Certificate of attendance: Zoë Ørsted"
+    text = pdf_text(pdf)
+    local_date = event.start_dt.astimezone(event.zone)
+    for expected in (
+        "Khartoum Process",
+        "Certificate of attendance",
+        "Zoë Ørsted",
+        "Partnership",
+        f"{local_date.day} {local_date:%B %Y}",
+        "Time attended: 95 minutes",
+        "The Netherlands",
+        "Khartoum Process Secretariat",
+    ):
+        assert expected in text, expected
+
+
+@pytest.mark.parametrize("name", ["سهام عثمان محمد", "Ṣəlam Ŋgugi", "Siham Osman Mohamed"])
+def test_a_certificate_is_made_for_any_name(partnership, name):
+    certificate = certificates.certificate_for(partnership, name, 42)
+    pdf = certificates.render(certificate)
+    assert pdf.startswith(b"%PDF")
+    assert pdf_title(pdf) == f"Certificate of attendance: {name}"
+    if certificates.unicode_font_folder() is not None and not certificates.fits_latin1(name):
+        assert b"/FontFile2" in pdf  # set in an embedded Unicode font, not transliterated
+
+
+def test_the_follow_up_arrives_over_smtp_with_its_certificate(mail_app, smtp_server):
+    event = past_event()
+    zoe, amina = register(event, "zoe"), register(event, "amina")
+    attend(event, zoe, 95)
+    client = mail_app.test_client()
+    assert sign_in(client, make_account("organiser").email).status_code == 302
+    smtp_server.inbox.clear()
+
+    assert send(client, event).status_code == 303
+    deliver_pending()
+
+    [message] = smtp_server.inbox.messages
+    assert smtp_server.inbox.envelopes[0].rcpt_tos == ["zoe.orsted@example.org"]
+    assert message["Subject"] == "Thank you for taking part: Partnership"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "https://example.org/recording" in text
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "certificate-of-attendance.pdf"
+    assert attachment.get_content_type() == "application/pdf"
+    pdf = attachment.get_content()
+    assert pdf.startswith(b"%PDF")
+    assert pdf_title(pdf) == "Certificate of attendance: Zoë Ørsted"
+    assert "Time attended: 95 minutes" in pdf_text(pdf)
+    assert amina.id not in {
+        m.registration_id for m in db.session.scalars(sa.select(Message)) if m.kind == ATTENDEE
+    }
+
+
+def test_no_follow_up_before_the_event_has_ended(app, console):
+    start = (utcnow() - timedelta(minutes=30)).replace(microsecond=0)
+    event = make_event("Partnership", start=start, hours=2)  # still running
+    attend(event, register(event, "zoe"), 30)
+
+    view = console.get(page(event)).get_data(as_text=True)
+    assert "can be sent once the event has ended" in view
+    assert 'name="send"' not in view
+    response = send(console, event, form_page="/console/password")
+    assert response.status_code == 409
+    assert "can be sent once the event has ended" in response.get_data(as_text=True)
+    assert follow_ups(ATTENDEE) == {}
+
+
+def test_a_cancelled_event_gets_no_follow_up(partnership, console):
+    partnership.is_cancelled = True
+    db.session.commit()
+    view = console.get(page(partnership)).get_data(as_text=True)
+    assert "This event was cancelled" in view and 'name="send"' not in view
+    assert send(console, partnership, form_page="/console/password").status_code == 409
+    assert follow_ups(ATTENDEE) == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"note": "x" * (service.NOTE_MAX + 1)}, "Field cannot be longer than"),
+        ({"audience": "everyone"}, "Not a valid choice"),
+        ({"audience": ""}, "Choose who receives the follow-up."),
+    ],
+)
+def test_bad_input_is_refused_and_changes_nothing(partnership, console, data, message):
+    response = send(console, partnership, **data)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert follow_ups(ATTENDEE) == {} and follow_ups(NO_SHOW) == {}
+
+
+def test_an_empty_audience_is_refused(app, console):
+    event = past_event()
+    register(event, "amina")  # a no-show; no one attended
+    response = send(console, event, audience="attendees")
+    assert response.status_code == 400
+    assert "No one is in this audience" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Message.id)).where(Message.kind.like("follow_up%"))) == 0
+
+
+def test_missing_csrf_wrong_role_and_unknown_event_are_refused(partnership, console, signed_in):
+    url = f"{page(partnership)}/send"
+    data = {"audience": "attendees", "certificate": "y"}
+    assert console.post(url, data=data).status_code == 400  # no CSRF token
+    viewer = signed_in("viewer")
+    assert viewer.get(page(partnership)).status_code == 200
+    assert 'name="send"' not in viewer.get(page(partnership)).get_data(as_text=True)
+    token = csrf_token(viewer, "/console/password")
+    assert viewer.post(url, data={**data, "csrf_token": token}).status_code == 403
+    assert viewer.post(f"{page(partnership)}/preview", data={**data, "csrf_token": token}).status_code == 403
+    assert console.get("/console/events/9999/follow-up").status_code == 404
+    token = csrf_token(console, "/console/password")
+    assert (
+        console.post("/console/events/9999/follow-up/send", data={**data, "csrf_token": token}).status_code
+        == 404
+    )
+    assert console.get(f"{page(partnership)}/certificates/9999.pdf").status_code == 404
+    assert follow_ups(ATTENDEE) == {}
