@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from ..database import utcnow
 from ..extensions import db
 from ..models import AgendaItem, Document, Event, Series
+from ..services.documents import display_filename
 
 
 def published_event_or_404(event_id: int, with_programme: bool = True) -> Event:
@@ -62,15 +63,19 @@ def programme_overview(past_limit: int = 30) -> dict:
 
 
 def document_response(document: Document):
-    """A link document redirects; a file downloads under its human name, never inline."""
+    """A link document redirects; a file downloads under its human name, never inline,
+    and a browser may not guess another type than the one we checked on upload."""
     if document.is_link:
         return redirect(document.url)
-    return send_file(
-        stored_document_path(document),
+    path = stored_document_path(document)
+    response = send_file(
+        path,
         mimetype=document.content_type,
         as_attachment=True,
-        download_name=document.filename,
+        download_name=display_filename(document.filename or f"document-{document.id}", path.suffix),
     )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def stored_document_path(document: Document) -> Path:

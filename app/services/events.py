@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from ..database import lock_row, utcnow, write_transaction
 from ..models import Event, Registration, RegistrationStatus
-from . import notifications
+from . import audit, notifications
 from .reminders import rearm
 
 
@@ -42,30 +42,56 @@ def reschedule(
 ) -> bool:
     """Move an event or change where it happens. Registrants are told, with an updated
     calendar entry for the confirmed (same UID, higher SEQUENCE). Returns whether anything changed."""
+    with write_transaction() as session:
+        event = lock_row(session, Event, event.id)
+        return move_locked(session, event, start_dt, end_dt, place=place, join_url=join_url, now=now)
+
+
+def move_locked(
+    session: OrmSession,
+    event: Event,
+    start_dt: datetime,
+    end_dt: datetime,
+    *,
+    place: str | None = None,
+    join_url: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """`reschedule` inside a unit of work that already holds the event's lock, so that an
+    edit of the event's other fields and its move commit together."""
     if start_dt.tzinfo is None or end_dt.tzinfo is None:
         raise EventChangeError("start and end must be instants with a time zone")
     if end_dt <= start_dt:
         raise EventChangeError("the event must end after it starts")
-    now = now or utcnow()
-    with write_transaction() as session:
-        event = lock_row(session, Event, event.id)
-        if event.is_cancelled:
-            raise EventChangeError("a cancelled event cannot be moved")
-        new = {
-            "start_dt": start_dt,
-            "end_dt": end_dt,
-            "place": event.place if place is None else place,
-            "join_url": event.join_url if join_url is None else join_url,
-        }
-        if all(getattr(event, field) == value for field, value in new.items()):
-            return False
-        for field, value in new.items():
-            setattr(event, field, value)
-        event.sequence += 1
-        rearm(session, event, now)
-        for registration in _registrants(session, event):
-            confirmed = registration.status == RegistrationStatus.CONFIRMED
-            notifications.send_event_changed(registration, with_calendar=confirmed)
+    if event.is_cancelled:
+        raise EventChangeError("a cancelled event cannot be moved")
+    new = {
+        "start_dt": start_dt,
+        "end_dt": end_dt,
+        "place": event.place if place is None else place,
+        "join_url": event.join_url if join_url is None else join_url,
+    }
+    changed = {field: value for field, value in new.items() if getattr(event, field) != value}
+    if not changed:
+        return False
+    for field, value in changed.items():
+        setattr(event, field, value)
+    event.sequence += 1
+    rearm(session, event, now or utcnow())
+    registrants = _registrants(session, event)
+    for registration in registrants:
+        confirmed = registration.status == RegistrationStatus.CONFIRMED
+        notifications.send_event_changed(registration, with_calendar=confirmed)
+    audit.record(
+        "event.reschedule",
+        event,
+        f"{event.title}: {', '.join(sorted(changed))} changed, {len(registrants)} registrants told",
+        changed=sorted(changed),
+        start_dt=event.start_dt.isoformat(),
+        end_dt=event.end_dt.isoformat(),
+        sequence=event.sequence,
+        told=len(registrants),
+    )
     return True
 
 
@@ -73,11 +99,26 @@ def cancel_event(event: Event, note: str = "") -> Event:
     """Cancel the event; everyone registered is told, the confirmed with a calendar CANCEL."""
     with write_transaction() as session:
         event = lock_row(session, Event, event.id)
-        if event.is_cancelled:
-            return event
-        event.is_cancelled = True
-        event.sequence += 1
-        for registration in _registrants(session, event):
-            confirmed = registration.status == RegistrationStatus.CONFIRMED
-            notifications.send_event_cancelled(registration, with_calendar=confirmed, note=note.strip())
+        cancel_locked(session, event, note)
     return event
+
+
+def cancel_locked(session: OrmSession, event: Event, note: str = "") -> bool:
+    """`cancel_event` inside a unit of work that holds the event's lock (a whole series
+    is cancelled at once). Returns whether the event was still on."""
+    if event.is_cancelled:
+        return False
+    event.is_cancelled = True
+    event.sequence += 1
+    registrants = _registrants(session, event)
+    for registration in registrants:
+        confirmed = registration.status == RegistrationStatus.CONFIRMED
+        notifications.send_event_cancelled(registration, with_calendar=confirmed, note=note.strip())
+    audit.record(
+        "event.cancel",
+        event,
+        f"{event.title}: cancelled, {len(registrants)} registrants told",
+        note=note.strip(),
+        told=len(registrants),
+    )
+    return True

@@ -1,0 +1,431 @@
+"""Forms of the programme pages: series, events, agenda, speakers, documents.
+
+Each form turns what was posted into the service's details (`details()`);
+an event's local times are read in the zone chosen on the same form.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from urllib.parse import urlsplit
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..models import AgendaItemKind, DocumentKind, Event, EventFormat, EventKind, Series, SpeakerRole
+from ..registration.forms import options, plain_text, strip
+from ..services.documents import DocumentDetails
+from ..services.programme import (
+    EventDetails,
+    ItemDetails,
+    ProgrammeError,
+    SeriesDetails,
+    SpeakerDetails,
+    local_instant,
+)
+from ..services.reminders import MINUTES_PER_DAY, Reminder, ScheduleError, parse_offset, validate_schedule
+
+TEXT_MAX = 20_000
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+NO_REMINDERS = "none"
+
+
+@cache
+def zone_choices() -> list:
+    return options((name, name) for name in sorted(available_timezones()))
+
+
+def optional_int(value):
+    if value in (None, ""):
+        return None
+    return int(value)
+
+
+def line(label, max_length: int, required: bool = False, **kwargs) -> StringField:
+    """A one-line text field: trimmed, no control characters, at most `max_length`."""
+    first = [DataRequired()] if required else [Optional()]
+    return StringField(
+        label,
+        filters=[strip],
+        validators=[*first, Length(max=max_length), plain_text],
+        render_kw={"maxlength": max_length},
+        **kwargs,
+    )
+
+
+def text(label, max_length: int = TEXT_MAX, **kwargs) -> TextAreaField:
+    return TextAreaField(label, filters=[strip], validators=[Optional(), Length(max=max_length)], **kwargs)
+
+
+def web_address(form, field) -> None:
+    parts = urlsplit(field.data or "")
+    if field.data and (parts.scheme not in ("http", "https") or not parts.hostname):
+        raise ValidationError(_l("Enter an address starting with https:// or http://."))
+
+
+def url_field(label, required: bool = False, **kwargs) -> URLField:
+    return URLField(
+        label,
+        filters=[strip],
+        validators=[DataRequired() if required else Optional(), Length(max=500), web_address],
+        render_kw={"maxlength": 500},
+        **kwargs,
+    )
+
+
+def enum_select(label, enum_cls) -> SelectField:
+    def coerce(value):
+        # An unknown value stays as sent, so that it fails as "Not a valid choice".
+        try:
+            return enum_cls(value)
+        except ValueError:
+            return value
+
+    return SelectField(
+        label, choices=options(enum_cls.choices()), coerce=coerce, validators=[InputRequired()]
+    )
+
+
+def local_time(label, required: bool = False, **kwargs) -> DateTimeLocalField:
+    return DateTimeLocalField(
+        label,
+        format=LOCAL_FORMATS,
+        validators=[InputRequired() if required else Optional()],
+        invalid_value_message=_l("Enter a date and time."),
+        **kwargs,
+    )
+
+
+# --- reminders as text: "7d, 1d, 1h" ------------------------------------------------------
+
+
+def schedule_text(stored: list | None) -> str:
+    if stored is None:
+        return ""
+    if not stored:
+        return NO_REMINDERS
+    return ", ".join(_offset_text(int(item["minutes"])) for item in stored)
+
+
+def _offset_text(minutes: int) -> str:
+    if minutes % MINUTES_PER_DAY == 0:
+        return f"{minutes // MINUTES_PER_DAY}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"
+
+
+def parse_schedule(value: str) -> list[Reminder] | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.lower() == NO_REMINDERS:
+        return []
+    try:
+        parts = [part for part in value.replace(";", ",").split(",") if part.strip()]
+        return validate_schedule([Reminder(parse_offset(part)) for part in parts])
+    except ScheduleError as error:
+        raise ValidationError(
+            _l("Write offsets such as 7d, 1d, 1h (%(problem)s).", problem=str(error))
+        ) from None
+
+
+def reminders_field(inherit_hint) -> StringField:
+    return StringField(
+        _l("Reminders before the start"),
+        filters=[strip],
+        validators=[Optional(), Length(max=100)],
+        description=_l(
+            "Offsets separated by commas: 7d, 1d, 1h (d days, h hours, m minutes); “none” for no "
+            "reminders; empty for %(inherit)s.",
+            inherit=inherit_hint,
+        ),
+        render_kw={"maxlength": 100, "placeholder": "7d, 1d, 1h"},
+    )
+
+
+class PageForm(FlaskForm):
+    """A form that shares its page with others: its fields' HTML ids start with `id_prefix`,
+    while their names (what is posted) stay plain."""
+
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self:
+            field.id = field.label.field_id = f"{self.id_prefix}{field.name}"
+
+
+class VersionedForm(FlaskForm):
+    """An edit form carrying the version of the row it was opened on."""
+
+    version = HiddenField()
+
+    def version_number(self) -> int | None:
+        """The version posted; a form that posts none is as stale as can be."""
+        posted = self.version.raw_data
+        try:
+            return int(posted[0]) if posted else None
+        except ValueError:
+            return None
+
+
+# --- series --------------------------------------------------------------------------------
+
+
+class SeriesForm(VersionedForm):
+    title = line(_l("Title"), 300, required=True)
+    description = text(_l("Description"), description=_l("Markdown: *italics*, **bold**, lists, links."))
+    chair = line(_l("Chair"), 200)
+    organiser = line(_l("Organiser"), 200)
+    is_published = BooleanField(_l("Published (shown on the public pages)"), default=True)
+    reminders = reminders_field(_l("the default (7 days, 1 day and 1 hour before)"))
+    submit = SubmitField(_l("Save the series"))
+
+    def validate_reminders(self, field) -> None:
+        parse_schedule(field.data)
+
+    @classmethod
+    def data_of(cls, series: Series) -> dict:
+        return {
+            "title": series.title,
+            "description": series.description,
+            "chair": series.chair,
+            "organiser": series.organiser,
+            "is_published": series.is_published,
+            "reminders": schedule_text(series.reminder_schedule),
+            "version": series.version,
+        }
+
+    def details(self) -> SeriesDetails:
+        return SeriesDetails(
+            title=self.title.data,
+            description=self.description.data or "",
+            chair=self.chair.data or "",
+            organiser=self.organiser.data or "",
+            is_published=self.is_published.data,
+            reminder_schedule=parse_schedule(self.reminders.data),
+        )
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+class EventForm(VersionedForm):
+    title = line(_l("Title"), 300, required=True)
+    series = SelectField(_l("Series"), coerce=optional_int, validators=[Optional()])
+    kind = enum_select(_l("Kind"), EventKind)
+    format = enum_select(_l("Format"), EventFormat)
+    theme = line(_l("Theme"), 200)
+    timezone = SelectField(
+        _l("Time zone"),
+        choices=zone_choices(),
+        validators=[InputRequired()],
+        description=_l("The times below are read in this zone, and shown to delegates in it."),
+    )
+    start = local_time(_l("Starts"), required=True)
+    end = local_time(_l("Ends"), required=True)
+    place = line(_l("Place"), 300, description=_l("For a meeting in person: the venue and city."))
+    join_url = url_field(
+        _l("Join link"), description=_l("Sent only to confirmed registrants, in the reminders.")
+    )
+    capacity = IntegerField(
+        _l("Capacity"),
+        validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+        description=_l("Seats; empty for no limit. Extra seats go to the waiting list in order."),
+        render_kw={"min": 0, "inputmode": "numeric"},
+    )
+    registration_opens = local_time(_l("Registration opens"), description=_l("Empty: open now."))
+    registration_closes = local_time(_l("Registration closes"), description=_l("Empty: at the start."))
+    requires_approval = BooleanField(_l("The organisers approve each registration"))
+    reminders = reminders_field(_l("the series' reminders, else the default (7 days, 1 day, 1 hour)"))
+    description = text(
+        _l("Description"),
+        description=_l("Markdown: *italics*, **bold**, lists, links. Shown on the event page."),
+    )
+    outcomes = text(_l("Outcomes"), description=_l("What the meeting produced; Markdown."))
+    recommendations_count = IntegerField(
+        _l("Recommendations adopted"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=10_000)],
+        render_kw={"min": 0, "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Save the event"))
+
+    def __init__(self, *args, series_choices: list[Series] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.series.choices = options(
+            ((series.id, series.title) for series in series_choices), _l("None: a standalone event")
+        )
+        self.instants: dict[str, datetime | None] = {}
+
+    def validate_reminders(self, field) -> None:
+        parse_schedule(field.data)
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.timezone.errors:
+            return False
+        for name in ("start", "end", "registration_opens", "registration_closes"):
+            field = getattr(self, name)
+            if field.errors or field.data is None:
+                self.instants[name] = None
+                continue
+            try:
+                self.instants[name] = local_instant(field.data, self.timezone.data, name)
+            except ProgrammeError as error:
+                field.errors.append(str(error))
+                valid = False
+        return self._check_order() and valid
+
+    def _check_order(self) -> bool:
+        pairs = (
+            ("start", "end", _l("The event must end after it starts.")),
+            ("registration_opens", "registration_closes", _l("Registration must close after it opens.")),
+        )
+        valid = True
+        for first, second, message in pairs:
+            if (
+                self.instants.get(first)
+                and self.instants.get(second)
+                and self.instants[second] <= self.instants[first]
+            ):
+                getattr(self, second).errors.append(message)
+                valid = False
+        return valid
+
+    @classmethod
+    def data_of(cls, event: Event) -> dict:
+        def local(instant):
+            return instant.astimezone(event.zone).replace(tzinfo=None) if instant else None
+
+        return {
+            "title": event.title,
+            "series": event.series_id,
+            "kind": event.kind,
+            "format": event.format,
+            "theme": event.theme,
+            "timezone": event.timezone,
+            "start": local(event.start_dt),
+            "end": local(event.end_dt),
+            "place": event.place,
+            "join_url": event.join_url,
+            "capacity": event.capacity,
+            "registration_opens": local(event.registration_opens_dt),
+            "registration_closes": local(event.registration_closes_dt),
+            "requires_approval": event.requires_approval,
+            "reminders": schedule_text(event.reminder_schedule),
+            "description": event.description,
+            "outcomes": event.outcomes,
+            "recommendations_count": event.recommendations_count,
+            "version": event.version,
+        }
+
+    def details(self) -> EventDetails:
+        return EventDetails(
+            title=self.title.data,
+            series_id=self.series.data,
+            kind=self.kind.data,
+            format=self.format.data,
+            theme=self.theme.data or "",
+            timezone=self.timezone.data,
+            start_dt=self.instants["start"],
+            end_dt=self.instants["end"],
+            place=self.place.data or "",
+            join_url=self.join_url.data or "",
+            capacity=self.capacity.data,
+            registration_opens_dt=self.instants["registration_opens"],
+            registration_closes_dt=self.instants["registration_closes"],
+            requires_approval=self.requires_approval.data,
+            reminder_schedule=parse_schedule(self.reminders.data),
+            description=self.description.data or "",
+            outcomes=self.outcomes.data or "",
+            recommendations_count=self.recommendations_count.data or 0,
+        )
+
+
+class CancelForm(PageForm):
+    id_prefix = "cancel-"
+    note = text(
+        _l("A note to the registrants (optional)"),
+        max_length=2000,
+        description=_l("Added to the cancellation email, for instance the new date if there is one."),
+    )
+    submit = SubmitField(_l("Cancel and tell the registrants"))
+
+
+# --- agenda and speakers -------------------------------------------------------------------
+
+
+class AgendaItemForm(PageForm):
+    id_prefix = "item-"
+    kind = enum_select(_l("Kind"), AgendaItemKind)
+    title = line(_l("Title"), 300, required=True)
+    description = text(_l("Description"), max_length=5000, description=_l("Markdown."))
+    submit = SubmitField(_l("Save the item"))
+
+    def details(self) -> ItemDetails:
+        return ItemDetails(
+            title=self.title.data, kind=self.kind.data, description=self.description.data or ""
+        )
+
+
+class SpeakerForm(PageForm):
+    id_prefix = "speaker-"
+    role = enum_select(_l("Role"), SpeakerRole)
+    name = line(_l("Name"), 200, required=True)
+    title = line(_l("Title or position"), 300)
+    organisation = line(_l("Organisation"), 300)
+    submit = SubmitField(_l("Save the speaker"))
+
+    def details(self) -> SpeakerDetails:
+        return SpeakerDetails(
+            name=self.name.data,
+            role=self.role.data,
+            title=self.title.data or "",
+            organisation=self.organisation.data or "",
+        )
+
+
+# --- documents -----------------------------------------------------------------------------
+
+
+class DocumentForm(PageForm):
+    title = line(_l("Title"), 300, required=True)
+    kind = enum_select(_l("Kind"), DocumentKind)
+    is_public = BooleanField(_l("Public (anyone can download it; otherwise registrants only)"), default=True)
+    submit = SubmitField(_l("Save the document"))
+
+    def details(self) -> DocumentDetails:
+        return DocumentDetails(title=self.title.data, kind=self.kind.data, is_public=self.is_public.data)
+
+
+class DocumentFileForm(DocumentForm):
+    id_prefix = "file-"
+    file = FileField(
+        _l("File"),
+        validators=[FileRequired(_l("Choose a file."))],
+        render_kw={"accept": ".pdf,.docx,.pptx"},
+    )
+    submit = SubmitField(_l("Upload"))
+
+
+class DocumentLinkForm(DocumentForm):
+    id_prefix = "link-"
+    url = url_field(_l("Address"), required=True, description=_l("A recording or a page elsewhere."))
+    submit = SubmitField(_l("Add the link"))
