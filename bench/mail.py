@@ -1,6 +1,6 @@
 """How fast the outbox worker delivers mail, against a bare smtplib loop to the same server.
 
-    .venv/bin/python bench/mail.py [--messages 10000] [--batch N] [--repeat 1]
+    .venv/bin/python bench/mail.py [--messages 10000] [--batch N] [--repeat 1] [--consumers 2]
 
 Starts an SMTP server (aiosmtpd) in this process on a free port of 127.0.0.1.
 Each round first times the floor: a bare `smtplib` loop over ONE connection
@@ -9,7 +9,12 @@ the same N messages as outbox rows with those bytes, as the app composes them
 when it queues a message (one bulk insert, not timed), and times
 `deliver_pending()`, the project's worker, until all are delivered. The ratio
 is worker rate / floor rate; the goal is at least 0.9 (reported, not asserted).
-With --repeat, the best round of each is kept.
+Then, as deployed, it times the job queue's own workers: --consumers separate
+`huey_consumer app.queue.huey` processes (on the SQLite queue in the instance
+folder, or on Redis when REDIS_URL is set), started before the timer, each
+sent a `deliver_outbox` task once the same N messages are queued again; the
+timer stops when the SMTP server has received all N. With --repeat, the best
+round of each is kept.
 
 Runs on a fresh SQLite file, or on BENCH_DATABASE_URL (an empty PostgreSQL
 database). Exits non-zero if the worker delivered a message twice or never.
@@ -24,6 +29,7 @@ import logging
 import os
 import re
 import smtplib
+import subprocess
 import sys
 import tempfile
 import time
@@ -230,6 +236,43 @@ def run_worker(count: int) -> tuple[float, int]:
     return elapsed, sent
 
 
+def start_consumers(count: int, env: dict, logdir: Path) -> list[subprocess.Popen]:
+    """The job queue's workers as deployed: separate processes, the periodic sweep off."""
+    consumer = [str(Path(sys.executable).parent / "huey_consumer"), "app.queue.huey", "--workers", "1"]
+    consumer += ["--delay", "0.05", "--max-delay", "0.2", "--no-periodic"]
+    return [
+        subprocess.Popen(  # noqa: S603 - our own command line
+            consumer,
+            env=env,
+            cwd=ROOT,
+            stdout=open(logdir / f"consumer{n}.log", "wb"),
+            stderr=subprocess.STDOUT,
+        )
+        for n in range(count)
+    ]
+
+
+def warm_up(consumers: list[subprocess.Popen], seconds: float = 5) -> None:
+    """Each consumer builds its app on its first task: not part of delivering mail."""
+    from app.queue import deliver_outbox
+
+    for _ in consumers:
+        deliver_outbox()
+    time.sleep(seconds if consumers else 0)
+
+
+def run_consumers(handler: CountingHandler, count: int, consumers: int, timeout: float = 600) -> float:
+    """Ask each consumer to deliver, and wait until the SMTP server has every message."""
+    from app.queue import deliver_outbox
+
+    began = time.perf_counter()
+    for _ in range(consumers):
+        deliver_outbox()
+    while len(handler.received) < count and time.perf_counter() - began < timeout:
+        time.sleep(0.01)
+    return time.perf_counter() - began
+
+
 def tally(received: list[bytes], expected: set[bytes]) -> tuple[int, int]:
     """(Message-IDs received more than once, enqueued Message-IDs never received)."""
     counts = Counter(received)
@@ -245,6 +288,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10000)
     parser.add_argument("--batch", type=int, default=None, help="OUTBOX_BATCH_SIZE (default: the app's)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds; the best of each run is reported")
+    parser.add_argument("--consumers", type=int, default=2, help="huey_consumer processes (0: skip)")
     args = parser.parse_args()
     count = args.messages
 
@@ -269,6 +313,19 @@ def main() -> None:
     if args.batch:
         config["OUTBOX_BATCH_SIZE"] = args.batch
     app = create_app(config)
+    # The consumers build the same app from the environment.
+    consumer_env = dict(
+        os.environ,
+        DATABASE_URL=url,
+        MAIL_SERVER=HOST,
+        MAIL_PORT=str(port),
+        MAIL_MAX_EMAILS=str(count + 1),
+        MAIL_RATE_PER_MINUTE="0",
+        MAIL_DIR=config["MAIL_DIR"],
+        LOG_LEVEL="WARNING",
+    )
+    if args.batch:
+        consumer_env["OUTBOX_BATCH_SIZE"] = str(args.batch)
 
     expected = {f"<bench-{n}@plenary.example.org>".encode() for n in range(count)}
     rounds = []
@@ -288,6 +345,8 @@ def main() -> None:
 
         # Warm-up, not counted: the server's first connections, smtplib's imports.
         run_floor(port, payloads[: min(count, 200)])
+        consumers = start_consumers(args.consumers, consumer_env, workdir)
+        warm_up(consumers)
 
         for number in range(1, args.repeat + 1):
             handler.received = []
@@ -303,8 +362,22 @@ def main() -> None:
             )
             db.session.remove()
             not_sent = count - statuses.get(MessageStatus.SENT, 0)
+            queue_seconds = queue_duplicates = queue_lost = 0
+            if consumers:
+                enqueue(rows)
+                handler.received = []
+                queue_seconds = run_consumers(handler, count, len(consumers))
+                time.sleep(0.5)  # a message sent twice would arrive now
+                queue_duplicates, queue_lost = tally(handler.received, expected)
+                print(
+                    f"round {number}/{args.repeat}: {len(consumers)} huey consumers {queue_seconds:.3f} s "
+                    f"({count / queue_seconds:.0f}/s), ratio {floor_seconds / queue_seconds:.3f}; "
+                    f"{queue_duplicates} duplicates, {queue_lost} lost"
+                )
             rounds.append(
                 {
+                    "queue_seconds": queue_seconds,
+                    "queue_errors": queue_duplicates + queue_lost,
                     "seconds": seconds,
                     "floor_seconds": floor_seconds,
                     "duplicates": duplicates,
@@ -320,6 +393,10 @@ def main() -> None:
                 f"{lost} lost, {not_sent} rows not 'sent'"
             )
 
+        for consumer in consumers:
+            consumer.terminate()
+        for consumer in consumers:
+            consumer.wait(timeout=30)
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
@@ -348,7 +425,16 @@ def main() -> None:
         "lost": sum(r["lost"] for r in rounds),
         "not_sent": sum(r["not_sent"] for r in rounds),
         "floor_errors": sum(r["floor_errors"] for r in rounds),
+        "consumers": args.consumers,
     }
+    if args.consumers:
+        queue_seconds = min(r["queue_seconds"] for r in rounds)
+        figures.update(
+            queue_seconds=round(queue_seconds, 3),
+            queue_rate=round(count / queue_seconds, 1),
+            queue_ratio=round(floor_seconds / queue_seconds, 3),
+            queue_errors=sum(r["queue_errors"] for r in rounds),
+        )
     print(
         f"{count} messages of ~{figures['message_bytes']} bytes to aiosmtpd on {HOST}:{port}, "
         f"{figures['database']}, batch {batch}, best of {args.repeat}:"
@@ -367,12 +453,19 @@ def main() -> None:
     )
     verdict = "meets" if figures["ratio"] >= GOAL else "below"
     print(f"  ratio   {figures['ratio']} ({verdict} the goal of {GOAL})")
+    if args.consumers:
+        verdict = "meets" if figures["queue_ratio"] >= GOAL else "below"
+        print(
+            f"  queue   {args.consumers} huey_consumer processes: {figures['queue_seconds']} s, "
+            f"{figures['queue_rate']}/s, ratio {figures['queue_ratio']} ({verdict} the goal), "
+            f"{figures['queue_errors']} duplicates or lost"
+        )
     print(
         f"  {figures['duplicates']} duplicates, {figures['lost']} lost, "
         f"{figures['not_sent']} outbox rows not 'sent', {figures['floor_errors']} floor errors"
     )
     print(json.dumps(figures))
-    if figures["duplicates"] or figures["lost"] or figures["not_sent"] or figures["floor_errors"]:
+    if any(figures.get(name) for name in ("duplicates", "lost", "not_sent", "floor_errors", "queue_errors")):
         sys.exit(1)
 
 
