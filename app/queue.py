@@ -94,3 +94,13 @@ def kick_delivery() -> None:
         deliver_outbox()
     except Exception:  # the queue being down must not fail a registration
         log.exception("could not enqueue outbox delivery; the periodic sweep will send it")
+
+
+@huey.task()
+@with_app_context
+def import_attendance(import_id: int) -> int:
+    """Write the attendance of a confirmed participant report, batch by batch; run again, it
+    resumes after the last batch written."""
+    from .services.attendance import run_import
+
+    return run_import(import_id)

@@ -1,0 +1,149 @@
+"""Forms of the attendance pages: check-in, uploading a report, mapping its columns, the preview."""
+
+from __future__ import annotations
+
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import IntegerField, SearchField, SelectField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..models import Registration
+from ..registration.forms import options
+from ..services import attendance as service
+from ..services.participant_reports import FIELDS
+
+
+class ButtonForm(FlaskForm):
+    """A button that changes something: CSRF only."""
+
+    submit = SubmitField(_l("Confirm"))
+
+
+class CheckInSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    q = SearchField(_l("Name, email or organisation"), validators=[Optional(), Length(max=200)])
+
+
+@cache
+def _zones() -> tuple[tuple[str, str], ...]:
+    return tuple((zone, zone) for zone in sorted(available_timezones()) if "/" in zone or zone == "UTC")
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        _l("Participant report"),
+        validators=[FileRequired(_l("Choose the report's file."))],
+        description=_l(
+            "The CSV or XLSX file exported from Zoom (participants or attendee report), Microsoft Teams "
+            "(attendance report) or Webex."
+        ),
+    )
+    zone = SelectField(
+        _l("Time zone of the report's times"),
+        validators=[DataRequired()],
+        description=_l(
+            "Reports write times without a zone, in the host account's zone: usually the event's."
+        ),
+    )
+    submit = SubmitField(_l("Read the report"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone.choices = options(_zones())
+
+
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "email": _l("Email"),
+    "join": _l("Join time"),
+    "leave": _l("Leave time"),
+    "duration": _l("Duration (minutes, or like “1h 5m”)"),
+}
+
+
+class MappingForm(FlaskForm):
+    """For each of our fields, a column of the report (by position) or none."""
+
+    name = SelectField(FIELD_LABELS["name"], validators=[InputRequired()])
+    email = SelectField(FIELD_LABELS["email"])
+    join = SelectField(FIELD_LABELS["join"])
+    leave = SelectField(FIELD_LABELS["leave"])
+    duration = SelectField(FIELD_LABELS["duration"])
+    submit = SubmitField(_l("Read the report with these columns"))
+
+    def __init__(self, header: list[str], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        columns = [
+            (str(index), _l("Column %(number)d: %(name)s", number=index + 1, name=name or "–"))
+            for index, name in enumerate(header)
+        ]
+        for name in FIELDS:
+            getattr(self, name).choices = options(columns, _l("Not in the report"))
+
+    def mapping(self) -> dict[str, int | None]:
+        return {name: int(value) if (value := getattr(self, name).data) else None for name in FIELDS}
+
+
+# Unmatched participants offered one by one on the preview; the others follow one choice.
+# Each offers every unmatched registration: the page stays under this many options.
+CHOICES_SHOWN = 100
+OPTIONS_SHOWN = 20_000
+
+
+def choices_form(imported, registrations: list[Registration]) -> FlaskForm:
+    """The preview's form: what becomes of each unmatched participant shown, of the others,
+    and from how many minutes a participant counts as attended."""
+
+    class ChoicesForm(FlaskForm):
+        threshold = IntegerField(
+            _l("Attended from (minutes online)"),
+            validators=[InputRequired(), NumberRange(min=0, max=service.MAX_THRESHOLD)],
+        )
+        # Shown only when some unmatched participants are not listed one by one.
+        others = SelectField(
+            _l("The other unmatched participants"),
+            choices=options([(service.WALK_IN, _l("Record as walk-ins")), (service.IGNORE, _l("Ignore"))]),
+            default=service.WALK_IN,
+        )
+        recount = SubmitField(_l("Save and count again"))
+        confirm = SubmitField(_l("Import the attendance"))
+
+    pairs = [(service.WALK_IN, _l("Walk-in: took part without registering")), (service.IGNORE, _l("Ignore"))]
+    pairs += [
+        (
+            f"reg:{registration.id}",
+            f"{registration.name} – {registration.email} ({registration.status.title})",
+        )
+        for registration in registrations
+    ]
+    shown = [
+        (index, entry) for index, entry in enumerate(imported.participants) if service.is_open_choice(entry)
+    ][: max(5, min(CHOICES_SHOWN, OPTIONS_SHOWN // len(pairs)))]
+    for index, entry in shown:
+        field = SelectField(entry["name"], choices=options(pairs), default=_choice_of(entry))
+        setattr(ChoicesForm, f"p{index}", field)
+    form = ChoicesForm(threshold=imported.event.attendance_min_minutes)
+    form.shown = shown
+    return form
+
+
+def _choice_of(entry: dict) -> str:
+    return f"reg:{entry['reg']}" if entry["reg"] is not None else entry["decision"]
+
+
+def chosen(form) -> dict[int, str]:
+    return {index: getattr(form, f"p{index}").data for index, _ in form.shown}
+
+
+class ThresholdForm(FlaskForm):
+    minutes = IntegerField(
+        _l("Attended from (minutes online)"),
+        validators=[InputRequired(), NumberRange(min=0, max=service.MAX_THRESHOLD)],
+    )
+    submit = SubmitField(_l("Save"))
