@@ -1,1 +1,67 @@
-"""(Placeholder: the public summary pages and lists of participants are being written.)"""
+"""The published summaries: aggregates only, never a person's data, except the list of
+participants who agreed to be on it. Nothing shows before the organisers publish."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+
+from ..models import Event, Series
+from ..reports.forms import PeriodForm
+from ..services import charts, narrative, summaries
+from . import bp
+from .queries import published_event_or_404, published_series_or_404
+
+
+def _summary_event_or_404(event_id: int) -> Event:
+    event = published_event_or_404(event_id, with_programme=False)
+    if not event.summary_published:
+        abort(404)
+    return event
+
+
+def _summary_series_or_404(series_id: int) -> Series:
+    series = published_series_or_404(series_id)
+    if not series.summary_published:
+        abort(404)
+    return series
+
+
+@bp.route("/events/<int:event_id>/summary")
+def event_summary(event_id: int):
+    event = _summary_event_or_404(event_id)
+    summary = summaries.event_summary(event)
+    return render_template(
+        "public/summary_event.html", event=event, summary=summary, exhibits=charts.event_exhibits(summary)
+    )
+
+
+@bp.route("/events/<int:event_id>/participants")
+def participants(event_id: int):
+    event = _summary_event_or_404(event_id)
+    return render_template(
+        "public/participants.html", event=event, participants=summaries.participant_list(event)
+    )
+
+
+@bp.route("/series/<int:series_id>/summary")
+def series_summary(series_id: int):
+    series = _summary_series_or_404(series_id)
+    summary = summaries.series_summary(series, published_only=True)
+    return render_template(
+        "public/summary_series.html", series=series, summary=summary, exhibits=charts.series_exhibits(summary)
+    )
+
+
+@bp.route("/programme")
+def programme_summary():
+    form = PeriodForm(request.args)
+    if not form.validate():
+        return render_template("public/summary_programme.html", form=form, summary=None), 400
+    summary = summaries.programme_summary(*form.period(), published_only=True)
+    return render_template(
+        "public/summary_programme.html",
+        form=form,
+        summary=summary,
+        paragraph=narrative.programme_paragraph(summary),
+        exhibits=charts.programme_exhibits(summary),
+    )

@@ -1,0 +1,767 @@
+"""The figures of the summaries: of an event, of a series, of the programme over years.
+
+Every figure is counted by the database with aggregate SQL (GROUP BY, COUNT,
+CASE): no registration is loaded into Python, so a summary runs the same few
+statements for ten registrations as for a hundred thousand. Only events are
+read as rows (a programme has hundreds, not millions).
+
+Who counts as a participant of an event: the people recorded as having
+attended it (registrants and walk-ins), or, for an event whose attendance was
+never recorded, its confirmed registrations -- and the summary says so.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
+
+from ..database import lock_row, utcnow, write_transaction
+from ..extensions import db
+from ..models import (
+    Attendance,
+    Delegate,
+    Event,
+    EventKind,
+    OrganisationKind,
+    Registration,
+    RegistrationStatus,
+    Series,
+)
+from . import audit, regions
+
+CONFIRMED = RegistrationStatus.CONFIRMED
+TOP_ORGANISATIONS = 10
+SUMMARY_TEXT_MAX = 10_000
+
+
+# --- what a summary holds -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Share:
+    """One line of a breakdown: a country, a region, a kind of organisation..."""
+
+    key: str
+    label: str
+    count: int
+    countries: int = 0  # for regions: how many countries of it were represented
+
+
+@dataclass
+class Figures:
+    """The figures of one event; a series shows one row of them per module."""
+
+    event: Event
+    registered: int = 0
+    confirmed: int = 0
+    waitlisted: int = 0
+    pending: int = 0
+    cancelled: int = 0
+    rejected: int = 0
+    attendance_rows: int = 0
+    attended: int = 0
+    attended_confirmed: int = 0
+    walk_ins: int = 0
+    average_minutes: float | None = None
+    median_minutes: float | None = None
+    participants: int = 0
+    countries: int = 0
+    returning: int = 0
+
+    @property
+    def attendance_recorded(self) -> bool:
+        return self.attendance_rows > 0
+
+    @property
+    def based_on_registrations(self) -> bool:
+        return not self.attendance_recorded
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Attended confirmed registrants out of the confirmed ones."""
+        if not self.attendance_recorded or not self.confirmed:
+            return None
+        return self.attended_confirmed / self.confirmed
+
+    @property
+    def no_shows(self) -> int | None:
+        if not self.attendance_recorded:
+            return None
+        return self.confirmed - self.attended_confirmed
+
+    @property
+    def first_time(self) -> int:
+        return self.participants - self.returning
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a figure moved from the previous module."""
+
+    difference: int
+    percent: float | None  # None when the previous module had none
+
+
+@dataclass
+class Breakdowns:
+    """Who the participants were: countries, regions, kinds of organisation."""
+
+    countries: list[Share] = field(default_factory=list)
+    regions: list[Share] = field(default_factory=list)
+    sub_regions: list[Share] = field(default_factory=list)
+    organisation_kinds: list[Share] = field(default_factory=list)
+    member_states: int = 0  # countries represented by member-state delegates
+    # Who took part, as SQL, for the statements that follow (top organisations, modules attended).
+    participant: sa.Subquery | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def country_count(self) -> int:
+        return sum(1 for share in self.countries if share.key)
+
+
+@dataclass
+class EventSummary:
+    event: Event
+    figures: Figures
+    breakdowns: Breakdowns
+    top_organisations: list[Share]
+
+    @property
+    def recommendations(self) -> int:
+        return self.event.recommendations_count
+
+
+@dataclass
+class ModuleRow:
+    figures: Figures
+    registered_change: Change | None
+    attended_change: Change | None  # participants: attendees, or confirmed when not recorded
+
+
+@dataclass
+class SeriesSummary:
+    series: Series
+    rows: list[ModuleRow]
+    unique_participants: int
+    participations: int
+    modules_attended: list[tuple[int, int]]  # (number of modules, people), 1..all
+    breakdowns: Breakdowns
+
+    @property
+    def modules(self) -> int:
+        return len(self.rows)
+
+    @property
+    def recommendations(self) -> int:
+        return sum(row.figures.event.recommendations_count for row in self.rows)
+
+    @property
+    def any_based_on_registrations(self) -> bool:
+        return any(row.figures.based_on_registrations for row in self.rows)
+
+
+@dataclass
+class ProgrammeSummary:
+    start: date | None
+    end: date | None
+    events: list[Event]
+    years: list[int]
+    kinds: list[EventKind]
+    meetings: dict[int, Counter]  # year -> Counter of kinds
+    participations_by_year: dict[int, int]
+    participations_by_event: dict[int, int]
+    participations: int
+    unique_participants: int
+    recommendations: int
+    breakdowns: Breakdowns
+    events_without_attendance: int
+
+    @property
+    def meeting_count(self) -> int:
+        return len(self.events)
+
+    def meetings_of(self, kind: EventKind) -> int:
+        return sum(counter[kind] for counter in self.meetings.values())
+
+    @property
+    def first_date(self) -> date | None:
+        return min((local_date(event) for event in self.events), default=None)
+
+    @property
+    def last_date(self) -> date | None:
+        return max((local_date(event) for event in self.events), default=None)
+
+
+def local_date(event: Event) -> date:
+    return event.start_dt.astimezone(event.zone).date()
+
+
+# --- who took part, as one SQL selectable ---------------------------------------------------------
+
+
+def _participants(event_ids: Sequence[int], recorded: set[int]) -> sa.Subquery:
+    """One row per participant of each event: its attendees where attendance was
+    recorded (`recorded`: those events), else its confirmed registrations.
+
+    A walk-in whose email is a known delegate's counts as that delegate (for
+    returning and unique counts), with the delegate's details where the report
+    had none; `anonymous_key` tells apart the walk-ins nobody knows. An
+    attendee's registration is one of the events summarised: saying so lets both
+    tables be read through their event indexes.
+    """
+    with_attendance = [event_id for event_id in event_ids if event_id in recorded]
+    without = [event_id for event_id in event_ids if event_id not in recorded]
+    attended = Attendance.attended.is_(True)
+    no_key = sa.cast(sa.null(), Attendance.participant_key.type)
+    registrants = (
+        sa.select(
+            Attendance.event_id.label("event_id"),
+            Registration.delegate_id.label("delegate_id"),
+            no_key.label("anonymous_key"),
+            Registration.country.label("country"),
+            Registration.organisation_kind.label("organisation_kind"),
+            Registration.organisation.label("organisation"),
+        )
+        .join(Registration, Registration.id == Attendance.registration_id)
+        .where(Attendance.event_id.in_(with_attendance), Registration.event_id.in_(with_attendance), attended)
+    )
+    known = aliased(Delegate)
+    walk_ins = (
+        sa.select(
+            Attendance.event_id,
+            known.id,
+            sa.case((known.id.is_(None), Attendance.participant_key)),
+            sa.func.coalesce(sa.func.nullif(Attendance.country, ""), known.country, ""),
+            sa.func.coalesce(Attendance.organisation_kind, known.organisation_kind),
+            sa.func.coalesce(sa.func.nullif(Attendance.organisation, ""), known.organisation, ""),
+        )
+        .outerjoin(known, sa.and_(Attendance.email != "", known.email == Attendance.email))
+        .where(Attendance.event_id.in_(with_attendance), Attendance.registration_id.is_(None), attended)
+    )
+    registered = sa.select(
+        Registration.event_id,
+        Registration.delegate_id,
+        no_key,
+        Registration.country,
+        Registration.organisation_kind,
+        Registration.organisation,
+    ).where(Registration.event_id.in_(without), Registration.status == CONFIRMED)
+    return sa.union_all(registrants, walk_ins, registered).subquery("participant")
+
+
+def _took_part_earlier(participant: sa.Subquery):
+    """The participant's delegate took part in an event that started before this one:
+    attended it, or was confirmed for it when its attendance was not recorded.
+
+    Looked up for each participant among the delegate's few registrations, by index;
+    the earlier event's start by its key. (A walk-in's earlier attendance without a
+    registration does not count: only registrations say who someone is.)"""
+    earlier = aliased(Registration)
+    attendance = aliased(Attendance)
+    earlier_start = (
+        sa.select(Event.start_dt)
+        .where(Event.id == earlier.event_id, Event.is_cancelled.is_(False))
+        .scalar_subquery()
+    )
+    attended = (
+        sa.select(attendance.id)
+        .where(
+            attendance.event_id == earlier.event_id,
+            attendance.registration_id == earlier.id,
+            attendance.attended.is_(True),
+        )
+        .exists()
+    )
+    recorded = sa.select(attendance.id).where(attendance.event_id == earlier.event_id).exists()
+    return (
+        sa.select(earlier.id)
+        .where(
+            earlier.delegate_id == participant.c.delegate_id,
+            earlier_start < participant.c.start_dt,
+            sa.or_(attended, sa.and_(earlier.status == CONFIRMED, ~recorded)),
+        )
+        .exists()
+    )
+
+
+# --- figures per event --------------------------------------------------------------------------
+
+
+def _figures(events: Sequence[Event]) -> tuple[dict[int, Figures], Breakdowns]:
+    """The figures of each event and the breakdowns of them all, in five statements
+    whatever the number of events and registrations."""
+    ids = [event.id for event in events]
+    figures = {event.id: Figures(event=event) for event in events}
+    if not ids:
+        return figures, Breakdowns()
+    _count_registrations(ids, figures)
+    _count_attendance(ids, figures)
+    for event_id, median in _medians(ids):
+        figures[event_id].median_minutes = float(median)
+    participant = _participants(ids, {i for i, row in figures.items() if row.attendance_recorded})
+    rows = db.session.execute(
+        sa.select(
+            participant.c.event_id, participant.c.country, participant.c.organisation_kind, sa.func.count()
+        ).group_by(participant.c.event_id, participant.c.country, participant.c.organisation_kind)
+    ).all()
+    countries = defaultdict(set)
+    for event_id, country, _kind, _count in rows:
+        if country:
+            countries[event_id].add(country)
+    for event_id, count in db.session.execute(_returning(participant)):
+        figures[event_id].returning = count
+    for event_id, row in figures.items():
+        row.participants = row.attended if row.attendance_recorded else row.confirmed
+        row.countries = len(countries[event_id])
+    breakdowns = _breakdowns([(country, kind, count) for _event, country, kind, count in rows])
+    breakdowns.participant = participant
+    return figures, breakdowns
+
+
+def _returning(participant: sa.Subquery):
+    """How many participants of each event had taken part in an earlier one."""
+    with_start = (
+        sa.select(participant.c.event_id, participant.c.delegate_id, Event.start_dt)
+        .join(Event, Event.id == participant.c.event_id)
+        .where(participant.c.delegate_id.is_not(None))
+        .subquery()
+    )
+    return (
+        sa.select(with_start.c.event_id, sa.func.count())
+        .where(_took_part_earlier(with_start))
+        .group_by(with_start.c.event_id)
+    )
+
+
+_STATUS_FIELDS = {
+    RegistrationStatus.CONFIRMED: "confirmed",
+    RegistrationStatus.WAITLISTED: "waitlisted",
+    RegistrationStatus.PENDING: "pending",
+    RegistrationStatus.CANCELLED: "cancelled",
+    RegistrationStatus.REJECTED: "rejected",
+}
+
+
+def _count_registrations(ids: Sequence[int], figures: dict[int, Figures]) -> None:
+    """Registrations by status, and how many of the confirmed ones attended."""
+    came = sa.and_(Registration.status == CONFIRMED, Attendance.id.is_not(None))
+    for event_id, status, count, attended in db.session.execute(
+        sa.select(
+            Registration.event_id, Registration.status, sa.func.count(), sa.func.count(sa.case((came, 1)))
+        )
+        .outerjoin(
+            Attendance,
+            sa.and_(
+                Attendance.event_id.in_(ids),
+                Attendance.event_id == Registration.event_id,
+                Attendance.registration_id == Registration.id,
+                Attendance.attended.is_(True),
+            ),
+        )
+        .where(Registration.event_id.in_(ids))
+        .group_by(Registration.event_id, Registration.status)
+    ):
+        row = figures[event_id]
+        row.registered += count
+        setattr(row, _STATUS_FIELDS[status], count)
+        row.attended_confirmed += attended
+
+
+def _count_attendance(ids: Sequence[int], figures: dict[int, Figures]) -> None:
+    attended = Attendance.attended.is_(True)
+    for row in db.session.execute(
+        sa.select(
+            Attendance.event_id,
+            sa.func.count().label("rows"),
+            sa.func.count(sa.case((attended, 1))).label("attended"),
+            sa.func.count(sa.case((sa.and_(attended, Attendance.registration_id.is_(None)), 1))).label(
+                "walk_ins"
+            ),
+            sa.func.avg(sa.case((attended, Attendance.minutes))).label("average_minutes"),
+        )
+        .where(Attendance.event_id.in_(ids))
+        .group_by(Attendance.event_id)
+    ):
+        target = figures[row.event_id]
+        target.attendance_rows, target.attended, target.walk_ins = row.rows, row.attended, row.walk_ins
+        target.average_minutes = None if row.average_minutes is None else float(row.average_minutes)
+
+
+def _medians(event_ids: Sequence[int]):
+    """The median minutes of each event's attendees, by window functions (SQLite and
+    PostgreSQL both have them): the middle row, or the mean of the two middle rows."""
+    ranked = (
+        sa.select(
+            Attendance.event_id,
+            Attendance.minutes,
+            sa.func.row_number()
+            .over(partition_by=Attendance.event_id, order_by=Attendance.minutes)
+            .label("position"),
+            sa.func.count().over(partition_by=Attendance.event_id).label("size"),
+        )
+        .where(Attendance.event_id.in_(event_ids), Attendance.attended.is_(True))
+        .subquery()
+    )
+    return db.session.execute(
+        sa.select(ranked.c.event_id, sa.func.avg(ranked.c.minutes))
+        .where(ranked.c.position.in_([(ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2]))
+        .group_by(ranked.c.event_id)
+    ).all()
+
+
+# --- breakdowns: countries, regions, kinds of organisation --------------------------------------------
+
+
+def _breakdowns(rows: Iterable[tuple[str, OrganisationKind | None, int]]) -> Breakdowns:
+    """Countries, regions and kinds of organisation from (country, kind, participants) rows."""
+    by_country: Counter = Counter()
+    by_kind: Counter = Counter()
+    member_states = set()
+    for country, kind, count in rows:
+        by_country[country or ""] += count
+        by_kind[kind] += count
+        if country and kind == OrganisationKind.MEMBER_STATE:
+            member_states.add(country)
+    return Breakdowns(
+        countries=_country_shares(by_country),
+        regions=_area_shares(by_country, regions.region),
+        sub_regions=_area_shares(by_country, regions.sub_region),
+        organisation_kinds=_kind_shares(by_kind),
+        member_states=len(member_states),
+    )
+
+
+NOT_STATED = _l("Not stated")
+
+
+def _ranked(shares: Iterable[Share]) -> list[Share]:
+    """Largest first; what was not stated last."""
+    return sorted(shares, key=lambda share: (not share.key, -share.count, share.label.casefold()))
+
+
+def _country_shares(by_country: Counter) -> list[Share]:
+    return _ranked(
+        Share(key=code, label=regions.country_name(code) if code else str(NOT_STATED), count=count)
+        for code, count in by_country.items()
+    )
+
+
+def _area_shares(by_country: Counter, area_of) -> list[Share]:
+    people: Counter = Counter()
+    countries: Counter = Counter()
+    names = {}
+    for code, count in by_country.items():
+        area = area_of(code) if code else None
+        key = area.code if area else ""
+        names[key] = str(area) if area else str(NOT_STATED)
+        people[key] += count
+        countries[key] += 1 if code else 0
+    return _ranked(
+        Share(key=key, label=names[key], count=count, countries=countries[key])
+        for key, count in people.items()
+    )
+
+
+def _kind_shares(by_kind: Counter) -> list[Share]:
+    return _ranked(
+        Share(key=kind.value if kind else "", label=kind.title if kind else str(NOT_STATED), count=count)
+        for kind, count in by_kind.items()
+    )
+
+
+def _top_organisations(participant: sa.Subquery | None, limit: int = TOP_ORGANISATIONS) -> list[Share]:
+    """The organisations with most participants, spellings that differ only in case or spaces as one."""
+    if participant is None:
+        return []
+    key = sa.func.lower(sa.func.trim(participant.c.organisation))
+    rows = db.session.execute(
+        sa.select(key, sa.func.min(participant.c.organisation), sa.func.count().label("people"))
+        .where(key != "")
+        .group_by(key)
+        .order_by(sa.desc("people"), key)
+        .limit(limit)
+    ).all()
+    return [Share(key=normalised, label=name.strip(), count=count) for normalised, name, count in rows]
+
+
+# --- the summaries ------------------------------------------------------------------------------------
+
+
+def event_summary(event: Event) -> EventSummary:
+    """Six statements."""
+    figures, breakdowns = _figures([event])
+    return EventSummary(
+        event=event,
+        figures=figures[event.id],
+        breakdowns=breakdowns,
+        top_organisations=_top_organisations(breakdowns.participant),
+    )
+
+
+def series_events(series: Series, published_only: bool = False) -> list[Event]:
+    """The modules a series summary reports: its events that were not cancelled, in order."""
+    return [
+        event
+        for event in series.events
+        if not event.is_cancelled and (event.is_published or not published_only)
+    ]
+
+
+def series_summary(series: Series, *, published_only: bool = False) -> SeriesSummary:
+    """Six statements, whatever the number of modules. `published_only`: for the public
+    page, the published modules alone."""
+    events = series_events(series, published_only)
+    figures, breakdowns = _figures(events)
+    rows, previous = [], None
+    for event in events:
+        current = figures[event.id]
+        rows.append(
+            ModuleRow(
+                figures=current,
+                registered_change=_change(previous.registered, current.registered) if previous else None,
+                attended_change=_change(previous.participants, current.participants) if previous else None,
+            )
+        )
+        previous = current
+    modules_attended = _modules_attended(breakdowns.participant, len(events))
+    return SeriesSummary(
+        series=series,
+        rows=rows,
+        unique_participants=sum(people for _, people in modules_attended),
+        participations=sum(modules * people for modules, people in modules_attended),
+        modules_attended=modules_attended,
+        breakdowns=breakdowns,
+    )
+
+
+def _change(before: int, after: int) -> Change:
+    return Change(difference=after - before, percent=(after - before) / before if before else None)
+
+
+def _modules_attended(participant: sa.Subquery | None, modules: int) -> list[tuple[int, int]]:
+    """How many people took part in 1, 2, ... all of the events."""
+    if participant is None:
+        return []
+    per_person = (
+        sa.select(sa.func.count(sa.distinct(participant.c.event_id)).label("modules"))
+        .group_by(participant.c.delegate_id, participant.c.anonymous_key)
+        .subquery()
+    )
+    counts = dict(
+        db.session.execute(
+            sa.select(per_person.c.modules, sa.func.count()).group_by(per_person.c.modules)
+        ).all()
+    )
+    return [(number, counts.get(number, 0)) for number in range(1, modules + 1)]
+
+
+# --- the programme over years -------------------------------------------------------------------------
+
+
+def programme_summary(
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    published_only: bool = False,
+    now: datetime | None = None,
+) -> ProgrammeSummary:
+    """The meetings held between two dates (inclusive, each event's own calendar date),
+    by kind and year, the delegates they gathered and the recommendations they produced.
+
+    Held: started by now and not cancelled. Four statements.
+    """
+    events = _held_events(start, end, published_only, now or utcnow())
+    ids = [event.id for event in events]
+    meetings: dict[int, Counter] = defaultdict(Counter)
+    for event in events:
+        meetings[local_date(event).year][event.kind] += 1
+    per_event, recorded = _participations_per_event(ids)
+    by_year: Counter = Counter()
+    for event in events:
+        by_year[local_date(event).year] += per_event.get(event.id, 0)
+    unique, breakdowns = _people_and_breakdowns(_participants(ids, recorded) if ids else None)
+    return ProgrammeSummary(
+        start=start,
+        end=end,
+        events=events,
+        years=sorted(meetings),
+        kinds=[kind for kind in EventKind if any(counter[kind] for counter in meetings.values())],
+        meetings=dict(meetings),
+        participations_by_year=dict(by_year),
+        participations_by_event=per_event,
+        participations=sum(per_event.values()),
+        unique_participants=unique,
+        recommendations=sum(event.recommendations_count for event in events),
+        breakdowns=breakdowns,
+        events_without_attendance=len(ids) - len(recorded),
+    )
+
+
+def _held_events(start: date | None, end: date | None, published_only: bool, now: datetime) -> list[Event]:
+    # A day's margin on each side: the exact bounds are each event's local date, checked below.
+    query = sa.select(Event).where(Event.is_cancelled.is_(False), Event.start_dt <= now)
+    if start:
+        query = query.where(Event.start_dt >= _instant(start) - timedelta(days=1))
+    if end:
+        query = query.where(Event.start_dt < _instant(end) + timedelta(days=2))
+    if published_only:
+        query = query.where(Event.is_published.is_(True))
+    events = db.session.scalars(query.order_by(Event.start_dt, Event.id)).all()
+    return [
+        event
+        for event in events
+        if (start is None or local_date(event) >= start) and (end is None or local_date(event) <= end)
+    ]
+
+
+def _instant(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _participations_per_event(ids: Sequence[int]) -> tuple[dict[int, int], set[int]]:
+    """(event id -> participants, the events whose attendance was recorded), read from the
+    event indexes alone: attendees where recorded, else confirmed registrations."""
+    if not ids:
+        return {}, set()
+    counts, recorded = {}, set()
+    for event_id, attended in db.session.execute(
+        sa.select(Attendance.event_id, sa.func.count(sa.case((Attendance.attended.is_(True), 1))))
+        .where(Attendance.event_id.in_(ids))
+        .group_by(Attendance.event_id)
+    ):
+        counts[event_id] = attended
+        recorded.add(event_id)
+    for event_id, confirmed in db.session.execute(
+        sa.select(Registration.event_id, sa.func.count())
+        .where(
+            Registration.event_id.in_([i for i in ids if i not in recorded]), Registration.status == CONFIRMED
+        )
+        .group_by(Registration.event_id)
+    ):
+        counts[event_id] = confirmed
+    return counts, recorded
+
+
+def _people_and_breakdowns(participant: sa.Subquery | None) -> tuple[int, Breakdowns]:
+    """Different people, and the breakdowns, in one pass over the participants: grouped by
+    person first (with their country and kind), the first row of each person counting them."""
+    if participant is None:
+        return 0, Breakdowns()
+    person = (participant.c.delegate_id, participant.c.anonymous_key)
+    detail = (participant.c.country, participant.c.organisation_kind)
+    per_person = (
+        sa.select(*person, *detail, sa.func.count().label("times")).group_by(*person, *detail).subquery()
+    )
+    numbered = sa.select(
+        per_person,
+        sa.func.row_number()
+        .over(partition_by=[per_person.c.delegate_id, per_person.c.anonymous_key])
+        .label("nth"),
+    ).subquery()
+    rows = db.session.execute(
+        sa.select(
+            numbered.c.country,
+            numbered.c.organisation_kind,
+            sa.func.sum(numbered.c.times),
+            sa.func.count(sa.case((numbered.c.nth == 1, 1))),
+        ).group_by(numbered.c.country, numbered.c.organisation_kind)
+    ).all()
+    people = sum(first for *_rest, first in rows)
+    return people, _breakdowns((country, kind, int(count)) for country, kind, count, _first in rows)
+
+
+# --- the published summary and the list of participants ---------------------------------------------
+
+
+class SummaryError(ValueError):
+    """A summary the rules refuse to save or publish; the message is shown to the organiser."""
+
+    def __init__(self, message, *, conflict: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.conflict = conflict  # a state conflict (409) rather than bad input (400)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def save_summary(target: Event | Series, text: str, *, publish: bool | None = None) -> Event | Series:
+    """Save the summary's paragraph of an event or a series; publish or unpublish it
+    when `publish` says so. Recorded in the audit log."""
+    text = (text or "").strip()
+    if len(text) > SUMMARY_TEXT_MAX:
+        raise SummaryError(_l("The summary is too long (at most %(max)d characters).", max=SUMMARY_TEXT_MAX))
+    kind = type(target).__name__.lower()
+    with write_transaction() as session:
+        target = lock_row(session, type(target), target.id)
+        if publish:
+            _check_publishable(target, text)
+        changed = text != target.summary_text
+        target.summary_text = text
+        if publish is not None:
+            changed = changed or publish != target.summary_published
+            target.summary_published = publish
+        verb = {True: "published", False: "unpublished", None: "saved"}[publish]
+        if changed:
+            audit.record(
+                f"{kind}.summary_{verb}",
+                target,
+                f"{target.title}: summary {verb}",
+                characters=len(text),
+                published=target.summary_published,
+            )
+    return target
+
+
+def _check_publishable(target: Event | Series, text: str) -> None:
+    if not text:
+        raise SummaryError(_l("Write the summary before publishing it."))
+    if target.is_cancelled:
+        raise SummaryError(_l("A cancelled event or series has no summary to publish."), conflict=True)
+    events = [target] if isinstance(target, Event) else series_events(target)
+    if not any(event.has_started() for event in events):
+        raise SummaryError(_l("The summary can be published once the event has taken place."), conflict=True)
+
+
+@dataclass(frozen=True)
+class ListedParticipant:
+    name: str
+    organisation: str
+    country: str
+
+
+def participant_list(event: Event) -> list[ListedParticipant]:
+    """The people who agreed to appear on the public list of participants: confirmed,
+    and, where attendance was recorded, attended. Name, organisation and country only."""
+    recorded = sa.select(Attendance.id).where(Attendance.event_id == event.id).exists()
+    attended = (
+        sa.select(Attendance.id)
+        .where(
+            Attendance.event_id == event.id,
+            Attendance.registration_id == Registration.id,
+            Attendance.attended.is_(True),
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        sa.select(Registration.name, Registration.organisation, Registration.country)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == CONFIRMED,
+            Registration.consent_participant_list.is_(True),
+            sa.or_(~recorded, attended),
+        )
+        .order_by(Registration.name, Registration.id)
+    ).all()
+    return [
+        ListedParticipant(
+            name=name, organisation=organisation, country=regions.country_name(country) if country else ""
+        )
+        for name, organisation, country in rows
+    ]

@@ -1,0 +1,580 @@
+"""The figures of the summaries, their paragraph, and the programme over years, counted by SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+
+from app.database import utcnow
+from app.extensions import db
+from app.models import (
+    Attendance,
+    AttendanceSource,
+    Delegate,
+    Event,
+    EventKind,
+    OrganisationKind,
+    Registration,
+    RegistrationStatus,
+)
+from app.services import narrative, regions, summaries
+from app.services.registrations import Applicant, cancel, register
+from tests.conftest import make_event, make_series
+
+# --- building a programme -------------------------------------------------------------------------
+
+
+def applicant(name: str, country: str, kind: str, organisation: str, consent: bool = False) -> Applicant:
+    email = name.lower().replace(" ", ".") + "@example.org"
+    return Applicant(
+        email=email,
+        name=name,
+        country=country,
+        organisation_kind=kind,
+        organisation=organisation,
+        consent_participant_list=consent,
+    )
+
+
+def enrol(event: Event, person: Applicant) -> Registration:
+    """Register through the real service, a week before the (past) event."""
+    outcome = register(event, person, now=event.start_dt - timedelta(days=7))
+    return outcome.registration
+
+
+def attend(event: Event, registration: Registration | None = None, *, minutes: int, **walk_in) -> Attendance:
+    attended = walk_in.pop("attended", minutes >= event.attendance_min_minutes)
+    key = (
+        f"reg:{registration.id}"
+        if registration
+        else walk_in.get("email") or f"name:{walk_in['name'].lower()}"
+    )
+    row = Attendance(
+        event_id=event.id,
+        registration_id=registration.id if registration else None,
+        participant_key=key,
+        source=AttendanceSource.ZOOM,
+        minutes=minutes,
+        attended=attended,
+        **walk_in,
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+AMINA = applicant("Amina Yusuf", "ET", "member_state", "Ministry of Labour", consent=True)
+JOHAN = applicant("Johan Kruger", "NL", "member_state", "Ministry of Justice", consent=True)
+CONNY = applicant("Conny Rijken", "NL", "academia", "Tilburg University")
+VINCENT = applicant("Vincent Cochetel", "CH", "international_organisation", "UNHCR", consent=True)
+SIHAM = applicant("Siham Osman", "SD", "member_state", "Ministry of Justice", consent=True)
+AIDA = applicant("Aida Awel", "ET", "international_organisation", "ILO", consent=True)
+GUY = applicant("Guy Fourmage", "FR", "ngo", "ROCK")
+WALKER = applicant("Walker Odhiambo", "KE", "ngo", "Stop the Traffik")
+
+
+@dataclass
+class FourPs:
+    series: object
+    prevention: Event
+    protection: Event
+    prosecution: Event
+    registrations: dict
+
+
+@pytest.fixture
+def four_ps(app) -> FourPs:
+    return build_four_ps()
+
+
+def build_four_ps() -> FourPs:
+    """The 4Ps series by hand: an earlier module without attendance, the one we look at with
+    attendance, walk-ins and a waiting list, and a later module."""
+    now = utcnow()
+    series = make_series()
+    prevention = make_event("Prevention", series=series, start=now - timedelta(days=60), capacity=50)
+    protection = make_event(
+        "Protection", series=series, start=now - timedelta(days=30), capacity=5, recommendations_count=3
+    )
+    prosecution = make_event("Prosecution", series=series, start=now - timedelta(days=10), capacity=50)
+
+    # Prevention: no attendance recorded; Amina and Walker confirmed, Vincent cancelled.
+    enrol(prevention, AMINA)
+    enrol(prevention, WALKER)
+    cancel(enrol(prevention, VINCENT), now=prevention.start_dt - timedelta(days=1))
+
+    # Protection: five seats; Aida and Guy wait; Johan cancels and Aida moves up.
+    regs = {
+        person.name: enrol(protection, person) for person in (AMINA, JOHAN, CONNY, VINCENT, SIHAM, AIDA, GUY)
+    }
+    cancel(regs["Johan Kruger"], now=protection.start_dt - timedelta(days=1))
+    attend(protection, regs["Amina Yusuf"], minutes=90)
+    attend(protection, regs["Conny Rijken"], minutes=60)
+    attend(protection, regs["Vincent Cochetel"], minutes=30)
+    attend(protection, regs["Siham Osman"], minutes=5)  # below 10 minutes: not attended
+    # Walk-ins: one a delegate we know (from Prevention), one nobody knows.
+    attend(protection, minutes=45, email=WALKER.email, name="Walker O.", organisation="ministry of labour ")
+    attend(protection, minutes=20, name="Anonymous caller")
+
+    # Prosecution, later: Conny's first event there must not make her "returning" at Protection.
+    enrol(prosecution, CONNY)
+    return FourPs(series, prevention, protection, prosecution, regs)
+
+
+# --- an event -------------------------------------------------------------------------------------
+
+
+def test_the_figures_of_an_event_with_attendance(four_ps):
+    figures = summaries.event_summary(four_ps.protection).figures
+
+    assert (figures.registered, figures.confirmed, figures.waitlisted, figures.cancelled) == (7, 5, 1, 1)
+    assert figures.attendance_recorded and not figures.based_on_registrations
+    assert figures.attended == 5  # Amina, Conny, Vincent and two walk-ins
+    assert figures.attended_confirmed == 3
+    assert figures.attendance_rate == pytest.approx(0.6)
+    assert figures.no_shows == 2  # Siham (5 minutes) and Aida (not in the report)
+    assert figures.walk_ins == 2
+    assert figures.average_minutes == pytest.approx((90 + 60 + 30 + 45 + 20) / 5)
+    assert figures.median_minutes == 45
+    assert figures.participants == 5
+    assert figures.countries == 4  # ET, NL, CH, KE; the anonymous walk-in has none
+    assert figures.returning == 2  # Amina, and Walker (a walk-in known from Prevention)
+    assert figures.first_time == 3
+
+
+def test_the_breakdowns_of_an_event(four_ps):
+    summary = summaries.event_summary(four_ps.protection)
+    breakdowns = summary.breakdowns
+
+    assert [(s.key, s.count) for s in breakdowns.countries] == [
+        ("ET", 1),  # equal counts: by name, and "not stated" last
+        ("KE", 1),
+        ("NL", 1),
+        ("CH", 1),
+        ("", 1),
+    ]
+    assert breakdowns.country_count == 4
+    assert breakdowns.member_states == 1  # Amina's Ethiopia; Siham did not attend
+    assert {(s.label, s.count, s.countries) for s in breakdowns.regions} == {
+        ("Africa", 2, 2),
+        ("Europe", 2, 2),
+        ("Not stated", 1, 0),
+    }
+    assert {(s.label, s.count) for s in breakdowns.sub_regions} == {
+        ("Eastern Africa", 2),
+        ("Western Europe", 2),
+        ("Not stated", 1),
+    }
+    assert {(s.key, s.count) for s in breakdowns.organisation_kinds} == {
+        ("member_state", 1),
+        ("academia", 1),
+        ("international_organisation", 1),
+        ("ngo", 1),  # the known walk-in: the delegate's own details
+        ("", 1),
+    }
+    # "ministry of labour " as the walk-in wrote it counts with Amina's "Ministry of Labour".
+    assert summary.top_organisations[0].count == 2
+    assert summary.top_organisations[0].key == "ministry of labour"
+    assert summary.recommendations == 3
+
+
+def test_without_attendance_the_figures_come_from_confirmed_registrations(four_ps):
+    figures = summaries.event_summary(four_ps.prevention).figures
+
+    assert figures.based_on_registrations
+    assert (figures.registered, figures.confirmed, figures.cancelled) == (3, 2, 1)
+    assert figures.participants == 2
+    assert figures.attendance_rate is None and figures.no_shows is None
+    assert figures.average_minutes is None and figures.median_minutes is None
+    assert figures.returning == 0
+    assert "based on registrations; attendance was not recorded" in narrative.event_paragraph(
+        summaries.event_summary(four_ps.prevention)
+    )
+
+
+def test_a_later_module_counts_attendees_of_earlier_ones_as_returning(four_ps):
+    later = summaries.event_summary(four_ps.prosecution).figures
+    assert later.participants == 1
+    assert later.returning == 1  # Conny attended Protection
+
+
+def test_the_median_of_an_even_number_of_attendees_is_the_mean_of_the_middle_two(app):
+    event = make_event("Partnership", start=utcnow() - timedelta(days=3))
+    for minutes, name in ((80, "D"), (10, "A"), (40, "C"), (20, "B"), (3, "Left early")):
+        attend(event, minutes=minutes, name=name)
+    figures = summaries.event_summary(event).figures
+    assert figures.attended == 4
+    assert figures.median_minutes == 30
+    assert figures.average_minutes == 37.5
+
+
+def test_an_event_with_nobody(app):
+    event = make_event("Empty", start=utcnow() - timedelta(days=3))
+    summary = summaries.event_summary(event)
+    assert summary.figures.registered == 0 and summary.figures.participants == 0
+    assert summary.breakdowns.countries == []
+    assert narrative.event_paragraph(summary) == "No participants were recorded for this event."
+
+
+# --- the paragraph --------------------------------------------------------------------------------
+
+
+def test_the_paragraph_reads_like_the_seeds(four_ps):
+    text = narrative.event_paragraph(summaries.event_summary(four_ps.protection))
+    assert text == (
+        "The webinar gathered 5 participants from 4 countries, including delegates of 1 member state, "
+        "international organisations, NGOs, and academia. "
+        "Of the 5 confirmed registrants, 3 took part (60%). "
+        "2 people joined without registering. "
+        "Participants stayed 49 minutes on average. "
+        "2 participants had taken part in an earlier event. "
+        "It resulted in 3 recommendations."
+    )
+
+
+@pytest.mark.parametrize(
+    ("count", "words"),
+    [
+        (7, "7"),
+        (19, "19"),
+        (52, "over 50"),
+        (100, "100"),
+        (103, "over 100"),
+        (147, "over 140"),
+        (134, "over 130"),
+        (1780, "almost 1,800"),
+        (1720, "over 1,700"),
+        (1990, "almost 2,000"),
+    ],
+)
+def test_counts_of_people_are_rounded_as_the_seeds_do(app, count, words):
+    with app.test_request_context():
+        assert narrative.about(count) == words
+
+
+def test_singular_forms(app):
+    event = make_event("Partnership", start=utcnow() - timedelta(days=2), recommendations_count=1)
+    registration = enrol(event, AMINA)
+    attend(event, registration, minutes=1, attended=True)
+    attend(event, minutes=30, name="Someone", country="ET")
+    with app.test_request_context():
+        text = narrative.event_paragraph(summaries.event_summary(event))
+    assert text.startswith(
+        "The webinar gathered 2 participants from 1 country, including delegates of 1 member state."
+    )
+    assert "Of the 1 confirmed registrant, 1 took part (100%)." in text
+    assert "1 person joined without registering." in text
+    assert "It resulted in 1 recommendation." in text
+
+
+def test_each_kind_of_meeting_has_its_subject(app):
+    event = make_event("7th SOM", start=utcnow() - timedelta(days=2), kind=EventKind.SENIOR_OFFICIALS_MEETING)
+    enrol(event, JOHAN)
+    text = narrative.event_paragraph(summaries.event_summary(event))
+    assert text.startswith("The Senior Officials' Meeting gathered 1 participant from 1 country")
+
+
+# --- a series -------------------------------------------------------------------------------------
+
+
+def test_a_series_has_a_row_per_module_and_counts_people_once(four_ps):
+    summary = summaries.series_summary(four_ps.series)
+
+    assert [row.figures.event.title for row in summary.rows] == ["Prevention", "Protection", "Prosecution"]
+    assert [row.figures.registered for row in summary.rows] == [3, 7, 1]
+    assert [row.figures.participants for row in summary.rows] == [2, 5, 1]
+    assert summary.rows[0].registered_change is None
+    assert summary.rows[1].registered_change == summaries.Change(4, pytest.approx(4 / 3))
+    assert summary.rows[1].attended_change == summaries.Change(3, pytest.approx(1.5))
+    assert summary.rows[2].attended_change == summaries.Change(-4, pytest.approx(-0.8))
+    # People: Amina (2 modules), Walker (2), Conny (2), Vincent, the anonymous walk-in.
+    assert summary.unique_participants == 5
+    assert summary.participations == 8
+    assert summary.modules_attended == [(1, 2), (2, 3), (3, 0)]
+    assert summary.any_based_on_registrations
+    assert summary.recommendations == 3
+
+
+def test_the_series_paragraph(four_ps):
+    text = narrative.series_paragraph(summaries.series_summary(four_ps.series))
+    assert text.startswith("Over its 3 modules, the series gathered 5 participants from 4 countries")
+    assert "based on confirmed registrations" in text
+    assert "The series resulted in 3 recommendations." in text
+
+
+def test_everyone_at_every_module(app):
+    series = make_series()
+    events = [
+        make_event(f"Module {n}", series=series, start=utcnow() - timedelta(days=40 - n)) for n in range(3)
+    ]
+    for event in events:
+        enrol(event, AMINA)
+    enrol(events[0], JOHAN)
+    summary = summaries.series_summary(series)
+    assert summary.modules_attended == [(1, 1), (2, 0), (3, 1)]
+    assert "1 participant took part in every module." in narrative.series_paragraph(summary)
+
+
+def test_cancelled_and_unpublished_modules(four_ps):
+    four_ps.prosecution.is_cancelled = True
+    four_ps.prevention.is_published = False
+    db.session.commit()
+    assert [row.figures.event.title for row in summaries.series_summary(four_ps.series).rows] == [
+        "Prevention",
+        "Protection",
+    ]
+    public = summaries.series_summary(four_ps.series, published_only=True)
+    assert [row.figures.event.title for row in public.rows] == ["Protection"]
+
+
+# --- the programme over years ---------------------------------------------------------------------
+
+# The secretariat's figures, November 2015 - March 2020 (seed documents).
+SEEDS = {
+    EventKind.WORKING_GROUP: 2,
+    EventKind.STEERING_COMMITTEE: 9,
+    EventKind.SENIOR_OFFICIALS_MEETING: 7,
+    EventKind.THEMATIC_MEETING: 12,
+    EventKind.TRAINING: 1,
+}
+
+
+def bulk_registrations(
+    event_ids_and_sizes, *, first_delegate: int, delegates: int, status=RegistrationStatus.CONFIRMED
+):
+    """Registrations straight into the table (a programme's worth), delegates taken in turn."""
+    rows, person = [], 0
+    for event_id, size in event_ids_and_sizes:
+        for _ in range(size):
+            rows.append(
+                dict(
+                    event_id=event_id,
+                    delegate_id=first_delegate + person % delegates,
+                    status=status,
+                    name=f"Delegate {person % delegates}",
+                    country=["ET", "ER", "SD", "NL", "IT", "EG", "KE"][person % delegates % 7],
+                    organisation_kind=OrganisationKind.MEMBER_STATE,
+                    consent_privacy_dt=datetime(2015, 1, 1, tzinfo=UTC),
+                )
+            )
+            person += 1
+    db.session.execute(sa.insert(Registration), rows)
+    db.session.commit()
+
+
+def bulk_delegates(count: int, prefix: str = "delegate") -> int:
+    db.session.execute(
+        sa.insert(Delegate),
+        [dict(email=f"{prefix}{n}@example.org", name=f"Delegate {n}") for n in range(count)],
+    )
+    db.session.commit()
+    return db.session.scalar(sa.select(sa.func.min(Delegate.id)).where(Delegate.email.like(f"{prefix}%")))
+
+
+def meeting(kind: EventKind, day: datetime, **fields) -> Event:
+    event = Event(
+        title=f"{kind.title} {day:%Y-%m-%d}",
+        kind=kind,
+        start_dt=day,
+        end_dt=day + timedelta(hours=6),
+        timezone=fields.pop("timezone", "Africa/Khartoum"),
+        **fields,
+    )
+    db.session.add(event)
+    return event
+
+
+@pytest.fixture
+def khartoum_process(app):
+    """The seeds' 31 meetings between November 2015 and March 2020 (in person: no attendance
+    reports), 1,780 delegates and 134 recommendations; and meetings outside the period, or
+    cancelled, which must not count."""
+    start, end = datetime(2015, 11, 20, 8, tzinfo=UTC), datetime(2020, 3, 6, 8, tzinfo=UTC)
+    kinds = [kind for kind, count in SEEDS.items() for _ in range(count)]
+    step = (end - start) / (len(kinds) - 1)
+    held = [
+        meeting(kind, start + step * n, recommendations_count=5 if n < 10 else 4)
+        for n, kind in enumerate(kinds)
+    ]
+    # 23:30 UTC on 31 October 2015 was 1 November in Khartoum: the first meeting is in the period...
+    held[0].start_dt, held[0].end_dt = (
+        datetime(2015, 10, 31, 23, 30, tzinfo=UTC),
+        datetime(2015, 11, 1, 6, tzinfo=UTC),
+    )
+    # ...while these are not: 1 April 2020 in Khartoum, October 2015, later, cancelled.
+    outside = [
+        meeting(
+            EventKind.THEMATIC_MEETING, datetime(2020, 3, 31, 22, 30, tzinfo=UTC), recommendations_count=3
+        ),
+        meeting(EventKind.STEERING_COMMITTEE, datetime(2015, 10, 30, 8, tzinfo=UTC), recommendations_count=9),
+        meeting(EventKind.VIRTUAL_MEETING, datetime(2020, 7, 2, 8, tzinfo=UTC)),
+        meeting(EventKind.WEBINAR, datetime(2021, 3, 31, 8, tzinfo=UTC)),
+        meeting(EventKind.SENIOR_OFFICIALS_MEETING, datetime(2019, 5, 5, 8, tzinfo=UTC), is_cancelled=True),
+    ]
+    db.session.commit()
+    first = bulk_delegates(700)
+    sizes = [58 if n < 13 else 57 for n in range(len(held))]  # 1,780 in all
+    bulk_registrations(
+        [(event.id, size) for event, size in zip(held, sizes, strict=True)],
+        first_delegate=first,
+        delegates=700,
+    )
+    bulk_registrations([(event.id, 40) for event in outside], first_delegate=first, delegates=700)
+    # Waiting lists and cancellations are not delegates gathered.
+    bulk_registrations(
+        [(held[0].id, 5)], first_delegate=first + 100, delegates=5, status=RegistrationStatus.WAITLISTED
+    )
+    bulk_registrations(
+        [(held[1].id, 5)], first_delegate=first + 200, delegates=5, status=RegistrationStatus.CANCELLED
+    )
+    return held
+
+
+def test_the_programme_reproduces_the_seeds_figures(khartoum_process):
+    summary = summaries.programme_summary(date(2015, 11, 1), date(2020, 3, 31))
+
+    assert {kind: summary.meetings_of(kind) for kind in summary.kinds} == SEEDS
+    assert summary.meeting_count == 31
+    assert summary.participations == 1780
+    assert summary.recommendations == 134
+    assert summary.events_without_attendance == 31
+    assert summary.years == [2015, 2016, 2017, 2018, 2019, 2020]
+    assert summary.meetings[2015][EventKind.WORKING_GROUP] == 1
+    assert sum(summary.participations_by_year.values()) == 1780
+    assert summary.unique_participants == 700
+    assert narrative.programme_paragraph(summary) == (
+        "Between November 2015 and March 2020, 2 Informal Working Groups, 9 Steering Committee Meetings, "
+        "7 Senior Officials' Meetings, 12 Thematic Meetings, and 1 Regional Training have gathered "
+        "almost 1,800 delegates and resulted in over 130 recommendations."
+    )
+
+
+def test_the_programme_without_a_period_counts_every_meeting_held(khartoum_process):
+    summary = summaries.programme_summary()
+    assert summary.meeting_count == 31 + 4  # not the cancelled one
+    assert summary.participations == 1780 + 4 * 40
+
+
+def test_the_year_of_a_meeting_is_its_own_zones(app):
+    meeting(
+        EventKind.STEERING_COMMITTEE, datetime(2016, 12, 31, 22, tzinfo=UTC), timezone="Africa/Addis_Ababa"
+    )
+    meeting(
+        EventKind.STEERING_COMMITTEE, datetime(2016, 12, 31, 20, tzinfo=UTC), timezone="Africa/Addis_Ababa"
+    )
+    db.session.commit()
+    summary = summaries.programme_summary()
+    assert {year: sum(counter.values()) for year, counter in summary.meetings.items()} == {2016: 1, 2017: 1}
+    assert summaries.programme_summary(date(2017, 1, 1), date(2017, 12, 31)).meeting_count == 1
+
+
+def test_future_meetings_are_not_yet_held(app):
+    make_event("Upcoming", start=utcnow() + timedelta(days=5))
+    make_event("Past", start=utcnow() - timedelta(days=5))
+    assert [event.title for event in summaries.programme_summary().events] == ["Past"]
+    assert summaries.programme_summary().meetings_of(EventKind.WEBINAR) == 1
+
+
+def test_the_public_programme_counts_published_meetings(app):
+    make_event("Public", start=utcnow() - timedelta(days=5))
+    make_event("Internal", start=utcnow() - timedelta(days=6), is_published=False)
+    assert summaries.programme_summary(published_only=True).meeting_count == 1
+    assert summaries.programme_summary().meeting_count == 2
+
+
+def test_an_empty_programme(app):
+    summary = summaries.programme_summary(date(2015, 11, 1), date(2020, 3, 31))
+    assert summary.meeting_count == 0 and summary.participations == 0
+    assert narrative.programme_paragraph(summary) == "No meeting was held in this period."
+
+
+# --- regions --------------------------------------------------------------------------------------
+
+
+def test_every_country_has_its_m49_region(app):
+    import pycountry
+
+    missing = [c.alpha_2 for c in pycountry.countries if regions.region(c.alpha_2) is None]
+    assert missing == ["AQ"]  # M49 gives Antarctica no region
+    assert str(regions.region("ET")) == "Africa"
+    assert str(regions.sub_region("ET")) == "Eastern Africa"
+    assert str(regions.sub_region("SD")) == "Northern Africa"
+    assert str(regions.sub_region("GG")) == "Channel Islands"
+    assert str(regions.region("GG")) == "Europe"
+    assert str(regions.sub_region("MX")) == "Central America"
+    assert str(regions.region("MX")) == "Americas"
+    assert str(regions.sub_region("CY")) == "Western Asia"
+    assert regions.region("") is None and regions.region("XX") is None
+    assert regions.country_name("ET") == "Ethiopia"
+
+
+# --- the number of statements does not grow with the registrations --------------------------------
+
+
+def count_statements(work) -> int:
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        db.session.expire_all()
+        work()
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def fill(series, size: int, prefix: str) -> None:
+    """`size` registrations per module, with attendance on the first module and walk-ins."""
+    first = bulk_delegates(size, prefix)
+    events = series.events
+    bulk_registrations([(event.id, size) for event in events], first_delegate=first, delegates=size)
+    registrations = db.session.execute(
+        sa.select(Registration.id).where(Registration.event_id == events[0].id)
+    ).scalars()
+    rows = [
+        dict(
+            event_id=events[0].id,
+            registration_id=registration_id,
+            participant_key=f"reg:{registration_id}",
+            source=AttendanceSource.ZOOM,
+            minutes=registration_id % 90,
+            attended=registration_id % 90 >= 10,
+        )
+        for registration_id in registrations
+    ]
+    rows += [
+        dict(event_id=events[0].id, participant_key=f"walk-in-{n}", source=AttendanceSource.ZOOM, minutes=30)
+        for n in range(max(size // 10, 1))
+    ]
+    db.session.execute(sa.insert(Attendance), rows)
+    db.session.commit()
+
+
+def test_the_number_of_statements_does_not_grow_with_registrations(app):
+    counts = []
+    for size, prefix in ((10, "small"), (1000, "large")):
+        series = make_series(f"Series of {size}")
+        for n in range(3):
+            make_event(f"{prefix} {n}", series=series, start=utcnow() - timedelta(days=30 - n))
+        fill(series, size, prefix)
+        event = series.events[0]
+        counts.append(
+            (
+                count_statements(lambda event=event: summaries.event_summary(event)),
+                count_statements(lambda series=series: summaries.series_summary(series)),
+                count_statements(lambda: summaries.programme_summary()),
+            )
+        )
+        assert summaries.event_summary(event).figures.registered == size
+    assert counts[0] == counts[1]
+    event_statements, series_statements, programme_statements = counts[0]
+    # Six statements for an event and a series, four for the programme, and the reloading of
+    # the expired event (one) or series and its events (two).
+    assert (event_statements, series_statements, programme_statements) == (7, 8, 4)
