@@ -10,11 +10,20 @@ registrations -- then times the event, series and programme summaries (the
 median of several runs) and prints their figures. Always on a fresh SQLite
 file; also on PostgreSQL when --database-url or TEST_DATABASE_URL names an
 (empty, disposable) database. The last line is one JSON object of the timings.
+
+Also timed on each database: csv_export_ms, the attendance CSV of the event
+summarised (all events are the same size, so the largest: its 2,000
+registrations give some 1,250 attendance rows, 50 walk-ins and the no-shows),
+audit entry included, every chunk read; and import_20k_ms, the 20,000-row
+participant report import of bench/attendance_import.py (run once, on its own
+fresh tables).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import random
@@ -44,7 +53,8 @@ from app.models import (  # noqa: E402
     RegistrationStatus,
     Series,
 )
-from app.services import summaries  # noqa: E402
+from app.services import figure_exports, summaries  # noqa: E402
+from bench import attendance_import  # noqa: E402
 
 COUNTRIES = [
     "ET",
@@ -217,7 +227,14 @@ def run(url: str, args) -> dict:
         event_ms, event_summary = timed(lambda: summaries.event_summary(event), args.runs)
         series_ms, series_summary = timed(lambda: summaries.series_summary(series), args.runs)
         programme_ms, programme = timed(lambda: summaries.programme_summary(), args.runs)
+        csv_ms, csv_size = timed(
+            lambda: len("".join(figure_exports.attendance_export(event, "csv").chunks)), args.runs
+        )
         report(db.engine.dialect.name, event_summary, series_summary, programme)
+        print(
+            f"[{db.engine.dialect.name}] attendance CSV of {event.title}: {csv_size} characters",
+            file=sys.stderr,
+        )
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
@@ -225,7 +242,33 @@ def run(url: str, args) -> dict:
         "event_summary_ms": event_ms,
         "series_summary_ms": series_ms,
         "programme_summary_ms": programme_ms,
+        "csv_export_ms": csv_ms,
     }
+
+
+def import_20k(url: str | None) -> float:
+    """import_20k_ms of bench/attendance_import.py, on `url` (else on a SQLite file of its own).
+    Its own lines go to stderr, so that the last line here stays ours."""
+    saved_argv, saved_url = sys.argv, os.environ.get("BENCH_DATABASE_URL")
+    sys.argv = [attendance_import.__file__]
+    if url:
+        os.environ["BENCH_DATABASE_URL"] = url
+    else:
+        os.environ.pop("BENCH_DATABASE_URL", None)
+    output = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(output):
+            attendance_import.main()
+    except SystemExit:
+        pass  # it exits 1 when the import went wrong; its figures say so ("ok": false)
+    finally:
+        sys.argv = saved_argv
+        if saved_url is None:
+            os.environ.pop("BENCH_DATABASE_URL", None)
+        else:
+            os.environ["BENCH_DATABASE_URL"] = saved_url
+    print(output.getvalue(), file=sys.stderr, end="")
+    return json.loads(output.getvalue().strip().splitlines()[-1])["import_20k_ms"]
 
 
 def report(name: str, event_summary, series_summary, programme) -> None:
@@ -282,8 +325,10 @@ def main() -> None:
     results = {
         "sqlite": run(f"sqlite:///{Path(tempfile.mkdtemp(prefix='plenary-bench-')) / 'bench.db'}", args)
     }
+    results["sqlite"]["import_20k_ms"] = import_20k(None)
     if args.database_url and args.database_url.startswith("postgresql"):
         results["postgresql"] = run(args.database_url, args)
+        results["postgresql"]["import_20k_ms"] = import_20k(args.database_url)
     print(json.dumps(results))
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask import abort, render_template, request
 
 from ..models import Event, Series
+from ..reports.downloads import pdf_response
 from ..reports.forms import PeriodForm
-from ..services import charts, narrative, summaries
+from ..services import charts, narrative, report_pdf, summaries
 from . import bp
 from .queries import published_event_or_404, published_series_or_404
 
@@ -35,6 +36,11 @@ def event_summary(event_id: int):
     )
 
 
+@bp.route("/events/<int:event_id>/summary.pdf")
+def event_summary_pdf(event_id: int):
+    return pdf_response(report_pdf.event_pdf(_summary_event_or_404(event_id), public=True))
+
+
 @bp.route("/events/<int:event_id>/participants")
 def participants(event_id: int):
     event = _summary_event_or_404(event_id)
@@ -50,6 +56,11 @@ def series_summary(series_id: int):
     return render_template(
         "public/summary_series.html", series=series, summary=summary, exhibits=charts.series_exhibits(summary)
     )
+
+
+@bp.route("/series/<int:series_id>/summary.pdf")
+def series_summary_pdf(series_id: int):
+    return pdf_response(report_pdf.series_pdf(_summary_series_or_404(series_id), public=True))
 
 
 @bp.route("/programme")

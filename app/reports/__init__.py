@@ -11,4 +11,4 @@ from ..console.access import protect
 bp = Blueprint("reports", __name__, url_prefix="/console/reports")
 protect(bp)
 
-from . import routes  # noqa: E402,F401
+from . import downloads, routes  # noqa: E402,F401
