@@ -32,6 +32,11 @@ def long_date(local: datetime) -> str:
     return format_date(local.date(), "EEEE d MMMM y")
 
 
+def short_date(local: datetime) -> str:
+    """'31 Mar', in the page's language: beside a time, where the year goes without saying."""
+    return format_date(local.date(), "d MMM")
+
+
 def time_range(start: datetime, end: datetime, zone: ZoneInfo | str) -> str:
     """'Wednesday 30 June 2021, 10:00–12:00 CEST (UTC+02:00)' in the given zone."""
     zone = ZoneInfo(zone) if isinstance(zone, str) else zone
@@ -106,6 +111,8 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["event_hours"] = event_hours
     app.jinja_env.filters["instant_in"] = instant_in
     app.jinja_env.filters["long_date"] = long_date
+    app.jinja_env.filters["short_date"] = short_date
+    app.jinja_env.filters["zone_label"] = zone_label
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.globals["window_label"] = window_label
 

@@ -165,7 +165,7 @@ def test_the_page_fits_a_phone(console, event, registered):
     assert 'name="viewport" content="width=device-width' in html
     assert "<table" not in html  # one column of names, each with its own button
     assert html.count('class="checkin-button"') == 5
-    assert "console-attendance.css" in html and "style=" not in html and "<script>" not in html
+    assert 'href="/static/console.css"' in html and "style=" not in html and "<script>" not in html
 
 
 def test_only_the_first_25_are_listed(console, event, registered):

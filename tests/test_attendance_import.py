@@ -240,6 +240,36 @@ def test_the_preview_shows_matches_and_stores_no_attendance(console, event, regi
     assert stored() == (0, 1)
 
 
+def test_the_preview_reads_the_registrations_it_offers_in_a_fixed_number_of_queries(
+    console, event, registered
+):
+    url = page_url(event, imported_from(upload(console, event, "zoom_meeting_participants.csv")))
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    def statements_for_page() -> int:
+        statements.clear()
+        db.session.expire_all()  # nothing loaded by an earlier request is reused
+        assert console.get(url).status_code == 200
+        return len(statements)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        few = statements_for_page()
+        for number in range(30):
+            applicant = Applicant(email=f"delegate{number}@example.org", name=f"Delegate {number}")
+            add_registration(event, applicant, by=console.account)
+        many = statements_for_page()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    # Each unmatched participant is offered every registration, shown with its email.
+    assert "Delegate 29 – delegate29@example.org" in console.get(url).get_data(as_text=True)
+    assert many == few
+
+
 def test_confirming_records_registrants_walk_ins_and_the_threshold(console, event, registered):
     imported = import_zoom_meeting(console, event)
     assert imported.status == ImportStatus.DONE
@@ -464,8 +494,9 @@ def test_a_report_being_imported_shows_its_progress_and_can_be_resumed(console, 
     imported.status, imported.rows_done = ImportStatus.IMPORTING, 3
     db.session.commit()
     html = console.get(page_url(event, imported)).get_data(as_text=True)
-    assert '<progress id="progress" max="8" value="3">' in html
-    assert "attendance.js" in html and ">Refresh</a>" in html
+    assert '<progress id="progress" max="8" value="3" data-value="rows_done" data-max="rows_total">' in html
+    assert 'src="/static/console-progress.js"' in html and "data-progress-reload" in html
+    assert '<span data-count="rows_done">3</span>' in html and ">Refresh</a>" in html
     assert console.get(page_url(event, imported) + "/progress.json").get_json()["done"] is False
     url = page_url(event, imported)
     token = csrf_token(console, url)

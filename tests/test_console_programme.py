@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel.speaklater import LazyString
 from icalendar import Calendar
 
 from app.extensions import db
@@ -23,7 +24,9 @@ from app.models import (
 )
 from app.services import programme as service
 from app.services import registrations
+from app.services.events import EventChangeError, reschedule
 from app.services.registrations import Applicant
+from app.services.reminders import ScheduleError, parse_offset
 from tests.conftest import add_keynote, csrf_token, make_event, make_series, submit
 
 JOIN_URL = "https://zoom.us/j/81234567890"
@@ -142,6 +145,36 @@ def test_programme_lists_upcoming_events_soonest_first_then_past_ones(app, conso
     assert body.index("Prevention") < body.index("Protection") < body.index("Prosecution")
     assert "The 4Ps Revisited" in body
     assert "New event" in body and "New series" in body
+
+
+def test_the_programme_reads_its_series_in_a_fixed_number_of_queries(app, console):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append(statement)
+
+    def statements_for_page() -> int:
+        statements.clear()
+        db.session.expire_all()  # nothing loaded by an earlier request is reused
+        assert console.get("/console/programme").status_code == 200
+        return len(statements)
+
+    def series_with_events(title: str) -> None:
+        series = make_series(title)
+        for days in (10, 40):
+            make_event(f"{title}, module {days}", series=series, starts_in=timedelta(days=days))
+
+    series_with_events("The 4Ps Revisited")
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        few = statements_for_page()
+        for number in range(5):
+            series_with_events(f"Series {number}")
+        many = statements_for_page()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    assert many == few
 
 
 def test_a_viewer_reads_the_programme_without_any_button_to_change_it(app, signed_in):
@@ -309,7 +342,11 @@ def test_the_new_event_form_offers_the_series_and_every_time_zone(app, console):
         ("series", "999999", "Not a valid choice."),
         ("kind", "party", "Not a valid choice."),
         ("format", "", "This field is required."),
-        ("reminders", "1x", "Write offsets such as 7d, 1d, 1h"),
+        (
+            "reminders",
+            "1x",
+            "Write offsets such as 7d, 1d, 1h (“1x” is not an offset such as 7d, 24h or 60m).",
+        ),
         ("reminders", "1d, 1d", "Write offsets such as 7d, 1d, 1h"),
         ("reminders", "2m", "Write offsets such as 7d, 1d, 1h"),
         ("registration_closes", "2030-04-01T10:00", "Registration must close after it opens."),
@@ -858,6 +895,17 @@ def test_an_agenda_item_is_edited(app, console):
 def test_local_instant_refuses_an_unknown_zone(app):
     with pytest.raises(service.ProgrammeError):
         service.local_instant(datetime(2030, 6, 26, 10, 0), "Mars/Olympus_Mons")
+
+
+def test_why_a_schedule_or_a_move_is_refused_is_marked_for_translation(app):
+    with pytest.raises(ScheduleError) as refused:
+        parse_offset("1x")
+    assert isinstance(refused.value.args[0], LazyString)
+    assert str(refused.value) == "“1x” is not an offset such as 7d, 24h or 60m"
+    event = make_event("Partnership")
+    with pytest.raises(EventChangeError) as refused:
+        reschedule(event, event.end_dt, event.start_dt)
+    assert isinstance(refused.value.args[0], LazyString)
 
 
 def test_update_event_refuses_an_unknown_series(app):

@@ -143,6 +143,15 @@ def test_a_real_file_is_stored_under_a_random_name(app, console, make, filename,
     assert document.title in console.get(f"/console/events/{event.id}").get_data(as_text=True)
 
 
+def test_the_public_page_names_the_format_of_each_file(app, console, client):
+    event = make_event("Partnership", is_published=True)
+    upload(console, f"/console/events/{event.id}", docx(), "Concept note.docx", title="Concept note")
+    upload(console, f"/console/events/{event.id}", pdf(), "Reader.pdf", title="Reader", kind="reader")
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert re.search(r"Concept note</a>\s*<span class=\"meta\">Background note · DOCX · \d+ KB</span>", page)
+    assert re.search(r"Reader</a>\s*<span class=\"meta\">Reader · PDF · \d+ KB</span>", page)
+
+
 def test_a_file_larger_than_the_form_limit_but_within_the_document_limit_is_accepted(app, console):
     event = make_event("Partnership")
     content = pdf(padding=1536 * 1024)

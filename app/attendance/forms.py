@@ -11,22 +11,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SearchField, SelectField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..console.forms import SearchForm
 from ..models import Registration
 from ..registration.forms import options
 from ..services import attendance as service
 from ..services.participant_reports import FIELDS
 
 
-class ButtonForm(FlaskForm):
-    """A button that changes something: CSRF only."""
-
-    submit = SubmitField(_l("Confirm"))
-
-
-class CheckInSearchForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search form
-
+class CheckInSearchForm(SearchForm):
     q = SearchField(_l("Name, email or organisation"), validators=[Optional(), Length(max=200)])
 
 
@@ -90,6 +82,13 @@ class MappingForm(FlaskForm):
         return {name: int(value) if (value := getattr(self, name).data) else None for name in FIELDS}
 
 
+def threshold_field() -> IntegerField:
+    return IntegerField(
+        _l("Attended from (minutes online)"),
+        validators=[InputRequired(), NumberRange(min=0, max=service.MAX_THRESHOLD)],
+    )
+
+
 # Unmatched participants offered one by one on the preview; the others follow one choice.
 # Each offers every unmatched registration: the page stays under this many options.
 CHOICES_SHOWN = 100
@@ -101,10 +100,7 @@ def choices_form(imported, registrations: list[Registration]) -> FlaskForm:
     and from how many minutes a participant counts as attended."""
 
     class ChoicesForm(FlaskForm):
-        threshold = IntegerField(
-            _l("Attended from (minutes online)"),
-            validators=[InputRequired(), NumberRange(min=0, max=service.MAX_THRESHOLD)],
-        )
+        threshold = threshold_field()
         # Shown only when some unmatched participants are not listed one by one.
         others = SelectField(
             _l("The other unmatched participants"),
@@ -142,8 +138,5 @@ def chosen(form) -> dict[int, str]:
 
 
 class ThresholdForm(FlaskForm):
-    minutes = IntegerField(
-        _l("Attended from (minutes online)"),
-        validators=[InputRequired(), NumberRange(min=0, max=service.MAX_THRESHOLD)],
-    )
+    minutes = threshold_field()
     submit = SubmitField(_l("Save"))

@@ -3,7 +3,9 @@ reports imported through a preview (upload, map the columns if need be, check, c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -13,13 +15,14 @@ from flask_login import current_user
 
 from ..console import queries
 from ..console.access import requires
+from ..console.actions import Notice, press
+from ..console.forms import ConfirmForm
 from ..extensions import csrf, db
 from ..models import AccountRole, AttendanceImport, Event, EventFormat, ImportStatus, Registration
 from ..services import attendance as service
 from ..services.participant_reports import ReportError, minutes_of
 from . import bp
 from .forms import (
-    ButtonForm,
     CheckInSearchForm,
     MappingForm,
     ThresholdForm,
@@ -67,7 +70,7 @@ def event_attendance(event_id: int):
 def _attendance_page(event: Event, threshold_form: ThresholdForm | None = None, status: int = 200):
     page = db.paginate(
         service.attendance_list(event),
-        page=max(request.args.get("page", 1, type=int), 1),
+        page=queries.page_asked(),
         per_page=PAGE_SIZE,
         error_out=False,
     )
@@ -127,46 +130,50 @@ def _check_in_page(event: Event, status: int = 200, problem: str | None = None):
         query=query,
         candidates=service.check_in_candidates(event, query) if event.format != EventFormat.ONLINE else [],
         counts=service.check_in_counts(event),
-        button=ButtonForm(),
+        button=ConfirmForm(),
         problem=problem,
         online=event.format == EventFormat.ONLINE,
         limit=service.CHECK_IN_LIMIT,
     ), (status if valid else 400)
 
 
-def _back_to_check_in(event: Event, registration: Registration):
+def _check_in_button(event_id: int, registration_id: int, action: Callable, done: Callable):
+    """A button of the check-in list: back to the same search and person, or the list with why not."""
+    event = _event(event_id)
+    registration = _registration(event, registration_id)
     query = (request.form.get("q") or "").strip()[:200] or None
-    return redirect(url_for(".check_in", event_id=event.id, q=query, _anchor=f"reg-{registration.id}"), 303)
+    return press(
+        lambda: action(registration),
+        refused=lambda status, problem: _check_in_page(event, status, problem),
+        back=url_for(".check_in", event_id=event.id, q=query, _anchor=f"reg-{registration.id}"),
+        errors=service.AttendanceError,
+        done=lambda changed: done(registration, changed),
+    )
 
 
 @bp.route("/events/<int:event_id>/check-in/<int:registration_id>", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def check_in_mark(event_id: int, registration_id: int):
-    event = _event(event_id)
-    registration = _registration(event, registration_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        done = service.check_in(registration, by=current_user)
-    except service.AttendanceError as error:
-        return _check_in_page(event, error.status, str(error))
-    if done:
-        flash(_("%(name)s is checked in.", name=registration.name), "success")
-    else:
-        flash(_("%(name)s was already checked in.", name=registration.name), "info")
-    return _back_to_check_in(event, registration)
+    return _check_in_button(
+        event_id, registration_id, partial(service.check_in, by=current_user), _checked_in
+    )
+
+
+def _checked_in(registration: Registration, checked_in: bool) -> Notice:
+    if checked_in:
+        return _("%(name)s is checked in.", name=registration.name)
+    return _("%(name)s was already checked in.", name=registration.name), "info"
 
 
 @bp.route("/events/<int:event_id>/check-in/<int:registration_id>/undo", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def check_in_undo(event_id: int, registration_id: int):
-    event = _event(event_id)
-    registration = _registration(event, registration_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    if service.undo_check_in(registration, by=current_user):
-        flash(_("The check-in of %(name)s is taken back.", name=registration.name), "success")
-    return _back_to_check_in(event, registration)
+    undo = partial(service.undo_check_in, by=current_user)
+    return _check_in_button(event_id, registration_id, undo, _taken_back)
+
+
+def _taken_back(registration: Registration, undone: bool) -> Notice:
+    return _("The check-in of %(name)s is taken back.", name=registration.name) if undone else None
 
 
 # --- importing a participant report ------------------------------------------------------------
@@ -229,7 +236,7 @@ def _import_page(event: Event, imported: AttendanceImport, status: int = 200, **
             form=forms.get("mapping_form") or MappingForm(header),
             sample=imported.participants[1:6],
             problem=forms.get("problem"),
-            button=ButtonForm(),
+            button=ConfirmForm(),
         ), status
     if imported.status == ImportStatus.PREVIEW:
         return _preview_page(event, imported, status, forms.get("choices"), forms.get("problem"))
@@ -238,7 +245,7 @@ def _import_page(event: Event, imported: AttendanceImport, status: int = 200, **
         event=event,
         imported=imported,
         summary=service.summarise(service.entries_of(imported), event.attendance_min_minutes),
-        button=ButtonForm(),
+        button=ConfirmForm(),
         problem=forms.get("problem"),
     ), status
 
@@ -265,7 +272,7 @@ def _preview_page(event: Event, imported: AttendanceImport, status: int, form, p
         rows={index: _shown(entry, zone) for index, entry in form.shown},
         names=names,
         threshold=event.attendance_min_minutes,
-        button=ButtonForm(),
+        button=ConfirmForm(),
         problem=problem,
         report_zone=imported.column_map.get("zone"),
     ), status
@@ -343,33 +350,36 @@ def import_confirm(event_id: int, import_id: int):
     return _import_page(event, imported, status, choices=form, problem=problem)
 
 
+def _import_button(event_id: int, import_id: int, action: Callable, back: str, done: str | None = None):
+    """A button of an import's page: on to `back`, or the page again with why not."""
+    event = _event(event_id)
+    imported = _import(event, import_id)
+    return press(
+        lambda: action(imported),
+        refused=lambda status, problem: _import_page(event, imported, status, problem=problem),
+        back=back,
+        errors=service.AttendanceError,
+        done=done,
+    )
+
+
 @bp.route("/events/<int:event_id>/attendance/imports/<int:import_id>/discard", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def import_discard(event_id: int, import_id: int):
-    event = _event(event_id)
-    imported = _import(event, import_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        service.discard_import(imported, by=current_user)
-    except service.AttendanceError as error:
-        return _import_page(event, imported, error.status, problem=str(error))
-    flash(_("The report is set aside; nothing was recorded from it."), "success")
-    return redirect(url_for(".event_attendance", event_id=event.id), 303)
+    return _import_button(
+        event_id,
+        import_id,
+        partial(service.discard_import, by=current_user),
+        url_for(".event_attendance", event_id=event_id),
+        _("The report is set aside; nothing was recorded from it."),
+    )
 
 
 @bp.route("/events/<int:event_id>/attendance/imports/<int:import_id>/resume", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def import_resume(event_id: int, import_id: int):
-    event = _event(event_id)
-    imported = _import(event, import_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        service.resume_import(imported)
-    except service.AttendanceError as error:
-        return _import_page(event, imported, error.status, problem=str(error))
-    return redirect(url_for(".import_page", event_id=event.id, import_id=imported.id), 303)
+    back = url_for(".import_page", event_id=event_id, import_id=import_id)
+    return _import_button(event_id, import_id, service.resume_import, back)
 
 
 @bp.route("/events/<int:event_id>/attendance/imports/<int:import_id>/progress.json")

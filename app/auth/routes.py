@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -76,31 +77,40 @@ def accept_invitation(token: str):
             404, _("This invitation link is not valid any more. Ask an administrator for a new one.")
         )
     form = AcceptInvitationForm()
-    if form.validate_on_submit():
-        try:
-            account = service.accept_invitation(token, form.name.data, form.password.data)
-        except service.AccountError as error:
-            form.password.errors.append(str(error))
-        else:
-            _sign_in(account)
-            flash(_("Welcome, %(name)s. Your account is ready.", name=account.name), "success")
-            return redirect(url_for("console.home"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("auth/accept_invitation.html", form=form, invitation=invitation), status
+    return _new_password(
+        form,
+        lambda: service.accept_invitation(token, form.name.data, form.password.data),
+        form.password,
+        lambda account: _("Welcome, %(name)s. Your account is ready.", name=account.name),
+        "auth/accept_invitation.html",
+        invitation=invitation,
+    )
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def change_password():
     form = ChangePasswordForm()
+    return _new_password(
+        form,
+        lambda: service.change_password(current_user, form.current.data, form.password.data),
+        form.current,
+        lambda _account: _("Your password is changed; your other sessions are signed out."),
+        "auth/change_password.html",
+    )
+
+
+def _new_password(form, save: Callable, refused_field, notice: Callable, template: str, **context):
+    """Save a new password through `save()`, then sign in afresh (a new session) and go to the
+    console; a refusal is shown on `refused_field`."""
     if form.validate_on_submit():
         try:
-            account = service.change_password(current_user, form.current.data, form.password.data)
+            account = save()
         except service.AccountError as error:
-            form.current.errors.append(str(error))
+            refused_field.errors.append(str(error))
         else:
             _sign_in(account)
-            flash(_("Your password is changed; your other sessions are signed out."), "success")
+            flash(notice(account), "success")
             return redirect(url_for("console.home"))
     status = 400 if form.is_submitted() else 200
-    return render_template("auth/change_password.html", form=form), status
+    return render_template(template, form=form, **context), status

@@ -12,7 +12,9 @@ from ..models import Account, AccountRole, AuditEntry, Invitation
 from ..services import accounts as service
 from . import bp
 from .access import requires
-from .accounts_forms import AccountForm, AuditFilterForm, ConfirmForm, InviteForm
+from .accounts_forms import AccountForm, AuditFilterForm, InviteForm
+from .forms import ConfirmForm
+from .queries import page_asked
 
 AUDIT_PAGE_SIZE = 50
 
@@ -116,7 +118,6 @@ def account_delete(account_id: int):
 @requires(AccountRole.ADMIN)
 def audit_log():
     form = AuditFilterForm(request.args)
-    page = request.args.get("page", 1, type=int)
     query = sa.select(AuditEntry).order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
     if form.validate() and form.q.data:
         term = f"%{form.q.data.strip()}%"
@@ -125,5 +126,5 @@ def audit_log():
                 AuditEntry.actor.ilike(term), AuditEntry.action.ilike(term), AuditEntry.summary.ilike(term)
             )
         )
-    entries = db.paginate(query, page=max(page, 1), per_page=AUDIT_PAGE_SIZE, error_out=False)
+    entries = db.paginate(query, page=page_asked(), per_page=AUDIT_PAGE_SIZE, error_out=False)
     return render_template("console/audit.html", entries=entries, form=form)

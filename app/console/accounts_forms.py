@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..models import AccountRole
 from ..registration.forms import options
+from .forms import SearchForm
 
 
 def role_field() -> SelectField:
@@ -36,14 +37,5 @@ class AccountForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ConfirmForm(FlaskForm):
-    """A button that changes something: CSRF only."""
-
-    submit = SubmitField(_l("Confirm"))
-
-
-class AuditFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search form
-
+class AuditFilterForm(SearchForm):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])

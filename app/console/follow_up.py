@@ -7,6 +7,8 @@ already did.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -36,25 +38,34 @@ def follow_up(event_id: int):
     return _page(event_or_404(event_id))
 
 
-@bp.route("/events/<int:event_id>/follow-up/preview", methods=["POST"])
-@requires(AccountRole.ORGANISER)
-def follow_up_preview(event_id: int):
+def _submitted(event_id: int, use: Callable[[Event, FollowUpForm], object]):
+    """`use(event, form)` once the form is valid; else the page again with why not."""
     event = event_or_404(event_id)
     figures = service.figures(event)
     form = FollowUpForm(figures=figures)
     if not form.validate_on_submit():
         return _page(event, form, 400, figures)
     try:
-        preview = service.preview(event, form.draft())
+        return use(event, form)
     except service.EmptyAudience as error:
         form.audience.errors.append(str(error))
         return _page(event, form, 400, figures)
+    except service.FollowUpError:  # not over yet, or cancelled: the page says which
+        return _page(event, form, 409)
+
+
+@bp.route("/events/<int:event_id>/follow-up/preview", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def follow_up_preview(event_id: int):
+    return _submitted(event_id, _preview)
+
+
+def _preview(event: Event, form: FollowUpForm):
     return render_template(
         "console/follow_up/preview.html",
         event=event,
         form=form,
-        preview=preview,
-        draft=form.draft(),
+        preview=service.preview(event, form.draft()),
         refusal=service.refusal(event),
     )
 
@@ -62,18 +73,11 @@ def follow_up_preview(event_id: int):
 @bp.route("/events/<int:event_id>/follow-up/send", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def follow_up_send(event_id: int):
-    event = event_or_404(event_id)
-    figures = service.figures(event)
-    form = FollowUpForm(figures=figures)
-    if not form.validate_on_submit():
-        return _page(event, form, 400, figures)
-    try:
-        outcome = service.send(event, form.draft(), by=current_user)
-    except service.EmptyAudience as error:
-        form.audience.errors.append(str(error))
-        return _page(event, form, 400, figures)
-    except service.FollowUpError:  # not over yet, or cancelled: the page says which
-        return _page(event, form, 409)
+    return _submitted(event_id, _send)
+
+
+def _send(event: Event, form: FollowUpForm):
+    outcome = service.send(event, form.draft(), by=current_user)
     if outcome.sent:
         flash(
             _(

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, TextAreaField
+from wtforms.validators import Length, Optional
 
-from ..registration.forms import options, strip
+from ..registration.forms import strip
 from ..services.follow_up import NOTE_MAX, Audience, Draft, Figures
+from .forms import AudienceForm, audience_field
 
 
-class FollowUpForm(FlaskForm):
-    audience = SelectField(
-        _l("To"),
-        validators=[InputRequired(message=_l("Choose who receives the follow-up."))],
-        validate_choice=True,
-    )
+class FollowUpForm(AudienceForm):
+    AUDIENCES = Audience
+
+    audience = audience_field(_l("Choose who receives the follow-up."))
     note = TextAreaField(
         _l("Personal note (optional)"),
         filters=[strip],
@@ -31,18 +29,10 @@ class FollowUpForm(FlaskForm):
     certificate = BooleanField(
         _l("Attach a certificate of attendance (PDF) to each attendee's email"), default=True
     )
-    preview = SubmitField(_l("Preview"))
-    send = SubmitField(_l("Send"))
 
     def __init__(self, *args, figures: dict[Audience, Figures] | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        figures = figures or {}
-        labels = ((audience.value, _label(audience, figures.get(audience))) for audience in Audience)
-        self.audience.choices = options(labels, _l("Choose who receives it"))
+        sizes = {audience: counted.total for audience, counted in (figures or {}).items()}
+        super().__init__(*args, sizes=sizes, **kwargs)
 
     def draft(self) -> Draft:
         return Draft(Audience(self.audience.data), self.note.data or "", bool(self.certificate.data))
-
-
-def _label(audience: Audience, figures: Figures | None) -> str:
-    return audience.title if figures is None else f"{audience.title} ({figures.total})"

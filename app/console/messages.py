@@ -7,6 +7,7 @@ outbox. Each mailing has a page of its own that follows its delivery.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 
@@ -20,11 +21,11 @@ from ..services import mailings as service
 from ..services import outbox
 from . import bp
 from .access import requires
-from .messages_forms import ConfirmForm, MailingForm, MailLogFilterForm
-from .queries import event_or_404
+from .forms import ConfirmForm
+from .messages_forms import MailingForm, MailLogFilterForm
+from .queries import event_or_404, page_asked
 
 MAIL_LOG_PAGE_SIZE = 50
-LAST_PAGE = 100_000  # beyond any outbox; keeps the offset a number the database takes
 
 
 # --- writing to an event's registrants -------------------------------------------
@@ -49,34 +50,40 @@ def _mailings_page(event: Event, form: MailingForm, status: int = 200):
     ), status
 
 
-@bp.route("/events/<int:event_id>/messages/preview", methods=["POST"])
-@requires(AccountRole.ORGANISER)
-def mailing_preview(event_id: int):
+def _submitted(event_id: int, use: Callable[[Event, MailingForm], object]):
+    """`use(event, form)` once the form is valid; else the page again with why not."""
     event = event_or_404(event_id)
     form = _mailing_form(event)
     if not form.validate_on_submit():
         return _mailings_page(event, form, 400)
     try:
-        preview = service.preview(event, form.draft())
+        return use(event, form)
     except service.EmptyAudience as error:
         form.audience.errors.append(str(error))
         return _mailings_page(event, form, 400)
+
+
+@bp.route("/events/<int:event_id>/messages/preview", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def mailing_preview(event_id: int):
+    return _submitted(event_id, _preview)
+
+
+def _preview(event: Event, form: MailingForm):
+    preview = service.preview(event, form.draft())
     return render_template("console/messages/preview.html", event=event, form=form, preview=preview)
 
 
 @bp.route("/events/<int:event_id>/messages/send", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def mailing_send(event_id: int):
-    event = event_or_404(event_id)
-    form = _mailing_form(event)
-    if not form.validate_on_submit():
-        return _mailings_page(event, form, 400)
+    return _submitted(event_id, _send)
+
+
+def _send(event: Event, form: MailingForm):
     draft = form.draft()
     try:
         mailing = service.send(event, draft, by=current_user, known_mailing_id=form.stamp.data)
-    except service.EmptyAudience as error:
-        form.audience.errors.append(str(error))
-        return _mailings_page(event, form, 400)
     except service.StaleForm as error:
         if draft.is_same_as(error.newer) and error.newer.account_id == current_user.id:
             flash(_("This message was sent already; it was not sent again."), "info")
@@ -84,13 +91,7 @@ def mailing_send(event_id: int):
         form.restamp(service.latest_mailing_id(event))
         flash(_("%(error)s Check the messages below, then send yours again.", error=str(error)), "error")
         return _mailings_page(event, form, 409)
-    flash(
-        _(
-            "Your message is on its way to %(count)d people.",
-            count=mailing.recipients_count,
-        ),
-        "success",
-    )
+    flash(_("Your message is on its way to %(count)d people.", count=mailing.recipients_count), "success")
     return redirect(url_for(".mailing", mailing_id=mailing.id), 303)
 
 
@@ -129,9 +130,8 @@ def mailing_progress(mailing_id: int):
 def mail_log():
     form = MailLogFilterForm(request.args, kinds=outbox.kinds())
     valid = form.validate()
-    page = min(max(request.args.get("page", 1, type=int), 1), LAST_PAGE)
     messages = db.paginate(
-        outbox.search(**form.criteria()), page=page, per_page=MAIL_LOG_PAGE_SIZE, error_out=False
+        outbox.search(**form.criteria()), page=page_asked(), per_page=MAIL_LOG_PAGE_SIZE, error_out=False
     )
     return render_template(
         "console/messages/mail_log.html",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
 from ..models import MailingAudience, MessageStatus
 from ..registration.forms import options, plain_text, strip
 from ..services.mailings import BODY_MAX, SUBJECT_MAX, Draft
+from .forms import AudienceForm, SearchForm, audience_field
 
 
 def one_kind_of_line_break(value):
@@ -18,14 +18,12 @@ def one_kind_of_line_break(value):
     return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
 
-class MailingForm(FlaskForm):
+class MailingForm(AudienceForm):
     """What an organiser writes; previewed, then sent with the same fields."""
 
-    audience = SelectField(
-        _l("To"),
-        validators=[InputRequired(message=_l("Choose who receives the message."))],
-        validate_choice=True,
-    )
+    AUDIENCES = MailingAudience
+
+    audience = audience_field(_l("Choose who receives the message."))
     subject = StringField(
         _l("Subject"),
         filters=[strip],
@@ -49,14 +47,6 @@ class MailingForm(FlaskForm):
     stamp = IntegerField(
         _l("Version of the form"), widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0)]
     )
-    preview = SubmitField(_l("Preview"))
-    send = SubmitField(_l("Send"))
-
-    def __init__(self, *args, sizes: dict[MailingAudience, int] | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        sizes = sizes or {}
-        labels = ((choice.value, _audience_label(choice, sizes.get(choice))) for choice in MailingAudience)
-        self.audience.choices = options(labels, _l("Choose who receives it"))
 
     def restamp(self, stamp: int) -> None:
         """Carry a new stamp, whatever the form was sent with."""
@@ -66,20 +56,7 @@ class MailingForm(FlaskForm):
         return Draft(MailingAudience(self.audience.data), self.subject.data, self.body.data)
 
 
-def _audience_label(audience: MailingAudience, size: int | None) -> str:
-    return audience.title if size is None else f"{audience.title} ({size})"
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes something: CSRF only."""
-
-    submit = SubmitField(_l("Confirm"))
-
-
-class MailLogFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search form
-
+class MailLogFilterForm(SearchForm):
     q = StringField(
         _l("Address or subject"), filters=[strip], validators=[Optional(), Length(max=200)], default=""
     )

@@ -8,6 +8,7 @@ stale edit or deleting an event people registered for, answers 409.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -35,7 +36,8 @@ from ..services import programme as service
 from ..services.reminders import schedule_for
 from . import bp, queries
 from .access import requires
-from .accounts_forms import ConfirmForm
+from .actions import press
+from .forms import ConfirmForm
 from .programme_forms import (
     AgendaItemForm,
     CancelForm,
@@ -50,6 +52,7 @@ from .programme_forms import (
 
 PAST_PAGE_SIZE = 50
 STEPS = {"up": -1, "down": 1}
+DOCUMENTS = "documents"  # the anchor of the documents on the page of their series or event
 # Room for the other fields of an upload form and the multipart boundaries.
 FORM_OVERHEAD = 64 * 1024
 
@@ -73,16 +76,8 @@ def _attempt(form, save: Callable) -> tuple[bool, object, int]:
 
 
 def _act(action: Callable, refused: Callable[[int, str], object], done: str | None, back: str):
-    """A button: CSRF-checked, one service call, then back to the page (or the page with why not)."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        action()
-    except service.ProgrammeError as error:
-        return refused(409, str(error))
-    if done:
-        flash(done, "success")
-    return redirect(back, 303)
+    """A button of these pages: a change the rules refuse answers 409, with the page and why."""
+    return press(action, refused=refused, back=back, errors=service.ProgrammeError, done=done)
 
 
 def _step(direction: str) -> int:
@@ -135,13 +130,18 @@ def programme():
     upcoming = db.session.scalars(listed.where(Event.end_dt > now).order_by(Event.start_dt)).all()
     past = db.paginate(
         listed.where(Event.end_dt <= now).order_by(Event.start_dt.desc()),
-        page=max(request.args.get("page", 1, type=int), 1),
+        page=queries.page_asked(),
         per_page=PAST_PAGE_SIZE,
         error_out=False,
     )
     counts = queries.status_counts_by_event([event.id for event in [*upcoming, *past.items]])
     return _page(
-        "index.html", upcoming=upcoming, past=past, series_list=_all_series(), counts=counts, now=now
+        "index.html",
+        upcoming=upcoming,
+        past=past,
+        series_list=_all_series(),
+        counts=counts,
+        now=now,
     )
 
 
@@ -211,45 +211,20 @@ def series_edit(series_id: int):
 )
 @requires(AccountRole.ORGANISER)
 def series_set_published(series_id: int, published: bool):
-    series = queries.series_or_404(series_id)
-    return _act(
-        lambda: service.set_series_published(series, published),
-        lambda status, problem: _series_page(series, status, problem),
-        _("The series is published.") if published else _("The series is no longer shown publicly."),
-        url_for(".series", series_id=series_id),
-    )
+    return _set_published(queries.series_or_404(series_id), published)
 
 
 @bp.route("/series/<int:series_id>/cancel", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def series_cancel(series_id: int):
-    series = queries.series_or_404(series_id)
-    form = CancelForm()
-    saved, cancelled, status = _attempt(form, lambda: service.cancel_series(series, form.note.data or ""))
-    if not saved:
-        return _series_page(series, status, cancel_form=form)
-    flash(
-        ngettext(
-            "The series is cancelled with its %(num)d remaining event; registrants are told by email.",
-            "The series is cancelled with its %(num)d remaining events; registrants are told by email.",
-            len(cancelled),
-        ),
-        "success",
-    )
-    return redirect(url_for(".series", series_id=series_id), 303)
+    return _cancel(queries.series_or_404(series_id))
 
 
 @bp.route("/series/<int:series_id>/delete", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def series_delete(series_id: int):
     series = queries.series_or_404(series_id)
-    title = series.title
-    return _act(
-        lambda: service.delete_series(series),
-        lambda status, problem: _series_page(series, status, problem),
-        _("The series “%(title)s” is deleted.", title=title),
-        url_for(".programme"),
-    )
+    return _delete(series, _("The series “%(title)s” is deleted.", title=series.title))
 
 
 # --- events ----------------------------------------------------------------------------------
@@ -348,38 +323,73 @@ def _change_notice(change: service.EventChange) -> str:
 )
 @requires(AccountRole.ORGANISER)
 def event_set_published(event_id: int, published: bool):
-    event = queries.event_or_404(event_id)
-    return _act(
-        lambda: service.set_event_published(event, published),
-        lambda status, problem: _event_page(event, status, problem),
-        _("The event is published.") if published else _("The event is no longer shown publicly."),
-        url_for(".event", event_id=event_id),
-    )
+    return _set_published(queries.event_or_404(event_id), published)
 
 
 @bp.route("/events/<int:event_id>/cancel", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def event_cancel(event_id: int):
-    event = queries.event_or_404(event_id)
-    form = CancelForm()
-    saved, _result, status = _attempt(form, lambda: event_service.cancel_event(event, form.note.data or ""))
-    if not saved:
-        return _event_page(event, status, cancel_form=form)
-    flash(_("The event is cancelled; its registrants are told by email."), "success")
-    return redirect(url_for(".event", event_id=event_id), 303)
+    return _cancel(queries.event_or_404(event_id))
 
 
 @bp.route("/events/<int:event_id>/delete", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def event_delete(event_id: int):
     event = queries.event_or_404(event_id)
-    title = event.title
-    return _act(
-        lambda: service.delete_event(event),
-        lambda status, problem: _event_page(event, status, problem),
-        _("“%(title)s” is deleted.", title=title),
-        url_for(".programme"),
-    )
+    return _delete(event, _("“%(title)s” is deleted.", title=event.title))
+
+
+# --- what series and events share ----------------------------------------------------------
+
+
+def _owner_page(owner: Event | Series, status: int = 200, problem: str | None = None, **forms):
+    if isinstance(owner, Event):
+        return _event_page(_with_programme(owner.id), status, problem, **forms)
+    return _series_page(owner, status, problem, **forms)
+
+
+def _owner_url(owner: Event | Series, anchor: str | None = None) -> str:
+    if isinstance(owner, Event):
+        return url_for(".event", event_id=owner.id, _anchor=anchor)
+    return url_for(".series", series_id=owner.id, _anchor=anchor)
+
+
+def _on_owner(owner: Event | Series, action: Callable, done: str | None = None, anchor: str | None = None):
+    """A button on the page of a series or an event: back to it, or to it with why not."""
+    return _act(action, partial(_owner_page, owner), done, _owner_url(owner, anchor))
+
+
+def _set_published(owner: Event | Series, published: bool):
+    if isinstance(owner, Event):
+        done = _("The event is published.") if published else _("The event is no longer shown publicly.")
+    else:
+        done = _("The series is published.") if published else _("The series is no longer shown publicly.")
+    return _on_owner(owner, lambda: service.set_published(owner, published), done)
+
+
+def _cancel(owner: Event | Series):
+    form = CancelForm()
+    cancel = event_service.cancel_event if isinstance(owner, Event) else service.cancel_series
+    saved, cancelled, status = _attempt(form, lambda: cancel(owner, form.note.data or ""))
+    if not saved:
+        return _owner_page(owner, status, cancel_form=form)
+    if isinstance(owner, Event):
+        flash(_("The event is cancelled; its registrants are told by email."), "success")
+    else:
+        flash(
+            ngettext(
+                "The series is cancelled with its %(num)d remaining event; registrants are told by email.",
+                "The series is cancelled with its %(num)d remaining events; registrants are told by email.",
+                len(cancelled),
+            ),
+            "success",
+        )
+    return redirect(_owner_url(owner), 303)
+
+
+def _delete(owner: Event | Series, done: str):
+    delete = service.delete_event if isinstance(owner, Event) else service.delete_series
+    return _act(lambda: delete(owner), partial(_owner_page, owner), done, url_for(".programme"))
 
 
 # --- agenda and speakers ----------------------------------------------------------------------
@@ -415,31 +425,30 @@ def _item_page(item: AgendaItem, status: int = 200, problem: str | None = None, 
     return _page("agenda_item.html", status, item=item, confirm_form=ConfirmForm(), problem=problem, **forms)
 
 
+def _on_event(event_id: int, action: Callable, done: str | None = None, anchor: str = "agenda"):
+    """A button of the event's agenda: back to it, or the event's page with why not."""
+    return _act(
+        action,
+        lambda status, problem: _event_page(_with_programme(event_id), status, problem),
+        done,
+        url_for(".event", event_id=event_id, _anchor=anchor),
+    )
+
+
 @bp.route("/agenda/<int:item_id>/move/<direction>", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def agenda_move(item_id: int, direction: str):
     step = _step(direction)
     item = db.get_or_404(AgendaItem, item_id)
-    event_id = item.event_id
-    return _act(
-        lambda: service.move_agenda_item(item, step),
-        lambda status, problem: _event_page(_with_programme(event_id), status, problem),
-        None,
-        url_for(".event", event_id=event_id, _anchor=f"item-{item_id}"),
-    )
+    return _on_event(item.event_id, lambda: service.move_agenda_item(item, step), anchor=f"item-{item_id}")
 
 
 @bp.route("/agenda/<int:item_id>/delete", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def agenda_delete(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
-    event_id, title = item.event_id, item.title
-    return _act(
-        lambda: service.remove_agenda_item(item),
-        lambda status, problem: _event_page(_with_programme(event_id), status, problem),
-        _("“%(title)s” is removed from the agenda.", title=title),
-        url_for(".event", event_id=event_id, _anchor="agenda"),
-    )
+    done = _("“%(title)s” is removed from the agenda.", title=item.title)
+    return _on_event(item.event_id, lambda: service.remove_agenda_item(item), done)
 
 
 @bp.route("/agenda/<int:item_id>/speakers", methods=["POST"])
@@ -466,31 +475,30 @@ def speaker(speaker_id: int):
     return _page("speaker_form.html", status, speaker=speaker, form=form)
 
 
+def _on_item(item_id: int, action: Callable, done: str | None = None):
+    """A button of an agenda item's speakers: back to them, or the item's page with why not."""
+    return _act(
+        action,
+        lambda status, problem: _item_page(db.get_or_404(AgendaItem, item_id), status, problem),
+        done,
+        url_for(".agenda_item", item_id=item_id, _anchor="speakers"),
+    )
+
+
 @bp.route("/speakers/<int:speaker_id>/move/<direction>", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def speaker_move(speaker_id: int, direction: str):
     step = _step(direction)
     speaker = db.get_or_404(Speaker, speaker_id)
-    item_id = speaker.agenda_item_id
-    return _act(
-        lambda: service.move_speaker(speaker, step),
-        lambda status, problem: _item_page(db.get_or_404(AgendaItem, item_id), status, problem),
-        None,
-        url_for(".agenda_item", item_id=item_id, _anchor="speakers"),
-    )
+    return _on_item(speaker.agenda_item_id, lambda: service.move_speaker(speaker, step))
 
 
 @bp.route("/speakers/<int:speaker_id>/delete", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def speaker_delete(speaker_id: int):
     speaker = db.get_or_404(Speaker, speaker_id)
-    item_id, name = speaker.agenda_item_id, speaker.name
-    return _act(
-        lambda: service.remove_speaker(speaker),
-        lambda status, problem: _item_page(db.get_or_404(AgendaItem, item_id), status, problem),
-        _("%(name)s is removed.", name=name),
-        url_for(".agenda_item", item_id=item_id, _anchor="speakers"),
-    )
+    done = _("%(name)s is removed.", name=speaker.name)
+    return _on_item(speaker.agenda_item_id, lambda: service.remove_speaker(speaker), done)
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -502,18 +510,6 @@ def _document_forms(forms: dict) -> dict:
     forms.setdefault("confirm_form", ConfirmForm())
     forms["max_document_mb"] = current_app.config["MAX_DOCUMENT_BYTES"] // (1024 * 1024)
     return forms
-
-
-def _owner_page(owner: Event | Series, status: int, problem: str | None = None, **forms):
-    if isinstance(owner, Event):
-        return _event_page(_with_programme(owner.id), status, problem, **forms)
-    return _series_page(owner, status, problem, **forms)
-
-
-def _owner_url(owner: Event | Series) -> str:
-    if isinstance(owner, Event):
-        return url_for(".event", event_id=owner.id, _anchor="documents")
-    return url_for(".series", series_id=owner.id, _anchor="documents")
 
 
 def _accept_document_body() -> None:
@@ -537,7 +533,7 @@ def _upload(owner: Event | Series):
     saved, document, status = _attempt(form, save)
     if saved:
         flash(_("“%(title)s” is uploaded.", title=document.title), "success")
-        return redirect(_owner_url(owner), 303)
+        return redirect(_owner_url(owner, DOCUMENTS), 303)
     return _owner_page(owner, status, file_form=form)
 
 
@@ -564,7 +560,7 @@ def _add_link(owner: Event | Series):
     )
     if saved:
         flash(_("“%(title)s” is added.", title=document.title), "success")
-        return redirect(_owner_url(owner), 303)
+        return redirect(_owner_url(owner, DOCUMENTS), 303)
     return _owner_page(owner, status, link_form=form)
 
 
@@ -597,7 +593,7 @@ def document(document_id: int):
     )
     if saved:
         flash(_("The document is saved."), "success")
-        return redirect(_owner_url(document.event or document.series), 303)
+        return redirect(_owner_url(document.event or document.series, DOCUMENTS), 303)
     return _page("document_form.html", status, document=document, form=form)
 
 
@@ -607,22 +603,12 @@ def document_move(document_id: int, direction: str):
     step = _step(direction)
     document = db.get_or_404(Document, document_id)
     owner = document.event or document.series
-    return _act(
-        lambda: document_service.move_document(document, step),
-        lambda status, problem: _owner_page(owner, status, problem),
-        None,
-        _owner_url(owner),
-    )
+    return _on_owner(owner, lambda: document_service.move_document(document, step), anchor=DOCUMENTS)
 
 
 @bp.route("/documents/<int:document_id>/delete", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def document_delete(document_id: int):
     document = db.get_or_404(Document, document_id)
-    owner, title = document.event or document.series, document.title
-    return _act(
-        lambda: document_service.remove_document(document),
-        lambda status, problem: _owner_page(owner, status, problem),
-        _("“%(title)s” is removed.", title=title),
-        _owner_url(owner),
-    )
+    owner, done = document.event or document.series, _("“%(title)s” is removed.", title=document.title)
+    return _on_owner(owner, lambda: document_service.remove_document(document), done, DOCUMENTS)

@@ -5,12 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, request
 from sqlalchemy.orm import selectinload
 
 from ..database import utcnow
 from ..extensions import db
 from ..models import Event, Registration, RegistrationStatus, Series
+
+# Beyond any list the console shows; keeps a list's offset a number every database takes.
+LAST_PAGE = 100_000
+
+
+def page_asked() -> int:
+    """The page the query string asks for, from 1 to LAST_PAGE whatever it says."""
+    return min(max(request.args.get("page", 1, type=int), 1), LAST_PAGE)
 
 
 def event_or_404(event_id: int) -> Event:

@@ -15,6 +15,7 @@ from sqlalchemy.sql import Select
 
 from ..extensions import db
 from ..models import Attendance, Delegate, Event, OrganisationKind, Registration, RegistrationStatus
+from .queries import LAST_PAGE
 
 # Sort keys a request may name, and what they sort by.
 SORT_COLUMNS = {
@@ -25,8 +26,6 @@ SORT_COLUMNS = {
     "country": Registration.country,
     "status": Registration.status,
 }
-# The deepest page a request may ask for: an offset past it is no page anyone reads.
-MAX_PAGE = 100_000
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def _filtered(statement: Select, query: TableQuery, attended) -> Select:
 
 def page_of(event_ids: list[int], query: TableQuery, page: int, per_page: int) -> Page:
     """One page of the table in one query; a page past the end comes back empty (and counted)."""
-    page = min(max(page, 1), MAX_PAGE)
+    page = min(max(page, 1), LAST_PAGE)
     statement = (
         table_select(event_ids, query)
         .add_columns(sa.func.count().over().label("total"))

@@ -33,6 +33,7 @@ from wtforms.widgets import HiddenInput
 from ..models import OrganisationKind, RegistrationStatus
 from ..registration.forms import EMAIL_MAX, DelegateDetailsForm, EmailAddress, options, plain_text, strip
 from ..services.exports import country_name
+from .forms import SearchForm
 from .registration_queries import SORT_COLUMNS, TableQuery
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -58,11 +59,8 @@ ACTION_LABELS = {
 }
 
 
-class TableFilterForm(FlaskForm):
+class TableFilterForm(SearchForm):
     """The table's search, filters and order: a GET form, so a view can be bookmarked."""
-
-    class Meta:
-        csrf = False
 
     q = SearchField(
         _l("Search"),

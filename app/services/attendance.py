@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import defer, selectinload
 
 from ..database import insert_for, lock_row, utcnow, write_transaction
 from ..extensions import db
@@ -420,6 +420,7 @@ def linkable_registrations(imported: AttendanceImport) -> list[Registration]:
     registrations = db.session.scalars(
         sa.select(Registration)
         .where(Registration.event_id == imported.event_id)
+        .options(selectinload(Registration.delegate))  # the choices show each one's email
         .order_by(Registration.name, Registration.id)
     ).all()
     return [registration for registration in registrations if registration.id not in matched]

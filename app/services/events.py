@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 
 from ..database import lock_row, utcnow, write_transaction
@@ -60,11 +61,11 @@ def move_locked(
     """`reschedule` inside a unit of work that already holds the event's lock, so that an
     edit of the event's other fields and its move commit together."""
     if start_dt.tzinfo is None or end_dt.tzinfo is None:
-        raise EventChangeError("start and end must be instants with a time zone")
+        raise EventChangeError(_l("The start and the end need a time zone."))
     if end_dt <= start_dt:
-        raise EventChangeError("the event must end after it starts")
+        raise EventChangeError(_l("The event must end after it starts."))
     if event.is_cancelled:
-        raise EventChangeError("a cancelled event cannot be moved")
+        raise EventChangeError(_l("A cancelled event cannot be moved."))
     new = {
         "start_dt": start_dt,
         "end_dt": end_dt,

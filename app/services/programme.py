@@ -251,15 +251,6 @@ def _apply_series(series: Series, details: SeriesDetails) -> None:
     series.reminder_schedule = _schedule(details.reminder_schedule, series.reminder_schedule)
 
 
-def set_series_published(series: Series, published: bool) -> Series:
-    with write_transaction() as session:
-        series = locked(session, Series, series.id)
-        if series.is_published != published:
-            series.is_published = published
-            audit.record("series.publish" if published else "series.unpublish", series, series.title)
-    return series
-
-
 def cancel_series(series: Series, note: str = "") -> list[Event]:
     """Cancel the series and each of its events still on; returns the events cancelled now."""
     with write_transaction() as session:
@@ -397,13 +388,15 @@ def _capacity_too_low(taken: int, capacity: int):
     )
 
 
-def set_event_published(event: Event, published: bool) -> Event:
+def set_published(owner: Event | Series, published: bool) -> Event | Series:
+    """Show a series or an event on the public pages, or take it off them."""
     with write_transaction() as session:
-        event = locked(session, Event, event.id)
-        if event.is_published != published:
-            event.is_published = published
-            audit.record("event.publish" if published else "event.unpublish", event, event.title)
-    return event
+        owner = locked(session, type(owner), owner.id)
+        if owner.is_published != published:
+            owner.is_published = published
+            kind = "event" if isinstance(owner, Event) else "series"
+            audit.record(f"{kind}.publish" if published else f"{kind}.unpublish", owner, owner.title)
+    return owner
 
 
 def registration_count(session: OrmSession, event: Event) -> int:
@@ -459,78 +452,94 @@ def _next_position(siblings: list) -> int:
     return max((sibling.position for sibling in siblings), default=-1) + 1
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """Rows kept in order under a parent: the agenda of an event, the speakers of an agenda item."""
+
+    model: type
+    parent_model: type
+    parent_key: str  # the row's column naming its parent
+    siblings: str  # the parent's list of these rows, in order
+    action: str  # the row's name in the audit log
+    label: str  # the row's attribute that names it to people
+
+    def summary(self, parent, row) -> str:
+        return f"{parent.title}: {getattr(row, self.label)}"
+
+
+AGENDA = _Listed(AgendaItem, Event, "event_id", "agenda_items", "agenda_item", "title")
+SPEAKERS = _Listed(Speaker, AgendaItem, "agenda_item_id", "speakers", "speaker", "name")
+
+
 def add_agenda_item(event: Event, details: ItemDetails) -> AgendaItem:
-    with write_transaction() as session:
-        event = locked(session, Event, event.id)  # one position per item, whoever adds at once
-        item = AgendaItem(event=event, position=_next_position(event.agenda_items), **_values(details))
-        session.add(item)
-        session.flush()
-        audit.record("agenda_item.create", item, f"{event.title}: {item.title}", event_id=event.id)
-    return item
+    return _add(AGENDA, event, details)
 
 
 def update_agenda_item(item: AgendaItem, details: ItemDetails) -> AgendaItem:
-    with write_transaction() as session:
-        item = locked(session, AgendaItem, item.id)
-        for name, value in _values(details).items():
-            setattr(item, name, value)
-        audit.record("agenda_item.update", item, f"{item.event.title}: {item.title}", event_id=item.event_id)
-    return item
+    return _update(AGENDA, item, details)
 
 
 def move_agenda_item(item: AgendaItem, step: int) -> bool:
-    with write_transaction() as session:
-        event = locked(session, Event, item.event_id)
-        item = locked(session, AgendaItem, item.id)
-        moved = move_in(event.agenda_items, item, step)
-        if moved:
-            audit.record("agenda_item.move", item, f"{event.title}: {item.title}", position=item.position)
-    return moved
+    return _move_listed(AGENDA, item, step)
 
 
 def remove_agenda_item(item: AgendaItem) -> None:
-    with write_transaction() as session:
-        event = locked(session, Event, item.event_id)
-        item = locked(session, AgendaItem, item.id)
-        audit.record("agenda_item.delete", item, f"{event.title}: {item.title}", event_id=event.id)
-        event.agenda_items.remove(item)
+    _remove(AGENDA, item)
 
 
 def add_speaker(item: AgendaItem, details: SpeakerDetails) -> Speaker:
-    with write_transaction() as session:
-        item = locked(session, AgendaItem, item.id)
-        speaker = Speaker(agenda_item=item, position=_next_position(item.speakers), **_values(details))
-        session.add(speaker)
-        session.flush()
-        audit.record("speaker.create", speaker, f"{item.title}: {speaker.name}", agenda_item_id=item.id)
-    return speaker
+    return _add(SPEAKERS, item, details)
 
 
 def update_speaker(speaker: Speaker, details: SpeakerDetails) -> Speaker:
-    with write_transaction() as session:
-        speaker = locked(session, Speaker, speaker.id)
-        for name, value in _values(details).items():
-            setattr(speaker, name, value)
-        audit.record("speaker.update", speaker, speaker.name, agenda_item_id=speaker.agenda_item_id)
-    return speaker
+    return _update(SPEAKERS, speaker, details)
 
 
 def move_speaker(speaker: Speaker, step: int) -> bool:
-    with write_transaction() as session:
-        item = locked(session, AgendaItem, speaker.agenda_item_id)
-        speaker = locked(session, Speaker, speaker.id)
-        moved = move_in(item.speakers, speaker, step)
-        if moved:
-            audit.record("speaker.move", speaker, speaker.name, position=speaker.position)
-    return moved
+    return _move_listed(SPEAKERS, speaker, step)
 
 
 def remove_speaker(speaker: Speaker) -> None:
+    _remove(SPEAKERS, speaker)
+
+
+def _add(kind: _Listed, parent, details):
     with write_transaction() as session:
-        item = locked(session, AgendaItem, speaker.agenda_item_id)
-        speaker = locked(session, Speaker, speaker.id)
-        audit.record("speaker.delete", speaker, f"{item.title}: {speaker.name}", agenda_item_id=item.id)
-        item.speakers.remove(speaker)
+        parent = locked(session, kind.parent_model, parent.id)  # one position per row, whoever adds at once
+        siblings = getattr(parent, kind.siblings)
+        row = kind.model(position=_next_position(siblings), **_values(details))
+        siblings.append(row)
+        session.flush()
+        audit.record(f"{kind.action}.create", row, kind.summary(parent, row), **{kind.parent_key: parent.id})
+    return row
+
+
+def _update(kind: _Listed, row, details):
+    with write_transaction() as session:
+        row = locked(session, kind.model, row.id)
+        for name, value in _values(details).items():
+            setattr(row, name, value)
+        parent = session.get(kind.parent_model, getattr(row, kind.parent_key))
+        audit.record(f"{kind.action}.update", row, kind.summary(parent, row), **{kind.parent_key: parent.id})
+    return row
+
+
+def _move_listed(kind: _Listed, row, step: int) -> bool:
+    with write_transaction() as session:
+        parent = locked(session, kind.parent_model, getattr(row, kind.parent_key))
+        row = locked(session, kind.model, row.id)
+        moved = move_in(getattr(parent, kind.siblings), row, step)
+        if moved:
+            audit.record(f"{kind.action}.move", row, kind.summary(parent, row), position=row.position)
+    return moved
+
+
+def _remove(kind: _Listed, row) -> None:
+    with write_transaction() as session:
+        parent = locked(session, kind.parent_model, getattr(row, kind.parent_key))
+        row = locked(session, kind.model, row.id)
+        audit.record(f"{kind.action}.delete", row, kind.summary(parent, row), **{kind.parent_key: parent.id})
+        getattr(parent, kind.siblings).remove(row)
 
 
 def _remove_files(stored_names: list[str | None]) -> None:

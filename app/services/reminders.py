@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 
 from ..database import insert_for, utcnow, write_transaction
@@ -75,21 +76,21 @@ def parse_offset(text: str) -> int:
     unit = units.get(text[-1:]) if text else None
     number = text[:-1] if unit else text
     if not number.isdigit():
-        raise ScheduleError(f"{text!r} is not an offset such as 7d, 24h or 60m")
+        raise ScheduleError(_l("“%(text)s” is not an offset such as 7d, 24h or 60m", text=text))
     return int(number) * (unit or 1)
 
 
 def validate_schedule(reminders: list[Reminder]) -> list[Reminder]:
     minutes = [r.minutes for r in reminders]
     if len(reminders) > MAX_REMINDERS:
-        raise ScheduleError(f"at most {MAX_REMINDERS} reminders")
+        raise ScheduleError(_l("at most %(max)d reminders", max=MAX_REMINDERS))
     if len(set(minutes)) != len(minutes):
-        raise ScheduleError("two reminders at the same offset")
+        raise ScheduleError(_l("two reminders at the same offset"))
     for reminder in reminders:
         if not 5 <= reminder.minutes <= LONGEST_OFFSET:
-            raise ScheduleError("a reminder goes between 5 minutes and 60 days before the start")
+            raise ScheduleError(_l("a reminder goes between 5 minutes and 60 days before the start"))
         if len(reminder.note) > NOTE_MAX:
-            raise ScheduleError(f"a reminder's note has at most {NOTE_MAX} characters")
+            raise ScheduleError(_l("a reminder's note has at most %(max)d characters", max=NOTE_MAX))
     return sorted(reminders, key=lambda r: -r.minutes)
 
 
