@@ -23,6 +23,8 @@ from sqlalchemy.types import TypeDecorator
 from .extensions import db
 
 BEGIN_IMMEDIATE = "plenary_begin_immediate"
+# Kept on a SQLite connection's record: its count of changes when its transaction began.
+CHANGES_AT_BEGIN = "plenary_changes_at_begin"
 # Set on the session by whoever adds a Message to the outbox.
 OUTBOX_DIRTY = "plenary_outbox_dirty"
 
@@ -88,6 +90,13 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(conn):
         immediate = conn.get_execution_options().get(BEGIN_IMMEDIATE)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.info[CHANGES_AT_BEGIN] = conn.connection.dbapi_connection.total_changes
+
+
+def sqlite_transaction_wrote(conn: sa.Connection) -> bool:
+    """Whether this SQLite connection's transaction has changed anything (rolled back or
+    not, such changes are not in what other connections and later transactions see)."""
+    return conn.connection.dbapi_connection.total_changes != conn.info.get(CHANGES_AT_BEGIN)
 
 
 @contextmanager

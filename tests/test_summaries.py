@@ -278,6 +278,54 @@ def test_each_kind_of_meeting_has_its_subject(app):
     assert text.startswith("The Senior Officials' Meeting gathered 1 participant from 1 country")
 
 
+def test_who_is_returning_from_an_earlier_event(app):
+    """Returning: took part in an earlier event -- attended it where attendance was recorded
+    (whatever became of the registration), confirmed for it where not; a cancelled event, a
+    waiting list, a no-show, a walk-in without registration or a later event do not count."""
+    now = utcnow()
+    recorded = make_event("Recorded", start=now - timedelta(days=60))
+    unrecorded = make_event("Unrecorded", start=now - timedelta(days=50), capacity=2)
+    called_off = make_event("Called off", start=now - timedelta(days=40))
+    left = make_event("Left but came", start=now - timedelta(days=35))
+    target = make_event("Target", start=now - timedelta(days=20))
+    later = make_event("Later", start=now - timedelta(days=5))
+
+    attend(recorded, enrol(recorded, AMINA), minutes=60)  # attended: returning
+    enrol(recorded, JOHAN)  # a no-show where attendance was recorded: not
+    attend(recorded, minutes=30, email=WALKER.email, name="Walker")  # a walk-in only: not
+    enrol(unrecorded, CONNY)  # confirmed, attendance never recorded: returning
+    enrol(unrecorded, GUY)
+    enrol(unrecorded, SIHAM)  # on the waiting list: not
+    enrol(called_off, AIDA)  # the event was cancelled: not
+    called_off.is_cancelled = True
+    db.session.commit()
+    vincent = enrol(left, VINCENT)
+    cancel(vincent, now=left.start_dt - timedelta(days=1))
+    attend(left, vincent, minutes=50)  # cancelled, yet attended: returning
+    enrol(later, JOHAN)  # later than the target: not
+    for person in (AMINA, JOHAN, CONNY, GUY, SIHAM, AIDA, VINCENT, WALKER):
+        attend(target, enrol(target, person), minutes=90)
+
+    figures = summaries.event_summary(target).figures
+    assert (figures.participants, figures.returning) == (8, 4)  # Amina, Conny, Guy, Vincent
+    # The statements are built once and run with each event's own parameters.
+    assert summaries.event_summary(unrecorded).figures.returning == 0
+    assert summaries.event_summary(later).figures.returning == 1  # Johan, at the target
+    assert summaries.event_summary(target).figures.returning == 4
+    walker = summaries.event_summary(recorded).figures
+    assert (walker.participants, walker.returning) == (2, 0)  # Amina and the walk-in Walker
+
+
+def test_a_known_walk_in_who_had_only_waited_is_not_returning(four_ps):
+    # Guy, on Protection's waiting list, walks in at Prosecution: once its attendance is
+    # recorded, he alone took part there (Conny's registration no longer counts), as Guy.
+    attend(four_ps.prosecution, minutes=40, email=GUY.email, name="Guy F.")
+    figures = summaries.event_summary(four_ps.prosecution).figures
+    assert (figures.participants, figures.walk_ins, figures.returning) == (1, 1, 0)
+    breakdowns = summaries.event_summary(four_ps.prosecution).breakdowns
+    assert [share.key for share in breakdowns.countries] == ["FR"]  # the delegate's own details
+
+
 # --- a series -------------------------------------------------------------------------------------
 
 
@@ -490,6 +538,118 @@ def test_an_empty_programme(app):
     summary = summaries.programme_summary(date(2015, 11, 1), date(2020, 3, 31))
     assert summary.meeting_count == 0 and summary.participations == 0
     assert narrative.programme_paragraph(summary) == "No meeting was held in this period."
+
+
+def test_the_programme_counts_each_person_once_and_each_participation_as_declared(app):
+    """A delegate whose country and kind of organisation changed between events is one
+    person, counted in the breakdowns with what each registration declared; a walk-in known
+    by email is that delegate; a walk-in nobody knows is one person per participant key."""
+    now = utcnow()
+    first = make_event("First", start=now - timedelta(days=30))
+    second = make_event("Second", start=now - timedelta(days=20))  # attendance not recorded
+    third = make_event("Third", start=now - timedelta(days=10))
+    attend(first, enrol(first, AMINA), minutes=60)
+    attend(first, minutes=30, name="Anonymous caller")
+    moved = applicant("Amina Yusuf", "KE", "ngo", "IGAD")  # same email, new details
+    enrol(second, moved)
+    attend(third, minutes=45, email=AMINA.email, name="Amina")
+    attend(third, minutes=30, name="Anonymous caller")
+    attend(third, enrol(third, JOHAN), minutes=60)
+
+    summary = summaries.programme_summary()
+    assert summary.participations == 6
+    assert summary.participations_by_event == {first.id: 2, second.id: 1, third.id: 3}
+    assert summary.unique_participants == 3  # Amina, Johan and the anonymous caller
+    countries = {share.key: share.count for share in summary.breakdowns.countries}
+    # Amina: Ethiopia at the first, Kenya at the second and, as a walk-in, her latest details.
+    assert countries == {"ET": 1, "KE": 2, "NL": 1, "": 2}
+    kinds = {share.key: share.count for share in summary.breakdowns.organisation_kinds}
+    assert kinds == {"member_state": 2, "ngo": 2, "": 2}
+    assert summary.breakdowns.member_states == 2  # Ethiopia and the Netherlands
+    assert summary.events_without_attendance == 1
+    # A period with the second event alone: its confirmed registration.
+    alone = summaries.programme_summary(local_day(second), local_day(second))
+    assert (alone.participations, alone.unique_participants) == (1, 1)
+    assert [share.key for share in alone.breakdowns.countries] == ["KE"]
+
+
+def local_day(event: Event) -> date:
+    return summaries.local_date(event)
+
+
+def test_the_programme_figures_are_kept_while_the_database_stays_the_same(app):
+    now = utcnow()
+    first = make_event("First", start=now - timedelta(days=30))
+    second = make_event("Second", start=now - timedelta(days=20))
+    amina = enrol(first, AMINA)
+    attend(first, amina, minutes=60)
+    enrol(second, JOHAN)
+    db.session.commit()
+    counted = summaries.programme_summary()
+    assert (counted.unique_participants, [s.key for s in counted.breakdowns.countries]) == (2, ["ET", "NL"])
+
+    # The same state: the people and breakdowns are not counted again, and are the same. (On
+    # PostgreSQL, a transaction anywhere on the server, autovacuum's included, changes the
+    # snapshot: they may be counted again.)
+    kept = []
+    statements = count_statements(lambda: kept.append(summaries.programme_summary()))
+    assert statements == 3 or (statements == 4 and db.engine.dialect.name == "postgresql")
+    assert kept[0].breakdowns == counted.breakdowns
+    assert kept[0].unique_participants == counted.unique_participants
+    # Another period (the second event alone) is counted for itself.
+    alone = summaries.programme_summary(local_day(second), local_day(second))
+    assert [s.key for s in alone.breakdowns.countries] == ["NL"]
+
+    # A change in this transaction, then rolled back: counted with it, and without it after.
+    db.session.rollback()
+    pending = Attendance(
+        event_id=first.id,
+        participant_key="pending@example.org",
+        source=AttendanceSource.ZOOM,
+        minutes=30,
+        attended=True,
+        email="pending@example.org",
+        name="Pending",
+        country="KE",
+    )
+    db.session.add(pending)
+    db.session.flush()
+    assert {s.key for s in summaries.programme_summary().breakdowns.countries} == {"ET", "KE", "NL"}
+    db.session.rollback()
+    assert {s.key for s in summaries.programme_summary().breakdowns.countries} == {"ET", "NL"}
+
+    # A change through the session: counted again.
+    enrol(second, CONNY)
+    assert summaries.programme_summary().unique_participants == 3
+
+    # A change committed by another connection (here, a country): counted again as soon as a
+    # new transaction sees it -- the kept figures are never stale.
+    commit_elsewhere(sa.update(Registration).where(Registration.id == amina.id).values(country="ER"))
+    db.session.rollback()  # a new transaction: the session's own connection, a new snapshot
+    countries = {s.key: s.count for s in summaries.programme_summary().breakdowns.countries}
+    assert countries == {"ER": 1, "NL": 2}
+
+    # And a delegate's details, read for a walk-in known by email (Guy, a no-show at the first).
+    enrol(first, GUY)
+    attend(second, minutes=30, email=GUY.email, name="Guy")
+    commit_elsewhere(sa.update(Delegate).where(Delegate.email == GUY.email).values(country="BE"))
+    db.session.rollback()
+    # The second event's attendance is now recorded: Guy alone took part there.
+    countries = {s.key: s.count for s in summaries.programme_summary().breakdowns.countries}
+    assert countries == {"ER": 1, "BE": 1}
+
+    summaries.forget_kept_figures()
+    assert count_statements(summaries.programme_summary) == 4
+
+
+def commit_elsewhere(statement) -> None:
+    """Commit a change through a connection of another engine: not one the session may use."""
+    engine = sa.create_engine(db.engine.url)
+    try:
+        with engine.begin() as other:
+            other.execute(statement)
+    finally:
+        engine.dispose()
 
 
 # --- regions --------------------------------------------------------------------------------------

@@ -70,6 +70,20 @@ class Registration(PersonDetails, db.Model):
         sa.UniqueConstraint("event_id", "delegate_id", name="uq_registration_event_delegate"),
         # The lists of an event (confirmed, waiting list in order) read this.
         sa.Index("ix_registration_event_status", "event_id", "status", "status_changed_dt"),
+        # Who took part, for the summaries, from the index alone: an event's registrations in
+        # the order of its attendance (event, registration), with the figures' columns.
+        sa.Index(
+            "ix_registration_event_participant",
+            "event_id",
+            "id",
+            "status",
+            "delegate_id",
+            "country",
+            "organisation_kind",
+        ),
+        # A delegate's registrations, with what the summaries ask of each (did they take
+        # part in an earlier event?), read from the index alone.
+        sa.Index("ix_registration_delegate_event", "delegate_id", "event_id", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +130,9 @@ class Attendance(db.Model):
         # One row per person and event, whatever number of reports are imported.
         sa.UniqueConstraint("event_id", "participant_key", name="uq_attendance_event_participant_key"),
         sa.CheckConstraint("minutes >= 0", name="minutes_not_negative"),
+        # Whether a registrant attended, read from the index alone (the summaries ask it of
+        # every attendee and of every earlier registration of a participant).
+        sa.Index("ix_attendance_event_registration_attended", "event_id", "registration_id", "attended"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,16 +12,18 @@ never recorded, its confirmed registrations -- and the summary says so.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
-from ..database import lock_row, utcnow, write_transaction
+from ..database import lock_row, sqlite_transaction_wrote, utcnow, write_transaction
 from ..extensions import db
 from ..models import (
     Attendance,
@@ -117,8 +119,8 @@ class Breakdowns:
     sub_regions: list[Share] = field(default_factory=list)
     organisation_kinds: list[Share] = field(default_factory=list)
     member_states: int = 0  # countries represented by member-state delegates
-    # Who took part, as SQL, for the statements that follow (top organisations, modules attended).
-    participant: sa.Subquery | None = field(default=None, repr=False, compare=False)
+    # Whose participants the statements that follow read (top organisations, modules attended).
+    taking_part: TakingPart | None = field(default=None, repr=False, compare=False)
 
     @property
     def country_count(self) -> int:
@@ -202,23 +204,55 @@ def local_date(event: Event) -> date:
     return event.start_dt.astimezone(event.zone).date()
 
 
-# --- who took part, as one SQL selectable ---------------------------------------------------------
+# --- who took part, as SQL built once -------------------------------------------------------------
+#
+# The statements over the participants are built once, with the events as parameters:
+# building them anew each time would cost more than running them for one event.
 
 
-def _participants(event_ids: Sequence[int], recorded: set[int]) -> sa.Subquery:
-    """One row per participant of each event: its attendees where attendance was
-    recorded (`recorded`: those events), else its confirmed registrations.
+@dataclass(frozen=True)
+class TakingPart:
+    """The events whose participants a statement reads: those whose attendance was
+    recorded (their attendees took part), and the others (their confirmed registrations)."""
+
+    recorded: tuple[int, ...]
+    unrecorded: tuple[int, ...]
+
+    @classmethod
+    def of(cls, event_ids: Iterable[int], recorded: set[int]) -> TakingPart:
+        ids = list(event_ids)
+        return cls(tuple(i for i in ids if i in recorded), tuple(i for i in ids if i not in recorded))
+
+    @property
+    def params(self) -> dict:
+        return {
+            "recorded_events": list(self.recorded),
+            "unrecorded_events": list(self.unrecorded),
+            "summarised_events": [*self.recorded, *self.unrecorded],
+        }
+
+
+def _events(name: str = "events") -> sa.BindParameter:
+    return sa.bindparam(name, expanding=True)
+
+
+@cache
+def _participants(organisations: bool = True) -> sa.CompoundSelect:
+    """One row per participant of each event (`TakingPart.params`): its attendees where
+    attendance was recorded, else its confirmed registrations.
 
     A walk-in whose email is a known delegate's counts as that delegate (for
     returning and unique counts), with the delegate's details where the report
-    had none; `anonymous_key` tells apart the walk-ins nobody knows. An
-    attendee's registration is one of the events summarised: saying so lets both
-    tables be read through their event indexes.
+    had none; `anonymous_key` tells apart the walk-ins nobody knows, `registered`
+    the participants who took part by their registration (not walk-ins). An
+    attendee's registration is of the attendee's event: saying so lets both tables
+    be read through their event indexes, in the same order (PostgreSQL merges them).
+    Without `organisations`, the registrations are read from their summaries index alone.
     """
-    with_attendance = [event_id for event_id in event_ids if event_id in recorded]
-    without = [event_id for event_id in event_ids if event_id not in recorded]
+    recorded, unrecorded = _events("recorded_events"), _events("unrecorded_events")
     attended = Attendance.attended.is_(True)
     no_key = sa.cast(sa.null(), Attendance.participant_key.type)
+    known = aliased(Delegate)
     registrants = (
         sa.select(
             Attendance.event_id.label("event_id"),
@@ -226,12 +260,16 @@ def _participants(event_ids: Sequence[int], recorded: set[int]) -> sa.Subquery:
             no_key.label("anonymous_key"),
             Registration.country.label("country"),
             Registration.organisation_kind.label("organisation_kind"),
-            Registration.organisation.label("organisation"),
+            sa.true().label("registered"),
         )
-        .join(Registration, Registration.id == Attendance.registration_id)
-        .where(Attendance.event_id.in_(with_attendance), Registration.event_id.in_(with_attendance), attended)
+        .join(
+            Registration,
+            sa.and_(
+                Registration.event_id == Attendance.event_id, Registration.id == Attendance.registration_id
+            ),
+        )
+        .where(Attendance.event_id.in_(recorded), Registration.event_id.in_(recorded), attended)
     )
-    known = aliased(Delegate)
     walk_ins = (
         sa.select(
             Attendance.event_id,
@@ -239,10 +277,10 @@ def _participants(event_ids: Sequence[int], recorded: set[int]) -> sa.Subquery:
             sa.case((known.id.is_(None), Attendance.participant_key)),
             sa.func.coalesce(sa.func.nullif(Attendance.country, ""), known.country, ""),
             sa.func.coalesce(Attendance.organisation_kind, known.organisation_kind),
-            sa.func.coalesce(sa.func.nullif(Attendance.organisation, ""), known.organisation, ""),
+            sa.false(),
         )
         .outerjoin(known, sa.and_(Attendance.email != "", known.email == Attendance.email))
-        .where(Attendance.event_id.in_(with_attendance), Attendance.registration_id.is_(None), attended)
+        .where(Attendance.event_id.in_(recorded), Attendance.registration_id.is_(None), attended)
     )
     registered = sa.select(
         Registration.event_id,
@@ -250,44 +288,15 @@ def _participants(event_ids: Sequence[int], recorded: set[int]) -> sa.Subquery:
         no_key,
         Registration.country,
         Registration.organisation_kind,
-        Registration.organisation,
-    ).where(Registration.event_id.in_(without), Registration.status == CONFIRMED)
-    return sa.union_all(registrants, walk_ins, registered).subquery("participant")
-
-
-def _took_part_earlier(participant: sa.Subquery):
-    """The participant's delegate took part in an event that started before this one:
-    attended it, or was confirmed for it when its attendance was not recorded.
-
-    Looked up for each participant among the delegate's few registrations, by index;
-    the earlier event's start by its key. (A walk-in's earlier attendance without a
-    registration does not count: only registrations say who someone is.)"""
-    earlier = aliased(Registration)
-    attendance = aliased(Attendance)
-    earlier_start = (
-        sa.select(Event.start_dt)
-        .where(Event.id == earlier.event_id, Event.is_cancelled.is_(False))
-        .scalar_subquery()
-    )
-    attended = (
-        sa.select(attendance.id)
-        .where(
-            attendance.event_id == earlier.event_id,
-            attendance.registration_id == earlier.id,
-            attendance.attended.is_(True),
+        sa.true(),
+    ).where(Registration.event_id.in_(unrecorded), Registration.status == CONFIRMED)
+    if organisations:
+        registrants = registrants.add_columns(Registration.organisation.label("organisation"))
+        walk_ins = walk_ins.add_columns(
+            sa.func.coalesce(sa.func.nullif(Attendance.organisation, ""), known.organisation, "")
         )
-        .exists()
-    )
-    recorded = sa.select(attendance.id).where(attendance.event_id == earlier.event_id).exists()
-    return (
-        sa.select(earlier.id)
-        .where(
-            earlier.delegate_id == participant.c.delegate_id,
-            earlier_start < participant.c.start_dt,
-            sa.or_(attended, sa.and_(earlier.status == CONFIRMED, ~recorded)),
-        )
-        .exists()
-    )
+        registered = registered.add_columns(Registration.organisation)
+    return sa.union_all(registrants, walk_ins, registered)
 
 
 # --- figures per event --------------------------------------------------------------------------
@@ -304,38 +313,97 @@ def _figures(events: Sequence[Event]) -> tuple[dict[int, Figures], Breakdowns]:
     _count_attendance(ids, figures)
     for event_id, median in _medians(ids):
         figures[event_id].median_minutes = float(median)
-    participant = _participants(ids, {i for i, row in figures.items() if row.attendance_recorded})
-    rows = db.session.execute(
-        sa.select(
-            participant.c.event_id, participant.c.country, participant.c.organisation_kind, sa.func.count()
-        ).group_by(participant.c.event_id, participant.c.country, participant.c.organisation_kind)
-    ).all()
+    taking_part = TakingPart.of(ids, {i for i, row in figures.items() if row.attendance_recorded})
+    rows = db.session.execute(_participants_by_detail(), taking_part.params).all()
     countries = defaultdict(set)
     for event_id, country, _kind, _count in rows:
         if country:
             countries[event_id].add(country)
-    for event_id, count in db.session.execute(_returning(participant)):
+    latest = max(event.start_dt for event in events)
+    for event_id, count in db.session.execute(_returning(), {**taking_part.params, "latest": latest}):
         figures[event_id].returning = count
     for event_id, row in figures.items():
         row.participants = row.attended if row.attendance_recorded else row.confirmed
         row.countries = len(countries[event_id])
     breakdowns = _breakdowns([(country, kind, count) for _event, country, kind, count in rows])
-    breakdowns.participant = participant
+    breakdowns.taking_part = taking_part
     return figures, breakdowns
 
 
-def _returning(participant: sa.Subquery):
-    """How many participants of each event had taken part in an earlier one."""
-    with_start = (
-        sa.select(participant.c.event_id, participant.c.delegate_id, Event.start_dt)
-        .join(Event, Event.id == participant.c.event_id)
-        .where(participant.c.delegate_id.is_not(None))
-        .subquery()
+@cache
+def _participants_by_detail() -> sa.Select:
+    """Each event's participants by country and kind of organisation."""
+    participant = _participants(organisations=False).subquery("participant")
+    detail = (participant.c.event_id, participant.c.country, participant.c.organisation_kind)
+    return sa.select(*detail, sa.func.count()).group_by(*detail)
+
+
+@cache
+def _returning() -> sa.Select:
+    """How many participants of each event had taken part in an earlier one: attended it,
+    or were confirmed for it when its attendance was not recorded (cancelled events aside).
+    `latest`: the start of the last event summarised (no later event can be earlier).
+
+    Set-based: the first such start of each delegate taking part, then compared with the
+    start of the event they take part in. Their registrations in the events summarised are
+    among the participants already; the others are read by index, and attendance by its
+    event and registration. (A walk-in's earlier attendance without a registration does not
+    count: only registrations say who someone is.)"""
+    participant = _participants(organisations=False).cte("participant")
+    earlier = aliased(Registration)
+    attended = aliased(Attendance)
+    held = (
+        sa.select(
+            Event.id,
+            Event.start_dt,
+            # A scalar subquery, read for the few rows that need it; PostgreSQL would read
+            # every attendance row to hash an EXISTS.
+            sa.select(Attendance.id)
+            .where(Attendance.event_id == Event.id)
+            .limit(1)
+            .scalar_subquery()
+            .is_not(None)
+            .label("recorded"),
+        )
+        .where(Event.is_cancelled.is_(False), Event.start_dt < sa.bindparam("latest"))
+        .subquery("held")
+    )
+    summarised = sa.and_(participant.c.registered.is_(True), participant.c.event_id == held.c.id)
+    elsewhere = (
+        sa.select(earlier.delegate_id, held.c.start_dt)
+        .join(held, held.c.id == earlier.event_id)
+        .outerjoin(
+            attended,
+            sa.and_(
+                attended.event_id == earlier.event_id,
+                attended.registration_id == earlier.id,
+                attended.attended.is_(True),
+            ),
+        )
+        .where(
+            earlier.delegate_id.in_(sa.select(participant.c.delegate_id)),
+            # A parameter of its own: an empty list renders otherwise for NOT IN than for IN.
+            earlier.event_id.not_in(_events("summarised_events")),
+            sa.or_(
+                attended.registration_id.is_not(None),
+                sa.and_(earlier.status == CONFIRMED, ~held.c.recorded),
+            ),
+        )
+    )
+    taking_part = sa.union_all(
+        sa.select(participant.c.delegate_id, held.c.start_dt).join(held, summarised), elsewhere
+    ).subquery("took_part")
+    first = (
+        sa.select(taking_part.c.delegate_id, sa.func.min(taking_part.c.start_dt).label("start_dt"))
+        .group_by(taking_part.c.delegate_id)
+        .subquery("first_participation")
     )
     return (
-        sa.select(with_start.c.event_id, sa.func.count())
-        .where(_took_part_earlier(with_start))
-        .group_by(with_start.c.event_id)
+        sa.select(participant.c.event_id, sa.func.count())
+        .join(Event, Event.id == participant.c.event_id)
+        .join(first, first.c.delegate_id == participant.c.delegate_id)
+        .where(first.c.start_dt < Event.start_dt)
+        .group_by(participant.c.event_id)
     )
 
 
@@ -350,32 +418,45 @@ _STATUS_FIELDS = {
 
 def _count_registrations(ids: Sequence[int], figures: dict[int, Figures]) -> None:
     """Registrations by status, and how many of the confirmed ones attended."""
-    came = sa.and_(Registration.status == CONFIRMED, Attendance.id.is_not(None))
-    for event_id, status, count, attended in db.session.execute(
-        sa.select(
-            Registration.event_id, Registration.status, sa.func.count(), sa.func.count(sa.case((came, 1)))
-        )
-        .outerjoin(
-            Attendance,
-            sa.and_(
-                Attendance.event_id.in_(ids),
-                Attendance.event_id == Registration.event_id,
-                Attendance.registration_id == Registration.id,
-                Attendance.attended.is_(True),
-            ),
-        )
-        .where(Registration.event_id.in_(ids))
-        .group_by(Registration.event_id, Registration.status)
-    ):
+    for event_id, status, count, attended in db.session.execute(_registrations_by_status(), {"events": ids}):
         row = figures[event_id]
         row.registered += count
         setattr(row, _STATUS_FIELDS[status], count)
         row.attended_confirmed += attended
 
 
+@cache
+def _registrations_by_status() -> sa.Select:
+    came = sa.and_(Registration.status == CONFIRMED, Attendance.id.is_not(None))
+    return (
+        sa.select(
+            Registration.event_id, Registration.status, sa.func.count(), sa.func.count(sa.case((came, 1)))
+        )
+        .outerjoin(
+            Attendance,
+            sa.and_(
+                Attendance.event_id.in_(_events()),
+                Attendance.event_id == Registration.event_id,
+                Attendance.registration_id == Registration.id,
+                Attendance.attended.is_(True),
+            ),
+        )
+        .where(Registration.event_id.in_(_events()))
+        .group_by(Registration.event_id, Registration.status)
+    )
+
+
 def _count_attendance(ids: Sequence[int], figures: dict[int, Figures]) -> None:
+    for row in db.session.execute(_attendance_by_event(), {"events": ids}):
+        target = figures[row.event_id]
+        target.attendance_rows, target.attended, target.walk_ins = row.rows, row.attended, row.walk_ins
+        target.average_minutes = None if row.average_minutes is None else float(row.average_minutes)
+
+
+@cache
+def _attendance_by_event() -> sa.Select:
     attended = Attendance.attended.is_(True)
-    for row in db.session.execute(
+    return (
         sa.select(
             Attendance.event_id,
             sa.func.count().label("rows"),
@@ -385,15 +466,17 @@ def _count_attendance(ids: Sequence[int], figures: dict[int, Figures]) -> None:
             ),
             sa.func.avg(sa.case((attended, Attendance.minutes))).label("average_minutes"),
         )
-        .where(Attendance.event_id.in_(ids))
+        .where(Attendance.event_id.in_(_events()))
         .group_by(Attendance.event_id)
-    ):
-        target = figures[row.event_id]
-        target.attendance_rows, target.attended, target.walk_ins = row.rows, row.attended, row.walk_ins
-        target.average_minutes = None if row.average_minutes is None else float(row.average_minutes)
+    )
 
 
 def _medians(event_ids: Sequence[int]):
+    return db.session.execute(_medians_statement(), {"events": event_ids}).all()
+
+
+@cache
+def _medians_statement() -> sa.Select:
     """The median minutes of each event's attendees, by window functions (SQLite and
     PostgreSQL both have them): the middle row, or the mean of the two middle rows."""
     ranked = (
@@ -405,14 +488,14 @@ def _medians(event_ids: Sequence[int]):
             .label("position"),
             sa.func.count().over(partition_by=Attendance.event_id).label("size"),
         )
-        .where(Attendance.event_id.in_(event_ids), Attendance.attended.is_(True))
+        .where(Attendance.event_id.in_(_events()), Attendance.attended.is_(True))
         .subquery()
     )
-    return db.session.execute(
+    return (
         sa.select(ranked.c.event_id, sa.func.avg(ranked.c.minutes))
         .where(ranked.c.position.in_([(ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2]))
         .group_by(ranked.c.event_id)
-    ).all()
+    )
 
 
 # --- breakdowns: countries, regions, kinds of organisation --------------------------------------------
@@ -475,19 +558,25 @@ def _kind_shares(by_kind: Counter) -> list[Share]:
     )
 
 
-def _top_organisations(participant: sa.Subquery | None, limit: int = TOP_ORGANISATIONS) -> list[Share]:
+def _top_organisations(taking_part: TakingPart | None, limit: int = TOP_ORGANISATIONS) -> list[Share]:
     """The organisations with most participants, spellings that differ only in case or spaces as one."""
-    if participant is None:
+    if taking_part is None:
         return []
+    rows = db.session.execute(_top_organisations_statement(limit), taking_part.params).all()
+    return [Share(key=normalised, label=name.strip(), count=count) for normalised, name, count in rows]
+
+
+@cache
+def _top_organisations_statement(limit: int) -> sa.Select:
+    participant = _participants().subquery("participant")
     key = sa.func.lower(sa.func.trim(participant.c.organisation))
-    rows = db.session.execute(
+    return (
         sa.select(key, sa.func.min(participant.c.organisation), sa.func.count().label("people"))
         .where(key != "")
         .group_by(key)
         .order_by(sa.desc("people"), key)
         .limit(limit)
-    ).all()
-    return [Share(key=normalised, label=name.strip(), count=count) for normalised, name, count in rows]
+    )
 
 
 # --- the summaries ------------------------------------------------------------------------------------
@@ -500,7 +589,7 @@ def event_summary(event: Event) -> EventSummary:
         event=event,
         figures=figures[event.id],
         breakdowns=breakdowns,
-        top_organisations=_top_organisations(breakdowns.participant),
+        top_organisations=_top_organisations(breakdowns.taking_part),
     )
 
 
@@ -529,7 +618,7 @@ def series_summary(series: Series, *, published_only: bool = False) -> SeriesSum
             )
         )
         previous = current
-    modules_attended = _modules_attended(breakdowns.participant, len(events))
+    modules_attended = _modules_attended(breakdowns.taking_part, len(events))
     return SeriesSummary(
         series=series,
         rows=rows,
@@ -544,21 +633,23 @@ def _change(before: int, after: int) -> Change:
     return Change(difference=after - before, percent=(after - before) / before if before else None)
 
 
-def _modules_attended(participant: sa.Subquery | None, modules: int) -> list[tuple[int, int]]:
+def _modules_attended(taking_part: TakingPart | None, modules: int) -> list[tuple[int, int]]:
     """How many people took part in 1, 2, ... all of the events."""
-    if participant is None:
+    if taking_part is None:
         return []
+    counts = dict(db.session.execute(_modules_attended_statement(), taking_part.params).all())
+    return [(number, counts.get(number, 0)) for number in range(1, modules + 1)]
+
+
+@cache
+def _modules_attended_statement() -> sa.Select:
+    participant = _participants(organisations=False).subquery("participant")
     per_person = (
         sa.select(sa.func.count(sa.distinct(participant.c.event_id)).label("modules"))
         .group_by(participant.c.delegate_id, participant.c.anonymous_key)
         .subquery()
     )
-    counts = dict(
-        db.session.execute(
-            sa.select(per_person.c.modules, sa.func.count()).group_by(per_person.c.modules)
-        ).all()
-    )
-    return [(number, counts.get(number, 0)) for number in range(1, modules + 1)]
+    return sa.select(per_person.c.modules, sa.func.count()).group_by(per_person.c.modules)
 
 
 # --- the programme over years -------------------------------------------------------------------------
@@ -574,9 +665,10 @@ def programme_summary(
     """The meetings held between two dates (inclusive, each event's own calendar date),
     by kind and year, the delegates they gathered and the recommendations they produced.
 
-    Held: started by now and not cancelled. Four statements.
+    Held: started by now and not cancelled. Four statements; three when the people and
+    breakdowns of the same meetings were counted in the same state of the database.
     """
-    events = _held_events(start, end, published_only, now or utcnow())
+    events, state = _held_events(start, end, published_only, now or utcnow())
     ids = [event.id for event in events]
     meetings: dict[int, Counter] = defaultdict(Counter)
     for event in events:
@@ -585,7 +677,7 @@ def programme_summary(
     by_year: Counter = Counter()
     for event in events:
         by_year[local_date(event).year] += per_event.get(event.id, 0)
-    unique, breakdowns = _people_and_breakdowns(_participants(ids, recorded) if ids else None)
+    unique, breakdowns = _people_and_breakdowns(TakingPart.of(ids, recorded) if ids else None, state)
     return ProgrammeSummary(
         start=start,
         end=end,
@@ -603,21 +695,25 @@ def programme_summary(
     )
 
 
-def _held_events(start: date | None, end: date | None, published_only: bool, now: datetime) -> list[Event]:
+def _held_events(
+    start: date | None, end: date | None, published_only: bool, now: datetime
+) -> tuple[list[Event], str | None]:
+    """The events held in the period, and the state of the database they were read in."""
     # A day's margin on each side: the exact bounds are each event's local date, checked below.
-    query = sa.select(Event).where(Event.is_cancelled.is_(False), Event.start_dt <= now)
+    query = sa.select(Event, _state()).where(Event.is_cancelled.is_(False), Event.start_dt <= now)
     if start:
         query = query.where(Event.start_dt >= _instant(start) - timedelta(days=1))
     if end:
         query = query.where(Event.start_dt < _instant(end) + timedelta(days=2))
     if published_only:
         query = query.where(Event.is_published.is_(True))
-    events = db.session.scalars(query.order_by(Event.start_dt, Event.id)).all()
-    return [
+    rows = db.session.execute(query.order_by(Event.start_dt, Event.id)).all()
+    events = [
         event
-        for event in events
+        for event, _ in rows
         if (start is None or local_date(event) >= start) and (end is None or local_date(event) <= end)
     ]
+    return events, rows[0][1] if rows else None
 
 
 def _instant(day: date) -> datetime:
@@ -630,50 +726,135 @@ def _participations_per_event(ids: Sequence[int]) -> tuple[dict[int, int], set[i
     if not ids:
         return {}, set()
     counts, recorded = {}, set()
-    for event_id, attended in db.session.execute(
-        sa.select(Attendance.event_id, sa.func.count(sa.case((Attendance.attended.is_(True), 1))))
-        .where(Attendance.event_id.in_(ids))
-        .group_by(Attendance.event_id)
-    ):
+    for event_id, attended in db.session.execute(_attendees_per_event(), {"events": ids}):
         counts[event_id] = attended
         recorded.add(event_id)
-    for event_id, confirmed in db.session.execute(
-        sa.select(Registration.event_id, sa.func.count())
-        .where(
-            Registration.event_id.in_([i for i in ids if i not in recorded]), Registration.status == CONFIRMED
-        )
-        .group_by(Registration.event_id)
-    ):
+    unrecorded = [i for i in ids if i not in recorded]
+    for event_id, confirmed in db.session.execute(_confirmed_per_event(), {"events": unrecorded}):
         counts[event_id] = confirmed
     return counts, recorded
 
 
-def _people_and_breakdowns(participant: sa.Subquery | None) -> tuple[int, Breakdowns]:
-    """Different people, and the breakdowns, in one pass over the participants: grouped by
-    person first (with their country and kind), the first row of each person counting them."""
-    if participant is None:
-        return 0, Breakdowns()
-    person = (participant.c.delegate_id, participant.c.anonymous_key)
-    detail = (participant.c.country, participant.c.organisation_kind)
-    per_person = (
-        sa.select(*person, *detail, sa.func.count().label("times")).group_by(*person, *detail).subquery()
+@cache
+def _attendees_per_event() -> sa.Select:
+    return (
+        sa.select(Attendance.event_id, sa.func.count(sa.case((Attendance.attended.is_(True), 1))))
+        .where(Attendance.event_id.in_(_events()))
+        .group_by(Attendance.event_id)
     )
-    numbered = sa.select(
-        per_person,
-        sa.func.row_number()
-        .over(partition_by=[per_person.c.delegate_id, per_person.c.anonymous_key])
-        .label("nth"),
-    ).subquery()
-    rows = db.session.execute(
+
+
+@cache
+def _confirmed_per_event() -> sa.Select:
+    return (
+        sa.select(Registration.event_id, sa.func.count())
+        .where(Registration.event_id.in_(_events()), Registration.status == CONFIRMED)
+        .group_by(Registration.event_id)
+    )
+
+
+def _people_and_breakdowns(taking_part: TakingPart | None, state: str | None) -> tuple[int, Breakdowns]:
+    """Different people, and the breakdowns, in one statement -- or none, when they were
+    counted in the same state of the database (see `_kept`)."""
+    if taking_part is None:
+        return 0, Breakdowns()
+
+    def people_and_shares() -> list[tuple]:
+        statement = _people_and_breakdowns_statement()
+        return [tuple(row) for row in db.session.execute(statement, taking_part.params)]
+
+    rows = _kept(state, taking_part, people_and_shares)
+    unique = sum(count for is_people, _country, _kind, count in rows if is_people)
+    shares = [(country, kind, count) for is_people, country, kind, count in rows if not is_people]
+    return unique, _breakdowns(shares)
+
+
+@cache
+def _people_and_breakdowns_statement() -> sa.CompoundSelect:
+    """The participants, read once (a CTE, which both databases materialise), for two
+    aggregates: their participations by country and kind of organisation, then how many
+    different people they were. Each participant is a delegate or else an anonymous
+    key, never both: the different people are the different delegates plus the keys."""
+    participant = _participants(organisations=False).cte("participant")
+    people = sa.func.count(sa.distinct(participant.c.delegate_id)) + sa.func.count(
+        sa.distinct(participant.c.anonymous_key)
+    )
+    return sa.union_all(
         sa.select(
-            numbered.c.country,
-            numbered.c.organisation_kind,
-            sa.func.sum(numbered.c.times),
-            sa.func.count(sa.case((numbered.c.nth == 1, 1))),
-        ).group_by(numbered.c.country, numbered.c.organisation_kind)
-    ).all()
-    people = sum(first for *_rest, first in rows)
-    return people, _breakdowns((country, kind, int(count)) for country, kind, count, _first in rows)
+            sa.literal(False).label("people"),
+            participant.c.country,
+            participant.c.organisation_kind,
+            sa.func.count(),
+        ).group_by(participant.c.country, participant.c.organisation_kind),
+        sa.select(sa.literal(True), sa.null(), sa.null(), people),
+    )
+
+
+# --- figures kept while the database stays the same ------------------------------------------------
+#
+# The programme's people and breakdowns read every participation in every meeting: the
+# slowest of the figures. They are kept, keyed by the state of the database they were
+# counted in, which every change to it changes: kept figures are never stale.
+#
+# SQLite: the data version of the connection (changed by what other connections commit),
+# its schema version and its own count of changes, read in the transaction that reads the
+# figures. PostgreSQL: the transaction's snapshot (under READ COMMITTED the figures may
+# then be a commit newer than their key, never older). On both, figures are neither kept
+# nor reused by a transaction that has changed something: its state would not say so,
+# and its changes may yet be rolled back.
+
+KEPT_MAX = 16
+_kept_figures: OrderedDict = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _state() -> sa.ColumnElement:
+    """The state of the database, as a column of the statement that reads the events."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        return sa.literal_column(
+            "(SELECT data_version FROM pragma_data_version()) || '/' || "
+            "(SELECT schema_version FROM pragma_schema_version()) || '/' || total_changes()"
+        )
+    if dialect == "postgresql":
+        return sa.literal_column(
+            "CASE WHEN pg_current_xact_id_if_assigned() IS NULL "
+            "THEN current_database() || '/' || pg_current_snapshot()::text END"
+        )
+    return sa.null()
+
+
+def _kept(state: str | None, taking_part: TakingPart, count):
+    """The figures `count()` gives for these events in this state of the database: kept
+    from an earlier count, or counted now (and kept)."""
+    if state is None:
+        return count()
+    connection = db.session.connection()
+    # A SQLite state is one connection's; a PostgreSQL one is the server's. The owner is
+    # kept with the figures so that no other object can take its id.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite and sqlite_transaction_wrote(connection):
+        # Its count of changes would not go back if the transaction were rolled back.
+        return count()
+    owner = connection.connection.dbapi_connection if sqlite else connection.engine
+    key = (id(owner), state, taking_part)
+    with _kept_lock:
+        kept = _kept_figures.get(key)
+        if kept is not None and kept[0] is owner:
+            _kept_figures.move_to_end(key)
+            return kept[1]
+    figures = count()
+    with _kept_lock:
+        _kept_figures[key] = (owner, figures)
+        while len(_kept_figures) > KEPT_MAX:
+            _kept_figures.popitem(last=False)
+    return figures
+
+
+def forget_kept_figures() -> None:
+    """Drop every kept figure: the next summaries count everything (a cold start)."""
+    with _kept_lock:
+        _kept_figures.clear()
 
 
 # --- the published summary and the list of participants ---------------------------------------------
