@@ -8,6 +8,9 @@ PORT ?= 5000
 
 .PHONY: run test lint serve worker seed migrate clean bench
 
+# The compiled message catalogues (not in git): built from each language's .po file.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
+
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -20,8 +23,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
+app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po | $(VENV)/.runtime
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
 ## make run: install, migrate, load the demo programme if empty, serve with a queue worker
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime $(CATALOGUES)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	@echo "Plenary on http://$(HOST):$(PORT)  (mail without MAIL_SERVER goes to instance/mail/)"
@@ -29,17 +35,27 @@ run: $(VENV)/.runtime
 	  $(BIN)/huey_consumer app.queue.huey --workers 1 --delay 0.1 --max-delay 1 --logfile instance/worker.log & \
 	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 wsgi:app
 
+# axe-core for the accessibility checks of the browser tests (pinned in tests/browser/package-lock.json).
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+NPM := $(shell command -v npm)
+
+$(AXE): tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $@
+
 ## make test: lint, then the whole suite (SQLite; PostgreSQL with TEST_DATABASE_URL)
-test: $(VENV)/.dev
+test: $(VENV)/.dev $(CATALOGUES) | $(if $(NPM),$(AXE))
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r app -lll
 	@test -x /usr/bin/chromium || echo "NOTE: /usr/bin/chromium is missing: the browser tests will NOT run (apt-get install -y chromium)."
+	@test -n "$(NPM)" || echo "NOTE: npm is missing: axe-core is not installed and the accessibility checks will NOT run (apt-get install -y npm)."
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
 ## make bench: every benchmark; each prints its figures, the last line one JSON object
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev $(CATALOGUES)
 	@command -v wrk >/dev/null || { echo "bench/registration.py needs wrk: apt-get install -y wrk"; exit 1; }
 	@for script in registrations mail registration summaries attendance_import; do $(BIN)/python bench/$$script.py || exit 1; done
 

@@ -62,8 +62,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     # Languages a delegate can choose for correspondence...
     LANGUAGES = {"en": "English", "fr": "Français", "ar": "العربية"}
-    # ...and those the interface has catalogues for (more come with translations).
-    UI_LANGUAGES = ["en"]
+    # ...and those the interface has catalogues for (app/translations/<code>).
+    UI_LANGUAGES = ["en", "fr", "ar"]
 
     # How many reverse proxies stand in front (their X-Forwarded-* headers are trusted).
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
@@ -91,6 +91,54 @@ class Config:
 
     # Documents organisers upload: the largest accepted, in bytes.
     MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", 20 * 1024 * 1024))
+    # Participant reports imported in the console or over the API (20,000 Zoom rows: ~3 MB).
+    MAX_REPORT_BYTES = int(os.environ.get("MAX_REPORT_BYTES", 10 * 1024 * 1024))
+
+    # The JSON API (app/api/): its OpenAPI document is served at /api/v1/openapi.json.
+    API_TITLE = "Plenary API"
+    API_VERSION = "1.0.0"
+    OPENAPI_VERSION = "3.1.0"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": "The published programme (series, events, agenda, documents, summaries) "
+            "and registration, as JSON. Errors are RFC 9457 problem details."
+        }
+    }
+    # Origins (scheme://host[:port]) whose pages may call the API from a browser.
+    API_CORS_ORIGINS = [o.strip() for o in os.environ.get("API_CORS_ORIGINS", "").split(",") if o.strip()]
+    API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 64 * 1024))
+    API_RATELIMIT_ENABLED = _bool("API_RATELIMIT_ENABLED", True)
+    API_READ_LIMIT = os.environ.get("API_READ_LIMIT", "300 per minute")  # per address
+    API_REGISTRATION_LIMIT = os.environ.get("API_REGISTRATION_LIMIT", "20 per hour")  # per address
+    API_REGISTRATION_EMAIL_LIMIT = os.environ.get("API_REGISTRATION_EMAIL_LIMIT", "5 per hour")
+
+    # Registrations of a standalone event are anonymised this long after it ends (a series
+    # sets its own period, counted from its last event).
+    RETENTION_MONTHS = int(os.environ.get("RETENTION_MONTHS", 24))
+
+    # Public registration forms: limits per client address and per submitted email
+    # (counted when a registration goes through), and per address on the manage
+    # links. "off" (or empty) lifts a limit.
+    REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "20 per minute")
+    REGISTRATION_EMAIL_RATE_LIMIT = os.environ.get("REGISTRATION_EMAIL_RATE_LIMIT", "5 per hour")
+    MANAGE_RATE_LIMIT = os.environ.get("MANAGE_RATE_LIMIT", "60 per minute")
+    # A person needs a few seconds to fill the registration form; a robot does not.
+    FORM_MIN_FILL_SECONDS = float(os.environ.get("FORM_MIN_FILL_SECONDS", 3))
+    # Origins allowed to frame the pages a view marks embeddable (space- or comma-separated).
+    EMBED_ORIGINS = os.environ.get("EMBED_ORIGINS", "").replace(",", " ").split()
+    # Strict-Transport-Security max-age; 0 sends none (plain HTTP in development).
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 0))
+
+    # How long an embedded registration form (in another site's iframe) can be sent, in seconds.
+    EMBED_TOKEN_MAX_AGE = int(os.environ.get("EMBED_TOKEN_MAX_AGE", 4 * 3600))
+
+    # Webhooks: private, loopback and link-local addresses are refused unless this is on
+    # (a test receiver on the same machine); attempts before a delivery is given up.
+    WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE")
+    WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", 5))
+    WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", 6))
 
 
 class DevelopmentConfig(Config):
@@ -105,12 +153,21 @@ class TestingConfig(Config):
     MAIL_SUPPRESS_SEND = False
     # Still scrypt, with a small work factor: the suite signs in hundreds of times.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105
+    # A test that checks the API's rate limits turns them on.
+    API_RATELIMIT_ENABLED = False
+    # The suite posts forms at once and registers many people from one address;
+    # tests of the spam checks and limits switch them on.
+    FORM_MIN_FILL_SECONDS = 0
+    REGISTRATION_RATE_LIMIT = "off"
+    REGISTRATION_EMAIL_RATE_LIMIT = "off"
+    MANAGE_RATE_LIMIT = "off"
 
 
 class ProductionConfig(Config):
     LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
     SESSION_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 365 * 24 * 3600))
 
 
 CONFIGS = {

@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_api(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -72,6 +73,7 @@ def configure_logger(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from . import i18n
     from .auth import configure_login
     from .database import configure_engine
     from .extensions import babel, csrf, db, limiter, mail, migrate
@@ -82,6 +84,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    i18n.configure(app)
     limiter.init_app(app)
     configure_login(app)
     with app.app_context():
@@ -90,6 +93,10 @@ def register_extensions(app: Flask) -> None:
     from .queue import configure_queue
 
     configure_queue(app)
+
+    from .security import install as install_security_headers
+
+    install_security_headers(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -114,6 +121,13 @@ def register_errorhandlers(app: Flask) -> None:
     from .errors import register_handlers
 
     register_handlers(app)
+
+
+def register_api(app: Flask) -> None:
+    """After the error pages: the API answers its own errors as problem details."""
+    from . import api
+
+    api.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -1,4 +1,5 @@
-"""Command-line tasks: `flask create-admin`, `flask seed-demo`, `flask mail ...`, `flask reminders ...`."""
+"""Command-line tasks: `flask create-admin`, `flask seed-demo`, `flask mail ...`, `flask reminders ...`,
+`flask apply-retention`."""
 
 from __future__ import annotations
 
@@ -139,4 +140,17 @@ def reminders_schedule(
         click.echo(f"{reminder.minutes:>6} minutes before{note}")
 
 
-commands = [create_admin, seed_demo, mail, reminders]
+@click.command("apply-retention")
+def apply_retention() -> None:
+    """Anonymise the registrations of series and events past their retention period."""
+    from .services.personal_data import apply_retention as apply
+
+    results = apply()
+    for result in results:
+        counts = f"{result.registrations} registrations and {result.delegates} delegates"
+        click.echo(f"{result.label}: {counts} anonymised")
+    if not results:
+        click.echo("Nothing is past its retention period.")
+
+
+commands = [create_admin, seed_demo, mail, reminders, apply_retention]

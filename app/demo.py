@@ -1194,6 +1194,9 @@ class _Demo:
             chair=CHAIR,
             organiser=ORGANISER,
             created_dt=datetime(2021, 3, 1, 9, tzinfo=UTC),
+            # Past the default 24 months already: kept ten years, so that the demo still
+            # shows its list of participants (the 2015-2020 meetings go by the default).
+            retention_months=120,
         )
         sections = [("", READER_INTRO)] + [(spec["title"], spec["text"]) for spec in FOUR_PS_EVENTS]
         series.documents.append(

@@ -18,6 +18,11 @@ from email.message import EmailMessage
 # Before the app is imported: the job queue's files go to a throwaway folder.
 os.environ.setdefault("PLENARY_INSTANCE_DIR", tempfile.mkdtemp(prefix="plenary-tests-"))
 os.environ.pop("REDIS_URL", None)
+# Servers the tests start (gunicorn in test_scale.py) inherit this environment: they
+# post forms at once and register thousands from one address.
+os.environ.setdefault("FORM_MIN_FILL_SECONDS", "0")
+for _limit in ("REGISTRATION_RATE_LIMIT", "REGISTRATION_EMAIL_RATE_LIMIT", "MANAGE_RATE_LIMIT"):
+    os.environ.setdefault(_limit, "off")
 
 import pytest  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402

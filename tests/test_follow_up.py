@@ -222,7 +222,7 @@ def test_preview_shows_the_email_of_a_real_recipient_and_queues_nothing(partners
     assert "Zoë Ørsted" in text and "zoe.orsted@example.org" in text
     assert "Thank you for taking part: Partnership" in text
     assert "certificate-of-attendance.pdf" in text
-    assert 'sandbox=""' in text and "srcdoc=" in text
+    assert 'sandbox=""' in text and 'target="email-preview"' in text
     assert db.session.scalar(sa.select(sa.func.count(Message.id))) == before
     assert follow_ups(ATTENDEE) == {}
 

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..models import AccountRole, Event
+from ..security import email_preview
 from ..services import follow_up as service
 from . import bp
 from .access import requires
@@ -67,6 +68,15 @@ def _preview(event: Event, form: FollowUpForm):
         form=form,
         preview=service.preview(event, form.draft()),
         refusal=service.refusal(event),
+    )
+
+
+@bp.route("/events/<int:event_id>/follow-up/preview/email", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def follow_up_preview_email(event_id: int):
+    """The previewed email alone, for the preview page's sandboxed frame."""
+    return _submitted(
+        event_id, lambda event, form: email_preview(service.preview(event, form.draft()).message.body_html)
     )
 
 

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..models import AccountRole, Event, Mailing, Message, MessageStatus
+from ..security import email_preview
 from ..services import mailings as service
 from ..services import outbox
 from . import bp
@@ -72,6 +73,17 @@ def mailing_preview(event_id: int):
 def _preview(event: Event, form: MailingForm):
     preview = service.preview(event, form.draft())
     return render_template("console/messages/preview.html", event=event, form=form, preview=preview)
+
+
+@bp.route("/events/<int:event_id>/messages/preview/email", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def mailing_preview_email(event_id: int):
+    """The previewed email alone, for the preview page's sandboxed frame."""
+    return _submitted(event_id, _preview_email)
+
+
+def _preview_email(event: Event, form: MailingForm):
+    return email_preview(service.preview(event, form.draft()).message.body_html)
 
 
 @bp.route("/events/<int:event_id>/messages/send", methods=["POST"])

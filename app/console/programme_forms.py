@@ -195,6 +195,16 @@ class SeriesForm(VersionedForm):
     organiser = line(_l("Organiser"), 200)
     is_published = BooleanField(_l("Published (shown on the public pages)"), default=True)
     reminders = reminders_field(_l("the default (7 days, 1 day and 1 hour before)"))
+    retention_months = IntegerField(
+        _l("Keep registrants' personal data for (months)"),
+        default=24,
+        validators=[Optional(), NumberRange(min=1, max=240)],
+        description=_l(
+            "Counted from the end of the series' last event; then names and addresses are removed "
+            "and only the figures stay. Empty: 24."
+        ),
+        render_kw={"min": 1, "max": 240, "inputmode": "numeric"},
+    )
     submit = SubmitField(_l("Save the series"))
 
     def validate_reminders(self, field) -> None:
@@ -209,6 +219,7 @@ class SeriesForm(VersionedForm):
             "organiser": series.organiser,
             "is_published": series.is_published,
             "reminders": schedule_text(series.reminder_schedule),
+            "retention_months": series.retention_months,
             "version": series.version,
         }
 
@@ -220,6 +231,7 @@ class SeriesForm(VersionedForm):
             organiser=self.organiser.data or "",
             is_published=self.is_published.data,
             reminder_schedule=parse_schedule(self.reminders.data),
+            retention_months=self.retention_months.data or SeriesDetails.retention_months,
         )
 
 

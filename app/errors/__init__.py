@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
+from datetime import timedelta
 
 from flask import Flask, render_template
+from flask_babel import format_timedelta
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +65,28 @@ def register_handlers(app: Flask) -> None:
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
         return body, code, headers
 
+    @app.errorhandler(TooManyRequests)
+    def too_many_requests(error: TooManyRequests):
+        seconds = retry_after_seconds()
+        body = render_template(
+            "errors/429.html",
+            code=429,
+            title=TITLES[429],
+            retry_in=format_timedelta(timedelta(seconds=seconds), threshold=1.1, add_direction=True),
+        )
+        return body, 429, {"Retry-After": str(seconds)}
+
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
         log.error("unhandled error", exc_info=error.original_exception)
         return render_error(500)
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the limit that was hit lets a request through again (at least 1)."""
+    from ..extensions import limiter
+
+    limit = limiter.current_limit
+    if limit is None:
+        return 60
+    return max(1, math.ceil(limit.reset_at - time.time()))

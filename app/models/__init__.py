@@ -1,6 +1,7 @@
 """The data model. Import models from here."""
 
 from .accounts import Account, AuditEntry, Invitation
+from .api_tokens import ApiToken, ApiTokenScope
 from .enums import (
     AccountRole,
     AgendaItemKind,
@@ -17,6 +18,7 @@ from .enums import (
 )
 from .messages import Mailing, Message, MessageContent, SentReminder
 from .people import Attendance, AttendanceImport, Delegate, Registration
+from .privacy import PrivacyNotice
 from .programme import (
     AgendaItem,
     Document,
@@ -26,10 +28,13 @@ from .programme import (
     Series,
     Speaker,
 )
+from .webhooks import Webhook, WebhookDelivery, WebhookDeliveryStatus
 
 __all__ = [
     "Account",
     "AccountRole",
+    "ApiToken",
+    "ApiTokenScope",
     "AttendanceImport",
     "AuditEntry",
     "ImportStatus",
@@ -50,6 +55,7 @@ __all__ = [
     "MessageContent",
     "MessageStatus",
     "OrganisationKind",
+    "PrivacyNotice",
     "Registration",
     "RegistrationState",
     "RegistrationStatus",
@@ -58,4 +64,7 @@ __all__ = [
     "Series",
     "Speaker",
     "SpeakerRole",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
 ]

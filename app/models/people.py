@@ -54,6 +54,9 @@ class Delegate(PersonDetails, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the person's data was erased (at their request or past retention): the row
+    # stays, with a placeholder address, so that summaries still count them once.
+    anonymised_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="delegate", lazy="write_only", passive_deletes=True
@@ -93,6 +96,8 @@ class Registration(PersonDetails, db.Model):
     # Registrations made together in one series form share this key.
     batch_key: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     consent_privacy_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The version of the privacy notice accepted then; None: the built-in text (no version stored).
+    privacy_notice_version: Mapped[int | None] = mapped_column()
     consent_participant_list: Mapped[bool] = mapped_column(default=False)
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # Part of the signed manage link; replacing it revokes every old link.
@@ -106,6 +111,9 @@ class Registration(PersonDetails, db.Model):
     version: Mapped[int] = mapped_column(default=1, server_default="1")
     # The organiser who added it by hand (a delegate who registered by phone).
     added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    # Set when its personal details were removed (erasure or retention); what the summaries
+    # count (status, country, kind and name of organisation, delegate) stays.
+    anonymised_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     delegate: Mapped[Delegate] = relationship(back_populates="registrations")

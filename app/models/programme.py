@@ -33,6 +33,8 @@ class Series(db.Model):
     summary_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The reminders of its events unless an event sets its own: [{"minutes": 1440, "note": ""}]
     reminder_schedule: Mapped[list | None] = mapped_column(sa.JSON)
+    # Registrations are anonymised this long after the series' last event ends.
+    retention_months: Mapped[int] = mapped_column(default=24, server_default="24")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Optimistic locking: an edit made from a stale form is refused, not applied over another's.
     version: Mapped[int] = mapped_column(default=1, server_default="1")

@@ -5,6 +5,7 @@ from flask import abort, render_template
 from ..extensions import db
 from ..models import Document
 from ..services.calendar import event_calendar
+from ..services.personal_data import current_notice
 from . import bp
 from .queries import (
     document_response,
@@ -22,7 +23,7 @@ def home():
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("public/privacy.html")
+    return render_template("public/privacy.html", notice=current_notice())
 
 
 @bp.route("/series/<int:series_id>")

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from functools import cache, lru_cache
 
 import pycountry
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from itsdangerous import BadData, TimestampSigner
 from markupsafe import Markup
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -94,7 +98,20 @@ class EmailAddress:
             raise ValidationError(_l("Enter a valid email address, such as name@example.org.")) from None
 
 
-class DelegateDetailsForm(FlaskForm):
+class PublicForm(FlaskForm):
+    """A delegate's form: text fields only, whatever a client sends."""
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            wrapped = super().wrap_formdata(form, formdata)
+            # Flask-WTF merges uploaded files into the form data; none of these forms takes
+            # one, and a file where text belongs would otherwise reach the validators.
+            if isinstance(wrapped, CombinedMultiDict):
+                return request.form
+            return wrapped
+
+
+class DelegateDetailsForm(PublicForm):
     """The fields a delegate can also change later from the manage link."""
 
     name = StringField(
@@ -131,6 +148,8 @@ class DelegateDetailsForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices()
         self.language.choices = options(current_app.config["LANGUAGES"].items())
+        if self.language.data is None:  # a new form: the language of the page it is read in
+            self.language.data = str(get_locale())
 
     def validate_organisation_kind(self, field) -> None:
         if not field.data:
@@ -153,7 +172,57 @@ class DelegateDetailsForm(FlaskForm):
         )
 
 
-class RegistrationForm(DelegateDetailsForm):
+SPAM_MESSAGE = _l("We could not accept the form as it was sent. Please check it and send it again.")
+
+
+def _stamp_signer() -> TimestampSigner:
+    return TimestampSigner(current_app.config["SECRET_KEY"], salt="plenary.form-started")
+
+
+class SpamChecks:
+    """A honeypot field people never see, and the time the form was first shown, signed.
+
+    A robot fills every field and posts at once; a person leaves the hidden
+    field empty and takes seconds. Either check tripped refuses the form with
+    the same neutral message, so a robot learns nothing about which.
+    """
+
+    # Named as robots like it; the label tells screen-reader users to leave it.
+    website = StringField(
+        _l("Leave this field empty"),
+        render_kw={"autocomplete": "off", "tabindex": "-1"},
+    )
+    started = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.started.data:
+            self.started.data = _stamp_signer().sign(b"form").decode()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.looks_automated():
+            self.form_errors.append(SPAM_MESSAGE)
+            return False
+        return valid
+
+    def looks_automated(self) -> bool:
+        filled_honeypot = bool(self.website.data)
+        self.website.data = ""  # a person's autofill should not trip it twice
+        return filled_honeypot or self._too_fast()
+
+    def _too_fast(self) -> bool:
+        minimum = current_app.config["FORM_MIN_FILL_SECONDS"]
+        try:
+            _value, started = _stamp_signer().unsign(str(self.started.data or ""), return_timestamp=True)
+        except (BadData, UnicodeError):
+            # Forged or garbled: a fresh stamp, so that a person can still send it next time.
+            self.started.data = _stamp_signer().sign(b"form").decode()
+            return True
+        return time.time() - started.timestamp() < minimum
+
+
+class RegistrationForm(SpamChecks, DelegateDetailsForm):
     email = EmailField(
         _l("Email"),
         validators=[DataRequired(), Length(max=EMAIL_MAX), EmailAddress()],
@@ -201,5 +270,13 @@ class ManageForm(DelegateDetailsForm):
     submit = SubmitField(_l("Save changes"))
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PublicForm):
     submit = SubmitField(_l("Yes, cancel my registration"))
+
+
+class EraseForm(FlaskForm):
+    confirm = BooleanField(
+        _l("I understand that this cannot be undone."),
+        validators=[DataRequired(message=_l("Tick the box to confirm that you want your data erased."))],
+    )
+    submit = SubmitField(_l("Erase my data"))

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from email_validator import EmailNotValidError
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from ..errors import render_error
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Document, Event, RegistrationStatus
 from ..public.queries import (
     document_response,
@@ -13,16 +14,67 @@ from ..public.queries import (
     published_event_or_404,
     published_series_or_404,
 )
+from ..services import personal_data
 from ..services import registrations as service
 from ..services.calendar import registration_calendar
 from ..services.links import registration_for_token
 from . import bp
-from .forms import CancelForm, ManageForm, RegistrationForm, SeriesRegistrationForm
+from .forms import (
+    CancelForm,
+    EraseForm,
+    ManageForm,
+    RegistrationForm,
+    SeriesRegistrationForm,
+    normalise_email,
+)
 
 OUTCOME_KEY = "registration_outcomes"
 
 
+def _configured(name: str):
+    """The limit named in the configuration; "off" or empty gives none."""
+
+    def limit() -> str:
+        value = (current_app.config.get(name) or "").strip()
+        return "" if value.lower() in ("off", "0") else value
+
+    return limit
+
+
+def _submitted_email() -> str:
+    raw = request.form.get("email", "")[:254]
+    try:
+        return "registration-email:" + normalise_email(raw)
+    except EmailNotValidError:  # a string the validator refuses still counts against itself
+        return "registration-email:" + raw.strip().lower()
+
+
+def _registered(_response) -> bool:
+    return g.get("registration_accepted", False)
+
+
+# Per address, every submission; per email, only those that register (or trigger the
+# "already registered" email), so that a person correcting a typo is not locked out.
+registration_limits = [
+    limiter.limit(_configured("REGISTRATION_RATE_LIMIT"), methods=["POST"]),
+    limiter.limit(
+        _configured("REGISTRATION_EMAIL_RATE_LIMIT"),
+        methods=["POST"],
+        key_func=_submitted_email,
+        deduct_when=_registered,
+    ),
+]
+manage_limit = limiter.shared_limit(_configured("MANAGE_RATE_LIMIT"), scope="manage-link")
+
+
+def _rate_limited(view):
+    for limit in registration_limits:
+        view = limit(view)
+    return view
+
+
 @bp.route("/events/<int:event_id>/register", methods=["GET", "POST"])
+@_rate_limited
 def register(event_id: int):
     event = published_event_or_404(event_id, with_programme=False)  # the form shows no agenda
     if not event.registration_window().accepts_registrations:
@@ -39,6 +91,7 @@ def register(event_id: int):
 
 
 @bp.route("/series/<int:series_id>/register", methods=["GET", "POST"])
+@_rate_limited
 def register_series(series_id: int):
     series = published_series_or_404(series_id)
     choices = open_events(series)
@@ -78,6 +131,7 @@ def _closed(event: Event):
 
 def _show_outcomes(outcomes: list[service.Outcome]):
     """Post/Redirect/Get: the result page reads what happened from the session."""
+    g.registration_accepted = True
     session[OUTCOME_KEY] = [
         {
             "event_id": outcome.event.id,
@@ -121,6 +175,7 @@ def _registration_or_404(token: str):
 
 
 @bp.route("/registrations/manage/<token>", methods=["GET", "POST"])
+@manage_limit
 def manage(token: str):
     registration = _registration_or_404(token)
     form = ManageForm(obj=registration if request.method == "GET" else None)
@@ -151,7 +206,43 @@ def _manage_page(registration, form, token):
     )
 
 
+@bp.route("/registrations/manage/<token>/my-data.json")
+@manage_limit
+def my_data(token: str):
+    """Everything held about the person, across all their registrations, as a download."""
+    registration = _registration_or_404(token)
+    data = personal_data.export_delegate(registration.delegate)
+    return (
+        personal_data.export_json(data),
+        200,
+        {
+            "Content-Type": "application/json; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{personal_data.export_filename()}"',
+        },
+    )
+
+
+@bp.route("/registrations/manage/<token>/erase", methods=["GET", "POST"])
+@manage_limit
+def erase(token: str):
+    registration = _registration_or_404(token)
+    form = EraseForm()
+    if form.validate_on_submit():
+        personal_data.erase_delegate(registration.delegate)
+        return redirect(url_for(".erased"), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "registration/erase.html", registration=registration, event=registration.event, form=form, token=token
+    ), status
+
+
+@bp.route("/registrations/erased")
+def erased():
+    return render_template("registration/erased.html")
+
+
 @bp.route("/registrations/manage/<token>/cancel", methods=["GET", "POST"])
+@manage_limit
 def cancel(token: str):
     registration = _registration_or_404(token)
     form = CancelForm()
@@ -175,6 +266,7 @@ def cancel(token: str):
 
 
 @bp.route("/registrations/manage/<token>/calendar.ics")
+@manage_limit
 def calendar(token: str):
     registration = _registration_or_404(token)
     if registration.status != RegistrationStatus.CONFIRMED:
@@ -190,6 +282,7 @@ def calendar(token: str):
 
 
 @bp.route("/registrations/manage/<token>/documents/<int:document_id>")
+@manage_limit
 def document(token: str, document_id: int):
     """Documents for registrants only, reached from the manage page."""
     registration = _registration_or_404(token)

@@ -108,6 +108,8 @@ class SeriesDetails:
     is_published: bool = True
     # None: the programme's default reminders.
     reminder_schedule: list[Reminder] | None = None
+    # Months after the last event until registrations are anonymised.
+    retention_months: int = 24
 
 
 @dataclass
@@ -235,7 +237,9 @@ def update_series(series: Series, details: SeriesDetails, version: int | None) -
     with write_transaction() as session:
         series = locked(session, Series, series.id)
         _check_version(series, version)
-        before = _snapshot(series, ("title", "description", "chair", "organiser", "is_published"))
+        before = _snapshot(
+            series, ("title", "description", "chair", "organiser", "is_published", "retention_months")
+        )
         _apply_series(series, details)
         changed = [name for name, value in before.items() if getattr(series, name) != value]
         audit.record("series.update", series, series.title, changed=changed)
@@ -249,6 +253,7 @@ def _apply_series(series: Series, details: SeriesDetails) -> None:
     series.organiser = details.organiser
     series.is_published = details.is_published
     series.reminder_schedule = _schedule(details.reminder_schedule, series.reminder_schedule)
+    series.retention_months = details.retention_months
 
 
 def cancel_series(series: Series, note: str = "") -> list[Event]:

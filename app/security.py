@@ -1,0 +1,108 @@
+"""Security headers on every response, set by hand so that each one is visible and tested.
+
+The Content-Security-Policy allows no inline script or style: every page
+takes its scripts and stylesheets from /static. Two kinds of page differ:
+
+- a view that sets `g.embeddable = True` may be framed by this site and the
+  origins in `EMBED_ORIGINS` (the registration form embedded elsewhere);
+- an email preview (`email_preview`) is the email's own HTML with inline
+  styles, served in a sandboxed frame of the console under a policy of its own
+  that allows styles and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, Response, current_app, g
+from werkzeug.routing import IntegerConverter
+
+STRICT_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+# An email as its recipient sees it: inline styles, no script, no request anywhere.
+EMAIL_PREVIEW_POLICY = {
+    "default-src": "'none'",
+    "style-src": "'unsafe-inline'",
+    "img-src": "data:",
+    "frame-ancestors": "'self'",
+    "sandbox": "",
+}
+
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+# scheme://host[:port], nothing that could end a directive or open another one.
+ORIGIN_RE = re.compile(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?$")
+
+
+# The largest id every database we run on stores (PostgreSQL's integer).
+MAX_ID = 2**31 - 1
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in a route: an id no column can hold is not found, instead of a database error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def install(app: Flask) -> None:
+    """Add the headers to every response of `app`, error pages and static files included.
+
+    Called before the blueprints are registered, so that their routes use `DatabaseId`.
+    """
+    app.url_map.converters["int"] = DatabaseId
+    app.after_request(add_headers)
+
+
+def add_headers(response: Response) -> Response:
+    headers = response.headers
+    policy = g.get("content_security_policy")
+    if policy is None:
+        policy = dict(STRICT_POLICY)
+        if g.get("embeddable"):
+            policy["frame-ancestors"] = " ".join(["'self'", *embed_origins()])
+    headers["Content-Security-Policy"] = render_policy(policy)
+    if policy.get("frame-ancestors") == "'none'":
+        headers["X-Frame-Options"] = "DENY"
+    elif policy.get("frame-ancestors") == "'self'":
+        headers["X-Frame-Options"] = "SAMEORIGIN"
+    # Otherwise frame-ancestors names other origins, which X-Frame-Options cannot express.
+    headers["X-Content-Type-Options"] = "nosniff"
+    # A view may ask for stricter (the manage pages: no-referrer, their token is in the URL).
+    headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    hsts = current_app.config.get("HSTS_SECONDS") or 0
+    if hsts > 0:
+        headers["Strict-Transport-Security"] = f"max-age={int(hsts)}; includeSubDomains"
+    return response
+
+
+def render_policy(policy: dict[str, str]) -> str:
+    return "; ".join(f"{name} {value}".strip() for name, value in policy.items())
+
+
+def embed_origins() -> list[str]:
+    """The configured embedding origins; anything that is not a plain origin is left out."""
+    configured = current_app.config.get("EMBED_ORIGINS") or []
+    if isinstance(configured, str):
+        configured = configured.replace(",", " ").split()
+    return [origin.rstrip("/") for origin in configured if ORIGIN_RE.match(origin.rstrip("/"))]
+
+
+def email_preview(html: str) -> Response:
+    """An email's HTML as a page of its own, for a sandboxed frame of the console."""
+    g.content_security_policy = EMAIL_PREVIEW_POLICY
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"  # it holds a delegate's name and link
+    return response
