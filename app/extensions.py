@@ -11,6 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .api.errors import ProblemApi
+
 # Named constraints, so that migrations can drop and alter them on every
 # database (SQLite's batch mode needs names).
 NAMING_CONVENTION = {
@@ -34,3 +36,5 @@ babel = Babel()
 login_manager = LoginManager()
 # In memory by default (per process); Redis when REDIS_URL is set (see config.py).
 limiter = Limiter(key_func=get_remote_address)
+# The JSON API (flask-smorest): its errors are problem details (app/api/errors.py).
+api = ProblemApi()

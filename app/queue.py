@@ -86,14 +86,53 @@ def send_reminders() -> int:
     return send_due_reminders()
 
 
+@huey.periodic_task(crontab(minute="17", hour="3"))
+@with_app_context
+def apply_retention() -> int:
+    """Daily: anonymise the registrations past their series' retention period (idempotent)."""
+    from .services.personal_data import anonymise_registrations_older_than
+
+    return anonymise_registrations_older_than()
+
+
 def kick_delivery() -> None:
-    """Ask a worker to deliver now; called after a commit that queued mail."""
+    """Ask a worker to deliver now; called after a commit that queued mail or webhooks."""
     if not current_app.config.get("OUTBOX_KICK", True):
         return
     try:
         deliver_outbox()
     except Exception:  # the queue being down must not fail a registration
         log.exception("could not enqueue outbox delivery; the periodic sweep will send it")
+    _kick_webhooks()
+
+
+def _kick_webhooks() -> None:
+    from .extensions import db
+    from .services.webhooks import WEBHOOKS_QUEUED
+
+    if not db.session().info.pop(WEBHOOKS_QUEUED, False):
+        return
+    try:
+        deliver_webhooks()
+    except Exception:
+        log.exception("could not enqueue webhook delivery; the periodic sweep will send it")
+
+
+@huey.task()
+@with_app_context
+def deliver_webhooks() -> int:
+    from .services.webhooks import deliver_due
+
+    return deliver_due()
+
+
+@huey.periodic_task(crontab(minute="*"))
+@with_app_context
+def sweep_webhooks() -> int:
+    """Retries that fell due, and anything a lost task left behind, once a minute."""
+    from .services.webhooks import deliver_due
+
+    return deliver_due()
 
 
 @huey.task()

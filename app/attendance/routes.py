@@ -31,8 +31,6 @@ from .forms import (
     chosen,
 )
 
-# The largest report accepted (a 20,000-row Zoom report is about 3 MB).
-DEFAULT_REPORT_BYTES = 10 * 1024 * 1024
 # Room for the form's other fields and the multipart boundaries around the file.
 FORM_OVERHEAD = 64 * 1024
 PAGE_SIZE = 100
@@ -180,7 +178,7 @@ def _taken_back(registration: Registration, undone: bool) -> Notice:
 
 
 def _report_limit() -> int:
-    return current_app.config.get("MAX_REPORT_BYTES", DEFAULT_REPORT_BYTES)
+    return current_app.config["MAX_REPORT_BYTES"]
 
 
 def _accept_report_body() -> None:

@@ -8,4 +8,15 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-from . import access, accounts, follow_up, home, messages, programme, registrations  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    access,
+    accounts,
+    api_tokens,
+    follow_up,
+    home,
+    messages,
+    privacy,
+    programme,
+    registrations,
+    webhooks,
+)

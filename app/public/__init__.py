@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import routes, summaries  # noqa: E402,F401
+from . import feeds, routes, summaries  # noqa: E402,F401

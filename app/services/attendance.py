@@ -41,7 +41,7 @@ from ..models import (
     Registration,
     RegistrationStatus,
 )
-from . import audit
+from . import audit, webhooks
 from . import participant_reports as reports
 
 log = logging.getLogger(__name__)
@@ -775,6 +775,7 @@ def _finish(imported: AttendanceImport, figures: Summary) -> None:
     imported.finished_dt = utcnow()
     imported.matched_count = figures.matched
     imported.unmatched_count = figures.participants - figures.matched
+    webhooks.emit("attendance.imported", imported)
     event = imported.event
     account = db.session.get(Account, imported.account_id) if imported.account_id else None
     audit.record(

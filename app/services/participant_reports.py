@@ -799,7 +799,7 @@ def _participant(rows: list[Row]) -> Participant:
     named = next((row for row in rows if row.email), rows[0])
     joins = [row.join for row in rows if row.join]
     leaves = [row.leave for row in rows if row.leave]
-    with_times = all(row.join and row.leave for row in rows)
+    with_times = all(row.join and row.leave for row in rows) and not any(map(_summed_up, rows))
     spans = union([(row.join, row.leave) for row in rows]) if with_times else None
     if len(rows) > 1 and spans is not None:
         # Several connections: their union, so that two devices at once count once.
@@ -816,6 +816,14 @@ def _participant(rows: list[Row]) -> Participant:
         spans=spans,
         rows=len(rows),
     )
+
+
+def _summed_up(row: Row) -> bool:
+    """A row whose own figure is shorter than from its join to its leave (Teams sums up a
+    person's connections so): not one connection, so its interval would overstate the time."""
+    if row.seconds is None or not (row.join and row.leave):
+        return False
+    return row.seconds < (row.leave - row.join).total_seconds() - 60
 
 
 def _row_seconds(row: Row) -> int:

@@ -17,9 +17,18 @@ from sqlalchemy.orm import Session as OrmSession
 
 from ..database import insert_for, lock_row, utcnow, write_transaction
 from ..extensions import db
-from ..models import Account, Delegate, Event, Message, Registration, RegistrationStatus, Series
+from ..models import (
+    Account,
+    Delegate,
+    Event,
+    Message,
+    PrivacyNotice,
+    Registration,
+    RegistrationStatus,
+    Series,
+)
 from ..models.people import new_manage_key
-from . import audit, notifications
+from . import audit, notifications, webhooks
 
 # A repeated registration re-sends the manage link at most this often.
 RESEND_LINK_AFTER = timedelta(minutes=10)
@@ -168,6 +177,8 @@ def _enter(
 ) -> Outcome:
     """A new registration (or a cancelled one renewed), through capacity, waiting list and approval."""
     status = _initial_status(session, event)
+    # The version in force: what the delegate has just agreed to.
+    notice_version = session.scalar(sa.select(sa.func.max(PrivacyNotice.version)))
     if registration is None:
         registration = Registration(event=event, delegate=delegate)
         session.add(registration)
@@ -175,12 +186,14 @@ def _enter(
         registration.manage_key = new_manage_key()  # links of the old registration die
     registration.set_details(applicant.details())
     registration.consent_privacy_dt = now
+    registration.privacy_notice_version = notice_version
     registration.consent_participant_list = applicant.consent_participant_list
     registration.answers = applicant.answers
     registration.batch_key = batch_key
     registration.created_dt = now
     _set_status(registration, status, now)
     session.flush()
+    webhooks.emit("registration.created", registration)
     return _announce(session, registration)
 
 
@@ -314,6 +327,7 @@ def cancel(
         _set_status(registration, RegistrationStatus.CANCELLED, now)
         session.flush()
         notifications.send_cancelled(registration)
+        webhooks.emit("registration.cancelled", registration)
         _record(by, "cancel", registration, "cancelled")
         promoted = []
         if held_seat:

@@ -1,0 +1,78 @@
+"""The JSON API, version 1, under /api/v1/: described by the OpenAPI document its schemas
+generate (/api/v1/openapi.json), browsable at /api/v1/docs, every error a problem-details body.
+
+`init_app` is called by the factory after the site's error pages are registered.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import BadRequest
+
+from .errors import API_PREFIX, problem_abort
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+CORS_METHODS = "GET, POST, OPTIONS"
+CORS_HEADERS = "Content-Type, Authorization"
+
+
+def init_app(app: Flask) -> None:
+    from ..extensions import api, csrf
+    from . import attendance, docs, errors, events, organiser, registrations, series, summaries  # noqa: F401
+
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for blueprint in (series.bp, events.bp, summaries.bp, registrations.bp, organiser.bp):
+        csrf.exempt(blueprint)  # JSON from other systems: no browser session, no form token
+        api.register_blueprint(blueprint)
+    app.register_blueprint(docs.bp)
+    app.before_request(check_body)
+    app.after_request(cors)
+    errors.install(app)
+
+
+def _is_api_call() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def check_body():
+    """A body must be JSON, small, and well formed, before any view or schema sees it (a report
+    upload is multipart instead)."""
+    if not _is_api_call() or request.method not in BODY_METHODS or request.url_rule is None:
+        return None
+    if request.method not in (request.url_rule.methods or ()):
+        return None  # the 405 comes next
+    if getattr(current_app.view_functions.get(request.endpoint), "takes_report", False):
+        from .attendance import check_upload
+
+        return check_upload()  # a file upload: multipart, with the reports' own size limit
+    limit = current_app.config["API_MAX_BODY_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        problem_abort(413, _("The request body is larger than %(limit)d bytes.", limit=limit))
+    request.max_content_length = limit
+    if not request.is_json:
+        problem_abort(415)
+    try:
+        request.get_json()
+    except (BadRequest, RecursionError):  # nested deeper than the parser goes is not a form's body
+        problem_abort(400, _("The request body is not valid JSON."), slug="malformed-json")
+    return None
+
+
+def cors(response):
+    """Cross-origin calls only from the configured origins; any other origin gets no CORS header."""
+    if not _is_api_call():
+        return response
+    response.vary.add("Origin")  # a cache must not hand one origin's answer to another
+    origin = request.headers.get("Origin")
+    if not origin or origin not in current_app.config["API_CORS_ORIGINS"]:
+        return response
+    response.headers["Access-Control-Allow-Origin"] = origin
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+        response.headers["Access-Control-Max-Age"] = "600"
+    else:
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After, Location"
+    return response

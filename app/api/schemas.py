@@ -1,0 +1,585 @@
+"""The API's shapes, declared once: marshmallow validates with them and the OpenAPI document shows them."""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from zoneinfo import available_timezones
+
+import marshmallow as ma
+from email_validator import EmailNotValidError
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from flask_smorest.fields import Upload
+from marshmallow import validate
+
+from ..models import (
+    AgendaItemKind,
+    AttendanceSource,
+    DocumentKind,
+    EventFormat,
+    EventKind,
+    ImportStatus,
+    MessageStatus,
+    OrganisationKind,
+    RegistrationState,
+    RegistrationStatus,
+    SpeakerRole,
+)
+from ..registration.forms import EMAIL_MAX, NAME_MAX, _countries, normalise_email
+
+DATE_TIME = {"type": "string", "format": "date-time"}
+URL = {"type": "string", "format": "uri"}
+
+
+def _values(enum_cls) -> list[str]:
+    return [member.value for member in enum_cls]
+
+
+def _enum(enum_cls, **kwargs) -> ma.fields.String:
+    """An enum as its plain string values, documented with their list."""
+    return ma.fields.String(validate=validate.OneOf(_values(enum_cls)), **kwargs)
+
+
+def _local(name: str):
+    """An instant in the event's own zone, with its offset: what people there read on a clock."""
+    return lambda event: getattr(event, name).astimezone(event.zone).isoformat()
+
+
+def _external(endpoint: str, **values) -> str:
+    return url_for(endpoint, _external=True, **values)
+
+
+class Derived(ma.fields.Nested):
+    """A nested schema dumped from what `source(obj)` returns (a method's result, a filtered list)."""
+
+    def __init__(self, nested, source, **kwargs):
+        super().__init__(nested, **kwargs)
+        self.source = source
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):
+        return self._serialize(self.source(obj), attr, obj, **kwargs)
+
+
+def _public_documents(owner) -> list:
+    return [document for document in owner.documents if document.is_public]
+
+
+# --- the published programme -------------------------------------------------------------------
+
+
+class DocumentSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    kind = _enum(DocumentKind, required=True)
+    title = ma.fields.String(required=True)
+    url = ma.fields.Method("_url", required=True, metadata=URL | {"description": "Download or link"})
+    is_link = ma.fields.Boolean(required=True)
+    content_type = ma.fields.Method("_content_type", required=True, metadata={"type": ["string", "null"]})
+    size_bytes = ma.fields.Method("_size", required=True, metadata={"type": ["integer", "null"]})
+
+    def _url(self, document) -> str:
+        return _external("public.document", document_id=document.id)
+
+    def _content_type(self, document) -> str | None:
+        return None if document.is_link else document.content_type
+
+    def _size(self, document) -> int | None:
+        return None if document.is_link else document.size_bytes
+
+
+class SpeakerSchema(ma.Schema):
+    name = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    organisation = ma.fields.String(required=True)
+    role = _enum(SpeakerRole, required=True)
+
+
+class AgendaItemSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    position = ma.fields.Integer(required=True)
+    kind = _enum(AgendaItemKind, required=True)
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(required=True)
+    speakers = ma.fields.List(ma.fields.Nested(SpeakerSchema), required=True)
+
+
+class RegistrationWindowSchema(ma.Schema):
+    state = _enum(RegistrationState, required=True)
+    accepts_registrations = ma.fields.Boolean(required=True)
+    opens = ma.fields.DateTime(attribute="opens_dt", required=True, allow_none=True)
+    closes = ma.fields.DateTime(attribute="closes_dt", required=True, allow_none=True)
+    seats_left = ma.fields.Integer(required=True, allow_none=True, metadata={"description": "None: no limit"})
+
+
+class EventSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    series_id = ma.fields.Integer(required=True, allow_none=True)
+    title = ma.fields.String(required=True)
+    theme = ma.fields.String(required=True)
+    kind = _enum(EventKind, required=True)
+    format = _enum(EventFormat, required=True)
+    description = ma.fields.String(required=True)
+    start = ma.fields.DateTime(attribute="start_dt", required=True, metadata={"description": "In UTC"})
+    end = ma.fields.DateTime(attribute="end_dt", required=True, metadata={"description": "In UTC"})
+    timezone = ma.fields.String(required=True, metadata={"description": "The IANA zone it is held in"})
+    local_start = ma.fields.Function(_local("start_dt"), required=True, metadata=DATE_TIME)
+    local_end = ma.fields.Function(_local("end_dt"), required=True, metadata=DATE_TIME)
+    place = ma.fields.String(required=True)
+    capacity = ma.fields.Integer(required=True, allow_none=True)
+    is_cancelled = ma.fields.Boolean(required=True)
+    registration = Derived(RegistrationWindowSchema, lambda event: event.registration_window(), required=True)
+    url = ma.fields.Function(
+        lambda event: _external("public.event", event_id=event.id), required=True, metadata=URL
+    )
+    summary_published = ma.fields.Boolean(required=True)
+
+
+class EventDetailSchema(EventSchema):
+    agenda = ma.fields.List(ma.fields.Nested(AgendaItemSchema), attribute="agenda_items", required=True)
+    documents = Derived(DocumentSchema, _public_documents, many=True, required=True)
+
+
+class SeriesSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    description = ma.fields.String(required=True)
+    chair = ma.fields.String(required=True)
+    organiser = ma.fields.String(required=True)
+    is_cancelled = ma.fields.Boolean(required=True)
+    event_ids = ma.fields.Function(
+        lambda series: [event.id for event in series.published_events],
+        required=True,
+        metadata={"type": "array", "items": {"type": "integer"}},
+    )
+    url = ma.fields.Function(
+        lambda series: _external("public.series", series_id=series.id), required=True, metadata=URL
+    )
+    summary_published = ma.fields.Boolean(required=True)
+
+
+class SeriesDetailSchema(SeriesSchema):
+    events = Derived(EventSchema, lambda series: series.published_events, many=True, required=True)
+    documents = Derived(DocumentSchema, _public_documents, many=True, required=True)
+
+
+class EventQuerySchema(ma.Schema):
+    series = ma.fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    kind = _enum(EventKind)
+    when = ma.fields.String(validate=validate.OneOf(["upcoming", "past"]))
+    from_ = ma.fields.Date(data_key="from", metadata={"description": "Starting on or after this day (UTC)"})
+    to = ma.fields.Date(metadata={"description": "Starting on or before this day (UTC)"})
+    limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+    offset = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
+
+    @ma.validates_schema
+    def _period(self, data, **kwargs):
+        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
+            raise ma.ValidationError(str(_l("“from” must not be after “to”.")), field_name="to")
+
+
+# --- summaries: aggregates only, never a person ------------------------------------------------------
+
+
+class ShareSchema(ma.Schema):
+    key = ma.fields.String(required=True)
+    label = ma.fields.String(required=True)
+    count = ma.fields.Integer(required=True)
+
+
+class BreakdownsSchema(ma.Schema):
+    countries = ma.fields.List(ma.fields.Nested(ShareSchema), required=True)
+    regions = ma.fields.List(ma.fields.Nested(ShareSchema), required=True)
+    organisation_kinds = ma.fields.List(ma.fields.Nested(ShareSchema), required=True)
+    country_count = ma.fields.Integer(required=True)
+    member_states = ma.fields.Integer(required=True)
+
+
+class EventSummarySchema(ma.Schema):
+    event_id = ma.fields.Function(lambda s: s.event.id, required=True, metadata={"type": "integer"})
+    title = ma.fields.Function(lambda s: s.event.title, required=True, metadata={"type": "string"})
+    text = ma.fields.Function(lambda s: s.event.summary_text, required=True, metadata={"type": "string"})
+    outcomes = ma.fields.Function(lambda s: s.event.outcomes, required=True, metadata={"type": "string"})
+    based_on_registrations = ma.fields.Function(
+        lambda s: s.figures.based_on_registrations,
+        required=True,
+        metadata={"type": "boolean", "description": "True when attendance was not recorded"},
+    )
+    participants = ma.fields.Function(
+        lambda s: s.figures.participants, required=True, metadata={"type": "integer"}
+    )
+    first_time = ma.fields.Function(
+        lambda s: s.figures.first_time, required=True, metadata={"type": "integer"}
+    )
+    returning = ma.fields.Function(lambda s: s.figures.returning, required=True, metadata={"type": "integer"})
+    recommendations = ma.fields.Integer(required=True)
+    breakdowns = ma.fields.Nested(BreakdownsSchema, required=True)
+
+
+class ModuleSchema(ma.Schema):
+    event_id = ma.fields.Function(
+        lambda row: row.figures.event.id, required=True, metadata={"type": "integer"}
+    )
+    title = ma.fields.Function(
+        lambda row: row.figures.event.title, required=True, metadata={"type": "string"}
+    )
+    start = ma.fields.Function(
+        lambda row: row.figures.event.start_dt.isoformat(), required=True, metadata=DATE_TIME
+    )
+    participants = ma.fields.Function(
+        lambda row: row.figures.participants, required=True, metadata={"type": "integer"}
+    )
+    countries = ma.fields.Function(
+        lambda row: row.figures.countries, required=True, metadata={"type": "integer"}
+    )
+
+
+class ModulesAttendedSchema(ma.Schema):
+    modules = ma.fields.Integer(required=True)
+    people = ma.fields.Integer(required=True)
+
+
+class SeriesSummarySchema(ma.Schema):
+    series_id = ma.fields.Function(lambda s: s.series.id, required=True, metadata={"type": "integer"})
+    title = ma.fields.Function(lambda s: s.series.title, required=True, metadata={"type": "string"})
+    text = ma.fields.Function(lambda s: s.series.summary_text, required=True, metadata={"type": "string"})
+    modules = ma.fields.List(ma.fields.Nested(ModuleSchema), attribute="rows", required=True)
+    unique_participants = ma.fields.Integer(required=True)
+    participations = ma.fields.Integer(required=True)
+    modules_attended = Derived(
+        ModulesAttendedSchema,
+        lambda s: [{"modules": m, "people": p} for m, p in s.modules_attended],
+        many=True,
+        required=True,
+    )
+    recommendations = ma.fields.Integer(required=True)
+    breakdowns = ma.fields.Nested(BreakdownsSchema, required=True)
+
+
+# --- registering ---------------------------------------------------------------------------------
+
+
+class PlainText(ma.fields.String):
+    """Text without surrounding spaces or control characters (line breaks included)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        # Control and format characters as the web form; lone surrogates, which only JSON can carry.
+        if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text):
+            raise ma.ValidationError(str(_l("This field contains characters that are not allowed.")))
+        return text
+
+
+class EmailAddress(ma.fields.String):
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > EMAIL_MAX:
+            raise ma.ValidationError(str(_l("Enter at most %(max)d characters.", max=EMAIL_MAX)))
+        try:
+            return normalise_email(text)
+        except EmailNotValidError:
+            raise ma.ValidationError(
+                str(_l("Enter a valid email address, such as name@example.org."))
+            ) from None
+
+
+def _required_text(**metadata) -> PlainText:
+    return PlainText(required=True, validate=validate.Length(min=1, max=NAME_MAX), metadata=metadata)
+
+
+def _check_language(value: str) -> None:
+    if value not in current_app.config["LANGUAGES"]:
+        raise ma.ValidationError(str(_l("Not a language we write in.")))
+
+
+def _check_consent(value: bool) -> None:
+    if value is not True:
+        raise ma.ValidationError(str(_l("You need to agree to the privacy notice to register.")))
+
+
+class RegistrationSchema(ma.Schema):
+    """The delegate's fields, as the web form has them and with its rules."""
+
+    name = _required_text(example="Amina Yusuf")
+    email = EmailAddress(required=True, metadata={"format": "email", "maxLength": EMAIL_MAX})
+    organisation = _required_text()
+    organisation_kind = _enum(OrganisationKind, required=True)
+    country = ma.fields.String(
+        required=True,
+        validate=validate.OneOf([code for code, _name in _countries()]),
+        metadata={"description": "ISO 3166-1 alpha-2"},
+    )
+    job_title = PlainText(load_default="", validate=validate.Length(max=NAME_MAX))
+    language = ma.fields.String(load_default="en", validate=_check_language)
+    consent_privacy = ma.fields.Boolean(
+        required=True,
+        validate=_check_consent,
+        metadata={"description": "Must be true: consent to the privacy notice"},
+    )
+    consent_participant_list = ma.fields.Boolean(load_default=False)
+
+
+class SeriesRegistrationSchema(RegistrationSchema):
+    events = ma.fields.List(
+        ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "Ids of the series' open events to register for"},
+    )
+
+
+class OutcomeSchema(ma.Schema):
+    event_id = ma.fields.Integer(required=True)
+    status = ma.fields.String(
+        required=True,
+        allow_none=True,
+        validate=validate.OneOf(_values(RegistrationStatus)),
+        metadata={"description": "None: the neutral answer (an address already registered)"},
+    )
+    waitlist_position = ma.fields.Integer(required=True, allow_none=True)
+    message = ma.fields.String(required=True)
+
+
+class RegistrationAnswerSchema(ma.Schema):
+    outcomes = ma.fields.List(ma.fields.Nested(OutcomeSchema), required=True)
+    message = ma.fields.String(required=True)
+
+
+# --- organisers, with a token ----------------------------------------------------------------------
+
+CURSOR = {"description": "From `next_cursor` of the previous page; absent for the first page"}
+
+
+class RegistrationQuerySchema(ma.Schema):
+    status = _enum(RegistrationStatus)
+    country = ma.fields.String(validate=validate.Length(equal=2))
+    organisation_kind = _enum(OrganisationKind)
+    attended = ma.fields.Boolean()
+    q = ma.fields.String(
+        validate=validate.Length(max=NAME_MAX), metadata={"description": "Name, email, organisation"}
+    )
+    cursor = ma.fields.String(validate=validate.Length(max=40), metadata=CURSOR)
+    limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class RegistrationRowSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    event_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    organisation = ma.fields.String(required=True)
+    organisation_kind = _enum(OrganisationKind, required=True)
+    country = ma.fields.String(required=True)
+    job_title = ma.fields.String(required=True)
+    language = ma.fields.String(required=True)
+    status = _enum(RegistrationStatus, required=True)
+    created = ma.fields.DateTime(attribute="created_dt", required=True)
+    attended = ma.fields.Boolean(required=True)
+    minutes = ma.fields.Integer(required=True, allow_none=True)
+
+
+class RegistrationPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(RegistrationRowSchema), required=True)
+    next_cursor = ma.fields.String(required=True, allow_none=True)
+
+
+class StatusChangeSchema(ma.Schema):
+    action = ma.fields.String(
+        required=True, validate=validate.OneOf(["approve", "reject", "cancel", "promote"])
+    )
+    reason = PlainText(
+        load_default="", validate=validate.Length(max=1000), metadata={"description": "For reject"}
+    )
+
+
+class RegistrationStateSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    event_id = ma.fields.Integer(required=True)
+    status = _enum(RegistrationStatus, required=True)
+
+
+class FiguresSchema(ma.Schema):
+    registered = ma.fields.Integer(required=True)
+    confirmed = ma.fields.Integer(required=True)
+    waitlisted = ma.fields.Integer(required=True)
+    pending = ma.fields.Integer(required=True)
+    cancelled = ma.fields.Integer(required=True)
+    rejected = ma.fields.Integer(required=True)
+    attendance_recorded = ma.fields.Boolean(required=True)
+    attended = ma.fields.Integer(required=True)
+    walk_ins = ma.fields.Integer(required=True)
+    no_shows = ma.fields.Integer(required=True, allow_none=True)
+    attendance_rate = ma.fields.Float(required=True, allow_none=True)
+    average_minutes = ma.fields.Float(required=True, allow_none=True)
+    median_minutes = ma.fields.Float(required=True, allow_none=True)
+    participants = ma.fields.Integer(required=True)
+    countries = ma.fields.Integer(required=True)
+    first_time = ma.fields.Integer(required=True)
+    returning = ma.fields.Integer(required=True)
+
+
+class EventReportSchema(ma.Schema):
+    event_id = ma.fields.Function(lambda s: s.event.id, required=True, metadata={"type": "integer"})
+    title = ma.fields.Function(lambda s: s.event.title, required=True, metadata={"type": "string"})
+    figures = ma.fields.Nested(FiguresSchema, required=True)
+    breakdowns = ma.fields.Nested(BreakdownsSchema, required=True)
+    top_organisations = ma.fields.List(ma.fields.Nested(ShareSchema), required=True)
+    recommendations = ma.fields.Integer(required=True)
+
+
+class ModuleReportSchema(ma.Schema):
+    event_id = ma.fields.Function(
+        lambda row: row.figures.event.id, required=True, metadata={"type": "integer"}
+    )
+    title = ma.fields.Function(
+        lambda row: row.figures.event.title, required=True, metadata={"type": "string"}
+    )
+    figures = ma.fields.Nested(FiguresSchema, required=True)
+
+
+class SeriesReportSchema(ma.Schema):
+    series_id = ma.fields.Function(lambda s: s.series.id, required=True, metadata={"type": "integer"})
+    title = ma.fields.Function(lambda s: s.series.title, required=True, metadata={"type": "string"})
+    modules = ma.fields.List(ma.fields.Nested(ModuleReportSchema), attribute="rows", required=True)
+    unique_participants = ma.fields.Integer(required=True)
+    participations = ma.fields.Integer(required=True)
+    modules_attended = Derived(
+        ModulesAttendedSchema,
+        lambda s: [{"modules": m, "people": p} for m, p in s.modules_attended],
+        many=True,
+        required=True,
+    )
+    recommendations = ma.fields.Integer(required=True)
+    breakdowns = ma.fields.Nested(BreakdownsSchema, required=True)
+
+
+class MessageQuerySchema(ma.Schema):
+    status = _enum(MessageStatus)
+    kind = ma.fields.String(validate=validate.Length(max=50))
+    q = ma.fields.String(
+        validate=validate.Length(max=NAME_MAX), metadata={"description": "Address or subject"}
+    )
+    cursor = ma.fields.String(validate=validate.Length(max=40), metadata=CURSOR)
+    limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class MessageSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True)
+    registration_id = ma.fields.Integer(required=True, allow_none=True)
+    to_address = ma.fields.String(required=True)
+    subject = ma.fields.String(required=True)
+    status = _enum(MessageStatus, required=True)
+    attempts = ma.fields.Integer(required=True)
+    last_error = ma.fields.String(required=True)
+    created = ma.fields.DateTime(attribute="created_dt", required=True)
+    sent = ma.fields.DateTime(attribute="sent_dt", required=True, allow_none=True)
+
+
+class MessagePageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(MessageSchema), required=True)
+    next_cursor = ma.fields.String(required=True, allow_none=True)
+
+
+# --- attendance reports ------------------------------------------------------------------------------
+
+UNMATCHED_CHOICES = ("walk_in", "ignore")
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _known_zone(value: str) -> None:
+    if value not in _zone_names():
+        raise ma.ValidationError(_l("Not a time zone name such as Europe/Brussels."))
+
+
+class AttendanceReportFileSchema(ma.Schema):
+    file = Upload(
+        required=True,
+        metadata={
+            "description": "The CSV or XLSX participant report exported from Zoom, Microsoft Teams or "
+            "Webex, as it was downloaded"
+        },
+    )
+
+
+class AttendanceReportQuerySchema(ma.Schema):
+    apply = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "`true` imports the report; otherwise only the preview is answered"},
+    )
+    unmatched = ma.fields.String(
+        load_default="walk_in",
+        validate=validate.OneOf(UNMATCHED_CHOICES),
+        metadata={"description": "Participants matching no registration: recorded as walk-ins, or ignored"},
+    )
+    zone = ma.fields.String(
+        validate=[validate.Length(max=64), _known_zone],
+        metadata={"description": "IANA zone of the report's times (default: the event's zone)"},
+    )
+
+
+class ImportStateSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    status = _enum(ImportStatus, required=True, metadata={"description": "`done` once recorded"})
+    rows_done = ma.fields.Integer(required=True)
+    rows_total = ma.fields.Integer(required=True)
+    created = ma.fields.DateTime(attribute="created_dt", required=True)
+
+
+class ReportParticipantSchema(ma.Schema):
+    name = ma.fields.String(required=True)
+    email = ma.fields.String(required=True)
+    minutes = ma.fields.Integer(required=True)
+    rows = ma.fields.Integer(required=True, metadata={"description": "Rows of the report merged"})
+
+
+class AttendanceReportSchema(ma.Schema):
+    """What a participant report says, matched against the event's registrations."""
+
+    applied = ma.fields.Boolean(required=True, metadata={"description": "Whether the report was imported"})
+    already_imported = ma.fields.Boolean(
+        required=True,
+        metadata={"description": "This very file was imported before: applying it changes nothing"},
+    )
+    source = _enum(AttendanceSource, required=True)
+    columns = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        required=True,
+        metadata={"description": "Our field (name, email, join, leave, duration): the report's column"},
+    )
+    zone = ma.fields.String(required=True)
+    threshold_minutes = ma.fields.Integer(
+        required=True, metadata={"description": "Minutes online from which a participant counts as attended"}
+    )
+    rows = ma.fields.Integer(required=True, metadata={"description": "Rows of participants read"})
+    participants = ma.fields.Integer(
+        required=True, metadata={"description": "People, once each person's rows are merged"}
+    )
+    matched_by_email = ma.fields.Integer(required=True)
+    matched_by_name = ma.fields.Integer(required=True)
+    unmatched = ma.fields.Integer(required=True)
+    unmatched_as = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(UNMATCHED_CHOICES),
+        metadata={"description": "What becomes of the unmatched participants"},
+    )
+    attended = ma.fields.Integer(
+        required=True, metadata={"description": "People recorded who reach the threshold"}
+    )
+    below_threshold = ma.fields.Integer(required=True)
+    unmatched_people = ma.fields.List(
+        ma.fields.Nested(ReportParticipantSchema),
+        required=True,
+        metadata={"description": "The unmatched participants (the first 200)"},
+    )
+    import_ = ma.fields.Nested(
+        ImportStateSchema,
+        data_key="import",
+        required=True,
+        allow_none=True,
+        metadata={"description": "The import, with apply=true; null for a preview"},
+    )
