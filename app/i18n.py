@@ -1,17 +1,28 @@
-"""Which language a page or an email is shown in."""
+"""Which language a page or an email is shown in.
 
-from flask import current_app, has_request_context, request
+A page: the language the visitor chose (a `?lang=` link of the switcher, then remembered
+in a cookie), else the browser's preference, among the languages the interface is
+translated into. An email: the language the delegate chose when registering.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, has_request_context, request, url_for
+
+LANGUAGE_COOKIE = "plenary_lang"
+LANGUAGE_COOKIE_DAYS = 365
 
 
 def select_locale() -> str:
-    """The ?lang= choice, else the browser's preference, among the translated languages."""
     languages = current_app.config["UI_LANGUAGES"]
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         return default
-    chosen = request.args.get("lang")
-    if chosen in languages:
-        return chosen
+    for chosen in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        if chosen in languages:
+            return chosen
     return request.accept_languages.best_match(languages) or default
 
 
@@ -20,3 +31,43 @@ def email_locale(language: str) -> str:
     if language in current_app.config["UI_LANGUAGES"]:
         return language
     return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def language_links() -> list[dict]:
+    """The switcher: this page in each language, by its own name (for `hreflang` and `lang`).
+
+    The page's path only: its other query arguments are not carried over, so that nothing
+    a link brought in reaches the switcher's links."""
+    names = current_app.config["LANGUAGES"]
+    path = request.path if request.method == "GET" else url_for("public.home")
+    return [
+        {"code": code, "name": names.get(code, code), "url": f"{path}?{urlencode({'lang': code})}"}
+        for code in current_app.config["UI_LANGUAGES"]
+    ]
+
+
+def configure(app: Flask) -> None:
+    @app.after_request
+    def remember_language(response):
+        chosen = request.args.get("lang")
+        if chosen in app.config["UI_LANGUAGES"] and request.cookies.get(LANGUAGE_COOKIE) != chosen:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                chosen,
+                max_age=LANGUAGE_COOKIE_DAYS * 86400,
+                secure=app.config.get("SESSION_COOKIE_SECURE", False),
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+    @app.context_processor
+    def switcher() -> dict:
+        return {"language_links": language_links if len(app.config["UI_LANGUAGES"]) > 1 else None}
+
+    # A page's language decides its content: caches must keep each apart.
+    @app.after_request
+    def vary_on_language(response):
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+        return response

@@ -1,0 +1,26 @@
+// The event's time in the visitor's own time zone, beside the time in the event's zone.
+// Without JavaScript the page still gives the event's time with its UTC offset.
+(function () {
+  "use strict";
+  var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  var language = document.documentElement.lang || undefined;
+  document.querySelectorAll("[data-local-time]").forEach(function (element) {
+    if (!zone || zone === element.dataset.zone) return;
+    var start = new Date(element.dataset.start);
+    var end = new Date(element.dataset.end);
+    var day = new Intl.DateTimeFormat(language, {
+      weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: zone
+    });
+    var clock = new Intl.DateTimeFormat(language, {
+      hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone
+    });
+    var offset = new Intl.DateTimeFormat(language, { timeZoneName: "shortOffset", timeZone: zone })
+      .formatToParts(start)
+      .filter(function (part) { return part.type === "timeZoneName"; })
+      .map(function (part) { return part.value; })[0] || "";
+    var when = day.format(start) + ", " + clock.format(start) + "–" + clock.format(end) +
+      " " + zone.replace(/_/g, " ") + " (" + offset + ")";
+    element.textContent = element.dataset.label.replace("{time}", when);
+    element.hidden = false;
+  });
+})();
