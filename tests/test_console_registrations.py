@@ -177,11 +177,16 @@ def test_a_viewer_reads_the_table_but_sees_no_action_and_no_export(signed_in, pa
     viewer = signed_in("viewer")
     body = page(viewer, f"/console/events/{partnership.id}/registrations")
     assert "Amina Yusuf" in body
+    # Names and organisations, not contact details: a viewer writes to no one.
+    assert "amina.yusuf@example.org" not in body
     assert 'name="ids"' not in body and "Export as CSV" not in body and "Add a registration" not in body
     assert "Change the capacity" not in body
     amina = by_name("Amina Yusuf")
     detail = page(viewer, f"/console/registrations/{amina.id}")
-    assert "amina.yusuf@example.org" in detail and "Save changes" not in detail and "Reject" not in detail
+    assert "Amina Yusuf" in detail and "amina.yusuf@example.org" not in detail
+    assert "Save changes" not in detail and "Reject" not in detail
+    organiser = page(signed_in("organiser"), f"/console/registrations/{amina.id}")
+    assert "amina.yusuf@example.org" in organiser
     assert viewer.get(f"/console/events/{partnership.id}/registrations.csv").status_code == 403
     assert viewer.get(f"/console/events/{partnership.id}/registrations/new").status_code == 403
 

@@ -58,6 +58,12 @@ class Account(UserMixin, db.Model):
     def can(self, role: AccountRole) -> bool:
         return self.role.can(role)
 
+    @property
+    def sees_contact_details(self) -> bool:
+        """Registrants' email addresses are for those who write to them and act on their
+        registrations (organisers); viewers follow the lists and the figures without them."""
+        return self.can(AccountRole.ORGANISER)
+
     def __repr__(self) -> str:
         return f"<Account {self.id} {self.email} {self.role}>"
 
