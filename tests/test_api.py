@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Delegate, Document, DocumentKind, EventKind, Message, Registration
-from tests.conftest import add_keynote, make_event, make_series
+from tests.conftest import add_keynote, delegate_form, make_event, make_series
 from tests.test_summaries import AIDA, AMINA, CONNY, GUY, JOHAN, SIHAM, VINCENT, WALKER, build_four_ps
 
 PEOPLE = (AMINA, JOHAN, CONNY, VINCENT, SIHAM, AIDA, GUY, WALKER)
@@ -20,18 +20,8 @@ PROBLEM = "application/problem+json"
 
 
 def body(**overrides) -> dict:
-    data = {
-        "name": "Amina Yusuf",
-        "email": "amina.yusuf@example.org",
-        "organisation": "Ministry of Labour and Social Affairs",
-        "organisation_kind": "member_state",
-        "country": "ET",
-        "job_title": "Director of Migration Affairs",
-        "language": "en",
-        "consent_privacy": True,
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    """The web form's delegate, as JSON: consent is a boolean there."""
+    return delegate_form(**{"consent_privacy": True, **overrides})
 
 
 def problem(response, status: int, slug: str) -> dict:

@@ -436,20 +436,10 @@ class ModuleReportSchema(ma.Schema):
     figures = ma.fields.Nested(FiguresSchema, required=True)
 
 
-class SeriesReportSchema(ma.Schema):
-    series_id = ma.fields.Function(lambda s: s.series.id, required=True, metadata={"type": "integer"})
-    title = ma.fields.Function(lambda s: s.series.title, required=True, metadata={"type": "string"})
+class SeriesReportSchema(SeriesSummarySchema):
+    """The series summary with each module's full figures."""
+
     modules = ma.fields.List(ma.fields.Nested(ModuleReportSchema), attribute="rows", required=True)
-    unique_participants = ma.fields.Integer(required=True)
-    participations = ma.fields.Integer(required=True)
-    modules_attended = Derived(
-        ModulesAttendedSchema,
-        lambda s: [{"modules": m, "people": p} for m, p in s.modules_attended],
-        many=True,
-        required=True,
-    )
-    recommendations = ma.fields.Integer(required=True)
-    breakdowns = ma.fields.Nested(BreakdownsSchema, required=True)
 
 
 class MessageQuerySchema(ma.Schema):
