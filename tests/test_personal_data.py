@@ -185,7 +185,14 @@ def test_organisers_publish_versions_and_registrations_record_the_one_accepted(a
 
 @pytest.mark.parametrize(
     ("data", "status"),
-    [({"text": ""}, 400), ({"text": "x" * 50_001}, 400), ({"text": "   "}, 400), ({}, 400)],
+    [
+        ({"text": ""}, 400),
+        ({"text": "x" * 50_001}, 400),
+        ({"text": "   "}, 400),
+        ({}, 400),
+        ({"text": "A notice\x00 with a NUL"}, 400),  # PostgreSQL could not even store it
+        ({"text": "Escape \x1b[31m"}, 400),
+    ],
 )
 def test_a_bad_notice_is_refused_and_nothing_is_published(app, console, data, status):
     response = submit(console, "/console/privacy", data)

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..registration.forms import strip
+from ..registration.forms import multiline_text, strip
 from ..services.follow_up import NOTE_MAX, Audience, Draft, Figures
 from .forms import AudienceForm, audience_field
 
@@ -18,7 +18,7 @@ class FollowUpForm(AudienceForm):
     note = TextAreaField(
         _l("Personal note (optional)"),
         filters=[strip],
-        validators=[Optional(), Length(max=NOTE_MAX)],
+        validators=[Optional(), Length(max=NOTE_MAX), multiline_text],
         description=_l(
             "Shown after the greeting, formatted with Markdown: **bold**, *italic*, "
             "[a link](https://example.org), lines starting with - for a list. The links to the "

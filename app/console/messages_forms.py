@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import HiddenInput
 
 from ..models import MailingAudience, MessageStatus
-from ..registration.forms import options, plain_text, strip
+from ..registration.forms import multiline_text, options, plain_text, strip
 from ..services.mailings import BODY_MAX, SUBJECT_MAX, Draft
 from .forms import AudienceForm, SearchForm, audience_field
 
@@ -33,7 +33,7 @@ class MailingForm(AudienceForm):
     body = TextAreaField(
         _l("Message"),
         filters=[one_kind_of_line_break],
-        validators=[DataRequired(), Length(max=BODY_MAX)],
+        validators=[DataRequired(), Length(max=BODY_MAX), multiline_text],
         description=_l(
             "Formatted with Markdown: **bold**, *italic*, [a link](https://example.org), "
             "lines starting with - for a list. Each person's email starts with “Dear” and "

@@ -14,6 +14,7 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..models import AccountRole
+from ..registration.forms import multiline_text
 from ..services import personal_data as service
 from . import bp
 from .access import requires
@@ -22,7 +23,7 @@ from .access import requires
 class NoticeForm(FlaskForm):
     text = TextAreaField(
         _l("Text of the notice"),
-        validators=[DataRequired(), Length(max=service.NOTICE_MAX)],
+        validators=[DataRequired(), Length(max=service.NOTICE_MAX), multiline_text],
         description=_l("Markdown: headings, lists, links. Published as a new version; earlier ones stay."),
         render_kw={"rows": 20},
     )

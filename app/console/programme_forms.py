@@ -28,7 +28,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import AgendaItemKind, DocumentKind, Event, EventFormat, EventKind, Series, SpeakerRole
-from ..registration.forms import options, plain_text, strip
+from ..registration.forms import multiline_text, options, plain_text, strip
 from ..services.documents import DocumentDetails
 from ..services.programme import (
     EventDetails,
@@ -69,7 +69,9 @@ def line(label, max_length: int, required: bool = False, **kwargs) -> StringFiel
 
 
 def text(label, max_length: int = TEXT_MAX, **kwargs) -> TextAreaField:
-    return TextAreaField(label, filters=[strip], validators=[Optional(), Length(max=max_length)], **kwargs)
+    return TextAreaField(
+        label, filters=[strip], validators=[Optional(), Length(max=max_length), multiline_text], **kwargs
+    )
 
 
 def web_address(form, field) -> None:

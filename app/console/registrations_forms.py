@@ -31,7 +31,15 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from ..models import OrganisationKind, RegistrationStatus
-from ..registration.forms import EMAIL_MAX, DelegateDetailsForm, EmailAddress, options, plain_text, strip
+from ..registration.forms import (
+    EMAIL_MAX,
+    DelegateDetailsForm,
+    EmailAddress,
+    multiline_text,
+    options,
+    plain_text,
+    strip,
+)
 from ..services.exports import country_name
 from .forms import SearchForm
 from .registration_queries import SORT_COLUMNS, TableQuery
@@ -128,7 +136,7 @@ class RegistrationActionForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason (sent with a rejection)"),
         filters=[strip],
-        validators=[Optional(), Length(max=1000)],
+        validators=[Optional(), Length(max=1000), multiline_text],
         render_kw={"maxlength": 1000, "rows": 2},
     )
     return_to = HiddenField(default="table", validators=[AnyOf(["table", "registration"])])

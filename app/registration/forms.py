@@ -86,6 +86,13 @@ def plain_text(form, field) -> None:
         raise ValidationError(_l("This field contains characters that are not allowed."))
 
 
+def multiline_text(form, field) -> None:
+    """Refuse control characters other than tabs and line breaks: a paragraph has none
+    (and PostgreSQL cannot store a NUL)."""
+    if field.data and any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in field.data):
+        raise ValidationError(_l("This field contains characters that are not allowed."))
+
+
 def strip(value):
     return value.strip() if isinstance(value, str) else value
 

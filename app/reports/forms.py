@@ -11,6 +11,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
+from ..registration.forms import multiline_text
 from ..services.summaries import SUMMARY_TEXT_MAX
 
 
@@ -19,7 +20,7 @@ class SummaryForm(FlaskForm):
 
     summary_text = TextAreaField(
         _l("Summary"),
-        validators=[Length(max=SUMMARY_TEXT_MAX)],
+        validators=[Length(max=SUMMARY_TEXT_MAX), multiline_text],
         description=_l(
             "Written from the figures below; change it as you wish. Blank lines separate paragraphs."
         ),
