@@ -1,5 +1,6 @@
 """Every Flask extension is created here, once, and bound in the factory."""
 
+from flask import session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -28,12 +29,28 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class SignInManager(LoginManager):
+    """Flask-Login, with a signed-in session bound to the browser that signed in.
+
+    Flask-Login's own "strong" protection only marks a permanent session (ours, for
+    the idle limit) as not fresh; here a session seen from another address or browser
+    is dropped. A visitor who never signed in is left alone: their session holds no
+    more than a form's CSRF token."""
+
+    def _session_protection_failed(self) -> bool:
+        if "_user_id" not in session or session.get("_id") == self._session_identifier_generator():
+            return False
+        session.clear()
+        session["_remember"] = "clear"
+        return True
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
-login_manager = LoginManager()
+login_manager = SignInManager()
 # In memory by default (per process); Redis when REDIS_URL is set (see config.py).
 limiter = Limiter(key_func=get_remote_address)
 # The JSON API (flask-smorest): its errors are problem details (app/api/errors.py).

@@ -31,6 +31,26 @@ def test_sign_in_and_out(app, client):
     assert client.get("/console/").status_code == 302
 
 
+def test_a_signed_in_session_taken_to_another_browser_is_dropped(app, client):
+    make_account("organiser", "sara@secretariat.example.org")
+    firefox = {"User-Agent": "Firefox"}
+    assert sign_in(client, "sara@secretariat.example.org", headers=firefox).status_code == 302
+    assert client.get("/console/", headers=firefox).status_code == 200
+    # The same cookie from another browser: the session is dropped, for good.
+    assert client.get("/console/", headers={"User-Agent": "curl"}).status_code == 302
+    assert client.get("/console/", headers=firefox).status_code == 302
+
+
+def test_a_visitors_form_page_sets_only_the_session_cookie(app, client):
+    from tests.conftest import make_event
+
+    event = make_event()
+    db.session.commit()
+    response = client.get(f"/events/{event.id}/register")
+    cookies = response.headers.getlist("Set-Cookie")
+    assert len(cookies) == 1 and cookies[0].startswith("session=")  # no remember-cookie clearing
+
+
 def test_logout_needs_the_csrf_token(app, console):
     console.post("/console/logout")  # no token: refused, still signed in
     assert console.get("/console/").status_code == 200

@@ -19,7 +19,7 @@ def configure_login(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to use the console.")
     login_manager.login_message_category = "info"
-    # A stolen cookie used from elsewhere is refused (the session is dropped).
+    # A stolen cookie used from elsewhere is refused: the session is dropped (SignInManager).
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_unexpired)
 
