@@ -63,7 +63,11 @@ def four_ps(app):
 def pdf_text(pdf: bytes) -> str:
     """The text the pages show in a core font: the string operands of Tj, streams inflated."""
     streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S)
-    operators = "".join(zlib.decompress(s).decode("latin-1") for s in streams if s.startswith(b"x"))
+    # A stream whose last byte is a CR loses it to the pattern's "\r?": a decompressor
+    # object takes what is there (the checksum may be short; the text is whole).
+    operators = "".join(
+        zlib.decompressobj().decompress(s).decode("latin-1") for s in streams if s.startswith(b"x")
+    )
     shown = re.findall(r"\(((?:[^()\\]|\\.)*)\)\s*Tj", operators)
     return " ".join(re.sub(r"\\(.)", r"\1", text) for text in shown)
 
