@@ -186,6 +186,11 @@ def _stamp_signer() -> TimestampSigner:
     return TimestampSigner(current_app.config["SECRET_KEY"], salt="plenary.form-started")
 
 
+def new_form_stamp() -> str:
+    """The signed moment a form is shown, for the minimum fill time."""
+    return _stamp_signer().sign(b"form").decode()
+
+
 class SpamChecks:
     """A honeypot field people never see, and the time the form was first shown, signed.
 
@@ -204,7 +209,7 @@ class SpamChecks:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.started.data:
-            self.started.data = _stamp_signer().sign(b"form").decode()
+            self.started.data = new_form_stamp()
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -224,7 +229,7 @@ class SpamChecks:
             _value, started = _stamp_signer().unsign(str(self.started.data or ""), return_timestamp=True)
         except (BadData, UnicodeError):
             # Forged or garbled: a fresh stamp, so that a person can still send it next time.
-            self.started.data = _stamp_signer().sign(b"form").decode()
+            self.started.data = new_form_stamp()
             return True
         return time.time() - started.timestamp() < minimum
 

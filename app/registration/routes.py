@@ -19,6 +19,7 @@ from ..services import registrations as service
 from ..services.calendar import registration_calendar
 from ..services.links import registration_for_token
 from . import bp
+from .form_pages import registration_page, render_form_page
 from .forms import (
     CancelForm,
     EraseForm,
@@ -79,6 +80,8 @@ def register(event_id: int):
     event = published_event_or_404(event_id, with_programme=False)  # the form shows no agenda
     if not event.registration_window().accepts_registrations:
         return _closed(event)
+    if request.method in ("GET", "HEAD"):
+        return registration_page(event)
     form = RegistrationForm()
     if form.validate_on_submit():
         try:
@@ -86,8 +89,7 @@ def register(event_id: int):
         except service.EventNotOpen:
             return _closed(event)
         return _show_outcomes([outcome])
-    status = 400 if form.is_submitted() else 200
-    return render_template("registration/register.html", event=event, form=form), status
+    return render_form_page(event, form), 400
 
 
 @bp.route("/series/<int:series_id>/register", methods=["GET", "POST"])
