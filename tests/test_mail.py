@@ -172,9 +172,10 @@ def test_an_expired_claim_is_taken_over_by_the_next_worker(mail_app, smtp_server
 
 
 def test_a_name_with_a_line_break_cannot_add_headers(mail_app, smtp_server):
-    """The form refuses it; a message composed around it anyway is failed at once, never sent."""
+    """The form refuses it; a message composed around it anyway is failed when composed, never sent."""
     mail_app.config["OUTBOX_KICK"] = False
     service.register(make_event(), Applicant(email="d@example.org", name="Eve\r\nBcc: victim@example.org"))
+    assert deliver_pending().failed == 1  # composed by the worker, refused before any sending
     message = db.session.scalars(sa.select(Message)).one()
     assert message.status == MessageStatus.FAILED and "line break" in message.last_error
     assert message.mime is None

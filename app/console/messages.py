@@ -161,11 +161,15 @@ def mail_message(message_id: int):
 
 
 def _message_page(message: Message, status: int = 200):
-    mime = message.mime
+    shown = outbox.as_sent(message)
     # The headers only: the parts, attachments included, stay unparsed.
-    headers = BytesHeaderParser(policy=default_policy).parsebytes(mime).items() if mime else []
+    headers = BytesHeaderParser(policy=default_policy).parsebytes(shown.mime).items() if shown.mime else []
     return render_template(
-        "console/messages/message.html", message=message, headers=headers, confirm_form=ConfirmForm()
+        "console/messages/message.html",
+        message=message,
+        shown=shown,
+        headers=headers,
+        confirm_form=ConfirmForm(),
     ), status
 
 

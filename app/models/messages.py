@@ -103,9 +103,12 @@ class MessageContent(db.Model):
     body_html: Mapped[str] = mapped_column(sa.Text)
     # [{"filename": ..., "content_type": ..., "content": <text>}]
     attachments: Mapped[list] = mapped_column(sa.JSON, default=list)
-    # The exact bytes to send, built when queued: the worker adds nothing to SMTP
-    # itself, and a retry sends the very same message (Message-ID, Date).
+    # The exact bytes to send, built once: the worker adds nothing to SMTP itself,
+    # and a retry sends the very same message (Message-ID, Date).
     mime: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    # A message written but not composed yet (notifications.write_email): the values
+    # of its templates and the method of its calendar invitation; None once composed.
+    composition: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
 
     message: Mapped[Message] = relationship(back_populates="content")
 

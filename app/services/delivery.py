@@ -14,7 +14,7 @@ import smtplib
 import time
 from collections import deque
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from flask_mail import Connection, sanitize_address
 
 from ..database import utcnow, write_transaction
 from ..models import Message, MessageContent, MessageStatus
-from .notifications import UnsafeHeader
+from .notifications import NOT_COMPOSED, UnsafeHeader, compose_written
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def deliver_pending(now: datetime | None = None, limit: int | None = None) -> De
     with transport.open():
         while True:
             deadline = time.monotonic() + 0.8 * claim_seconds
-            messages = claim(now or utcnow(), limit)
+            messages = compose(claim(now or utcnow(), limit))
             report.claimed += len(messages)
             if messages:
                 report.add(transport.deliver(messages, deadline))
@@ -74,6 +74,10 @@ class Outgoing:
     to_address: str
     mime: bytes | None
     attempts: int
+    # Written in a request and composed by the worker before its first sending.
+    to_compose: bool = False
+    # Why a message without bytes is never sent.
+    refusal: str = NOT_COMPOSED
 
 
 def claim(now: datetime, limit: int) -> list[Outgoing]:
@@ -103,27 +107,50 @@ def claim(now: datetime, limit: int) -> list[Outgoing]:
             .returning(Message.id, Message.kind, Message.to_address, Message.attempts)
             .execution_options(synchronize_session=False)
         ).all()
-        mimes = (
-            dict(
-                session.execute(
-                    sa.select(MessageContent.message_id, MessageContent.mime).where(
-                        MessageContent.message_id.in_([row.id for row in rows])
-                    )
-                ).all()
+        contents = {
+            content.message_id: content
+            for content in session.execute(
+                sa.select(
+                    MessageContent.message_id,
+                    MessageContent.mime,
+                    MessageContent.composition.is_not(None).label("to_compose"),
+                ).where(MessageContent.message_id.in_([row.id for row in rows]))
             )
-            if rows
-            else {}
-        )
+        }
     return sorted(
-        (Outgoing(row.id, row.kind, row.to_address, mimes.get(row.id), row.attempts) for row in rows),
+        (_outgoing(row, contents.get(row.id)) for row in rows),
         key=lambda outgoing: outgoing.id,
     )
 
 
+def _outgoing(row, content) -> Outgoing:
+    if content is None:
+        return Outgoing(row.id, row.kind, row.to_address, None, row.attempts)
+    return Outgoing(row.id, row.kind, row.to_address, content.mime, row.attempts, bool(content.to_compose))
+
+
+def compose(messages: list[Outgoing]) -> list[Outgoing]:
+    """The claimed messages, those written in a request composed now (and kept so)."""
+    waiting = [message.id for message in messages if message.to_compose]
+    if not waiting:
+        return messages
+    composed = compose_written(waiting)
+    return [
+        _composed(message, composed.get(message.id)) if message.to_compose else message
+        for message in messages
+    ]
+
+
+def _composed(message: Outgoing, result: bytes | str | None) -> Outgoing:
+    if isinstance(result, bytes):
+        return replace(message, mime=result, to_compose=False)
+    return replace(message, mime=None, to_compose=False, refusal=result or NOT_COMPOSED)
+
+
 def mime_of(message: Outgoing) -> bytes:
-    """The bytes composed when the message was queued."""
-    if message.mime is None:  # composing failed then (see notifications.compose): never send it
-        raise UnsafeHeader("refused: the message could not be composed safely")
+    """The bytes composed for the message."""
+    if message.mime is None:  # composing failed (see notifications.compose): never send it
+        raise UnsafeHeader(message.refusal)
     return message.mime
 
 

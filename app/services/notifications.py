@@ -5,24 +5,37 @@ only if that unit commits (see `database.write_transaction`). Every email
 is rendered in the registrant's language when the interface has it, from a
 `templates/email/<kind>.txt` and `.html` pair; the HTML's stylesheet is
 inlined by css-inline, as mail programs ignore <style> blocks.
+
+The emails of a registration's life are *written* in the request (recipient,
+subject, Message-ID and the few values of their template, in one row) and
+*composed* by the queue's worker just before it first sends them
+(`compose_written`): rendering, inlining and building the MIME took a third of
+a registration's time, under the event's lock. The bytes composed are kept, so
+a retry sends the very same message. Messages whose content is chosen by an
+organiser (mailings, follow-up) or that the worker itself queues (reminders)
+are composed at once, as their callers read them back.
 """
 
 from __future__ import annotations
 
 import base64
+import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from email.utils import make_msgid
 
 import css_inline
 import pycountry
+import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_mail import Attachment
 from flask_mail import Message as MailMessage
+from sqlalchemy.orm import contains_eager, joinedload
 
-from ..database import OUTBOX_DIRTY
+from ..database import OUTBOX_DIRTY, write_transaction
 from ..extensions import db
 from ..formatting import event_when
 from ..i18n import email_locale
@@ -30,6 +43,8 @@ from ..models import Message, MessageContent, MessageStatus, Registration
 from .calendar import registration_calendar
 from .links import external_url, manage_url, site_host
 
+log = logging.getLogger(__name__)
+NOT_COMPOSED = "refused: the message could not be composed safely"
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 
@@ -41,20 +56,30 @@ def queue_email(
     `subject` is a lazy string: it is translated here, with the templates, into
     the registrant's language.
     """
+    with force_locale(email_locale(registration.language)):
+        message = _render(
+            kind,
+            registration.email,
+            registration.name,
+            str(subject),
+            attachments or [],
+            _context(registration, context),
+        )
+    message.registration_id = registration.id
+    return _enqueue(message)
+
+
+def _context(registration: Registration, context: dict) -> dict:
+    """A registrant's email template's values: the registration, its event and links."""
     event = registration.event
-    context.update(
+    return dict(
+        context,
         registration=registration,
         event=event,
         when=event_when(event),
         manage_url=manage_url(registration),
         event_url=external_url("public.event", event_id=event.id),
     )
-    with force_locale(email_locale(registration.language)):
-        message = _render(
-            kind, registration.email, registration.name, str(subject), attachments or [], context
-        )
-    message.registration_id = registration.id
-    return _enqueue(message)
 
 
 def queue_account_email(kind: str, to_address: str, to_name: str, subject, **context) -> Message:
@@ -64,12 +89,134 @@ def queue_account_email(kind: str, to_address: str, to_name: str, subject, **con
     return _enqueue(message)
 
 
+def write_email(
+    kind: str, registration: Registration, subject, calendar: str | None = None, **context
+) -> Message:
+    """Add an email for a registrant to the outbox, to be composed by the worker.
+
+    `context` holds the values its templates need besides the registration and
+    its event, plain JSON values only; `calendar` is the method ("REQUEST",
+    "CANCEL") of an .ics invitation to attach, if any.
+    """
+    with force_locale(email_locale(registration.language)):
+        subject = str(subject)
+    message = Message(
+        kind=kind,
+        registration_id=registration.id,
+        to_address=registration.email,
+        to_name=registration.name,
+        subject=subject,
+        message_id=make_msgid(domain=site_host()),
+        content=MessageContent(
+            body_text="", body_html="", attachments=[], composition={"context": context, "calendar": calendar}
+        ),
+    )
+    return _add_to_outbox(message)
+
+
 def _enqueue(message: Message) -> Message:
     compose(message)
+    return _add_to_outbox(message)
+
+
+def _add_to_outbox(message: Message) -> Message:
     session = db.session()
     session.add(message)
     session.info[OUTBOX_DIRTY] = True
     return message
+
+
+def compose_written(message_ids: list[int]) -> dict[int, bytes | str]:
+    """Compose the written messages among `message_ids` and keep what they say:
+    {id: the MIME bytes, or why the message is not to be sent}.
+
+    Rendered in a read-only transaction, then stored in one short write, so that
+    registrations are not kept waiting for the templates.
+    """
+    session = db.session()
+    messages = session.scalars(
+        sa.select(Message)
+        .join(Message.content)
+        .where(Message.id.in_(message_ids), MessageContent.composition.is_not(None))
+        .options(contains_eager(Message.content))
+    ).all()
+    registrations = {
+        registration.id: registration
+        for registration in session.scalars(
+            sa.select(Registration)
+            .where(Registration.id.in_({message.registration_id for message in messages}))
+            .options(joinedload(Registration.event))
+        )
+    }
+    results = {
+        message.id: _compose_written(message, registrations.get(message.registration_id))
+        for message in messages
+    }
+    session.rollback()
+    with write_transaction() as session:
+        for message_id, result in results.items():
+            if result.columns is not None:
+                # Only if still to compose: an erasure meanwhile has emptied it for good.
+                session.execute(
+                    sa.update(MessageContent)
+                    .where(MessageContent.message_id == message_id, MessageContent.composition.is_not(None))
+                    .values(composition=None, **result.columns)
+                    .execution_options(synchronize_session=False)
+                )
+    return {message_id: result.mime or result.refusal for message_id, result in results.items()}
+
+
+@dataclass(frozen=True)
+class Composition:
+    """What composing one written message gave: the columns to keep (None: keep it to
+    compose again later), and its bytes or why it is not to be sent."""
+
+    columns: dict | None
+    mime: bytes | None = None
+    refusal: str = NOT_COMPOSED
+
+
+def _compose_written(message: Message, registration: Registration | None) -> Composition:
+    if registration is None:  # deleted since: never to be sent
+        return Composition({}, refusal="refused: the registration it was written for no longer exists")
+    try:
+        copy = composed(message, registration)
+    except Exception as error:  # one broken message must not hold up the rest of the outbox
+        log.exception("message %s (%s) could not be composed", message.id, message.kind)
+        return Composition(None, refusal=f"could not be composed: {type(error).__name__}")
+    if copy.status == MessageStatus.FAILED:  # a header would carry a line break: never sent
+        return Composition({}, refusal=copy.last_error)
+    content = copy.content
+    columns = {
+        "body_text": content.body_text,
+        "body_html": content.body_html,
+        "attachments": content.attachments,
+        "mime": content.mime,
+    }
+    return Composition(columns, mime=content.mime)
+
+
+def composed(message: Message, registration: Registration) -> Message:
+    """A written message as it will be sent: a composed copy, the original untouched
+    (a message composed when queued is returned as it is)."""
+    composition = message.content.composition
+    if composition is None:
+        return message
+    calendar = composition["calendar"]
+    with force_locale(email_locale(registration.language)):
+        attachments = [_calendar_attachment(registration, cancel=calendar == "CANCEL")] if calendar else []
+        content = _content(message.kind, attachments, _context(registration, composition["context"]))
+    copy = Message(
+        kind=message.kind,
+        registration_id=message.registration_id,
+        to_address=message.to_address,
+        to_name=message.to_name,
+        subject=message.subject,
+        message_id=message.message_id,
+        content=content,
+    )
+    compose(copy)
+    return copy
 
 
 def _render(
@@ -81,11 +228,15 @@ def _render(
         to_name=to_name,
         subject=subject,
         message_id=make_msgid(domain=site_host()),
-        content=MessageContent(
-            body_text=render_template(f"email/{kind}.txt", **context),
-            body_html=_inliner.inline(render_template(f"email/{kind}.html", **context)),
-            attachments=attachments,
-        ),
+        content=_content(kind, attachments, context),
+    )
+
+
+def _content(kind: str, attachments: list, context: dict) -> MessageContent:
+    return MessageContent(
+        body_text=render_template(f"email/{kind}.txt", **context),
+        body_html=_inliner.inline(render_template(f"email/{kind}.html", **context)),
+        attachments=attachments,
     )
 
 
@@ -149,11 +300,11 @@ def send_confirmation(registration: Registration, promoted: bool = False, approv
         subject = _l("Registration approved: %(title)s", title=title)
     else:
         subject = _l("Registration confirmed: %(title)s", title=title)
-    return queue_email(
+    return write_email(
         "registration_confirmed",
         registration,
         subject,
-        attachments=[_calendar_attachment(registration)],
+        calendar="REQUEST",
         promoted=promoted,
         approved=approved,
     )
@@ -161,23 +312,23 @@ def send_confirmation(registration: Registration, promoted: bool = False, approv
 
 def send_waitlisted(registration: Registration, position: int) -> Message:
     subject = _l("Waiting list: %(title)s", title=registration.event.title)
-    return queue_email("registration_waitlisted", registration, subject, position=position)
+    return write_email("registration_waitlisted", registration, subject, position=position)
 
 
 def send_pending(registration: Registration) -> Message:
     subject = _l("Registration received: %(title)s", title=registration.event.title)
-    return queue_email("registration_pending", registration, subject)
+    return write_email("registration_pending", registration, subject)
 
 
 def send_cancelled(registration: Registration) -> Message:
     subject = _l("Registration cancelled: %(title)s", title=registration.event.title)
-    return queue_email("registration_cancelled", registration, subject)
+    return write_email("registration_cancelled", registration, subject)
 
 
 def send_already_registered(registration: Registration) -> Message:
     """Answers a repeated registration: only the address's owner learns anything."""
     subject = _l("Your registration: %(title)s", title=registration.event.title)
-    return queue_email("registration_reminder_link", registration, subject)
+    return write_email("registration_reminder_link", registration, subject)
 
 
 DETAIL_LABELS = {
@@ -193,9 +344,9 @@ DETAIL_LABELS = {
 
 def send_details_changed(registration: Registration) -> Message:
     with force_locale(email_locale(registration.language)):  # the labels and values, translated
-        details = [(str(label), _display(registration, name)) for name, label in DETAIL_LABELS.items()]
+        details = [(str(label), str(_display(registration, name))) for name, label in DETAIL_LABELS.items()]
     subject = _l("Registration details changed: %(title)s", title=registration.event.title)
-    return queue_email("registration_changed", registration, subject, details=details)
+    return write_email("registration_changed", registration, subject, details=details)
 
 
 def _display(registration: Registration, name: str) -> str:
@@ -214,7 +365,7 @@ def _display(registration: Registration, name: str) -> str:
 
 def send_rejected(registration: Registration, reason: str = "") -> Message:
     subject = _l("Registration not accepted: %(title)s", title=registration.event.title)
-    return queue_email("registration_rejected", registration, subject, reason=reason)
+    return write_email("registration_rejected", registration, subject, reason=reason)
 
 
 def send_reminder(registration: Registration, reminder) -> Message:
@@ -230,20 +381,22 @@ def send_reminder(registration: Registration, reminder) -> Message:
 
 def send_event_changed(registration: Registration, with_calendar: bool) -> Message:
     subject = _l("Changed: %(title)s", title=registration.event.title)
-    attachments = [_calendar_attachment(registration)] if with_calendar else []
-    return queue_email(
-        "event_changed", registration, subject, attachments=attachments, with_calendar=with_calendar
+    return write_email(
+        "event_changed",
+        registration,
+        subject,
+        calendar="REQUEST" if with_calendar else None,
+        with_calendar=with_calendar,
     )
 
 
 def send_event_cancelled(registration: Registration, with_calendar: bool, note: str = "") -> Message:
     subject = _l("Cancelled: %(title)s", title=registration.event.title)
-    attachments = [_calendar_attachment(registration, cancel=True)] if with_calendar else []
-    return queue_email(
+    return write_email(
         "event_cancelled",
         registration,
         subject,
-        attachments=attachments,
+        calendar="CANCEL" if with_calendar else None,
         with_calendar=with_calendar,
         note=note,
     )

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from ..database import OUTBOX_DIRTY, utcnow, write_transaction
 from ..extensions import db
-from ..models import Message, MessageStatus
-from . import audit
+from ..models import Message, MessageStatus, Registration
+from . import audit, notifications
 
 # What the mail log's search looks in.
 SEARCHED = (Message.to_address, Message.to_name, Message.subject)
@@ -34,6 +34,15 @@ def retry_failed(message: Message | None = None) -> int:
             audit.record("mail.retry", message, summary, count=result.rowcount)
         session.info[OUTBOX_DIRTY] = result.rowcount > 0  # a worker starts on them after the commit
     return result.rowcount
+
+
+def as_sent(message: Message) -> Message:
+    """The message as its recipient will get it: one written in a request and not yet
+    composed by the worker is composed for the reader, and not kept."""
+    if message.content.composition is None or message.registration_id is None:
+        return message
+    registration = db.session.get(Registration, message.registration_id)
+    return notifications.composed(message, registration) if registration else message
 
 
 def search(text: str = "", status: MessageStatus | None = None, kind: str = "") -> sa.Select:

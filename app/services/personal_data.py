@@ -414,7 +414,7 @@ def _redact_messages(session: OrmSession, which) -> None:
         session.execute(
             sa.update(MessageContent)
             .where(MessageContent.message_id.in_(chunk))
-            .values(body_text="", body_html="", attachments=[], mime=None)
+            .values(body_text="", body_html="", attachments=[], mime=None, composition=None)
             .execution_options(synchronize_session=False)
         )
 
