@@ -101,7 +101,7 @@ def _answer(outcomes: list[service.Outcome]) -> dict:
     return {
         "outcomes": [
             {
-                "event_id": outcome.event.id,
+                "event_id": outcome.event_id,
                 "status": outcome.status.value if outcome.status else None,
                 "waitlist_position": outcome.waitlist_position,
                 "message": _outcome_message(outcome),

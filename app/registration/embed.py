@@ -106,7 +106,7 @@ def embed_register(event_id: int):
 
 def _outcome_token(outcome: service.Outcome) -> str:
     status = outcome.status.value if outcome.status else None
-    return _signer(OUTCOME_SALT).dumps([outcome.event.id, status, outcome.waitlist_position])
+    return _signer(OUTCOME_SALT).dumps([outcome.event_id, status, outcome.waitlist_position])
 
 
 @bp.route("/embed/registrations/done")

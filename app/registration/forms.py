@@ -7,6 +7,7 @@ import unicodedata
 from functools import cache, lru_cache
 
 import pycountry
+from babel import support
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, request
 from flask_babel import get_locale
@@ -26,6 +27,7 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.fields.choices import Choice
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
@@ -49,8 +51,15 @@ def _countries() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(named, key=lambda pair: unicodedata.normalize("NFKD", pair[1])))
 
 
-def country_choices() -> list[SelectChoice]:
-    return options(_countries(), _l("Choose a country"))
+@cache
+def country_choices() -> tuple[SelectChoice, ...]:
+    """Built once per process: the prompt is a lazy string, translated where it is shown."""
+    return tuple(options(_countries(), _l("Choose a country")))
+
+
+@lru_cache(maxsize=16)
+def _wtforms_translations(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
 class CountrySelect(Select):
@@ -109,6 +118,10 @@ class PublicForm(FlaskForm):
     """A delegate's form: text fields only, whatever a client sends."""
 
     class Meta:
+        def get_translations(self, form):
+            # WTForms' own messages, in the page's language: Flask-WTF would read
+            # the catalogue anew for every request.
+            return _wtforms_translations(str(get_locale()))
         def wrap_formdata(self, form, formdata):
             wrapped = super().wrap_formdata(form, formdata)
             # Flask-WTF merges uploaded files into the form data; none of these forms takes

@@ -136,7 +136,7 @@ def _show_outcomes(outcomes: list[service.Outcome]):
     g.registration_accepted = True
     session[OUTCOME_KEY] = [
         {
-            "event_id": outcome.event.id,
+            "event_id": outcome.event_id,
             "status": outcome.status.value if outcome.status else None,
             "position": outcome.waitlist_position,
         }

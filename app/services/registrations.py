@@ -91,6 +91,12 @@ class Outcome:
     registration: Registration | None = None
     status: RegistrationStatus | None = None
     waitlist_position: int | None = None
+    # Read while the unit of work is open: after its commit, reading `event.id`
+    # would load the whole event again.
+    event_id: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.event_id = self.event.id
 
     @property
     def is_neutral(self) -> bool:
@@ -132,13 +138,15 @@ def register_for_events(
 
 
 def _delegate_for(session: OrmSession, applicant: Applicant, now: datetime) -> Delegate:
-    """The delegate with this address, created if new (safe against a concurrent insert)."""
-    session.execute(
-        insert_for(session)(Delegate)
-        .values(email=applicant.email, created_dt=now, **applicant.details())
-        .on_conflict_do_nothing(index_elements=["email"])
-    )
-    return session.scalars(sa.select(Delegate).where(Delegate.email == applicant.email)).one()
+    """The delegate with this address, created if new (safe against a concurrent insert).
+
+    One statement either way: on a known address the "update" rewrites the address
+    with itself, only so that RETURNING gives the existing row."""
+    insert = insert_for(session)(Delegate).values(email=applicant.email, created_dt=now, **applicant.details())
+    upsert = insert.on_conflict_do_update(index_elements=["email"], set_={"email": insert.excluded.email})
+    return session.scalars(
+        upsert.returning(Delegate), execution_options={"populate_existing": True}
+    ).one()
 
 
 def _register_one(
@@ -177,8 +185,6 @@ def _enter(
 ) -> Outcome:
     """A new registration (or a cancelled one renewed), through capacity, waiting list and approval."""
     status = _initial_status(session, event)
-    # The version in force: what the delegate has just agreed to.
-    notice_version = session.scalar(sa.select(sa.func.max(PrivacyNotice.version)))
     if registration is None:
         registration = Registration(event=event, delegate=delegate)
         session.add(registration)
@@ -186,7 +192,8 @@ def _enter(
         registration.manage_key = new_manage_key()  # links of the old registration die
     registration.set_details(applicant.details())
     registration.consent_privacy_dt = now
-    registration.privacy_notice_version = notice_version
+    # The version in force: what the delegate has just agreed to (read by the INSERT itself).
+    registration.privacy_notice_version = sa.select(sa.func.max(PrivacyNotice.version)).scalar_subquery()
     registration.consent_participant_list = applicant.consent_participant_list
     registration.answers = applicant.answers
     registration.batch_key = batch_key
