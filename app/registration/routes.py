@@ -77,19 +77,26 @@ def _rate_limited(view):
 @bp.route("/events/<int:event_id>/register", methods=["GET", "POST"])
 @_rate_limited
 def register(event_id: int):
+    if request.method in ("GET", "HEAD"):
+        return _form_page(event_id, registration_page)
+    form = RegistrationForm()
+    if not form.validate_on_submit():
+        return _form_page(event_id, lambda event: (render_form_page(event, form), 400))
+    # The event is read once, locked, by the service: no read transaction before it.
+    try:
+        outcome = service.register_for_published(event_id, form.to_applicant())
+    except service.UnknownEvent:
+        abort(404)
+    except service.EventNotOpen as closed:
+        return _closed(closed.event)
+    return _show_outcomes([outcome])
+
+
+def _form_page(event_id: int, page):
     event = published_event_or_404(event_id, with_programme=False)  # the form shows no agenda
     if not event.registration_window().accepts_registrations:
         return _closed(event)
-    if request.method in ("GET", "HEAD"):
-        return registration_page(event)
-    form = RegistrationForm()
-    if form.validate_on_submit():
-        try:
-            outcome = service.register(event, form.to_applicant())
-        except service.EventNotOpen:
-            return _closed(event)
-        return _show_outcomes([outcome])
-    return render_form_page(event, form), 400
+    return page(event)
 
 
 @bp.route("/series/<int:series_id>/register", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session as OrmSession
 
 from ..database import insert_for, lock_row, utcnow, write_transaction
@@ -43,6 +44,10 @@ class EventNotOpen(RegistrationError):
         super().__init__(event.title)
         self.event = event
         self.window = event.registration_window()
+
+
+class UnknownEvent(RegistrationError):
+    """No event (or no published one) has the id asked for."""
 
 
 class NotCancellable(RegistrationError):
@@ -108,6 +113,14 @@ def register(event: Event, applicant: Applicant, *, now: datetime | None = None)
     return register_for_events([event], applicant, now=now)[0]
 
 
+def register_for_published(event_id: int, applicant: Applicant, *, now: datetime | None = None) -> Outcome:
+    """Register a delegate for the published event `event_id` (UnknownEvent if there is none).
+
+    The event is first read with its row locked: the web form needs no look at it
+    before, so a registration is one transaction, not a read and then a write."""
+    return _register([event_id], applicant, now, published_only=True)[0]
+
+
 def register_for_series(
     series: Series, events: list[Event], applicant: Applicant, *, now: datetime | None = None
 ) -> list[Outcome]:
@@ -122,13 +135,19 @@ def register_for_series(
 def register_for_events(
     events: list[Event], applicant: Applicant, *, now: datetime | None = None
 ) -> list[Outcome]:
-    event_ids = sorted({event.id for event in events})  # one lock order: no deadlocks
+    return _register([event.id for event in events], applicant, now)
+
+
+def _register(
+    event_ids: list[int], applicant: Applicant, now: datetime | None, published_only: bool = False
+) -> list[Outcome]:
+    event_ids = sorted(set(event_ids))  # one lock order: no deadlocks
     batch_key = secrets.token_hex(8) if len(event_ids) > 1 else None
     with write_transaction() as session:
         delegate = _delegate_for(session, applicant, now or utcnow())
         outcomes = []
         for event_id in event_ids:
-            event = lock_row(session, Event, event_id)
+            event = _locked_event(session, event_id, published_only)
             # Read the clock only once the event is locked, so that the waiting
             # list's order (by status_changed_dt) is the order of arrival.
             outcomes.append(_register_one(session, event, delegate, applicant, batch_key, now or utcnow()))
@@ -137,16 +156,26 @@ def register_for_events(
     return outcomes
 
 
+def _locked_event(session: OrmSession, event_id: int, published_only: bool) -> Event:
+    try:
+        event = lock_row(session, Event, event_id)
+    except NoResultFound:
+        raise UnknownEvent(event_id) from None
+    if published_only and not event.is_published:
+        raise UnknownEvent(event_id)
+    return event
+
+
 def _delegate_for(session: OrmSession, applicant: Applicant, now: datetime) -> Delegate:
     """The delegate with this address, created if new (safe against a concurrent insert).
 
     One statement either way: on a known address the "update" rewrites the address
     with itself, only so that RETURNING gives the existing row."""
-    insert = insert_for(session)(Delegate).values(email=applicant.email, created_dt=now, **applicant.details())
+    insert = insert_for(session)(Delegate).values(
+        email=applicant.email, created_dt=now, **applicant.details()
+    )
     upsert = insert.on_conflict_do_update(index_elements=["email"], set_={"email": insert.excluded.email})
-    return session.scalars(
-        upsert.returning(Delegate), execution_options={"populate_existing": True}
-    ).one()
+    return session.scalars(upsert.returning(Delegate), execution_options={"populate_existing": True}).one()
 
 
 def _register_one(
