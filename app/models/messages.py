@@ -13,6 +13,7 @@ from ..extensions import db
 from .enums import MailingAudience, MessageStatus, enum_type
 
 if TYPE_CHECKING:
+    from .people import Registration
     from .programme import Event
 
 
@@ -51,6 +52,8 @@ class Message(db.Model):
     content: Mapped[MessageContent] = relationship(
         back_populates="message", cascade="all, delete-orphan", passive_deletes=True
     )
+    # Set when written with a registration not yet flushed: one flush inserts both.
+    registration: Mapped[Registration | None] = relationship()
 
     @property
     def body_text(self) -> str:

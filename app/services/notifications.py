@@ -102,7 +102,7 @@ def write_email(
         subject = str(subject)
     message = Message(
         kind=kind,
-        registration_id=registration.id,
+        registration=registration,
         to_address=registration.email,
         to_name=registration.name,
         subject=subject,

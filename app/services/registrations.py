@@ -228,9 +228,11 @@ def _enter(
     registration.batch_key = batch_key
     registration.created_dt = now
     _set_status(registration, status, now)
-    session.flush()
-    webhooks.emit("registration.created", registration)
-    return _announce(session, registration)
+    # Inserted at the commit, with its email, in one flush (emit flushes if a webhook needs its id).
+    with session.no_autoflush:
+        outcome = _announce(session, registration)
+        webhooks.emit("registration.created", registration)
+    return outcome
 
 
 def _initial_status(session: OrmSession, event: Event) -> RegistrationStatus:
@@ -300,6 +302,13 @@ def release_seat(session: OrmSession, event: Event) -> None:
 
 def waitlist_position(session: OrmSession, registration: Registration) -> int:
     """1 for the next person to be promoted."""
+    if registration.id is None:  # joining now, not inserted yet: everyone waiting is ahead
+        return 1 + session.scalar(
+            sa.select(sa.func.count(Registration.id)).where(
+                Registration.event_id == registration.event.id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+            )
+        )
     ahead = session.scalar(
         sa.select(sa.func.count(Registration.id)).where(
             Registration.event_id == registration.event_id,

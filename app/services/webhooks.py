@@ -247,6 +247,7 @@ def emit(event_type: str, subject: Registration | AttendanceImport) -> int:
     wanted = [hook for hook in hooks if event_type in (hook.event_types or [])]
     if not wanted:
         return 0
+    session.flush()  # the payload names the subject by its id
     data = PAYLOADS[event_type](subject)
     registration_id = subject.id if isinstance(subject, Registration) else None
     for hook in wanted:
