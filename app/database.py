@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy import DateTime, event
@@ -60,9 +61,17 @@ class UTCDateTime(TypeDecorator):
 def lock_row(session: OrmSession, model, row_id: int):
     """The row, fresh from the database and locked until commit (on SQLite the
     unit of work already holds the database's write lock)."""
-    return session.scalars(
-        sa.select(model).where(model.id == row_id).with_for_update().execution_options(populate_existing=True)
-    ).one()
+    return session.scalars(_lock_statement(model), {"row_id": row_id}).one()
+
+
+@cache
+def _lock_statement(model) -> sa.Select:
+    return (
+        sa.select(model)
+        .where(model.id == sa.bindparam("row_id"))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
 
 
 def insert_for(session: OrmSession):

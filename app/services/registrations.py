@@ -34,6 +34,23 @@ from . import audit, notifications, webhooks
 # A repeated registration re-sends the manage link at most this often.
 RESEND_LINK_AFTER = timedelta(minutes=10)
 
+# The statements of every registration, built once (building one costs more than running it).
+EXISTING = sa.select(Registration).where(
+    Registration.event_id == sa.bindparam("event_id"), Registration.delegate_id == sa.bindparam("delegate_id")
+)
+TAKE_SEAT = (
+    sa.update(Event)
+    .where(
+        Event.id == sa.bindparam("event_id"),
+        sa.or_(Event.capacity.is_(None), Event.confirmed_count < Event.capacity),
+    )
+    .values(confirmed_count=Event.confirmed_count + 1)
+    .execution_options(synchronize_session=False)
+)
+WAITING = sa.select(sa.func.count(Registration.id)).where(
+    Registration.event_id == sa.bindparam("event_id"), Registration.status == RegistrationStatus.WAITLISTED
+)
+
 
 class RegistrationError(Exception):
     """A registration the rules refuse; the message is shown to the delegate."""
@@ -196,11 +213,7 @@ def _register_one(
 
 
 def _existing(session: OrmSession, event: Event, delegate: Delegate) -> Registration | None:
-    return session.scalars(
-        sa.select(Registration).where(
-            Registration.event_id == event.id, Registration.delegate_id == delegate.id
-        )
-    ).one_or_none()
+    return session.scalars(EXISTING, {"event_id": event.id, "delegate_id": delegate.id}).one_or_none()
 
 
 def _enter(
@@ -277,15 +290,7 @@ def _set_status(registration: Registration, status: RegistrationStatus, now: dat
 
 def take_seat(session: OrmSession, event: Event) -> bool:
     """Take one seat if one is free: a single guarded UPDATE, so never more than capacity."""
-    result = session.execute(
-        sa.update(Event)
-        .where(
-            Event.id == event.id,
-            sa.or_(Event.capacity.is_(None), Event.confirmed_count < Event.capacity),
-        )
-        .values(confirmed_count=Event.confirmed_count + 1)
-        .execution_options(synchronize_session=False)
-    )
+    result = session.execute(TAKE_SEAT, {"event_id": event.id})
     session.expire(event, ["confirmed_count"])
     return result.rowcount == 1
 
@@ -303,12 +308,7 @@ def release_seat(session: OrmSession, event: Event) -> None:
 def waitlist_position(session: OrmSession, registration: Registration) -> int:
     """1 for the next person to be promoted."""
     if registration.id is None:  # joining now, not inserted yet: everyone waiting is ahead
-        return 1 + session.scalar(
-            sa.select(sa.func.count(Registration.id)).where(
-                Registration.event_id == registration.event.id,
-                Registration.status == RegistrationStatus.WAITLISTED,
-            )
-        )
+        return 1 + session.scalar(WAITING, {"event_id": registration.event.id})
     ahead = session.scalar(
         sa.select(sa.func.count(Registration.id)).where(
             Registration.event_id == registration.event_id,

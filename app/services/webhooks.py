@@ -232,18 +232,20 @@ def deliveries(webhook: Webhook, limit: int = 100) -> list[WebhookDelivery]:
 
 # --- emitting: inside the caller's unit of work ------------------------------------------------
 
+# Built once: it runs with every registration and cancellation. A null series matches
+# only the webhooks of the whole programme, as `= NULL` is never true.
+ACTIVE_FOR_SERIES = sa.select(Webhook).where(
+    Webhook.is_active.is_(True),
+    sa.or_(Webhook.series_id.is_(None), Webhook.series_id == sa.bindparam("series_id")),
+)
+
 
 def emit(event_type: str, subject: Registration | AttendanceImport) -> int:
     """Queue `event_type` about `subject` for every active webhook that wants it, in the
     caller's transaction. Returns how many deliveries were queued."""
     event = subject.event
     session = db.session()
-    hooks = session.scalars(
-        sa.select(Webhook).where(
-            Webhook.is_active.is_(True),
-            sa.or_(Webhook.series_id.is_(None), Webhook.series_id == event.series_id),
-        )
-    ).all()
+    hooks = session.scalars(ACTIVE_FOR_SERIES, {"series_id": event.series_id}).all()
     wanted = [hook for hook in hooks if event_type in (hook.event_types or [])]
     if not wanted:
         return 0
