@@ -16,6 +16,7 @@ from functools import wraps
 
 from flask import Flask, current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
+from huey.constants import EmptyData
 
 from . import INSTANCE_DIR
 
@@ -60,9 +61,17 @@ def with_app_context(fn):
     return wrapper
 
 
+# Set while a delivery task waits in the queue, so that a busy site enqueues one task
+# for many messages, not one per message.
+KICK_WAITING = "plenary.outbox-kick-waiting"
+
+
 @huey.task()
 @with_app_context
 def deliver_outbox() -> int:
+    # Cleared before the claim: whatever was committed before a kick saw this mark
+    # is claimed by this run, and whatever comes after enqueues a run of its own.
+    huey.storage.pop_data(KICK_WAITING)
     from .services.delivery import deliver_pending
 
     return deliver_pending().sent
@@ -72,6 +81,7 @@ def deliver_outbox() -> int:
 @with_app_context
 def sweep_outbox() -> int:
     """Retries and anything a lost task left behind, once a minute."""
+    huey.storage.pop_data(KICK_WAITING)  # a mark left by a process killed mid-kick
     from .services.delivery import deliver_pending
 
     return deliver_pending().sent
@@ -100,7 +110,10 @@ def kick_delivery() -> None:
     if not current_app.config.get("OUTBOX_KICK", True):
         return
     try:
-        deliver_outbox()
+        # A read, where enqueueing is a write: a waiting task will claim our message.
+        if huey.storage.peek_data(KICK_WAITING) is EmptyData:
+            huey.storage.put_data(KICK_WAITING, b"1")
+            deliver_outbox()
     except Exception:  # the queue being down must not fail a registration
         log.exception("could not enqueue outbox delivery; the periodic sweep will send it")
     _kick_webhooks()

@@ -222,3 +222,27 @@ def test_a_batch_whose_claim_runs_out_is_given_back_unsent(mail_app, smtp_server
     assert smtp_server.inbox.messages == []
     mail_app.config["OUTBOX_CLAIM_SECONDS"] = 300
     assert deliver_pending().sent == 1
+
+
+def test_while_a_delivery_task_waits_no_other_is_queued_and_it_takes_every_message(mail_app, smtp_server):
+    """A busy site queues one delivery task for many registrations, and none is left behind."""
+    from app.queue import deliver_outbox, huey
+
+    huey.immediate = False  # a real queue (its SQLite file), with no worker running
+    huey.flush()
+    try:
+        event = make_event(capacity=10)
+        for n in range(3):
+            service.register(event, Applicant(email=f"d{n}@example.org", name=f"D {n}"))
+        assert huey.pending_count() == 1  # the first registration's kick; the others saw it waiting
+
+        task = huey.dequeue()
+        assert isinstance(task, deliver_outbox.task_class)
+        assert huey.execute(task) == 3  # it claims all three
+        service.register(event, Applicant(email="late@example.org", name="Late"))
+        assert huey.pending_count() == 1  # after the task began, a new kick is queued
+        assert huey.execute(huey.dequeue()) == 1
+        assert len(smtp_server.inbox.messages) == 4
+    finally:
+        huey.flush()
+        huey.immediate = True
