@@ -94,9 +94,12 @@ class CountryField(SelectField):
 
     widget = CountrySelect()
 
+    # WTForms' own message, translated by WTForms' catalogue (not ours).
+    INVALID = "Not a valid choice."
+
     def pre_validate(self, form) -> None:
         if self.data not in _country_codes():
-            raise ValidationError(self.gettext("Not a valid choice."))
+            raise ValidationError(self.gettext(self.INVALID))
 
 
 def normalise_email(value: str) -> str:

@@ -9,7 +9,6 @@ from ..extensions import db, limiter
 from ..models import Document, Event, RegistrationStatus
 from ..public.queries import (
     document_response,
-    events_by_id,
     open_events,
     published_event_or_404,
     published_series_or_404,
@@ -19,7 +18,7 @@ from ..services import registrations as service
 from ..services.calendar import registration_calendar
 from ..services.links import registration_for_token
 from . import bp
-from .form_pages import registration_page, render_form_page
+from .form_pages import outcomes_page, registration_page, render_form_page
 from .forms import (
     CancelForm,
     EraseForm,
@@ -157,17 +156,7 @@ def done():
     stored = session.pop(OUTCOME_KEY, None)
     if not stored:
         return redirect(url_for("public.home"))
-    events = events_by_id([item["event_id"] for item in stored])
-    outcomes = [
-        {
-            "event": events[item["event_id"]],
-            "status": RegistrationStatus(item["status"]) if item["status"] else None,
-            "position": item["position"],
-        }
-        for item in stored
-        if item["event_id"] in events
-    ]
-    return render_template("registration/done.html", outcomes=outcomes)
+    return outcomes_page(stored)
 
 
 def _registration_or_404(token: str):
