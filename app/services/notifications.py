@@ -145,7 +145,7 @@ def compose_written(message_ids: list[int]) -> dict[int, bytes | str]:
         for registration in session.scalars(
             sa.select(Registration)
             .where(Registration.id.in_({message.registration_id for message in messages}))
-            .options(joinedload(Registration.event))
+            .options(joinedload(Registration.event), joinedload(Registration.delegate))
         )
     }
     results = {
