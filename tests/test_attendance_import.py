@@ -31,6 +31,7 @@ from app.models import (
 )
 from app.services import attendance as service
 from app.services import participant_reports as reports
+from app.services import summaries
 from app.services.registrations import Applicant, add_registration
 from tests.conftest import csrf_token, make_event, submit
 from tests.data.synthetic import person, zoom_minutes, zoom_report
@@ -314,6 +315,20 @@ def test_confirming_records_registrants_walk_ins_and_the_threshold(console, even
         "rows_total": 8,
         "done": True,
     }
+
+
+def test_the_programme_summary_counts_an_import_at_once(console, event, registered):
+    """The programme's figures are kept for each event until its participants change: an
+    import changes them (app/models/participation.py), and the event is counted again."""
+    before = summaries.programme_summary()
+    assert (before.unique_participants, before.events_without_attendance) == (len(DELEGATES), 1)
+    import_zoom_meeting(console, event)
+    db.session.rollback()
+    after = summaries.programme_summary()
+    summaries.forget_kept_figures()
+    counted = summaries.programme_summary()
+    assert (after.unique_participants, after.events_without_attendance) == (7, 0)  # 6 attended, 1 walk-in
+    assert (after.unique_participants, after.breakdowns) == (counted.unique_participants, counted.breakdowns)
 
 
 def test_linking_by_hand_and_a_lower_threshold(console, event, registered):

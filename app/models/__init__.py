@@ -17,6 +17,7 @@ from .enums import (
     SpeakerRole,
 )
 from .messages import Mailing, Message, MessageContent, SentReminder
+from .participation import ParticipantsVersion
 from .people import Attendance, AttendanceImport, Delegate, Registration
 from .privacy import PrivacyNotice
 from .programme import (
@@ -55,6 +56,7 @@ __all__ = [
     "MessageContent",
     "MessageStatus",
     "OrganisationKind",
+    "ParticipantsVersion",
     "PrivacyNotice",
     "Registration",
     "RegistrationState",

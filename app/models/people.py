@@ -141,6 +141,14 @@ class Attendance(db.Model):
         # Whether a registrant attended, read from the index alone (the summaries ask it of
         # every attendee and of every earlier registration of a participant).
         sa.Index("ix_attendance_event_registration_attended", "event_id", "registration_id", "attended"),
+        # The walk-ins known by a delegate's email: whose events a change to the delegate
+        # gives a new version of their participants (see participation.py).
+        sa.Index(
+            "ix_attendance_walk_in_email",
+            "email",
+            sqlite_where=sa.text("registration_id IS NULL"),
+            postgresql_where=sa.text("registration_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,7 +3,10 @@
 Every figure is counted by the database with aggregate SQL (GROUP BY, COUNT,
 CASE): no registration is loaded into Python, so a summary runs the same few
 statements for ten registrations as for a hundred thousand. Only events are
-read as rows (a programme has hundreds, not millions).
+read as rows (a programme has hundreds, not millions). The exception is the
+programme's different people: who took part in each event comes as one row of
+lists per event, kept until the event's participants change, so that a change
+counts its own event again and not the whole programme.
 
 Who counts as a participant of an event: the people recorded as having
 attended it (registrants and walk-ins), or, for an event whose attendance was
@@ -13,14 +16,16 @@ never recorded, its confirmed registrations -- and the summary says so.
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 
 from ..database import lock_row, sqlite_transaction_wrote, utcnow, write_transaction
@@ -31,6 +36,7 @@ from ..models import (
     Event,
     EventKind,
     OrganisationKind,
+    ParticipantsVersion,
     Registration,
     RegistrationStatus,
     Series,
@@ -239,7 +245,13 @@ def _events(name: str = "events") -> sa.BindParameter:
 @cache
 def _participants(organisations: bool = True) -> sa.CompoundSelect:
     """One row per participant of each event (`TakingPart.params`): its attendees where
-    attendance was recorded, else its confirmed registrations.
+    attendance was recorded, else its confirmed registrations."""
+    return _participants_of(_events("recorded_events"), _events("unrecorded_events"), organisations)
+
+
+def _participants_of(recorded, unrecorded, organisations: bool = True) -> sa.CompoundSelect:
+    """One row per participant of the `recorded` events (SQL: a parameter or a subquery; their
+    attendees) and of the `unrecorded` ones (their confirmed registrations).
 
     A walk-in whose email is a known delegate's counts as that delegate (for
     returning and unique counts), with the delegate's details where the report
@@ -249,7 +261,6 @@ def _participants(organisations: bool = True) -> sa.CompoundSelect:
     be read through their event indexes, in the same order (PostgreSQL merges them).
     Without `organisations`, the registrations are read from their summaries index alone.
     """
-    recorded, unrecorded = _events("recorded_events"), _events("unrecorded_events")
     attended = Attendance.attended.is_(True)
     no_key = sa.cast(sa.null(), Attendance.participant_key.type)
     known = aliased(Delegate)
@@ -665,10 +676,10 @@ def programme_summary(
     """The meetings held between two dates (inclusive, each event's own calendar date),
     by kind and year, the delegates they gathered and the recommendations they produced.
 
-    Held: started by now and not cancelled. Four statements; three when the people and
-    breakdowns of the same meetings were counted in the same state of the database.
+    Held: started by now and not cancelled. Four statements; three when the people of every
+    meeting were counted at the same version of its participants (see `_kept_people`).
     """
-    events, state = _held_events(start, end, published_only, now or utcnow())
+    events, versions, state = _held_events(start, end, published_only, now or utcnow())
     ids = [event.id for event in events]
     meetings: dict[int, Counter] = defaultdict(Counter)
     for event in events:
@@ -677,7 +688,7 @@ def programme_summary(
     by_year: Counter = Counter()
     for event in events:
         by_year[local_date(event).year] += per_event.get(event.id, 0)
-    unique, breakdowns = _people_and_breakdowns(TakingPart.of(ids, recorded) if ids else None, state)
+    unique, breakdowns = _people_and_breakdowns({i: versions[i] for i in ids}, state)
     return ProgrammeSummary(
         start=start,
         end=end,
@@ -697,10 +708,15 @@ def programme_summary(
 
 def _held_events(
     start: date | None, end: date | None, published_only: bool, now: datetime
-) -> tuple[list[Event], str | None]:
-    """The events held in the period, and the state of the database they were read in."""
+) -> tuple[list[Event], dict[int, int | None], str | None]:
+    """The events held in the period, the versions of their participants, and the state of
+    the database they were read in (see `_state`)."""
     # A day's margin on each side: the exact bounds are each event's local date, checked below.
-    query = sa.select(Event, _state()).where(Event.is_cancelled.is_(False), Event.start_dt <= now)
+    query = (
+        sa.select(Event, ParticipantsVersion.version, _state())
+        .outerjoin(ParticipantsVersion, ParticipantsVersion.event_id == Event.id)
+        .where(Event.is_cancelled.is_(False), Event.start_dt <= now)
+    )
     if start:
         query = query.where(Event.start_dt >= _instant(start) - timedelta(days=1))
     if end:
@@ -710,10 +726,10 @@ def _held_events(
     rows = db.session.execute(query.order_by(Event.start_dt, Event.id)).all()
     events = [
         event
-        for event, _ in rows
+        for event, _, _ in rows
         if (start is None or local_date(event) >= start) and (end is None or local_date(event) <= end)
     ]
-    return events, rows[0][1] if rows else None
+    return events, {event.id: version for event, version, _ in rows}, rows[0][2] if rows else None
 
 
 def _instant(day: date) -> datetime:
@@ -753,102 +769,189 @@ def _confirmed_per_event() -> sa.Select:
     )
 
 
-def _people_and_breakdowns(taking_part: TakingPart | None, state: str | None) -> tuple[int, Breakdowns]:
-    """Different people, and the breakdowns, in one statement -- or none, when they were
-    counted in the same state of the database (see `_kept`)."""
-    if taking_part is None:
+@dataclass(frozen=True)
+class EventPeople:
+    """Who took part in one event: how many by country and kind of organisation, and who."""
+
+    participations: Counter  # (country, kind of organisation) -> participations
+    delegates: array  # their ids, 8 bytes each: kept for every event of the programme
+    anonymous: frozenset[str]  # the participant keys of the walk-ins nobody knows
+
+
+def _people_and_breakdowns(versions: dict[int, int | None], state: str | None) -> tuple[int, Breakdowns]:
+    """Different people, and the breakdowns, of the events (id -> version of their
+    participants): each event's people kept from an earlier count at the same version, the
+    others counted in one statement. A person who took part in several events is one."""
+    if not versions:
         return 0, Breakdowns()
+    owner = _owner(state)
+    people = _kept_people(owner, state, versions)
+    missing = [event_id for event_id in versions if event_id not in people]
+    if missing:
+        counted = _count_people(missing)
+        _keep_people(owner, state, counted)
+        people.update({event_id: counted_people for event_id, (_, counted_people) in counted.items()})
+    delegates = set().union(*(event.delegates for event in people.values()))
+    anonymous = set().union(*(event.anonymous for event in people.values()))
+    participations: Counter = Counter()
+    for event in people.values():
+        participations.update(event.participations)
+    shares = [(country, kind, count) for (country, kind), count in participations.items()]
+    return len(delegates) + len(anonymous), _breakdowns(shares)
 
-    def people_and_shares() -> list[tuple]:
-        statement = _people_and_breakdowns_statement()
-        return [tuple(row) for row in db.session.execute(statement, taking_part.params)]
 
-    rows = _kept(state, taking_part, people_and_shares)
-    unique = sum(count for is_people, _country, _kind, count in rows if is_people)
-    shares = [(country, kind, count) for is_people, country, kind, count in rows if not is_people]
-    return unique, _breakdowns(shares)
+def _count_people(ids: Sequence[int]) -> dict[int, tuple[int | None, EventPeople]]:
+    """event id -> (the version of its participants, its people at that version)."""
+    counted = {}
+    for row in db.session.execute(_event_people_statement(), {"events": list(ids)}):
+        participations: Counter = Counter()
+        for detail, count in Counter(row.details or ()).items():
+            participations[_country_and_kind(detail)] += count
+        counted[row.id] = (
+            row.version,
+            EventPeople(
+                participations=participations,
+                delegates=array("q", row.delegates or ()),
+                anonymous=frozenset(row.anonymous or ()),
+            ),
+        )
+    return counted
+
+
+@lru_cache(maxsize=4096)
+def _country_and_kind(detail: str) -> tuple[str, OrganisationKind | None]:
+    """(country, kind) from "country|kind" (no kind: empty); a kind never holds a "|"."""
+    country, _, kind = detail.rpartition("|")
+    return country, OrganisationKind(kind) if kind else None
 
 
 @cache
-def _people_and_breakdowns_statement() -> sa.CompoundSelect:
-    """The participants, read once (a CTE, which both databases materialise), for two
-    aggregates: their participations by country and kind of organisation, then how many
-    different people they were. Each participant is a delegate or else an anonymous
-    key, never both: the different people are the different delegates plus the keys."""
-    participant = _participants(organisations=False).cte("participant")
-    people = sa.func.count(sa.distinct(participant.c.delegate_id)) + sa.func.count(
-        sa.distinct(participant.c.anonymous_key)
-    )
-    return sa.union_all(
+def _event_people_statement() -> sa.Select:
+    """For each event (`events`), the version of its participants and, read in the same
+    snapshot, who they were: the delegates, the walk-ins nobody knows, and each one's country
+    and kind of organisation. Whether an event's attendance was recorded is decided in that
+    snapshot too: the figures are exactly those of the version.
+
+    One row an event, its participants in JSON lists: grouping them by country and kind
+    too took SQLite longer than counting them in Python."""
+    events = _events()
+    recorded_nowhere = ~sa.select(Attendance.id).where(Attendance.event_id == Event.id).exists()
+    unrecorded = sa.select(Event.id).where(Event.id.in_(events), recorded_nowhere)
+    participant = _participants_of(events, unrecorded, organisations=False).subquery("participant")
+    people = (
         sa.select(
-            sa.literal(False).label("people"),
-            participant.c.country,
-            participant.c.organisation_kind,
-            sa.func.count(),
-        ).group_by(participant.c.country, participant.c.organisation_kind),
-        sa.select(sa.literal(True), sa.null(), sa.null(), people),
+            participant.c.event_id,
+            _json_list(participant.c.delegate_id, skip_nulls=True).label("delegates"),
+            _json_list(participant.c.anonymous_key, skip_nulls=True).label("anonymous"),
+            _json_list(_detail(participant.c.country, participant.c.organisation_kind)).label("details"),
+        )
+        .group_by(participant.c.event_id)
+        .subquery("people")
+    )
+    return (
+        sa.select(Event.id, ParticipantsVersion.version, *people.c[1:])
+        .outerjoin(ParticipantsVersion, ParticipantsVersion.event_id == Event.id)
+        .outerjoin(people, people.c.event_id == Event.id)
+        .where(Event.id.in_(events))
     )
 
 
-# --- figures kept while the database stays the same ------------------------------------------------
-#
-# The programme's people and breakdowns read every participation in every meeting: the
-# slowest of the figures. They are kept, keyed by the state of the database they were
-# counted in, which every change to it changes: kept figures are never stale.
-#
-# SQLite: the data version of the connection (changed by what other connections commit),
-# its schema version and its own count of changes, read in the transaction that reads the
-# figures. PostgreSQL: the transaction's snapshot (under READ COMMITTED the figures may
-# then be a commit newer than their key, never older). On both, figures are neither kept
-# nor reused by a transaction that has changed something: its state would not say so,
-# and its changes may yet be rolled back.
+def _detail(country: sa.ColumnElement, kind: sa.ColumnElement) -> sa.ColumnElement:
+    """A participant's country and kind of organisation as one string, "country|kind"."""
+    as_text = sa.type_coerce(kind, sa.String)
+    return sa.func.coalesce(country, "") + "|" + sa.func.coalesce(as_text, "")
 
-KEPT_MAX = 16
-_kept_figures: OrderedDict = OrderedDict()
+
+def _json_list(column: sa.ColumnElement, skip_nulls: bool = False):
+    """The column's values in the group, as one JSON list (a null for each null unless
+    `skip_nulls`)."""
+    values = _JsonList(column)
+    return values.filter(column.is_not(None)) if skip_nulls else values
+
+
+class _JsonList(sa.sql.functions.FunctionElement):
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(_JsonList, "sqlite")
+def _json_group_array(element, compiler, **kw) -> str:
+    return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_JsonList, "postgresql")
+def _json_agg(element, compiler, **kw) -> str:
+    return f"json_agg({compiler.process(element.clauses, **kw)})"
+
+
+# --- each event's people, kept while its participants stay the same ----------------------------------
+#
+# The programme's people and breakdowns read every participation in every meeting: the slowest
+# of the figures (tens of thousands of rows, sorted twice). They are kept for each event, with
+# the version of its participants they were counted at (see models/participation.py): a change
+# gives the event it changed a new version, so it alone is counted again.
+#
+# Neither kept nor reused by a transaction that has changed something: its versions may yet be
+# rolled back. The keys also hold what a version does not say: which database, and which
+# incarnation of the table of versions (re-created, it would start again). SQLite: the
+# connection (kept with the figures, so that no other object takes its id) and its schema
+# version. PostgreSQL: the engine, the database, the server's start and the table's oid.
+
+KEPT_MAX = 2048  # events
+_kept_figures: OrderedDict = OrderedDict()  # (owner's id, state, event id) -> (owner, version, people)
 _kept_lock = threading.Lock()
 
 
 def _state() -> sa.ColumnElement:
-    """The state of the database, as a column of the statement that reads the events."""
+    """The state of the database that versions do not say, as a column of the statement that
+    reads the events; NULL on PostgreSQL when the transaction has changed something."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
-        return sa.literal_column(
-            "(SELECT data_version FROM pragma_data_version()) || '/' || "
-            "(SELECT schema_version FROM pragma_schema_version()) || '/' || total_changes()"
-        )
+        return sa.literal_column("(SELECT schema_version FROM pragma_schema_version())")
     if dialect == "postgresql":
         return sa.literal_column(
-            "CASE WHEN pg_current_xact_id_if_assigned() IS NULL "
-            "THEN current_database() || '/' || pg_current_snapshot()::text END"
+            "CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN current_database() || '/' || "
+            "pg_postmaster_start_time() || '/' || 'participants_version'::regclass::oid END"
         )
     return sa.null()
 
 
-def _kept(state: str | None, taking_part: TakingPart, count):
-    """The figures `count()` gives for these events in this state of the database: kept
-    from an earlier count, or counted now (and kept)."""
+def _owner(state: str | None):
+    """Whose kept figures this transaction may use and keep; None: none."""
     if state is None:
-        return count()
+        return None
     connection = db.session.connection()
-    # A SQLite state is one connection's; a PostgreSQL one is the server's. The owner is
-    # kept with the figures so that no other object can take its id.
-    sqlite = connection.dialect.name == "sqlite"
-    if sqlite and sqlite_transaction_wrote(connection):
-        # Its count of changes would not go back if the transaction were rolled back.
-        return count()
-    owner = connection.connection.dbapi_connection if sqlite else connection.engine
-    key = (id(owner), state, taking_part)
+    if connection.dialect.name != "sqlite":
+        return connection.engine
+    # Its count of changes would not go back if the transaction were rolled back.
+    return None if sqlite_transaction_wrote(connection) else connection.connection.dbapi_connection
+
+
+def _kept_people(owner, state, versions: dict[int, int | None]) -> dict[int, EventPeople]:
+    """The people of the events (id -> version) kept from a count at the same version."""
+    if owner is None:
+        return {}
+    found = {}
     with _kept_lock:
-        kept = _kept_figures.get(key)
-        if kept is not None and kept[0] is owner:
-            _kept_figures.move_to_end(key)
-            return kept[1]
-    figures = count()
+        for event_id, version in versions.items():
+            key = (id(owner), state, event_id)
+            kept = _kept_figures.get(key)
+            if kept is not None and kept[0] is owner and kept[1] == version:
+                _kept_figures.move_to_end(key)
+                found[event_id] = kept[2]
+    return found
+
+
+def _keep_people(owner, state, counted: dict[int, tuple[int | None, EventPeople]]) -> None:
+    if owner is None:
+        return
     with _kept_lock:
-        _kept_figures[key] = (owner, figures)
+        for event_id, (version, people) in counted.items():
+            # One version an event: the figures of an earlier one are no one's any more.
+            _kept_figures[(id(owner), state, event_id)] = (owner, version, people)
+            _kept_figures.move_to_end((id(owner), state, event_id))
         while len(_kept_figures) > KEPT_MAX:
             _kept_figures.popitem(last=False)
-    return figures
 
 
 def forget_kept_figures() -> None:
