@@ -231,7 +231,8 @@ class Pacer:
 
 class TimedConnection(Connection):
     """Flask-Mail's connection, with a timeout so that a silent server cannot hang the worker,
-    sending the bytes composed at queue time."""
+    sending the bytes composed for the message (when queued, or by the worker before its first
+    sending)."""
 
     def send_bytes(self, envelope_from: str, recipient: str, data: bytes) -> None:
         # Addresses were validated when registered; only a non-ASCII one needs encoding.

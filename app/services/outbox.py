@@ -16,9 +16,9 @@ SEARCHED = (Message.to_address, Message.to_name, Message.subject)
 def retry_failed(message: Message | None = None) -> int:
     """Queue every failed message again (or only `message`), with a fresh set of attempts.
 
-    The very same message goes: its Message-ID and bytes were fixed when it
-    was queued, so a recipient can tell a retry from a new email. Returns how
-    many were queued again.
+    The very same message goes: its Message-ID was fixed when it was queued and
+    its bytes when it was first composed, so a recipient can tell a retry from a
+    new email. Returns how many were queued again.
     """
     with write_transaction() as session:
         query = sa.update(Message).where(Message.status == MessageStatus.FAILED)
