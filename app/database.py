@@ -28,6 +28,7 @@ BEGIN_IMMEDIATE = "plenary_begin_immediate"
 CHANGES_AT_BEGIN = "plenary_changes_at_begin"
 # Set on the session by whoever adds a Message to the outbox.
 OUTBOX_DIRTY = "plenary_outbox_dirty"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 def utcnow() -> datetime:
@@ -89,7 +90,7 @@ def configure_engine(engine: Engine) -> None:
         dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # Sorts and DISTINCTs of the summaries (tens of thousands of rows) in memory, not in
         # temporary files; and a page cache that holds the registration indexes they read.
         cursor.execute("PRAGMA temp_store=MEMORY")

@@ -19,6 +19,7 @@ from app.models import (
     EventFormat,
     EventKind,
     OrganisationKind,
+    ParticipantsVersion,
     Registration,
     RegistrationStatus,
 )
@@ -645,8 +646,19 @@ def test_the_programme_figures_are_kept_while_the_database_stays_the_same(app):
     countries = {s.key: s.count for s in summaries.programme_summary().breakdowns.countries}
     assert countries == {"ER": 1, "BE": 1}
 
+    # Nothing kept anywhere: the events, their participations, the people stored (none), the
+    # people counted; then stored, in a transaction of its own.
     summaries.forget_kept_figures()
-    assert count_statements(summaries.programme_summary) == 4
+    statements: list[str] = []
+    counted = []
+    count_statements(lambda: counted.append(summaries.programme_summary()), statements)
+    assert [statement.split()[0] for statement in statements] == ["SELECT"] * 5 + ["UPDATE"]
+
+    # A process that has just started reads them, and counts nothing.
+    summaries.forget_figures_kept_here()
+    read = []
+    assert recounted_events(lambda: read.append(summaries.programme_summary())) == []
+    assert people_of(read[0]) == people_of(counted[0])
 
 
 def kept_and_counted() -> tuple[summaries.ProgrammeSummary, summaries.ProgrammeSummary]:
@@ -764,6 +776,107 @@ def test_an_event_deleted_and_its_id_given_again_is_counted_afresh(app):
         assert again.id == gone
     enrol(again, JOHAN)
     assert [s.key for s in summaries.programme_summary().breakdowns.countries] == ["NL"]
+    summaries.forget_figures_kept_here()  # and not from what the database stored either
+    assert [s.key for s in summaries.programme_summary().breakdowns.countries] == ["NL"]
+
+
+# --- each event's people stored in the database, for every process -----------------------------
+
+
+def stored_people() -> dict[int, tuple]:
+    db.session.rollback()
+    known = ParticipantsVersion
+    rows = db.session.execute(
+        sa.select(known.event_id, known.version, known.people_version, known.people_ids)
+    )
+    return {row.event_id: tuple(row[1:]) for row in rows}
+
+
+def programme_in_a_new_process() -> tuple[summaries.ProgrammeSummary, list[int]]:
+    """The programme summary as a process that has just started counts it, and the events
+    it counted (the others: read as stored)."""
+    summaries.forget_figures_kept_here()
+    summary = []
+    recounted = recounted_events(lambda: summary.append(summaries.programme_summary()))
+    return summary[0], recounted
+
+
+def test_each_events_people_are_stored_for_other_processes_at_their_version(app):
+    now = utcnow()
+    first = make_event("First", start=now - timedelta(days=30))
+    second = make_event("Second", start=now - timedelta(days=20))
+    attend(first, enrol(first, AMINA), minutes=60)
+    attend(first, minutes=30, email="caller@example.org", name="Anonymous caller")
+    attend(second, minutes=30, email="caller@example.org", name="Anonymous caller")
+    enrol(second, JOHAN)
+    counted = summaries.programme_summary()
+    assert counted.unique_participants == 2  # Amina and the caller: Johan did not attend
+    stored = stored_people()
+    assert {event_id: row[1] for event_id, row in stored.items()} == {
+        event_id: row[0] for event_id, row in stored.items()
+    }  # each at its version
+    # The walk-in's address is not what is stored: a keyed hash is.
+    assert all(b"caller" not in row[2] for row in stored.values())
+
+    summary, recounted = programme_in_a_new_process()
+    assert recounted == []
+    assert people_of(summary) == people_of(counted)
+
+    # A change to one event: that event alone is counted again, and stored again.
+    enrol(second, CONNY)
+    attend(
+        second,
+        db.session.scalars(sa.select(Registration).filter_by(event_id=second.id)).all()[-1],
+        minutes=60,
+    )
+    summary, recounted = programme_in_a_new_process()
+    assert recounted == [second.id]
+    assert summary.unique_participants == 3
+    assert programme_in_a_new_process()[1] == []
+
+
+def test_stored_people_made_with_another_secret_key_are_counted_again(app):
+    first = make_event("First", start=utcnow() - timedelta(days=30))
+    attend(first, minutes=30, email="caller@example.org", name="Anonymous caller")
+    summaries.programme_summary()
+    app.config["SECRET_KEY"] = "another-secret-key"
+    summary, recounted = programme_in_a_new_process()
+    assert (recounted, summary.unique_participants) == ([first.id], 1)
+
+
+def test_an_event_without_a_version_gets_one_for_its_people(app):
+    """Events with participants from before the versions were kept have no row of versions."""
+    first = make_event("First", start=utcnow() - timedelta(days=30))
+    enrol(first, AMINA)
+    commit_elsewhere(sa.delete(ParticipantsVersion))
+    counted = summaries.programme_summary()
+    assert stored_people()[first.id][:2] == (0, 0)
+    summary, recounted = programme_in_a_new_process()
+    assert (recounted, people_of(summary)) == ([], people_of(counted))
+    enrol(first, JOHAN)  # a change gives it a version of its own
+    summary, recounted = programme_in_a_new_process()
+    assert (recounted, summary.unique_participants) == ([first.id], 2)
+
+
+def test_the_people_are_not_stored_while_the_database_is_busy_and_the_summary_still_comes(app):
+    first = make_event("First", start=utcnow() - timedelta(days=30))
+    enrol(first, AMINA)
+    summaries.forget_kept_figures()
+    engine = sa.create_engine(db.engine.url)
+    try:
+        with engine.connect() as other:
+            # Another writer holds what storing needs: SQLite's write lock, PostgreSQL's row.
+            if engine.dialect.name == "sqlite":
+                other.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                other.execute(sa.select(ParticipantsVersion).with_for_update())
+            summary = summaries.programme_summary()
+            other.rollback()
+    finally:
+        engine.dispose()
+    assert summary.unique_participants == 1
+    assert stored_people()[first.id][2] is None  # not stored: counted again by a later reader
+    assert programme_in_a_new_process()[1] == [first.id]
 
 
 def commit_elsewhere(statement) -> None:
@@ -799,11 +912,12 @@ def test_every_country_has_its_m49_region(app):
 # --- the number of statements does not grow with the registrations --------------------------------
 
 
-def count_statements(work) -> int:
-    statements = []
+def count_statements(work, statements: list | None = None) -> int:
+    statements = [] if statements is None else statements
 
     def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
+        if not statement.startswith(("BEGIN", "SET ")):  # SQLite's and PostgreSQL's own
+            statements.append(statement)
 
     sa_event.listen(db.engine, "before_cursor_execute", record)
     try:
@@ -811,6 +925,10 @@ def count_statements(work) -> int:
         work()
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", record)
+    # A summary may store what it counted, from another connection: on SQLite, this
+    # transaction could no longer write (its snapshot is older), as in a view, which writes in
+    # a transaction of its own (write_transaction).
+    db.session.rollback()
     return len(statements)
 
 
@@ -859,6 +977,7 @@ def test_the_number_of_statements_does_not_grow_with_registrations(app):
         assert summaries.event_summary(event).figures.registered == size
     assert counts[0] == counts[1]
     event_statements, series_statements, programme_statements = counts[0]
-    # Six statements for an event and a series, four for the programme, and the reloading of
-    # the expired event (one) or series and its events (two).
-    assert (event_statements, series_statements, programme_statements) == (7, 8, 4)
+    # Six statements for an event and a series, and the reloading of the expired event (one)
+    # or series and its events (two). For the programme, counted for the first time: five,
+    # and one that stores its people (see test_the_programme_figures_are_kept_...).
+    assert (event_statements, series_statements, programme_statements) == (7, 8, 6)

@@ -28,13 +28,20 @@ from ..extensions import db
 
 
 class ParticipantsVersion(db.Model):
-    """The version of one event's participants. No row: unchanged since the event was created
-    (or since this table was)."""
+    """The version of one event's participants. No row, or version 0 (a row the summaries
+    added to store the people of an event never changed): unchanged since the event was
+    created (or since this table was)."""
 
     __tablename__ = "participants_version"
 
     event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    # The event's people as the summaries last counted them, for every process (see
+    # services/summaries.py): theirs while people_version is the version. Kept on this row so
+    # that they go wherever it goes: a re-created table or a TRUNCATE takes them with it.
+    people_version: Mapped[int | None] = mapped_column(sa.BigInteger)
+    people_ids: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    people_details: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
 # The columns the summaries read of each table: a change to another (a name, minutes online,

@@ -15,20 +15,33 @@ never recorded, its confirmed registrations -- and the summary says so.
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import sys
 import threading
 from array import array
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 
-from ..database import lock_row, sqlite_transaction_wrote, utcnow, write_transaction
+from ..database import (
+    BEGIN_IMMEDIATE,
+    SQLITE_BUSY_TIMEOUT_MS,
+    lock_row,
+    sqlite_transaction_wrote,
+    utcnow,
+    write_transaction,
+)
 from ..extensions import db
 from ..models import (
     Attendance,
@@ -42,6 +55,8 @@ from ..models import (
     Series,
 )
 from . import audit, regions
+
+logger = logging.getLogger(__name__)
 
 CONFIRMED = RegistrationStatus.CONFIRMED
 TOP_ORGANISATIONS = 10
@@ -775,22 +790,27 @@ class EventPeople:
 
     participations: Counter  # (country, kind of organisation) -> participations
     delegates: array  # their ids, 8 bytes each: kept for every event of the programme
-    anonymous: frozenset[str]  # the participant keys of the walk-ins nobody knows
+    anonymous: array  # the walk-ins nobody knows: their participant keys' keyed hashes
 
 
 def _people_and_breakdowns(versions: dict[int, int | None], state: str | None) -> tuple[int, Breakdowns]:
     """Different people, and the breakdowns, of the events (id -> version of their
-    participants): each event's people kept from an earlier count at the same version, the
-    others counted in one statement. A person who took part in several events is one."""
+    participants): each event's people kept in this process, or stored in the database, from
+    an earlier count at the same version; the others counted in one statement. A person who
+    took part in several events is one."""
     if not versions:
         return 0, Breakdowns()
     owner = _owner(state)
     people = _kept_people(owner, state, versions)
-    missing = [event_id for event_id in versions if event_id not in people]
-    if missing:
-        counted = _count_people(missing)
-        _keep_people(owner, state, counted)
-        people.update({event_id: counted_people for event_id, (_, counted_people) in counted.items()})
+    for find in (_stored_people, _count_people) if owner is not None else (_count_people,):
+        missing = [event_id for event_id in versions if event_id not in people]
+        if not missing:
+            break
+        found = find(missing)
+        _keep_people(owner, state, found)
+        if find is _count_people and owner is not None:
+            _store_people(found)
+        people.update({event_id: found_people for event_id, (_, found_people) in found.items()})
     delegates = set().union(*(event.delegates for event in people.values()))
     anonymous = set().union(*(event.anonymous for event in people.values()))
     participations: Counter = Counter()
@@ -803,6 +823,7 @@ def _people_and_breakdowns(versions: dict[int, int | None], state: str | None) -
 def _count_people(ids: Sequence[int]) -> dict[int, tuple[int | None, EventPeople]]:
     """event id -> (the version of its participants, its people at that version)."""
     counted = {}
+    key = _anonymous_hash_key()
     for row in db.session.execute(_event_people_statement(), {"events": list(ids)}):
         participations: Counter = Counter()
         for detail, count in Counter(row.details or ()).items():
@@ -812,10 +833,24 @@ def _count_people(ids: Sequence[int]) -> dict[int, tuple[int | None, EventPeople
             EventPeople(
                 participations=participations,
                 delegates=array("q", row.delegates or ()),
-                anonymous=frozenset(row.anonymous or ()),
+                anonymous=array("q", sorted({_hashed(anonymous, key) for anonymous in row.anonymous or ()})),
             ),
         )
     return counted
+
+
+def _hashed(participant_key: str, key: bytes) -> int:
+    """A walk-in's participant key (an email, a name) as 8 bytes that tell walk-ins apart, and
+    that the database may keep without keeping the address or the name."""
+    digest = hashlib.blake2b(participant_key.encode(), digest_size=8, key=key).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def _anonymous_hash_key() -> bytes:
+    secret = current_app.config["SECRET_KEY"]
+    return hashlib.sha256(
+        b"plenary-walk-ins:" + (secret if isinstance(secret, bytes) else secret.encode())
+    ).digest()
 
 
 @lru_cache(maxsize=4096)
@@ -955,9 +990,153 @@ def _keep_people(owner, state, counted: dict[int, tuple[int | None, EventPeople]
 
 
 def forget_kept_figures() -> None:
-    """Drop every kept figure: the next summaries count everything (a cold start)."""
+    """Drop every kept figure, in this process and in the database (committed): the next
+    summaries count everything, as on the first count of a programme."""
     with _kept_lock:
         _kept_figures.clear()
+    with write_transaction() as session:
+        session.execute(
+            sa.update(ParticipantsVersion)
+            .values(people_version=None, people_ids=None, people_details=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def forget_figures_kept_here() -> None:
+    """Drop the figures kept in this process only, as when it has just started."""
+    with _kept_lock:
+        _kept_figures.clear()
+
+
+# --- each event's people, stored in the database for every process ----------------------------------
+#
+# A process that has just started, or another web process, would otherwise count the whole
+# programme again. Each count is stored on the event's row of versions, with the version it
+# was counted at: a later version makes it no one's. Read and stored only by a transaction
+# that has changed nothing (its own changes are not in the version yet), and stored in a short
+# transaction of its own: a reader never waits long for it, nor makes a writer wait long.
+
+STORE_WAIT_MS = 200
+
+
+@cache
+def _stored_people_statement() -> sa.Select:
+    known = ParticipantsVersion
+    return sa.select(known.event_id, known.version, known.people_ids, known.people_details).where(
+        known.event_id.in_(_events()), known.people_version == known.version
+    )
+
+
+def _stored_people(ids: Sequence[int]) -> dict[int, tuple[int | None, EventPeople]]:
+    """event id -> (version, people) of the events whose people were stored at their version."""
+    fingerprint = _fingerprint()
+    stored = {}
+    for row in db.session.execute(_stored_people_statement(), {"events": list(ids)}):
+        if row.people_details.get("hash") == fingerprint:  # not if SECRET_KEY was changed
+            stored[row.event_id] = (row.version, _decoded(row.people_ids, row.people_details))
+    return stored
+
+
+def _store_people(counted: dict[int, tuple[int | None, EventPeople]]) -> None:
+    """Store the people counted, each at the version it was counted at, if that is still the
+    event's version. (Version None: the event has no row yet; it gets one at version 0, unless
+    a change has given it one meanwhile.)"""
+    fingerprint = _fingerprint()
+    rows = {True: [], False: []}  # with a row of versions, without
+    for event_id, (version, people) in sorted(counted.items()):
+        row = {"event": event_id, "counted_at": version or 0, **_encoded(people, fingerprint)}
+        rows[version is not None].append(row)
+    try:
+        with db.engine.connect() as connection, _short_wait(connection), connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {STORE_WAIT_MS}")
+            if rows[True]:
+                connection.execute(_store_statement(), rows[True])
+            if rows[False]:
+                connection.execute(_first_row_statement(connection.dialect.name), rows[False])
+    except sa.exc.OperationalError as busy:  # counted again by a later reader
+        logger.info("the people of %d events not stored: %s", len(counted), busy.orig)
+
+
+@contextmanager
+def _short_wait(connection: sa.Connection):
+    """SQLite: take the write lock at once, waiting STORE_WAIT_MS for it at most."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.execution_options(**{BEGIN_IMMEDIATE: True})
+    driver = connection.connection.driver_connection  # a statement here would begin a transaction
+    driver.execute(f"PRAGMA busy_timeout={STORE_WAIT_MS}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+@cache
+def _store_statement() -> sa.Update:
+    known = ParticipantsVersion
+    return (
+        sa.update(known)
+        .where(known.event_id == sa.bindparam("event"), known.version == sa.bindparam("counted_at"))
+        .values(
+            people_version=sa.bindparam("counted_at"),
+            people_ids=sa.bindparam("ids"),
+            people_details=sa.bindparam("details", type_=sa.JSON),
+        )
+    )
+
+
+@cache
+def _first_row_statement(dialect: str) -> sa.Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(ParticipantsVersion)
+        .values(
+            event_id=sa.bindparam("event"),
+            version=0,
+            people_version=0,
+            people_ids=sa.bindparam("ids"),
+            people_details=sa.bindparam("details", type_=sa.JSON),
+        )
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+
+
+def _encoded(people: EventPeople, fingerprint: str) -> dict:
+    numbers = array("q", people.delegates)
+    numbers.extend(people.anonymous)
+    if sys.byteorder == "big":  # stored little-endian, whatever the host that reads them
+        numbers.byteswap()
+    details = {
+        "hash": fingerprint,
+        "delegates": len(people.delegates),
+        "participations": [
+            [country, kind.value if kind else None, count]
+            for (country, kind), count in people.participations.items()
+        ],
+    }
+    return {"ids": numbers.tobytes(), "details": details}
+
+
+def _decoded(ids: bytes, details: dict) -> EventPeople:
+    numbers = array("q")
+    numbers.frombytes(ids)
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    split = details["delegates"]
+    participations = Counter(
+        {
+            (country, OrganisationKind(kind) if kind else None): count
+            for country, kind, count in details["participations"]
+        }
+    )
+    return EventPeople(participations=participations, delegates=numbers[:split], anonymous=numbers[split:])
+
+
+def _fingerprint() -> str:
+    """Which key the walk-ins' hashes were made with."""
+    return hashlib.sha256(_anonymous_hash_key()).hexdigest()[:16]
 
 
 # --- the published summary and the list of participants ---------------------------------------------
