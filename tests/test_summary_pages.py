@@ -30,7 +30,9 @@ def series_url(series) -> str:
 
 
 def fresh(model, row_id):
-    db.session.expire_all()
+    # A new transaction: on SQLite, one begun before a request committed (a summary stores
+    # the people it counted) could not write.
+    db.session.rollback()
     return db.session.get(model, row_id)
 
 

@@ -140,8 +140,10 @@ class Breakdowns:
     sub_regions: list[Share] = field(default_factory=list)
     organisation_kinds: list[Share] = field(default_factory=list)
     member_states: int = 0  # countries represented by member-state delegates
-    # Whose participants the statements that follow read (top organisations, modules attended).
+    # Whose participants the statements that follow read (top organisations), and who they
+    # were, event by event (modules attended).
     taking_part: TakingPart | None = field(default=None, repr=False, compare=False)
+    people: dict[int, EventPeople] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def country_count(self) -> int:
@@ -330,7 +332,8 @@ def _participants_of(recorded, unrecorded, organisations: bool = True) -> sa.Com
 
 def _figures(events: Sequence[Event]) -> tuple[dict[int, Figures], Breakdowns]:
     """The figures of each event and the breakdowns of them all, in five statements
-    whatever the number of events and registrations."""
+    whatever the number of events and registrations (when their people are kept, see
+    `_people`)."""
     ids = [event.id for event in events]
     figures = {event.id: Figures(event=event) for event in events}
     if not ids:
@@ -340,28 +343,18 @@ def _figures(events: Sequence[Event]) -> tuple[dict[int, Figures], Breakdowns]:
     for event_id, median in _medians(ids):
         figures[event_id].median_minutes = float(median)
     taking_part = TakingPart.of(ids, {i for i, row in figures.items() if row.attendance_recorded})
-    rows = db.session.execute(_participants_by_detail(), taking_part.params).all()
-    countries = defaultdict(set)
-    for event_id, country, _kind, _count in rows:
-        if country:
-            countries[event_id].add(country)
+    people = _people(*_versions(ids))
     latest = max(event.start_dt for event in events)
     for event_id, count in db.session.execute(_returning(), {**taking_part.params, "latest": latest}):
         figures[event_id].returning = count
     for event_id, row in figures.items():
         row.participants = row.attended if row.attendance_recorded else row.confirmed
-        row.countries = len(countries[event_id])
-    breakdowns = _breakdowns([(country, kind, count) for _event, country, kind, count in rows])
-    breakdowns.taking_part = taking_part
+        row.countries = len(
+            {country for country, _ in people.get(event_id, NOBODY).participations if country}
+        )
+    breakdowns = _breakdowns(_shares(people.values()))
+    breakdowns.taking_part, breakdowns.people = taking_part, people
     return figures, breakdowns
-
-
-@cache
-def _participants_by_detail() -> sa.Select:
-    """Each event's participants by country and kind of organisation."""
-    participant = _participants(organisations=False).subquery("participant")
-    detail = (participant.c.event_id, participant.c.country, participant.c.organisation_kind)
-    return sa.select(*detail, sa.func.count()).group_by(*detail)
 
 
 @cache
@@ -644,7 +637,7 @@ def series_summary(series: Series, *, published_only: bool = False) -> SeriesSum
             )
         )
         previous = current
-    modules_attended = _modules_attended(breakdowns.taking_part, len(events))
+    modules_attended = _modules_attended(breakdowns.people, len(events))
     return SeriesSummary(
         series=series,
         rows=rows,
@@ -659,23 +652,15 @@ def _change(before: int, after: int) -> Change:
     return Change(difference=after - before, percent=(after - before) / before if before else None)
 
 
-def _modules_attended(taking_part: TakingPart | None, modules: int) -> list[tuple[int, int]]:
+def _modules_attended(people: dict[int, EventPeople], modules: int) -> list[tuple[int, int]]:
     """How many people took part in 1, 2, ... all of the events."""
-    if taking_part is None:
-        return []
-    counts = dict(db.session.execute(_modules_attended_statement(), taking_part.params).all())
+    delegates: Counter = Counter()
+    anonymous: Counter = Counter()
+    for event in people.values():
+        delegates.update(set(event.delegates))  # a person is once in an event, whatever the rows
+        anonymous.update(set(event.anonymous))
+    counts = Counter(delegates.values()) + Counter(anonymous.values())
     return [(number, counts.get(number, 0)) for number in range(1, modules + 1)]
-
-
-@cache
-def _modules_attended_statement() -> sa.Select:
-    participant = _participants(organisations=False).subquery("participant")
-    per_person = (
-        sa.select(sa.func.count(sa.distinct(participant.c.event_id)).label("modules"))
-        .group_by(participant.c.delegate_id, participant.c.anonymous_key)
-        .subquery()
-    )
-    return sa.select(per_person.c.modules, sa.func.count()).group_by(per_person.c.modules)
 
 
 # --- the programme over years -------------------------------------------------------------------------
@@ -703,7 +688,7 @@ def programme_summary(
     by_year: Counter = Counter()
     for event in events:
         by_year[local_date(event).year] += per_event.get(event.id, 0)
-    unique, breakdowns = _people_and_breakdowns({i: versions[i] for i in ids}, state)
+    unique, breakdowns = _combined(_people({i: versions[i] for i in ids}, state))
     return ProgrammeSummary(
         start=start,
         end=end,
@@ -728,7 +713,7 @@ def _held_events(
     the database they were read in (see `_state`)."""
     # A day's margin on each side: the exact bounds are each event's local date, checked below.
     query = (
-        sa.select(Event, ParticipantsVersion.version, _state())
+        sa.select(Event, ParticipantsVersion.version, _state(db.session.get_bind().dialect.name))
         .outerjoin(ParticipantsVersion, ParticipantsVersion.event_id == Event.id)
         .where(Event.is_cancelled.is_(False), Event.start_dt <= now)
     )
@@ -793,13 +778,15 @@ class EventPeople:
     anonymous: array  # the walk-ins nobody knows: their participant keys' keyed hashes
 
 
-def _people_and_breakdowns(versions: dict[int, int | None], state: str | None) -> tuple[int, Breakdowns]:
-    """Different people, and the breakdowns, of the events (id -> version of their
-    participants): each event's people kept in this process, or stored in the database, from
-    an earlier count at the same version; the others counted in one statement. A person who
-    took part in several events is one."""
+NOBODY = EventPeople(participations=Counter(), delegates=array("q"), anonymous=array("q"))
+
+
+def _people(versions: dict[int, int | None], state: str | None) -> dict[int, EventPeople]:
+    """The people of the events (id -> version of their participants): kept in this process,
+    or stored in the database, from an earlier count at the same version; the others counted
+    in one statement (and kept, and stored)."""
     if not versions:
-        return 0, Breakdowns()
+        return {}
     owner = _owner(state)
     people = _kept_people(owner, state, versions)
     for find in (_stored_people, _count_people) if owner is not None else (_count_people,):
@@ -811,13 +798,38 @@ def _people_and_breakdowns(versions: dict[int, int | None], state: str | None) -
         if find is _count_people and owner is not None:
             _store_people(found)
         people.update({event_id: found_people for event_id, (_, found_people) in found.items()})
+    return people
+
+
+def _combined(people: dict[int, EventPeople]) -> tuple[int, Breakdowns]:
+    """Different people of the events, and their breakdowns. A person who took part in
+    several events is one."""
     delegates = set().union(*(event.delegates for event in people.values()))
     anonymous = set().union(*(event.anonymous for event in people.values()))
+    return len(delegates) + len(anonymous), _breakdowns(_shares(people.values()))
+
+
+def _shares(people: Iterable[EventPeople]) -> list[tuple[str, OrganisationKind | None, int]]:
     participations: Counter = Counter()
-    for event in people.values():
+    for event in people:
         participations.update(event.participations)
-    shares = [(country, kind, count) for (country, kind), count in participations.items()]
-    return len(delegates) + len(anonymous), _breakdowns(shares)
+    return [(country, kind, count) for (country, kind), count in participations.items()]
+
+
+def _versions(ids: Sequence[int]) -> tuple[dict[int, int | None], str | None]:
+    """The versions of the events' participants, and the state of the database (see `_state`)."""
+    rows = db.session.execute(_versions_statement(db.session.get_bind().dialect.name), {"events": list(ids)})
+    rows = rows.all()
+    return {event_id: version for event_id, version, _ in rows}, rows[0][2] if rows else None
+
+
+@cache
+def _versions_statement(dialect: str) -> sa.Select:
+    return (
+        sa.select(Event.id, ParticipantsVersion.version, _state(dialect))
+        .outerjoin(ParticipantsVersion, ParticipantsVersion.event_id == Event.id)
+        .where(Event.id.in_(_events()))
+    )
 
 
 def _count_people(ids: Sequence[int]) -> dict[int, tuple[int | None, EventPeople]]:
@@ -937,10 +949,9 @@ _kept_figures: OrderedDict = OrderedDict()  # (owner's id, state, event id) -> (
 _kept_lock = threading.Lock()
 
 
-def _state() -> sa.ColumnElement:
+def _state(dialect: str) -> sa.ColumnElement:
     """The state of the database that versions do not say, as a column of the statement that
     reads the events; NULL on PostgreSQL when the transaction has changed something."""
-    dialect = db.session.get_bind().dialect.name
     if dialect == "sqlite":
         return sa.literal_column("(SELECT schema_version FROM pragma_schema_version())")
     if dialect == "postgresql":
