@@ -96,6 +96,15 @@ def send_reminders() -> int:
     return send_due_reminders()
 
 
+@huey.periodic_task(crontab(minute="*"))
+@with_app_context
+def count_changed_people() -> int:
+    """The people of the meetings changed since the last minute, counted for the summaries."""
+    from .services.summaries import store_changed_people
+
+    return store_changed_people()
+
+
 @huey.periodic_task(crontab(minute="17", hour="3"))
 @with_app_context
 def apply_retention() -> int:

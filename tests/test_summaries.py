@@ -835,6 +835,26 @@ def test_each_events_people_are_stored_for_other_processes_at_their_version(app)
     assert programme_in_a_new_process()[1] == []
 
 
+def test_the_job_queue_counts_the_people_of_meetings_changed_so_that_readers_do_not(app):
+    from app.queue import count_changed_people
+
+    now = utcnow()
+    first = make_event("First", start=now - timedelta(days=30))
+    second = make_event("Second", start=now - timedelta(days=20))
+    enrol(first, AMINA)
+    enrol(second, JOHAN)
+    make_event("Cancelled", start=now - timedelta(days=10), is_cancelled=True)
+    assert count_changed_people.call_local() == 2  # not the cancelled one
+    assert count_changed_people.call_local() == 0  # nothing changed since
+    summary, recounted = programme_in_a_new_process()
+    assert (recounted, summary.unique_participants) == ([], 2)
+
+    enrol(second, CONNY)
+    assert count_changed_people.call_local() == 1
+    summary, recounted = programme_in_a_new_process()
+    assert (recounted, summary.unique_participants) == ([], 3)
+
+
 def test_stored_people_made_with_another_secret_key_are_counted_again(app):
     first = make_event("First", start=utcnow() - timedelta(days=30))
     attend(first, minutes=30, email="caller@example.org", name="Anonymous caller")

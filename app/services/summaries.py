@@ -3,10 +3,11 @@
 Every figure is counted by the database with aggregate SQL (GROUP BY, COUNT,
 CASE): no registration is loaded into Python, so a summary runs the same few
 statements for ten registrations as for a hundred thousand. Only events are
-read as rows (a programme has hundreds, not millions). The exception is the
-programme's different people: who took part in each event comes as one row of
-lists per event, kept until the event's participants change, so that a change
-counts its own event again and not the whole programme.
+read as rows (a programme has hundreds, not millions). The exception is who
+took part in each event: one row of lists per event, kept (in the process and
+in the database) until the event's participants change, so that a change
+counts its own event again and not the whole programme; the job queue counts
+it soon after the change, so that a reader seldom does.
 
 Who counts as a participant of an event: the people recorded as having
 attended it (registrants and walk-ins), or, for an event whose attendance was
@@ -936,7 +937,11 @@ def _json_agg(element, compiler, **kw) -> str:
 # The programme's people and breakdowns read every participation in every meeting: the slowest
 # of the figures (tens of thousands of rows, sorted twice). They are kept for each event, with
 # the version of its participants they were counted at (see models/participation.py): a change
-# gives the event it changed a new version, so it alone is counted again.
+# gives the event it changed a new version, so it alone is counted again. The breakdowns of an
+# event or a series, and who attended how many modules, are read from them too.
+#
+# Kept here, in this process; and stored in the database (below), for processes that have just
+# started and the other web processes. The job queue counts, each minute, the events changed.
 #
 # Neither kept nor reused by a transaction that has changed something: its versions may yet be
 # rolled back. The keys also hold what a version does not say: which database, and which
@@ -1067,6 +1072,28 @@ def _store_people(counted: dict[int, tuple[int | None, EventPeople]]) -> None:
                 connection.execute(_first_row_statement(connection.dialect.name), rows[False])
     except sa.exc.OperationalError as busy:  # counted again by a later reader
         logger.info("the people of %d events not stored: %s", len(counted), busy.orig)
+
+
+def store_changed_people(batch: int = 500) -> int:
+    """Count and store the people of events whose participants changed since they were last
+    stored, or that have none stored (up to `batch` of them): the job queue's periodic work, so
+    that a reader seldom counts anything. Returns how many events were counted."""
+    known = ParticipantsVersion
+    stale = (
+        sa.select(Event.id)
+        .outerjoin(known, known.event_id == Event.id)
+        .where(
+            Event.is_cancelled.is_(False),
+            sa.or_(known.event_id.is_(None), known.people_version.is_distinct_from(known.version)),
+        )
+        .order_by(Event.id)
+        .limit(batch)
+    )
+    ids = db.session.scalars(stale).all()
+    if ids:
+        _store_people(_count_people(ids))
+    db.session.rollback()
+    return len(ids)
 
 
 @contextmanager
