@@ -220,6 +220,15 @@ def mail_app(tmp_path, smtp_server):
 # --- building a programme ----------------------------------------------------
 
 
+def fresh_transaction() -> None:
+    """End the session's read-only transaction before a helper writes, as the app's
+    write_transaction() does: on SQLite, a transaction begun before a request committed (a
+    summary stores the people it counted) could not write. Pending changes stay."""
+    session = db.session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.rollback()
+
+
 def make_event(
     title: str = "Partnership",
     *,
@@ -231,6 +240,7 @@ def make_event(
     start: datetime | None = None,
     **fields,
 ) -> Event:
+    fresh_transaction()
     start = start or (utcnow() + starts_in).replace(microsecond=0)
     event = Event(
         title=title,
@@ -248,6 +258,7 @@ def make_event(
 
 
 def make_series(title: str = "Trafficking in Human Beings: The 4Ps Revisited", **fields) -> Series:
+    fresh_transaction()
     series = Series(title=title, chair="The Netherlands", organiser="Khartoum Process Secretariat", **fields)
     db.session.add(series)
     db.session.commit()
@@ -255,6 +266,7 @@ def make_series(title: str = "Trafficking in Human Beings: The 4Ps Revisited", *
 
 
 def add_keynote(event: Event, speaker: str, title: str, organisation: str) -> AgendaItem:
+    fresh_transaction()
     item = AgendaItem(event=event, kind=AgendaItemKind.KEYNOTE, title="Keynote", position=1)
     item.speakers.append(Speaker(name=speaker, title=title, organisation=organisation))
     db.session.add(item)
