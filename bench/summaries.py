@@ -218,38 +218,38 @@ def timed(work, runs: int) -> tuple[float, object]:
     return round(statistics.median(durations), 1), result
 
 
+def timed_after(prepare, work, runs: int) -> float:
+    """The median of work() timed `runs` times, each after prepare(run), which is not timed."""
+    durations = []
+    for run in range(runs):
+        prepare(run)
+        db.session.expire_all()
+        began = time.perf_counter()
+        work()
+        durations.append((time.perf_counter() - began) * 1000)
+        db.session.rollback()
+    return round(statistics.median(durations), 1)
+
+
 def timed_after_changes(work, runs: int) -> float:
-    """The median of work() timed right after each of `runs` committed changes to one meeting:
-    a walk-in marked absent, then present again (an even number: the data ends as it began)."""
+    """work() timed right after each of `runs` committed changes to one meeting: a walk-in
+    marked absent, then present again (an even number: the data ends as it began)."""
     walk_in = db.session.scalar(
         sa.select(sa.func.min(Attendance.id)).where(Attendance.registration_id.is_(None))
     )
-    durations = []
-    for run in range(runs + runs % 2):
+
+    def change(run: int) -> None:
         db.session.execute(
             sa.update(Attendance).where(Attendance.id == walk_in).values(attended=run % 2 == 1)
         )
         db.session.commit()
-        db.session.expire_all()
-        began = time.perf_counter()
-        work()
-        durations.append((time.perf_counter() - began) * 1000)
-        db.session.rollback()
-    return round(statistics.median(durations), 1)
+
+    return timed_after(change, work, runs + runs % 2)
 
 
 def timed_first_count(runs: int, work) -> float:
-    """The median of work() timed after forgetting every kept figure, in the process and in the
-    database (the forgetting itself not timed)."""
-    durations = []
-    for _ in range(runs):
-        summaries.forget_kept_figures()
-        db.session.expire_all()
-        began = time.perf_counter()
-        work()
-        durations.append((time.perf_counter() - began) * 1000)
-        db.session.rollback()
-    return round(statistics.median(durations), 1)
+    """work() timed after forgetting every kept figure, in the process and in the database."""
+    return timed_after(lambda _run: summaries.forget_kept_figures(), work, runs)
 
 
 def run(url: str, args) -> dict:
