@@ -74,7 +74,7 @@ def decode_cursor(cursor: str | None) -> int | None:
         return None
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        if text.isdigit() and len(text) <= 10:
+        if text.isdigit() and len(text) <= 10 and int(text) <= 2**31 - 1:  # an id the database can hold
             return int(text)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass

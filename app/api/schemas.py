@@ -351,10 +351,10 @@ CURSOR = {"description": "From `next_cursor` of the previous page; absent for th
 
 class RegistrationQuerySchema(ma.Schema):
     status = _enum(RegistrationStatus)
-    country = ma.fields.String(validate=validate.Length(equal=2))
+    country = PlainText(validate=validate.Length(equal=2))
     organisation_kind = _enum(OrganisationKind)
     attended = ma.fields.Boolean()
-    q = ma.fields.String(
+    q = PlainText(
         validate=validate.Length(max=NAME_MAX), metadata={"description": "Name, email, organisation"}
     )
     cursor = ma.fields.String(validate=validate.Length(max=40), metadata=CURSOR)
@@ -444,10 +444,8 @@ class SeriesReportSchema(SeriesSummarySchema):
 
 class MessageQuerySchema(ma.Schema):
     status = _enum(MessageStatus)
-    kind = ma.fields.String(validate=validate.Length(max=50))
-    q = ma.fields.String(
-        validate=validate.Length(max=NAME_MAX), metadata={"description": "Address or subject"}
-    )
+    kind = PlainText(validate=validate.Length(max=50))
+    q = PlainText(validate=validate.Length(max=NAME_MAX), metadata={"description": "Address or subject"})
     cursor = ma.fields.String(validate=validate.Length(max=40), metadata=CURSOR)
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
