@@ -95,7 +95,8 @@ def test_the_console_reads_on_a_phone(browser, live_url):
     context = browser.new_context(viewport={"width": 360, "height": 800}, is_mobile=True)
     page = context.new_page()
     sign_in(page, live_url, organiser.email)
-    page.get_by_role("link", name="New event").first.click()
+    with page.expect_navigation():  # read the new page, not the one it replaces
+        page.get_by_role("link", name="New event").first.click()
     # Nothing wider than the screen: the form fits a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "console-event-form-phone")
