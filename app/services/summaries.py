@@ -1008,8 +1008,7 @@ def _keep_people(owner, state, counted: dict[int, tuple[int | None, EventPeople]
 def forget_kept_figures() -> None:
     """Drop every kept figure, in this process and in the database (committed): the next
     summaries count everything, as on the first count of a programme."""
-    with _kept_lock:
-        _kept_figures.clear()
+    forget_figures_kept_here()
     with write_transaction() as session:
         session.execute(
             sa.update(ParticipantsVersion)
