@@ -175,7 +175,8 @@ def test_failed_unit_of_work_leaves_no_outbox_message(app):
     with pytest.raises(RuntimeError), write_transaction() as session:
         delegate = service._delegate_for(session, applicant(), utcnow())
         outcome = service._register_one(session, event, delegate, applicant(), None, utcnow())
-        assert outcome.status == RegistrationStatus.CONFIRMED and session.new
+        assert outcome.status == RegistrationStatus.CONFIRMED
+        assert session.scalar(sa.select(sa.func.count(Message.id))) == 1  # written, not committed
         raise RuntimeError("something after the registration failed")
     assert db.session.scalar(sa.select(sa.func.count(Message.id))) == 0
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0

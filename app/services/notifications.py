@@ -89,6 +89,10 @@ def queue_account_email(kind: str, to_address: str, to_name: str, subject, **con
     return _enqueue(message)
 
 
+NEW_MESSAGE = sa.insert(Message).returning(Message)
+NEW_CONTENT = sa.insert(MessageContent)
+
+
 def write_email(
     kind: str, registration: Registration, subject, calendar: str | None = None, **context
 ) -> Message:
@@ -100,18 +104,33 @@ def write_email(
     """
     with force_locale(email_locale(registration.language)):
         subject = str(subject)
-    message = Message(
-        kind=kind,
-        registration=registration,
-        to_address=registration.email,
-        to_name=registration.name,
-        subject=subject,
-        message_id=make_msgid(domain=site_host()),
-        content=MessageContent(
-            body_text="", body_html="", attachments=[], composition={"context": context, "calendar": calendar}
-        ),
+    session = db.session()
+    if registration.id is None:
+        session.flush()
+    # Two INSERTs, not the unit of work's flush: a registration's own time was mostly that.
+    message = session.scalars(
+        NEW_MESSAGE,
+        {
+            "kind": kind,
+            "registration_id": registration.id,
+            "to_address": registration.email,
+            "to_name": registration.name,
+            "subject": subject,
+            "message_id": make_msgid(domain=site_host()),
+        },
+    ).one()
+    session.execute(
+        NEW_CONTENT,
+        {
+            "message_id": message.id,
+            "body_text": "",
+            "body_html": "",
+            "attachments": [],
+            "composition": {"context": context, "calendar": calendar},
+        },
     )
-    return _add_to_outbox(message)
+    session.info[OUTBOX_DIRTY] = True
+    return message
 
 
 def _enqueue(message: Message) -> Message:

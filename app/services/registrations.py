@@ -8,6 +8,7 @@ on PostgreSQL, so capacity holds under any number of concurrent requests.
 from __future__ import annotations
 
 import secrets
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -46,6 +47,11 @@ TAKE_SEAT = (
     )
     .values(confirmed_count=Event.confirmed_count + 1)
     .execution_options(synchronize_session=False)
+)
+# The version in force: what the delegate has just agreed to (read by the INSERT itself).
+PRIVACY_NOTICE_IN_FORCE = sa.select(sa.func.max(PrivacyNotice.version)).scalar_subquery()
+NEW_REGISTRATION = (
+    sa.insert(Registration).values(privacy_notice_version=PRIVACY_NOTICE_IN_FORCE).returning(Registration)
 )
 WAITING = sa.select(sa.func.count(Registration.id)).where(
     Registration.event_id == sa.bindparam("event_id"), Registration.status == RegistrationStatus.WAITLISTED
@@ -188,11 +194,19 @@ def _delegate_for(session: OrmSession, applicant: Applicant, now: datetime) -> D
 
     One statement either way: on a known address the "update" rewrites the address
     with itself, only so that RETURNING gives the existing row."""
-    insert = insert_for(session)(Delegate).values(
-        email=applicant.email, created_dt=now, **applicant.details()
+    values = {"email": applicant.email, "created_dt": now, **applicant.details()}
+    return session.scalars(_delegate_upsert(insert_for(session)), values).one()
+
+
+@cache
+def _delegate_upsert(insert) -> sa.Insert:
+    """Built once per database (building it cost more than running it)."""
+    statement = insert(Delegate)
+    return (
+        statement.on_conflict_do_update(index_elements=["email"], set_={"email": statement.excluded.email})
+        .returning(Delegate)
+        .execution_options(populate_existing=True)
     )
-    upsert = insert.on_conflict_do_update(index_elements=["email"], set_={"email": insert.excluded.email})
-    return session.scalars(upsert.returning(Delegate), execution_options={"populate_existing": True}).one()
 
 
 def _register_one(
@@ -227,21 +241,25 @@ def _enter(
 ) -> Outcome:
     """A new registration (or a cancelled one renewed), through capacity, waiting list and approval."""
     status = _initial_status(session, event)
+    values = {
+        **applicant.details(),
+        "consent_privacy_dt": now,
+        "consent_participant_list": applicant.consent_participant_list,
+        "answers": applicant.answers,
+        "batch_key": batch_key,
+        "created_dt": now,
+        "status": status,
+        "status_changed_dt": now,
+    }
     if registration is None:
-        registration = Registration(event=event, delegate=delegate)
-        session.add(registration)
+        # One INSERT that returns the new registration, without the unit of work's flush
+        # (half of a registration's time when it ran at the commit).
+        values.update(event_id=event.id, delegate_id=delegate.id)
+        registration = session.scalars(NEW_REGISTRATION, values).one()
     else:
-        registration.manage_key = new_manage_key()  # links of the old registration die
-    registration.set_details(applicant.details())
-    registration.consent_privacy_dt = now
-    # The version in force: what the delegate has just agreed to (read by the INSERT itself).
-    registration.privacy_notice_version = sa.select(sa.func.max(PrivacyNotice.version)).scalar_subquery()
-    registration.consent_participant_list = applicant.consent_participant_list
-    registration.answers = applicant.answers
-    registration.batch_key = batch_key
-    registration.created_dt = now
-    _set_status(registration, status, now)
-    # Inserted at the commit, with its email, in one flush (emit flushes if a webhook needs its id).
+        values.update(manage_key=new_manage_key(), privacy_notice_version=PRIVACY_NOTICE_IN_FORCE)
+        for name, value in values.items():  # links of the old registration die with its key
+            setattr(registration, name, value)
     with session.no_autoflush:
         outcome = _announce(session, registration)
         webhooks.emit("registration.created", registration)
