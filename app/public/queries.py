@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import abort, current_app, redirect, send_file
 from sqlalchemy.orm import selectinload
 
@@ -13,16 +14,19 @@ from ..models import AgendaItem, Document, Event, Series
 from ..services.documents import display_filename
 
 
+# Built once: the event page and the registration form read one with every request.
+PUBLISHED_EVENT = db.select(Event).where(Event.id == sa.bindparam("event_id"), Event.is_published.is_(True))
+PUBLISHED_EVENT_WITH_PROGRAMME = PUBLISHED_EVENT.options(
+    selectinload(Event.agenda_items).selectinload(AgendaItem.speakers),
+    selectinload(Event.documents),
+    selectinload(Event.series),
+)
+
+
 def published_event_or_404(event_id: int, with_programme: bool = True) -> Event:
     """A published event; with its agenda, speakers and documents for the event page."""
-    query = db.select(Event).where(Event.id == event_id, Event.is_published.is_(True))
-    if with_programme:
-        query = query.options(
-            selectinload(Event.agenda_items).selectinload(AgendaItem.speakers),
-            selectinload(Event.documents),
-            selectinload(Event.series),
-        )
-    event = db.session.scalars(query).one_or_none()
+    query = PUBLISHED_EVENT_WITH_PROGRAMME if with_programme else PUBLISHED_EVENT
+    event = db.session.scalars(query, {"event_id": event_id}).one_or_none()
     if event is None:
         abort(404)
     return event
