@@ -13,7 +13,6 @@ from ..extensions import db
 from ..models import AgendaItem, Document, Event, Series
 from ..services.documents import display_filename
 
-
 # Built once: the event page and the registration form read one with every request.
 PUBLISHED_EVENT = db.select(Event).where(Event.id == sa.bindparam("event_id"), Event.is_published.is_(True))
 PUBLISHED_EVENT_WITH_PROGRAMME = PUBLISHED_EVENT.options(

@@ -8,9 +8,9 @@ on PostgreSQL, so capacity holds under any number of concurrent requests.
 from __future__ import annotations
 
 import secrets
-from functools import cache
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
