@@ -19,6 +19,7 @@ from sqlalchemy import DateTime, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
@@ -73,6 +74,14 @@ def _lock_statement(model) -> sa.Select:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+def persistent(session: OrmSession, model, values: dict):
+    """The `model` object whose row holds `values` (every column), in the session without a
+    SELECT: for a row a statement has just written or returned."""
+    instance = model(**values)
+    make_transient_to_detached(instance)  # its state is what the database holds
+    return session.merge(instance, load=False)  # the session's own copy, if it had one
 
 
 def insert_for(session: OrmSession):

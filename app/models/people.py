@@ -42,7 +42,8 @@ class PersonDetails:
 
     def set_details(self, details: dict) -> None:
         for field in self.DETAIL_FIELDS:
-            if field in details:
+            # Only what differs: an unchanged object costs the commit no flush.
+            if field in details and getattr(self, field) != details[field]:
                 setattr(self, field, details[field])
 
 
