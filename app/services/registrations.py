@@ -35,28 +35,35 @@ from . import audit, notifications, webhooks
 # A repeated registration re-sends the manage link at most this often.
 RESEND_LINK_AFTER = timedelta(minutes=10)
 
-# The statements of every registration, built once (building one costs more than running it).
-EXISTING = sa.select(Registration).where(
-    Registration.event_id == sa.bindparam("event_id"), Registration.delegate_id == sa.bindparam("delegate_id")
+# The statements of every registration, built once (building one cost more than running
+# it) and on the tables: the ORM's handling of each cost more than the database's work.
+EVENTS, REGISTRATIONS = Event.__table__, Registration.__table__
+EXISTING = sa.select(REGISTRATIONS.c.id).where(
+    REGISTRATIONS.c.event_id == sa.bindparam("event_id"),
+    REGISTRATIONS.c.delegate_id == sa.bindparam("delegate_id"),
 )
 TAKE_SEAT = (
-    sa.update(Event)
+    sa.update(EVENTS)
     .where(
-        Event.id == sa.bindparam("event_id"),
-        sa.or_(Event.capacity.is_(None), Event.confirmed_count < Event.capacity),
+        EVENTS.c.id == sa.bindparam("event_id"),
+        sa.or_(EVENTS.c.capacity.is_(None), EVENTS.c.confirmed_count < EVENTS.c.capacity),
     )
-    .values(confirmed_count=Event.confirmed_count + 1)
-    .execution_options(synchronize_session=False)
+    .values(confirmed_count=EVENTS.c.confirmed_count + 1)
 )
 # The version in force: what the delegate has just agreed to (read by the INSERT itself).
 PRIVACY_NOTICE_IN_FORCE = sa.select(sa.func.max(PrivacyNotice.version)).scalar_subquery()
 NEW_REGISTRATION = (
-    sa.insert(Registration.__table__)
+    sa.insert(REGISTRATIONS)
     .values(privacy_notice_version=PRIVACY_NOTICE_IN_FORCE)
-    .returning(Registration.__table__.c.id, Registration.__table__.c.privacy_notice_version)
+    .returning(REGISTRATIONS.c.id, REGISTRATIONS.c.privacy_notice_version)
 )
-WAITING = sa.select(sa.func.count(Registration.id)).where(
-    Registration.event_id == sa.bindparam("event_id"), Registration.status == RegistrationStatus.WAITLISTED
+WAITING = (
+    sa.select(sa.func.count())
+    .select_from(REGISTRATIONS)
+    .where(
+        REGISTRATIONS.c.event_id == sa.bindparam("event_id"),
+        REGISTRATIONS.c.status == RegistrationStatus.WAITLISTED,
+    )
 )
 
 
@@ -229,7 +236,8 @@ def _register_one(
 
 
 def _existing(session: OrmSession, event: Event, delegate: Delegate) -> Registration | None:
-    return session.scalars(EXISTING, {"event_id": event.id, "delegate_id": delegate.id}).one_or_none()
+    registration_id = session.scalar(EXISTING, {"event_id": event.id, "delegate_id": delegate.id})
+    return session.get(Registration, registration_id) if registration_id else None
 
 
 def _enter(

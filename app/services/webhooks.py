@@ -215,7 +215,7 @@ def ping(webhook: Webhook, *, by: Account) -> WebhookDelivery:
     if not webhook.is_active:
         raise WebhookError(_l("The webhook is disabled: enable it to send a test."))
     with write_transaction() as session:
-        delivery = _queue(session, webhook, PING, {"webhook_id": webhook.id, "by": by.id})
+        delivery = _queue(session, webhook.id, PING, {"webhook_id": webhook.id, "by": by.id})
     return delivery
 
 
@@ -232,11 +232,12 @@ def deliveries(webhook: Webhook, limit: int = 100) -> list[WebhookDelivery]:
 
 # --- emitting: inside the caller's unit of work ------------------------------------------------
 
-# Built once: it runs with every registration and cancellation. A null series matches
-# only the webhooks of the whole programme, as `= NULL` is never true.
-ACTIVE_FOR_SERIES = sa.select(Webhook).where(
-    Webhook.is_active.is_(True),
-    sa.or_(Webhook.series_id.is_(None), Webhook.series_id == sa.bindparam("series_id")),
+# Built once, on the table: it runs with every registration and cancellation. A null
+# series matches only the webhooks of the whole programme, as `= NULL` is never true.
+WEBHOOKS = Webhook.__table__
+ACTIVE_FOR_SERIES = sa.select(WEBHOOKS.c.id, WEBHOOKS.c.event_types).where(
+    WEBHOOKS.c.is_active.is_(True),
+    sa.or_(WEBHOOKS.c.series_id.is_(None), WEBHOOKS.c.series_id == sa.bindparam("series_id")),
 )
 
 
@@ -245,26 +246,26 @@ def emit(event_type: str, subject: Registration | AttendanceImport) -> int:
     caller's transaction. Returns how many deliveries were queued."""
     event = subject.event
     session = db.session()
-    hooks = session.scalars(ACTIVE_FOR_SERIES, {"series_id": event.series_id}).all()
-    wanted = [hook for hook in hooks if event_type in (hook.event_types or [])]
+    hooks = session.execute(ACTIVE_FOR_SERIES, {"series_id": event.series_id}).all()
+    wanted = [hook.id for hook in hooks if event_type in (hook.event_types or [])]
     if not wanted:
         return 0
     session.flush()  # the payload names the subject by its id
     data = PAYLOADS[event_type](subject)
     registration_id = subject.id if isinstance(subject, Registration) else None
-    for hook in wanted:
-        _queue(session, hook, event_type, data, registration_id)
+    for webhook_id in wanted:
+        _queue(session, webhook_id, event_type, data, registration_id)
     return len(wanted)
 
 
 def _queue(
-    session, webhook: Webhook, event_type: str, data: dict, registration_id: int | None = None
+    session, webhook_id: int, event_type: str, data: dict, registration_id: int | None = None
 ) -> WebhookDelivery:
     delivery_id = str(uuid.uuid4())
     now = utcnow()
     body = {"id": delivery_id, "type": event_type, "created": _iso(now), "data": data}
     delivery = WebhookDelivery(
-        webhook_id=webhook.id,
+        webhook_id=webhook_id,
         delivery_id=delivery_id,
         event_type=event_type,
         registration_id=registration_id,
