@@ -268,9 +268,11 @@ def write_confirmations(count: int) -> set[bytes]:
         ]
         session.add_all(registrations)
         session.flush()
-        messages = [send_confirmation(registration) for registration in registrations]
-        session.flush()
-        ids = {message.message_id.encode() for message in messages}
+        written = [send_confirmation(registration) for registration in registrations]
+        ids = {
+            message_id.encode()
+            for message_id in session.scalars(sa.select(Message.message_id).where(Message.id.in_(written)))
+        }
     db.session.remove()
     return ids
 
