@@ -10,6 +10,7 @@ import os
 import re
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
@@ -25,6 +26,7 @@ for _limit in ("REGISTRATION_RATE_LIMIT", "REGISTRATION_EMAIL_RATE_LIMIT", "MANA
     os.environ.setdefault(_limit, "off")
 
 import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 from flask import g, has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
@@ -227,6 +229,21 @@ def fresh_transaction() -> None:
     session = db.session()
     if session.in_transaction() and not (session.new or session.dirty or session.deleted):
         session.rollback()
+
+
+@contextmanager
+def statements():
+    """The SQL statements run inside the block."""
+    executed: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        executed.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield executed
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def make_event(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from contextlib import contextmanager
 from html.parser import HTMLParser
 
 import pytest
@@ -25,7 +24,7 @@ from app.services import mailings, registrations
 from app.services.delivery import deliver_pending
 from app.services.links import manage_url
 from app.services.registrations import Applicant
-from tests.conftest import CSRF_RE, at_once, csrf_token, make_event, manage_path
+from tests.conftest import CSRF_RE, at_once, csrf_token, make_event, manage_path, statements
 
 BODY = (
     "Dear colleagues,\n\nThe **background note** is [online](https://example.org/note.pdf).\n\n"
@@ -108,21 +107,6 @@ def outbox_size() -> int:
 
 def recipients(mailing_id: int) -> set[str]:
     return set(db.session.scalars(sa.select(Message.to_address).where(Message.mailing_id == mailing_id)))
-
-
-@contextmanager
-def statements():
-    """The SQL statements run inside the block."""
-    executed: list[str] = []
-
-    def record(_conn, _cursor, statement, *_args):
-        executed.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield executed
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
 def audit_actions() -> list[str]:

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Delegate, Message, OrganisationKind, Registration, RegistrationStatus
 from app.services import registrations as service
 from app.services.registrations import Applicant
-from tests.conftest import make_event, make_series
+from tests.conftest import make_event, make_series, statements
 
 
 def applicant(email="amina.yusuf@example.org", name="Amina Yusuf", **fields) -> Applicant:
@@ -191,3 +191,41 @@ def test_update_details_changes_registration_and_delegate(app):
     registration = db.session.get(Registration, outcome.registration.id)
     assert (registration.name, registration.job_title) == ("Amina Y.", "Adviser")
     assert registration.delegate.name == "Amina Y."
+
+
+def test_a_registration_writes_each_row_once_and_returns_what_was_stored(app):
+    """One statement a row (no second UPDATE of the delegate or the registration at the
+    commit), and the registration the service returns is the one stored."""
+    app.config["OUTBOX_KICK"] = False  # the worker's statements, inline in tests, are not the request's
+    event = make_event(capacity=1)
+    with statements() as executed:
+        outcome = service.register(event, applicant())
+    written = [
+        s.split("(")[0].split(" SET")[0].strip() for s in executed if s.startswith(("INSERT", "UPDATE"))
+    ]
+    assert written == [
+        "INSERT INTO delegate",
+        "UPDATE event",  # the seat
+        "INSERT INTO registration",
+        "INSERT INTO message",
+        "INSERT INTO message_content",
+    ]
+    returned = outcome.registration
+    expected = (returned.id, returned.manage_key, returned.status, returned.delegate_id, returned.version)
+    db.session.expire_all()
+    stored = db.session.get(Registration, returned.id)
+    assert (stored.id, stored.manage_key, stored.status, stored.delegate_id, stored.version) == expected
+    assert (
+        stored.status == RegistrationStatus.CONFIRMED and stored.delegate.email == "amina.yusuf@example.org"
+    )
+
+
+def test_the_upserted_delegate_is_the_sessions_own_copy_with_the_rows_values(app):
+    """A caller already holding the delegate gets that same object, refreshed from the row
+    the upsert returned, as a load would."""
+    service.register(make_event(), applicant())
+    with write_transaction() as session:
+        held = session.scalars(sa.select(Delegate)).one()
+        session.execute(sa.update(Delegate.__table__).values(job_title="Adviser"))  # behind the ORM
+        delegate = service._delegate_for(session, applicant(), utcnow())
+        assert delegate is held and held.job_title == "Adviser"
