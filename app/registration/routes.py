@@ -4,6 +4,7 @@ from email_validator import EmailNotValidError
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from ..database import reads_in_autocommit
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..models import Document, Event, RegistrationStatus
@@ -92,6 +93,8 @@ def register(event_id: int):
 
 
 def _form_page(event_id: int, page):
+    if request.method in ("GET", "HEAD"):
+        reads_in_autocommit(db.session())  # one event, nothing written
     event = published_event_or_404(event_id, with_programme=False)  # the form shows no agenda
     if not event.registration_window().accepts_registrations:
         return _closed(event)
