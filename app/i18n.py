@@ -68,6 +68,8 @@ def configure(app: Flask) -> None:
     # A page's language decides its content: caches must keep each apart.
     @app.after_request
     def vary_on_language(response):
-        response.vary.add("Cookie")
-        response.vary.add("Accept-Language")
+        if "Vary" in response.headers:
+            response.vary.update(("Cookie", "Accept-Language"))
+        else:  # most responses: set at once, without parsing a header that is not there
+            response.headers["Vary"] = "Cookie, Accept-Language"
         return response
