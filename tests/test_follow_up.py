@@ -29,6 +29,7 @@ from app.services import follow_up as service
 from app.services.delivery import deliver_pending
 from app.services.registrations import Applicant
 from tests.conftest import at_once, csrf_token, make_account, make_event, make_series, sign_in
+from tests.test_report_downloads import SPEAKER_FORMS, joined_forms, needs_unicode_font, shown_lines
 
 ATTENDEE, NO_SHOW = "follow_up_attendee", "follow_up_no_show"
 SITE = "https://example.org"
@@ -264,6 +265,13 @@ def test_a_certificate_is_made_for_any_name(partnership, name):
     assert pdf_title(pdf) == f"Certificate of attendance: {name}"
     if certificates.unicode_font_folder() is not None and not certificates.fits_latin1(name):
         assert b"/FontFile2" in pdf  # set in an embedded Unicode font, not transliterated
+
+
+def test_an_arabic_name_is_joined_and_runs_right_to_left(partnership):
+    needs_unicode_font()
+    pdf = certificates.render(certificates.certificate_for(partnership, "سهام عثمان محمد", 42))
+    assert joined_forms(pdf) >= SPEAKER_FORMS  # her letters in their joined shapes
+    assert "دمحم نامثع ماهس" in shown_lines(pdf)  # drawn from the left: her name's last letter first
 
 
 def test_the_follow_up_arrives_over_smtp_with_its_certificate(mail_app, smtp_server):

@@ -14,6 +14,9 @@ from datetime import timedelta
 import openpyxl
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from fontTools.ttLib import TTFont
 
 from app.database import utcnow
 from app.extensions import db
@@ -70,6 +73,83 @@ def pdf_text(pdf: bytes) -> str:
     )
     shown = re.findall(r"\(((?:[^()\\]|\\.)*)\)\s*Tj", operators)
     return " ".join(re.sub(r"\\(.)", r"\1", text) for text in shown)
+
+
+def pdf_objects(pdf: bytes) -> dict[bytes, bytes]:
+    return dict(re.findall(rb"(?m)^(\d+) 0 obj\s*(.*?)\s*endobj$", pdf, re.S))
+
+
+def stream_data(obj: bytes) -> bytes:
+    data = re.search(rb"stream\r?\n(.*?)\r?\nendstream", obj, re.S).group(1)
+    return zlib.decompressobj().decompress(data) if b"/FlateDecode" in obj else data
+
+
+def reference(obj: bytes, key: bytes) -> bytes:
+    return re.search(rb"/" + key + rb"\s*\[?\s*(\d+) 0 R", obj).group(1)
+
+
+def embedded_fonts(pdf: bytes) -> dict[str, tuple[dict[int, str], TTFont]]:
+    """The embedded (TrueType) fonts by resource name: the text each glyph code stands for
+    (its ToUnicode map), and the font file itself."""
+    objects = pdf_objects(pdf)
+    fonts = {}
+    for name, number in set(re.findall(rb"/(F\d+) (\d+) 0 R", pdf)):
+        font = objects[number]
+        if b"/ToUnicode" not in font:
+            continue  # a core font
+        pairs = re.findall(
+            rb"<([0-9A-F]{4})> <([0-9A-F]+)>", stream_data(objects[reference(font, b"ToUnicode")])
+        )
+        codes = {int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be") for code, text in pairs}
+        descriptor = objects[reference(objects[reference(font, b"DescendantFonts")], b"FontDescriptor")]
+        file = TTFont(io.BytesIO(stream_data(objects[reference(descriptor, b"FontFile2")])))
+        fonts[name.decode()] = (codes, file)
+    return fonts
+
+
+def shown_lines(pdf: bytes) -> list[str]:
+    """What each text object (BT ... ET) of the pages shows, glyph by glyph in the order drawn
+    (left to right), each glyph read back as the text it stands for."""
+    fonts = embedded_fonts(pdf)
+    objects = pdf_objects(pdf)
+    lines, line, font = [], "", None
+    for page in objects.values():
+        if not re.search(rb"/Type /Page\s", page):
+            continue
+        operators = stream_data(objects[reference(page, b"Contents")]).decode("latin-1")
+        pattern = r"/(F\d+) [\d.]+ Tf|\(((?:[^()\\]|\\.)*)\)\s*Tj|\b(ET)\b"
+        for name, string, end in re.findall(pattern, operators):
+            if name:
+                font = name
+            elif end:
+                lines += [line] if line else []
+                line = ""
+            else:
+                data = re.sub(r"\\(.)", lambda m: "\r" if m.group(1) == "r" else m.group(1), string)
+                if font in fonts:
+                    codes, raw = fonts[font][0], data.encode("latin-1")
+                    line += "".join(
+                        codes[int.from_bytes(raw[i : i + 2], "big")] for i in range(0, len(raw), 2)
+                    )
+                else:
+                    line += data
+    return lines
+
+
+def joined_forms(pdf: bytes) -> set[int]:
+    """The Arabic presentation forms (the letters' initial, medial and final shapes, U+FE70-FEFF)
+    whose glyphs the embedded fonts keep: none unless the text was shaped."""
+    return {
+        codepoint
+        for _codes, font in embedded_fonts(pdf).values()
+        for codepoint in font.getBestCmap()
+        if 0xFE70 <= codepoint <= 0xFEFF
+    }
+
+
+def needs_unicode_font() -> None:
+    if certificates.unicode_font_folder() is None:
+        pytest.skip("DejaVu Sans is not installed: Arabic is transliterated to latin-1, not shaped")
 
 
 def pdf_pages(pdf: bytes) -> int:
@@ -260,6 +340,34 @@ def test_unicode_names_are_set_in_a_unicode_font(four_ps, signed_in):
     if certificates.unicode_font_folder() is not None:
         assert b"/FontFile2" in pdf  # embedded DejaVu, not transliterated
     get_pdf(viewer, f"/console/reports/series/{four_ps.series.id}/report.pdf")
+
+
+# The joined shapes of UNICODE_SPEAKER: seen, ain and meem initial; heh, theh, meem and hah
+# medial; alef and dal final. Unshaped, the letters are drawn isolated (U+0621-064A).
+SPEAKER_FORMS = {0xFEB3, 0xFECB, 0xFEE3, 0xFEEC, 0xFE9C, 0xFEE4, 0xFEA4, 0xFE8E, 0xFEAA}
+
+
+def test_arabic_names_are_joined_and_run_right_to_left(four_ps, signed_in):
+    needs_unicode_font()
+    event = unicode_event(four_ps)
+    pdf = get_pdf(signed_in("viewer"), f"/console/reports/events/{event.id}/report.pdf")
+    assert joined_forms(pdf) >= SPEAKER_FORMS
+    lines = shown_lines(pdf)
+    assert "Ḥimāya – ةيامح" in lines  # the cover's title: Latin left to right, then the Arabic
+    # The speaker's line starts with her name, so it runs right to left: her name on the right.
+    assert "Undersecretary, Ministry of Justice, Sudan – دمحم نامثع ماهس" in lines
+
+
+def test_an_arabic_report_runs_right_to_left_page_numbers_included(four_ps, signed_in):
+    needs_unicode_font()
+    pdf = get_pdf(signed_in("viewer"), f"/console/reports/events/{four_ps.protection.id}/report.pdf?lang=ar")
+    pages = pdf_pages(pdf)
+    assert 2 <= pages <= 9
+    with force_locale("ar"):
+        summary, page = _("Summary"), _("Page %(page)s of %(pages)s", page=2, pages=pages)
+    lines = shown_lines(pdf)
+    assert summary.isalpha() and summary[::-1] in lines
+    assert page[::-1] in lines  # e.g. "4 نم 2 ةحفصلا": the count, filled in as the file closes, in its place
 
 
 @pytest.fixture

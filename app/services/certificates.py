@@ -6,6 +6,10 @@ with diacritics outside latin-1, ...) is set in DejaVu Sans, a TrueType font
 that covers them, when the machine has it: parsing it costs a tenth of a
 second, too much to pay for every attendee of a 150-person webinar. Without
 it, the text is transliterated to latin-1 rather than refused.
+
+With DejaVu Sans, text is shaped (HarfBuzz, through fpdf2 and uharfbuzz): Arabic
+letters take their joined forms and run right to left, within Latin text too.
+The report PDFs (report_pdf.py) choose their font here as well.
 """
 
 from __future__ import annotations
@@ -72,6 +76,22 @@ def unicode_font_folder() -> Path | None:
     return None
 
 
+def add_unicode_font(pdf: FPDF, texts: Iterable[str]) -> bool:
+    """Give `pdf` DejaVu Sans, shaped, if one of `texts` needs more than latin-1 and the machine
+    has the font; whether it did. Without it the caller sets the core font and to_latin1 text.
+
+    Shaping joins Arabic letters and lays out right-to-left runs by the Unicode bidi algorithm;
+    each paragraph takes the direction of its first strong letter.
+    """
+    folder = unicode_font_folder()
+    if folder is None or all(fits_latin1(text) for text in texts):
+        return False
+    for style, filename in UNICODE_FILES.items():
+        pdf.add_font(UNICODE_FONT, style, str(folder / filename))
+    pdf.set_text_shaping(True)
+    return True
+
+
 @dataclass(frozen=True)
 class Certificate:
     """What a certificate says, already in the reader's language."""
@@ -128,11 +148,7 @@ class _CertificatePdf(FPDF):
     def __init__(self, certificate: Certificate):
         super().__init__(orientation="L", unit="mm", format="A4")
         self.certificate = certificate
-        folder = unicode_font_folder()
-        self.unicode = folder is not None and not all(fits_latin1(text) for text in certificate.texts())
-        if self.unicode:
-            for style, filename in UNICODE_FILES.items():
-                self.add_font(UNICODE_FONT, style, str(folder / filename))
+        self.unicode = add_unicode_font(self, certificate.texts())
         self.set_auto_page_break(False)
         self.set_margins(25, 20, 25)
         # Metadata in Unicode whatever the font: readers (and the tests) find the name there.

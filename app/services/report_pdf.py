@@ -5,7 +5,8 @@ A report is first written as plain blocks (headings, paragraphs, tables, charts)
 then drawn on A4 with fpdf2. Writing it first lets the drawing know every text
 it will set, and so choose the font as the certificates do (certificates.py):
 the PDF core fonts when everything fits latin-1, DejaVu Sans when something does
-not and the machine has it, else the text transliterated rather than refused.
+not and the machine has it (shaped: Arabic joined and set right to left), else the
+text transliterated rather than refused.
 
 The charts are the very SVGs of the summary pages (charts.py): fpdf2 draws
 their bars, lines and <text> labels. Only their font is changed here, to the
@@ -31,6 +32,8 @@ from flask_babel import format_date, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
+from fpdf.bidi import auto_detect_base_direction
+from fpdf.enums import TextDirection
 from fpdf.fonts import FontFace
 
 from ..database import utcnow
@@ -41,11 +44,9 @@ from .certificates import (
     CORE_FONT,
     GREY,
     NAVY,
-    UNICODE_FILES,
     UNICODE_FONT,
-    fits_latin1,
+    add_unicode_font,
     to_latin1,
-    unicode_font_folder,
 )
 from .figure_exports import Figure, event_figures, participants_label, programme_figures, series_figures
 from .links import external_url
@@ -501,11 +502,7 @@ class _ReportPdf(FPDF):
     def __init__(self, report: Report):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.report = report
-        folder = unicode_font_folder()
-        self.unicode = folder is not None and not all(fits_latin1(text) for text in report.texts())
-        if self.unicode:
-            for style, filename in UNICODE_FILES.items():
-                self.add_font(UNICODE_FONT, style, str(folder / filename))
+        self.unicode = add_unicode_font(self, report.texts())
         self.family = UNICODE_FONT if self.unicode else CORE_FONT
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, margin=18)
@@ -552,6 +549,10 @@ class _ReportPdf(FPDF):
         self.set_y(-12)
         self.use(8, colour=GREY)
         page = _("Page %(page)s of %(pages)s", page=self.page_no(), pages=self.str_alias_nb_pages)
+        # The page count is written as the file closes, in a box as wide as "000": on the side of
+        # the box next to the words, its right side when they run right to left.
+        rtl = self.unicode and auto_detect_base_direction(page) == TextDirection.RTL
+        self.alias_nb_pages(self.str_alias_nb_pages, align="R" if rtl else "L")
         self.cell(0, 4, self.encoded(page), align="C")
 
     # --- the report
