@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zlib
 from collections import Counter
 from datetime import timedelta
@@ -368,6 +369,22 @@ def test_an_arabic_report_runs_right_to_left_page_numbers_included(four_ps, sign
     lines = shown_lines(pdf)
     assert summary.isalpha() and summary[::-1] in lines
     assert page[::-1] in lines  # e.g. "4 نم 2 ةحفصلا": the count, filled in as the file closes, in its place
+
+
+def test_arabic_chart_labels_are_joined_and_run_right_to_left(four_ps, signed_in):
+    needs_unicode_font()
+    pdf = get_pdf(signed_in("viewer"), f"/console/reports/events/{four_ps.protection.id}/report.pdf?lang=ar")
+    with force_locale("ar"):
+        region = "".join(char for char in _("Western Europe") if unicodedata.category(char) != "Mn")
+    lines = shown_lines(pdf)
+    assert region[::-1] in lines  # in the table under the chart, shaped by fpdf2
+    # Beside its bar: fpdf2 draws SVG text unshaped, so the report gives it the letters' joined
+    # forms (presentation forms, which NFKC folds back), in the order they are drawn.
+    assert any(
+        unicodedata.normalize("NFKC", line) == region[::-1]
+        and any("\ufe70" <= char <= "\ufeff" for char in line)
+        for line in lines
+    )
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ The charts are the very SVGs of the summary pages (charts.py): fpdf2 draws
 their bars, lines and <text> labels. Only their font is changed here, to the
 report's, and their <title>/<desc> (the screen reader's description, which a PDF
 drawing cannot carry) are left out; the same figures follow each chart as a table.
+fpdf2 draws SVG text unshaped, so an Arabic label is shaped here beforehand
+(drawn_in_order).
 
 The public reports carry what the public summary pages show: aggregates, the
 agenda and speakers, public documents -- never a registrant's name.
@@ -19,6 +21,7 @@ agenda and speakers, public documents -- never a registrant's name.
 
 from __future__ import annotations
 
+import html
 import io
 import logging
 import re
@@ -32,9 +35,9 @@ from flask_babel import format_date, format_percent, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from fpdf import FPDF
-from fpdf.bidi import auto_detect_base_direction
+from fpdf.bidi import BidiParagraph, auto_detect_base_direction
 from fpdf.enums import TextDirection
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, TTFFont
 
 from ..database import utcnow
 from ..formatting import event_when, long_date
@@ -496,6 +499,37 @@ def programme_pdf(start: date | None, end: date | None) -> PdfFile:
 SVG_FONT = re.compile(r'font-family="[^"]*"')
 SVG_TEXT_ONLY = re.compile(r"<(title|desc)\b[^>]*>.*?</\1>", re.S)
 SVG_SIZE = re.compile(r'<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"')
+SVG_LABEL = re.compile(r"(<text\b[^>]*>)([^<]*)(</text>)")
+SVG_BOLD = re.compile(r'\sfont-weight="(?:bold|[6-9]00)"')
+
+
+def _right_to_left(text: str) -> bool:
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+
+
+def drawn_in_order(font: TTFFont, text: str) -> str:
+    """`text` as fpdf2 must be given it to draw it unshaped, left to right (SVG text): its
+    right-to-left runs shaped by HarfBuzz and written glyph by glyph, in the order drawn, as
+    the characters the font gives those glyphs (for Arabic, the presentation forms of joined
+    letters). Vowel marks are left out: unpositioned, they would sit on the wrong letter."""
+    paragraph = BidiParagraph(text=text)
+    runs = paragraph.get_bidi_fragments()  # in reading order; directions alternate
+    if paragraph.base_direction == TextDirection.RTL:
+        runs = runs[::-1]
+    glyph_names = font.ttfont.getGlyphOrder()
+    characters = {glyph: chr(codepoint) for codepoint, glyph in reversed(font.cmap.items())}
+    drawn = []
+    for run, direction in runs:
+        if direction != TextDirection.RTL:
+            drawn.append(run)
+            continue
+        run = "".join(char for char in run if unicodedata.category(char) != "Mn")
+        glyphs, _positions = font.perform_harfbuzz_shaping(
+            run, 10, {"fragment_direction": TextDirection.RTL, "features": {}}
+        )
+        # A glyph no character maps to (a rare ligature or variant): the unjoined letter instead.
+        drawn += [characters.get(glyph_names[glyph.codepoint], run[glyph.cluster]) for glyph in glyphs]
+    return "".join(drawn)
 
 
 class _ReportPdf(FPDF):
@@ -695,10 +729,17 @@ class _ReportPdf(FPDF):
     def chart(self, block: Chart) -> None:
         svg = SVG_TEXT_ONLY.sub("", block.svg)
         svg = SVG_FONT.sub(f'font-family="{self.family}"', svg, count=1)
-        if not self.unicode:
-            svg = to_latin1(svg)
+        svg = SVG_LABEL.sub(self.chart_label, svg) if self.unicode else to_latin1(svg)
         width, height = self.chart_size(svg)
         self.room_for(height + 4)
         top = self.get_y()
         self.image(io.BytesIO(svg.encode("utf-8")), x=self.l_margin, y=top, w=width, h=height)
         self.set_y(top + height + 3)
+
+    def chart_label(self, label: re.Match[str]) -> str:
+        opening, text, closing = label.groups()
+        text = html.unescape(text)
+        if not _right_to_left(text):
+            return label.group(0)
+        font = self.fonts[f"{self.family.lower()}{'B' if SVG_BOLD.search(opening) else ''}"]
+        return opening + html.escape(drawn_in_order(font, text), quote=False) + closing
