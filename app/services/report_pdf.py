@@ -507,17 +507,22 @@ def _right_to_left(text: str) -> bool:
     return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
 
 
-def drawn_in_order(font: TTFFont, text: str) -> str:
+def glyph_characters(font: TTFFont) -> dict[int, str]:
+    """Each glyph of `font` (by id) that a character maps to, and that character (the lowest,
+    where several share a glyph)."""
+    glyph_ids = font.ttfont.getReverseGlyphMap()
+    return {glyph_ids[glyph]: chr(codepoint) for codepoint, glyph in reversed(font.cmap.items())}
+
+
+def drawn_in_order(font: TTFFont, characters: dict[int, str], text: str) -> str:
     """`text` as fpdf2 must be given it to draw it unshaped, left to right (SVG text): its
     right-to-left runs shaped by HarfBuzz and written glyph by glyph, in the order drawn, as
-    the characters the font gives those glyphs (for Arabic, the presentation forms of joined
-    letters). Vowel marks are left out: unpositioned, they would sit on the wrong letter."""
+    the `characters` (glyph_characters) of those glyphs (for Arabic, the presentation forms of
+    joined letters). Vowel marks are left out: unpositioned, they would sit on the wrong letter."""
     paragraph = BidiParagraph(text=text)
     runs = paragraph.get_bidi_fragments()  # in reading order; directions alternate
     if paragraph.base_direction == TextDirection.RTL:
         runs = runs[::-1]
-    glyph_names = font.ttfont.getGlyphOrder()
-    characters = {glyph: chr(codepoint) for codepoint, glyph in reversed(font.cmap.items())}
     drawn = []
     for run, direction in runs:
         if direction != TextDirection.RTL:
@@ -528,7 +533,7 @@ def drawn_in_order(font: TTFFont, text: str) -> str:
             run, 10, {"fragment_direction": TextDirection.RTL, "features": {}}
         )
         # A glyph no character maps to (a rare ligature or variant): the unjoined letter instead.
-        drawn += [characters.get(glyph_names[glyph.codepoint], run[glyph.cluster]) for glyph in glyphs]
+        drawn += [characters.get(glyph.codepoint, run[glyph.cluster]) for glyph in glyphs]
     return "".join(drawn)
 
 
@@ -538,6 +543,7 @@ class _ReportPdf(FPDF):
         self.report = report
         self.unicode = add_unicode_font(self, report.texts())
         self.family = UNICODE_FONT if self.unicode else CORE_FONT
+        self.label_characters: dict[str, dict[int, str]] = {}  # by font key, for chart labels
         self.set_margins(18, 18, 18)
         self.set_auto_page_break(True, margin=18)
         self.set_title(report.title)
@@ -741,5 +747,9 @@ class _ReportPdf(FPDF):
         text = html.unescape(text)
         if not _right_to_left(text):
             return label.group(0)
-        font = self.fonts[f"{self.family.lower()}{'B' if SVG_BOLD.search(opening) else ''}"]
-        return opening + html.escape(drawn_in_order(font, text), quote=False) + closing
+        key = f"{self.family.lower()}{'B' if SVG_BOLD.search(opening) else ''}"
+        font = self.fonts[key]
+        if key not in self.label_characters:  # a font's whole map: built once per report, not per label
+            self.label_characters[key] = glyph_characters(font)
+        drawn = drawn_in_order(font, self.label_characters[key], text)
+        return opening + html.escape(drawn, quote=False) + closing
