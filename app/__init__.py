@@ -43,6 +43,17 @@ def create_app(config: dict | None = None) -> Flask:
 def check_config(app: Flask, env: str) -> None:
     if env == "production" and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
         raise RuntimeError("SECRET_KEY must be set to a long random value in production")
+    check_sender(app.config["MAIL_DEFAULT_SENDER"])
+
+
+def check_sender(sender) -> None:
+    """Every email's From: refused at start-up rather than by each message."""
+    from .services.notifications import sender_address
+
+    try:
+        sender_address(sender)
+    except ValueError as error:
+        raise RuntimeError(str(error)) from None
 
 
 def configure_proxy(app: Flask) -> None:
