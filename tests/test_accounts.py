@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 
@@ -64,6 +65,34 @@ def test_the_same_answer_for_an_unknown_address_and_a_wrong_password(app, client
     assert WRONG in unknown.text and WRONG in wrong.text
     strip = lambda text: re.sub(r'value="[^"]*"', "", text)  # noqa: E731 - tokens and typed email differ
     assert strip(unknown.text).replace("nobody", "sara") == strip(wrong.text)
+
+
+def test_an_unknown_address_costs_as_much_hashing_as_a_wrong_password(app, monkeypatch):
+    """How long a sign-in takes must not tell who has an account: every refused sign-in
+    computes one scrypt hash of the accounts' cost, counted at hashlib's scrypt itself."""
+    make_account("organiser", "sara@secretariat.example.org")
+    gone = make_account("organiser", "gone@secretariat.example.org")
+    gone.is_enabled = False
+    db.session.commit()
+    computed = []
+    scrypt = hashlib.scrypt
+
+    def counted_scrypt(*args, **kwargs):
+        computed.append((kwargs["n"], kwargs["r"], kwargs["p"]))
+        return scrypt(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted_scrypt)
+
+    def hashes_of_a_refused_sign_in(email: str, password: str) -> list:
+        computed.clear()
+        assert sign_in(app.test_client(), email, password).status_code == 400
+        return list(computed)
+
+    unknown = hashes_of_a_refused_sign_in("nobody@secretariat.example.org", PASSWORD)
+    wrong_password = hashes_of_a_refused_sign_in("sara@secretariat.example.org", PASSWORD + "!")
+    disabled = hashes_of_a_refused_sign_in("gone@secretariat.example.org", PASSWORD)
+    accounts_cost = tuple(int(n) for n in gone.password_hash.split("$")[0].split(":")[1:])
+    assert unknown == wrong_password == disabled == [accounts_cost]
 
 
 @pytest.mark.parametrize("email,password", [("", PASSWORD), ("sara@x.org", ""), ("x" * 300, PASSWORD)])
