@@ -32,6 +32,31 @@ def test_sign_in_and_out(app, client):
     assert client.get("/console/").status_code == 302
 
 
+def replay(app, cookie: str):
+    """A new browser presenting a captured session cookie."""
+    browser = app.test_client()
+    browser.set_cookie("session", cookie)
+    return browser
+
+
+def test_a_cookie_captured_before_sign_out_opens_nothing_after(app, client):
+    make_account("organiser", "sara@secretariat.example.org")
+    assert sign_in(client, "sara@secretariat.example.org").status_code == 302
+    captured = client.get_cookie("session").value
+    assert replay(app, captured).get("/console/").status_code == 200  # a copy works while signed in
+    elsewhere = app.test_client()
+    assert sign_in(elsewhere, "sara@secretariat.example.org").status_code == 302
+
+    response = client.post("/console/logout", data={"csrf_token": csrf_token(client, "/console/password")})
+
+    assert response.status_code == 302
+    assert replay(app, captured).get("/console/").status_code == 302
+    assert replay(app, captured).get("/console/accounts").status_code == 302
+    # The account's sessions end together (one key per account): its other browsers too.
+    assert elsewhere.get("/console/").status_code == 302
+    assert sign_in(app.test_client(), "sara@secretariat.example.org").status_code == 302
+
+
 def test_a_signed_in_session_taken_to_another_browser_is_dropped(app, client):
     make_account("organiser", "sara@secretariat.example.org")
     firefox = {"User-Agent": "Firefox"}

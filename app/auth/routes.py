@@ -63,6 +63,8 @@ def _safe_next() -> str | None:
 @bp.route("/logout", methods=["POST"])
 def logout():
     if LogoutForm().validate_on_submit():
+        if current_user.is_authenticated:
+            service.sign_out(current_user)
         logout_user()
         session.clear()
         flash(_("You are signed out."), "info")
