@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -182,9 +183,9 @@ def test_an_idle_session_expires(tmp_path):
         assert client.get("/console/").status_code == 302
 
 
-def test_production_cookies_are_secure(tmp_path, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-for-this-test")
-    for app in with_fresh_database(make_app(tmp_path, PLENARY_ENV="production", SECRET_KEY="x" * 40)):
+def test_production_cookies_are_secure(tmp_path):
+    production = make_app(tmp_path, PLENARY_ENV="production", SECRET_KEY=secrets.token_urlsafe(32))
+    for app in with_fresh_database(production):
         make_account("organiser", "sara@secretariat.example.org")
         client = app.test_client()
         page = client.get("/console/login", base_url="https://localhost")
