@@ -9,6 +9,40 @@ import os
 
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
 
+# Production refuses a SECRET_KEY that is short, made of few characters, or public: every key
+# written in this repository (its code, tests, benchmarks and examples, now or before) is listed
+# here. A fixed list rather than a scan at start-up: an installation need not hold the tests,
+# the docs or the history, and reading them at every start would be slow. The list is kept
+# whole by tests/test_config_and_formatting.py, which scans the tracked files for keys.
+MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_CHARACTERS = 8  # different ones: "x" * 40 is no secret
+PUBLIC_SECRET_KEYS = frozenset(
+    {
+        DEFAULT_SECRET_KEY,
+        "testing-secret-key",
+        "another-secret-key",
+        "someone-elses-key",
+        "scale-test-secret-key",
+        "change-me-to-64-random-characters",
+        "bench-registration-secret-key-0123456789abcdef",
+        "a-long-random-production-secret-key",
+        "a-long-random-value-from-the-environment",
+        "a-long-random-production-secret-for-this-test",
+    }
+)
+
+
+def secret_key_weakness(key: str | None) -> str | None:
+    """Why `key` must not sign production's sessions and links, or None if it may."""
+    key = (key or "").strip()
+    if key in PUBLIC_SECRET_KEYS:
+        return "is written in Plenary's repository: anyone can read it"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"is too short ({len(key)} characters): it needs at least {MIN_SECRET_KEY_LENGTH} characters"
+    if len(set(key)) < MIN_SECRET_KEY_CHARACTERS:
+        return f"has too few different characters ({len(set(key))}): it must be random"
+    return None
+
 
 def _bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import CONFIGS, DEFAULT_SECRET_KEY
+from config import CONFIGS, MIN_SECRET_KEY_LENGTH, secret_key_weakness
 
 INSTANCE_DIR = Path(
     os.environ.get("PLENARY_INSTANCE_DIR") or Path(__file__).resolve().parent.parent / "instance"
@@ -41,8 +41,24 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def check_config(app: Flask, env: str) -> None:
-    if env == "production" and app.config["SECRET_KEY"] in (None, "", DEFAULT_SECRET_KEY):
-        raise RuntimeError("SECRET_KEY must be set to a long random value in production")
+    weakness = secret_key_weakness(app.config["SECRET_KEY"])
+    if env == "production" and weakness:
+        raise RuntimeError(
+            f"SECRET_KEY {weakness}. In production it must be a random value of at least "
+            f"{MIN_SECRET_KEY_LENGTH} characters, such as the output of: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    check_sender(app.config["MAIL_DEFAULT_SENDER"])
+
+
+def check_sender(sender) -> None:
+    """Every email's From: refused at start-up rather than by each message."""
+    from .services.notifications import sender_address
+
+    try:
+        sender_address(sender)
+    except ValueError as error:
+        raise RuntimeError(str(error)) from None
 
 
 def configure_proxy(app: Flask) -> None:

@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request, url_for
 
+from .security import site_path
+
 LANGUAGE_COOKIE = "plenary_lang"
 LANGUAGE_COOKIE_DAYS = 365
 
@@ -39,7 +41,8 @@ def language_links() -> list[dict]:
     The page's path only: its other query arguments are not carried over, so that nothing
     a link brought in reaches the switcher's links."""
     names = current_app.config["LANGUAGES"]
-    path = request.path if request.method == "GET" else url_for("public.home")
+    # Encoded, so that no path (a 404's above all) makes a link to another host.
+    path = site_path(request.path) if request.method == "GET" else url_for("public.home")
     return [
         {"code": code, "name": names.get(code, code), "url": f"{path}?{urlencode({'lang': code})}"}
         for code in current_app.config["UI_LANGUAGES"]

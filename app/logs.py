@@ -12,11 +12,15 @@ import logging
 import re
 import time
 import uuid
+from urllib.parse import quote
 
 from flask import Flask, g, has_request_context, request
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
 log = logging.getLogger("plenary.request")
+# No word of our routes is longer (the longest, "registrations.xlsx", has 18 characters); the
+# tokens of manage links and invitations are. See `logged_route`.
+LONGEST_WORD = 19
 
 
 class RequestIdFilter(logging.Filter):
@@ -26,7 +30,7 @@ class RequestIdFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    FIELDS = ("method", "path", "status", "duration_ms", "remote_addr")
+    FIELDS = ("method", "route", "status", "duration_ms", "remote_addr")
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -57,6 +61,18 @@ def configure(app: Flask) -> None:
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
+def logged_route() -> str:
+    """What the log says a request was for: the pattern of its route ("/registrations/manage/
+    <token>"), never the values in its URL, as the token of a manage link or an invitation opens
+    what it stands for. A URL no route matches: its path, each segment too long to be a word of
+    ours left out ("…") and the rest percent-encoded (no line break can forge a log line)."""
+    if request.url_rule is not None:
+        return request.url_rule.rule
+    return "/".join(
+        quote(part, safe="") if len(part) <= LONGEST_WORD else "…" for part in request.path.split("/")
+    )
+
+
 def register_request_ids(app: Flask) -> None:
     @app.before_request
     def assign_request_id() -> None:
@@ -68,14 +84,15 @@ def register_request_ids(app: Flask) -> None:
     def report_request(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         if app.config["LOG_REQUESTS"]:
+            route = logged_route()
             log.info(
                 "%s %s %s",
                 request.method,
-                request.path,
+                route,
                 response.status_code,
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "route": route,
                     "status": response.status_code,
                     "duration_ms": round(1000 * (time.perf_counter() - g.get("request_started", 0)), 1),
                     "remote_addr": request.remote_addr,

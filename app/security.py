@@ -13,6 +13,7 @@ takes its scripts and stylesheets from /static. Two kinds of page differ:
 from __future__ import annotations
 
 import re
+from urllib.parse import quote, unquote, urlsplit
 
 from flask import Flask, Response, current_app, g
 from werkzeug.routing import IntegerConverter
@@ -110,3 +111,34 @@ def email_preview(html: str) -> Response:
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"  # it holds a delegate's name and link
     return response
+
+
+# --- addresses on this site -----------------------------------------------------------------
+
+# What a path keeps as it is in a link or a redirect: RFC 3986's characters of a path. Anything
+# else is percent-encoded, above all what a browser reads as part of another host's address: a
+# backslash (a slash to it), a tab or a line break (dropped): "/\evil.example.org",
+# "/\t/evil.example.org". A query keeps its "?" and "%" as well (it comes encoded already).
+PATH_SAFE = "/!$&'()*+,;=:@"
+QUERY_SAFE = PATH_SAFE + "?%"
+
+
+def site_path(path: str) -> str:
+    """A link to `path` (as decoded from a request) that stays on this site whatever the path
+    holds: percent-encoded, with a single leading slash (two begin another host's address)."""
+    return "/" + quote(path, safe=PATH_SAFE).lstrip("/")
+
+
+def local_target(target: str, under: str) -> str | None:
+    """A visitor's "go on to" address (a `next` argument), as a path on this site under `under`,
+    or None if it is anything else: an address with a scheme or a host, another part of the
+    site, or one holding what a browser drops or reads as a slash (spaces, control characters,
+    backslashes)."""
+    if any(char.isspace() or char == "\\" or not char.isprintable() for char in target):
+        return None
+    parts = urlsplit(target)
+    path = unquote(parts.path)
+    if parts.scheme or parts.netloc or not (path == under or path.startswith(f"{under}/")):
+        return None
+    query = f"?{quote(parts.query, safe=QUERY_SAFE)}" if parts.query else ""
+    return site_path(path) + query

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -29,6 +31,31 @@ def test_sign_in_and_out(app, client):
     response = client.post("/console/logout", data={"csrf_token": csrf_token(client, "/console/password")})
     assert response.status_code == 302
     assert client.get("/console/").status_code == 302
+
+
+def replay(app, cookie: str):
+    """A new browser presenting a captured session cookie."""
+    browser = app.test_client()
+    browser.set_cookie("session", cookie)
+    return browser
+
+
+def test_a_cookie_captured_before_sign_out_opens_nothing_after(app, client):
+    make_account("organiser", "sara@secretariat.example.org")
+    assert sign_in(client, "sara@secretariat.example.org").status_code == 302
+    captured = client.get_cookie("session").value
+    assert replay(app, captured).get("/console/").status_code == 200  # a copy works while signed in
+    elsewhere = app.test_client()
+    assert sign_in(elsewhere, "sara@secretariat.example.org").status_code == 302
+
+    response = client.post("/console/logout", data={"csrf_token": csrf_token(client, "/console/password")})
+
+    assert response.status_code == 302
+    assert replay(app, captured).get("/console/").status_code == 302
+    assert replay(app, captured).get("/console/accounts").status_code == 302
+    # The account's sessions end together (one key per account): its other browsers too.
+    assert elsewhere.get("/console/").status_code == 302
+    assert sign_in(app.test_client(), "sara@secretariat.example.org").status_code == 302
 
 
 def test_a_signed_in_session_taken_to_another_browser_is_dropped(app, client):
@@ -64,6 +91,34 @@ def test_the_same_answer_for_an_unknown_address_and_a_wrong_password(app, client
     assert WRONG in unknown.text and WRONG in wrong.text
     strip = lambda text: re.sub(r'value="[^"]*"', "", text)  # noqa: E731 - tokens and typed email differ
     assert strip(unknown.text).replace("nobody", "sara") == strip(wrong.text)
+
+
+def test_an_unknown_address_costs_as_much_hashing_as_a_wrong_password(app, monkeypatch):
+    """How long a sign-in takes must not tell who has an account: every refused sign-in
+    computes one scrypt hash of the accounts' cost, counted at hashlib's scrypt itself."""
+    make_account("organiser", "sara@secretariat.example.org")
+    gone = make_account("organiser", "gone@secretariat.example.org")
+    gone.is_enabled = False
+    db.session.commit()
+    computed = []
+    scrypt = hashlib.scrypt
+
+    def counted_scrypt(*args, **kwargs):
+        computed.append((kwargs["n"], kwargs["r"], kwargs["p"]))
+        return scrypt(*args, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counted_scrypt)
+
+    def hashes_of_a_refused_sign_in(email: str, password: str) -> list:
+        computed.clear()
+        assert sign_in(app.test_client(), email, password).status_code == 400
+        return list(computed)
+
+    unknown = hashes_of_a_refused_sign_in("nobody@secretariat.example.org", PASSWORD)
+    wrong_password = hashes_of_a_refused_sign_in("sara@secretariat.example.org", PASSWORD + "!")
+    disabled = hashes_of_a_refused_sign_in("gone@secretariat.example.org", PASSWORD)
+    accounts_cost = tuple(int(n) for n in gone.password_hash.split("$")[0].split(":")[1:])
+    assert unknown == wrong_password == disabled == [accounts_cost]
 
 
 @pytest.mark.parametrize("email,password", [("", PASSWORD), ("sara@x.org", ""), ("x" * 300, PASSWORD)])
@@ -128,9 +183,9 @@ def test_an_idle_session_expires(tmp_path):
         assert client.get("/console/").status_code == 302
 
 
-def test_production_cookies_are_secure(tmp_path, monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "a-long-random-production-secret-for-this-test")
-    for app in with_fresh_database(make_app(tmp_path, PLENARY_ENV="production", SECRET_KEY="x" * 40)):
+def test_production_cookies_are_secure(tmp_path):
+    production = make_app(tmp_path, PLENARY_ENV="production", SECRET_KEY=secrets.token_urlsafe(32))
+    for app in with_fresh_database(production):
         make_account("organiser", "sara@secretariat.example.org")
         client = app.test_client()
         page = client.get("/console/login", base_url="https://localhost")

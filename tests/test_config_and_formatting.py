@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,22 +16,78 @@ from app.database import utcnow
 from app.formatting import event_when, time_range, window_label, zone_label
 from tests.conftest import make_event
 
+ROOT = Path(__file__).resolve().parent.parent
+# A value given to a secret key on a line of the repository: quoted, or after = or : (an .env file).
+KEY_LINE = re.compile(r"secret[_ ]?key", re.IGNORECASE)
+KEY_VALUE = re.compile(r"""(["'])([^"'\s]+)\1|SECRET_KEY\s*[=:]\s*([^\s"',)]+)""")
+
+
+def production_app(tmp_path, secret_key: str | None):
+    config = {"PLENARY_ENV": "production", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"}
+    if secret_key is not None:
+        config["SECRET_KEY"] = secret_key
+    return create_app(config)
+
 
 def test_production_refuses_the_default_secret_key(tmp_path):
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app({"PLENARY_ENV": "production", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+        production_app(tmp_path, None)
 
 
 def test_production_starts_with_a_real_secret_key(tmp_path):
-    app = create_app(
-        {
-            "PLENARY_ENV": "production",
-            "SECRET_KEY": "a-long-random-value-from-the-environment",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db",
-        }
-    )
+    app = production_app(tmp_path, secrets.token_urlsafe(32))
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert not app.debug
+
+
+@pytest.mark.parametrize("key", ["", "x", "a-short-secret", "S3cr3t-but-only-31-characters!!"])
+def test_production_refuses_a_secret_key_shorter_than_32_characters(tmp_path, key):
+    with pytest.raises(RuntimeError, match="SECRET_KEY is too short .* at least 32 characters"):
+        production_app(tmp_path, key)
+
+
+@pytest.mark.parametrize("key", ["x" * 40, "ab" * 32, "0123456" * 8])
+def test_production_refuses_a_long_key_of_few_different_characters(tmp_path, key):
+    with pytest.raises(RuntimeError, match="SECRET_KEY has too few different characters"):
+        production_app(tmp_path, key)
+
+
+def repository_files() -> list[Path]:
+    """The files git tracks (every file but the virtualenv's and git's own without git)."""
+    try:
+        listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+        return [ROOT / name for name in listed.stdout.splitlines()]
+    except (OSError, subprocess.CalledProcessError):
+        skipped = {".git", ".venv", "node_modules", "instance", "__pycache__"}
+        return [path for path in ROOT.rglob("*") if path.is_file() and not skipped & set(path.parts)]
+
+
+def keys_written_in_the_repository() -> set[str]:
+    keys = set()
+    for path in repository_files():
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (UnicodeDecodeError, OSError):
+            continue  # not text
+        for line in filter(KEY_LINE.search, lines):
+            keys.update(quoted or assigned for _quote, quoted, assigned in KEY_VALUE.findall(line))
+    return keys
+
+
+def test_production_refuses_every_secret_key_written_in_the_repository(tmp_path):
+    keys = keys_written_in_the_repository()
+    # The scan finds them: in the code, the tests, the examples of the docs and the benchmarks.
+    assert {
+        "dev-only-secret-key-change-me",
+        "testing-secret-key",
+        "change-me-to-64-random-characters",
+    } <= keys
+    assert "bench-registration-secret-key-0123456789abcdef" in keys
+    for key in sorted(keys):
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            production_app(tmp_path, key)
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            production_app(tmp_path, f" {key}\n")  # as an environment file may give it
 
 
 @pytest.mark.parametrize(

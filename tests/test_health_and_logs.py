@@ -5,11 +5,21 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 
+from app.extensions import db
 from app.logs import JsonFormatter, RequestIdFilter
+from app.models import AccountRole, Message
+from app.services import accounts
+from app.services.links import manage_url
+from app.services.registrations import Applicant, register
+from tests.conftest import delegate_form, make_account, make_event
+from tests.test_embed import hidden_fields
 
 
 def test_healthz_answers_while_the_process_is_up(client):
@@ -75,7 +85,7 @@ def test_request_log_line_is_json_with_the_request_id(client):
         client.get("/events/999999", headers={"X-Request-ID": "trace-0001-abcd"})
     line = lines[-1]
     assert line["request_id"] == "trace-0001-abcd"
-    assert (line["method"], line["path"], line["status"]) == ("GET", "/events/999999", 404)
+    assert (line["method"], line["route"], line["status"]) == ("GET", "/events/<int:event_id>", 404)
     assert line["duration_ms"] >= 0 and line["level"] == "INFO"
 
 
@@ -84,3 +94,56 @@ def test_behind_a_proxy_the_clients_address_is_logged(client):
     with request_log() as lines:
         client.get("/healthz", headers={"X-Forwarded-For": "196.200.1.7", "X-Forwarded-Proto": "https"})
     assert lines[-1]["remote_addr"] == "196.200.1.7"
+
+
+# --- no secret of a URL in the logs ---------------------------------------------------------
+
+
+def invitation_path() -> str:
+    """The path of the link in the invitation email just queued."""
+    body = db.session.scalars(sa.select(Message).where(Message.kind == "account_invitation")).one().body_text
+    return re.search(r"(/console/invitation/[A-Za-z0-9_\-]+)", body).group(1)
+
+
+@pytest.mark.parametrize("app_config", [{"EMBED_ORIGINS": ["https://www.khartoumprocess.net"]}])
+def test_the_log_names_routes_never_the_tokens_in_their_urls(app, client, caplog):
+    event = make_event("Partnership")
+    amina = register(event, Applicant(email="amina.yusuf@example.org", name="Amina Yusuf")).registration
+    manage = urlsplit(manage_url(amina)).path
+    accounts.invite("new.person@example.org", AccountRole.VIEWER, make_account("admin"))
+    invitation = invitation_path()
+    embed_page = client.get(f"/embed/events/{event.id}/register").get_data(as_text=True)
+    caplog.set_level(logging.DEBUG)
+
+    with request_log() as lines:
+        for path in (manage, f"{manage}/cancel", f"{manage}/erase", f"{manage}/calendar.ics", invitation):
+            assert client.get(path).status_code == 200, path
+        assert client.get(f"{manage}/my-data.json").status_code == 200
+        assert client.get(f"{manage}/documents/1").status_code == 404
+        assert client.put(manage).status_code == 405  # no route for this method
+        assert client.get(f"{manage}/no-such-page").status_code == 404  # no route at all
+        assert client.get(f"{invitation}x").status_code == 404
+        data = {**hidden_fields(embed_page), **delegate_form(email="siham@example.org")}
+        done = client.post(f"/embed/events/{event.id}/register", data=data)
+        assert done.status_code == 302
+        assert client.get(done.headers["Location"]).status_code == 200
+
+    secrets = {
+        "manage": manage.rsplit("/", 1)[1],
+        "invitation": invitation.rsplit("/", 1)[1],
+        "embed": hidden_fields(embed_page)["embed_token"],
+        "outcome": done.headers["Location"].split("outcome=", 1)[1],
+    }
+    logged = [json.dumps(line) for line in lines]
+    logged += [f"{record.getMessage()} {record.__dict__}" for record in caplog.records]
+    for kind, secret in secrets.items():
+        assert not [line for line in logged if secret in line], f"the {kind} token is in the log"
+    routes = [line["route"] for line in lines]
+    assert routes[:5] == [
+        "/registrations/manage/<token>",
+        "/registrations/manage/<token>/cancel",
+        "/registrations/manage/<token>/erase",
+        "/registrations/manage/<token>/calendar.ics",
+        "/console/invitation/<token>",
+    ]
+    assert "/registrations/manage/…/no-such-page" in routes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from html.parser import HTMLParser
 
 import pytest
@@ -79,7 +80,7 @@ def test_hsts_when_configured(tmp_path):
 
 
 def test_production_sends_hsts_by_default(tmp_path):
-    app = make_app(tmp_path, PLENARY_ENV="production", SECRET_KEY="a-long-random-production-secret-key")
+    app = make_app(tmp_path, PLENARY_ENV="production", SECRET_KEY=secrets.token_urlsafe(32))
     assert app.config["HSTS_SECONDS"] >= 180 * 24 * 3600
     with app.app_context():
         response = app.test_client().get("/static/plenary.css")

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..errors import render_error
 from ..extensions import limiter
+from ..security import local_target
 from ..services import accounts as service
 from . import SIGNED_IN_AT, bp
 from .forms import AcceptInvitationForm, ChangePasswordForm, LoginForm, LogoutForm
@@ -53,16 +54,15 @@ def _sign_in(account) -> None:
 
 
 def _safe_next() -> str | None:
-    """Only a path on this site: never an open redirect."""
-    target = request.args.get("next", "")
-    if target.startswith("/console") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a console path on this site: never an open redirect."""
+    return local_target(request.args.get("next", ""), under="/console")
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     if LogoutForm().validate_on_submit():
+        if current_user.is_authenticated:
+            service.sign_out(current_user)
         logout_user()
         session.clear()
         flash(_("You are signed out."), "info")

@@ -77,6 +77,16 @@ def load_account(session_id: str) -> Account | None:
     return account
 
 
+def sign_out(account: Account) -> None:
+    """End the account's sessions on the server, not only in this browser: a copy of the
+    session cookie no longer signs in (its key, checked by `load_account`, is replaced; the
+    account's other sessions end with it, as on a role change, disabling or a new password)."""
+    with write_transaction() as session:
+        account = session.get(Account, account.id, populate_existing=True)
+        if account is not None:
+            account.session_key = new_session_key()
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

@@ -22,17 +22,20 @@ import base64
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
-from email.utils import make_msgid
+from email import policy as email_policy
+from email.headerregistry import Address, HeaderRegistry
+from email.message import EmailMessage
+from email.parser import HeaderParser
+from email.utils import formatdate, make_msgid
 
 import css_inline
 import pycountry
 import sqlalchemy as sa
+from email_validator import validate_email
 from flask import current_app, render_template
 from flask_babel import force_locale, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_mail import Attachment
-from flask_mail import Message as MailMessage
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..database import OUTBOX_DIRTY, write_transaction
@@ -256,7 +259,7 @@ def _content(kind: str, attachments: list, context: dict) -> MessageContent:
 def compose(message: Message) -> None:
     """Build the MIME bytes now; a message whose headers would carry a line break is never sent."""
     try:
-        message.content.mime = build(message).as_bytes()
+        message.content.mime = mime_bytes(message)
     except UnsafeHeader as error:
         message.status = MessageStatus.FAILED
         message.last_error = str(error)
@@ -266,27 +269,104 @@ class UnsafeHeader(ValueError):
     """A header value holds a line break: sending it could add headers of an attacker's choosing."""
 
 
-def build(message: Message) -> MailMessage:
-    """The Flask-Mail message for an outbox row, its Message-ID fixed at queue time."""
-    mail_message = MailMessage(
-        subject=message.subject,
-        recipients=[(message.to_name, message.to_address)],
-        body=message.body_text,
-        html=message.body_html,
-        attachments=[
-            Attachment(
-                filename=item["filename"],
-                content_type=item["content_type"],
-                data=_attachment_bytes(item),
-            )
-            for item in message.attachments
-        ],
-        extra_headers={"Auto-Submitted": "auto-generated"},
-    )
-    mail_message.msgId = message.message_id
-    if mail_message.has_bad_headers():
+# The bodies as the standard has them (lines of 76 at most, 7-bit clean, as no server has to
+# accept 8-bit mail); the headers are written with RFC 5322's limit of 998 characters a line:
+# Python 3.11 folds a display name too long for 78 without its quotes, and a name with
+# "<attacker@…>," in it then became a recipient of its own. No name of ours needs folding at 998.
+BODY_POLICY = email_policy.SMTP.clone(cte_type="7bit")
+HEADER_POLICY = BODY_POLICY.clone(max_line_length=998)
+# What shapes an address list. Address quotes an ASCII name that holds one; a name sent as an
+# RFC 2047 encoded word is quoted inside the encoding as well, because some mail programs
+# decode such words before they split the list (as does anyone reading one written by hand).
+ADDRESS_SYNTAX = frozenset('<>,;:@"\\()[]')
+
+
+def mime_bytes(message: Message) -> bytes:
+    """The bytes to send. Should the recipient's name, as written, read as anything but the one
+    recipient, the name is left out: the message still reaches that address, and only it."""
+    policy = _header_policy(message.to_address)
+    data = build(message).as_bytes(policy=policy)
+    if _recipients(data) != [_header_address(message.to_address).addr_spec]:
+        log.warning("message %s: the recipient's name is left out, it would not stay one address", message.id)
+        data = build(message, with_name=False).as_bytes(policy=policy)
+    return data
+
+
+def build(message: Message, with_name: bool = True) -> EmailMessage:
+    """The email for an outbox row, its Message-ID fixed at queue time, each address header made
+    of one `Address`: a name can never add, remove or change a recipient."""
+    _refuse_line_breaks(message.subject, message.to_name, message.to_address)
+    mime = EmailMessage(policy=BODY_POLICY)
+    mime["Subject"] = message.subject
+    mime["From"] = sender_address(current_app.extensions["mail"].default_sender)
+    mime["To"] = _header_address(message.to_address, message.to_name if with_name else "")
+    mime["Date"] = formatdate(localtime=True)
+    mime["Message-ID"] = message.message_id
+    mime["Auto-Submitted"] = "auto-generated"
+    mime.set_content(message.body_text)
+    if message.body_html:
+        mime.add_alternative(message.body_html, subtype="html")
+    for item in message.attachments:
+        _attach(mime, item)
+    return mime
+
+
+def _refuse_line_breaks(*values: str) -> None:
+    """A line break would end the header: what follows would be headers of the sender's choosing.
+    Every line break str.splitlines knows, as Python's email package refuses them all."""
+    if any(len(f"{value}.".splitlines()) > 1 for value in values):
         raise UnsafeHeader("refused: a header contains a line break")
-    return mail_message
+
+
+def sender_address(sender: str | tuple[str, str]) -> Address:
+    """MAIL_DEFAULT_SENDER ("Name <address>" or Flask-Mail's (name, address)) as one address."""
+    if isinstance(sender, tuple | list):
+        name, address = sender
+        return _header_address(address, name)
+    addresses = HeaderRegistry()("From", sender).addresses
+    if len(addresses) != 1 or not addresses[0].domain:
+        raise ValueError(f"MAIL_DEFAULT_SENDER must be one address, like Name <name@example.org>: {sender!r}")
+    return _header_address(addresses[0].addr_spec, addresses[0].display_name)
+
+
+def _header_address(address: str, name: str = "") -> Address:
+    """The address as a header holds it: its domain in ASCII (IDNA), its name shielded."""
+    local_part, _, domain = address.rpartition("@")
+    if not domain.isascii():
+        domain = validate_email(address, check_deliverability=False).ascii_domain
+    return Address(display_name=_shielded(name), username=local_part, domain=domain)
+
+
+def _shielded(name: str) -> str:
+    if "=?" in name or (not name.isascii() and not ADDRESS_SYNTAX.isdisjoint(name)):
+        escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    return name
+
+
+def _header_policy(address: str):
+    """An address whose local part is not ASCII can only go in a UTF-8 header (SMTPUTF8)."""
+    return HEADER_POLICY if address.rpartition("@")[0].isascii() else HEADER_POLICY.clone(utf8=True)
+
+
+def _recipients(data: bytes) -> list[str]:
+    """The addresses a mail program reads in the To header of `data` (headers in ASCII, or in
+    UTF-8 for an address that needs it)."""
+    head = data.partition(b"\r\n\r\n")[0].decode("utf-8")
+    headers = HeaderParser(policy=email_policy.default).parsestr(head, headersonly=True)
+    return [address.addr_spec for address in headers["To"].addresses]
+
+
+def _attach(mime: EmailMessage, item: dict) -> None:
+    content_type, *params = (part.strip() for part in item["content_type"].split(";"))
+    maintype, _, subtype = content_type.partition("/")
+    mime.add_attachment(
+        _attachment_bytes(item),
+        maintype=maintype,
+        subtype=subtype,
+        filename=item["filename"],
+        params=dict(param.split("=", 1) for param in params),
+    )
 
 
 def _attachment_bytes(item: dict) -> bytes:
