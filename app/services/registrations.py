@@ -183,8 +183,6 @@ def _register(
             # Read the clock only once the event is locked, so that the waiting
             # list's order (by status_changed_dt) is the order of arrival.
             outcomes.append(_register_one(session, event, delegate, applicant, batch_key, now or utcnow()))
-        if any(not outcome.is_neutral for outcome in outcomes):
-            delegate.set_details(applicant.details())
     return outcomes
 
 
@@ -199,7 +197,12 @@ def _locked_event(session: OrmSession, event_id: int, published_only: bool) -> E
 
 
 def _delegate_for(session: OrmSession, applicant: Applicant, now: datetime) -> Delegate:
-    """The delegate with this address, created if new (safe against a concurrent insert).
+    """The delegate with this address, created with the applicant's details if new (safe
+    against a concurrent insert); a known delegate is returned as stored.
+
+    A public form does not prove who typed the address, so it never changes a known
+    delegate's details: only their own manage link or an organiser does. What was typed
+    is kept on the registration.
 
     One statement either way: on a known address the "update" rewrites the address
     with itself, only so that RETURNING gives the existing row."""
