@@ -17,6 +17,16 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def port_list(name: str, text: str | None) -> list[int]:
+    """The TCP ports listed in `text` (space- or comma-separated), each once, in order."""
+    ports = set()
+    for item in (text or "").replace(",", " ").split():
+        if not item.isdigit() or not 1 <= int(item) <= 65535:
+            raise ValueError(f"{name}: {item!r} is not a port number (1 to 65535)")
+        ports.add(int(item))
+    return sorted(ports)
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     # None means "SQLite in the instance folder", resolved in the factory.
@@ -139,6 +149,9 @@ class Config:
     # Webhooks: private, loopback and link-local addresses are refused unless this is on
     # (a test receiver on the same machine); attempts before a delivery is given up.
     WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE")
+    # Ports a webhook URL may name besides 80 and 443 (any port of a public host would let
+    # organisers probe its SSH, mail or database servers through ours).
+    WEBHOOK_ALLOWED_PORTS = port_list("WEBHOOK_ALLOWED_PORTS", os.environ.get("WEBHOOK_ALLOWED_PORTS"))
     WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", 5))
     WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", 6))
 
