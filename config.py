@@ -105,6 +105,14 @@ class Config:
     MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", 20 * 1024 * 1024))
     # Participant reports imported in the console or over the API (20,000 Zoom rows: ~3 MB).
     MAX_REPORT_BYTES = int(os.environ.get("MAX_REPORT_BYTES", 10 * 1024 * 1024))
+    # What a ZIP upload (DOCX, PPTX, XLSX) may unpack to, checked before anything unpacks it
+    # (app/services/archives.py). A document: ten times the largest upload (Office XML packs
+    # 2 to 25 times, images once). A report: 20,000 Zoom rows are 7 MB in XLSX, and each MB
+    # costs openpyxl about a quarter of a second and several MB of memory.
+    MAX_DOCUMENT_UNPACKED_BYTES = int(os.environ.get("MAX_DOCUMENT_UNPACKED_BYTES", 10 * MAX_DOCUMENT_BYTES))
+    MAX_REPORT_UNPACKED_BYTES = int(os.environ.get("MAX_REPORT_UNPACKED_BYTES", 50 * 1024 * 1024))
+    # The most the file, or one of its parts (over 1 MB), may unpack to per byte packed.
+    ZIP_MAX_RATIO = int(os.environ.get("ZIP_MAX_RATIO", 100))
 
     # The JSON API (app/api/): its OpenAPI document is served at /api/v1/openapi.json.
     API_TITLE = "Plenary API"
