@@ -51,6 +51,16 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def port_list(name: str, text: str | None) -> list[int]:
+    """The TCP ports listed in `text` (space- or comma-separated), each once, in order."""
+    ports = set()
+    for item in (text or "").replace(",", " ").split():
+        if not item.isdigit() or not 1 <= int(item) <= 65535:
+            raise ValueError(f"{name}: {item!r} is not a port number (1 to 65535)")
+        ports.add(int(item))
+    return sorted(ports)
+
+
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY)
     # None means "SQLite in the instance folder", resolved in the factory.
@@ -129,6 +139,14 @@ class Config:
     MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", 20 * 1024 * 1024))
     # Participant reports imported in the console or over the API (20,000 Zoom rows: ~3 MB).
     MAX_REPORT_BYTES = int(os.environ.get("MAX_REPORT_BYTES", 10 * 1024 * 1024))
+    # What a ZIP upload (DOCX, PPTX, XLSX) may unpack to, checked before anything unpacks it
+    # (app/services/archives.py). A document: ten times the largest upload (Office XML packs
+    # 2 to 25 times, images once). A report: 20,000 Zoom rows are 7 MB in XLSX, and each MB
+    # costs openpyxl about a quarter of a second and several MB of memory.
+    MAX_DOCUMENT_UNPACKED_BYTES = int(os.environ.get("MAX_DOCUMENT_UNPACKED_BYTES", 10 * MAX_DOCUMENT_BYTES))
+    MAX_REPORT_UNPACKED_BYTES = int(os.environ.get("MAX_REPORT_UNPACKED_BYTES", 50 * 1024 * 1024))
+    # The most the file, or one of its parts (over 1 MB), may unpack to per byte packed.
+    ZIP_MAX_RATIO = int(os.environ.get("ZIP_MAX_RATIO", 100))
 
     # The JSON API (app/api/): its OpenAPI document is served at /api/v1/openapi.json.
     API_TITLE = "Plenary API"
@@ -173,6 +191,9 @@ class Config:
     # Webhooks: private, loopback and link-local addresses are refused unless this is on
     # (a test receiver on the same machine); attempts before a delivery is given up.
     WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE")
+    # Ports a webhook URL may name besides 80 and 443 (any port of a public host would let
+    # organisers probe its SSH, mail or database servers through ours).
+    WEBHOOK_ALLOWED_PORTS = port_list("WEBHOOK_ALLOWED_PORTS", os.environ.get("WEBHOOK_ALLOWED_PORTS"))
     WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", 5))
     WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", 6))
 

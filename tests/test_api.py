@@ -288,6 +288,23 @@ def test_a_second_registration_gets_the_neutral_answer_and_an_email(client, upco
     assert messages_to("amina.yusuf@example.org") == 2  # the confirmation, then the manage link
 
 
+def test_registering_an_address_for_another_event_keeps_the_delegates_details(client, upcoming):
+    """The API is as public as the web form: it may create a delegate, never change one."""
+    other = make_event("Partnership", starts_in=timedelta(days=30))
+    assert client.post(f"{API}/events/{upcoming.id}/registrations", json=body()).status_code == 202
+    typed = {"name": "Not Amina", "organisation": "Front Organisation", "country": "ER"}
+    answer = client.post(f"{API}/events/{other.id}/registrations", json=body(**typed))
+    assert answer.status_code == 202 and answer.get_json()["outcomes"][0]["status"] == "confirmed"
+    delegate = db.session.scalars(sa.select(Delegate)).one()
+    assert (delegate.name, delegate.organisation, delegate.country) == (
+        "Amina Yusuf",
+        "Ministry of Labour and Social Affairs",
+        "ET",
+    )
+    second = db.session.scalars(sa.select(Registration).where(Registration.event_id == other.id)).one()
+    assert (second.name, second.organisation, second.country) == ("Not Amina", "Front Organisation", "ER")
+
+
 def test_waiting_list_and_approval_answers(client, app):
     full = make_event("Full", capacity=0)
     answer = client.post(f"{API}/events/{full.id}/registrations", json=body()).get_json()

@@ -29,7 +29,7 @@ from app.services import webhooks
 from app.services.registrations import Applicant, add_registration
 from tests.conftest import make_account, make_event
 from tests.test_api import problem
-from tests.test_attendance_import import BROKEN, DELEGATES, SAMPLES
+from tests.test_attendance_import import BROKEN, DELEGATES, SAMPLES, teams_bomb
 from tests.test_webhooks import receiver as receiver  # a fixture
 
 DATA = Path(__file__).parent / "data"
@@ -230,6 +230,7 @@ def test_the_zone_of_the_report_times_can_be_given(client, event, registered, wr
 def test_an_import_sends_the_attendance_imported_webhook(
     client, event, registered, organiser, writer, receiver
 ):
+    client.application.config["WEBHOOK_ALLOWED_PORTS"] = [receiver.port]  # a local receiver
     webhooks.create(receiver.url, ["attendance.imported"], None, by=organiser)
     assert post(client, event.id, writer, apply="true").status_code == 202
     [request] = receiver.requests
@@ -268,6 +269,16 @@ def test_a_broken_file_is_refused_and_nothing_is_stored(client, event, writer, c
     answer = problem(post(client, event.id, writer, filename, data, apply=apply), 422, "report-unreadable")
     assert message in answer["detail"]
     assert answer["errors"] == [{"field": "file", "message": answer["detail"]}]
+    assert stored() == before
+
+
+@pytest.mark.parametrize("apply", ["false", "true"])
+def test_a_workbook_that_would_unpack_like_a_bomb_is_refused_unread(client, event, writer, apply):
+    """40 MB of rows, within the default 50 MB, but packed 230 to 1."""
+    before = stored()
+    response = post(client, event.id, writer, "report.xlsx", teams_bomb(40 * 2**20), apply=apply)
+    answer = problem(response, 422, "report-unreadable")
+    assert "more than the 100 times of an ordinary file" in answer["detail"]
     assert stored() == before
 
 

@@ -33,7 +33,8 @@ from app.services import attendance as service
 from app.services import participant_reports as reports
 from app.services import summaries
 from app.services.registrations import Applicant, add_registration
-from tests.conftest import csrf_token, make_event, submit
+from config import Config
+from tests.conftest import csrf_token, make_event, submit, zip_with_padding
 from tests.data.synthetic import person, zoom_minutes, zoom_report
 
 DATA = Path(__file__).parent / "data"
@@ -634,6 +635,66 @@ def test_a_report_too_large_is_refused_before_it_is_read(console, event):
     response = upload(console, event, "big.csv", b"x" * (50 * 1024 * 1024))
     assert response.status_code == 413
     assert "too large" in response.get_data(as_text=True)
+    assert stored() == (0, 0)
+
+
+# --- ZIP bombs: refused by their central directory, before openpyxl opens them -----------------
+
+# A row as a bomb repeats it: each one openpyxl reads costs time and memory.
+BOMB_ROW = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def teams_sample() -> tuple[dict[str, bytes], bytes, bytes]:
+    """The Teams sample workbook's parts but its first sheet, and that sheet around its rows,
+    without <dimension> (which read-only openpyxl would trust to stop early)."""
+    sample = zipfile.ZipFile(DATA / "teams_attendance_report.xlsx")
+    parts = {name: sample.read(name) for name in sample.namelist() if name != SHEET}
+    head, tail = re.sub(rb"<dimension [^>]*/>", b"", sample.read(SHEET)).split(b"<sheetData>")
+    return parts, head + b"<sheetData>", tail
+
+
+def teams_bomb(size: int) -> bytes:
+    """The sample, its first sheet holding `size` bytes of one row repeated (written streamed)."""
+    parts, head, tail = teams_sample()
+    return zip_with_padding(parts, SHEET, size, (head, tail), BOMB_ROW)
+
+
+def teams_workbook_of(people: int) -> bytes:
+    """The sample, its first sheet listing `people` people: packs about 20 to 1, as a long report."""
+    parts, head, tail = teams_sample()
+    cell = '<c t="inlineStr"><is><t>{}</t></is></c>'
+    rows = "".join(
+        f"<row>{cell.format(name)}{cell.format(email)}</row>" for name, email in map(person, range(people))
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in {**parts, SHEET: head + rows.encode() + tail}.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def test_a_workbook_that_would_unpack_like_a_bomb_is_refused_before_it_is_read(app, console, event):
+    """The probe's workbook (under 1 MB, 94 MB of rows: 22 s and 360 MB in openpyxl), with the
+    limits a deployment gets."""
+    assert app.config["MAX_REPORT_UNPACKED_BYTES"] == Config.MAX_REPORT_UNPACKED_BYTES == 50 * 2**20
+    bomb = teams_bomb(94 * 2**20)
+    assert len(bomb) < 2**20
+    started = time.perf_counter()
+    response = upload(console, event, "teams_attendance_report.xlsx", bomb)
+    assert time.perf_counter() - started < 5  # unread: openpyxl takes a minute over it here
+    assert response.status_code == 400
+    assert "This file would unpack to 95 MB, more than the 50 MB accepted." in response.get_data(as_text=True)
+    assert stored() == (0, 0)
+
+
+def test_a_workbook_past_the_configured_unpacked_size_is_refused(app, console, event):
+    app.config["MAX_REPORT_UNPACKED_BYTES"] = 2**20
+    response = upload(console, event, "teams_attendance_report.xlsx", teams_workbook_of(12_000))
+    assert response.status_code == 400
+    assert "This file would unpack to 2 MB, more than the 1 MB accepted." in response.get_data(as_text=True)
     assert stored() == (0, 0)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from app.extensions import db
 from app.models import Event, Message, MessageStatus, OrganisationKind, Registration, RegistrationStatus
 from app.services import registrations as service
 from app.services.registrations import Applicant
-from tests.conftest import make_app, make_event
+from tests.conftest import TEST_DATABASE_URL, make_app, make_event
 
 pytestmark = pytest.mark.slow
 
@@ -157,3 +158,112 @@ def test_four_processes_sixty_attempts_ten_seats(app, tmp_path):
         process.join(timeout=60)
         assert process.exitcode == 0
     assert_seats_held(event.id, 60, 10, results)
+
+
+# --- the waiting list while someone else holds a row (PostgreSQL's row locks) -----------------
+
+on_postgresql = pytest.mark.skipif(
+    not (TEST_DATABASE_URL or "").startswith("postgresql"),
+    reason="row locks held by another connection: on SQLite every unit of work that writes holds "
+    "the whole database (BEGIN IMMEDIATE), so no row can be held while a cancellation runs",
+)
+
+
+def in_thread(app, work) -> tuple[threading.Thread, list[str]]:
+    """`work()` in a thread of its own, with its own app context and connection."""
+    errors: list[str] = []
+
+    def run():
+        with app.app_context():
+            try:
+                work()
+            except Exception as error:  # recorded, and the test fails on it
+                errors.append(repr(error))
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, errors
+
+
+def waiting_on_a_lock(count: int, *threads: threading.Thread) -> None:
+    """Until `count` other connections wait for a lock, or the threads have ended (a run that
+    waits for nothing), at most 10 s."""
+    waiting = sa.text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + 10
+    with db.engine.connect() as watcher:
+        while time.monotonic() < deadline and any(thread.is_alive() for thread in threads):
+            if watcher.execute(waiting).scalar_one() >= count:
+                return
+            watcher.rollback()
+            time.sleep(0.02)
+
+
+def statuses_of(*outcomes) -> list[RegistrationStatus]:
+    db.session.rollback()  # a fresh snapshot: the threads committed after ours began
+    return [db.session.get(Registration, o.registration.id).status for o in outcomes]
+
+
+@on_postgresql
+def test_a_cancellation_waits_for_the_first_on_the_waiting_list_while_their_row_is_held(app):
+    """An organiser editing the first waiting person's details holds their row for a moment:
+    the seat a cancellation frees still goes to them, not to the second in line."""
+    event = make_event(capacity=1)
+    confirmed, first, second = (service.register(event, applicant(n)) for n in range(3))
+    assert statuses_of(first, second) == [RegistrationStatus.WAITLISTED] * 2
+    with db.engine.connect() as organiser:
+        organiser.execute(
+            sa.select(Registration.id).where(Registration.id == first.registration.id).with_for_update()
+        )
+        cancelling, errors = in_thread(app, lambda: service.cancel(confirmed.registration))
+        waiting_on_a_lock(1, cancelling)
+        time.sleep(0.5)  # the organiser's edit takes a moment
+        organiser.rollback()
+    cancelling.join(timeout=30)
+    assert errors == []
+    assert statuses_of(confirmed, first, second) == [
+        RegistrationStatus.CANCELLED,
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.WAITLISTED,
+    ]
+
+
+@on_postgresql
+def test_an_organiser_promoting_while_a_cancellation_promotes_the_same_person_is_told_no(app):
+    """Both take the event's lock before the registration's: the cancellation promotes the
+    first in line, and the organiser's promotion of that same person, waiting behind it, is
+    refused as a registration no longer waiting (not a deadlock, and not the second in line)."""
+    from app.services.registrations import RegistrationError
+    from tests.conftest import make_account
+
+    event = make_event(capacity=1)
+    confirmed, first, second = (service.register(event, applicant(n)) for n in range(3))
+    organiser = make_account("organiser")
+    refusals: list[str] = []
+
+    def promote_first():
+        try:
+            service.promote(db.session.get(Registration, first.registration.id), by=organiser)
+        except RegistrationError as refusal:
+            refusals.append(str(refusal))
+
+    with db.engine.connect() as holder:  # the event, held (by a registration) while both start
+        holder.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
+        cancelling, cancel_errors = in_thread(app, lambda: service.cancel(confirmed.registration))
+        waiting_on_a_lock(1, cancelling)
+        promoting, promote_errors = in_thread(app, promote_first)
+        waiting_on_a_lock(2, cancelling, promoting)
+        holder.rollback()
+    cancelling.join(timeout=30)
+    promoting.join(timeout=30)
+    assert cancel_errors == [] and promote_errors == []
+    assert refusals == ["Only a registration on the waiting list can be moved from it."]
+    assert statuses_of(confirmed, first, second) == [
+        RegistrationStatus.CANCELLED,
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.WAITLISTED,
+    ]

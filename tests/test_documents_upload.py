@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import re
 import zipfile
 from pathlib import Path
@@ -12,8 +13,10 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEntry, Document, DocumentKind
+from app.services import archives
 from app.services import documents as service
-from tests.conftest import make_event, make_series
+from config import Config
+from tests.conftest import make_event, make_series, zip_with_padding
 
 MAX_BYTES = 2 * 1024 * 1024  # above the global 1 MB form limit, to show the route raises it
 
@@ -465,7 +468,85 @@ def test_a_zip_bomb_of_entries_is_refused_without_unpacking(tmp_path):
     path = tmp_path / "many.docx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("[Content_Types].xml", f'<Types><Override ContentType="{WORD_MAIN}"/></Types>')
-        for number in range(service.ZIP_ENTRIES_MAX + 1):
+        for number in range(archives.ENTRIES_MAX + 1):
             archive.writestr(f"word/{number}.xml", b"")
-    with pytest.raises(service.DocumentError):
-        service.sniff(path)
+    with pytest.raises(service.DocumentError, match="more than 10000 parts"):
+        service.sniff(path, archives.ZipLimits(unpacked_bytes=MAX_BYTES))
+
+
+# --- ZIP bombs: refused by their central directory, before anything unpacks them ---------------
+
+
+def word_file(main_part: bytes = b"", padding: int = 0) -> bytes:
+    """A Word file whose main part is `main_part` or, with `padding`, that many spaces
+    (written streamed: a bomb never whole in memory)."""
+    skeleton = zipfile.ZipFile(io.BytesIO(docx()))
+    parts = {name: skeleton.read(name) for name in skeleton.namelist() if name != "word/document.xml"}
+    if not padding:
+        return office(WORD_MAIN, {"word/document.xml": main_part})
+    return zip_with_padding(parts, "word/document.xml", padding, (b"<w:document>", b"</w:document>"))
+
+
+def prose(size: int) -> bytes:
+    """`size` bytes of Word XML of ordinary text, which packs about 4 to 1 as a long report does."""
+    words = ["partnership", "prevention", "protection", "prosecution", "migrants", "smuggling", "victims"]
+    text = " ".join(random.Random(4).choices(words + [word.title() for word in words], k=size // 8))
+    xml = f"<w:document><w:body><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:body></w:document>"
+    return xml[-size:].encode()
+
+
+def refused_unread(app, response, message: str) -> None:
+    assert response.status_code == 413
+    body = response.get_data(as_text=True).replace("&#34;", '"').replace("&#39;", "'")
+    assert message in body and 'class="site-header"' in body
+    assert documents() == [] and stored_files(app) == [] and audit_actions() == []
+
+
+def test_a_word_file_that_would_unpack_like_a_bomb_is_refused_with_the_default_limits(app, console):
+    """64 MB of padding packed into 0.3 MB: the 1 GiB entry of the probe, scaled down to
+    keep the test fast; the limits are the ones a deployment gets."""
+    assert (app.config["ZIP_MAX_RATIO"], app.config["MAX_DOCUMENT_UNPACKED_BYTES"]) == (
+        Config.ZIP_MAX_RATIO,
+        Config.MAX_DOCUMENT_UNPACKED_BYTES,
+    )
+    bomb = word_file(padding=64 * 2**20)
+    assert len(bomb) < 400_000
+    response = upload(console, f"/console/events/{make_event().id}", bomb, "Concept note.docx")
+    refused_unread(app, response, "more than the 100 times of an ordinary file")
+
+
+def test_a_document_that_would_unpack_past_the_configured_size_is_refused(app, console):
+    app.config["MAX_DOCUMENT_UNPACKED_BYTES"] = 3 * 2**20
+    content = word_file(prose(3 * 2**20 + 2**19))  # and 1 KB of the other parts: 4 MB started
+    response = upload(console, f"/console/events/{make_event().id}", content, "Concept note.docx")
+    refused_unread(app, response, "This file would unpack to 4 MB, more than the 3 MB accepted.")
+
+
+def test_an_ordinary_document_of_some_megabytes_is_accepted(app, console):
+    content = word_file(prose(4 * 2**20))
+    assert len(content) < 2**20  # 4 MB packed 4 to 1
+    assert upload(console, f"/console/events/{make_event().id}", content, "Report.docx").status_code == 303
+    assert len(documents()) == 1
+
+
+def test_a_bomb_spread_over_many_small_parts_is_refused(app, console):
+    """Each part (1 MB of spaces) is too small to be judged alone; together they pack 230 to 1."""
+    skeleton = zipfile.ZipFile(io.BytesIO(docx()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for name in skeleton.namelist():
+            archive.writestr(name, skeleton.read(name))
+        for number in range(40):
+            archive.writestr(f"word/media/padding{number}.xml", b" " * 2**20)
+    response = upload(console, f"/console/events/{make_event().id}", buffer.getvalue(), "Notes.docx")
+    refused_unread(app, response, "This file would unpack to")
+
+
+def test_a_bomb_part_beside_incompressible_parts_is_refused(app, console):
+    """1.5 MB of photographs keep the whole file's ratio low; the 64 MB part alone is a bomb."""
+    skeleton = zipfile.ZipFile(io.BytesIO(docx()))
+    parts = {name: skeleton.read(name) for name in skeleton.namelist() if name != "word/document.xml"}
+    parts["word/media/image1.jpeg"] = random.Random(1).randbytes(1536 * 1024)
+    bomb = zip_with_padding(parts, "word/document.xml", 64 * 2**20, (b"<w:document>", b"</w:document>"))
+    response = upload(console, f"/console/events/{make_event().id}", bomb, "Photos.docx")
+    refused_unread(app, response, "A part of this file would unpack to")

@@ -15,7 +15,16 @@ from app.extensions import db
 from app.models import Delegate, Document, DocumentKind, Event, Registration, RegistrationStatus
 from app.models.people import new_manage_key
 from app.services.links import MANAGE_SALT
-from tests.conftest import csrf_token, delegate_form, make_event, make_series, manage_path, submit
+from tests.conftest import (
+    csrf_token,
+    delegate_form,
+    make_account,
+    make_event,
+    make_series,
+    manage_path,
+    sign_in,
+    submit,
+)
 
 JOIN_URL = "https://zoom.us/j/81234567890"
 NOT_VALID = "This link is not valid"
@@ -157,6 +166,45 @@ def test_changed_details_are_saved_on_the_registration_and_the_delegate(mail_app
     assert registration.consent_participant_list is True
     assert registration.delegate.details() == registration.details()
     assert "Your details have been saved." in site.get(path).get_data(as_text=True)
+
+
+def test_registering_the_address_for_another_event_leaves_the_delegate_as_they_are(
+    mail_app, site, smtp_server
+):
+    """Anyone can type Amina's address into a public form: that registration keeps what was
+    typed, for the organisers to see, but Amina's stored details change only through her own
+    manage link."""
+    first, second = make_event("Protection"), make_event("Partnership")
+    register(site, smtp_server, first)
+    typed = {
+        "name": "Not Amina",
+        "organisation": "Front Organisation",
+        "organisation_kind": "private_sector",
+        "country": "ER",
+        "job_title": "Impostor",
+    }
+    second_link = register(site, smtp_server, second, **typed)
+
+    db.session.rollback()
+    delegate = db.session.scalars(sa.select(Delegate)).one()
+    assert (delegate.name, delegate.organisation, delegate.country, delegate.job_title) == (
+        "Amina Yusuf",
+        "Ministry of Labour and Social Affairs",
+        "ET",
+        "Director of Migration Affairs",
+    )
+    organiser = mail_app.test_client()
+    assert sign_in(organiser, make_account("organiser").email).status_code == 302
+    listed = organiser.get(f"/console/events/{second.id}/registrations").get_data(as_text=True)
+    assert "Not Amina" in listed and "Front Organisation" in listed
+    exported = organiser.get(f"/console/events/{second.id}/registrations.csv").get_data(as_text=True)
+    assert "Not Amina" in exported and "Front Organisation" in exported
+    assert "Amina Yusuf" in organiser.get(f"/console/events/{first.id}/registrations").get_data(as_text=True)
+
+    assert submit(site, second_link, NEW_DETAILS).status_code == 302
+    db.session.rollback()
+    delegate = db.session.scalars(sa.select(Delegate)).one()
+    assert (delegate.name, delegate.organisation, delegate.country) == ("Amina Yusuf Ali", "IOM", "KE")
 
 
 def test_manage_form_shows_the_current_details(mail_app, site, smtp_server):

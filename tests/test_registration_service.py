@@ -158,15 +158,51 @@ def test_series_registration_refuses_events_of_another_series(app):
         service.register_for_series(series, [foreign], applicant())
 
 
-def test_delegate_is_one_person_across_events_with_latest_details(app):
-    first, second = make_event("Prevention"), make_event("Protection")
-    service.register(first, applicant(organisation_kind=OrganisationKind.NGO))
-    service.register(second, applicant(name="Amina Yusuf Ali"))
+def someone_else() -> Applicant:
+    """Amina's address typed into a form by someone else, with other details."""
+    return Applicant(
+        email="amina.yusuf@example.org",
+        name="Not Amina",
+        organisation="Front Organisation",
+        organisation_kind=OrganisationKind.PRIVATE_SECTOR,
+        country="ER",
+        job_title="Impostor",
+        language="fr",
+    )
+
+
+REGISTER_AGAIN = {
+    "a published event (the web form)": lambda event: service.register_for_published(
+        event.id, someone_else()
+    ),
+    "an event (the API, the embedded form)": lambda event: service.register(event, someone_else()),
+    "a series (the series form)": lambda event: service.register_for_series(
+        event.series, [event], someone_else()
+    ),
+}
+
+
+@pytest.mark.parametrize("register_again", REGISTER_AGAIN.values(), ids=list(REGISTER_AGAIN))
+def test_a_registration_for_another_event_keeps_the_delegates_details(app, register_again):
+    """One person across events: a public form may create the delegate but never changes an
+    existing one (anyone can type any address); each registration keeps what was typed."""
+    first = make_event("Prevention")
+    second = make_event("Protection", series=make_series())
+    service.register(first, applicant(job_title="Director"))
+    register_again(second)
     delegates = db.session.scalars(sa.select(Delegate)).all()
     assert len(delegates) == 1
-    assert delegates[0].name == "Amina Yusuf Ali"
-    names = sorted(db.session.scalars(sa.select(Registration.name)))
-    assert names == ["Amina Yusuf", "Amina Yusuf Ali"]  # each keeps what was declared then
+    assert delegates[0].details() == {
+        "name": "Amina Yusuf",
+        "organisation": "Ministry of Labour",
+        "organisation_kind": OrganisationKind.MEMBER_STATE,
+        "country": "ET",
+        "job_title": "Director",
+        "language": "en",
+    }
+    typed = db.session.scalars(sa.select(Registration).where(Registration.event_id == second.id)).one()
+    assert typed.details() == someone_else().details()
+    assert typed.delegate_id == delegates[0].id
 
 
 def test_failed_unit_of_work_leaves_no_outbox_message(app):

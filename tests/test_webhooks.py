@@ -30,6 +30,7 @@ from app.services import attendance
 from app.services import registrations as registration_service
 from app.services import webhooks as service
 from app.services.registrations import Applicant
+from config import port_list
 from tests.conftest import csrf_token, delegate_form, make_account, make_event, make_series, submit
 
 PUBLIC_ADDRESS = "93.184.215.14"  # a public address, never contacted: resolution is faked
@@ -98,9 +99,10 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def app_config():
-    # The receiver runs on this machine: only these tests allow loopback addresses.
-    return {"WEBHOOK_ALLOW_PRIVATE": True}
+def app_config(receiver):
+    # The receiver runs on this machine, on a port the system chose: only these tests allow
+    # loopback addresses, and that port besides 9 and 8000 (where nothing listens).
+    return {"WEBHOOK_ALLOW_PRIVATE": True, "WEBHOOK_ALLOWED_PORTS": [receiver.port, 9, 8000]}
 
 
 @pytest.fixture
@@ -259,12 +261,17 @@ def test_a_retry_that_succeeds_is_recorded_as_delivered(app, organiser, receiver
     )
 
 
-def test_only_the_first_2_kb_of_the_answer_is_kept(app, organiser, receiver):
-    receiver.answer = b"x" * 10_000
+def test_only_a_short_excerpt_of_the_answer_is_kept_on_one_line_without_control_characters(
+    app, organiser, receiver
+):
+    """A terminal escape, a right-to-left override or a zero-width space in the receiver's
+    answer reach neither the database nor the console; line breaks and tabs become spaces."""
+    receiver.answer = ("\x1b[31mDenied\x1b[0m\r\n\u202eevil\u200b\t\x00" + "x" * 10_000).encode()
     hook(organiser, receiver.url, "registration.created")
     register(make_event("Partnership"))
     [delivery] = deliveries()
-    assert delivery.response_body == "x" * 2048
+    assert delivery.response_body == ("[31mDenied[0m evil " + "x" * 10_000)[: service.RESPONSE_EXCERPT]
+    assert service.RESPONSE_EXCERPT == 200
 
 
 def test_redirects_are_not_followed(app, organiser, receiver):
@@ -379,7 +386,7 @@ def strict(app):
     "url",
     [
         "http://127.0.0.1/hook",
-        "http://127.1.2.3:8080/hook",
+        "http://127.1.2.3:8000/hook",
         "http://10.0.0.7/hook",
         "http://172.16.5.4/hook",
         "http://192.168.1.1/hook",
@@ -434,6 +441,7 @@ def test_a_name_resolving_to_a_private_address_is_refused(strict, monkeypatch):
 
 
 def test_a_public_host_is_accepted_and_pinned(strict, monkeypatch):
+    strict.config["WEBHOOK_ALLOWED_PORTS"] = [8443]
     monkeypatch.setattr(service, "resolve", lambda host, port: [PUBLIC_ADDRESS])
     target = service.check_url("https://receiver.example.org:8443/in?x=1")
     assert (target.host, target.port, target.path, target.address) == (
@@ -443,6 +451,69 @@ def test_a_public_host_is_accepted_and_pinned(strict, monkeypatch):
         PUBLIC_ADDRESS,
     )
     assert target.host_header == "receiver.example.org:8443"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://receiver.example.org:22/hook",
+        "http://receiver.example.org:25/hook",
+        "https://receiver.example.org:6379/hook",
+        "http://receiver.example.org:8080/hook",
+        "https://receiver.example.org:8443/hook",
+        "https://receiver.example.org:65535/hook",
+    ],
+)
+def test_a_public_host_is_reached_only_on_the_web_ports(strict, url, monkeypatch):
+    """Any port of a public host would make the server a port scanner (SSH, SMTP, Redis)."""
+    strict.config["WEBHOOK_ALLOWED_PORTS"] = []  # the default
+    monkeypatch.setattr(service, "resolve", lambda host, port: [PUBLIC_ADDRESS])
+    with pytest.raises(
+        service.UnsafeURL, match=r"Port \d+ is not allowed: webhooks are sent to ports 80, 443\."
+    ):
+        service.check_url(url)
+
+
+@pytest.mark.parametrize(
+    "url, port",
+    [
+        ("http://receiver.example.org/hook", 80),
+        ("https://receiver.example.org/hook", 443),
+        ("http://receiver.example.org:80/hook", 80),
+        ("https://receiver.example.org:443/hook", 443),
+        ("https://receiver.example.org:8443/hook", 8443),
+    ],
+)
+def test_ports_80_443_and_the_configured_ones_are_allowed(strict, url, port, monkeypatch):
+    strict.config["WEBHOOK_ALLOWED_PORTS"] = [8443]
+    monkeypatch.setattr(service, "resolve", lambda host, port: [PUBLIC_ADDRESS])
+    assert service.check_url(url).port == port
+
+
+@pytest.mark.parametrize(
+    "text, ports",
+    [("", []), ("8443", [8443]), (" 8443, 9443 ,8443", [8443, 9443]), ("8080 8443", [8080, 8443])],
+)
+def test_the_allowed_ports_are_read_from_the_environment(text, ports):
+    assert port_list("WEBHOOK_ALLOWED_PORTS", text) == ports
+
+
+@pytest.mark.parametrize("text", ["https", "0", "65536", "-1", "80.5"])
+def test_a_bad_allowed_port_stops_the_start_naming_it(text):
+    with pytest.raises(ValueError, match=f"WEBHOOK_ALLOWED_PORTS: {text!r} is not a port"):
+        port_list("WEBHOOK_ALLOWED_PORTS", text)
+
+
+def test_a_port_no_longer_allowed_is_refused_at_delivery(app, organiser, receiver):
+    hook(organiser, receiver.url, "registration.created")
+    app.config["WEBHOOK_ALLOWED_PORTS"] = []  # the configuration changed since it was added
+    register(make_event("Partnership"))
+    assert receiver.requests == []
+    [delivery] = deliveries()
+    assert delivery.status == WebhookDeliveryStatus.FAILED
+    assert (
+        delivery.error == f"refused: Port {receiver.port} is not allowed: webhooks are sent to ports 80, 443."
+    )
 
 
 def test_dns_that_changes_to_loopback_after_the_check_is_refused_at_delivery(
@@ -489,6 +560,8 @@ def test_organiser_adds_a_webhook_and_sees_its_secret(console, receiver):
         ({"url": "ftp://127.0.0.1/hook"}, "Only http:// and https://"),
         ({"url": "http://" + "a" * 600}, "Field cannot be longer"),
         ({"url": "http://[::1/hook"}, "host name is not valid"),
+        ({"url": "http://127.0.0.1:22/hook"}, "Port 22 is not allowed"),
+        ({"url": "https://127.0.0.1:6379/"}, "Port 6379 is not allowed"),
         ({"event_types": None}, "Choose at least one event type"),
         ({"event_types": ["registration.deleted"]}, "valid choice"),
         ({"series": "999999"}, "Not a valid choice"),
@@ -546,6 +619,18 @@ def test_ping_disable_enable_and_delete(console, receiver):
     assert db.session.scalars(sa.select(Webhook)).all() == []
     assert deliveries() == []
     assert console.get(page).status_code == 404
+
+
+def test_the_console_shows_the_status_and_a_short_escaped_excerpt(console, receiver):
+    receiver.statuses = [418]
+    receiver.answer = b"<script>alert('answer')</script>" + b"y" * 5_000
+    webhook = hook(console.account, receiver.url, "registration.created")
+    register(make_event("Partnership"))
+    page = console.get(f"{LIST}/{webhook.id}").get_data(as_text=True)
+    assert "HTTP 418" in page and "the receiver answered 418" in page
+    shown = 200 - len("<script>alert('answer')</script>")
+    assert "&lt;script&gt;alert(&#39;answer&#39;)&lt;/script&gt;" + "y" * shown + "<" in page
+    assert "<script>alert" not in page
 
 
 @pytest.mark.parametrize("action", ["ping", "disable", "enable", "delete"])

@@ -104,6 +104,8 @@ def _webhook_page(hook: Webhook, status: int = 200, problem: str | None = None):
         event_types=service.EVENT_TYPES,
         confirm_form=ConfirmForm(),
         problem=problem,
+        # Answers stored before they were cut on arrival are shown as the new ones are.
+        excerpt=lambda text: service.one_line(text, service.RESPONSE_EXCERPT),
     ), status
 
 

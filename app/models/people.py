@@ -21,7 +21,9 @@ def new_manage_key() -> str:
 class PersonDetails:
     """What a delegate tells us about themselves.
 
-    A Delegate keeps the latest version; each Registration keeps what was
+    A Delegate keeps what they gave when first registering, changed since only
+    through their own manage link or by an organiser (a public form proves
+    nothing about who typed an address); each Registration keeps what was
     declared for that event, so that a summary of a 2021 webinar still counts
     the organisation a delegate worked for in 2021.
     """

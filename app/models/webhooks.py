@@ -83,7 +83,7 @@ class WebhookDelivery(db.Model):
     next_attempt_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_until_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     response_status: Mapped[int | None] = mapped_column()
-    # The first 2 KB of the receiver's answer, for the organisers.
+    # The start of the receiver's answer, for the organisers: one line, 200 characters at most.
     response_body: Mapped[str] = mapped_column(sa.Text, default="")
     error: Mapped[str] = mapped_column(sa.Text, default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,8 +4,10 @@ An upload is accepted for what it is, not for what its name says: a PDF
 starts with `%PDF-`; a Word or PowerPoint file is a ZIP whose
 `[Content_Types].xml` declares the main part of that type, and which holds
 that part's folder. Macro-enabled files, other ZIPs and anything else are
-refused. Accepted files are stored under DOCUMENTS_DIR (outside the web
-root) under a random name of ours; the uploader's name is only shown.
+refused, and so is a ZIP that would unpack beyond MAX_DOCUMENT_UNPACKED_BYTES or
+ZIP_MAX_RATIO (see archives.py): its central directory is read before anything else.
+Accepted files are stored under DOCUMENTS_DIR (outside the web root) under a random
+name of ours; the uploader's name is only shown.
 """
 
 from __future__ import annotations
@@ -24,13 +26,12 @@ from flask_babel import lazy_gettext as _l
 
 from ..database import write_transaction
 from ..models import Document, DocumentKind, Event, Series
-from . import audit
+from . import archives, audit
 from .programme import ProgrammeError, locked, move_in
 
 CHUNK = 64 * 1024
 # [Content_Types].xml lists a few dozen parts; more than this is not an Office file.
 CONTENT_TYPES_MAX = 256 * 1024
-ZIP_ENTRIES_MAX = 10_000
 FILENAME_MAX = 255
 CONTENT_TYPE_RE = re.compile(rb"ContentType\s*=\s*[\"']([^\"']+)")
 
@@ -85,26 +86,27 @@ class DocumentDetails:
 # --- what a file is ------------------------------------------------------------------------
 
 
-def sniff(path: Path) -> FileType:
-    """The type of the file by its content; DocumentError for anything we do not accept."""
+def sniff(path: Path, limits: archives.ZipLimits) -> FileType:
+    """The type of the file by its content; DocumentError for anything we do not accept,
+    DocumentTooLarge for a ZIP that would unpack beyond `limits`."""
     with path.open("rb") as stream:
         head = stream.read(8)
         if head.startswith(b"%PDF-"):
             return PDF
         if head.startswith(b"PK\x03\x04"):
             stream.seek(0)
-            return _office_type(stream)
+            return _office_type(stream, limits)
     raise DocumentError(ACCEPTED)
 
 
-def _office_type(stream: BinaryIO) -> FileType:
+def _office_type(stream: BinaryIO, limits: archives.ZipLimits) -> FileType:
     try:
         with zipfile.ZipFile(stream) as archive:
-            entries = archive.infolist()
-            if len(entries) > ZIP_ENTRIES_MAX:
-                raise DocumentError(ACCEPTED)
+            entries = archives.check(archive, limits)
             names = [entry.filename.lower() for entry in entries]
             declared = _declared_types(archive)
+    except archives.ZipRefused as refusal:
+        raise DocumentTooLarge(refusal.message) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, NotImplementedError, OSError, EOFError):
         raise DocumentError(ACCEPTED) from None
     if any("macroenabled" in t.lower() or "vbaproject" in t.lower() for t in declared) or any(
@@ -169,7 +171,7 @@ def store_upload(stream: BinaryIO, filename: str) -> tuple[Path, FileType, int]:
         size = _copy(stream, partial, limit)
         if size == 0:
             raise DocumentError(_l("The file is empty."))
-        file_type = sniff(partial)
+        file_type = sniff(partial, archives.ZipLimits.from_config("MAX_DOCUMENT_UNPACKED_BYTES"))
         claimed = _claimed_type(filename)
         if claimed is None or claimed != file_type:
             raise DocumentError(

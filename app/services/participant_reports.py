@@ -2,7 +2,9 @@
 
 Plain functions without the database. A report arrives as bytes and goes through:
 
-1. `read_table`: the file as rows of text cells. XLSX (a ZIP) is read with openpyxl;
+1. `read_table`: the file as rows of text cells. XLSX (a ZIP) is read with openpyxl, once
+   its central directory shows it unpacks within MAX_REPORT_UNPACKED_BYTES and
+   ZIP_MAX_RATIO (see archives.py);
    anything else is text: UTF-8 with or without BOM, UTF-16 (Teams and Webex export
    it, tab separated), else Windows-1252; tab, comma or semicolon separated.
 2. `read_report`: finds the participant tables by their header rows, past any
@@ -34,6 +36,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 
 from ..models import AttendanceSource
+from . import archives
 
 # Our fields, in the order the mapping form asks for them.
 FIELDS = ("name", "email", "join", "leave", "duration")
@@ -42,8 +45,6 @@ MAX_COLUMNS = 200
 MAX_CELL = 1_000
 # Nobody stays in one online meeting for two days: a longer row is a broken report.
 MAX_SESSION = timedelta(days=2)
-# What an XLSX may unpack to: a participant list is a few MB, a ZIP bomb is not.
-MAX_XLSX_UNPACKED = 100 * 1024 * 1024
 NAME_MAX = 200
 EMAIL_MAX = 254
 
@@ -167,17 +168,16 @@ def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
     import openpyxl
 
     broken = ReportError(_l("This Excel file could not be read: it may be damaged."))
+    limits = archives.ZipLimits.from_config("MAX_REPORT_UNPACKED_BYTES")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            entries = archive.infolist()
-            unpacked = sum(entry.file_size for entry in entries)
-            names = {entry.filename for entry in entries}
+            names = {entry.filename for entry in archives.check(archive, limits)}
+    except archives.ZipRefused as refusal:
+        raise ReportError(refusal.message) from None
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
         raise broken from None
     if "xl/workbook.xml" not in names:
         raise ReportError(NOT_A_REPORT)
-    if unpacked > MAX_XLSX_UNPACKED or len(entries) > 10_000:
-        raise ReportError(_l("This Excel file is too large once unpacked."))
     rows: list[tuple[int, list[str]]] = []
     line = 0
     try:

@@ -57,6 +57,19 @@ NEW_REGISTRATION = (
     .values(privacy_notice_version=PRIVACY_NOTICE_IN_FORCE)
     .returning(REGISTRATIONS.c.id, REGISTRATIONS.c.privacy_notice_version)
 )
+# The event of a registration, locked: taken before the registration's own lock (see
+# `_locked_with_event`).
+EVENT_OF_REGISTRATION = (
+    sa.select(Event)
+    .where(
+        Event.id
+        == sa.select(REGISTRATIONS.c.event_id)
+        .where(REGISTRATIONS.c.id == sa.bindparam("registration_id"))
+        .scalar_subquery()
+    )
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 WAITING = (
     sa.select(sa.func.count())
     .select_from(REGISTRATIONS)
@@ -183,8 +196,6 @@ def _register(
             # Read the clock only once the event is locked, so that the waiting
             # list's order (by status_changed_dt) is the order of arrival.
             outcomes.append(_register_one(session, event, delegate, applicant, batch_key, now or utcnow()))
-        if any(not outcome.is_neutral for outcome in outcomes):
-            delegate.set_details(applicant.details())
     return outcomes
 
 
@@ -199,7 +210,12 @@ def _locked_event(session: OrmSession, event_id: int, published_only: bool) -> E
 
 
 def _delegate_for(session: OrmSession, applicant: Applicant, now: datetime) -> Delegate:
-    """The delegate with this address, created if new (safe against a concurrent insert).
+    """The delegate with this address, created with the applicant's details if new (safe
+    against a concurrent insert); a known delegate is returned as stored.
+
+    A public form does not prove who typed the address, so it never changes a known
+    delegate's details: only their own manage link or an organiser does. What was typed
+    is kept on the registration.
 
     One statement either way: on a known address the "update" rewrites the address
     with itself, only so that RETURNING gives the existing row."""
@@ -325,6 +341,17 @@ def _answer_repeat(session: OrmSession, registration: Registration, now: datetim
         notifications.send_already_registered(registration)
 
 
+def _locked_with_event(session: OrmSession, registration_id: int) -> tuple[Registration, Event]:
+    """The registration and its event, both locked, the event first.
+
+    One order everywhere (event, then its registrations, as registering and the waiting
+    list take them), so that two units of work never hold one each while waiting for the
+    other: an organiser promoting someone while a cancellation promotes the same person
+    would otherwise deadlock."""
+    event = session.scalars(EVENT_OF_REGISTRATION, {"registration_id": registration_id}).one()
+    return lock_row(session, Registration, registration_id), event
+
+
 def _set_status(registration: Registration, status: RegistrationStatus, now: datetime) -> None:
     registration.status = status
     registration.status_changed_dt = now
@@ -372,7 +399,9 @@ def promote_waitlist(session: OrmSession, event: Event, now: datetime | None = N
     if event.is_cancelled or event.has_started(now):
         return promoted
     while True:
-        # SKIP LOCKED: two cancellations at once promote two different people.
+        # A plain lock, not SKIP LOCKED: every caller holds the event's lock, so no other
+        # promotion runs meanwhile; a row held for a moment by someone else (an organiser's
+        # edit) is waited for, so that the first in line is the one promoted.
         candidate = session.scalars(
             sa.select(Registration)
             .where(
@@ -381,7 +410,7 @@ def promote_waitlist(session: OrmSession, event: Event, now: datetime | None = N
             )
             .order_by(Registration.status_changed_dt, Registration.id)
             .limit(1)
-            .with_for_update(skip_locked=True)
+            .with_for_update()
         ).first()
         if candidate is None or not take_seat(session, event):
             return promoted
@@ -400,8 +429,7 @@ def cancel(
     """
     now = now or utcnow()
     with write_transaction() as session:
-        registration = lock_row(session, Registration, registration.id)
-        event = registration.event
+        registration, event = _locked_with_event(session, registration.id)
         if registration.status == RegistrationStatus.CANCELLED:
             return []
         if not registration.is_active:
@@ -450,10 +478,9 @@ def approve(
 ) -> Registration:
     """An organiser accepts a pending registration: a seat if one is free, else the waiting list."""
     with write_transaction() as session:
-        registration = lock_row(session, Registration, registration.id)
+        registration, event = _locked_with_event(session, registration.id)
         if registration.status != RegistrationStatus.PENDING:
             raise RegistrationError(_l("Only a registration awaiting approval can be approved."))
-        event = lock_row(session, Event, registration.event_id)
         moment = now or utcnow()
         if take_seat(session, event):
             _set_status(registration, RegistrationStatus.CONFIRMED, moment)
@@ -536,10 +563,9 @@ def _record(by: Account | None, verb: str, registration: Registration, what: str
 def promote(registration: Registration, *, by: Account, now: datetime | None = None) -> Registration:
     """Give a free seat to this person on the waiting list, ahead of those before them."""
     with write_transaction() as session:
-        registration = lock_row(session, Registration, registration.id)
+        registration, event = _locked_with_event(session, registration.id)
         if registration.status != RegistrationStatus.WAITLISTED:
             raise RegistrationError(_l("Only a registration on the waiting list can be moved from it."))
-        event = lock_row(session, Event, registration.event_id)
         moment = now or utcnow()
         if event.is_cancelled or event.has_started(moment):
             raise RegistrationError(

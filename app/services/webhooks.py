@@ -11,6 +11,10 @@
   address checked when the webhook is added and again at each delivery, and the
   request goes to the very address that was checked (a DNS answer that changes in
   between cannot redirect it). Redirects are not followed.
+- Only ports 80 and 443 are called, and those listed in WEBHOOK_ALLOWED_PORTS: any port
+  of a public host would let an organiser probe its other services through our server.
+- What the receiver answers is kept, and shown, as its status and a short excerpt of one
+  line without control characters: a receiver writes into our database and our console.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import secrets
 import socket
 import threading
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,7 +69,12 @@ BACKOFF = (
     timedelta(hours=2),
     timedelta(hours=12),
 )
-RESPONSE_EXCERPT = 2048
+# Characters of the receiver's answer kept (and shown); enough to recognise an error page.
+RESPONSE_EXCERPT = 200
+# Bytes read for them: a character is at most 4 bytes in UTF-8.
+RESPONSE_READ = 4 * RESPONSE_EXCERPT
+ERROR_MAX = 1000
+WEB_PORTS = (80, 443)
 URL_MAX = 500
 # How long a worker owns the deliveries it claimed; afterwards another may take them.
 CLAIM = timedelta(minutes=2)
@@ -108,6 +118,18 @@ def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
+def _check_port(port: int) -> None:
+    allowed = sorted({*WEB_PORTS, *current_app.config["WEBHOOK_ALLOWED_PORTS"]})
+    if port not in allowed:
+        raise UnsafeURL(
+            _l(
+                "Port %(port)d is not allowed: webhooks are sent to ports %(ports)s.",
+                port=port,
+                ports=", ".join(str(allowed_port) for allowed_port in allowed),
+            )
+        )
+
+
 @dataclass(frozen=True)
 class Target:
     """A checked URL and the address to connect to."""
@@ -148,6 +170,7 @@ def check_url(url: str) -> Target:
         raise UnsafeURL(_l("The URL's host name is not valid.")) from None
     if not host:
         raise UnsafeURL(_l("The URL has no host name."))
+    _check_port(port)
     try:
         addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolve(host, port)]
     except (OSError, UnicodeError, ValueError):
@@ -474,21 +497,35 @@ def post(url: str, secret: str, event_type: str, delivery_id: str, payload: str)
             assert_same_host=False,
         )
         try:
-            excerpt = response.read(RESPONSE_EXCERPT).decode("utf-8", "replace")
+            start = response.read(RESPONSE_READ).decode("utf-8", "replace")
         finally:
             response.close()
     except (urllib3.exceptions.HTTPError, OSError) as error:
         if time.monotonic() - started >= deadline:
             return Answer(error=f"cut off: no complete answer within {deadline:g} s")
-        return Answer(error=f"{type(error).__name__}: {error}"[:1000])
+        # The error may quote what the receiver sent (a malformed status line).
+        return Answer(error=one_line(f"{type(error).__name__}: {error}", ERROR_MAX))
     finally:
         pool.close()
-    answer = Answer(status=response.status, body=excerpt)
+    answer = Answer(status=response.status, body=one_line(start, RESPONSE_EXCERPT))
     if 300 <= response.status < 400:
         answer.error = "redirects are not followed: give the final URL"
     elif not answer.ok:
         answer.error = f"the receiver answered {response.status}"
     return answer
+
+
+def one_line(text: str, limit: int) -> str:
+    """`text` as the console shows it: without control or format characters (a terminal
+    escape, a NUL that PostgreSQL refuses, a right-to-left override, a zero-width space),
+    every run of white space (line breaks, tabs) one space, at most `limit` characters.
+    The templates escape it as any text."""
+    kept = (
+        " " if char.isspace() else char
+        for char in text
+        if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf")
+    )
+    return " ".join("".join(kept).split())[:limit]
 
 
 def _pool(target: Target, timeout: urllib3.Timeout, deadline: float) -> urllib3.HTTPConnectionPool:
