@@ -51,7 +51,8 @@ csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
 login_manager = SignInManager()
-# In memory by default (per process); Redis when REDIS_URL is set (see config.py).
-limiter = Limiter(key_func=get_remote_address)
+# In memory by default (per process); Redis when REDIS_URL is set (see config.py). Without
+# Redis it counts in the process and the site keeps serving (app/rate_limits.py).
+limiter = Limiter(key_func=get_remote_address, in_memory_fallback_enabled=True, swallow_errors=True)
 # The JSON API (flask-smorest): its errors are problem details (app/api/errors.py).
 api = ProblemApi()

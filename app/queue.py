@@ -17,16 +17,23 @@ from functools import wraps
 from flask import Flask, current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.constants import EmptyData
+from redis import ConnectionPool
 
 from . import INSTANCE_DIR
 
 log = logging.getLogger(__name__)
 
 
+# A Redis host that is down or silent costs a registration's wake-up call this long (seconds), not
+# the system's TCP timeout of minutes; reads stay above the consumer's blocking pop of 1 second.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+
+
 def _make_huey():
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
-        return RedisHuey("plenary", url=redis_url, results=False)
+        pool = ConnectionPool.from_url(redis_url, **REDIS_TIMEOUTS)
+        return RedisHuey("plenary", connection_pool=pool, results=False)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("plenary", filename=str(INSTANCE_DIR / "queue.db"), results=False)
 
