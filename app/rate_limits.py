@@ -17,7 +17,10 @@ import hashlib
 import hmac
 import logging
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
+from limits import parse
+
+from .extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -53,3 +56,32 @@ def per_client_and(email: str) -> str:
     """A key for one email address sent from one client address: what one visitor does
     with someone's address counts against that visitor only."""
     return f"{client_address()}/{keyed(email)}"
+
+
+def note_emails_sent(outcomes) -> None:
+    """Record for the per-address limits that this request made us email someone (a
+    registration's outcomes: only a confirmation or a notice actually written counts)."""
+    g.emails_sent = g.get("emails_sent", False) or any(outcome.emailed for outcome in outcomes)
+
+
+def emails_were_sent(_response) -> bool:
+    """A `deduct_when` of Flask-Limiter: count the request only if it emailed someone."""
+    return g.get("emails_sent", False)
+
+
+def count(limit: str, *identifiers: str) -> None:
+    """One more against `limit` for `identifiers`, outside Flask-Limiter's decorators (which
+    refuse the request); a storage that fails only costs the count."""
+    try:
+        limiter.limiter.hit(parse(limit), *identifiers)
+    except Exception as error:
+        log.warning("rate limit %s not counted: %s", identifiers[0], error)
+
+
+def reached(limit: str, *identifiers: str) -> bool:
+    """Whether `limit` is used up for `identifiers`; False if the storage cannot say."""
+    try:
+        return not limiter.limiter.test(parse(limit), *identifiers)
+    except Exception as error:
+        log.warning("rate limit %s not read: %s", identifiers[0], error)
+        return False

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from .. import rate_limits
 from ..database import reads_in_autocommit
 from ..errors import render_error
 from ..extensions import db, limiter
@@ -45,24 +46,24 @@ def _configured(name: str):
 def _submitted_email() -> str:
     raw = request.form.get("email", "")[:254]
     try:
-        return "registration-email:" + normalise_email(raw)
+        email = normalise_email(raw)
     except EmailNotValidError:  # a string the validator refuses still counts against itself
-        return "registration-email:" + raw.strip().lower()
+        email = raw
+    return "registration-email:" + rate_limits.per_client_and(email)
 
 
-def _registered(_response) -> bool:
-    return g.get("registration_accepted", False)
-
-
-# Per address, every submission; per email, only those that register (or trigger the
-# "already registered" email), so that a person correcting a typo is not locked out.
+# Per client address, every submission. Per email address sent from one client address, only
+# those that emailed someone (a confirmation, the "already registered" notice): a person
+# correcting a typo is not locked out, and whoever posts someone else's address uses up their
+# own count, never the count of that address's owner registering from elsewhere. How much mail
+# one address can receive whoever asks: services/registrations.py (LINK_EMAILS_PER_HOUR).
 registration_limits = [
     limiter.limit(_configured("REGISTRATION_RATE_LIMIT"), methods=["POST"]),
     limiter.limit(
         _configured("REGISTRATION_EMAIL_RATE_LIMIT"),
         methods=["POST"],
         key_func=_submitted_email,
-        deduct_when=_registered,
+        deduct_when=rate_limits.emails_were_sent,
     ),
 ]
 manage_limit = limiter.shared_limit(_configured("MANAGE_RATE_LIMIT"), scope="manage-link")
@@ -142,7 +143,7 @@ def _closed(event: Event):
 
 def _show_outcomes(outcomes: list[service.Outcome]):
     """Post/Redirect/Get: the result page reads what happened from the session."""
-    g.registration_accepted = True
+    rate_limits.note_emails_sent(outcomes)
     session[OUTCOME_KEY] = [
         {
             "event_id": outcome.event_id,

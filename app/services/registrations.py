@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session as OrmSession
@@ -32,8 +33,13 @@ from ..models import (
 from ..models.people import new_manage_key
 from . import audit, notifications, webhooks
 
-# A repeated registration re-sends the manage link at most this often.
+# Emails a visitor can have sent again and again to any address (a repeated registration, a
+# request for the links): each goes at most once per registration (per person for the links)
+# every RESEND_LINK_AFTER, and no person gets more than LINK_EMAILS_PER_HOUR of them an hour,
+# whoever asks and from wherever. What asks gets the same answer either way.
 RESEND_LINK_AFTER = timedelta(minutes=10)
+REMINDER_LINK, MANAGE_LINKS = "registration_reminder_link", "manage_links"
+LINK_EMAILS = (REMINDER_LINK, MANAGE_LINKS)
 
 # The statements of every registration, built once (building one cost more than running
 # it) and on the tables: the ORM's handling of each cost more than the database's work.
@@ -128,6 +134,8 @@ class Outcome:
     registration: Registration | None = None
     status: RegistrationStatus | None = None
     waitlist_position: int | None = None
+    # Whether an email went to the address: the per-address rate limits count only those.
+    emailed: bool = False
     # Read while the unit of work is open: after its commit, reading `event.id`
     # would load the whole event again.
     event_id: int = field(init=False)
@@ -230,8 +238,7 @@ def _register_one(
         raise EventNotOpen(event)
     registration = _existing(session, event, delegate)
     if registration is not None and registration.status in RegistrationStatus.active():
-        _answer_repeat(session, registration, now)
-        return Outcome(event=event)
+        return Outcome(event=event, emailed=_answer_repeat(session, registration, now))
     return _enter(session, event, delegate, registration, applicant, batch_key, now)
 
 
@@ -299,7 +306,9 @@ def _initial_status(session: OrmSession, event: Event) -> RegistrationStatus:
 
 
 def _announce(session: OrmSession, registration: Registration, position: int | None = None) -> Outcome:
-    outcome = Outcome(event=registration.event, registration=registration, status=registration.status)
+    outcome = Outcome(
+        event=registration.event, registration=registration, status=registration.status, emailed=True
+    )
     if registration.status == RegistrationStatus.CONFIRMED:
         notifications.send_confirmation(registration)
     elif registration.status == RegistrationStatus.WAITLISTED:
@@ -310,19 +319,34 @@ def _announce(session: OrmSession, registration: Registration, position: int | N
     return outcome
 
 
-def _answer_repeat(session: OrmSession, registration: Registration, now: datetime) -> None:
-    """Re-send the manage link to the address, not to whoever filled in the form."""
+def _answer_repeat(session: OrmSession, registration: Registration, now: datetime) -> bool:
+    """Re-send the manage link to the address, not to whoever filled in the form; whether it went."""
     if registration.status == RegistrationStatus.REJECTED:
-        return
-    recent = session.scalar(
-        sa.select(sa.func.count(Message.id)).where(
-            Message.registration_id == registration.id,
-            Message.kind == "registration_reminder_link",
-            Message.created_dt > now - RESEND_LINK_AFTER,
-        )
+        return False
+    sent = _link_emails_in_the_last_hour(session, registration.delegate_id, now)
+    again = any(
+        kind == REMINDER_LINK and registration_id == registration.id and created > now - RESEND_LINK_AFTER
+        for registration_id, kind, created in sent
     )
-    if not recent:
-        notifications.send_already_registered(registration)
+    if again or len(sent) >= current_app.config["LINK_EMAILS_PER_HOUR"]:
+        return False
+    notifications.send_already_registered(registration)
+    return True
+
+
+def _link_emails_in_the_last_hour(
+    session: OrmSession, delegate_id: int, now: datetime
+) -> list[tuple[int, str, datetime]]:
+    """(registration, kind, when) of each email with links written to the person this past hour."""
+    return session.execute(
+        sa.select(Message.registration_id, Message.kind, Message.created_dt)
+        .join(Registration, Message.registration_id == Registration.id)
+        .where(
+            Registration.delegate_id == delegate_id,
+            Message.kind.in_(LINK_EMAILS),
+            Message.created_dt > now - timedelta(hours=1),
+        )
+    ).all()
 
 
 def _set_status(registration: Registration, status: RegistrationStatus, now: datetime) -> None:
