@@ -147,6 +147,15 @@ def _kick_webhooks() -> None:
         log.exception("could not enqueue webhook delivery; the periodic sweep will send it")
 
 
+@huey.periodic_task(crontab(minute="41"))
+@with_app_context
+def forget_spent_form_stamps() -> int:
+    """Hourly: the spent stamps of the public forms that have expired anyway."""
+    from .services.form_stamps import forget_expired
+
+    return forget_expired()
+
+
 @huey.task()
 @with_app_context
 def deliver_webhooks() -> int:

@@ -54,6 +54,11 @@ class EmbedRegistrationForm(RegistrationForm):
 
     embed_token = HiddenField()
 
+    def stamp_binding(self) -> str:
+        # No session in a third-party frame: the stamp is the embedded form's, and is still
+        # good for one registration only.
+        return "embed"
+
 
 def _signer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
