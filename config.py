@@ -132,6 +132,8 @@ class Config:
     REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "20 per minute")
     REGISTRATION_EMAIL_RATE_LIMIT = os.environ.get("REGISTRATION_EMAIL_RATE_LIMIT", "5 per hour")
     MANAGE_RATE_LIMIT = os.environ.get("MANAGE_RATE_LIMIT", "60 per minute")
+    # Requests for the links to one's registrations by email, per client address.
+    LINK_REQUEST_RATE_LIMIT = os.environ.get("LINK_REQUEST_RATE_LIMIT", "10 per hour")
     # Emails with links that visitors can have sent to an address again and again (the notice
     # of a repeated registration): at most this many an hour to one person, whoever asks.
     LINK_EMAILS_PER_HOUR = int(os.environ.get("LINK_EMAILS_PER_HOUR", 3))
@@ -174,6 +176,7 @@ class TestingConfig(Config):
     REGISTRATION_RATE_LIMIT = "off"
     REGISTRATION_EMAIL_RATE_LIMIT = "off"
     MANAGE_RATE_LIMIT = "off"
+    LINK_REQUEST_RATE_LIMIT = "off"
 
 
 class ProductionConfig(Config):

@@ -375,6 +375,17 @@ class CancelForm(PublicForm):
     submit = SubmitField(_l("Yes, cancel my registration"))
 
 
+class LinkRequestForm(SpamChecks, PublicForm):
+    """An address, to send the links to its registrations to: the person who lost them."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=EMAIL_MAX), EmailAddress()],
+        render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX},
+    )
+    submit = SubmitField(_l("Send me the links"))
+
+
 class EraseForm(FlaskForm):
     confirm = BooleanField(
         _l("I understand that this cannot be undone."),

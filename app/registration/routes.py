@@ -3,10 +3,11 @@ from __future__ import annotations
 from email_validator import EmailNotValidError
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from werkzeug.exceptions import NotFound
 
 from .. import rate_limits
 from ..database import reads_in_autocommit
-from ..errors import render_error
+from ..errors import TITLES, render_error
 from ..extensions import db, limiter
 from ..models import Document, Event, RegistrationStatus
 from ..public.queries import (
@@ -24,6 +25,7 @@ from .form_pages import outcomes_page, registration_page, render_form_page
 from .forms import (
     CancelForm,
     EraseForm,
+    LinkRequestForm,
     ManageForm,
     RegistrationForm,
     SeriesRegistrationForm,
@@ -67,6 +69,8 @@ registration_limits = [
     ),
 ]
 manage_limit = limiter.shared_limit(_configured("MANAGE_RATE_LIMIT"), scope="manage-link")
+# Requests for the links by email, per client address, every submission.
+link_request_limit = limiter.limit(_configured("LINK_REQUEST_RATE_LIMIT"), methods=["POST"])
 
 
 def _rate_limited(view):
@@ -163,17 +167,46 @@ def done():
     return outcomes_page(stored)
 
 
+class InvalidLink(NotFound):
+    """A manage link that names no registration: forged, replaced, or its data no longer kept."""
+
+
 def _registration_or_404(token: str):
     registration = registration_for_token(token)
     if registration is None:
-        abort(
-            404,
-            description=_(
-                "This link is not valid. It may have been mistyped, or replaced "
-                "by a newer one in a later email."
-            ),
-        )
+        raise InvalidLink()
     return registration
+
+
+@bp.errorhandler(InvalidLink)
+def invalid_link(_error):
+    """The error page, and the way to a link that works: the person's own address."""
+    return render_template(
+        "registration/invalid_link.html",
+        code=404,
+        title=TITLES[404],
+        explanation=_(
+            "This link is not valid. It may have been mistyped, or replaced by a newer one in a later email."
+        ),
+    ), 404
+
+
+@bp.route("/registrations/manage/resend", methods=["GET", "POST"])
+@link_request_limit
+def request_links():
+    """An address-only form: the links to its registrations go to that address, if any. The answer
+    is the same whatever the address, so that nobody learns who registered."""
+    form = LinkRequestForm()
+    if form.validate_on_submit():
+        service.send_manage_links(form.email.data)
+        return redirect(url_for(".links_requested"), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("registration/request_links.html", form=form), status
+
+
+@bp.route("/registrations/manage/resend/sent")
+def links_requested():
+    return render_template("registration/links_requested.html")
 
 
 @bp.route("/registrations/manage/<token>", methods=["GET", "POST"])

@@ -38,8 +38,10 @@ from . import audit, notifications, webhooks
 # every RESEND_LINK_AFTER, and no person gets more than LINK_EMAILS_PER_HOUR of them an hour,
 # whoever asks and from wherever. What asks gets the same answer either way.
 RESEND_LINK_AFTER = timedelta(minutes=10)
-REMINDER_LINK, MANAGE_LINKS = "registration_reminder_link", "manage_links"
+REMINDER_LINK, MANAGE_LINKS = "registration_reminder_link", notifications.MANAGE_LINKS
 LINK_EMAILS = (REMINDER_LINK, MANAGE_LINKS)
+# The most registrations one email of links lists (the latest events first).
+MAX_LINKS = 50
 
 # The statements of every registration, built once (building one cost more than running
 # it) and on the tables: the ORM's handling of each cost more than the database's work.
@@ -332,6 +334,35 @@ def _answer_repeat(session: OrmSession, registration: Registration, now: datetim
         return False
     notifications.send_already_registered(registration)
     return True
+
+
+def send_manage_links(email: str, *, now: datetime | None = None) -> bool:
+    """Email the person with this (normalised) address the links to each of their registrations
+    whose data is still kept, in one email. Nothing for an address we do not know, whose data is
+    gone, or that has had its share of such emails: whoever asks learns nothing either way.
+    Returns whether an email was written."""
+    now = now or utcnow()
+    with write_transaction() as session:
+        kept = session.scalars(
+            sa.select(Registration)
+            .join(Registration.delegate)
+            .join(Registration.event)
+            .where(Delegate.email == email, Registration.anonymised_dt.is_(None))
+            .order_by(Event.start_dt.desc(), Registration.id.desc())
+            .limit(MAX_LINKS)
+        ).all()
+        if not kept or not _may_send_links(session, kept[0].delegate_id, now):
+            return False
+        # The newest registration speaks for the person: their name and language as last given.
+        newest = max(kept, key=lambda registration: (registration.created_dt, registration.id))
+        notifications.send_manage_links(newest, kept)
+    return True
+
+
+def _may_send_links(session: OrmSession, delegate_id: int, now: datetime) -> bool:
+    sent = _link_emails_in_the_last_hour(session, delegate_id, now)
+    again = any(kind == MANAGE_LINKS and created > now - RESEND_LINK_AFTER for _id, kind, created in sent)
+    return not again and len(sent) < current_app.config["LINK_EMAILS_PER_HOUR"]
 
 
 def _link_emails_in_the_last_hour(
