@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 
 
 # A Redis host that is down or silent costs a registration's wake-up call this long (seconds), not
-# the system's TCP timeout of minutes; reads stay above the consumer's blocking pop of 1 second.
+# the system's TCP timeout of minutes (redis-py's defaults have changed before: they are stated
+# here); reads stay above the consumer's blocking pop of 1 second.
 REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 
 

@@ -14,10 +14,12 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,8 +36,10 @@ from tests.conftest import (
     database_url,
     delegate_form,
     make_account,
+    make_app,
     make_event,
     manage_path,
+    with_fresh_database,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,3 +224,61 @@ def test_without_redis_every_part_of_the_site_answers_and_mail_waits_in_the_outb
     amina = smtp_server.inbox.to("amina.yusuf@example.org")
     assert len(amina) == 1
     assert visitor.open(manage_path(amina[0]))[0] == 200
+
+
+# --- a Redis host that hangs: connections accepted, nothing answered -------------------------------
+
+
+@contextmanager
+def silent_redis():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)  # the system completes the connections; nobody ever reads them
+        yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+
+
+def within(seconds: float, work):
+    """What `work()` gives, run in a thread; a failure if it takes longer than `seconds`."""
+    results: list = []
+    thread = threading.Thread(target=lambda: results.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still waiting after {seconds} seconds"
+    return results[0]
+
+
+@pytest.fixture
+def app_on_silent_redis(tmp_path):
+    with silent_redis() as url:
+        yield from with_fresh_database(
+            make_app(tmp_path, RATELIMIT_STORAGE_URI=url, REGISTRATION_RATE_LIMIT="3 per minute")
+        )
+
+
+def test_a_silent_redis_costs_the_form_a_second_not_the_request(app_on_silent_redis):
+    event = make_event()
+    client = app_on_silent_redis.test_client()
+    form = f"/events/{event.id}/register"
+    token = csrf_token(client, form)
+    sent = within(10, lambda: client.post(form, data={"csrf_token": token, **delegate_form()}))
+    assert sent.status_code == 302
+
+
+def test_a_silent_redis_costs_the_queues_wake_up_call_seconds(monkeypatch):
+    # redis-py 8 reads for 5 seconds at most by default; app/queue.py says so itself, so that
+    # an older or newer default (older ones waited for ever) cannot make a registration hang.
+    import redis
+
+    from app.queue import KICK_WAITING, _make_huey
+
+    with silent_redis() as url:
+        monkeypatch.setenv("REDIS_URL", url)
+        queue = _make_huey()
+
+        def peek():
+            try:
+                queue.storage.peek_data(KICK_WAITING)
+            except redis.RedisError as error:
+                return error
+
+        assert isinstance(within(15, peek), redis.RedisError)
