@@ -132,8 +132,14 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a hashing scheme, not a password
     DEMO_ACCOUNTS = False
-    # Failed sign-ins allowed per account and per address.
+    # Failed sign-ins allowed per account from one client address, and per client address (an
+    # office behind one address has several people signing in).
     LOGIN_FAILURE_LIMIT = os.environ.get("LOGIN_FAILURE_LIMIT", "5 per minute")
+    LOGIN_ADDRESS_FAILURE_LIMIT = os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "20 per minute")
+    # Past this many failures for one account from anywhere, each sign-in to it waits this long
+    # (seconds) before the password is checked: slower guessing, never a refusal.
+    LOGIN_ACCOUNT_SLOWDOWN = os.environ.get("LOGIN_ACCOUNT_SLOWDOWN", "10 per 15 minutes")
+    LOGIN_ACCOUNT_DELAY_SECONDS = float(os.environ.get("LOGIN_ACCOUNT_DELAY_SECONDS", 2))
 
     # Documents organisers upload: the largest accepted, in bytes.
     MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", 20 * 1024 * 1024))
@@ -178,8 +184,15 @@ class Config:
     REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "20 per minute")
     REGISTRATION_EMAIL_RATE_LIMIT = os.environ.get("REGISTRATION_EMAIL_RATE_LIMIT", "5 per hour")
     MANAGE_RATE_LIMIT = os.environ.get("MANAGE_RATE_LIMIT", "60 per minute")
+    # Requests for the links to one's registrations by email, per client address.
+    LINK_REQUEST_RATE_LIMIT = os.environ.get("LINK_REQUEST_RATE_LIMIT", "10 per hour")
+    # Emails with links that visitors can have sent to an address again and again (the notice
+    # of a repeated registration): at most this many an hour to one person, whoever asks.
+    LINK_EMAILS_PER_HOUR = int(os.environ.get("LINK_EMAILS_PER_HOUR", 3))
     # A person needs a few seconds to fill the registration form; a robot does not.
     FORM_MIN_FILL_SECONDS = float(os.environ.get("FORM_MIN_FILL_SECONDS", 3))
+    # ...and a form shown longer ago than this (seconds) is sent again with a new stamp.
+    FORM_STAMP_MAX_AGE = int(os.environ.get("FORM_STAMP_MAX_AGE", 24 * 3600))
     # Origins allowed to frame the pages a view marks embeddable (space- or comma-separated).
     EMBED_ORIGINS = os.environ.get("EMBED_ORIGINS", "").replace(",", " ").split()
     # Strict-Transport-Security max-age; 0 sends none (plain HTTP in development).
@@ -218,6 +231,7 @@ class TestingConfig(Config):
     REGISTRATION_RATE_LIMIT = "off"
     REGISTRATION_EMAIL_RATE_LIMIT = "off"
     MANAGE_RATE_LIMIT = "off"
+    LINK_REQUEST_RATE_LIMIT = "off"
 
 
 class ProductionConfig(Config):

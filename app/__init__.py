@@ -89,7 +89,7 @@ def configure_logger(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n
+    from . import i18n, rate_limits
     from .auth import configure_login
     from .database import configure_engine
     from .extensions import babel, csrf, db, limiter, mail, migrate
@@ -101,6 +101,7 @@ def register_extensions(app: Flask) -> None:
     mail.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     i18n.configure(app)
+    rate_limits.configure(app)
     limiter.init_app(app)
     configure_login(app)
     with app.app_context():

@@ -45,13 +45,24 @@ class SignInManager(LoginManager):
         return True
 
 
+class FailOpenLimiter(Limiter):
+    """Flask-Limiter, counting in the process while its storage (Redis) fails: see
+    app/rate_limits.py. Its mark that the storage failed outlives `init_app`; a new app (the
+    tests build many) starts on its own storage, so it starts trusting it."""
+
+    def init_app(self, app) -> None:
+        super().init_app(app)
+        self._storage_dead = False
+
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 mail = Mail()
 babel = Babel()
 login_manager = SignInManager()
-# In memory by default (per process); Redis when REDIS_URL is set (see config.py).
-limiter = Limiter(key_func=get_remote_address)
+# In memory by default (per process); Redis when REDIS_URL is set (see config.py). Without
+# Redis it counts in the process and the site keeps serving (app/rate_limits.py).
+limiter = FailOpenLimiter(key_func=get_remote_address, in_memory_fallback_enabled=True, swallow_errors=True)
 # The JSON API (flask-smorest): its errors are problem details (app/api/errors.py).
 api = ProblemApi()

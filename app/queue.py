@@ -17,16 +17,24 @@ from functools import wraps
 from flask import Flask, current_app, has_app_context
 from huey import RedisHuey, SqliteHuey, crontab
 from huey.constants import EmptyData
+from redis import ConnectionPool
 
 from . import INSTANCE_DIR
 
 log = logging.getLogger(__name__)
 
 
+# A Redis host that is down or silent costs a registration's wake-up call this long (seconds), not
+# the system's TCP timeout of minutes (redis-py's defaults have changed before: they are stated
+# here); reads stay above the consumer's blocking pop of 1 second.
+REDIS_TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+
+
 def _make_huey():
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
-        return RedisHuey("plenary", url=redis_url, results=False)
+        pool = ConnectionPool.from_url(redis_url, **REDIS_TIMEOUTS)
+        return RedisHuey("plenary", connection_pool=pool, results=False)
     INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     return SqliteHuey("plenary", filename=str(INSTANCE_DIR / "queue.db"), results=False)
 
@@ -138,6 +146,15 @@ def _kick_webhooks() -> None:
         deliver_webhooks()
     except Exception:
         log.exception("could not enqueue webhook delivery; the periodic sweep will send it")
+
+
+@huey.periodic_task(crontab(minute="41"))
+@with_app_context
+def forget_spent_form_stamps() -> int:
+    """Hourly: the spent stamps of the public forms that have expired anyway."""
+    from .services.form_stamps import forget_expired
+
+    return forget_expired()
 
 
 @huey.task()

@@ -305,6 +305,17 @@ def csrf_token(client, url: str) -> str:
     return match.group(1)
 
 
+def stamp_signer(app, client, binding: str | None = None):
+    """The signer of the anti-robot stamps of `client`'s session (app/registration/forms.py):
+    bound to the session's CSRF secret, or to `binding` ("embed" for the embedded form)."""
+    from itsdangerous import TimestampSigner
+
+    if binding is None:
+        with client.session_transaction() as session:
+            binding = session["csrf_token"]
+    return TimestampSigner(app.config["SECRET_KEY"], salt=f"plenary.form-started/{binding}")
+
+
 def delegate_form(**overrides) -> dict:
     data = {
         "name": "Amina Yusuf",

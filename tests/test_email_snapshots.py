@@ -31,6 +31,7 @@ CASES = {
     "registration_pending": lambda r: notifications.send_pending(r),
     "registration_cancelled": lambda r: notifications.send_cancelled(r),
     "registration_reminder_link": lambda r: notifications.send_already_registered(r),
+    "manage_links": lambda r: notifications.send_manage_links(r, [r]),
     "registration_changed": lambda r: notifications.send_details_changed(r),
     "registration_rejected": lambda r: notifications.send_rejected(r, "The webinar is for officials."),
     "reminder-7d": lambda r: notifications.send_reminder(r, Reminder(7 * 1440)),

@@ -109,6 +109,7 @@ def app_config():
         "REGISTRATION_RATE_LIMIT": "10000 per minute",
         "REGISTRATION_EMAIL_RATE_LIMIT": "10000 per hour",
         "MANAGE_RATE_LIMIT": "10000 per minute",
+        "LINK_REQUEST_RATE_LIMIT": "10000 per minute",
     }
 
 
@@ -173,6 +174,22 @@ def test_cancel_from_the_manage_link(client, registration, data, with_token):
     token = csrf_token(client, f"/events/{registration.event_id}/register") if with_token else None
     before = state()
     check(post(client, url, data, token), before)
+
+
+@given(
+    data=submission({"email": "amina.yusuf@example.org", "website": "", "started": ""}),
+    with_token=st.booleans(),
+)
+@FUZZ
+def test_ask_for_the_links_to_ones_registrations(client, registration, data, with_token):
+    url = "/registrations/manage/resend"
+    token = csrf_token(client, url) if with_token else None
+    before = state()
+    response = post(client, url, data, token)
+    assert response.status_code < 500, response.get_data(as_text=True)[:500]
+    if response.status_code != 303:  # accepted: at most an email to the address asked for
+        db.session.expire_all()
+        assert state() == before, f"refused with {response.status_code} but the database changed"
 
 
 tokens = st.one_of(

@@ -12,7 +12,7 @@ from itsdangerous import TimestampSigner
 
 from app.database import reads_in_autocommit
 from app.extensions import db
-from tests.conftest import CSRF_RE, delegate_form, make_event
+from tests.conftest import CSRF_RE, delegate_form, make_event, stamp_signer
 
 STARTED_RE = re.compile(r'name="started" type="hidden" value="([^"]+)"')
 PLACE_RE = re.compile(r"You are number (\d+) on the waiting list")
@@ -47,8 +47,9 @@ def test_each_visitor_gets_a_token_and_a_stamp_of_the_moment_they_came(app, monk
 
     later = int(TimestampSigner.get_timestamp(None)) + 600
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
-    stamp = STARTED_RE.search(form_page(app, url(event))).group(1)
-    signer = TimestampSigner(app.config["SECRET_KEY"], salt="plenary.form-started")
+    visitor = app.test_client()
+    stamp = STARTED_RE.search(visitor.get(url(event)).get_data(as_text=True)).group(1)
+    signer = stamp_signer(app, visitor)  # bound to this visitor's session
     assert signer.unsign(stamp, return_timestamp=True)[1].timestamp() == later  # signed now, not kept
     monkeypatch.undo()
     assert "Your seat is confirmed." in register(app, event, "first@example.org")

@@ -218,6 +218,8 @@ def test_public_pages_obey_the_strict_policy(app, client):
     assert_strict_page(client.get(f"/series/{series.id}/register"), 'name="website"')
     assert_strict_page(client.get(f"/registrations/manage/{token}"), "Amina Yusuf")
     assert_strict_page(client.get(f"/registrations/manage/{token}/cancel"))
+    assert_strict_page(client.get("/registrations/manage/resend"), 'name="website"')
+    assert_strict_page(client.get("/registrations/manage/resend/sent"))
     assert_strict_page(client.get("/privacy"))
 
 

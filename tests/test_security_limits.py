@@ -127,3 +127,176 @@ def test_the_sign_in_limit_shows_the_same_page(app, client):
     for _ in range(5):
         assert sign_in(client, "nobody@secretariat.example.org", "wrong").status_code == 400
     assert_retry_page(sign_in(client, "nobody@secretariat.example.org", "wrong"), at_most=60)
+
+
+# --- limits that cannot be turned against someone -------------------------------------------------
+
+VICTIM = "amina.yusuf@example.org"
+ATTACKER = {"REMOTE_ADDR": "203.0.113.66"}
+ELSEWHERE = {"REMOTE_ADDR": "198.51.100.7"}
+
+
+def post_from(client, where: dict, url: str, **overrides):
+    token = csrf_token(client, url)  # each visitor's own session and token
+    return client.post(url, data={"csrf_token": token, **delegate_form(**overrides)}, environ_base=where)
+
+
+@pytest.mark.parametrize(
+    "app_config", [{**LIMITS, "REGISTRATION_RATE_LIMIT": "100 per minute"}], indirect=True
+)
+def test_someone_posting_an_address_cannot_stop_its_owner_registering(app):
+    events = [make_event(title) for title in ("Prevention", "Protection", "Prosecution")]
+    attacker = app.test_client()
+    for event in events[:2]:  # registers the victim twice: two confirmations went to her
+        assert post_from(attacker, ATTACKER, f"/events/{event.id}/register").status_code == 302
+    assert_retry_page(post_from(attacker, ATTACKER, f"/events/{events[2].id}/register"), at_most=3600)
+
+    # The victim, from her own browser and address, registers.
+    victim = app.test_client()
+    assert post_from(victim, ELSEWHERE, f"/events/{events[2].id}/register").status_code == 302
+    assert registrations_count() == 3
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [{**LIMITS, "REGISTRATION_RATE_LIMIT": "off", "REGISTRATION_EMAIL_RATE_LIMIT": "off"}],
+    indirect=True,
+)
+def test_an_address_gets_few_repeated_notices_however_many_ask(app):
+    events = [make_event(title) for title in ("Prevention", "Protection", "Prosecution", "Partnership")]
+    for event in events:
+        registrations.register(event, Applicant(email=VICTIM, name="Amina"))
+    before = messages_count()
+    # From four addresses, each event asked again: one notice per registration would be four.
+    for n, event in enumerate(events):
+        visitor = app.test_client()
+        response = post_from(visitor, {"REMOTE_ADDR": f"192.0.2.{n + 1}"}, f"/events/{event.id}/register")
+        assert response.status_code == 302  # the same neutral answer, sent or not
+    assert messages_count() - before == 3  # LINK_EMAILS_PER_HOUR
+
+
+def test_failed_sign_ins_from_elsewhere_do_not_lock_the_administrator_out(app):
+    from tests.conftest import PASSWORD, make_account, sign_in
+
+    admin = make_account("admin")
+    attacker = app.test_client()
+    for _ in range(5):
+        assert sign_in(attacker, admin.email, "guess", environ_base=ATTACKER).status_code == 400
+    assert_retry_page(sign_in(attacker, admin.email, PASSWORD, environ_base=ATTACKER), at_most=60)
+
+    assert sign_in(app.test_client(), admin.email, PASSWORD, environ_base=ELSEWHERE).status_code == 302
+
+
+@pytest.mark.parametrize("app_config", [{"LOGIN_ADDRESS_FAILURE_LIMIT": "8 per minute"}], indirect=True)
+def test_failed_sign_ins_are_limited_per_client_address_across_accounts(app, client):
+    from tests.conftest import sign_in
+
+    for n in range(8):
+        assert sign_in(client, f"person{n}@secretariat.example.org", "guess").status_code == 400
+    assert_retry_page(sign_in(client, "someone@secretariat.example.org", "guess"), at_most=60)
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [{"LOGIN_ACCOUNT_SLOWDOWN": "4 per 15 minutes", "LOGIN_ACCOUNT_DELAY_SECONDS": 0.6}],
+    indirect=True,
+)
+def test_an_account_failing_from_many_addresses_is_slowed_down_not_refused(app):
+    import time
+
+    from tests.conftest import PASSWORD, make_account, sign_in
+
+    admin = make_account("admin")
+    owner = app.test_client()
+    started = time.monotonic()
+    for n in range(4):  # a guess from each of four addresses: no address reaches its limit
+        assert (
+            sign_in(
+                app.test_client(), admin.email, "guess", environ_base={"REMOTE_ADDR": f"192.0.2.{n}"}
+            ).status_code
+            == 400
+        )
+    fast = time.monotonic() - started
+
+    started = time.monotonic()
+    assert sign_in(owner, admin.email, PASSWORD, environ_base=ELSEWHERE).status_code == 302
+    assert time.monotonic() - started >= 0.6 > fast / 4
+
+
+# --- what the limits' storage holds ---------------------------------------------------------------
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
+
+
+def redis_answers() -> bool:
+    import redis
+
+    try:
+        client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1)
+        client.ping()
+        client.close()
+        return True
+    except redis.RedisError:
+        return False
+
+
+def limit_every_kind_of_request_with(app, email: str) -> None:
+    """A registration by form and by API, and a failed sign-in, all with `email`."""
+    from tests.conftest import sign_in
+    from tests.test_api import body
+
+    client = app.test_client()
+    event = make_event(capacity=None)
+    assert (
+        post(
+            client,
+            f"/events/{event.id}/register",
+            csrf_token(client, f"/events/{event.id}/register"),
+            email=email,
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(f"/api/v1/events/{event.id}/registrations", json=body(email=email.upper())).status_code
+        == 202
+    )
+    assert sign_in(client, email, "guess").status_code == 400
+
+
+KEY_CONFIG = {**LIMITS, "API_RATELIMIT_ENABLED": True}
+
+
+def test_the_limits_keys_hold_no_email_address_in_memory(tmp_path):
+    from app.extensions import limiter
+    from app.rate_limits import keyed
+    from tests.conftest import make_app, with_fresh_database
+
+    for app in with_fresh_database(make_app(tmp_path, **KEY_CONFIG)):
+        limit_every_kind_of_request_with(app, VICTIM)
+        keys = list(limiter.storage.storage)
+        assert not [key for key in keys if "amina" in key.lower() or "example.org" in key.lower()]
+        assert len([key for key in keys if keyed(VICTIM) in key]) >= 3  # form, API, sign-in
+
+
+@pytest.mark.skipif(not redis_answers(), reason="needs Redis on 127.0.0.1:6379")
+def test_the_limits_keys_hold_no_email_address_in_redis(tmp_path):
+    import uuid
+
+    import redis
+
+    from app.rate_limits import keyed
+    from tests.conftest import make_app, with_fresh_database
+
+    prefix = f"plenary-test-{uuid.uuid4().hex}"
+    config = {**KEY_CONFIG, "RATELIMIT_STORAGE_URI": REDIS_TEST_URL, "RATELIMIT_KEY_PREFIX": prefix}
+    store = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        for app in with_fresh_database(make_app(tmp_path, **config)):
+            limit_every_kind_of_request_with(app, VICTIM)
+            keys = [key.decode() for key in store.scan_iter(match=f"*{prefix}*")]
+            assert not [key for key in keys if "amina" in key.lower() or "example.org" in key.lower()]
+            assert len([key for key in keys if keyed(VICTIM) in key]) >= 3  # form, API, sign-in
+    finally:
+        for key in store.scan_iter(match=f"*{prefix}*"):
+            store.delete(key)
+        store.close()

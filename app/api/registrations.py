@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from .. import rate_limits
 from ..models import RegistrationStatus
 from ..public.queries import open_events, published_event_or_404, published_series_or_404
 from ..services import registrations as service
@@ -98,6 +99,7 @@ def _closed(event):
 
 
 def _answer(outcomes: list[service.Outcome]) -> dict:
+    rate_limits.note_emails_sent(outcomes)
     return {
         "outcomes": [
             {

@@ -7,6 +7,7 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import rate_limits
 from ..errors import render_error
 from ..extensions import limiter
 from ..security import local_target
@@ -14,13 +15,29 @@ from ..services import accounts as service
 from . import SIGNED_IN_AT, bp
 from .forms import AcceptInvitationForm, ChangePasswordForm, LoginForm, LogoutForm
 
+# Failed sign-ins are refused per client address, and per account from one client address:
+# someone failing with the administrator's address from elsewhere uses up their own count, and
+# the administrator signing in from an address that has not failed gets in. Counted per account
+# from anywhere, failures only slow the account's sign-ins down (LOGIN_ACCOUNT_DELAY_SECONDS,
+# before the password is checked, whatever it is): a refusal there would be a lock-out anyone
+# could cause.
+ACCOUNT_FAILURES = "login-account-failures"
+
+
+def _address_failure_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_FAILURE_LIMIT"]
+
 
 def _login_failure_limit() -> str:
     return current_app.config["LOGIN_FAILURE_LIMIT"]
 
 
 def _submitted_email() -> str:
-    return "login-account:" + service.normalise_email(request.form.get("email", ""))[:254]
+    return service.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _address_and_account() -> str:
+    return "login-account:" + rate_limits.per_client_and(_submitted_email())
 
 
 def _failed(_response) -> bool:
@@ -28,22 +45,32 @@ def _failed(_response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_failure_limit, methods=["POST"], deduct_when=_failed)
-@limiter.limit(_login_failure_limit, methods=["POST"], key_func=_submitted_email, deduct_when=_failed)
+@limiter.limit(_address_failure_limit, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_failure_limit, methods=["POST"], key_func=_address_and_account, deduct_when=_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("console.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        account_key = rate_limits.keyed(_submitted_email())
+        _slow_down_if_attacked(account_key)
         account = service.authenticate(form.email.data, form.password.data)
         if account is not None:
             _sign_in(account)
             return redirect(_safe_next() or url_for("console.home"))
         g.login_failed = True
+        rate_limits.count(current_app.config["LOGIN_ACCOUNT_SLOWDOWN"], ACCOUNT_FAILURES, account_key)
         # One answer for an unknown address and a wrong password.
         form.password.errors.append(_("The email address or the password is not right."))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _slow_down_if_attacked(account_key: str) -> None:
+    """Wait before checking the password of an account that failed too often lately, from
+    wherever: guessing it gets slower, and its owner still gets in."""
+    if rate_limits.reached(current_app.config["LOGIN_ACCOUNT_SLOWDOWN"], ACCOUNT_FAILURES, account_key):
+        time.sleep(current_app.config["LOGIN_ACCOUNT_DELAY_SECONDS"])
 
 
 def _sign_in(account) -> None:

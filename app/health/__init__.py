@@ -1,4 +1,10 @@
-"""Health checks for load balancers and orchestrators: /healthz (alive) and /readyz (can serve)."""
+"""Health checks for load balancers and orchestrators: /healthz (alive) and /readyz (can serve).
+
+Without the database nothing can be served: /readyz answers 503. Without Redis the site still
+serves (mail waits in the outbox for the queue, rate limits are counted in each process), so
+/readyz names what is down but answers 200, "degraded": taking every host out of rotation
+because the one Redis they share is gone would take the whole site down with it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,8 @@ import logging
 import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify
 
-from ..extensions import csrf, db
+from ..extensions import csrf, db, limiter
+from ..rate_limits import on_redis
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -21,12 +28,16 @@ def healthz():
 
 @bp.route("/readyz")
 def readyz():
-    """The database answers and, when Redis carries the queue, so does Redis."""
+    """The database answers and, where Redis carries the queue or the rate limits, so does Redis."""
     checks = {"database": _check(_database)}
     if current_app.config.get("REDIS_URL"):
         checks["queue"] = _check(_queue)
-    ready = all(result == "ok" for result in checks.values())
-    return jsonify(status="ok" if ready else "unavailable", **checks), 200 if ready else 503
+    if on_redis(current_app.config.get("RATELIMIT_STORAGE_URI")):
+        checks["rate_limits"] = _check(_rate_limits)
+    if checks["database"] != "ok":
+        return jsonify(status="unavailable", **checks), 503
+    degraded = any(result != "ok" for result in checks.values())
+    return jsonify(status="degraded" if degraded else "ok", **checks), 200
 
 
 def _check(probe) -> str:
@@ -51,6 +62,11 @@ def _queue() -> None:
         client.ping()
     finally:
         client.close()
+
+
+def _rate_limits() -> None:
+    if not limiter.storage.check():  # a ping, within the storage's own timeouts
+        raise ConnectionError("the rate limits' storage does not answer")
 
 
 csrf.exempt(bp)

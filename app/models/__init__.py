@@ -29,6 +29,7 @@ from .programme import (
     Series,
     Speaker,
 )
+from .stamps import SpentFormStamp
 from .webhooks import Webhook, WebhookDelivery, WebhookDeliveryStatus
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "Series",
     "Speaker",
     "SpeakerRole",
+    "SpentFormStamp",
     "Webhook",
     "WebhookDelivery",
     "WebhookDeliveryStatus",

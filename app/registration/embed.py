@@ -28,6 +28,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.exceptions import NotFound
 from wtforms import HiddenField
 
+from .. import rate_limits
 from ..extensions import csrf, db
 from ..models import Event, RegistrationStatus
 from ..public.queries import published_event_or_404
@@ -52,6 +53,11 @@ class EmbedRegistrationForm(RegistrationForm):
         csrf = False
 
     embed_token = HiddenField()
+
+    def stamp_binding(self) -> str:
+        # No session in a third-party frame: the stamp is the embedded form's, and is still
+        # good for one registration only.
+        return "embed"
 
 
 def _signer(salt: str) -> URLSafeTimedSerializer:
@@ -97,7 +103,7 @@ def embed_register(event_id: int):
             outcome = service.register(event, form.to_applicant())
         except service.EventNotOpen:
             return redirect(url_for(".embed_register", event_id=event.id))
-        g.registration_accepted = True  # counted by the per-email rate limit
+        rate_limits.note_emails_sent([outcome])  # counted by the per-email rate limit
         return redirect(url_for(".embed_done", outcome=_outcome_token(outcome)))
     form.embed_token.data = form_token(event)
     status = 400 if form.is_submitted() else 200

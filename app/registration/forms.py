@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache, lru_cache
 
 import pycountry
 from babel import support
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from itsdangerous import BadData, TimestampSigner
 from markupsafe import Markup
 from werkzeug.datastructures import CombinedMultiDict
@@ -32,6 +36,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from ..models import OrganisationKind
+from ..services import form_stamps
 from ..services.registrations import Applicant
 
 NAME_MAX = 200
@@ -211,23 +216,60 @@ class DelegateDetailsForm(PublicForm):
 
 
 SPAM_MESSAGE = _l("We could not accept the form as it was sent. Please check it and send it again.")
+STAMP_SALT = "plenary.form-started"
 
 
-def _stamp_signer() -> TimestampSigner:
-    return TimestampSigner(current_app.config["SECRET_KEY"], salt="plenary.form-started")
+def session_binding() -> str:
+    """What ties a stamp to the visitor's session: its CSRF secret, which never leaves the
+    session (the page carries a token signed from it, not the secret itself)."""
+    generate_csrf()  # creates the secret in a new session
+    return session[current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")]
 
 
-def new_form_stamp() -> str:
-    """The signed moment a form is shown, for the minimum fill time."""
-    return _stamp_signer().sign(b"form").decode()
+def _stamp_signer(binding: str) -> TimestampSigner:
+    # The binding is part of the salt: a stamp checks only in the session it was made for.
+    return TimestampSigner(current_app.config["SECRET_KEY"], salt=f"{STAMP_SALT}/{binding}")
+
+
+def new_form_stamp(binding: str | None = None) -> str:
+    """The signed moment a form is shown, with a random nonce, for the minimum fill time and
+    for being used once; bound to the visitor's session unless `binding` says otherwise."""
+    nonce = secrets.token_urlsafe(12)
+    return _stamp_signer(session_binding() if binding is None else binding).sign(nonce).decode()
+
+
+@dataclass(frozen=True)
+class Stamp:
+    nonce: str
+    shown_at: float  # seconds since the epoch
+
+    @property
+    def expires(self) -> datetime:
+        return datetime.fromtimestamp(self.shown_at + current_app.config["FORM_STAMP_MAX_AGE"], UTC)
+
+
+def read_stamp(value: str, binding: str) -> Stamp | None:
+    """The stamp in `value`, or None if it is forged, garbled, expired or another session's."""
+    try:
+        nonce, shown_at = _stamp_signer(binding).unsign(
+            value, max_age=current_app.config["FORM_STAMP_MAX_AGE"], return_timestamp=True
+        )
+        return Stamp(nonce.decode("ascii"), shown_at.timestamp())
+    except (BadData, UnicodeError):
+        return None
 
 
 class SpamChecks:
-    """A honeypot field people never see, and the time the form was first shown, signed.
+    """A honeypot field people never see, and a stamp: the moment the form was first shown,
+    signed, bound to the visitor's session and good for one form.
 
-    A robot fills every field and posts at once; a person leaves the hidden
-    field empty and takes seconds. Either check tripped refuses the form with
-    the same neutral message, so a robot learns nothing about which.
+    A robot fills every field, posts at once, and would post one page's stamp again and
+    again; a person leaves the hidden field empty, takes seconds, and registers once per
+    page. Any check tripped refuses the form with the same neutral message, so a robot
+    learns nothing about which. A stamp the form was accepted with is spent (in the
+    database: see models/stamps.py); sent again, even with the session cookie of then,
+    it is refused. A refused form keeps its stamp unless the stamp was the fault, so a
+    person correcting a field sends the same one again.
     """
 
     # Named as robots like it; the label tells screen-reader users to leave it.
@@ -239,12 +281,19 @@ class SpamChecks:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.started.data:
-            self.started.data = new_form_stamp()
+        # A form posted without a stamp gets a new one: too fresh to pass the minimum fill
+        # time, and never seen by anyone, so nothing to spend.
+        self.stamp_sent = bool(self.started.data)
+        if not self.stamp_sent:
+            self.started.data = new_form_stamp(self.stamp_binding())
+
+    def stamp_binding(self) -> str:
+        """What the stamp is bound to: the visitor's session."""
+        return session_binding()
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
-        if self.looks_automated():
+        if self.looks_automated() or (valid and not self._spend_stamp()):
             self.form_errors.append(SPAM_MESSAGE)
             return False
         return valid
@@ -255,14 +304,23 @@ class SpamChecks:
         return filled_honeypot or self._too_fast()
 
     def _too_fast(self) -> bool:
-        minimum = current_app.config["FORM_MIN_FILL_SECONDS"]
-        try:
-            _value, started = _stamp_signer().unsign(str(self.started.data or ""), return_timestamp=True)
-        except (BadData, UnicodeError):
-            # Forged or garbled: a fresh stamp, so that a person can still send it next time.
-            self.started.data = new_form_stamp()
+        self.stamp = read_stamp(str(self.started.data or ""), self.stamp_binding())
+        if self.stamp is None:
+            # Forged, garbled, expired or another session's: a fresh stamp, so that a person
+            # can still send the form next time.
+            self._fresh_stamp()
             return True
-        return time.time() - started.timestamp() < minimum
+        return time.time() - self.stamp.shown_at < current_app.config["FORM_MIN_FILL_SECONDS"]
+
+    def _spend_stamp(self) -> bool:
+        """Use the stamp up, once the form is accepted; False if it was used before."""
+        if not self.stamp_sent or form_stamps.spend(self.stamp.nonce, self.stamp.expires):
+            return True
+        self._fresh_stamp()
+        return False
+
+    def _fresh_stamp(self) -> None:
+        self.started.data = new_form_stamp(self.stamp_binding())
 
 
 class RegistrationForm(SpamChecks, DelegateDetailsForm):
@@ -315,6 +373,17 @@ class ManageForm(DelegateDetailsForm):
 
 class CancelForm(PublicForm):
     submit = SubmitField(_l("Yes, cancel my registration"))
+
+
+class LinkRequestForm(SpamChecks, PublicForm):
+    """An address, to send the links to its registrations to: the person who lost them."""
+
+    email = EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=EMAIL_MAX), EmailAddress()],
+        render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX},
+    )
+    submit = SubmitField(_l("Send me the links"))
 
 
 class EraseForm(FlaskForm):

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError
-from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from werkzeug.exceptions import NotFound
 
+from .. import rate_limits
 from ..database import reads_in_autocommit
-from ..errors import render_error
+from ..errors import TITLES, render_error
 from ..extensions import db, limiter
 from ..models import Document, Event, RegistrationStatus
 from ..public.queries import (
@@ -23,6 +25,7 @@ from .form_pages import outcomes_page, registration_page, render_form_page
 from .forms import (
     CancelForm,
     EraseForm,
+    LinkRequestForm,
     ManageForm,
     RegistrationForm,
     SeriesRegistrationForm,
@@ -45,27 +48,29 @@ def _configured(name: str):
 def _submitted_email() -> str:
     raw = request.form.get("email", "")[:254]
     try:
-        return "registration-email:" + normalise_email(raw)
+        email = normalise_email(raw)
     except EmailNotValidError:  # a string the validator refuses still counts against itself
-        return "registration-email:" + raw.strip().lower()
+        email = raw
+    return "registration-email:" + rate_limits.per_client_and(email)
 
 
-def _registered(_response) -> bool:
-    return g.get("registration_accepted", False)
-
-
-# Per address, every submission; per email, only those that register (or trigger the
-# "already registered" email), so that a person correcting a typo is not locked out.
+# Per client address, every submission. Per email address sent from one client address, only
+# those that emailed someone (a confirmation, the "already registered" notice): a person
+# correcting a typo is not locked out, and whoever posts someone else's address uses up their
+# own count, never the count of that address's owner registering from elsewhere. How much mail
+# one address can receive whoever asks: services/registrations.py (LINK_EMAILS_PER_HOUR).
 registration_limits = [
     limiter.limit(_configured("REGISTRATION_RATE_LIMIT"), methods=["POST"]),
     limiter.limit(
         _configured("REGISTRATION_EMAIL_RATE_LIMIT"),
         methods=["POST"],
         key_func=_submitted_email,
-        deduct_when=_registered,
+        deduct_when=rate_limits.emails_were_sent,
     ),
 ]
 manage_limit = limiter.shared_limit(_configured("MANAGE_RATE_LIMIT"), scope="manage-link")
+# Requests for the links by email, per client address, every submission.
+link_request_limit = limiter.limit(_configured("LINK_REQUEST_RATE_LIMIT"), methods=["POST"])
 
 
 def _rate_limited(view):
@@ -142,7 +147,7 @@ def _closed(event: Event):
 
 def _show_outcomes(outcomes: list[service.Outcome]):
     """Post/Redirect/Get: the result page reads what happened from the session."""
-    g.registration_accepted = True
+    rate_limits.note_emails_sent(outcomes)
     session[OUTCOME_KEY] = [
         {
             "event_id": outcome.event_id,
@@ -162,17 +167,46 @@ def done():
     return outcomes_page(stored)
 
 
+class InvalidLink(NotFound):
+    """A manage link that names no registration: forged, replaced, or its data no longer kept."""
+
+
 def _registration_or_404(token: str):
     registration = registration_for_token(token)
     if registration is None:
-        abort(
-            404,
-            description=_(
-                "This link is not valid. It may have been mistyped, or replaced "
-                "by a newer one in a later email."
-            ),
-        )
+        raise InvalidLink()
     return registration
+
+
+@bp.errorhandler(InvalidLink)
+def invalid_link(_error):
+    """The error page, and the way to a link that works: the person's own address."""
+    return render_template(
+        "registration/invalid_link.html",
+        code=404,
+        title=TITLES[404],
+        explanation=_(
+            "This link is not valid. It may have been mistyped, or replaced by a newer one in a later email."
+        ),
+    ), 404
+
+
+@bp.route("/registrations/manage/resend", methods=["GET", "POST"])
+@link_request_limit
+def request_links():
+    """An address-only form: the links to its registrations go to that address, if any. The answer
+    is the same whatever the address, so that nobody learns who registered."""
+    form = LinkRequestForm()
+    if form.validate_on_submit():
+        service.send_manage_links(form.email.data)
+        return redirect(url_for(".links_requested"), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("registration/request_links.html", form=form), status
+
+
+@bp.route("/registrations/manage/resend/sent")
+def links_requested():
+    return render_template("registration/links_requested.html")
 
 
 @bp.route("/registrations/manage/<token>", methods=["GET", "POST"])

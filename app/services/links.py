@@ -41,7 +41,9 @@ def manage_url(registration: Registration) -> str:
 
 
 def registration_for_token(token: str) -> Registration | None:
-    """The registration a manage link points at, or None for a forged or revoked one."""
+    """The registration a manage link points at, or None for a forged or revoked one, or one whose
+    data is no longer kept: a link works as long as the data it shows (retention and erasure
+    also empty the key, so this holds twice)."""
     if not token or len(token) > 300:
         return None
     try:
@@ -51,6 +53,8 @@ def registration_for_token(token: str) -> Registration | None:
     if not isinstance(registration_id, int) or not isinstance(key, str):
         return None
     registration = db.session.get(Registration, registration_id)
-    if registration is None or not hmac.compare_digest(registration.manage_key, key):
+    if registration is None or registration.anonymised_dt is not None:
+        return None
+    if not hmac.compare_digest(registration.manage_key, key):
         return None
     return registration

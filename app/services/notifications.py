@@ -42,7 +42,7 @@ from ..database import OUTBOX_DIRTY, write_transaction
 from ..extensions import db
 from ..formatting import event_when
 from ..i18n import email_locale
-from ..models import Message, MessageContent, MessageStatus, Registration
+from ..models import Event, Message, MessageContent, MessageStatus, Registration
 from .calendar import registration_calendar
 from .links import external_url, manage_url, site_host
 
@@ -221,7 +221,10 @@ def composed(message: Message, registration: Registration) -> Message:
     calendar = composition["calendar"]
     with force_locale(email_locale(registration.language)):
         attachments = [_calendar_attachment(registration, cancel=calendar == "CANCEL")] if calendar else []
-        content = _content(message.kind, attachments, _context(registration, composition["context"]))
+        context = _context(registration, composition["context"])
+        if message.kind in MORE_CONTEXT:
+            context.update(MORE_CONTEXT[message.kind](registration, composition["context"]))
+        content = _content(message.kind, attachments, context)
     copy = Message(
         kind=message.kind,
         registration_id=message.registration_id,
@@ -422,6 +425,48 @@ def send_already_registered(registration: Registration) -> int:
     """Answers a repeated registration: only the address's owner learns anything."""
     subject = _l("Your registration: %(title)s", title=registration.event.title)
     return write_email("registration_reminder_link", registration, subject)
+
+
+MANAGE_LINKS = "manage_links"
+
+
+def send_manage_links(registration: Registration, registrations: list[Registration]) -> int:
+    """The links to each of `registrations`, a person's, in one email to `registration`'s address
+    (the one asked for): made when the worker composes it, from each registration's current key."""
+    subject = _l("The links to your registrations")
+    return write_email(
+        MANAGE_LINKS, registration, subject, registration_ids=[other.id for other in registrations]
+    )
+
+
+def _manage_links(registration: Registration, context: dict) -> dict:
+    """The email of links lists each registration it was written for that is still the person's
+    and still kept (one erased or anonymised meanwhile is left out), the latest event first."""
+    kept = db.session.scalars(
+        sa.select(Registration)
+        .join(Registration.event)
+        .where(
+            Registration.id.in_(context["registration_ids"]),
+            Registration.delegate_id == registration.delegate_id,
+            Registration.anonymised_dt.is_(None),
+        )
+        .options(contains_eager(Registration.event))
+        .order_by(Event.start_dt.desc(), Registration.id.desc())
+    ).all()
+    links = [
+        {
+            "title": other.event.title,
+            "when": event_when(other.event),
+            "status": other.status.title,
+            "url": manage_url(other),
+        }
+        for other in kept
+    ]
+    return {"links": links}
+
+
+# What an email's template needs beyond its registration, read when it is composed.
+MORE_CONTEXT = {MANAGE_LINKS: _manage_links}
 
 
 DETAIL_LABELS = {

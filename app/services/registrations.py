@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from functools import cache
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session as OrmSession
@@ -32,8 +33,15 @@ from ..models import (
 from ..models.people import new_manage_key
 from . import audit, notifications, webhooks
 
-# A repeated registration re-sends the manage link at most this often.
+# Emails a visitor can have sent again and again to any address (a repeated registration, a
+# request for the links): each goes at most once per registration (per person for the links)
+# every RESEND_LINK_AFTER, and no person gets more than LINK_EMAILS_PER_HOUR of them an hour,
+# whoever asks and from wherever. What asks gets the same answer either way.
 RESEND_LINK_AFTER = timedelta(minutes=10)
+REMINDER_LINK, MANAGE_LINKS = "registration_reminder_link", notifications.MANAGE_LINKS
+LINK_EMAILS = (REMINDER_LINK, MANAGE_LINKS)
+# The most registrations one email of links lists (the latest events first).
+MAX_LINKS = 50
 
 # The statements of every registration, built once (building one cost more than running
 # it) and on the tables: the ORM's handling of each cost more than the database's work.
@@ -141,6 +149,8 @@ class Outcome:
     registration: Registration | None = None
     status: RegistrationStatus | None = None
     waitlist_position: int | None = None
+    # Whether an email went to the address: the per-address rate limits count only those.
+    emailed: bool = False
     # Read while the unit of work is open: after its commit, reading `event.id`
     # would load the whole event again.
     event_id: int = field(init=False)
@@ -246,8 +256,7 @@ def _register_one(
         raise EventNotOpen(event)
     registration = _existing(session, event, delegate)
     if registration is not None and registration.status in RegistrationStatus.active():
-        _answer_repeat(session, registration, now)
-        return Outcome(event=event)
+        return Outcome(event=event, emailed=_answer_repeat(session, registration, now))
     return _enter(session, event, delegate, registration, applicant, batch_key, now)
 
 
@@ -315,7 +324,9 @@ def _initial_status(session: OrmSession, event: Event) -> RegistrationStatus:
 
 
 def _announce(session: OrmSession, registration: Registration, position: int | None = None) -> Outcome:
-    outcome = Outcome(event=registration.event, registration=registration, status=registration.status)
+    outcome = Outcome(
+        event=registration.event, registration=registration, status=registration.status, emailed=True
+    )
     if registration.status == RegistrationStatus.CONFIRMED:
         notifications.send_confirmation(registration)
     elif registration.status == RegistrationStatus.WAITLISTED:
@@ -326,19 +337,63 @@ def _announce(session: OrmSession, registration: Registration, position: int | N
     return outcome
 
 
-def _answer_repeat(session: OrmSession, registration: Registration, now: datetime) -> None:
-    """Re-send the manage link to the address, not to whoever filled in the form."""
+def _answer_repeat(session: OrmSession, registration: Registration, now: datetime) -> bool:
+    """Re-send the manage link to the address, not to whoever filled in the form; whether it went."""
     if registration.status == RegistrationStatus.REJECTED:
-        return
-    recent = session.scalar(
-        sa.select(sa.func.count(Message.id)).where(
-            Message.registration_id == registration.id,
-            Message.kind == "registration_reminder_link",
-            Message.created_dt > now - RESEND_LINK_AFTER,
-        )
+        return False
+    sent = _link_emails_in_the_last_hour(session, registration.delegate_id, now)
+    again = any(
+        kind == REMINDER_LINK and registration_id == registration.id and created > now - RESEND_LINK_AFTER
+        for registration_id, kind, created in sent
     )
-    if not recent:
-        notifications.send_already_registered(registration)
+    if again or len(sent) >= current_app.config["LINK_EMAILS_PER_HOUR"]:
+        return False
+    notifications.send_already_registered(registration)
+    return True
+
+
+def send_manage_links(email: str, *, now: datetime | None = None) -> bool:
+    """Email the person with this (normalised) address the links to each of their registrations
+    whose data is still kept, in one email. Nothing for an address we do not know, whose data is
+    gone, or that has had its share of such emails: whoever asks learns nothing either way.
+    Returns whether an email was written."""
+    now = now or utcnow()
+    with write_transaction() as session:
+        kept = session.scalars(
+            sa.select(Registration)
+            .join(Registration.delegate)
+            .join(Registration.event)
+            .where(Delegate.email == email, Registration.anonymised_dt.is_(None))
+            .order_by(Event.start_dt.desc(), Registration.id.desc())
+            .limit(MAX_LINKS)
+        ).all()
+        if not kept or not _may_send_links(session, kept[0].delegate_id, now):
+            return False
+        # The newest registration speaks for the person: their name and language as last given.
+        newest = max(kept, key=lambda registration: (registration.created_dt, registration.id))
+        notifications.send_manage_links(newest, kept)
+    return True
+
+
+def _may_send_links(session: OrmSession, delegate_id: int, now: datetime) -> bool:
+    sent = _link_emails_in_the_last_hour(session, delegate_id, now)
+    again = any(kind == MANAGE_LINKS and created > now - RESEND_LINK_AFTER for _id, kind, created in sent)
+    return not again and len(sent) < current_app.config["LINK_EMAILS_PER_HOUR"]
+
+
+def _link_emails_in_the_last_hour(
+    session: OrmSession, delegate_id: int, now: datetime
+) -> list[tuple[int, str, datetime]]:
+    """(registration, kind, when) of each email with links written to the person this past hour."""
+    return session.execute(
+        sa.select(Message.registration_id, Message.kind, Message.created_dt)
+        .join(Registration, Message.registration_id == Registration.id)
+        .where(
+            Registration.delegate_id == delegate_id,
+            Message.kind.in_(LINK_EMAILS),
+            Message.created_dt > now - timedelta(hours=1),
+        )
+    ).all()
 
 
 def _locked_with_event(session: OrmSession, registration_id: int) -> tuple[Registration, Event]:
