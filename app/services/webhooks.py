@@ -520,12 +520,8 @@ def one_line(text: str, limit: int) -> str:
     escape, a NUL that PostgreSQL refuses, a right-to-left override, a zero-width space),
     every run of white space (line breaks, tabs) one space, at most `limit` characters.
     The templates escape it as any text."""
-    kept = (
-        " " if char.isspace() else char
-        for char in text
-        if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf")
-    )
-    return " ".join("".join(kept).split())[:limit]
+    kept = "".join(char for char in text if char.isspace() or unicodedata.category(char) not in ("Cc", "Cf"))
+    return " ".join(kept.split())[:limit]
 
 
 def _pool(target: Target, timeout: urllib3.Timeout, deadline: float) -> urllib3.HTTPConnectionPool:
