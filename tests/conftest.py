@@ -24,7 +24,12 @@ os.environ.pop("REDIS_URL", None)
 # Servers the tests start (gunicorn in test_scale.py) inherit this environment: they
 # post forms at once and register thousands from one address.
 os.environ.setdefault("FORM_MIN_FILL_SECONDS", "0")
-for _limit in ("REGISTRATION_RATE_LIMIT", "REGISTRATION_EMAIL_RATE_LIMIT", "MANAGE_RATE_LIMIT"):
+for _limit in (
+    "REGISTRATION_RATE_LIMIT",
+    "REGISTRATION_EMAIL_RATE_LIMIT",
+    "MANAGE_RATE_LIMIT",
+    "LINK_REQUEST_RATE_LIMIT",
+):
     os.environ.setdefault(_limit, "off")
 
 import pytest  # noqa: E402
