@@ -99,11 +99,13 @@ def _page(rows: list, limit: int, key) -> dict:
 def list_registrations(event_id: int, limit: int, cursor: str | None = None, **filters):
     """The registrations of an event, oldest first, filtered, a page at a time
 
-    Follow `next_cursor` until it is null. Needs a token (read or write).
+    Follow `next_cursor` until it is null. Needs a token (read or write). As in the console, a
+    viewer's token gets no email addresses (`email` is null) and its `q` does not look in them.
     """
     event = event_or_404(event_id)
     after = decode_cursor(cursor)
     query = TableQuery(
+        shows_addresses=g.api_token.account.sees_contact_details,
         search=filters.get("q", ""),
         status=RegistrationStatus(filters["status"]) if "status" in filters else None,
         country=filters.get("country", "").upper(),
