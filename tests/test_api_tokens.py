@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app.api import tokens
 from app.database import utcnow
 from app.extensions import db
-from app.models import AccountRole, ApiToken, ApiTokenScope, AuditEntry, Message, Registration
+from app.models import AccountRole, ApiToken, ApiTokenScope, AuditEntry, Message, MessageStatus, Registration
 from app.services.registrations import Applicant, register
 from tests.conftest import csrf_token, make_account, make_event, make_series, submit
 from tests.test_api import problem
@@ -359,3 +359,64 @@ def test_the_mail_log_newest_first_a_page_at_a_time(client, five, event):
     for query in ("country=%00%00", "q=a%00"):
         answer = client.get(f"{API}/events/{event.id}/registrations?{query}", headers=bearer(plain))
         problem(answer, 422, "validation-error")
+
+
+# --- a token acts with its owner's current role, and sees what that role sees -----------------------
+
+
+def demoted_token() -> str:
+    """A read token of an organiser who has since become a viewer."""
+    from app.services.accounts import change_account
+
+    plain = new_token("organiser", "read")
+    owner = db.session.scalars(sa.select(ApiToken)).one().account
+    change_account(owner, role=AccountRole.VIEWER, is_enabled=True, by=make_account("admin"))
+    return plain
+
+
+def test_a_demoted_organisers_token_reads_no_address(client, five, event):
+    plain = demoted_token()
+    url = f"{API}/events/{event.id}/registrations"
+
+    rows = client.get(url, headers=bearer(plain)).get_json()["items"]
+    assert [row["name"] for row in rows] == [f"Delegate {n}" for n in range(1, 6)]
+    assert {row["email"] for row in rows} == {None}
+    # Nor can it find out an address by searching for it, letter by letter.
+    assert client.get(f"{url}?q=delegate3@", headers=bearer(plain)).get_json()["items"] == []
+    assert len(client.get(f"{url}?q=Delegate 3", headers=bearer(plain)).get_json()["items"]) == 1
+
+    message = db.session.scalars(sa.select(Message).order_by(Message.id)).first()
+    message.status = MessageStatus.FAILED
+    message.last_error = "550 5.1.1 <delegate1@example.org>: unknown user"
+    db.session.commit()
+    answer = client.get(f"{API}/messages", headers=bearer(plain))
+    assert answer.status_code == 200
+    assert b"@example.org" not in answer.data
+    items = answer.get_json()["items"]
+    assert len(items) == 5 and {item["to_address"] for item in items} == {None}
+    assert "550 5.1.1 <[address hidden]>: unknown user" in {item["last_error"] for item in items}
+    assert client.get(f"{API}/messages?q=delegate2@", headers=bearer(plain)).get_json()["items"] == []
+
+
+def test_an_organisers_token_reads_addresses(client, five, event):
+    plain = new_token("organiser", "read")
+    rows = client.get(f"{API}/events/{event.id}/registrations?q=delegate3@", headers=bearer(plain)).get_json()
+    assert [row["email"] for row in rows["items"]] == ["delegate3@example.org"]
+    items = client.get(f"{API}/messages?q=delegate2@", headers=bearer(plain)).get_json()["items"]
+    assert [item["to_address"] for item in items] == ["delegate2@example.org"]
+
+
+def test_a_disabled_owners_token_is_refused_everywhere(client, five, event):
+    plain = new_token("organiser", "read")
+    owner = db.session.scalars(sa.select(ApiToken)).one().account
+    owner.is_enabled = False
+    db.session.commit()
+    for path in (f"/events/{event.id}/registrations", "/messages", f"/reports/events/{event.id}"):
+        problem(client.get(API + path, headers=bearer(plain)), 401, "unauthorized")
+
+
+def test_the_openapi_document_says_addresses_may_be_null(client):
+    schemas = client.get(f"{API}/openapi.json").get_json()["components"]["schemas"]
+    for schema, field in (("RegistrationRow", "email"), ("Message", "to_address")):
+        described = schemas[schema]["properties"][field]
+        assert "null" in described["type"] and "viewer" in described["description"], (schema, described)

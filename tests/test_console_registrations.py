@@ -191,6 +191,15 @@ def test_a_viewer_reads_the_table_but_sees_no_action_and_no_export(signed_in, pa
     assert viewer.get(f"/console/events/{partnership.id}/registrations/new").status_code == 403
 
 
+def test_a_viewers_search_does_not_look_in_addresses(signed_in, partnership):
+    """Else a search would tell a viewer an address, one letter at a time."""
+    url = f"/console/events/{partnership.id}/registrations"
+    viewer, organiser = signed_in("viewer"), signed_in("organiser")
+    assert "Amina Yusuf" not in page(viewer, f"{url}?q=amina.yusuf@")
+    assert "Amina Yusuf" in page(viewer, f"{url}?q=Amina")
+    assert "Amina Yusuf" in page(organiser, f"{url}?q=amina.yusuf@")
+
+
 def test_unknown_event_series_and_registration_are_404(console):
     assert console.get("/console/events/999/registrations").status_code == 404
     assert console.get("/console/series/999/registrations").status_code == 404

@@ -72,3 +72,63 @@ def triggers() -> dict[str, str]:
         )
     with db.engine.connect() as connection:
         return dict(connection.execute(sa.text(query)).all())
+
+
+def test_the_emails_stored_before_keep_no_personal_link(tmp_path):
+    """fe965a831249: what older versions stored in clear loses its links; a sent email's MIME
+    keeps its headers, one still to send keeps its bytes."""
+    from email.message import EmailMessage
+
+    from app.models import Message, MessageContent
+
+    link = "http://127.0.0.1:5000/registrations/manage/WzEsImFiYyJd.Sig-na_ture"
+    invitation = "https://plenary.example.org/console/invitation/AbC-dEf_123"
+    email = EmailMessage()
+    email["Subject"], email["Message-ID"] = "Registration confirmed", "<1@plenary.example.org>"
+    email.set_content(f"Manage it here:\n{link}\n")
+    mime = email.as_bytes()
+    app = make_app(tmp_path)
+    with app.app_context():
+        drop_everything()
+        try:
+            flask_migrate.upgrade(directory=MIGRATIONS, revision="d4b2e6a9c1f3")
+            with db.engine.begin() as connection:
+                for number, status in ((1, "sent"), (2, "queued")):
+                    connection.execute(
+                        sa.insert(Message.__table__).values(
+                            id=number,
+                            kind="registration_confirmed",
+                            to_address="amina.yusuf@example.org",
+                            subject="Registration confirmed",
+                            message_id=f"<{number}@plenary.example.org>",
+                            status=status,
+                        )
+                    )
+                    connection.execute(
+                        sa.insert(MessageContent.__table__).values(
+                            message_id=number,
+                            body_text=f"Manage it here:\n{link}\nOr accept {invitation}.",
+                            body_html=f'<a href="{link}">{link}</a>',
+                            attachments=[
+                                {"filename": "a.txt", "content_type": "text/plain", "content": link}
+                            ],
+                            mime=mime,
+                        )
+                    )
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            with db.engine.connect() as connection:
+                rows = connection.execute(
+                    sa.select(MessageContent.__table__).order_by(MessageContent.message_id)
+                ).all()
+            placeholder = "[personal link removed]"
+            for row in rows:
+                assert row.body_text == f"Manage it here:\n{placeholder}\nOr accept {placeholder}."
+                assert row.body_html == f'<a href="{placeholder}">{placeholder}</a>'
+                assert row.attachments[0]["content"] == placeholder
+            sent, queued = rows
+            assert bytes(sent.mime) == mime[: mime.index(b"\n\n") + 1] and b"manage" not in bytes(sent.mime)
+            assert bytes(queued.mime) == mime  # still to be sent as it is
+        finally:
+            db.session.remove()
+            drop_everything()
+            db.engine.dispose()

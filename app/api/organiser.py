@@ -99,11 +99,13 @@ def _page(rows: list, limit: int, key) -> dict:
 def list_registrations(event_id: int, limit: int, cursor: str | None = None, **filters):
     """The registrations of an event, oldest first, filtered, a page at a time
 
-    Follow `next_cursor` until it is null. Needs a token (read or write).
+    Follow `next_cursor` until it is null. Needs a token (read or write). As in the console, a
+    viewer's token gets no email addresses (`email` is null) and its `q` does not look in them.
     """
     event = event_or_404(event_id)
     after = decode_cursor(cursor)
     query = TableQuery(
+        shows_addresses=g.api_token.account.sees_contact_details,
         search=filters.get("q", ""),
         status=RegistrationStatus(filters["status"]) if "status" in filters else None,
         country=filters.get("country", "").upper(),
@@ -179,14 +181,21 @@ def series_report(series_id: int):
 @bp.arguments(MessageQuerySchema, location="query", as_kwargs=True)
 @bp.response(200, MessagePageSchema)
 def mail_log(limit: int, cursor: str | None = None, **filters):
-    """The mail log, newest first: each message's delivery state, never its contents"""
+    """The mail log, newest first: each message's delivery state, never its contents
+
+    As in the console, a viewer's token gets no addresses: `to_address` is null, addresses
+    in `last_error` are hidden, and `q` does not look in them.
+    """
+    reader = g.api_token.account
     before = decode_cursor(cursor)
     statement = outbox.search(
         text=filters.get("q", ""),
         status=MessageStatus(filters["status"]) if "status" in filters else None,
         kind=filters.get("kind", ""),
+        addresses=reader.sees_contact_details,
     )
     if before is not None:
         statement = statement.where(Message.id < before)
     rows = db.session.scalars(statement.limit(limit + 1)).all()
-    return _page(rows, limit, key=lambda message: message.id)
+    page = _page(rows, limit, key=lambda message: message.id)
+    return page | {"items": [outbox.entry(message, reader) for message in page["items"]]}

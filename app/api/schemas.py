@@ -355,7 +355,8 @@ class RegistrationQuerySchema(ma.Schema):
     organisation_kind = _enum(OrganisationKind)
     attended = ma.fields.Boolean()
     q = PlainText(
-        validate=validate.Length(max=NAME_MAX), metadata={"description": "Name, email, organisation"}
+        validate=validate.Length(max=NAME_MAX),
+        metadata={"description": "Name, email (not with a viewer's token), organisation"},
     )
     cursor = ma.fields.String(validate=validate.Length(max=40), metadata=CURSOR)
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
@@ -365,7 +366,11 @@ class RegistrationRowSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     event_id = ma.fields.Integer(required=True)
     name = ma.fields.String(required=True)
-    email = ma.fields.String(required=True)
+    email = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Null when the token's owner is a viewer: addresses are for organisers"},
+    )
     organisation = ma.fields.String(required=True)
     organisation_kind = _enum(OrganisationKind, required=True)
     country = ma.fields.String(required=True)
@@ -445,7 +450,10 @@ class SeriesReportSchema(SeriesSummarySchema):
 class MessageQuerySchema(ma.Schema):
     status = _enum(MessageStatus)
     kind = PlainText(validate=validate.Length(max=50))
-    q = PlainText(validate=validate.Length(max=NAME_MAX), metadata={"description": "Address or subject"})
+    q = PlainText(
+        validate=validate.Length(max=NAME_MAX),
+        metadata={"description": "Address (not with a viewer's token), name or subject"},
+    )
     cursor = ma.fields.String(validate=validate.Length(max=40), metadata=CURSOR)
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
@@ -454,11 +462,18 @@ class MessageSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     kind = ma.fields.String(required=True)
     registration_id = ma.fields.Integer(required=True, allow_none=True)
-    to_address = ma.fields.String(required=True)
+    to_address = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Null when the token's owner is a viewer: addresses are for organisers"},
+    )
     subject = ma.fields.String(required=True)
     status = _enum(MessageStatus, required=True)
     attempts = ma.fields.Integer(required=True)
-    last_error = ma.fields.String(required=True)
+    last_error = ma.fields.String(
+        required=True,
+        metadata={"description": "The server's words; for a viewer's token, any address in them hidden"},
+    )
     created = ma.fields.DateTime(attribute="created_dt", required=True)
     sent = ma.fields.DateTime(attribute="sent_dt", required=True, allow_none=True)
 

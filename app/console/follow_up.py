@@ -76,7 +76,7 @@ def _preview(event: Event, form: FollowUpForm):
 def follow_up_preview_email(event_id: int):
     """The previewed email alone, for the preview page's sandboxed frame."""
     return _submitted(
-        event_id, lambda event, form: email_preview(service.preview(event, form.draft()).message.body_html)
+        event_id, lambda event, form: email_preview(service.preview(event, form.draft()).email.body_html)
     )
 
 

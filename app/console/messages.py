@@ -8,8 +8,6 @@ outbox. Each mailing has a page of its own that follows its delivery.
 from __future__ import annotations
 
 from collections.abc import Callable
-from email.parser import BytesHeaderParser
-from email.policy import default as default_policy
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -83,7 +81,7 @@ def mailing_preview_email(event_id: int):
 
 
 def _preview_email(event: Event, form: MailingForm):
-    return email_preview(service.preview(event, form.draft()).message.body_html)
+    return email_preview(service.preview(event, form.draft()).email.body_html)
 
 
 @bp.route("/events/<int:event_id>/messages/send", methods=["POST"])
@@ -140,15 +138,20 @@ def mailing_progress(mailing_id: int):
 @bp.route("/mail")
 @requires(AccountRole.VIEWER)
 def mail_log():
-    form = MailLogFilterForm(request.args, kinds=outbox.kinds())
+    addresses = current_user.sees_contact_details
+    form = MailLogFilterForm(request.args, kinds=outbox.kinds(), addresses=addresses)
     valid = form.validate()
     messages = db.paginate(
-        outbox.search(**form.criteria()), page=page_asked(), per_page=MAIL_LOG_PAGE_SIZE, error_out=False
+        outbox.search(**form.criteria(), addresses=addresses),
+        page=page_asked(),
+        per_page=MAIL_LOG_PAGE_SIZE,
+        error_out=False,
     )
     return render_template(
         "console/messages/mail_log.html",
         form=form,
         messages=messages,
+        entries=[outbox.entry(message, current_user) for message in messages.items],
         failed=outbox.failed_count(),
         confirm_form=ConfirmForm(),
     ), (200 if valid else 400)
@@ -161,14 +164,12 @@ def mail_message(message_id: int):
 
 
 def _message_page(message: Message, status: int = 200):
-    shown = outbox.as_sent(message)
-    # The headers only: the parts, attachments included, stay unparsed.
-    headers = BytesHeaderParser(policy=default_policy).parsebytes(shown.mime).items() if shown.mime else []
+    # A message's text and headers hold its recipient's address: for organisers only.
+    shown = outbox.contents(message) if current_user.sees_contact_details else None
     return render_template(
         "console/messages/message.html",
-        message=message,
+        message=outbox.entry(message, current_user),
         shown=shown,
-        headers=headers,
         confirm_form=ConfirmForm(),
     ), status
 

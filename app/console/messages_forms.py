@@ -63,8 +63,10 @@ class MailLogFilterForm(SearchForm):
     status = SelectField(_l("Status"), validate_choice=True, default="")
     kind = SelectField(_l("Kind"), validate_choice=True, default="")
 
-    def __init__(self, *args, kinds: list[str], **kwargs):
+    def __init__(self, *args, kinds: list[str], addresses: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        if not addresses:  # a viewer's search does not look in addresses
+            self.q.label.text = _l("Name or subject")
         self.status.choices = options(MessageStatus.choices(), _l("Any status"))
         self.kind.choices = options(((kind, kind) for kind in kinds), _l("Any kind"))
 

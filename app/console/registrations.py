@@ -120,7 +120,8 @@ def _table_page(
     status: int = 200,
 ):
     event_ids = scope.event_ids
-    filters = TableFilterForm(request.args, countries=table.countries_present(event_ids))
+    countries = table.countries_present(event_ids)
+    filters = TableFilterForm(request.args, addresses=current_user.sees_contact_details, countries=countries)
     if not filters.validate() and status == 200:
         status = 400  # the page still shows, without the filters that made no sense
     rows = table.page_of(
@@ -244,7 +245,7 @@ def series_registrations_export(series_id: int, fmt: str):
 
 
 def _export(scope: Scope, fmt: str):
-    filters = TableFilterForm(request.args)
+    filters = TableFilterForm(request.args, addresses=current_user.sees_contact_details)
     if not filters.validate():
         # Better no file than one with other rows than the organiser chose.
         return render_error(400, _("The filters of this export are not valid. Go back to the table."))

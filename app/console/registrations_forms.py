@@ -89,8 +89,10 @@ class TableFilterForm(SearchForm):
     order = SelectField(_l("Order"), default="desc")
     per_page = SelectField(_l("Rows per page"), coerce=int, default=DEFAULT_PAGE_SIZE)
 
-    def __init__(self, *args, countries: list[str] = (), **kwargs):
+    def __init__(self, *args, addresses: bool, countries: list[str] = (), **kwargs):
+        """`addresses`: whether the reader may see registrants' addresses (and search them)."""
         super().__init__(*args, **kwargs)
+        self.addresses = addresses
         self.status.choices = options(RegistrationStatus.choices(), _l("Any status"))
         self.kind.choices = options(OrganisationKind.choices(), _l("Any kind"))
         self.attended.choices = options([("yes", _l("Attended")), ("no", _l("Did not attend"))], _l("Anyone"))
@@ -117,6 +119,7 @@ class TableFilterForm(SearchForm):
             attended={"yes": True, "no": False}.get(attended or ""),
             sort=valid(self.sort) or "registered",
             descending=(valid(self.order) or "desc") == "desc",
+            shows_addresses=self.addresses,
         )
 
     def page_size(self) -> int:

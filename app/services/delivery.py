@@ -25,6 +25,7 @@ from flask_mail import Connection, sanitize_address
 from ..database import utcnow, write_transaction
 from ..models import Message, MessageContent, MessageStatus
 from .notifications import NOT_COMPOSED, UnsafeHeader, compose_written
+from .personal_links import forget_in_sent
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +177,8 @@ class Recorder:
                 .where(Message.id.in_(self.sent_ids))
                 .values(status=MessageStatus.SENT, sent_dt=utcnow(), claimed_until_dt=None, last_error="")
             )
+            # Sent: the stored copies need the personal links no more (a retry would have).
+            forget_in_sent(session, self.sent_ids)
         self.sent_ids = []
 
     def release(self, messages) -> None:

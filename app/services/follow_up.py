@@ -33,7 +33,7 @@ from ..models import (
     Registration,
     RegistrationStatus,
 )
-from . import audit, certificates, notifications
+from . import audit, certificates, notifications, personal_links
 from .links import external_url, manage_token
 
 NOTE_MAX = 5_000
@@ -117,7 +117,8 @@ class Preview:
     """The exact email one real recipient would get, never queued."""
 
     recipient: Registration
-    message: Message
+    # Its personal links hidden: a preview shows nobody a registrant's link.
+    email: personal_links.ShownEmail
     figures: Figures
 
 
@@ -275,7 +276,7 @@ def preview(event: Event, draft: Draft) -> Preview:
     message = _queue(event, draft, registration, minutes, _event_documents(event))
     session.expunge(message)  # rendered by the very code that queues it, then taken out
     session.info[OUTBOX_DIRTY] = was_dirty
-    return Preview(registration, message, figures(event)[draft.audience])
+    return Preview(registration, personal_links.shown(message), figures(event)[draft.audience])
 
 
 def send(event: Event, draft: Draft, *, by: Account) -> Outcome:

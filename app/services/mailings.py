@@ -26,7 +26,7 @@ from ..models import (
     MessageStatus,
     Registration,
 )
-from . import audit, notifications
+from . import audit, notifications, personal_links
 
 KIND = "organiser_message"
 SUBJECT_MAX = 300
@@ -77,7 +77,8 @@ class Preview:
 
     recipient: Registration
     recipients_count: int
-    message: Message
+    # Its personal links hidden: a preview shows nobody a registrant's link.
+    email: personal_links.ShownEmail
 
 
 def audience_query(event_id: int, audience: MailingAudience) -> sa.Select:
@@ -115,7 +116,7 @@ def preview(event: Event, draft: Draft) -> Preview:
     if recipient is None:
         raise EmptyAudience
     count = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    return Preview(recipient, count, _compose([recipient], draft)[recipient.id])
+    return Preview(recipient, count, personal_links.shown(_compose([recipient], draft)[recipient.id]))
 
 
 def send(event: Event, draft: Draft, *, by: Account, known_mailing_id: int) -> Mailing:

@@ -43,6 +43,7 @@ from ..extensions import db
 from ..formatting import event_when
 from ..i18n import email_locale
 from ..models import Event, Message, MessageContent, MessageStatus, Registration
+from . import personal_links
 from .calendar import registration_calendar
 from .links import external_url, manage_url, site_host
 
@@ -260,12 +261,18 @@ def _content(kind: str, attachments: list, context: dict) -> MessageContent:
 
 
 def compose(message: Message) -> None:
-    """Build the MIME bytes now; a message whose headers would carry a line break is never sent."""
+    """Build the MIME bytes now; a message whose headers would carry a line break is never sent.
+
+    Only those bytes carry the personal links (a manage link, an invitation), until the
+    message is sent: the text, HTML and attachments kept beside them, which the console
+    shows, have a placeholder instead (see personal_links).
+    """
     try:
         message.content.mime = mime_bytes(message)
     except UnsafeHeader as error:
         message.status = MessageStatus.FAILED
         message.last_error = str(error)
+    personal_links.hide_in(message.content)
 
 
 class UnsafeHeader(ValueError):
