@@ -10,7 +10,7 @@ The links are recognised as the application does (the paths of its routes with a
 they were at this revision), without importing it: a migration must run the same later.
 
 Revision ID: fe965a831249
-Revises: d4b2e6a9c1f3
+Revises: 739e8bf80ae1
 Create Date: 2026-12-06 19:54:31.785592
 
 """
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fe965a831249'
-down_revision = 'd4b2e6a9c1f3'
+down_revision = '739e8bf80ae1'
 branch_labels = None
 depends_on = None
 
