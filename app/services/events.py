@@ -82,7 +82,7 @@ def move_locked(
     registrants = _registrants(session, event)
     for registration in registrants:
         confirmed = registration.status == RegistrationStatus.CONFIRMED
-        notifications.send_event_changed(registration, with_calendar=confirmed)
+        notifications.queue_event_changed(registration, with_calendar=confirmed)
     audit.record(
         "event.reschedule",
         event,
@@ -114,7 +114,7 @@ def cancel_locked(session: OrmSession, event: Event, note: str = "") -> bool:
     registrants = _registrants(session, event)
     for registration in registrants:
         confirmed = registration.status == RegistrationStatus.CONFIRMED
-        notifications.send_event_cancelled(registration, with_calendar=confirmed, note=note.strip())
+        notifications.queue_event_cancelled(registration, with_calendar=confirmed, note=note.strip())
     audit.record(
         "event.cancel",
         event,

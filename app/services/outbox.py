@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..database import OUTBOX_DIRTY, utcnow, write_transaction
+from ..database import on_commit, utcnow, write_transaction
 from ..extensions import db
 from ..models import Message, MessageStatus, Registration
+from ..queue import kick_delivery
 from . import audit, notifications
 
 # What the mail log's search looks in.
@@ -32,7 +33,7 @@ def retry_failed(message: Message | None = None) -> int:
         if result.rowcount:
             summary = f"{message.to_address}: {message.subject}" if message else f"{result.rowcount} messages"
             audit.record("mail.retry", message, summary, count=result.rowcount)
-        session.info[OUTBOX_DIRTY] = result.rowcount > 0  # a worker starts on them after the commit
+            on_commit(kick_delivery)  # a worker starts on them after the commit
     return result.rowcount
 
 

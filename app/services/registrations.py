@@ -301,12 +301,12 @@ def _initial_status(session: OrmSession, event: Event) -> RegistrationStatus:
 def _announce(session: OrmSession, registration: Registration, position: int | None = None) -> Outcome:
     outcome = Outcome(event=registration.event, registration=registration, status=registration.status)
     if registration.status == RegistrationStatus.CONFIRMED:
-        notifications.send_confirmation(registration)
+        notifications.queue_confirmation(registration)
     elif registration.status == RegistrationStatus.WAITLISTED:
         outcome.waitlist_position = position or waitlist_position(session, registration)
-        notifications.send_waitlisted(registration, outcome.waitlist_position)
+        notifications.queue_waitlisted(registration, outcome.waitlist_position)
     else:
-        notifications.send_pending(registration)
+        notifications.queue_pending(registration)
     return outcome
 
 
@@ -322,7 +322,7 @@ def _answer_repeat(session: OrmSession, registration: Registration, now: datetim
         )
     )
     if not recent:
-        notifications.send_already_registered(registration)
+        notifications.queue_already_registered(registration)
 
 
 def _set_status(registration: Registration, status: RegistrationStatus, now: datetime) -> None:
@@ -387,7 +387,7 @@ def promote_waitlist(session: OrmSession, event: Event, now: datetime | None = N
             return promoted
         _set_status(candidate, RegistrationStatus.CONFIRMED, now)
         session.flush()
-        notifications.send_confirmation(candidate, promoted=True)
+        notifications.queue_confirmation(candidate, promoted=True)
         promoted.append(candidate)
 
 
@@ -411,7 +411,7 @@ def cancel(
         held_seat = registration.status == RegistrationStatus.CONFIRMED
         _set_status(registration, RegistrationStatus.CANCELLED, now)
         session.flush()
-        notifications.send_cancelled(registration)
+        notifications.queue_cancelled(registration)
         webhooks.emit("registration.cancelled", registration)
         _record(by, "cancel", registration, "cancelled")
         promoted = []
@@ -441,7 +441,7 @@ def _change_details(registration: Registration, applicant: Applicant) -> bool:
     if (registration.details(), registration.consent_participant_list) == before:
         return False
     registration.version += 1
-    notifications.send_details_changed(registration)
+    notifications.queue_details_changed(registration)
     return True
 
 
@@ -457,11 +457,11 @@ def approve(
         moment = now or utcnow()
         if take_seat(session, event):
             _set_status(registration, RegistrationStatus.CONFIRMED, moment)
-            notifications.send_confirmation(registration, approved=True)
+            notifications.queue_confirmation(registration, approved=True)
         else:
             _set_status(registration, RegistrationStatus.WAITLISTED, moment)
             session.flush()
-            notifications.send_waitlisted(registration, waitlist_position(session, registration))
+            notifications.queue_waitlisted(registration, waitlist_position(session, registration))
         _record(by, "approve", registration, "approved")
     return registration
 
@@ -481,7 +481,7 @@ def reject(
                 _l("Only a registration awaiting approval or on the waiting list can be rejected.")
             )
         _set_status(registration, RegistrationStatus.REJECTED, now or utcnow())
-        notifications.send_rejected(registration, reason.strip())
+        notifications.queue_rejected(registration, reason.strip())
         _record(by, "reject", registration, "rejected", reason=reason.strip())
     return registration
 
@@ -551,7 +551,7 @@ def promote(registration: Registration, *, by: Account, now: datetime | None = N
             )
         _set_status(registration, RegistrationStatus.CONFIRMED, moment)
         session.flush()
-        notifications.send_confirmation(registration, promoted=True)
+        notifications.queue_confirmation(registration, promoted=True)
         _record(by, "promote", registration, "moved from the waiting list")
     return registration
 
