@@ -1,7 +1,7 @@
-"""Units of work: what runs once one has committed.
+"""Units of work: what runs once one has committed, and units that nest.
 
 `database.on_commit()` is how mail and webhooks ask the worker to deliver only once the
-change that queued them is committed.
+change that queued them is committed; `write_transaction()` inside another is part of it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from app.database import on_commit, write_transaction
 from app.extensions import db
 from app.models import Series
+from tests.conftest import commits
 
 
 def stored_titles() -> list[str]:
@@ -79,6 +80,56 @@ def test_callbacks_run_in_the_order_first_registered(app):
         on_commit(second)
         on_commit(first)
     assert ran == ["first", "second"]
+
+
+def test_nested_units_commit_once_at_the_outermost_level(app):
+    callback = Callback()
+    with commits() as committed, write_transaction():
+        add_series("Prevention")
+        with write_transaction():
+            add_series("Protection")
+            on_commit(callback)
+        assert committed == [] and callback.saw == []
+        assert stored_titles() == []  # nothing committed yet
+    assert committed == [1]
+    assert callback.saw == [["Prevention", "Protection"]]
+
+
+def test_an_error_in_an_inner_unit_rolls_back_the_outer(app):
+    callback = Callback()
+    with pytest.raises(RuntimeError, match="inner"), write_transaction():
+        add_series("Prevention")
+        on_commit(callback)
+        with write_transaction():
+            add_series("Protection")
+            raise RuntimeError("inner")
+    assert stored_titles() == []
+    assert callback.saw == []
+
+
+def test_an_inner_unit_whose_error_is_caught_is_undone_alone(app):
+    """A savepoint: what the inner unit did, and asked to run after the commit, is undone;
+    the outer unit goes on and commits the rest."""
+    outer, inner = Callback(), Callback()
+    with write_transaction():
+        add_series("Prevention")
+        on_commit(outer)
+        with pytest.raises(ValueError), write_transaction():
+            add_series("Protection")
+            on_commit(inner)
+            on_commit(outer)  # already registered by the outer unit: it stays
+            raise ValueError("refused")
+        add_series("Prosecution")
+    assert stored_titles() == ["Prevention", "Prosecution"]
+    assert outer.saw == [["Prevention", "Prosecution"]] and inner.saw == []
+
+
+def test_a_unit_whose_transaction_was_ended_inside_it_commits_nothing(app):
+    with pytest.raises(RuntimeError, match="ended inside it"), write_transaction() as session:
+        add_series("Prevention")
+        session.rollback()
+        add_series("Protection")
+    assert stored_titles() == []
 
 
 def test_on_commit_outside_a_unit_of_work_is_refused(app):
