@@ -5,11 +5,15 @@
   unit of work that writes can begin with `BEGIN IMMEDIATE` and take the write
   lock before its first read. Without this, SQLite silently ignores
   `FOR UPDATE` and concurrent registrations overbook (see STACK-NOTES).
+- Units of work nest, and work that must follow a commit (asking the worker to
+  deliver mail) is registered with `on_commit()`. This module is the bottom
+  layer: it imports neither the job queue nor any service.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -24,11 +28,15 @@ from sqlalchemy.types import TypeDecorator
 
 from .extensions import db
 
+log = logging.getLogger(__name__)
+
 BEGIN_IMMEDIATE = "plenary_begin_immediate"
 # Kept on a SQLite connection's record: its count of changes when its transaction began.
 CHANGES_AT_BEGIN = "plenary_changes_at_begin"
-# Set on the session by whoever adds a Message to the outbox.
-OUTBOX_DIRTY = "plenary_outbox_dirty"
+# Kept in the session's info while a unit of work is open: its (outermost) transaction.
+UNIT_OF_WORK = "plenary_unit_of_work"
+# Kept in the session's info: the callbacks to run once its transaction has committed.
+AFTER_COMMIT = "plenary_after_commit"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -130,30 +138,91 @@ def sqlite_transaction_wrote(conn: sa.Connection) -> bool:
     return conn.connection.dbapi_connection.total_changes != conn.info.get(CHANGES_AT_BEGIN)
 
 
+def on_commit(callback: Callable[[], object]) -> None:
+    """Run `callback()` once the current unit of work has committed, never if it does not.
+
+    For what must not happen before the change that causes it is committed, such as asking
+    the worker to deliver the mail a registration has just queued. A callback registered
+    again in the same unit (one kick for each of 50 emails) runs once, in the order first
+    registered. One registered in a nested unit that fails is dropped with that unit's
+    changes; all are dropped when the unit of work rolls back. Outside a unit of work
+    nothing would ever run it: that is refused.
+    """
+    session = db.session()
+    if UNIT_OF_WORK not in session.info:
+        raise RuntimeError("on_commit() outside a unit of work (write_transaction())")
+    session.info.setdefault(AFTER_COMMIT, {}).setdefault(callback, None)
+
+
+def _drop_after_commit(session: OrmSession, kept: int) -> None:
+    """Forget the callbacks registered after the first `kept`."""
+    callbacks = session.info.get(AFTER_COMMIT, {})
+    for callback in list(callbacks)[kept:]:
+        del callbacks[callback]
+
+
+def _run(callbacks) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the change is committed: what follows it must not undo its answer
+            log.exception("%r failed after a commit", callback)
+
+
 @contextmanager
 def write_transaction() -> Iterator[OrmSession]:
     """One unit of work that changes data: commit on success, roll back on error.
 
-    It starts a fresh transaction whose first statement takes the write lock
-    on SQLite; a read-only transaction left open by the caller (a view that
-    loaded the event) is ended first, as a read before BEGIN IMMEDIATE makes
-    SQLite answer "database is locked" under load.
+    The outermost unit starts a fresh transaction whose first statement takes the write
+    lock on SQLite; a read-only transaction left open by the caller (a view that loaded
+    the event) is ended first, as a read before BEGIN IMMEDIATE makes SQLite answer
+    "database is locked" under load. It commits once, at its end, then runs what was
+    registered with `on_commit()`.
+
+    A unit opened inside another (a service that calls a service: an event's form that
+    moves it and raises its capacity) does not commit: it is a SAVEPOINT within the outer
+    transaction. Its error, left to propagate, rolls the whole unit back. A savepoint
+    rather than simply joining, so that a caller may also catch an inner unit's refusal
+    and go on (an erasure keeps a registration whose event has just started): the inner
+    unit's changes and its `on_commit()` callbacks are then undone, and only them. The
+    price, a SAVEPOINT and a RELEASE, is paid only where services compose.
     """
     session = db.session()
+    if UNIT_OF_WORK in session.info:
+        with _nested(session):
+            yield session
+        return
     if session.in_transaction():
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("write_transaction() started with unsaved changes in the session")
         session.rollback()
     session.connection(execution_options={BEGIN_IMMEDIATE: True})
+    session.info[UNIT_OF_WORK] = session.get_transaction()
     try:
         yield session
+        _check_unbroken(session)
         session.commit()
     except BaseException:
-        session.info.pop(OUTBOX_DIRTY, None)
         session.rollback()
         raise
-    if session.info.pop(OUTBOX_DIRTY, False):
-        # Mail goes out only after the change that caused it is committed.
-        from .queue import kick_delivery
+    finally:
+        session.info.pop(UNIT_OF_WORK, None)
+        callbacks = list(session.info.pop(AFTER_COMMIT, {}))
+    _run(callbacks)
 
-        kick_delivery()
+
+@contextmanager
+def _nested(session: OrmSession) -> Iterator[None]:
+    _check_unbroken(session)
+    kept = len(session.info.get(AFTER_COMMIT, {}))
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        _drop_after_commit(session, kept)
+        raise
+
+
+def _check_unbroken(session: OrmSession) -> None:
+    if session.get_transaction() is not session.info[UNIT_OF_WORK]:
+        raise RuntimeError("the unit of work's transaction was ended inside it")

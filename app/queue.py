@@ -123,8 +123,9 @@ def apply_retention() -> int:
 
 
 def kick_delivery() -> None:
-    """Ask a worker to deliver now; called after a commit that queued mail or webhooks."""
-    if not current_app.config.get("OUTBOX_KICK", True):
+    """Ask a worker to deliver the outbox now: registered with `database.on_commit()` by
+    whatever queues mail, so it runs once the mail is committed."""
+    if not _kicks_wanted():
         return
     try:
         # A read, where enqueueing is a write: a waiting task will claim our message.
@@ -133,19 +134,20 @@ def kick_delivery() -> None:
             deliver_outbox()
     except Exception:  # the queue being down must not fail a registration
         log.exception("could not enqueue outbox delivery; the periodic sweep will send it")
-    _kick_webhooks()
 
 
-def _kick_webhooks() -> None:
-    from .extensions import db
-    from .services.webhooks import WEBHOOKS_QUEUED
-
-    if not db.session().info.pop(WEBHOOKS_QUEUED, False):
+def kick_webhooks() -> None:
+    """Ask a worker to deliver the webhooks now; `kick_delivery`'s counterpart."""
+    if not _kicks_wanted():
         return
     try:
         deliver_webhooks()
     except Exception:
         log.exception("could not enqueue webhook delivery; the periodic sweep will send it")
+
+
+def _kicks_wanted() -> bool:
+    return current_app.config.get("OUTBOX_KICK", True)
 
 
 @huey.periodic_task(crontab(minute="41"))

@@ -65,7 +65,7 @@ from app.models import (  # noqa: E402
     RegistrationStatus,
 )
 from app.services.delivery import deliver_pending  # noqa: E402
-from app.services.notifications import build, send_confirmation  # noqa: E402
+from app.services.notifications import build, queue_confirmation  # noqa: E402
 
 GOAL = 0.9
 HOST = "127.0.0.1"
@@ -268,7 +268,7 @@ def write_confirmations(count: int) -> set[bytes]:
         ]
         session.add_all(registrations)
         session.flush()
-        written = [send_confirmation(registration) for registration in registrations]
+        written = [queue_confirmation(registration) for registration in registrations]
         ids = {
             message_id.encode()
             for message_id in session.scalars(sa.select(Message.message_id).where(Message.id.in_(written)))

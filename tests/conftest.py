@@ -253,6 +253,22 @@ def statements():
         sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def commits():
+    """The commits of the database's connections inside the block (a savepoint's release is
+    not one): a unit of work commits once."""
+    counted: list[int] = []
+
+    def count(_connection):
+        counted.append(1)
+
+    sa.event.listen(db.engine, "commit", count)
+    try:
+        yield counted
+    finally:
+        sa.event.remove(db.engine, "commit", count)
+
+
 def make_event(
     title: str = "Partnership",
     *,

@@ -27,7 +27,7 @@ from app.services import registrations
 from app.services.events import EventChangeError, reschedule
 from app.services.registrations import Applicant
 from app.services.reminders import ScheduleError, parse_offset
-from tests.conftest import add_keynote, csrf_token, make_event, make_series, submit
+from tests.conftest import add_keynote, commits, csrf_token, make_event, make_series, submit
 
 JOIN_URL = "https://zoom.us/j/81234567890"
 
@@ -916,6 +916,34 @@ def test_update_event_refuses_an_unknown_series(app):
     with pytest.raises(service.ProgrammeError):
         service.update_event(event, details, event.version)
     assert fresh(Event, event.id).series_id is None
+
+
+def test_an_edit_that_moves_the_event_and_adds_seats_is_one_transaction(app):
+    """The form's fields, the move (registrants told) and the new capacity (the waiting list
+    moves up) commit together, or nothing does."""
+    app.config["OUTBOX_KICK"] = False  # the worker's commits, inline in tests, are not the edit's
+    event = make_event("Partnership", capacity=1)
+    for number in range(2):
+        registrations.register(event, applicant(f"delegate{number}@example.org", f"Delegate {number}"))
+    event = fresh(Event, event.id)
+    later = event.start_dt + timedelta(days=7)
+    details = service.EventDetails(
+        title="Partnership (moved)",
+        start_dt=later,
+        end_dt=later + timedelta(hours=2),
+        timezone=event.timezone,
+        join_url=event.join_url,
+        capacity=2,
+    )
+    with commits() as committed:
+        change = service.update_event(event, details, event.version)
+    assert committed == [1]
+    assert change.moved and [registration.name for registration in change.promoted] == ["Delegate 1"]
+    event = fresh(Event, event.id)
+    assert (event.title, event.start_dt, event.sequence) == ("Partnership (moved)", later, 1)
+    assert event.capacity == 2
+    kinds = db.session.scalars(sa.select(Message.kind).order_by(Message.id)).all()
+    assert kinds[-3:] == ["event_changed", "event_changed", "registration_confirmed"]
 
 
 def test_the_outbox_holds_nothing_for_an_event_without_registrants(app, console):

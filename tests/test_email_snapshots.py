@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from app.database import write_transaction
 from app.extensions import db
 from app.models import Delegate, Message, OrganisationKind, Registration, RegistrationStatus
 from app.services import notifications
@@ -25,20 +26,22 @@ UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
 START = datetime(2030, 6, 26, 8, tzinfo=UTC)
 
 CASES = {
-    "registration_confirmed": lambda r: notifications.send_confirmation(r),
-    "registration_confirmed-promoted": lambda r: notifications.send_confirmation(r, promoted=True),
-    "registration_confirmed-approved": lambda r: notifications.send_confirmation(r, approved=True),
-    "registration_waitlisted": lambda r: notifications.send_waitlisted(r, 3),
-    "registration_pending": lambda r: notifications.send_pending(r),
-    "registration_cancelled": lambda r: notifications.send_cancelled(r),
-    "registration_reminder_link": lambda r: notifications.send_already_registered(r),
-    "manage_links": lambda r: notifications.send_manage_links(r, [r]),
-    "registration_changed": lambda r: notifications.send_details_changed(r),
-    "registration_rejected": lambda r: notifications.send_rejected(r, "The webinar is for officials."),
-    "reminder-7d": lambda r: notifications.send_reminder(r, Reminder(7 * 1440)),
-    "reminder-1h": lambda r: notifications.send_reminder(r, Reminder(60, "Please test your audio.")),
-    "event_changed": lambda r: notifications.send_event_changed(r, with_calendar=True),
-    "event_cancelled": lambda r: notifications.send_event_cancelled(r, with_calendar=True, note="Postponed."),
+    "registration_confirmed": lambda r: notifications.queue_confirmation(r),
+    "registration_confirmed-promoted": lambda r: notifications.queue_confirmation(r, promoted=True),
+    "registration_confirmed-approved": lambda r: notifications.queue_confirmation(r, approved=True),
+    "registration_waitlisted": lambda r: notifications.queue_waitlisted(r, 3),
+    "registration_pending": lambda r: notifications.queue_pending(r),
+    "registration_cancelled": lambda r: notifications.queue_cancelled(r),
+    "registration_reminder_link": lambda r: notifications.queue_already_registered(r),
+    "manage_links": lambda r: notifications.queue_manage_links(r, [r]),
+    "registration_changed": lambda r: notifications.queue_details_changed(r),
+    "registration_rejected": lambda r: notifications.queue_rejected(r, "The webinar is for officials."),
+    "reminder-7d": lambda r: notifications.queue_reminder(r, Reminder(7 * 1440)),
+    "reminder-1h": lambda r: notifications.queue_reminder(r, Reminder(60, "Please test your audio.")),
+    "event_changed": lambda r: notifications.queue_event_changed(r, with_calendar=True),
+    "event_cancelled": lambda r: notifications.queue_event_cancelled(
+        r, with_calendar=True, note="Postponed."
+    ),
 }
 
 
@@ -69,23 +72,29 @@ def registration(app):
     return registration
 
 
-def _message(written: int | Message) -> Message:
-    """Written for the worker to compose, an email is known by its id; composed when
-    queued (a reminder), it is the message itself."""
-    return written if isinstance(written, Message) else db.session.get(Message, written)
+class Discarded(Exception):
+    """Rolls back the unit of work that queued an email: it is looked at, never kept."""
+
+
+def as_sent(queue, registration: Registration) -> dict[str, str]:
+    """The email `queue` writes for the registration, as the worker will send it."""
+    with pytest.raises(Discarded), write_transaction():
+        merged = db.session.merge(registration)
+        written = db.session.get(Message, queue(merged))  # every queue_* gives the message's id
+        message = notifications.composed(written, merged)
+        # The parts of the bytes sent: the text kept beside them has no personal link.
+        sent = message_from_bytes(message.content.mime, policy=policy.default)
+        text, html = (
+            sent.get_body((kind,)).get_content().replace("\r\n", "\n") for kind in ("plain", "html")
+        )
+        rendered = {"txt": f"Subject: {message.subject}\n\n{text}", "html": html}
+        raise Discarded
+    return rendered
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_email_matches_its_snapshot(registration, case):
-    merged = db.session.merge(registration)
-    written = _message(CASES[case](merged))
-    message = notifications.composed(written, merged)  # as the worker will send it
-    # The parts of the bytes sent: the text kept beside them has no personal link.
-    sent = message_from_bytes(message.content.mime, policy=policy.default)
-    text, html = (sent.get_body((kind,)).get_content().replace("\r\n", "\n") for kind in ("plain", "html"))
-    rendered = {"txt": f"Subject: {message.subject}\n\n{text}", "html": html}
-    db.session.rollback()  # rendered only: nothing is queued
-    for suffix, content in rendered.items():
+    for suffix, content in as_sent(CASES[case], registration).items():
         path = SNAPSHOTS / f"{case}.{suffix}"
         if UPDATE:
             path.write_text(content)
@@ -95,10 +104,7 @@ def test_email_matches_its_snapshot(registration, case):
 
 
 def test_html_emails_have_their_css_inlined(registration):
-    merged = db.session.merge(registration)
-    written = _message(notifications.send_confirmation(merged))
-    message = notifications.composed(written, merged)
-    db.session.rollback()  # rendered only: nothing is queued
-    assert "<style" not in message.body_html
-    assert 'style="' in message.body_html
-    assert "<img" not in message.body_html  # no tracking pixels
+    html = as_sent(notifications.queue_confirmation, registration)["html"]
+    assert "<style" not in html
+    assert 'style="' in html
+    assert "<img" not in html  # no tracking pixels

@@ -16,7 +16,7 @@ from email.utils import getaddresses, parseaddr
 import pytest
 import sqlalchemy as sa
 
-from app.database import utcnow
+from app.database import utcnow, write_transaction
 from app.extensions import db
 from app.models import (
     Attendance,
@@ -64,25 +64,28 @@ def _registration(inbox, event, name: str) -> Registration:
 
 
 KINDS = {
-    "confirmation": lambda r: notifications.send_confirmation(r),
-    "promotion from the waiting list": lambda r: notifications.send_confirmation(r, promoted=True),
-    "approval": lambda r: notifications.send_confirmation(r, approved=True),
-    "waiting list": lambda r: notifications.send_waitlisted(r, 2),
-    "awaiting approval": lambda r: notifications.send_pending(r),
-    "rejection": lambda r: notifications.send_rejected(r, "For officials only."),
-    "cancellation": lambda r: notifications.send_cancelled(r),
-    "already registered": lambda r: notifications.send_already_registered(r),
-    "details changed": lambda r: notifications.send_details_changed(r),
-    "reminder": lambda r: notifications.send_reminder(r, Reminder(60)),
-    "event changed": lambda r: notifications.send_event_changed(r, with_calendar=True),
-    "event cancelled": lambda r: notifications.send_event_cancelled(r, with_calendar=True, note="Postponed."),
+    "confirmation": lambda r: notifications.queue_confirmation(r),
+    "promotion from the waiting list": lambda r: notifications.queue_confirmation(r, promoted=True),
+    "approval": lambda r: notifications.queue_confirmation(r, approved=True),
+    "waiting list": lambda r: notifications.queue_waitlisted(r, 2),
+    "awaiting approval": lambda r: notifications.queue_pending(r),
+    "rejection": lambda r: notifications.queue_rejected(r, "For officials only."),
+    "cancellation": lambda r: notifications.queue_cancelled(r),
+    "already registered": lambda r: notifications.queue_already_registered(r),
+    "details changed": lambda r: notifications.queue_details_changed(r),
+    "reminder": lambda r: notifications.queue_reminder(r, Reminder(60)),
+    "event changed": lambda r: notifications.queue_event_changed(r, with_calendar=True),
+    "event cancelled": lambda r: notifications.queue_event_cancelled(
+        r, with_calendar=True, note="Postponed."
+    ),
 }
 
 
 def _by_kind(kind: str):
     def send(inbox, event, name: str) -> None:
-        KINDS[kind](_registration(inbox, event, name))
-        db.session.commit()
+        registration = _registration(inbox, event, name)
+        with write_transaction():
+            KINDS[kind](db.session.merge(registration))
 
     return send
 
@@ -230,10 +233,11 @@ def test_international_addresses_keep_their_one_recipient(mail_app, inbox):
 def test_a_line_break_in_a_name_or_subject_is_never_sent(mail_app, inbox, line_break):
     event = make_event("Partnership")
     registration = _registration(inbox, event, f"Eve{line_break}Bcc: attacker@evil.example")
-    notifications.send_cancelled(registration)
-    event.title = f"Partnership{line_break}Bcc: attacker@evil.example"
-    notifications.send_event_changed(db.session.merge(registration), with_calendar=False)
-    db.session.commit()
+    with write_transaction():
+        notifications.queue_cancelled(db.session.merge(registration))
+        event = db.session.merge(event)
+        event.title = f"Partnership{line_break}Bcc: attacker@evil.example"
+        notifications.queue_event_changed(db.session.merge(registration), with_calendar=False)
     deliver_pending()
     assert inbox.messages == []
     refusals = db.session.scalars(

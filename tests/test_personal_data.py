@@ -36,7 +36,7 @@ from app.services import personal_data, summaries
 from app.services.links import manage_token
 from app.services.personal_data import add_months
 from app.services.registrations import Applicant, edit_details, register
-from tests.conftest import csrf_token, make_account, make_event, make_series, submit
+from tests.conftest import commits, csrf_token, make_account, make_event, make_series, submit
 from tests.test_summaries import AMINA, JOHAN, WALKER, applicant, attend, build_four_ps, enrol
 
 NOT_VALID = "This link is not valid"
@@ -560,3 +560,32 @@ def test_an_email_not_yet_sent_is_never_sent_after_erasure(mail_app, smtp_server
     message = db.session.get(Message, message.id)
     # "Retry failed" queued it again; having no bytes to send, the worker refused it once more.
     assert (message.status, message.to_address) == (MessageStatus.FAILED, personal_data.REDACTED_ADDRESS)
+
+
+def test_erasure_is_one_transaction(app):
+    """Her upcoming seat cancelled, the waiting list moved up and everything anonymised
+    commit together, or nothing does."""
+    app.config["OUTBOX_KICK"] = False  # the worker's commits, inline in tests, are not the erasure's
+    event = make_event(capacity=1)
+    enrol_now(event, AMINA)
+    dawit = enrol_now(event, DAWIT)  # waiting behind her
+    with commits() as committed:
+        erased = personal_data.erase_delegate(delegate_of(AMINA))
+    assert committed == [1]
+    assert (erased.registrations, erased.cancelled) == (1, 1)
+    assert db.session.get(Registration, dawit.id).status == RegistrationStatus.CONFIRMED
+
+
+def test_after_erasure_no_email_reaches_the_person_not_even_the_cancellation(mail_app, smtp_server):
+    """The confirmation of her cancelled seat is emptied in the unit of work that wrote it:
+    the worker, asked once it commits, sends the next person their seat and her nothing."""
+    event = make_event(capacity=1)
+    enrol_now(event, AMINA)
+    enrol_now(event, DAWIT)
+    smtp_server.inbox.clear()
+
+    personal_data.erase_delegate(delegate_of(AMINA))
+
+    assert smtp_server.inbox.to(AMINA.email) == []
+    [seat] = smtp_server.inbox.messages
+    assert seat["To"].endswith(f"<{DAWIT.email}>") and seat["Subject"] == f"A seat is yours: {event.title}"

@@ -109,7 +109,7 @@ class MessageContent(db.Model):
     # The exact bytes to send, built once: the worker adds nothing to SMTP itself,
     # and a retry sends the very same message (Message-ID, Date).
     mime: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
-    # A message written but not composed yet (notifications.write_email): the values
+    # A message written but not composed yet (notifications.queue_to_compose): the values
     # of its templates and the method of its calendar invitation; None once composed.
     composition: Mapped[dict | None] = mapped_column(sa.JSON(none_as_null=True))
 

@@ -19,7 +19,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from ..database import OUTBOX_DIRTY, lock_row, utcnow, write_transaction
+from ..database import lock_row, utcnow, write_transaction
 from ..extensions import db
 from ..formatting import instant_in, long_date
 from ..i18n import email_locale
@@ -232,7 +232,8 @@ def attended_minutes(event: Event, registration_id: int) -> tuple[Registration, 
     return (row[0], row[1]) if row else None
 
 
-def _queue(event: Event, draft: Draft, registration: Registration, minutes: int, documents) -> Message:
+def _compose(event: Event, draft: Draft, registration: Registration, minutes: int, documents) -> Message:
+    """The registrant's follow-up, composed and not queued."""
     attachments = []
     if draft.attaches_certificate:
         pdf = certificate_pdf(event, registration, minutes)
@@ -246,7 +247,7 @@ def _queue(event: Event, draft: Draft, registration: Registration, minutes: int,
     materials, recording = _materials(documents, registration)
     with force_locale(email_locale(registration.language)):
         event_date = long_date(event.start_dt.astimezone(event.zone))
-    return notifications.queue_email(
+    return notifications.render(
         draft.audience.kind,
         registration,
         draft.audience.subject(event),
@@ -271,11 +272,7 @@ def preview(event: Event, draft: Draft) -> Preview:
     if row is None:
         raise EmptyAudience
     registration, minutes = row
-    session = db.session()
-    was_dirty = session.info.get(OUTBOX_DIRTY, False)
-    message = _queue(event, draft, registration, minutes, _event_documents(event))
-    session.expunge(message)  # rendered by the very code that queues it, then taken out
-    session.info[OUTBOX_DIRTY] = was_dirty
+    message = _compose(event, draft, registration, minutes, _event_documents(event))
     return Preview(registration, personal_links.shown(message), figures(event)[draft.audience])
 
 
@@ -299,8 +296,9 @@ def send(event: Event, draft: Draft, *, by: Account) -> Outcome:
         )
         documents = _event_documents(event)
         due = [(registration, minutes) for registration, minutes in rows if registration.id not in done]
-        for registration, minutes in due:
-            _queue(event, draft, registration, minutes, documents)
+        notifications.queue_composed(
+            [_compose(event, draft, registration, minutes, documents) for registration, minutes in due]
+        )
         outcome = Outcome(sent=len(due), already_sent=len(rows) - len(due))
         if due:
             audit.record(

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
-from ..database import OUTBOX_DIRTY, lock_row, write_transaction
+from ..database import lock_row, write_transaction
 from ..extensions import db
 from ..formatting import render_markdown
 from ..models import (
@@ -150,11 +150,10 @@ def send(event: Event, draft: Draft, *, by: Account, known_mailing_id: int) -> M
         )
         session.add(mailing)
         session.flush()
-        for registration_id in recipient_ids:
-            message = composed[registration_id]
+        messages = [composed[registration_id] for registration_id in recipient_ids]
+        for message in messages:
             message.mailing_id = mailing.id
-            session.add(message)
-        session.info[OUTBOX_DIRTY] = True
+        notifications.queue_composed(messages)
         audit.record(
             "mailing.send",
             mailing,
@@ -187,20 +186,14 @@ def _recipients(
 
 
 def _compose(recipients: list[Registration], draft: Draft) -> dict[int, Message]:
-    """Each recipient's message, rendered by the very code that queues email, then taken
-    out of the unit of work: {registration id: message}."""
-    session = db.session()
-    was_dirty = session.info.get(OUTBOX_DIRTY, False)
+    """Each recipient's message, composed and not queued: {registration id: message}."""
     body_html = draft.body_html()
-    composed = {}
-    for registration in recipients:
-        message = notifications.queue_email(
+    return {
+        registration.id: notifications.render(
             KIND, registration, draft.subject, body_html=body_html, body_text=draft.body
         )
-        session.expunge(message)
-        composed[registration.id] = message
-    session.info[OUTBOX_DIRTY] = was_dirty
-    return composed
+        for registration in recipients
+    }
 
 
 def progress(mailing: Mailing) -> dict[MessageStatus, int]:

@@ -1,7 +1,9 @@
 """The emails of a registration's life, written to the outbox.
 
-Each function adds a Message to the current unit of work; it is delivered
-only if that unit commits (see `database.write_transaction`). Every email
+Each `queue_*` function adds a Message to the outbox in the current unit of
+work and returns its id; the worker is asked to deliver it once that unit has
+committed (`database.on_commit`), and a unit that rolls back takes its emails
+with it. `render` composes an email and queues nothing (a preview). Every email
 is rendered in the registrant's language when the interface has it, from a
 `templates/email/<kind>.txt` and `.html` pair; the HTML's stylesheet is
 inlined by css-inline, as mail programs ignore <style> blocks.
@@ -13,7 +15,8 @@ subject, Message-ID and the few values of their template, in one row) and
 a registration's time, under the event's lock. The bytes composed are kept, so
 a retry sends the very same message. Messages whose content is chosen by an
 organiser (mailings, follow-up) or that the worker itself queues (reminders)
-are composed at once, as their callers read them back.
+are composed at once (`render`, then `queue_composed`), as the organiser
+previews them.
 """
 
 from __future__ import annotations
@@ -38,11 +41,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ..database import OUTBOX_DIRTY, write_transaction
+from ..database import on_commit, write_transaction
 from ..extensions import db
 from ..formatting import event_when
 from ..i18n import email_locale
 from ..models import Event, Message, MessageContent, MessageStatus, Registration
+from ..queue import kick_delivery
 from . import personal_links
 from .calendar import registration_calendar
 from .links import external_url, manage_url, site_host
@@ -52,16 +56,17 @@ NOT_COMPOSED = "refused: the message could not be composed safely"
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 
-def queue_email(
+def render(
     kind: str, registration: Registration, subject, attachments: list | None = None, **context
 ) -> Message:
-    """Render `templates/email/<kind>.txt|.html` for a registrant and add it to the outbox.
+    """The email `templates/email/<kind>.txt|.html` composed for a registrant, and queued
+    nowhere: to show as a preview, or to queue with `queue_composed`.
 
     `subject` is a lazy string: it is translated here, with the templates, into
     the registrant's language.
     """
     with force_locale(email_locale(registration.language)):
-        message = _render(
+        message = _new_message(
             kind,
             registration.email,
             registration.name,
@@ -70,7 +75,8 @@ def queue_email(
             _context(registration, context),
         )
     message.registration_id = registration.id
-    return _enqueue(message)
+    compose(message)
+    return message
 
 
 def _context(registration: Registration, context: dict) -> dict:
@@ -86,11 +92,23 @@ def _context(registration: Registration, context: dict) -> dict:
     )
 
 
-def queue_account_email(kind: str, to_address: str, to_name: str, subject, **context) -> Message:
+def queue_account_email(kind: str, to_address: str, to_name: str, subject, **context) -> int:
     """An email to a member of the secretariat (an invitation), in the interface's default language."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        message = _render(kind, to_address, to_name, str(subject), [], context)
-    return _enqueue(message)
+        message = _new_message(kind, to_address, to_name, str(subject), [], context)
+    compose(message)
+    return queue_composed([message])[0]
+
+
+def queue_composed(messages: list[Message]) -> list[int]:
+    """Add messages composed by `render` to the outbox, in one flush; returns their ids."""
+    if not messages:
+        return []
+    session = db.session()
+    session.add_all(messages)
+    session.flush()
+    on_commit(kick_delivery)
+    return [message.id for message in messages]
 
 
 NEW_MESSAGE = sa.insert(Message.__table__).returning(Message.__table__.c.id)
@@ -98,7 +116,7 @@ NEW_CONTENT = sa.insert(MessageContent.__table__)
 WRITTEN_CONTENT = {"body_text": "", "body_html": "", "attachments": []}  # the worker composes them
 
 
-def write_email(
+def queue_to_compose(
     kind: str, registration: Registration, subject, calendar: str | None = None, **context
 ) -> int:
     """Add an email for a registrant to the outbox, to be composed by the worker; returns
@@ -127,20 +145,8 @@ def write_email(
     ).scalar_one()
     composition = {"context": context, "calendar": calendar}
     session.execute(NEW_CONTENT, {"message_id": message_id, **WRITTEN_CONTENT, "composition": composition})
-    session.info[OUTBOX_DIRTY] = True
+    on_commit(kick_delivery)
     return message_id
-
-
-def _enqueue(message: Message) -> Message:
-    compose(message)
-    return _add_to_outbox(message)
-
-
-def _add_to_outbox(message: Message) -> Message:
-    session = db.session()
-    session.add(message)
-    session.info[OUTBOX_DIRTY] = True
-    return message
 
 
 def compose_written(message_ids: list[int]) -> dict[int, bytes | str]:
@@ -239,7 +245,7 @@ def composed(message: Message, registration: Registration) -> Message:
     return copy
 
 
-def _render(
+def _new_message(
     kind: str, to_address: str, to_name: str, subject: str, attachments: list, context: dict
 ) -> Message:
     return Message(
@@ -395,7 +401,7 @@ def _calendar_attachment(registration: Registration, cancel: bool = False) -> di
     }
 
 
-def send_confirmation(registration: Registration, promoted: bool = False, approved: bool = False) -> int:
+def queue_confirmation(registration: Registration, promoted: bool = False, approved: bool = False) -> int:
     title = registration.event.title
     if promoted:
         subject = _l("A seat is yours: %(title)s", title=title)
@@ -403,7 +409,7 @@ def send_confirmation(registration: Registration, promoted: bool = False, approv
         subject = _l("Registration approved: %(title)s", title=title)
     else:
         subject = _l("Registration confirmed: %(title)s", title=title)
-    return write_email(
+    return queue_to_compose(
         "registration_confirmed",
         registration,
         subject,
@@ -413,35 +419,35 @@ def send_confirmation(registration: Registration, promoted: bool = False, approv
     )
 
 
-def send_waitlisted(registration: Registration, position: int) -> int:
+def queue_waitlisted(registration: Registration, position: int) -> int:
     subject = _l("Waiting list: %(title)s", title=registration.event.title)
-    return write_email("registration_waitlisted", registration, subject, position=position)
+    return queue_to_compose("registration_waitlisted", registration, subject, position=position)
 
 
-def send_pending(registration: Registration) -> int:
+def queue_pending(registration: Registration) -> int:
     subject = _l("Registration received: %(title)s", title=registration.event.title)
-    return write_email("registration_pending", registration, subject)
+    return queue_to_compose("registration_pending", registration, subject)
 
 
-def send_cancelled(registration: Registration) -> int:
+def queue_cancelled(registration: Registration) -> int:
     subject = _l("Registration cancelled: %(title)s", title=registration.event.title)
-    return write_email("registration_cancelled", registration, subject)
+    return queue_to_compose("registration_cancelled", registration, subject)
 
 
-def send_already_registered(registration: Registration) -> int:
+def queue_already_registered(registration: Registration) -> int:
     """Answers a repeated registration: only the address's owner learns anything."""
     subject = _l("Your registration: %(title)s", title=registration.event.title)
-    return write_email("registration_reminder_link", registration, subject)
+    return queue_to_compose("registration_reminder_link", registration, subject)
 
 
 MANAGE_LINKS = "manage_links"
 
 
-def send_manage_links(registration: Registration, registrations: list[Registration]) -> int:
+def queue_manage_links(registration: Registration, registrations: list[Registration]) -> int:
     """The links to each of `registrations`, a person's, in one email to `registration`'s address
     (the one asked for): made when the worker composes it, from each registration's current key."""
     subject = _l("The links to your registrations")
-    return write_email(
+    return queue_to_compose(
         MANAGE_LINKS, registration, subject, registration_ids=[other.id for other in registrations]
     )
 
@@ -487,11 +493,11 @@ DETAIL_LABELS = {
 }
 
 
-def send_details_changed(registration: Registration) -> int:
+def queue_details_changed(registration: Registration) -> int:
     with force_locale(email_locale(registration.language)):  # the labels and values, translated
         details = [(str(label), str(_display(registration, name))) for name, label in DETAIL_LABELS.items()]
     subject = _l("Registration details changed: %(title)s", title=registration.event.title)
-    return write_email("registration_changed", registration, subject, details=details)
+    return queue_to_compose("registration_changed", registration, subject, details=details)
 
 
 def _display(registration: Registration, name: str) -> str:
@@ -508,12 +514,12 @@ def _display(registration: Registration, name: str) -> str:
     return str(value or "–")
 
 
-def send_rejected(registration: Registration, reason: str = "") -> int:
+def queue_rejected(registration: Registration, reason: str = "") -> int:
     subject = _l("Registration not accepted: %(title)s", title=registration.event.title)
-    return write_email("registration_rejected", registration, subject, reason=reason)
+    return queue_to_compose("registration_rejected", registration, subject, reason=reason)
 
 
-def send_reminder(registration: Registration, reminder) -> Message:
+def queue_reminder(registration: Registration, reminder) -> int:
     with force_locale(email_locale(registration.language)):  # "in 1 hour", in their words
         starts_in = _("in %(delta)s", delta=format_timedelta(timedelta(minutes=reminder.minutes)))
     subject = _l(
@@ -521,12 +527,13 @@ def send_reminder(registration: Registration, reminder) -> Message:
         title=registration.event.title,
         when_relative=starts_in,
     )
-    return queue_email("reminder", registration, subject, reminder=reminder, starts_in=starts_in)
+    message = render("reminder", registration, subject, reminder=reminder, starts_in=starts_in)
+    return queue_composed([message])[0]
 
 
-def send_event_changed(registration: Registration, with_calendar: bool) -> int:
+def queue_event_changed(registration: Registration, with_calendar: bool) -> int:
     subject = _l("Changed: %(title)s", title=registration.event.title)
-    return write_email(
+    return queue_to_compose(
         "event_changed",
         registration,
         subject,
@@ -535,9 +542,9 @@ def send_event_changed(registration: Registration, with_calendar: bool) -> int:
     )
 
 
-def send_event_cancelled(registration: Registration, with_calendar: bool, note: str = "") -> int:
+def queue_event_cancelled(registration: Registration, with_calendar: bool, note: str = "") -> int:
     subject = _l("Cancelled: %(title)s", title=registration.event.title)
-    return write_email(
+    return queue_to_compose(
         "event_cancelled",
         registration,
         subject,

@@ -14,9 +14,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..database import OUTBOX_DIRTY, utcnow, write_transaction
+from ..database import on_commit, utcnow, write_transaction
 from ..extensions import db
 from ..models import Account, Message, MessageStatus, Registration
+from ..queue import kick_delivery
 from . import audit, notifications, personal_links
 
 # What the mail log's search looks in; the address only for those who may see it.
@@ -44,7 +45,7 @@ def retry_failed(message: Message | None = None) -> int:
         if result.rowcount:
             summary = f"{message.to_address}: {message.subject}" if message else f"{result.rowcount} messages"
             audit.record("mail.retry", message, summary, count=result.rowcount)
-        session.info[OUTBOX_DIRTY] = result.rowcount > 0  # a worker starts on them after the commit
+            on_commit(kick_delivery)  # a worker starts on them after the commit
     return result.rowcount
 
 

@@ -231,22 +231,21 @@ class Erasure:
 
 
 def erase_delegate(delegate: Delegate, *, now: datetime | None = None) -> Erasure:
-    """Remove the person from everything held, keeping the figures.
+    """Remove the person from everything held, keeping the figures, in one unit of work.
 
-    Emails to them still in the outbox are stopped first: cancelling asks the worker to
-    deliver at once, which would send them. Then their registrations for events still
-    ahead are cancelled through the usual service, so that the waiting list moves up (the
-    person may still get the usual confirmation of that cancellation, as its last email).
+    Their registrations for events still ahead are cancelled through the usual service, so
+    that the waiting list moves up. The emails to them, the confirmation of that
+    cancellation included, are emptied in the same unit: the worker, asked to deliver once
+    it has committed, finds nothing left to send them.
     """
     now = now or utcnow()
     with write_transaction() as session:
+        delegate = lock_row(session, Delegate, delegate.id)
         ids = sa.select(Registration.id).where(Registration.delegate_id == delegate.id)
         _redact_messages(
             session, sa.or_(Message.registration_id.in_(ids), Message.to_address == delegate.email)
         )
-    cancelled = _cancel_upcoming(delegate, now)
-    with write_transaction() as session:
-        delegate = lock_row(session, Delegate, delegate.id)
+        cancelled = _cancel_upcoming(delegate, now)
         if delegate.anonymised_dt is not None:
             return Erasure(registrations=0, cancelled=cancelled)
         registrations = list(

@@ -3,9 +3,10 @@
 Each function is one unit of work and records what it changed in the audit
 log. An edit carries the version of the row the organiser saw: if someone
 else saved in between, the edit is refused rather than applied over theirs.
-A new time or place goes through `events.move_locked` (registrants get an
+A new time or place goes through `events.reschedule` (registrants get an
 updated calendar entry) and a new capacity through `registrations.set_capacity`
-(the waiting list moves up), so no edit can skip telling the people concerned.
+(the waiting list moves up), inside the edit's unit of work, so no edit can skip
+telling the people concerned and an edit is saved whole or not at all.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from ..models import (
     SpeakerRole,
 )
 from . import audit, registrations
-from .events import EventChangeError, cancel_locked, move_locked
+from .events import EventChangeError, cancel_event, reschedule
 from .reminders import Reminder
 
 
@@ -263,7 +264,7 @@ def cancel_series(series: Series, note: str = "") -> list[Event]:
         cancelled = []
         for event_id in sorted(event.id for event in series.events):
             event = locked(session, Event, event_id)
-            if cancel_locked(session, event, note):
+            if cancel_event(event, note):
                 cancelled.append(event)
         if not series.is_cancelled:
             series.is_cancelled = True
@@ -321,7 +322,8 @@ def create_event(details: EventDetails, published: bool = False) -> Event:
 def update_event(
     event: Event, details: EventDetails, version: int | None, *, now: datetime | None = None
 ) -> EventChange:
-    """Save the event's form: its fields, a move (registrants told), then a new capacity."""
+    """Save the event's form in one unit of work: its fields, a move (registrants told),
+    then a new capacity (the waiting list moves up)."""
     details.check()
     with write_transaction() as session:
         event = locked(session, Event, event.id)
@@ -341,12 +343,12 @@ def update_event(
             flag_modified(event, "capacity")
         change = EventChange(event=event)
         if any(getattr(event, name) != getattr(details, name) for name in details.MOVE_FIELDS):
-            change.moved = _move(session, event, details, now)
+            change.moved = _move(event, details, now)
         changed = [name for name, value in before.items() if getattr(event, name) != value]
         if changed:
             audit.record("event.update", event, event.title, changed=changed)
-    if capacity_changes:
-        change.promoted = _set_capacity(event, details.capacity, now)
+        if capacity_changes:
+            change.promoted = _set_capacity(event, details.capacity, now)
     return change
 
 
@@ -359,12 +361,11 @@ def _keep_seconds(event: Event, details: EventDetails) -> None:
             setattr(details, name, stored)
 
 
-def _move(session: OrmSession, event: Event, details: EventDetails, now: datetime | None) -> bool:
+def _move(event: Event, details: EventDetails, now: datetime | None) -> bool:
     if event.is_cancelled:
         raise ProgrammeError(_l("A cancelled event cannot be moved."), "start")
     try:
-        return move_locked(
-            session,
+        return reschedule(
             event,
             details.start_dt,
             details.end_dt,
@@ -379,8 +380,7 @@ def _move(session: OrmSession, event: Event, details: EventDetails, now: datetim
 def _set_capacity(event: Event, capacity: int | None, now: datetime | None) -> list[Registration]:
     try:
         return registrations.set_capacity(event, capacity, now=now)
-    except registrations.RegistrationError as error:
-        # Seats were taken between the check above and now: the rest is saved.
+    except registrations.RegistrationError as error:  # shown on its field; nothing is saved
         raise ProgrammeError(str(error), "capacity") from error
 
 

@@ -328,12 +328,12 @@ def _announce(session: OrmSession, registration: Registration, position: int | N
         event=registration.event, registration=registration, status=registration.status, emailed=True
     )
     if registration.status == RegistrationStatus.CONFIRMED:
-        notifications.send_confirmation(registration)
+        notifications.queue_confirmation(registration)
     elif registration.status == RegistrationStatus.WAITLISTED:
         outcome.waitlist_position = position or waitlist_position(session, registration)
-        notifications.send_waitlisted(registration, outcome.waitlist_position)
+        notifications.queue_waitlisted(registration, outcome.waitlist_position)
     else:
-        notifications.send_pending(registration)
+        notifications.queue_pending(registration)
     return outcome
 
 
@@ -348,7 +348,7 @@ def _answer_repeat(session: OrmSession, registration: Registration, now: datetim
     )
     if again or len(sent) >= current_app.config["LINK_EMAILS_PER_HOUR"]:
         return False
-    notifications.send_already_registered(registration)
+    notifications.queue_already_registered(registration)
     return True
 
 
@@ -371,7 +371,7 @@ def send_manage_links(email: str, *, now: datetime | None = None) -> bool:
             return False
         # The newest registration speaks for the person: their name and language as last given.
         newest = max(kept, key=lambda registration: (registration.created_dt, registration.id))
-        notifications.send_manage_links(newest, kept)
+        notifications.queue_manage_links(newest, kept)
     return True
 
 
@@ -471,7 +471,7 @@ def promote_waitlist(session: OrmSession, event: Event, now: datetime | None = N
             return promoted
         _set_status(candidate, RegistrationStatus.CONFIRMED, now)
         session.flush()
-        notifications.send_confirmation(candidate, promoted=True)
+        notifications.queue_confirmation(candidate, promoted=True)
         promoted.append(candidate)
 
 
@@ -494,7 +494,7 @@ def cancel(
         held_seat = registration.status == RegistrationStatus.CONFIRMED
         _set_status(registration, RegistrationStatus.CANCELLED, now)
         session.flush()
-        notifications.send_cancelled(registration)
+        notifications.queue_cancelled(registration)
         webhooks.emit("registration.cancelled", registration)
         _record(by, "cancel", registration, "cancelled")
         promoted = []
@@ -524,7 +524,7 @@ def _change_details(registration: Registration, applicant: Applicant) -> bool:
     if (registration.details(), registration.consent_participant_list) == before:
         return False
     registration.version += 1
-    notifications.send_details_changed(registration)
+    notifications.queue_details_changed(registration)
     return True
 
 
@@ -539,11 +539,11 @@ def approve(
         moment = now or utcnow()
         if take_seat(session, event):
             _set_status(registration, RegistrationStatus.CONFIRMED, moment)
-            notifications.send_confirmation(registration, approved=True)
+            notifications.queue_confirmation(registration, approved=True)
         else:
             _set_status(registration, RegistrationStatus.WAITLISTED, moment)
             session.flush()
-            notifications.send_waitlisted(registration, waitlist_position(session, registration))
+            notifications.queue_waitlisted(registration, waitlist_position(session, registration))
         _record(by, "approve", registration, "approved")
     return registration
 
@@ -563,7 +563,7 @@ def reject(
                 _l("Only a registration awaiting approval or on the waiting list can be rejected.")
             )
         _set_status(registration, RegistrationStatus.REJECTED, now or utcnow())
-        notifications.send_rejected(registration, reason.strip())
+        notifications.queue_rejected(registration, reason.strip())
         _record(by, "reject", registration, "rejected", reason=reason.strip())
     return registration
 
@@ -632,7 +632,7 @@ def promote(registration: Registration, *, by: Account, now: datetime | None = N
             )
         _set_status(registration, RegistrationStatus.CONFIRMED, moment)
         session.flush()
-        notifications.send_confirmation(registration, promoted=True)
+        notifications.queue_confirmation(registration, promoted=True)
         _record(by, "promote", registration, "moved from the waiting list")
     return registration
 

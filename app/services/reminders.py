@@ -173,6 +173,6 @@ def _send_reminder(event_id: int, reminder: Reminder, moment: datetime, now: dat
                 .returning(SentReminder.id)
             )
             if claimed is not None:
-                notifications.send_reminder(registration, reminder)
+                notifications.queue_reminder(registration, reminder)
                 sent += 1
     return sent

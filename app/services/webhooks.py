@@ -40,7 +40,7 @@ import urllib3
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..database import OUTBOX_DIRTY, utcnow, write_transaction
+from ..database import on_commit, utcnow, write_transaction
 from ..extensions import db
 from ..models import (
     Account,
@@ -51,6 +51,7 @@ from ..models import (
     WebhookDelivery,
     WebhookDeliveryStatus,
 )
+from ..queue import kick_webhooks
 from . import audit
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,6 @@ URL_MAX = 500
 # How long a worker owns the deliveries it claimed; afterwards another may take them.
 CLAIM = timedelta(minutes=2)
 BATCH = 50
-# Set on the session by emit(): the worker is kicked after the commit (see app/queue.py).
-WEBHOOKS_QUEUED = "plenary_webhooks_queued"
 
 
 class WebhookError(Exception):
@@ -298,9 +297,7 @@ def _queue(
     )
     session.add(delivery)
     session.flush()
-    # app/queue.py kicks the worker once the change is committed.
-    session.info[OUTBOX_DIRTY] = True
-    session.info[WEBHOOKS_QUEUED] = True
+    on_commit(kick_webhooks)  # the worker is asked once the change is committed
     return delivery
 
 
