@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -229,6 +228,9 @@ def registrations_capacity(event_id: int):
 
 # --- exports ----------------------------------------------------------------------------
 
+# Both streamed as the rows are read: {format: (the export, its MIME type)}.
+EXPORTS = {"csv": (exports.csv_export, "text/csv"), "xlsx": (exports.xlsx_export, exports.XLSX_MIMETYPE)}
+
 
 @bp.route("/events/<int:event_id>/registrations.csv", defaults={"fmt": "csv"})
 @bp.route("/events/<int:event_id>/registrations.xlsx", defaults={"fmt": "xlsx"})
@@ -253,15 +255,13 @@ def _export(scope: Scope, fmt: str):
     statement = table.table_select(scope.event_ids, query)
     kind = "series" if scope.series else "event"
     filename = f"registrations-{kind}-{scope.target.id}.{fmt}"
-    if fmt == "csv":
-        chunks = exports.csv_export(scope.target, statement, query.described())
-        return Response(
-            stream_with_context(chunks),
-            mimetype="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-    workbook = exports.xlsx_export(scope.target, statement, query.described())
-    return send_file(workbook, mimetype=exports.XLSX_MIMETYPE, as_attachment=True, download_name=filename)
+    export, mimetype = EXPORTS[fmt]
+    chunks = export(scope.target, statement, query.described())
+    return Response(
+        stream_with_context(chunks),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 # --- one registration -------------------------------------------------------------------

@@ -1,24 +1,26 @@
-"""Exports of the registrations table: CSV streamed as it is read, XLSX in constant memory.
+"""Exports of the registrations table: CSV and XLSX, both streamed as the rows are read.
 
-Both run the table's own query (the caller's SELECT: same filters, same
-order, every page) and read it in batches from a server-side cursor, so a 20,000-row export never holds the
-list in memory. Every cell a spreadsheet could take for a formula is
-neutralised, and every export of personal data is recorded in the audit log.
+Both run the table's own query (the caller's SELECT: same filters, same order, every
+page) once, and read its rows as plain tuples (no ORM objects) in batches from a
+server-side cursor, so a 20,000-row export never holds the list in memory. What the rows
+say in words (statuses, kinds of organisation, languages, yes and no) is translated once
+per export, in the request: a translation looked up per cell was three quarters of the
+time. Every cell a spreadsheet could take for a formula is neutralised, and every export
+of personal data is recorded in the audit log before its first byte.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import tempfile
-from collections.abc import Iterable, Iterator
-from datetime import UTC
+import operator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
-from typing import IO
 
 import pycountry
 import sqlalchemy as sa
-import xlsxwriter
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,8 +28,8 @@ from sqlalchemy.sql import Select
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Event, Series
-from . import audit
+from ..models import Event, OrganisationKind, RegistrationStatus, Series
+from . import audit, xlsx_stream
 
 BATCH = 1000
 # A spreadsheet reads a cell starting with one of these as a formula (or the start of one).
@@ -48,7 +50,8 @@ COLUMNS = (
     _l("Attended"),
     _l("Minutes"),
 )
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_MIMETYPE = xlsx_stream.MIMETYPE
+CSV_INSTANT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 @lru_cache(maxsize=512)
@@ -64,33 +67,101 @@ def neutralise(value):
     return value
 
 
-def _cells(row) -> list:
-    languages = current_app.config["LANGUAGES"]
-    values = [
-        row.event_title,
-        row.name,
-        row.email,
-        row.organisation,
-        row.organisation_kind.title,
-        row.country,
-        country_name(row.country),
-        row.job_title,
-        languages.get(row.language, row.language),
-        row.status.title,
-        row.created_dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        _("yes") if row.attended else _("no"),
-        row.minutes if row.minutes is not None else "",
+@lru_cache(maxsize=512)
+def _country_cells(code: str) -> tuple[str, str]:
+    """The cells of the country code and of the country's name."""
+    return neutralise(code), neutralise(country_name(code))
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the rows say in words, translated once, in the request's language."""
+
+    kinds: dict[OrganisationKind, str]
+    statuses: dict[RegistrationStatus, str]
+    languages: dict[str, str]
+    yes: str
+    no: str
+
+
+def _words() -> Words:
+    return Words(
+        kinds={kind: kind.title for kind in OrganisationKind},
+        statuses={status: status.title for status in RegistrationStatus},
+        languages=dict(current_app.config["LANGUAGES"]),
+        yes=_("yes"),
+        no=_("no"),
+    )
+
+
+# The columns of the table's SELECT that make the cells, in the order of COLUMNS.
+FIELDS = (
+    "event_title",
+    "name",
+    "email",
+    "organisation",
+    "organisation_kind",
+    "country",
+    "job_title",
+    "language",
+    "status",
+    "created_dt",
+    "attended",
+    "minutes",
+)
+REGISTERED = 10  # the cell of "Registered at (UTC)"
+
+
+def _picker(statement: Select) -> Callable:
+    """A row's FIELDS as one tuple, taken by position: a lookup by name per cell costs more."""
+    names = list(statement.selected_columns.keys())
+    return operator.itemgetter(*(names.index(field) for field in FIELDS))
+
+
+def _cells(values: tuple, words: Words) -> list:
+    """One row's cells, typed: text neutralised, the registration's instant as a datetime
+    (UTC), the minutes attended as a number (None if not recorded)."""
+    (
+        title,
+        name,
+        email,
+        organisation,
+        kind,
+        code,
+        job_title,
+        language,
+        status,
+        registered,
+        attended,
+        minutes,
+    ) = values
+    code, country = _country_cells(code)
+    return [
+        neutralise(title),
+        neutralise(name),
+        neutralise(email),
+        neutralise(organisation),
+        words.kinds[kind],
+        code,
+        country,
+        neutralise(job_title),
+        words.languages.get(language) or neutralise(language),
+        words.statuses[status],
+        registered,
+        words.yes if attended else words.no,
+        minutes,
     ]
-    return [neutralise(value) for value in values]
 
 
-def _rows(statement: Select) -> Iterator[list]:
-    """The cells of every row, fetched BATCH at a time (a server-side cursor on PostgreSQL)."""
-    result = db.session.execute(statement.execution_options(yield_per=BATCH))
+def _rows(statement: Select, words: Words) -> Iterator[list]:
+    """The cells of every row of one query, fetched BATCH at a time (a server-side cursor on
+    PostgreSQL), as plain rows: the ORM is not asked to build anything per row."""
+    pick = _picker(statement)
+    result = db.session.connection().execute(statement.execution_options(yield_per=BATCH))
     try:
         for partition in result.partitions():
             for row in partition:
-                yield _cells(row)
+                yield _cells(pick(row), words)
     finally:
         result.close()
 
@@ -119,50 +190,40 @@ def csv_export(target: Event | Series, statement: Select, filters: dict) -> Iter
     `statement` is the table's SELECT, `filters` what the organiser chose (for the audit log).
     """
     _record(target, statement, filters, "csv")
-    return _csv_chunks(_rows(statement))
+    return _csv_chunks(_rows(statement, _words()))
+
+
+def _csv_instant(moment: datetime) -> str:
+    """2025-03-12T08:00:00Z: the instant as stored, in UTC (isoformat is a third quicker
+    than strftime)."""
+    return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
 def _csv_chunks(rows: Iterable[list]) -> Iterator[str]:
+    """The header at once (the download starts while the rows' query runs), then a chunk
+    per BATCH rows."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer)  # None, the minutes of no one recorded, is written as ""
     buffer.write("\ufeff")  # the BOM by which Excel knows the file is UTF-8
     writer.writerow(_header())
+    yield _taken(buffer)
     for number, row in enumerate(rows, start=1):
+        row[REGISTERED] = _csv_instant(row[REGISTERED])
         writer.writerow(row)
         if number % BATCH == 0:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+            yield _taken(buffer)
     yield buffer.getvalue()
 
 
-def xlsx_export(target: Event | Series, statement: Select, filters: dict) -> IO[bytes]:
-    """Record the export, then write the workbook row by row to an anonymous temporary file."""
+def _taken(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def xlsx_export(target: Event | Series, statement: Select, filters: dict) -> Iterator[bytes]:
+    """Record the export now, then give the workbook in chunks as the rows are read: text as
+    text, the registration's instant as a date, the minutes as a number."""
     _record(target, statement, filters, "xlsx")
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - the response closes it
-    try:
-        _write_workbook(handle, _rows(statement))
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    return handle
-
-
-def _write_workbook(handle: IO[bytes], rows: Iterable[list]) -> None:
-    # constant_memory: each row goes to disk once written, so memory stays flat.
-    workbook = xlsxwriter.Workbook(handle, {"constant_memory": True})
-    sheet = workbook.add_worksheet(_("Registrations")[:31])
-    bold = workbook.add_format({"bold": True})
-    sheet.set_column(0, len(COLUMNS) - 1, 22)
-    sheet.freeze_panes(1, 0)
-    for column, label in enumerate(_header()):
-        sheet.write_string(0, column, label, bold)
-    for number, row in enumerate(rows, start=1):
-        for column, value in enumerate(row):
-            # write_string, never write(): a text starting with "=" must stay text.
-            if isinstance(value, int):
-                sheet.write_number(number, column, value)
-            else:
-                sheet.write_string(number, column, value)
-    workbook.close()
+    return xlsx_stream.workbook(_("Registrations"), _header(), _rows(statement, _words()), batch=BATCH)
