@@ -1,13 +1,15 @@
 """Fixtures in the Flask tutorial's chain: app -> client -> runner, plus a real SMTP server.
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL
-is set (`.ci/run` does both).
+is set (`.ci/run` does both). The schema is built once a session; each test starts
+with every table emptied (see `empty_database`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 import threading
 from contextlib import contextmanager
@@ -15,9 +17,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 # Before the app is imported: the job queue's files go to a throwaway folder.
 os.environ.setdefault("PLENARY_INSTANCE_DIR", tempfile.mkdtemp(prefix="plenary-tests-"))
+# The session's SQLite database lives here; processes a test starts (spawned, so they import
+# this module again) inherit the variable and open the same file.
+_SQLITE_DIR_MADE_HERE = "PLENARY_TEST_SQLITE_DIR" not in os.environ
+if _SQLITE_DIR_MADE_HERE:
+    os.environ["PLENARY_TEST_SQLITE_DIR"] = tempfile.mkdtemp(prefix="plenary-tests-db-")
+SQLITE_DIR = Path(os.environ["PLENARY_TEST_SQLITE_DIR"])
 os.environ.pop("REDIS_URL", None)
 # Servers the tests start (gunicorn in test_scale.py) inherit this environment: they
 # post forms at once and register thousands from one address.
@@ -45,8 +54,10 @@ from app.models import (  # noqa: E402
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
-def database_url(tmp_path) -> str:
-    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'plenary.db'}"
+def database_url(tmp_path=None) -> str:
+    """The session's database, whatever the test's folder: TEST_DATABASE_URL, or one SQLite
+    file (`tmp_path` is kept for the callers that pass it)."""
+    return TEST_DATABASE_URL or f"sqlite:///{SQLITE_DIR / 'plenary.db'}"
 
 
 class FreshRequestClient(FlaskClient):
@@ -87,12 +98,104 @@ def app_config() -> dict:
 def with_fresh_database(app):
     """Yield the app inside its context with empty tables; clean up after."""
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        empty_database()
         yield app
-        db.session.remove()  # before drop_all, or PostgreSQL waits on the open transaction
-        db.drop_all()
+        db.session.remove()  # its transaction ended, its connection back in the pool
         db.engine.dispose()
+
+
+# --- one schema a session, every table emptied before each test --------------------------------
+#
+# Building the schema (create_all, which makes the triggers of models/participation.py too)
+# took longer than most tests; deleting the rows takes about a millisecond. The app commits for
+# real (write_transaction(), BEGIN IMMEDIATE on SQLite, processes and threads of their own), so
+# a test cannot run inside a transaction rolled back at its end: its rows are deleted instead,
+# before it starts, whoever left them.
+
+_schemas_built: set[str] = set()  # the databases whose schema this session built
+_sequences: dict[str, list[str]] = {}  # PostgreSQL: each database's sequences of ids
+
+
+def empty_database() -> None:
+    """Every table of the current app's database emptied, its ids starting at 1 again, and
+    what the process kept of earlier data forgotten; the schema built first, once a session,
+    or again where a test dropped it (tests/test_migrations.py)."""
+    from app.queue import huey
+    from app.services.summaries import forget_figures_kept_here
+
+    url = db.engine.url.render_as_string(hide_password=False)
+    if url not in _schemas_built:
+        build_schema(url)
+    else:
+        try:
+            delete_every_row(url)
+        except sa.exc.DBAPIError as error:
+            if not _missing_table(error):
+                raise
+            build_schema(url)
+    # Kept per connection and version: with ids and versions starting again, stale.
+    forget_figures_kept_here()
+    if huey.immediate:  # the tasks' storage, in memory while tests run them inline
+        huey.storage.flush_all()
+
+
+def build_schema(url: str) -> None:
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
+    _schemas_built.add(url)
+    _sequences.pop(url, None)
+
+
+def _missing_table(error: sa.exc.DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == "42P01" or "no such table" in str(error.orig)
+
+
+def _tables_to_empty() -> list[str]:
+    """Those that refer to others first; the events' versions last, as the triggers of
+    models/participation.py write them when attendance or registrations are deleted."""
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    return sorted(tables, key=lambda name: name == "participants_version")
+
+
+def delete_every_row(url: str) -> None:
+    """DELETE, not TRUNCATE: on PostgreSQL, 20 TRUNCATEs took 50 times as long (a new file for
+    each table and index); on SQLite there is none."""
+    db.session.remove()
+    tables = _tables_to_empty()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            if url not in _sequences:
+                _sequences[url] = list(connection.execute(sa.text(SEQUENCES_QUERY)).scalars())
+            connection.exec_driver_sql(
+                "; ".join(
+                    [
+                        "SET LOCAL lock_timeout = '30s'",  # a test left a lock: fail, do not hang
+                        "SET CONSTRAINTS ALL IMMEDIATE",  # the deferred triggers, before the last DELETE
+                        *(f'DELETE FROM "{table}"' for table in tables),
+                        *(f'ALTER SEQUENCE "{sequence}" RESTART' for sequence in _sequences[url]),
+                    ]
+                )
+            )
+        return
+    from app.database import BEGIN_IMMEDIATE
+
+    # SQLite gives the next row the highest id + 1: with none left, 1.
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(**{BEGIN_IMMEDIATE: True})
+        with connection.begin():
+            for table in tables:
+                connection.exec_driver_sql(f'DELETE FROM "{table}"')
+
+
+SEQUENCES_QUERY = (
+    "SELECT relname FROM pg_class WHERE relkind = 'S' AND relnamespace = current_schema()::regnamespace"
+)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if _SQLITE_DIR_MADE_HERE:
+        shutil.rmtree(SQLITE_DIR, ignore_errors=True)
 
 
 @pytest.fixture
