@@ -7,6 +7,7 @@ with every table emptied (see `empty_database`).
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import shutil
@@ -75,16 +76,22 @@ class FreshRequestClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def make_app(tmp_path, **overrides):
-    config = {
+def app_settings(tmp_path, **overrides) -> dict:
+    """The configuration make_app gives create_app: the test's own folders, and the overrides."""
+    settings = {
         "PLENARY_ENV": "testing",
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
         "MAIL_DIR": str(tmp_path / "mail"),
         "DOCUMENTS_DIR": str(tmp_path / "documents"),
         "BASE_URL": "http://127.0.0.1:5000",
     }
-    config.update(overrides)
-    app = create_app(config)
+    settings.update(overrides)
+    return settings
+
+
+def make_app(tmp_path, **overrides):
+    """A new app, as a process that has just started builds it."""
+    app = create_app(app_settings(tmp_path, **overrides))
     app.test_client_class = FreshRequestClient
     return app
 
@@ -99,9 +106,166 @@ def with_fresh_database(app):
     """Yield the app inside its context with empty tables; clean up after."""
     with app.app_context():
         empty_database()
+        forget_process_state()
         yield app
         db.session.remove()  # its transaction ended, its connection back in the pool
+        if not _still_shared(app):
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
+    yield from with_fresh_database(shared_app(tmp_path, **app_config))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- one app per configuration, shared by the tests that ask for it ----------------------------
+#
+# Building an app, and compiling the templates its first requests render, took a fifth of a
+# second: most of a test's time. The `app` fixture builds one for each configuration (the
+# module's `app_config`) and gives it again to the next test with the same configuration, as
+# it was built: its configuration restored (and pointed at the test's folders), the limiter's
+# counts and the process's kept figures forgotten. A test that changes the app itself (adds a
+# route, a hook, an extension) gets a new one after it: the shared app is dropped.
+
+SHARED_APPS_MAX = 4  # each holds a pool of database connections
+# The values a configuration is compared by; an app configured with anything else is not shared.
+PLAIN_VALUES = (str, bytes, int, float, bool, type(None), Path, timedelta)
+
+
+@dataclass
+class SharedApp:
+    app: object
+    config: dict  # as create_app left it
+    extensions: dict  # likewise: what the app adds later is its caches (the registration pages)
+    structure: tuple  # see `_structure`
+
+
+_shared_apps: dict[str, SharedApp] = {}  # by configuration, the most recently used last
+
+
+def shared_app(tmp_path, **overrides):
+    """make_app(tmp_path, **overrides), or the app built earlier with the same overrides, as
+    it was built."""
+    key = _configuration_key(overrides)
+    shared = _shared_apps.pop(key, None) if key else None
+    if shared is not None:
+        _shared_apps[key] = shared
+        _restore(shared, app_settings(tmp_path, **overrides))
+        return shared.app
+    app = make_app(tmp_path, **overrides)
+    # Outside testing, create_app configures the process's logging: built for each test.
+    if key and app.testing:
+        _shared_apps[key] = SharedApp(app, dict(app.config), dict(app.extensions), _structure(app))
+        while len(_shared_apps) > SHARED_APPS_MAX:
+            _drop(_shared_apps.pop(next(iter(_shared_apps))).app)
+    return app
+
+
+def _configuration_key(overrides: dict) -> str | None:
+    def plain(value) -> bool:
+        if isinstance(value, list | tuple | set | frozenset):
+            return all(plain(item) for item in value)
+        if isinstance(value, dict):
+            return all(plain(key) and plain(item) for key, item in value.items())
+        return isinstance(value, PLAIN_VALUES)
+
+    return repr(sorted(overrides.items())) if plain(overrides) else None
+
+
+def _restore(shared: SharedApp, settings: dict) -> None:
+    app = shared.app
+    app.config.clear()
+    app.config.update({name: _copy(value) for name, value in shared.config.items()})
+    app.config.update(settings)
+    app.extensions.clear()
+    app.extensions.update(shared.extensions)
+    # Flask refuses new routes and hooks once an app has served a request; a test may add
+    # them to its app, which is then dropped (`_still_shared`). Flask's app.run() does the same.
+    app._got_first_request = False
+
+
+def _copy(value):
+    try:
+        return copy.deepcopy(value)
+    except Exception:
+        return value
+
+
+def _structure(app) -> tuple:
+    """What a test could change in an app besides its configuration and extensions."""
+    return (
+        tuple(app.view_functions.items()),
+        tuple(app.url_map.iter_rules()),
+        tuple(app.blueprints.items()),
+        tuple(_hooks(app)),
+        tuple(app.jinja_env.globals.items()),
+        tuple(app.jinja_env.filters.items()),
+        tuple(app.jinja_env.tests.items()),
+        (app.test_client_class, app.test_cli_runner_class, app.session_interface, app.json, app.wsgi_app),
+    )
+
+
+HOOKS = (
+    "before_request_funcs",
+    "after_request_funcs",
+    "teardown_request_funcs",
+    "teardown_appcontext_funcs",
+    "url_value_preprocessors",
+    "url_default_functions",
+    "template_context_processors",
+)
+
+
+def _hooks(app):
+    """Each hook and error handler, with whom it is registered for (Flask fills in empty
+    entries of its error handlers as it looks them up: those are left out)."""
+    for hook in HOOKS:
+        registered = getattr(app, hook)  # by blueprint; teardown_appcontext_funcs: a list
+        by_blueprint = registered.items() if isinstance(registered, dict) else [(None, registered)]
+        for blueprint, functions in by_blueprint:
+            yield (hook, blueprint, *functions)
+    for blueprint, codes in app.error_handler_spec.items():
+        for code, handlers in codes.items():
+            yield from (("errorhandler", blueprint, code, *handler) for handler in handlers.items())
+
+
+def _still_shared(app) -> bool:
+    """Whether the app stays shared after a test: not if the test changed it."""
+    for key, shared in _shared_apps.items():
+        if shared.app is app:
+            if _structure(app) == shared.structure:
+                return True
+            del _shared_apps[key]
+            return False
+    return False
+
+
+def _drop(app) -> None:
+    with app.app_context():
         db.engine.dispose()
+
+
+def forget_process_state() -> None:
+    """What the process keeps between tests that an earlier test may have filled."""
+    from app.extensions import limiter
+    from app.queue import huey
+    from app.services.summaries import forget_figures_kept_here
+
+    limiter.storage.reset()  # the counts of rate limits, in memory
+    # Kept per connection and version: with ids and versions starting again, stale.
+    forget_figures_kept_here()
+    if huey.immediate:  # the tasks' storage, in memory while tests run them inline
+        huey.storage.flush_all()
 
 
 # --- one schema a session, every table emptied before each test --------------------------------
@@ -117,12 +281,9 @@ _sequences: dict[str, list[str]] = {}  # PostgreSQL: each database's sequences o
 
 
 def empty_database() -> None:
-    """Every table of the current app's database emptied, its ids starting at 1 again, and
-    what the process kept of earlier data forgotten; the schema built first, once a session,
-    or again where a test dropped it (tests/test_migrations.py)."""
-    from app.queue import huey
-    from app.services.summaries import forget_figures_kept_here
-
+    """Every table of the current app's database emptied, its ids starting at 1 again; the
+    schema built first, once a session, or again where a test dropped it
+    (tests/test_migrations.py)."""
     url = db.engine.url.render_as_string(hide_password=False)
     if url not in _schemas_built:
         build_schema(url)
@@ -133,10 +294,6 @@ def empty_database() -> None:
             if not _missing_table(error):
                 raise
             build_schema(url)
-    # Kept per connection and version: with ids and versions starting again, stale.
-    forget_figures_kept_here()
-    if huey.immediate:  # the tasks' storage, in memory while tests run them inline
-        huey.storage.flush_all()
 
 
 def build_schema(url: str) -> None:
@@ -194,23 +351,10 @@ SEQUENCES_QUERY = (
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
+    while _shared_apps:
+        _drop(_shared_apps.popitem()[1].app)
     if _SQLITE_DIR_MADE_HERE:
         shutil.rmtree(SQLITE_DIR, ignore_errors=True)
-
-
-@pytest.fixture
-def app(tmp_path, app_config):
-    yield from with_fresh_database(make_app(tmp_path, **app_config))
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
 
 
 # --- real concurrency ------------------------------------------------------------
