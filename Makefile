@@ -1,4 +1,4 @@
-# Two commands do everything: `make run` and `make test`.
+# Two commands do everything: `make run` and `make test` (`make test-fast` while working).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint serve worker seed migrate clean bench
+.PHONY: run test test-fast lint serve worker seed migrate clean bench
 
 # The compiled message catalogues (not in git): built from each language's .po file.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
@@ -50,6 +50,11 @@ test: $(VENV)/.dev $(CATALOGUES) | $(if $(NPM),$(AXE))
 	@test -x /usr/bin/chromium || echo "NOTE: /usr/bin/chromium is missing: the browser tests will NOT run (apt-get install -y chromium)."
 	@test -n "$(NPM)" || echo "NOTE: npm is missing: axe-core is not installed and the accessibility checks will NOT run (apt-get install -y npm)."
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## make test-fast: lint, then the suite without the browser tests and the scale test (the inner loop)
+test-fast: $(VENV)/.dev $(CATALOGUES)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not browser and not scale" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
