@@ -451,9 +451,25 @@ class SmtpServer:
             self.controller.stop()
             self.controller = None
 
+    def as_new(self) -> None:
+        """Running, with an empty inbox and a new handler, as a new server on the same port: a
+        test may have stopped it, or changed its handler (tests/test_lifecycle_emails.py)."""
+        self.__dict__.pop("handler_class", None)
+        self.inbox = Inbox()
+        if self.controller is not None:
+            self.controller.handler = self.handler_class(self.inbox)  # taken by each new connection
+            return
+        try:
+            self.start()
+        except OSError:  # the port was taken while the server was stopped
+            self.port = 0
+            self.start()
 
-@pytest.fixture
-def smtp_server():
+
+@pytest.fixture(scope="session")
+def smtp_server_of_the_session():
+    """One server for the session: its port stays the same, so the tests that send to it share
+    an app (see `shared_app`)."""
     server = SmtpServer()
     server.start()
     yield server
@@ -461,9 +477,16 @@ def smtp_server():
 
 
 @pytest.fixture
+def smtp_server(smtp_server_of_the_session):
+    """A real SMTP server, running, its inbox empty."""
+    smtp_server_of_the_session.as_new()
+    return smtp_server_of_the_session
+
+
+@pytest.fixture
 def mail_app(tmp_path, smtp_server):
     """The app sending to the test SMTP server."""
-    yield from with_fresh_database(make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port))
+    yield from with_fresh_database(shared_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port))
 
 
 # --- building a programme ----------------------------------------------------
