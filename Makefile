@@ -1,4 +1,4 @@
-# Two commands do everything: `make run` and `make test`.
+# Two commands do everything: `make run` and `make test` (`make test-fast` while working).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint serve worker seed migrate clean bench
+.PHONY: run test test-fast lint serve worker seed migrate clean bench
 
 # The compiled message catalogues (not in git): built from each language's .po file.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
@@ -43,13 +43,23 @@ $(AXE): tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund
 	touch $@
 
+# Compiled modules, and the test modules pytest rewrites, kept under .pytest_cache/ from one run
+# to the next, even where PYTHONDONTWRITEBYTECODE is set (nothing is written beside the sources):
+# compiling them at every run took 5 s of CPU before the first test.
+PYTEST := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.pytest_cache/pycache $(BIN)/python -m pytest
+
 ## make test: lint, then the whole suite (SQLite; PostgreSQL with TEST_DATABASE_URL)
 test: $(VENV)/.dev $(CATALOGUES) | $(if $(NPM),$(AXE))
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -r app -lll
 	@test -x /usr/bin/chromium || echo "NOTE: /usr/bin/chromium is missing: the browser tests will NOT run (apt-get install -y chromium)."
 	@test -n "$(NPM)" || echo "NOTE: npm is missing: axe-core is not installed and the accessibility checks will NOT run (apt-get install -y npm)."
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+## make test-fast: lint, then the suite without the browser tests and the scale test (the inner loop)
+test-fast: $(VENV)/.dev $(CATALOGUES)
+	$(BIN)/ruff check .
+	$(PYTEST) -m "not browser and not scale" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -57,7 +67,7 @@ lint: $(VENV)/.dev
 ## make bench: every benchmark; each prints its figures, the last line one JSON object
 bench: $(VENV)/.dev $(CATALOGUES)
 	@command -v wrk >/dev/null || { echo "bench/registration.py needs wrk: apt-get install -y wrk"; exit 1; }
-	@for script in registrations mail registration summaries attendance_import; do $(BIN)/python bench/$$script.py || exit 1; done
+	@for script in registrations mail registration summaries attendance_import demo; do $(BIN)/python bench/$$script.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

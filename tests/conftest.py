@@ -1,14 +1,17 @@
 """Fixtures in the Flask tutorial's chain: app -> client -> runner, plus a real SMTP server.
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL
-is set (`.ci/run` does both).
+is set (`.ci/run` does both). The schema is built once a session; each test starts
+with every table emptied (see `empty_database`).
 """
 
 from __future__ import annotations
 
+import copy
 import io
 import os
 import re
+import shutil
 import tempfile
 import threading
 import zipfile
@@ -17,9 +20,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 
 # Before the app is imported: the job queue's files go to a throwaway folder.
 os.environ.setdefault("PLENARY_INSTANCE_DIR", tempfile.mkdtemp(prefix="plenary-tests-"))
+# The session's SQLite database lives here; processes a test starts (spawned, so they import
+# this module again) inherit the variable and open the same file.
+_SQLITE_DIR_MADE_HERE = "PLENARY_TEST_SQLITE_DIR" not in os.environ
+if _SQLITE_DIR_MADE_HERE:
+    os.environ["PLENARY_TEST_SQLITE_DIR"] = tempfile.mkdtemp(prefix="plenary-tests-db-")
+SQLITE_DIR = Path(os.environ["PLENARY_TEST_SQLITE_DIR"])
 os.environ.pop("REDIS_URL", None)
 # Servers the tests start (gunicorn in test_scale.py) inherit this environment: they
 # post forms at once and register thousands from one address.
@@ -52,8 +62,10 @@ from app.models import (  # noqa: E402
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
 
-def database_url(tmp_path) -> str:
-    return TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'plenary.db'}"
+def database_url(tmp_path=None) -> str:
+    """The session's database, whatever the test's folder: TEST_DATABASE_URL, or one SQLite
+    file (`tmp_path` is kept for the callers that pass it)."""
+    return TEST_DATABASE_URL or f"sqlite:///{SQLITE_DIR / 'plenary.db'}"
 
 
 class FreshRequestClient(FlaskClient):
@@ -71,16 +83,22 @@ class FreshRequestClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def make_app(tmp_path, **overrides):
-    config = {
+def app_settings(tmp_path, **overrides) -> dict:
+    """The configuration make_app gives create_app: the test's own folders, and the overrides."""
+    settings = {
         "PLENARY_ENV": "testing",
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
         "MAIL_DIR": str(tmp_path / "mail"),
         "DOCUMENTS_DIR": str(tmp_path / "documents"),
         "BASE_URL": "http://127.0.0.1:5000",
     }
-    config.update(overrides)
-    app = create_app(config)
+    settings.update(overrides)
+    return settings
+
+
+def make_app(tmp_path, **overrides):
+    """A new app, as a process that has just started builds it."""
+    app = create_app(app_settings(tmp_path, **overrides))
     app.test_client_class = FreshRequestClient
     return app
 
@@ -94,17 +112,17 @@ def app_config() -> dict:
 def with_fresh_database(app):
     """Yield the app inside its context with empty tables; clean up after."""
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        empty_database()
+        forget_process_state()
         yield app
-        db.session.remove()  # before drop_all, or PostgreSQL waits on the open transaction
-        db.drop_all()
-        db.engine.dispose()
+        db.session.remove()  # its transaction ended, its connection back in the pool
+        if not _still_shared(app):
+            db.engine.dispose()
 
 
 @pytest.fixture
 def app(tmp_path, app_config):
-    yield from with_fresh_database(make_app(tmp_path, **app_config))
+    yield from with_fresh_database(shared_app(tmp_path, **app_config))
 
 
 @pytest.fixture
@@ -115,6 +133,235 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+# --- one app per configuration, shared by the tests that ask for it ----------------------------
+#
+# Building an app, and compiling the templates its first requests render, took a fifth of a
+# second: most of a test's time. The `app` fixture builds one for each configuration (the
+# module's `app_config`) and gives it again to the next test with the same configuration, as
+# it was built: its configuration restored (and pointed at the test's folders), the limiter's
+# counts and the process's kept figures forgotten. A test that changes the app itself (adds a
+# route, a hook, an extension) gets a new one after it: the shared app is dropped.
+
+SHARED_APPS_MAX = 4  # each holds a pool of database connections
+# The values a configuration is compared by; an app configured with anything else is not shared.
+PLAIN_VALUES = (str, bytes, int, float, bool, type(None), Path, timedelta)
+
+
+@dataclass
+class SharedApp:
+    app: object
+    config: dict  # as create_app left it
+    extensions: dict  # likewise: what the app adds later is its caches (the registration pages)
+    structure: tuple  # see `_structure`
+
+
+_shared_apps: dict[str, SharedApp] = {}  # by configuration, the most recently used last
+
+
+def shared_app(tmp_path, **overrides):
+    """make_app(tmp_path, **overrides), or the app built earlier with the same overrides, as
+    it was built."""
+    key = _configuration_key(overrides)
+    shared = _shared_apps.pop(key, None) if key else None
+    if shared is not None:
+        _shared_apps[key] = shared
+        _restore(shared, app_settings(tmp_path, **overrides))
+        return shared.app
+    app = make_app(tmp_path, **overrides)
+    # Outside testing, create_app configures the process's logging: built for each test.
+    if key and app.testing:
+        _shared_apps[key] = SharedApp(app, dict(app.config), dict(app.extensions), _structure(app))
+        while len(_shared_apps) > SHARED_APPS_MAX:
+            _drop(_shared_apps.pop(next(iter(_shared_apps))).app)
+    return app
+
+
+def _configuration_key(overrides: dict) -> str | None:
+    def plain(value) -> bool:
+        if isinstance(value, list | tuple | set | frozenset):
+            return all(plain(item) for item in value)
+        if isinstance(value, dict):
+            return all(plain(key) and plain(item) for key, item in value.items())
+        return isinstance(value, PLAIN_VALUES)
+
+    return repr(sorted(overrides.items())) if plain(overrides) else None
+
+
+def _restore(shared: SharedApp, settings: dict) -> None:
+    app = shared.app
+    app.config.clear()
+    app.config.update({name: _copy(value) for name, value in shared.config.items()})
+    app.config.update(settings)
+    app.extensions.clear()
+    app.extensions.update(shared.extensions)
+    # Flask refuses new routes and hooks once an app has served a request; a test may add
+    # them to its app, which is then dropped (`_still_shared`). Flask's app.run() does the same.
+    app._got_first_request = False
+
+
+def _copy(value):
+    try:
+        return copy.deepcopy(value)
+    except Exception:
+        return value
+
+
+def _structure(app) -> tuple:
+    """What a test could change in an app besides its configuration and extensions."""
+    return (
+        tuple(app.view_functions.items()),
+        tuple(app.url_map.iter_rules()),
+        tuple(app.blueprints.items()),
+        tuple(_hooks(app)),
+        tuple(app.jinja_env.globals.items()),
+        tuple(app.jinja_env.filters.items()),
+        tuple(app.jinja_env.tests.items()),
+        (app.test_client_class, app.test_cli_runner_class, app.session_interface, app.json, app.wsgi_app),
+    )
+
+
+HOOKS = (
+    "before_request_funcs",
+    "after_request_funcs",
+    "teardown_request_funcs",
+    "teardown_appcontext_funcs",
+    "url_value_preprocessors",
+    "url_default_functions",
+    "template_context_processors",
+)
+
+
+def _hooks(app):
+    """Each hook and error handler, with whom it is registered for (Flask fills in empty
+    entries of its error handlers as it looks them up: those are left out)."""
+    for hook in HOOKS:
+        registered = getattr(app, hook)  # by blueprint; teardown_appcontext_funcs: a list
+        by_blueprint = registered.items() if isinstance(registered, dict) else [(None, registered)]
+        for blueprint, functions in by_blueprint:
+            yield (hook, blueprint, *functions)
+    for blueprint, codes in app.error_handler_spec.items():
+        for code, handlers in codes.items():
+            yield from (("errorhandler", blueprint, code, *handler) for handler in handlers.items())
+
+
+def _still_shared(app) -> bool:
+    """Whether the app stays shared after a test: not if the test changed it."""
+    for key, shared in _shared_apps.items():
+        if shared.app is app:
+            if _structure(app) == shared.structure:
+                return True
+            del _shared_apps[key]
+            return False
+    return False
+
+
+def _drop(app) -> None:
+    with app.app_context():
+        db.engine.dispose()
+
+
+def forget_process_state() -> None:
+    """What the process keeps between tests that an earlier test may have filled."""
+    from app.extensions import limiter
+    from app.queue import huey
+    from app.services.summaries import forget_figures_kept_here
+
+    limiter.storage.reset()  # the counts of rate limits, in memory
+    # Kept per connection and version: with ids and versions starting again, stale.
+    forget_figures_kept_here()
+    if huey.immediate:  # the tasks' storage, in memory while tests run them inline
+        huey.storage.flush_all()
+
+
+# --- one schema a session, every table emptied before each test --------------------------------
+#
+# Building the schema (create_all, which makes the triggers of models/participation.py too)
+# took longer than most tests; deleting the rows takes about a millisecond. The app commits for
+# real (write_transaction(), BEGIN IMMEDIATE on SQLite, processes and threads of their own), so
+# a test cannot run inside a transaction rolled back at its end: its rows are deleted instead,
+# before it starts, whoever left them.
+
+_schemas_built: set[str] = set()  # the databases whose schema this session built
+
+
+def empty_database() -> None:
+    """Every table of the current app's database emptied, its ids starting at 1 again; the
+    schema built first, once a session, or again where a test dropped it
+    (tests/test_migrations.py)."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    if url not in _schemas_built:
+        build_schema(url)
+    else:
+        try:
+            delete_every_row(url)
+        except sa.exc.DBAPIError as error:
+            if not _missing_table(error):
+                raise
+            build_schema(url)
+
+
+def build_schema(url: str) -> None:
+    db.session.remove()
+    db.drop_all()
+    db.create_all()
+    _schemas_built.add(url)
+
+
+def _missing_table(error: sa.exc.DBAPIError) -> bool:
+    return getattr(error.orig, "sqlstate", None) == "42P01" or "no such table" in str(error.orig)
+
+
+def _tables_to_empty() -> list[str]:
+    """Those that refer to others first; the events' versions last, as the triggers of
+    models/participation.py write them when attendance or registrations are deleted."""
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    return sorted(tables, key=lambda name: name == "participants_version")
+
+
+def delete_every_row(url: str) -> None:
+    """DELETE, not TRUNCATE: on PostgreSQL, 20 TRUNCATEs took 50 times as long (a new file for
+    each table and index); on SQLite there is none."""
+    db.session.remove()
+    tables = _tables_to_empty()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "; ".join(
+                    [
+                        "SET LOCAL lock_timeout = '30s'",  # a test left a lock: fail, do not hang
+                        "SET LOCAL synchronous_commit = off",  # no wait for the disk: nothing to keep
+                        "SET CONSTRAINTS ALL IMMEDIATE",  # the deferred triggers, before the last DELETE
+                        *(f'DELETE FROM "{table}"' for table in tables),
+                        RESTART_SEQUENCES,
+                    ]
+                )
+            )
+        return
+    from app.database import BEGIN_IMMEDIATE
+
+    # SQLite gives the next row the highest id + 1: with none left, 1.
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(**{BEGIN_IMMEDIATE: True})
+        with connection.begin():
+            for table in tables:
+                connection.exec_driver_sql(f'DELETE FROM "{table}"')
+
+
+# The sequences of ids that have given one, set to start again at 1 (setval: ALTER SEQUENCE ...
+# RESTART gives each sequence a new file, and took as long as the DELETEs).
+RESTART_SEQUENCES = (
+    "SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename), 1, false) FROM pg_sequences "
+    "WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    while _shared_apps:
+        _drop(_shared_apps.popitem()[1].app)
+    if _SQLITE_DIR_MADE_HERE:
+        shutil.rmtree(SQLITE_DIR, ignore_errors=True)
 
 
 # --- real concurrency ------------------------------------------------------------
@@ -211,9 +458,25 @@ class SmtpServer:
             self.controller.stop()
             self.controller = None
 
+    def as_new(self) -> None:
+        """Running, with an empty inbox and a new handler, as a new server on the same port: a
+        test may have stopped it, or changed its handler (tests/test_lifecycle_emails.py)."""
+        self.__dict__.pop("handler_class", None)
+        self.inbox = Inbox()
+        if self.controller is not None:
+            self.controller.handler = self.handler_class(self.inbox)  # taken by each new connection
+            return
+        try:
+            self.start()
+        except OSError:  # the port was taken while the server was stopped
+            self.port = 0
+            self.start()
 
-@pytest.fixture
-def smtp_server():
+
+@pytest.fixture(scope="session")
+def smtp_server_of_the_session():
+    """One server for the session: its port stays the same, so the tests that send to it share
+    an app (see `shared_app`)."""
     server = SmtpServer()
     server.start()
     yield server
@@ -221,9 +484,16 @@ def smtp_server():
 
 
 @pytest.fixture
+def smtp_server(smtp_server_of_the_session):
+    """A real SMTP server, running, its inbox empty."""
+    smtp_server_of_the_session.as_new()
+    return smtp_server_of_the_session
+
+
+@pytest.fixture
 def mail_app(tmp_path, smtp_server):
     """The app sending to the test SMTP server."""
-    yield from with_fresh_database(make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port))
+    yield from with_fresh_database(shared_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port))
 
 
 # --- building a programme ----------------------------------------------------

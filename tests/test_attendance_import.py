@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -712,17 +711,15 @@ def test_uploads_without_token_file_or_known_zone_are_refused(console, event):
 
 
 def test_a_20000_row_report_imports_with_the_right_counts(console, event):
+    """How long it takes is bench/attendance_import.py's to say: a bound on the time here
+    failed on a loaded machine and said nothing on an idle one."""
     people, rows, registrants = 5000, 20000, 2000
     _register_in_bulk(event, registrants)
     data = zoom_report(people, rows, datetime(2021, 6, 30, 10))
 
-    started = time.perf_counter()
     imported = imported_from(upload(console, event, "participants_81234567890.csv", data))
-    preview = time.perf_counter() - started
     assert (imported.matched_count, imported.unmatched_count) == (registrants, people - registrants)
-    started = time.perf_counter()
     assert decide(console, event, imported).status_code == 303  # the job runs inline in tests
-    saved = time.perf_counter() - started
 
     db.session.refresh(imported)
     assert imported.status == ImportStatus.DONE and imported.rows_done == imported.rows_total == people
@@ -731,7 +728,6 @@ def test_a_20000_row_report_imports_with_the_right_counts(console, event):
     assert (counts["registrants"], counts["walk_ins"]) == (registrants, people - registrants)
     sample = db.session.scalars(sa.select(Attendance).where(Attendance.email == person(4321)[1])).one()
     assert sample.minutes == zoom_minutes(4321, rows // people)
-    assert preview < 6 and saved < 6, (preview, saved)
 
 
 def _register_in_bulk(event: Event, count: int) -> None:

@@ -403,7 +403,8 @@ def test_registrants_only_document_is_not_found_publicly(app, client):
 
 @pytest.mark.parametrize("stored_name", ["../plenary.db", "../outside.txt", "/etc/passwd"])
 def test_document_stored_outside_the_documents_folder_is_not_found(app, client, tmp_path, stored_name):
-    (tmp_path / "outside.txt").write_text("not a document")
+    for outside in ("outside.txt", "plenary.db"):  # files beside the documents folder
+        (tmp_path / outside).write_text("not a document")
     Path(app.config["DOCUMENTS_DIR"]).mkdir(parents=True, exist_ok=True)
     event = make_event("Partnership")
     document = add_document(event, stored_name=stored_name, filename="note.pdf")

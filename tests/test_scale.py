@@ -39,7 +39,7 @@ ATTEMPTS, SEATS, CLIENTS = 2000, 500, 40
 CLAIM_SECONDS = 5
 THREADS_PER_WORKER = 2
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.scale]  # `make test-fast` leaves it out
 
 
 def redis_ready() -> bool:
