@@ -681,9 +681,7 @@ def test_a_workbook_that_would_unpack_like_a_bomb_is_refused_before_it_is_read(a
     assert app.config["MAX_REPORT_UNPACKED_BYTES"] == Config.MAX_REPORT_UNPACKED_BYTES == 50 * 2**20
     bomb = teams_bomb(94 * 2**20)
     assert len(bomb) < 2**20
-    started = time.perf_counter()
     response = upload(console, event, "teams_attendance_report.xlsx", bomb)
-    assert time.perf_counter() - started < 5  # unread: openpyxl takes a minute over it here
     assert response.status_code == 400
     assert "This file would unpack to 95 MB, more than the 50 MB accepted." in response.get_data(as_text=True)
     assert stored() == (0, 0)

@@ -208,7 +208,6 @@ def test_an_account_failing_from_many_addresses_is_slowed_down_not_refused(app):
 
     admin = make_account("admin")
     owner = app.test_client()
-    started = time.monotonic()
     for n in range(4):  # a guess from each of four addresses: no address reaches its limit
         assert (
             sign_in(
@@ -216,11 +215,11 @@ def test_an_account_failing_from_many_addresses_is_slowed_down_not_refused(app):
             ).status_code
             == 400
         )
-    fast = time.monotonic() - started
 
+    # A lower bound only (a wait is never shorter, however loaded the machine): slowed down.
     started = time.monotonic()
     assert sign_in(owner, admin.email, PASSWORD, environ_base=ELSEWHERE).status_code == 302
-    assert time.monotonic() - started >= 0.6 > fast / 4
+    assert time.monotonic() - started >= 0.6
 
 
 # --- what the limits' storage holds ---------------------------------------------------------------
