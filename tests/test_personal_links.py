@@ -126,6 +126,7 @@ def every_answer(app, outbox: Outbox, role: str) -> dict[str, bytes]:
             f"/console/events/{event}/registrations.xlsx",
         ):
             answers[url] = client.get(url)
+            answers[url].get_data()  # a streamed export is read before the next request, as a browser does
     for url, response in answers.items():
         assert response.status_code == 200, (role, url, response.status_code)
     return {
