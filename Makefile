@@ -46,6 +46,7 @@ $(AXE): tests/browser/package-lock.json
 ## make test: lint, then the whole suite (SQLite; PostgreSQL with TEST_DATABASE_URL)
 test: $(VENV)/.dev $(CATALOGUES) | $(if $(NPM),$(AXE))
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r app -lll
 	@test -x /usr/bin/chromium || echo "NOTE: /usr/bin/chromium is missing: the browser tests will NOT run (apt-get install -y chromium)."
 	@test -n "$(NPM)" || echo "NOTE: npm is missing: axe-core is not installed and the accessibility checks will NOT run (apt-get install -y npm)."
@@ -53,6 +54,7 @@ test: $(VENV)/.dev $(CATALOGUES) | $(if $(NPM),$(AXE))
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## make bench: every benchmark; each prints its figures, the last line one JSON object
 bench: $(VENV)/.dev $(CATALOGUES)

@@ -10,7 +10,7 @@ from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import BadRequest
 
-from .errors import API_PREFIX, problem_abort
+from .errors import API_PREFIX, api, problem_abort
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 CORS_METHODS = "GET, POST, OPTIONS"
@@ -18,7 +18,7 @@ CORS_HEADERS = "Content-Type, Authorization"
 
 
 def init_app(app: Flask) -> None:
-    from ..extensions import api, csrf
+    from ..extensions import csrf
     from . import attendance, docs, errors, events, organiser, registrations, series, summaries  # noqa: F401
 
     api.init_app(app)

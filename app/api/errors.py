@@ -113,6 +113,11 @@ class ProblemApi(Api):
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
+# The JSON API (flask-smorest). It lives with the API, not in app/extensions.py: the models and
+# the database layer import the extensions, and must not import the API above them.
+api = ProblemApi()
+
+
 class ProblemException(HTTPException):
     """An error of ours with a precise problem type, a detail and field errors."""
 
