@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_smorest import Api
 
+from app.api.errors import ProblemApi
 from app.extensions import db
 from app.models import Delegate, Document, DocumentKind, EventKind, Message, Registration
 from tests.conftest import add_keynote, delegate_form, make_event, make_series
@@ -576,3 +578,18 @@ def test_cors_preflight(client, upcoming):
     posted = client.post(url, json=body(), headers={"Origin": ALLOWED})
     assert posted.status_code == 202
     assert posted.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_the_api_overrides_no_private_method_of_flask_smorest():
+    """Only flask-smorest's public hooks are used, so that its next release cannot silently undo
+    the problem details (its private methods may change without notice)."""
+    private = {name for name in vars(ProblemApi) if name.startswith("_") and not name.startswith("__")}
+    assert not {name for name in private if hasattr(Api, name)}
+
+
+def test_every_documented_error_is_a_problem(client):
+    spec = client.get(f"{API}/openapi.json").json
+    responses = spec["components"]["responses"]
+    assert "DEFAULT_ERROR" in responses
+    for name, response in responses.items():
+        assert list(response["content"]) == ["application/problem+json"], name
