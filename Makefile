@@ -51,6 +51,7 @@ PYTEST := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.pytest_cache/p
 ## make test: lint, then the whole suite (SQLite; PostgreSQL with TEST_DATABASE_URL)
 test: $(VENV)/.dev $(CATALOGUES) | $(if $(NPM),$(AXE))
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r app -lll
 	@test -x /usr/bin/chromium || echo "NOTE: /usr/bin/chromium is missing: the browser tests will NOT run (apt-get install -y chromium)."
 	@test -n "$(NPM)" || echo "NOTE: npm is missing: axe-core is not installed and the accessibility checks will NOT run (apt-get install -y npm)."
@@ -63,6 +64,7 @@ test-fast: $(VENV)/.dev $(CATALOGUES)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 ## make bench: every benchmark; each prints its figures, the last line one JSON object
 bench: $(VENV)/.dev $(CATALOGUES)

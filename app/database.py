@@ -44,6 +44,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def contains_text(column, term: str) -> sa.ColumnElement[bool]:
+    """The one way to search text: `column` contains `term`, ignoring case, with `%`, `_` and the
+    escape character in the term taken literally (what a person typed is never a pattern)."""
+    return column.icontains(term, autoescape=True)
+
+
 class UTCDateTime(TypeDecorator):
     """An instant: aware in Python, UTC in the database."""
 

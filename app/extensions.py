@@ -12,8 +12,6 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from .api.errors import ProblemApi
-
 # Named constraints, so that migrations can drop and alter them on every
 # database (SQLite's batch mode needs names).
 NAMING_CONVENTION = {
@@ -64,5 +62,3 @@ login_manager = SignInManager()
 # In memory by default (per process); Redis when REDIS_URL is set (see config.py). Without
 # Redis it counts in the process and the site keeps serving (app/rate_limits.py).
 limiter = FailOpenLimiter(key_func=get_remote_address, in_memory_fallback_enabled=True, swallow_errors=True)
-# The JSON API (flask-smorest): its errors are problem details (app/api/errors.py).
-api = ProblemApi()

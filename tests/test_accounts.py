@@ -16,6 +16,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.models import Account, AccountRole, AuditEntry, Invitation
 from app.services import accounts as service
+from app.services import audit
 from tests.conftest import PASSWORD, csrf_token, make_account, make_app, sign_in, submit, with_fresh_database
 
 WRONG = "The email address or the password is not right."
@@ -415,3 +416,15 @@ def test_create_admin_refuses_bad_input(app, runner, email, password):
     result = runner.invoke(args=["create-admin", email], input=f"{password}\n{password}\n")
     assert result.exit_code != 0
     assert db.session.scalar(sa.select(sa.func.count(Account.id))) == 0
+
+
+@pytest.mark.parametrize("typed", ["%", "_"])
+def test_audit_search_takes_wildcards_literally(app, signed_in, typed):
+    """A `%` or `_` typed in the search is that character, not a LIKE wildcard matching anything."""
+    admin = signed_in("admin")
+    audit.record("test.note", summary=f"quota 100{typed} reached")
+    audit.record("test.note", summary="an ordinary entry")
+    db.session.commit()
+    page = admin.get("/console/audit", query_string={"q": typed}).text
+    assert f"quota 100{typed} reached" in page
+    assert "an ordinary entry" not in page

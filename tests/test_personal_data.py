@@ -32,7 +32,7 @@ from app.models import (
     Webhook,
     WebhookDelivery,
 )
-from app.services import personal_data, summaries
+from app.services import audit, personal_data, summaries
 from app.services.links import manage_token
 from app.services.personal_data import add_months
 from app.services.registrations import Applicant, edit_details, register
@@ -589,3 +589,16 @@ def test_after_erasure_no_email_reaches_the_person_not_even_the_cancellation(mai
     assert smtp_server.inbox.to(AMINA.email) == []
     [seat] = smtp_server.inbox.messages
     assert seat["To"].endswith(f"<{DAWIT.email}>") and seat["Subject"] == f"A seat is yours: {event.title}"
+
+
+def test_erasure_finds_the_person_in_the_audit_log_whatever_the_case(app):
+    """The scrubber replaces names ignoring case; the search for the entries to scrub must too (on
+    PostgreSQL, LIKE minds case)."""
+    enrol_now(make_event(), AMINA)
+    shouted = audit.record("test.note", summary=f"Call {AMINA.name.upper()} back")
+    db.session.commit()
+    personal_data.erase_delegate(delegate_of(AMINA))
+    db.session.commit()
+    summary = db.session.get(AuditEntry, shouted.id).summary
+    assert AMINA.name.lower() not in summary.lower()
+    assert summary == f"Call {personal_data.ERASED_MARK} back"

@@ -6,19 +6,24 @@ generate (/api/v1/openapi.json), browsable at /api/v1/docs, every error a proble
 
 from __future__ import annotations
 
+import re
+
 from flask import Flask, current_app, request
 from flask_babel import gettext as _
+from flask_cors import CORS
 from werkzeug.exceptions import BadRequest
 
-from .errors import API_PREFIX, problem_abort
+from .errors import API_PREFIX, api, problem_abort
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
-CORS_METHODS = "GET, POST, OPTIONS"
-CORS_HEADERS = "Content-Type, Authorization"
+CORS_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_HEADERS = ["Content-Type", "Authorization"]
+CORS_EXPOSED = ["Retry-After", "Location"]
+CORS_MAX_AGE_SECONDS = 600
 
 
 def init_app(app: Flask) -> None:
-    from ..extensions import api, csrf
+    from ..extensions import csrf
     from . import attendance, docs, errors, events, organiser, registrations, series, summaries  # noqa: F401
 
     api.init_app(app)
@@ -28,7 +33,7 @@ def init_app(app: Flask) -> None:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.bp)
     app.before_request(check_body)
-    app.after_request(cors)
+    cors(app)
     errors.install(app)
 
 
@@ -60,19 +65,28 @@ def check_body():
     return None
 
 
-def cors(response):
-    """Cross-origin calls only from the configured origins; any other origin gets no CORS header."""
-    if not _is_api_call():
-        return response
-    response.vary.add("Origin")  # a cache must not hand one origin's answer to another
-    origin = request.headers.get("Origin")
-    if not origin or origin not in current_app.config["API_CORS_ORIGINS"]:
-        return response
-    response.headers["Access-Control-Allow-Origin"] = origin
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
-        response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
-        response.headers["Access-Control-Max-Age"] = "600"
-    else:
-        response.headers["Access-Control-Expose-Headers"] = "Retry-After, Location"
+def cors(app: Flask) -> None:
+    """Cross-origin calls to the API only from the configured origins; any other origin, and every
+    page of the site, gets no CORS header."""
+    CORS(
+        app,
+        resources={rf"{re.escape(API_PREFIX)}.*": {}},
+        origins=app.config["API_CORS_ORIGINS"],
+        methods=CORS_METHODS,
+        allow_headers=CORS_HEADERS,
+        expose_headers=CORS_EXPOSED,
+        max_age=CORS_MAX_AGE_SECONDS,
+        # Without an Origin, no CORS header (Flask-CORS would otherwise list every allowed origin).
+        always_send=False,
+        # Error responses pass through `after_request` already; Flask's handlers stay unwrapped.
+        intercept_exceptions=False,
+    )
+    app.after_request(vary_on_origin)
+
+
+def vary_on_origin(response):
+    """A cache must not hand one origin's answer to another: Flask-CORS says so only when more than
+    one origin is configured, yet with one the answer differs between it and the rest."""
+    if _is_api_call():
+        response.vary.add("Origin")
     return response

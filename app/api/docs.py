@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
 
-from ..extensions import api
-from .errors import all_problems, problem_abort
+from .errors import all_problems, api, problem_abort
 
 bp = Blueprint("api_docs", __name__, url_prefix="/api/v1")
 

@@ -94,23 +94,41 @@ def all_problems() -> list[tuple[str, str, int | None]]:
 
 
 class ProblemApi(Api):
-    """flask-smorest, documenting every error as a problem-details body; the handlers are ours."""
+    """flask-smorest, with every error a problem-details body and documented as one, through its
+    public hooks only: `ERROR_SCHEMA`, `handle_http_exception`, and the spec's response components."""
 
     ERROR_SCHEMA = ProblemSchema
 
-    def _register_error_handlers(self):
-        pass  # `install` below answers errors under /api/ and leaves the site's pages alone
+    def init_app(self, app: Flask, *, spec_kwargs=None) -> None:
+        site_pages = app.error_handler_spec[None][None].get(HTTPException)
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        if site_pages is not None:
+            # flask-smorest takes over every HTTPException; the site's pages stay the site's, and
+            # `install` below sends only the errors under /api/ to problem details.
+            app.register_error_handler(HTTPException, site_pages)
+        self.document_problems()
 
-    def _register_responses(self):
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return http_problem(error)
+
+    def document_problems(self) -> None:
+        """flask-smorest documents its errors as JSON: they are registered again (lazily, under its
+        names, so the operations refer to them unchanged) as problem details."""
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
-            prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
-            self.spec.components.response(status.name, response, lazy=True)
-        response = {"description": "A problem (RFC 9457)", "schema": self.ERROR_SCHEMA}
+            self._document(status.name, response)
+        default = {"description": "A problem (RFC 9457)", "schema": self.ERROR_SCHEMA}
+        self._document(self.DEFAULT_ERROR_RESPONSE_NAME, default)
+
+    def _document(self, name: str, response: dict) -> None:
         prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
-        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+        self.spec.components.response(name, response, lazy=True)
+
+# The JSON API (flask-smorest). It lives with the API, not in app/extensions.py: the models and
+# the database layer import the extensions, and must not import the API above them.
+api = ProblemApi()
 
 
 class ProblemException(HTTPException):

@@ -7,6 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..database import contains_text
 from ..extensions import db
 from ..models import Account, AccountRole, AuditEntry, Invitation
 from ..services import accounts as service
@@ -17,6 +18,7 @@ from .forms import ConfirmForm
 from .queries import page_asked
 
 AUDIT_PAGE_SIZE = 50
+AUDIT_SEARCHED = (AuditEntry.actor, AuditEntry.action, AuditEntry.summary)
 
 
 def _account_or_404(account_id: int) -> Account:
@@ -120,11 +122,7 @@ def audit_log():
     form = AuditFilterForm(request.args)
     query = sa.select(AuditEntry).order_by(AuditEntry.created_dt.desc(), AuditEntry.id.desc())
     if form.validate() and form.q.data:
-        term = f"%{form.q.data.strip()}%"
-        query = query.where(
-            sa.or_(
-                AuditEntry.actor.ilike(term), AuditEntry.action.ilike(term), AuditEntry.summary.ilike(term)
-            )
-        )
+        term = form.q.data.strip()
+        query = query.where(sa.or_(*(contains_text(column, term) for column in AUDIT_SEARCHED)))
     entries = db.paginate(query, page=page_asked(), per_page=AUDIT_PAGE_SIZE, error_out=False)
     return render_template("console/audit.html", entries=entries, form=form)

@@ -13,6 +13,7 @@ from math import ceil
 import sqlalchemy as sa
 from sqlalchemy.sql import Select
 
+from ..database import contains_text
 from ..extensions import db
 from ..models import Attendance, Delegate, Event, OrganisationKind, Registration, RegistrationStatus
 from .queries import LAST_PAGE
@@ -131,7 +132,7 @@ def _filtered(statement: Select, query: TableQuery, attended) -> Select:
         if query.shows_addresses:
             searched.append(Delegate.email)
         statement = statement.where(
-            sa.or_(*(column.icontains(query.search, autoescape=True) for column in searched))
+            sa.or_(*(contains_text(column, query.search) for column in searched))
         )
     if query.status is not None:
         statement = statement.where(Registration.status == query.status)

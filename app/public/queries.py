@@ -42,6 +42,22 @@ def published_series_or_404(series_id: int) -> Series:
     return series
 
 
+
+# Shared with the API's summaries: a summary shows only once the organisers publish it.
+def summary_event_or_404(event_id: int) -> Event:
+    event = published_event_or_404(event_id, with_programme=False)
+    if not event.summary_published:
+        abort(404)
+    return event
+
+
+def summary_series_or_404(series_id: int) -> Series:
+    series = published_series_or_404(series_id)
+    if not series.summary_published:
+        abort(404)
+    return series
+
+
 def events_by_id(ids: list[int]) -> dict[int, Event]:
     return {event.id: event for event in db.session.scalars(db.select(Event).where(Event.id.in_(ids)))}
 

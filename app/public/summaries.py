@@ -3,33 +3,18 @@ participants who agreed to be on it. Nothing shows before the organisers publish
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import render_template, request
 
-from ..models import Event, Series
 from ..reports.downloads import pdf_response
 from ..reports.forms import PeriodForm
 from ..services import charts, narrative, report_pdf, summaries
 from . import bp
-from .queries import published_event_or_404, published_series_or_404
-
-
-def _summary_event_or_404(event_id: int) -> Event:
-    event = published_event_or_404(event_id, with_programme=False)
-    if not event.summary_published:
-        abort(404)
-    return event
-
-
-def _summary_series_or_404(series_id: int) -> Series:
-    series = published_series_or_404(series_id)
-    if not series.summary_published:
-        abort(404)
-    return series
+from .queries import summary_event_or_404, summary_series_or_404
 
 
 @bp.route("/events/<int:event_id>/summary")
 def event_summary(event_id: int):
-    event = _summary_event_or_404(event_id)
+    event = summary_event_or_404(event_id)
     summary = summaries.event_summary(event)
     return render_template(
         "public/summary_event.html", event=event, summary=summary, exhibits=charts.event_exhibits(summary)
@@ -38,12 +23,12 @@ def event_summary(event_id: int):
 
 @bp.route("/events/<int:event_id>/summary.pdf")
 def event_summary_pdf(event_id: int):
-    return pdf_response(report_pdf.event_pdf(_summary_event_or_404(event_id), public=True))
+    return pdf_response(report_pdf.event_pdf(summary_event_or_404(event_id), public=True))
 
 
 @bp.route("/events/<int:event_id>/participants")
 def participants(event_id: int):
-    event = _summary_event_or_404(event_id)
+    event = summary_event_or_404(event_id)
     return render_template(
         "public/participants.html", event=event, participants=summaries.participant_list(event)
     )
@@ -51,7 +36,7 @@ def participants(event_id: int):
 
 @bp.route("/series/<int:series_id>/summary")
 def series_summary(series_id: int):
-    series = _summary_series_or_404(series_id)
+    series = summary_series_or_404(series_id)
     summary = summaries.series_summary(series, published_only=True)
     return render_template(
         "public/summary_series.html", series=series, summary=summary, exhibits=charts.series_exhibits(summary)
@@ -60,7 +45,7 @@ def series_summary(series_id: int):
 
 @bp.route("/series/<int:series_id>/summary.pdf")
 def series_summary_pdf(series_id: int):
-    return pdf_response(report_pdf.series_pdf(_summary_series_or_404(series_id), public=True))
+    return pdf_response(report_pdf.series_pdf(summary_series_or_404(series_id), public=True))
 
 
 @bp.route("/programme")

@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import defer, selectinload
 
-from ..database import insert_for, lock_row, utcnow, write_transaction
+from ..database import contains_text, insert_for, lock_row, utcnow, write_transaction
 from ..extensions import db
 from ..formatting import instant_in
 from ..models import (
@@ -839,12 +839,11 @@ def check_in_candidates(event: Event, search: str = "", limit: int = CHECK_IN_LI
     )
     words = search.split()
     for word in words[:5]:
-        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         statement = statement.where(
             sa.or_(
-                Registration.name.ilike(pattern, escape="\\"),
-                Registration.organisation.ilike(pattern, escape="\\"),
-                Delegate.email.ilike(pattern, escape="\\"),
+                contains_text(Registration.name, word),
+                contains_text(Registration.organisation, word),
+                contains_text(Delegate.email, word),
             )
         )
     return db.session.execute(statement).all()

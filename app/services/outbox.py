@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..database import on_commit, utcnow, write_transaction
+from ..database import contains_text, on_commit, utcnow, write_transaction
 from ..extensions import db
 from ..models import Account, Message, MessageStatus, Registration
 from ..queue import kick_delivery
@@ -123,9 +123,8 @@ def search(
     """
     query = sa.select(Message).order_by(Message.id.desc())
     if text:
-        term = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         searched = SEARCHED + (Message.to_address,) if addresses else SEARCHED
-        query = query.where(sa.or_(*(column.ilike(term, escape="\\") for column in searched)))
+        query = query.where(sa.or_(*(contains_text(column, text) for column in searched)))
     if status is not None:
         query = query.where(Message.status == status)
     if kind:

@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 
-from ..database import lock_row, utcnow, write_transaction
+from ..database import contains_text, lock_row, utcnow, write_transaction
 from ..extensions import db
 from ..models import (
     Account,
@@ -441,8 +441,8 @@ def _mentions(scrub: Scrubber):
             condition
             for term in scrub.search_terms()
             for condition in (
-                AuditEntry.summary.contains(term, autoescape=True),
-                details.contains(term, autoescape=True),
+                contains_text(AuditEntry.summary, term),
+                contains_text(details, term),
             )
         ),
     )
