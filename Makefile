@@ -60,6 +60,7 @@ test: $(VENV)/.dev $(CATALOGUES) | $(if $(NPM),$(AXE))
 ## make test-fast: lint, then the suite without the browser tests and the scale test (the inner loop)
 test-fast: $(VENV)/.dev $(CATALOGUES)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(PYTEST) -m "not browser and not scale" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
