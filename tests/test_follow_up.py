@@ -496,16 +496,22 @@ def test_a_run_again_after_a_crash_or_two_runs_at_once_write_each_email_once(app
     )
 
 
-def test_a_mailout_stopped_by_an_error_goes_on_from_where_it_stopped(partnership, console, queued):
+def test_a_mailout_stopped_by_an_error_goes_on_from_where_it_stopped(
+    partnership, console, signed_in, queued
+):
     send(console, partnership)
     mailout = db.session.scalar(sa.select(Mailout))
-    # Stopped as an error stops it (here: marked so by hand, as the job does).
-    db.session.execute(sa.update(Mailout).values(status=MailoutStatus.FAILED, error="OperationalError: gone"))
+    # Stopped as an error stops it (here: marked so by hand, as the job does); a database's
+    # error quotes the statement's parameters, addresses and names among them.
+    error = "IntegrityError: [parameters: {'to_address': 'zoe.orsted@example.org'}]"
+    db.session.execute(sa.update(Mailout).values(status=MailoutStatus.FAILED, error=error))
     db.session.commit()
     queued()
     assert follow_ups(ATTENDEE) == {}
     page_text = console.get(f"/console/mailouts/{mailout.id}").get_data(as_text=True)
-    assert "stopped with an error" in page_text and "OperationalError: gone" in page_text
+    assert "stopped with an error" in page_text and "zoe.orsted@example.org" in page_text
+    viewer_page = signed_in("viewer").get(f"/console/mailouts/{mailout.id}").get_data(as_text=True)
+    assert "stopped with an error" in viewer_page and "zoe.orsted" not in viewer_page  # no address
 
     token = csrf_token(console, f"/console/mailouts/{mailout.id}")
     assert console.post(f"/console/mailouts/{mailout.id}/retry").status_code == 400  # no CSRF token
