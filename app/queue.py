@@ -184,3 +184,22 @@ def import_attendance(import_id: int) -> int:
     from .services.attendance import run_import
 
     return run_import(import_id)
+
+
+@huey.task()
+@with_app_context
+def write_mailout(mailout_id: int) -> int:
+    """Write the emails of a follow-up or an event's notice, batch by batch; run again, it
+    goes on from the last batch written (services/mailouts.py)."""
+    from .services.mailouts import run
+
+    return run(mailout_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+@with_app_context
+def resume_mailouts() -> int:
+    """Mailouts that no worker is writing any more (a worker killed, a task lost), resumed."""
+    from .services.mailouts import resume_stalled
+
+    return resume_stalled()

@@ -696,3 +696,28 @@ def signed_in(app):
 def console(signed_in):
     """A client signed in as an organiser."""
     return signed_in("organiser")
+
+
+# --- the job queue as deployed -------------------------------------------------------
+
+
+@pytest.fixture
+def queued():
+    """The job queue with its tasks waiting for a worker, as deployed (the tests otherwise run
+    them inline): yields `work()`, which runs the waiting tasks here, as one worker does, and
+    returns how many ran."""
+    from app.queue import huey
+
+    huey.immediate = False
+    huey.flush()
+
+    def work() -> int:
+        ran = 0
+        while (task := huey.dequeue()) is not None:
+            huey.execute(task)
+            ran += 1
+        return ran
+
+    yield work
+    huey.flush()
+    huey.immediate = True

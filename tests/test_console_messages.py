@@ -15,6 +15,7 @@ from app.models import (
     Event,
     Mailing,
     MailingAudience,
+    Mailout,
     Message,
     MessageContent,
     MessageStatus,
@@ -329,6 +330,7 @@ def test_progress_shows_queued_then_sent_with_and_without_javascript(console, si
     assert figures == {
         "mailing": mailing.id,
         "recipients": 2,
+        "written": 2,
         "queued": 2,
         "sending": 0,
         "sent": 0,
@@ -352,6 +354,32 @@ def test_progress_shows_queued_then_sent_with_and_without_javascript(console, si
     assert '<strong data-count="sent">2</strong>' in viewer.get(f"/console/mailings/{mailing.id}").get_data(
         as_text=True
     )
+
+
+def test_a_mailing_is_written_by_the_job_queue_not_in_the_request(console, event, queued):
+    """Rendering 2,000 messages took half a minute of the request: the send records the
+    mailing, the queue writes its messages, and the mailing's page follows both."""
+    response = send(console, event)
+    mailing = db.session.scalars(sa.select(Mailing)).one()
+    assert response.status_code == 303 and response.headers["Location"].endswith(
+        f"/console/mailings/{mailing.id}"
+    )
+    assert recipients(mailing.id) == set() and mailing.recipients_count == 2
+    figures = console.get(f"/console/mailings/{mailing.id}/progress.json").get_json()
+    assert (figures["written"], figures["queued"], figures["done"]) == (0, 0, False)  # still to write
+    page = console.get(f"/console/mailings/{mailing.id}").get_data(as_text=True)
+    assert "Being written" in page and '<span data-count="written">0</span> / 2' in page
+    mailout = db.session.scalars(sa.select(Mailout)).one()
+    details = console.get(f"/console/mailouts/{mailout.id}").get_data(as_text=True)
+    assert "Messages to registrants" in details and f'href="/console/mailings/{mailing.id}"' in details
+
+    queued()
+    assert recipients(mailing.id) == {"amina.yusuf@example.org", "fatima.ali@example.org"}
+    figures = console.get(f"/console/mailings/{mailing.id}/progress.json").get_json()
+    assert (figures["written"], figures["queued"], figures["done"]) == (2, 2, False)  # to deliver
+    assert "Being written" not in console.get(f"/console/mailings/{mailing.id}").get_data(as_text=True)
+    deliver_pending()
+    assert console.get(f"/console/mailings/{mailing.id}/progress.json").get_json()["done"] is True
 
 
 def test_the_messages_page_lists_what_was_sent(console, event):

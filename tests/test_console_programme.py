@@ -16,6 +16,8 @@ from app.models import (
     AuditEntry,
     Event,
     EventKind,
+    Mailout,
+    MailoutKind,
     Message,
     Registration,
     RegistrationStatus,
@@ -918,9 +920,10 @@ def test_update_event_refuses_an_unknown_series(app):
     assert fresh(Event, event.id).series_id is None
 
 
-def test_an_edit_that_moves_the_event_and_adds_seats_is_one_transaction(app):
-    """The form's fields, the move (registrants told) and the new capacity (the waiting list
-    moves up) commit together, or nothing does."""
+def test_an_edit_that_moves_the_event_and_adds_seats_is_one_transaction(app, queued):
+    """The form's fields, the move (its notice recorded as a mailout) and the new capacity
+    (the waiting list moves up) commit together, or nothing does; the job queue writes the
+    notices after."""
     app.config["OUTBOX_KICK"] = False  # the worker's commits, inline in tests, are not the edit's
     event = make_event("Partnership", capacity=1)
     for number in range(2):
@@ -942,8 +945,13 @@ def test_an_edit_that_moves_the_event_and_adds_seats_is_one_transaction(app):
     event = fresh(Event, event.id)
     assert (event.title, event.start_dt, event.sequence) == ("Partnership (moved)", later, 1)
     assert event.capacity == 2
+    [mailout] = db.session.scalars(sa.select(Mailout)).all()
+    assert (mailout.kind, mailout.total) == (MailoutKind.EVENT_CHANGED, 2)
     kinds = db.session.scalars(sa.select(Message.kind).order_by(Message.id)).all()
-    assert kinds[-3:] == ["event_changed", "event_changed", "registration_confirmed"]
+    assert kinds[-1:] == ["registration_confirmed"]
+    queued()
+    kinds = db.session.scalars(sa.select(Message.kind).order_by(Message.id)).all()
+    assert kinds[-3:] == ["registration_confirmed", "event_changed", "event_changed"]
 
 
 def test_the_outbox_holds_nothing_for_an_event_without_registrants(app, console):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -11,11 +13,22 @@ import pytest
 import sqlalchemy as sa
 from icalendar import Calendar
 
+from app.database import on_commit, write_transaction
 from app.extensions import db
-from app.models import Message, MessageStatus, Registration, RegistrationStatus
+from app.models import (
+    Event,
+    Mailout,
+    MailoutKind,
+    MailoutStatus,
+    Message,
+    MessageStatus,
+    Registration,
+    RegistrationStatus,
+)
 from app.services import events as event_service
 from app.services import registrations as service
 from app.services.delivery import Pacer, deliver_pending
+from app.services.mailouts import Enqueue
 from app.services.outbox import retry_failed
 from app.services.registrations import Applicant, RegistrationError
 from tests.conftest import make_event
@@ -113,6 +126,101 @@ def test_cancelling_an_event_removes_it_from_calendars(mail_app, smtp_server):
     assert "zoom.us" not in calendar.to_ical().decode()
     event_service.cancel_event(event)  # twice: nothing more is sent
     assert len(smtp_server.inbox.messages) == 2
+
+
+def test_the_registrants_are_told_of_a_change_by_the_job_queue_not_in_the_request(
+    mail_app, smtp_server, queued
+):
+    """Writing 2,000 notices took seconds of the request: it records a mailout, the queue writes them."""
+    event = make_event("Partnership", capacity=1)
+    service.register(event, applicant("first@example.org"))
+    service.register(event, applicant("second@example.org"))  # waitlisted
+    service.cancel(service.register(event, applicant("third@example.org")).registration)
+    queued()
+    smtp_server.inbox.clear()
+
+    later = event.start_dt + timedelta(days=7)
+    assert event_service.reschedule(event, later, later + timedelta(hours=2)) is True
+    assert db.session.scalars(sa.select(Message).where(Message.kind == "event_changed")).all() == []
+    [mailout] = db.session.scalars(sa.select(Mailout)).all()
+    assert (mailout.kind, mailout.status, mailout.total) == (
+        MailoutKind.EVENT_CHANGED,
+        MailoutStatus.WRITING,
+        2,
+    )
+
+    queued()  # a worker writes the notices, then delivers them
+    assert sorted(e.rcpt_tos[0] for e in smtp_server.inbox.envelopes) == [
+        "first@example.org",
+        "second@example.org",
+    ]
+    assert (
+        calendar_of(smtp_server.inbox.to("first@example.org")[0]).walk("VEVENT")[0].decoded("dtstart")
+        == later
+    )
+    db.session.refresh(mailout)
+    assert (mailout.status, mailout.written) == (MailoutStatus.DONE, 2)
+
+
+def test_a_notice_not_written_yet_gives_way_to_a_later_change_or_the_cancellation(
+    mail_app, smtp_server, queued
+):
+    event = make_event("Partnership")
+    for email in ("first@example.org", "second@example.org"):
+        service.register(event, applicant(email))
+    queued()
+    smtp_server.inbox.clear()
+    later = event.start_dt + timedelta(days=7)
+    event_service.reschedule(event, later, later + timedelta(hours=2))
+    event_service.reschedule(db.session.get(Event, event.id), later, later + timedelta(hours=3))
+    event_service.cancel_event(db.session.get(Event, event.id), "Postponed.")
+
+    queued()
+    received = zip(smtp_server.inbox.envelopes, smtp_server.inbox.messages, strict=True)
+    assert sorted((envelope.rcpt_tos[0], message["Subject"]) for envelope, message in received) == [
+        ("first@example.org", "Cancelled: Partnership"),
+        ("second@example.org", "Cancelled: Partnership"),
+    ]  # one email each, saying what the event is now
+    mailouts = db.session.scalars(sa.select(Mailout).order_by(Mailout.id)).all()
+    assert [(m.kind, m.status, m.written) for m in mailouts] == [
+        (MailoutKind.EVENT_CHANGED, MailoutStatus.DONE, 0),
+        (MailoutKind.EVENT_CHANGED, MailoutStatus.DONE, 0),
+        (MailoutKind.EVENT_CANCELLED, MailoutStatus.DONE, 2),
+    ]
+
+
+class Undone(Exception):
+    """What a caller refuses after a nested unit of work has recorded a notice."""
+
+
+def test_a_mailout_asks_the_queue_once_after_the_commit_and_never_when_undone(
+    mail_app, smtp_server, queued
+):
+    """The job is asked for by an `on_commit()` callback equal to any other for the same
+    mailout: registered twice, it runs once; registered in a nested unit that is undone, it
+    is dropped with the mailout."""
+    from app.queue import huey
+
+    mail_app.config["OUTBOX_KICK"] = False  # only the mailouts' jobs wait in the queue
+    event = make_event("Partnership")
+    service.register(event, applicant("first@example.org"))
+    deliver_pending()
+    smtp_server.inbox.clear()
+    later = event.start_dt + timedelta(days=7)
+    with write_transaction():
+        with contextlib.suppress(Undone), write_transaction():
+            event_service.reschedule(db.session.get(Event, event.id), later, later + timedelta(hours=2))
+            raise Undone
+        event_service.cancel_event(db.session.get(Event, event.id), "Postponed.")
+        [mailout] = db.session.scalars(sa.select(Mailout)).all()
+        on_commit(Enqueue(mailout.id))  # asked for again in the same unit of work
+        assert huey.pending_count() == 0  # nothing before the commit
+    assert huey.pending_count() == 1
+    assert mailout.kind == MailoutKind.EVENT_CANCELLED
+
+    assert queued() == 1
+    deliver_pending()
+    assert [message["Subject"] for message in smtp_server.inbox.messages] == ["Cancelled: Partnership"]
 
 
 def test_reschedule_refuses_nonsense(app):

@@ -106,7 +106,7 @@ def _follow_up_with_certificate(inbox, event, name: str) -> None:
     )
     db.session.commit()
     draft = follow_up.Draft(follow_up.Audience.ATTENDEES, note="Thank you.", with_certificate=True)
-    assert follow_up.send(event, draft, by=make_account("organiser")).sent == 1
+    assert follow_up.send(event, draft, by=make_account("organiser")).to_send == 1
 
 
 def _organisers_mailing(inbox, event, name: str) -> None:

@@ -2,7 +2,8 @@
 
 Each person gets each follow-up once: sending again reaches only those who
 have not had it yet (see services/follow_up.py), and the page says how many
-already did.
+already did. A send starts a mailout: the job queue writes the emails, and the
+mailout's page (console/mailouts.py) follows it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def _page(event: Event, form: FollowUpForm | None = None, status: int = 200, fig
         form=form or FollowUpForm(figures=figures, formdata=None),
         figures=figures,
         refusal=service.refusal(event),
+        sends=service.sends(event),
     ), status
 
 
@@ -88,19 +90,22 @@ def follow_up_send(event_id: int):
 
 def _send(event: Event, form: FollowUpForm):
     outcome = service.send(event, form.draft(), by=current_user)
-    if outcome.sent:
+    if outcome.to_send:
         flash(
             _(
                 "The follow-up is on its way to %(count)d people; %(done)d had it already and were not "
                 "sent it again.",
-                count=outcome.sent,
+                count=outcome.to_send,
                 done=outcome.already_sent,
             ),
             "success",
         )
+    elif outcome.mailout is not None:
+        flash(_("This follow-up is being written already: it was not started again."), "info")
     else:
         flash(_("Everyone in this audience has had this follow-up already: nothing was sent."), "info")
-    return redirect(url_for(".follow_up", event_id=event.id), 303)
+        return redirect(url_for(".follow_up", event_id=event.id), 303)
+    return redirect(url_for(".mailout", mailout_id=outcome.mailout.id), 303)
 
 
 @bp.route("/events/<int:event_id>/follow-up/certificates/<int:registration_id>.pdf")

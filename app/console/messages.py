@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import AccountRole, Event, Mailing, Message, MessageStatus
+from ..models import AccountRole, Event, Mailing, MailoutStatus, Message, MessageStatus
 from ..security import email_preview
 from ..services import mailings as service
 from ..services import outbox
@@ -115,6 +115,7 @@ def mailing(mailing_id: int):
         event=mailing.event,
         sender=service.sender_name(mailing),
         progress=service.progress(mailing),
+        mailout=service.mailout_of(mailing),
     )
 
 
@@ -124,10 +125,13 @@ def mailing_progress(mailing_id: int):
     mailing = db.get_or_404(Mailing, mailing_id)
     progress = service.progress(mailing)
     figures = {status.value: count for status, count in progress.items()}
+    mailout = service.mailout_of(mailing)
+    writing = mailout is not None and mailout.status == MailoutStatus.WRITING
     return jsonify(
         mailing=mailing.id,
         recipients=mailing.recipients_count,
-        done=progress[MessageStatus.QUEUED] + progress[MessageStatus.SENDING] == 0,
+        written=sum(progress.values()),
+        done=not writing and progress[MessageStatus.QUEUED] + progress[MessageStatus.SENDING] == 0,
         **figures,
     )
 

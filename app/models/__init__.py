@@ -11,12 +11,14 @@ from .enums import (
     EventKind,
     ImportStatus,
     MailingAudience,
+    MailoutKind,
+    MailoutStatus,
     MessageStatus,
     OrganisationKind,
     RegistrationStatus,
     SpeakerRole,
 )
-from .messages import Mailing, Message, MessageContent, SentReminder
+from .messages import Mailing, Mailout, Message, MessageContent, SentReminder
 from .participation import ParticipantsVersion
 from .people import Attendance, AttendanceImport, Delegate, Registration
 from .privacy import PrivacyNotice
@@ -43,6 +45,9 @@ __all__ = [
     "Invitation",
     "Mailing",
     "MailingAudience",
+    "Mailout",
+    "MailoutKind",
+    "MailoutStatus",
     "AgendaItem",
     "AgendaItemKind",
     "Attendance",

@@ -249,6 +249,38 @@ class MailingAudience(TitledEnum):
         return (RegistrationStatus(self.value),)
 
 
+class MailoutKind(TitledEnum):
+    """What a mailout writes to an audience of an event's registrants."""
+
+    FOLLOW_UP = "follow_up"
+    EVENT_CHANGED = "event_changed"
+    EVENT_CANCELLED = "event_cancelled"
+    MAILING = "mailing"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.FOLLOW_UP: _l("Follow-up after the event"),
+            cls.EVENT_CHANGED: _l("Notice of a new time or place"),
+            cls.EVENT_CANCELLED: _l("Notice of the cancellation"),
+            cls.MAILING: _l("Messages to registrants"),
+        }
+
+
+class MailoutStatus(TitledEnum):
+    WRITING = "writing"
+    DONE = "done"
+    FAILED = "failed"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.WRITING: _l("Being written"),
+            cls.DONE: _l("All written"),
+            cls.FAILED: _l("Stopped by an error"),
+        }
+
+
 def enum_type(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
     """A portable enum column: VARCHAR plus a named CHECK constraint."""
     return sa.Enum(

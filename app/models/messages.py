@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
-from .enums import MailingAudience, MessageStatus, enum_type
+from .enums import MailingAudience, MailoutKind, MailoutStatus, MessageStatus, enum_type
 
 if TYPE_CHECKING:
     from .people import Registration
@@ -87,6 +87,47 @@ class Mailing(db.Model):
     recipients_count: Mapped[int] = mapped_column(default=0)
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
+
+
+class Mailout(db.Model):
+    """An email to every person of an audience of an event (a follow-up, the notice of a
+    change or of the cancellation, a mailing), written by the job queue a batch at a time,
+    so that no request does work that grows with the audience (services/mailouts.py).
+
+    `cursor` is the id of the last registration done, in the order of ids: it moves in the
+    transaction that writes the batch's emails, so a run again after a crash, or two runs at
+    once, write each email once.
+    """
+
+    __table_args__ = (
+        # The queue's sweep: mailouts still being written.
+        sa.Index("ix_mailout_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[MailoutKind] = mapped_column(enum_type(MailoutKind, "kind"))
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    # The mailing whose messages it writes (a mailout of that kind).
+    mailing_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("mailing.id", ondelete="CASCADE"), index=True
+    )
+    # What the kind needs to write the emails: the follow-up's audience, note and certificate, ...
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    status: Mapped[MailoutStatus] = mapped_column(
+        enum_type(MailoutStatus, "status"), default=MailoutStatus.WRITING
+    )
+    # How many people it was for when it started, and how many emails are written.
+    total: Mapped[int] = mapped_column(default=0)
+    written: Mapped[int] = mapped_column(default=0)
+    cursor: Mapped[int] = mapped_column(default=0)
+    # A run owns the mailout until then; afterwards the queue's sweep may resume it.
+    claimed_until_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
 

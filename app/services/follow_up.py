@@ -3,9 +3,13 @@
 Attendees are the registrants with an attendance marked as attended (walk-ins
 have no registration, so no email); no-shows are the confirmed registrants
 without one. Each person gets each kind of follow-up once: a send skips the
-registrations that already have a Message of that kind, and checks this
-under the event's lock, so a double click or two organisers at once email
-no one twice.
+registrations that already have a Message of that kind.
+
+Sending records a mailout (services/mailouts.py) under the event's lock, so that a
+double click or two organisers at once start one; the job queue then writes the emails,
+certificates and all, a batch at a time, checking each batch against the messages
+already written in the transaction that writes it: no one is emailed twice, even by a
+run again after a crash.
 """
 
 from __future__ import annotations
@@ -29,11 +33,14 @@ from ..models import (
     Document,
     DocumentKind,
     Event,
+    Mailout,
+    MailoutKind,
+    MailoutStatus,
     Message,
     Registration,
     RegistrationStatus,
 )
-from . import audit, certificates, notifications, personal_links
+from . import audit, certificates, mailouts, notifications, personal_links
 from .links import external_url, manage_token
 
 NOTE_MAX = 5_000
@@ -124,8 +131,12 @@ class Preview:
 
 @dataclass(frozen=True)
 class Outcome:
-    sent: int
+    """What a send started: the mailout writing the follow-up to `to_send` people (None when
+    everyone had it), or the one already writing it (`to_send` 0)."""
+
+    to_send: int
     already_sent: int
+    mailout: Mailout | None = None
 
 
 @dataclass(frozen=True)
@@ -162,17 +173,18 @@ def _already_sent(audience: Audience):
 
 
 def figures(event: Event) -> dict[Audience, Figures]:
-    result = {}
-    for audience in Audience:
-        counted = recipients_query(event.id, audience).order_by(None).subquery()
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(counted))
-        sent = db.session.scalar(
-            sa.select(sa.func.count()).select_from(
-                recipients_query(event.id, audience).where(_already_sent(audience)).order_by(None).subquery()
-            )
+    return {audience: _figures(event.id, audience) for audience in Audience}
+
+
+def _figures(event_id: int, audience: Audience) -> Figures:
+    counted = recipients_query(event_id, audience).order_by(None).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted))
+    sent = db.session.scalar(
+        sa.select(sa.func.count()).select_from(
+            recipients_query(event_id, audience).where(_already_sent(audience)).order_by(None).subquery()
         )
-        result[audience] = Figures(total, sent)
-    return result
+    )
+    return Figures(total, sent)
 
 
 def refusal(event: Event) -> FollowUpError | None:
@@ -277,38 +289,108 @@ def preview(event: Event, draft: Draft) -> Preview:
 
 
 def send(event: Event, draft: Draft, *, by: Account) -> Outcome:
-    """Queue the follow-up for everyone in the audience who has not had it yet."""
+    """Start the follow-up to everyone in the audience who has not had it yet: the job queue
+    writes the emails once this commits. A follow-up to the same audience still being
+    written is not started again."""
     with write_transaction() as session:
         event = lock_row(session, Event, event.id)  # one follow-up send of an event at a time
         refused = refusal(event)
         if refused is not None:
             raise refused
-        query = recipients_query(event.id, draft.audience).options(selectinload(Registration.delegate))
-        rows = session.execute(query).all()
-        if not rows:
+        counted = _figures(event.id, draft.audience)
+        if not counted.total:
             raise EmptyAudience
-        done = set(
-            session.scalars(
-                sa.select(Registration.id).where(
-                    Registration.event_id == event.id, _already_sent(draft.audience)
-                )
+        running = _being_written(event, draft.audience)
+        if running is not None or not counted.to_send:
+            return Outcome(to_send=0, already_sent=counted.sent, mailout=running)
+        mailout = mailouts.start(
+            session,
+            MailoutKind.FOLLOW_UP,
+            event,
+            counted.to_send,
+            by=by,
+            audience=draft.audience.value,
+            note=draft.note,
+            certificate=draft.with_certificate,
+        )
+        audit.record(
+            "follow_up.send",
+            event,
+            f"follow-up to {counted.to_send} {draft.audience.value} of {event.title}",
+            audience=draft.audience,
+            count=counted.to_send,
+            already_sent=counted.sent,
+            certificate=draft.attaches_certificate,
+            with_note=bool(draft.note),
+            mailout_id=mailout.id,
+        )
+    return Outcome(to_send=counted.to_send, already_sent=counted.sent, mailout=mailout)
+
+
+def _being_written(event: Event, audience: Audience) -> Mailout | None:
+    running = mailouts.of_event(event, MailoutKind.FOLLOW_UP)
+    return next(
+        (
+            mailout
+            for mailout in running
+            if mailout.status == MailoutStatus.WRITING and mailout.params["audience"] == audience.value
+        ),
+        None,
+    )
+
+
+def sends(event: Event) -> list[Mailout]:
+    """The follow-ups sent after the event, the latest first."""
+    return mailouts.of_event(event, MailoutKind.FOLLOW_UP)
+
+
+# --- writing: the job queue's part (services/mailouts.py) ------------------------------------------
+
+
+def _draft(mailout: Mailout) -> Draft:
+    params = mailout.params
+    return Draft(Audience(params["audience"]), params.get("note", ""), bool(params.get("certificate")))
+
+
+def _recipients(mailout: Mailout, after: int, limit: int) -> list[tuple[int, Registration, int]]:
+    """The next (id, registration, minutes) still without this follow-up."""
+    audience = _draft(mailout).audience
+    query = (
+        recipients_query(mailout.event_id, audience)
+        .where(Registration.id > after, ~_already_sent(audience))
+        .options(selectinload(Registration.delegate))
+        .limit(limit)
+    )
+    return [(registration.id, registration, minutes) for registration, minutes in db.session.execute(query)]
+
+
+def _compose_batch(mailout: Mailout, rows: list) -> list[Message]:
+    """Each person's email, certificate attached, rendered and not yet queued: the batch is
+    queued in the short transaction that moves the mailout's cursor."""
+    event = db.session.get(Event, mailout.event_id)
+    draft, documents = _draft(mailout), _event_documents(event)
+    return [_compose(event, draft, registration, minutes, documents) for _id, registration, minutes in rows]
+
+
+def _write(session, mailout: Mailout, composed: list[Message]) -> int:
+    """The batch's emails, but for anyone who got this follow-up meanwhile."""
+    audience = _draft(mailout).audience
+    had_it = set(
+        session.scalars(
+            sa.select(Registration.id).where(
+                Registration.id.in_([message.registration_id for message in composed]),
+                _already_sent(audience),
             )
         )
-        documents = _event_documents(event)
-        due = [(registration, minutes) for registration, minutes in rows if registration.id not in done]
-        notifications.queue_composed(
-            [_compose(event, draft, registration, minutes, documents) for registration, minutes in due]
-        )
-        outcome = Outcome(sent=len(due), already_sent=len(rows) - len(due))
-        if due:
-            audit.record(
-                "follow_up.send",
-                event,
-                f"follow-up to {outcome.sent} {draft.audience.value} of {event.title}",
-                audience=draft.audience,
-                count=outcome.sent,
-                already_sent=outcome.already_sent,
-                certificate=draft.attaches_certificate,
-                with_note=bool(draft.note),
-            )
-    return outcome
+    )
+    due = [message for message in composed if message.registration_id not in had_it]
+    notifications.queue_composed(due)
+    return len(due)
+
+
+WRITER = mailouts.Writer(
+    recipients=_recipients,
+    compose=_compose_batch,
+    write=_write,
+    message_kind=lambda mailout: _draft(mailout).audience.kind,
+)

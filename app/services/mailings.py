@@ -2,7 +2,9 @@
 
 A mailing is one Message per recipient in the outbox, each rendered in the
 recipient's language with their name and personal manage link, and linked to
-the mailing so that its progress can be counted.
+the mailing so that its progress can be counted. The send records the mailing and a
+mailout (services/mailouts.py); the job queue renders and writes the messages, a batch
+at a time (2,000 of them took half a minute of the request), each recipient once.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from ..models import (
     Event,
     Mailing,
     MailingAudience,
+    Mailout,
+    MailoutKind,
     Message,
     MessageStatus,
     Registration,
 )
-from . import audit, notifications, personal_links
+from . import audit, mailouts, notifications, personal_links
 
 KIND = "organiser_message"
 SUBJECT_MAX = 300
@@ -120,47 +124,36 @@ def preview(event: Event, draft: Draft) -> Preview:
 
 
 def send(event: Event, draft: Draft, *, by: Account, known_mailing_id: int) -> Mailing:
-    """Queue one message per recipient, unless a mailing newer than the form's stamp exists.
-
-    The messages are composed before the write lock is taken (a few
-    milliseconds each: seconds for thousands), so registrations are not kept
-    waiting; whoever joined or left the audience meanwhile is accounted for
-    under the lock.
-    """
-    _refuse_if_stale(event.id, known_mailing_id)
-    composed = _compose(_recipients(event.id, draft.audience), draft)
+    """Record the mailing to the audience as it is now, unless a mailing newer than the
+    form's stamp exists; the job queue writes its messages once this commits."""
     with write_transaction() as session:
         event = lock_row(session, Event, event.id)  # one mailing of an event at a time
         _refuse_if_stale(event.id, known_mailing_id)
-        recipient_ids = session.scalars(
-            audience_query(event.id, draft.audience).with_only_columns(Registration.id)
-        ).all()
-        if not recipient_ids:
+        count = session.scalar(
+            sa.select(sa.func.count()).select_from(
+                audience_query(event.id, draft.audience).order_by(None).subquery()
+            )
+        )
+        if not count:
             raise EmptyAudience
-        latecomers = [registration_id for registration_id in recipient_ids if registration_id not in composed]
-        if latecomers:
-            composed.update(_compose(_recipients(event.id, draft.audience, latecomers), draft))
         mailing = Mailing(
             event=event,
             audience=draft.audience,
             subject=draft.subject,
             body=draft.body,
-            recipients_count=len(recipient_ids),
+            recipients_count=count,
             account_id=by.id,
         )
         session.add(mailing)
         session.flush()
-        messages = [composed[registration_id] for registration_id in recipient_ids]
-        for message in messages:
-            message.mailing_id = mailing.id
-        notifications.queue_composed(messages)
+        mailouts.start(session, MailoutKind.MAILING, event, count, by=by, mailing_id=mailing.id)
         audit.record(
             "mailing.send",
             mailing,
-            f"“{draft.subject}” to {len(recipient_ids)} ({draft.audience.value}) of {event.title}",
+            f"“{draft.subject}” to {count} ({draft.audience.value}) of {event.title}",
             event_id=event.id,
             audience=draft.audience,
-            count=len(recipient_ids),
+            count=count,
         )
     return mailing
 
@@ -176,15 +169,6 @@ def _refuse_if_stale(event_id: int, known_mailing_id: int) -> None:
         raise StaleForm(newer)
 
 
-def _recipients(
-    event_id: int, audience: MailingAudience, only: list[int] | None = None
-) -> list[Registration]:
-    query = audience_query(event_id, audience).options(selectinload(Registration.delegate))
-    if only is not None:
-        query = query.where(Registration.id.in_(only))
-    return list(db.session.scalars(query))
-
-
 def _compose(recipients: list[Registration], draft: Draft) -> dict[int, Message]:
     """Each recipient's message, composed and not queued: {registration id: message}."""
     body_html = draft.body_html()
@@ -194,6 +178,63 @@ def _compose(recipients: list[Registration], draft: Draft) -> dict[int, Message]
         )
         for registration in recipients
     }
+
+
+# --- writing: the job queue's part (services/mailouts.py) ------------------------------------------
+
+
+def _written_for(mailing_id: int):
+    return sa.exists().where(Message.mailing_id == mailing_id, Message.registration_id == Registration.id)
+
+
+def _next_recipients(mailout: Mailout, after: int, limit: int) -> list[tuple[int, Registration]]:
+    mailing = db.session.get(Mailing, mailout.mailing_id)
+    query = (
+        audience_query(mailing.event_id, mailing.audience)
+        .where(Registration.id > after, ~_written_for(mailing.id))
+        .options(selectinload(Registration.delegate))
+        .limit(limit)
+    )
+    return [(registration.id, registration) for registration in db.session.scalars(query)]
+
+
+def _compose_batch(mailout: Mailout, rows: list) -> list[Message]:
+    mailing = db.session.get(Mailing, mailout.mailing_id)
+    draft = Draft(mailing.audience, mailing.subject, mailing.body)
+    return list(_compose([registration for _id, registration in rows], draft).values())
+
+
+def _write(session, mailout: Mailout, composed: list[Message]) -> int:
+    """The batch's messages, but for anyone who got this mailing meanwhile."""
+    had_it = set(
+        session.scalars(
+            sa.select(Registration.id).where(
+                Registration.id.in_([message.registration_id for message in composed]),
+                _written_for(mailout.mailing_id),
+            )
+        )
+    )
+    due = [message for message in composed if message.registration_id not in had_it]
+    for message in due:
+        message.mailing_id = mailout.mailing_id
+    notifications.queue_composed(due)
+    return len(due)
+
+
+WRITER = mailouts.Writer(
+    recipients=_next_recipients,
+    compose=_compose_batch,
+    write=_write,
+    message_kind=lambda _mailout: KIND,
+)
+
+
+# --- how far it is ------------------------------------------------------------------------------
+
+
+def mailout_of(mailing: Mailing) -> Mailout | None:
+    """The mailout writing the mailing's messages (None for a mailing sent before there were any)."""
+    return db.session.scalar(sa.select(Mailout).where(Mailout.mailing_id == mailing.id))
 
 
 def progress(mailing: Mailing) -> dict[MessageStatus, int]:
