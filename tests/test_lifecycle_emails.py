@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-import time
 from contextlib import contextmanager
 from datetime import timedelta
 
