@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import threading
 import zipfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
@@ -47,6 +47,7 @@ import sqlalchemy as sa  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 from flask import g, has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
+from redis.exceptions import RedisError  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.database import utcnow  # noqa: E402
@@ -268,7 +269,10 @@ def forget_process_state() -> None:
     from app.queue import huey
     from app.services.summaries import forget_figures_kept_here
 
-    limiter.storage.reset()  # the counts of rate limits, in memory
+    # The counts of rate limits, in memory; a test's limiter on a Redis that is down
+    # (tests/test_redis_down.py) has none here to forget.
+    with suppress(RedisError):
+        limiter.storage.reset()
     # Kept per connection and version: with ids and versions starting again, stale.
     forget_figures_kept_here()
     if huey.immediate:  # the tasks' storage, in memory while tests run them inline

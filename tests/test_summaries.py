@@ -104,8 +104,10 @@ def four_ps(app) -> FourPs:
 
 def build_four_ps() -> FourPs:
     """The 4Ps series by hand: an earlier module without attendance, the one we look at with
-    attendance, walk-ins and a waiting list, and a later module."""
-    now = utcnow()
+    attendance, walk-ins and a waiting list, and a later module. Each starts at 09:00 UTC, so
+    that no module runs past midnight in its zone (a test that reads a date and a time as the
+    cover shows one would otherwise fail at some hours of the day)."""
+    now = utcnow().replace(hour=9, minute=0, second=0, microsecond=0)
     series = make_series()
     prevention = make_event("Prevention", series=series, start=now - timedelta(days=60), capacity=50)
     protection = make_event(
