@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,17 @@ from app.services import registrations as service
 from app.services.delivery import deliver_pending
 from app.services.outbox import retry_failed
 from app.services.registrations import Applicant
-from tests.conftest import at_once, delegate_form, make_event, manage_path, submit
+from tests.conftest import (
+    InboxHandler,
+    SmtpServer,
+    at_once,
+    delegate_form,
+    make_app,
+    make_event,
+    manage_path,
+    submit,
+    with_fresh_database,
+)
 
 
 @pytest.fixture
@@ -248,3 +259,134 @@ def test_while_a_delivery_task_waits_no_other_is_queued_and_it_takes_every_messa
     finally:
         huey.flush()
         huey.immediate = True
+
+
+class RecordCheckingInbox(InboxHandler):
+    """Accepts a message only after looking up, in the database, the status of every message it
+    accepted before; keeps the Message-IDs it found not recorded as sent."""
+
+    def __init__(self, inbox):
+        super().__init__(inbox)
+        self.engine: sa.Engine | None = None  # the app's, once it exists
+        self.accepted: list[str] = []
+        self.unrecorded: set[str] = set()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.engine.connect() as connection:
+            sent = set(
+                connection.scalars(
+                    sa.select(Message.message_id).where(
+                        Message.message_id.in_(self.accepted), Message.status == MessageStatus.SENT
+                    )
+                )
+            )
+        self.unrecorded |= set(self.accepted) - sent
+        reply = await super().handle_DATA(server, session, envelope)
+        self.accepted.append(self.inbox.messages[-1]["Message-ID"])
+        return reply
+
+
+@pytest.fixture
+def checking_smtp():
+    server = SmtpServer()
+    server.handler_class = RecordCheckingInbox
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def checking_app(tmp_path, checking_smtp):
+    app = make_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=checking_smtp.port, OUTBOX_KICK=False)
+    with app.app_context():
+        checking_smtp.controller.handler.engine = db.engine
+    yield from with_fresh_database(app)
+
+
+def test_each_message_is_recorded_as_sent_before_the_next_one_goes(checking_app, checking_smtp):
+    """So a worker killed at any moment has at most the message on the wire unrecorded."""
+    event = make_event(capacity=None)
+    for n in range(30):
+        service.register(event, Applicant(email=f"d{n}@example.org", name=f"D{n}"))
+    before = utcnow()
+
+    assert deliver_pending().sent == 30
+    handler = checking_smtp.controller.handler
+    assert len(handler.accepted) == 30
+    assert not handler.unrecorded, f"{len(handler.unrecorded)} went on before the one before was recorded"
+    rows = db.session.execute(sa.select(Message.status, Message.sent_dt, Message.claimed_until_dt)).all()
+    assert {(status, claimed) for status, _sent, claimed in rows} == {(MessageStatus.SENT, None)}
+    assert all(before <= sent <= utcnow() for _status, sent, _claimed in rows)
+
+
+REFUSED_RECORD = {
+    "sqlite": [
+        "CREATE TRIGGER refuse_record BEFORE UPDATE OF status ON message"
+        " WHEN NEW.status = 'sent' AND OLD.to_address = 'd2@example.org'"
+        " BEGIN SELECT RAISE(ABORT, 'record refused by the test'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_record() RETURNS trigger LANGUAGE plpgsql"
+        " AS $$ BEGIN RAISE EXCEPTION 'record refused by the test'; END $$",
+        "CREATE TRIGGER refuse_record BEFORE UPDATE OF status ON message FOR EACH ROW"
+        " WHEN (NEW.status = 'sent' AND OLD.to_address = 'd2@example.org') EXECUTE FUNCTION refuse_record()",
+    ],
+}
+ALLOW_RECORD = {
+    "sqlite": ["DROP TRIGGER refuse_record"],
+    "postgresql": ["DROP TRIGGER refuse_record ON message", "DROP FUNCTION refuse_record()"],
+}
+
+
+def run_sql(statements: list[str]) -> None:
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.exec_driver_sql(statement)
+
+
+def test_a_message_whose_record_fails_stops_the_sending_and_is_the_only_one_sent_again(mail_app, smtp_server):
+    mail_app.config["OUTBOX_KICK"] = False
+    event = make_event(capacity=None)
+    for n in range(5):
+        service.register(event, Applicant(email=f"d{n}@example.org", name=f"D{n}"))
+    db.session.rollback()
+    dialect = db.engine.dialect.name
+    run_sql(REFUSED_RECORD[dialect])  # the database refuses to record d2 as sent
+    try:
+        with pytest.raises(Exception, match="record refused by the test"):
+            deliver_pending()
+    finally:
+        run_sql(ALLOW_RECORD[dialect])
+    # d2 went, and the next message's content never did.
+    assert [m["To"] for m in smtp_server.inbox.messages] == [f"D{n} <d{n}@example.org>" for n in range(3)]
+    db.session.rollback()
+    statuses = dict(db.session.execute(sa.select(Message.to_address, Message.status)).all())
+    assert statuses == {
+        "d0@example.org": MessageStatus.SENT,
+        "d1@example.org": MessageStatus.SENT,
+        "d2@example.org": MessageStatus.SENDING,  # its claim lapses, then it goes again
+        "d3@example.org": MessageStatus.QUEUED,
+        "d4@example.org": MessageStatus.QUEUED,
+    }
+
+    assert deliver_pending(now=utcnow() + timedelta(minutes=6)).sent == 3
+    received = Counter(m["To"] for m in smtp_server.inbox.messages)
+    assert received == {f"D{n} <d{n}@example.org>": 2 if n == 2 else 1 for n in range(5)}
+
+
+def test_no_connection_keeps_the_ledgers_unflushed_commits_after_it(mail_app, smtp_server):
+    """On PostgreSQL the ledger commits without waiting for the disk; the connection goes back
+    to the pool as it came, so that nothing else commits that way."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    mail_app.config["OUTBOX_KICK"] = False
+    service.register(make_event(), Applicant(email="d@example.org", name="D"))
+    assert deliver_pending().sent == 1
+    db.session.remove()
+    pooled = [db.engine.connect() for _ in range(db.engine.pool.checkedin())]
+    try:
+        settings = {c.exec_driver_sql("SHOW synchronous_commit").scalar() for c in pooled}
+    finally:
+        for connection in pooled:
+            connection.close()
+    assert pooled and settings == {"on"}

@@ -2,17 +2,22 @@
 
 Claims are atomic (the write lock on SQLite, `FOR UPDATE SKIP LOCKED` on
 PostgreSQL), so two workers never take the same message, and a claim
-expires, so a message whose worker died is sent by the next one. Sent
-messages are recorded a few at a time: a worker killed mid-batch can resend
-at most those (each carries its Message-ID, so a duplicate is visible).
+expires, so a message whose worker died is sent by the next one. Each
+message is recorded as sent the moment the server has accepted it, and the
+next one's content waits for that record: a worker killed at any moment
+resends at most the one message it had on the wire (its Message-ID makes
+such a duplicate visible).
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import smtplib
+import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
@@ -22,18 +27,16 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_mail import Connection, sanitize_address
 
-from ..database import utcnow, write_transaction
+from ..database import QuickCommits, quick_commits, utcnow, write_transaction
 from ..models import Message, MessageContent, MessageStatus
 from .notifications import NOT_COMPOSED, UnsafeHeader, compose_written
-from .personal_links import forget_in_sent
+from .personal_links import headers_only
 
 log = logging.getLogger(__name__)
 
 # Backoff after the n-th failed attempt: 1, 2, 4 ... minutes, at most 2 hours.
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_MAX = timedelta(hours=2)
-# How many sent messages are recorded in one transaction.
-RECORD_EVERY = 100
 
 
 @dataclass
@@ -155,34 +158,99 @@ def mime_of(message: Outgoing) -> bytes:
     return message.mime
 
 
-class Recorder:
-    """Writes delivery results back to the outbox: sent ones in small groups, failures at once."""
+RECORD_SENT = (
+    sa.update(Message)
+    .where(Message.id == sa.bindparam("row_id"))
+    .values(status=MessageStatus.SENT, sent_dt=sa.bindparam("now"), claimed_until_dt=None, last_error="")
+)
+
+
+# Once sent, the stored bytes are cut to their headers (what the mail log shows): their parts
+# carry the recipient's personal links, which nobody else may read (see personal_links).
+RECORD_HEADERS_ONLY = (
+    sa.update(MessageContent)
+    .where(MessageContent.message_id == sa.bindparam("row_id"))
+    .values(mime=sa.bindparam("headers"))
+)
+
+
+def record_sent(statements: QuickCommits, message: Outgoing) -> None:
+    """The one place a message becomes sent: called the moment the server has accepted it, on
+    the ledger's thread (in an app context of its own). Its state and its stored copy cut to
+    the headers commit together: a sent message never keeps its links."""
+    with statements.together():
+        statements.execute(RECORD_SENT, row_id=message.id, now=utcnow())
+        statements.execute(RECORD_HEADERS_ONLY, row_id=message.id, headers=headers_only(message.mime))
+
+
+class SentLedger:
+    """Records each accepted message as sent, on a thread and a database connection of its own,
+    while the next message's envelope goes out; that message's content waits (`settle`) until
+    the record is committed. So at any moment at most one accepted message is not recorded yet:
+    a worker killed then sends that one again, and no other."""
 
     def __init__(self) -> None:
+        self.app = current_app._get_current_object()
+        self.requests: queue.SimpleQueue[Outgoing | None] = queue.SimpleQueue()
+        self.outcomes: queue.SimpleQueue[BaseException | None] = queue.SimpleQueue()
+        self.thread: threading.Thread | None = None  # started by the first record
+        self.in_flight = False
+
+    def record(self, message: Outgoing) -> None:
+        self.settle()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._keep, name="outbox-ledger", daemon=True)
+            self.thread.start()
+        self.requests.put(message)
+        self.in_flight = True
+
+    def settle(self) -> None:
+        """Wait until the message last handed over is recorded; raise what recording it raised."""
+        if not self.in_flight:
+            return
+        self.in_flight = False
+        error = self.outcomes.get()
+        if error is not None:
+            self.thread = None  # it has ended; the next record starts another
+            raise error
+
+    def close(self) -> None:
+        try:
+            self.settle()
+        finally:
+            if self.thread is not None:
+                self.requests.put(None)
+                self.thread.join()
+
+    def _keep(self) -> None:
+        """The ledger's thread: records what it is handed until None, or until an error, which
+        goes to the sending thread."""
+        try:
+            with self.app.app_context(), quick_commits() as statements:
+                while (message := self.requests.get()) is not None:
+                    record_sent(statements, message)
+                    self.outcomes.put(None)
+        except BaseException as error:  # raised again in the sending thread, by settle()
+            self.outcomes.put(error)
+
+
+class Recorder:
+    """Writes delivery results back to the outbox: sent ones through the ledger, failures at once."""
+
+    def __init__(self, ledger: SentLedger) -> None:
         self.report = DeliveryReport()
-        self.sent_ids: list[int] = []
+        self.ledger = ledger
 
     def sent(self, message: Outgoing) -> None:
-        self.sent_ids.append(message.id)
+        self.ledger.record(message)
         self.report.sent += 1
-        if len(self.sent_ids) >= RECORD_EVERY:
-            self.flush()
 
-    def flush(self) -> None:
-        if not self.sent_ids:
-            return
-        with write_transaction() as session:
-            session.execute(
-                sa.update(Message)
-                .where(Message.id.in_(self.sent_ids))
-                .values(status=MessageStatus.SENT, sent_dt=utcnow(), claimed_until_dt=None, last_error="")
-            )
-            # Sent: the stored copies need the personal links no more (a retry would have).
-            forget_in_sent(session, self.sent_ids)
-        self.sent_ids = []
+    def settle(self) -> None:
+        self.ledger.settle()
 
     def release(self, messages) -> None:
         """Give back messages not sent before the claim's deadline: queued again, no attempt spent."""
+        self.settle()
         ids = [message.id for message in messages]
         if not ids:
             return
@@ -208,6 +276,7 @@ class Recorder:
             values = dict(status=MessageStatus.QUEUED, next_attempt_dt=utcnow() + delay)
             self.report.retrying += 1
         log.warning("message %s to %s not delivered: %s", message.id, message.to_address, reason)
+        self.settle()  # one writer at a time on SQLite, and the records in their order
         with write_transaction() as session:
             session.execute(
                 sa.update(Message)
@@ -234,10 +303,33 @@ class Pacer:
         self.next_slot = max(self.next_slot, now) + self.interval
 
 
+class ContentWaits:
+    """smtplib's client, whose DATA command (after which the server may accept the message)
+    first waits for `before_content`: the record of the message before."""
+
+    before_content: Callable[[], None]
+
+    def data(self, msg):
+        self.before_content()
+        return super().data(msg)
+
+
+class SmtpClient(ContentWaits, smtplib.SMTP):
+    pass
+
+
+class SmtpSslClient(ContentWaits, smtplib.SMTP_SSL):
+    pass
+
+
 class TimedConnection(Connection):
     """Flask-Mail's connection, with a timeout so that a silent server cannot hang the worker,
     sending the bytes composed for the message (when queued, or by the worker before its first
-    sending)."""
+    sending), each message's content only once `before_content` has returned."""
+
+    def __init__(self, mail, before_content: Callable[[], None]) -> None:
+        super().__init__(mail)
+        self.before_content = before_content
 
     def send_bytes(self, envelope_from: str, recipient: str, data: bytes) -> None:
         # Addresses were validated when registered; only a non-ASCII one needs encoding.
@@ -251,8 +343,9 @@ class TimedConnection(Connection):
 
     def configure_host(self) -> smtplib.SMTP:
         timeout = current_app.config["MAIL_TIMEOUT"]
-        cls = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        cls = SmtpSslClient if self.mail.use_ssl else SmtpClient
         host = cls(self.mail.server, self.mail.port, timeout=timeout)
+        host.before_content = self.before_content
         if self.mail.use_tls:
             host.starttls()
         if self.mail.username and self.mail.password:
@@ -263,8 +356,19 @@ class TimedConnection(Connection):
 class Transport:
     """Sends claimed messages one by one until done or until the claim's deadline."""
 
+    @contextmanager
+    def open(self):
+        self.ledger = SentLedger()
+        try:
+            yield self
+        finally:
+            try:
+                self._close()
+            finally:
+                self.ledger.close()
+
     def deliver(self, messages: list[Outgoing], deadline: float) -> DeliveryReport:
-        recorder = Recorder()
+        recorder = Recorder(self.ledger)
         pending = deque(messages)
         try:
             while pending and time.monotonic() < deadline:
@@ -277,8 +381,7 @@ class Transport:
                 recorder.failed(message, describe(error), permanent=False)
             pending.clear()
         finally:
-            recorder.release(pending)
-            recorder.flush()
+            recorder.release(pending)  # once the last one sent is recorded
         return recorder.report
 
     def _deliver_one(self, message: Outgoing, recorder: Recorder) -> None:
@@ -296,16 +399,10 @@ class SmtpTransport(Transport):
         self.pacer = Pacer(current_app.config["MAIL_RATE_PER_MINUTE"])
         self.sender = sanitize_address(current_app.extensions["mail"].default_sender)
 
-    @contextmanager
-    def open(self):
-        try:
-            yield self
-        finally:
-            self._close()
-
     def _connected(self) -> TimedConnection:
         if self.connection is None:
-            connection = TimedConnection(current_app.extensions["mail"])
+            # The envelope of a message goes while the one before is being recorded.
+            connection = TimedConnection(current_app.extensions["mail"], before_content=self.ledger.settle)
             self.connection = connection.__enter__()
         return self.connection
 
@@ -340,11 +437,7 @@ class EmlTransport(Transport):
 
     def __init__(self) -> None:
         self.folder = Path(current_app.config["MAIL_DIR"])
-
-    @contextmanager
-    def open(self):
         self.folder.mkdir(parents=True, exist_ok=True)
-        yield self
 
     def _deliver_one(self, message: Outgoing, recorder: Recorder) -> None:
         try:
@@ -352,6 +445,7 @@ class EmlTransport(Transport):
         except UnsafeHeader as error:
             recorder.failed(message, str(error), permanent=True)
             return
+        recorder.settle()  # as over SMTP: the message before is recorded first
         (self.folder / f"{message.id:08d}-{message.kind}.eml").write_bytes(data)
         recorder.sent(message)
 

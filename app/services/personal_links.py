@@ -5,8 +5,8 @@ its recipient ever reads one.
 An email's MIME bytes keep its links, exactly as composed, only while it waits in the outbox: a
 retry must send the very same bytes. The text, HTML and attachments kept beside them (what the
 console shows) have a placeholder instead from the start (`hide_in`, when composed). In the
-transaction that records it sent, `forget_in_sent` cuts the MIME bytes down to their headers,
-and removes any link left in another copy (an email stored by an older version). Whatever shows
+transaction that records it sent (`delivery.record_sent`), the MIME bytes are cut down to their
+headers (`headers_only`); emails stored by an older version were cleaned by a migration. Whatever shows
 an email, queued or sent, shows it through `shown`: the console's mail log and previews, in which
 no personal link ever appears, not even to an admin.
 
@@ -21,11 +21,9 @@ from dataclasses import dataclass
 from email import policy as email_policy
 from email.parser import BytesHeaderParser
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import escape
-from sqlalchemy.orm import Session
 
 from ..models import Message, MessageContent
 
@@ -165,45 +163,6 @@ def _headers(mime: bytes | None, hiding: Hiding) -> list[tuple[str, str]]:
 
 
 # --- what the database keeps once a message is sent ---------------------------------------------------
-
-COLUMNS = ("body_text", "body_html", "attachments", "composition", "mime")
-
-
-def forget_in_sent(session: Session, message_ids: list[int]) -> None:
-    """Remove the personal links from the stored copies of messages the server has accepted.
-
-    Called in the transaction that records them sent: a sent message never keeps a link,
-    and one not yet sent keeps the very bytes a retry needs.
-    """
-    if not message_ids:
-        return
-    rows = session.execute(
-        sa.select(MessageContent.message_id, *(getattr(MessageContent, name) for name in COLUMNS)).where(
-            MessageContent.message_id.in_(message_ids)
-        )
-    ).all()
-    hiding = Hiding.here()
-    # Grouped by the columns that change (most often text, HTML and MIME): one UPDATE by
-    # primary key per group, which writes nothing that stays the same.
-    changes: dict[tuple[str, ...], list[dict]] = {}
-    for row in rows:
-        changed = _without_links(row, hiding)
-        if changed:
-            changes.setdefault(tuple(changed), []).append({"message_id": row.message_id, **changed})
-    for group in changes.values():
-        session.execute(sa.update(MessageContent), group)
-
-
-def _without_links(row, hiding: Hiding) -> dict:
-    """The content columns of one sent message that change once its links are gone."""
-    values = {
-        "body_text": hiding.text(row.body_text),
-        "body_html": hiding.text(row.body_html, html=True),
-        "attachments": hiding.json(row.attachments),
-        "composition": hiding.json(row.composition),
-        "mime": headers_only(row.mime),
-    }
-    return {name: value for name, value in values.items() if value != getattr(row, name)}
 
 
 def headers_only(mime: bytes | None) -> bytes | None:
