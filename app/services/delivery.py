@@ -172,15 +172,26 @@ RECORD_HEADERS_ONLY = (
     .where(MessageContent.message_id == sa.bindparam("row_id"))
     .values(mime=sa.bindparam("headers"))
 )
+# Both in one statement on PostgreSQL (an UPDATE in a WITH), so that recording a message stays
+# one round trip: as two statements in a transaction, bench/mail.py's ratio fell from about 0.9
+# to 0.43 there. SQLite knows no UPDATE in a WITH, and its statements cost no round trip.
+RECORD_SENT_AND_HEADERS_ONLY = RECORD_SENT.add_cte(
+    RECORD_HEADERS_ONLY.returning(MessageContent.message_id).cte("headers_only")
+)
 
 
 def record_sent(statements: QuickCommits, message: Outgoing) -> None:
     """The one place a message becomes sent: called the moment the server has accepted it, on
     the ledger's thread (in an app context of its own). Its state and its stored copy cut to
     the headers commit together: a sent message never keeps its links."""
+    sent = {"row_id": message.id, "now": utcnow()}
+    headers = headers_only(message.mime)
+    if statements.dialect.name == "postgresql":
+        statements.execute(RECORD_SENT_AND_HEADERS_ONLY, **sent, headers=headers)
+        return
     with statements.together():
-        statements.execute(RECORD_SENT, row_id=message.id, now=utcnow())
-        statements.execute(RECORD_HEADERS_ONLY, row_id=message.id, headers=headers_only(message.mime))
+        statements.execute(RECORD_SENT, **sent)
+        statements.execute(RECORD_HEADERS_ONLY, row_id=message.id, headers=headers)
 
 
 class SentLedger:
