@@ -318,6 +318,8 @@ def test_unknown_events_and_bad_input(client, event, writer):
     assert fields(post(client, event.id, writer, apply="perhaps")) == {"apply"}
     assert fields(post(client, event.id, writer, zone="Mars/Olympus")) == {"zone"}
     assert fields(post(client, event.id, writer, zone="../../etc/passwd")) == {"zone"}
+    [error] = problem(post(client, event.id, writer, zone="Mars/Olympus"), 422, "validation-error")["errors"]
+    assert error["message"] == "Not a time zone name such as Europe/Brussels."  # one message, whole
     assert fields(post(client, event.id, writer, unmatched="delete")) == {"unmatched"}
     problem(client.post(url, headers=writer, json={"file": "x"}), 415, "unsupported-media-type")
     problem(
@@ -342,3 +344,14 @@ def test_the_operation_is_documented_as_a_file_upload(client):
         "description": file_schema["properties"]["file"]["description"],
     }
     assert "report-not-recognised" in client.get("/api/v1/docs").get_data(as_text=True)
+
+
+def test_the_document_lists_the_zones_a_report_may_be_in(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    [zone] = [
+        p
+        for p in spec["paths"]["/api/v1/events/{event_id}/attendance"]["post"]["parameters"]
+        if p["name"] == "zone"
+    ]
+    assert {"Europe/Brussels", "Africa/Nairobi", "UTC"} <= set(zone["schema"]["enum"])
+    assert "Mars/Olympus" not in zone["schema"]["enum"]

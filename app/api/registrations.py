@@ -55,7 +55,11 @@ def register_for_event(data: dict, event_id: int):
 @limits.registrations_per_email
 @bp.arguments(SeriesRegistrationSchema)
 @bp.response(202, RegistrationAnswerSchema, **RESPONSES)
-@bp.alt_response(409, response="CONFLICT", description="No event of the series is open for registration")
+@bp.alt_response(
+    409,
+    response="CONFLICT",
+    description="No event of the series is open for registration, or one of those chosen is not",
+)
 def register_for_series(data: dict, series_id: int):
     """Register a delegate for several events of a series in one go
 
@@ -67,8 +71,11 @@ def register_for_series(data: dict, series_id: int):
         problem_abort(409, _("No event of this series takes registrations now."), slug="registration-closed")
     unknown = [event_id for event_id in data["events"] if event_id not in choices]
     if unknown:
+        # Which events are open is the series' state, not the request's shape: a conflict.
         problem_abort(
-            422,
+            409,
+            _("Nothing was registered: choose among the events of this series that are open."),
+            slug="registration-closed",
             errors=[
                 {
                     "field": "events",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 from zoneinfo import available_timezones
@@ -12,6 +13,8 @@ from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from flask_smorest.fields import Upload
 from marshmallow import validate
+
+from config import Config
 
 from ..models import (
     AgendaItemKind,
@@ -27,6 +30,9 @@ from ..models import (
     SpeakerRole,
 )
 from ..registration.forms import EMAIL_MAX, NAME_MAX, _countries, normalise_email
+
+# The languages a delegate can choose, as the document lists them (the check reads the app's).
+LANGUAGES = Config.LANGUAGES
 
 DATE_TIME = {"type": "string", "format": "date-time"}
 URL = {"type": "string", "format": "uri"}
@@ -167,14 +173,14 @@ class EventQuerySchema(ma.Schema):
     kind = _enum(EventKind)
     when = ma.fields.String(validate=validate.OneOf(["upcoming", "past"]))
     from_ = ma.fields.Date(data_key="from", metadata={"description": "Starting on or after this day (UTC)"})
-    to = ma.fields.Date(metadata={"description": "Starting on or before this day (UTC)"})
+    to = ma.fields.Date(
+        metadata={
+            "description": "Starting on or before this day (UTC); a day before `from` leaves no event, "
+            "and the list is empty"
+        }
+    )
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
     offset = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
-
-    @ma.validates_schema
-    def _period(self, data, **kwargs):
-        if data.get("from_") and data.get("to") and data["from_"] > data["to"]:
-            raise ma.ValidationError(str(_l("“from” must not be after “to”.")), field_name="to")
 
 
 # --- summaries: aggregates only, never a person ------------------------------------------------------
@@ -258,15 +264,59 @@ class SeriesSummarySchema(ma.Schema):
 # --- registering ---------------------------------------------------------------------------------
 
 
+# Refused in text, as by the web form: control and format characters (Unicode's Cc and Cf, in
+# Python 3.11's Unicode 14), written out so that the OpenAPI document can say so.
+CONTROL = (
+    "\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f"
+)
+# What str.strip() drops around a text, control characters among them.
+SPACES = "\x09-\x0d\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+TEXT_PATTERN = f"^[{SPACES}]*[^{CONTROL}]*[{SPACES}]*$"
+NONBLANK_TEXT_PATTERN = f"^[{SPACES}]*[^{CONTROL}]*[^{CONTROL}{SPACES}][^{CONTROL}]*[{SPACES}]*$"
+
+
 class PlainText(ma.fields.String):
-    """Text without surrounding spaces or control characters (line breaks included)."""
+    """Text without control or format characters (line breaks included), but in the spaces around
+    it, which are dropped; at most `max_length` characters as sent. `nonblank`: more than spaces.
+
+    The document shows these rules as a pattern; the check here is the same rule, written
+    without a regular expression, whose backtracking a long text could make slow."""
+
+    def __init__(self, *, max_length: int, nonblank: bool = False, **kwargs):
+        shape = {"maxLength": max_length, "pattern": NONBLANK_TEXT_PATTERN if nonblank else TEXT_PATTERN}
+        if nonblank:
+            shape["minLength"] = 1
+        super().__init__(metadata=shape | kwargs.pop("metadata", {}), **kwargs)
+        self.max_length = max_length
+        self.nonblank = nonblank
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        # Control and format characters as the web form; lone surrogates, which only JSON can carry.
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if len(text) > self.max_length:
+            raise ma.ValidationError(str(_l("Enter at most %(max)d characters.", max=self.max_length)))
+        text = text.strip()
+        if self.nonblank and not text:
+            raise ma.ValidationError(str(_l("Enter some text, not only spaces.")))
+        # Cs: lone surrogates, which only JSON can carry, are no text either.
         if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in text):
             raise ma.ValidationError(str(_l("This field contains characters that are not allowed.")))
         return text
+
+
+# What the address checker refuses that an email format allows, for the addresses a client writes:
+# a domain without a dot, or a special-use one (RFC 6761), where no mail can be delivered.
+SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
+
+
+def _any_case(word: str) -> str:
+    return "".join(f"[{ch.upper()}{ch}]" for ch in word)
+
+
+EMAIL_PATTERN = "^(?!.*\\.(?:{})$)[^@]+@[^@]+\\.[^@]+$".format(
+    "|".join(_any_case(name) for name in SPECIAL_USE_DOMAINS)
+)
 
 
 class EmailAddress(ma.fields.String):
@@ -282,8 +332,29 @@ class EmailAddress(ma.fields.String):
             ) from None
 
 
+class JsonBoolean(ma.fields.Boolean):
+    """true or false as JSON writes them, not 1, 0 or "yes"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value is not True and value is not False:
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+class WholeNumber(ma.fields.Integer):
+    """An integer as JSON Schema counts them: 7 and 7.0 alike, never "7" or true."""
+
+    def __init__(self, **kwargs):
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
 def _required_text(**metadata) -> PlainText:
-    return PlainText(required=True, validate=validate.Length(min=1, max=NAME_MAX), metadata=metadata)
+    return PlainText(required=True, max_length=NAME_MAX, nonblank=True, metadata=metadata)
 
 
 def _check_language(value: str) -> None:
@@ -300,7 +371,15 @@ class RegistrationSchema(ma.Schema):
     """The delegate's fields, as the web form has them and with its rules."""
 
     name = _required_text(example="Amina Yusuf")
-    email = EmailAddress(required=True, metadata={"format": "email", "maxLength": EMAIL_MAX})
+    email = EmailAddress(
+        required=True,
+        metadata={
+            "format": "email",
+            "maxLength": EMAIL_MAX,
+            "pattern": EMAIL_PATTERN,
+            "description": "Its domain has a dot and is no special-use name such as .test or .invalid",
+        },
+    )
     organisation = _required_text()
     organisation_kind = _enum(OrganisationKind, required=True)
     country = ma.fields.String(
@@ -308,19 +387,21 @@ class RegistrationSchema(ma.Schema):
         validate=validate.OneOf([code for code, _name in _countries()]),
         metadata={"description": "ISO 3166-1 alpha-2"},
     )
-    job_title = PlainText(load_default="", validate=validate.Length(max=NAME_MAX))
-    language = ma.fields.String(load_default="en", validate=_check_language)
-    consent_privacy = ma.fields.Boolean(
+    job_title = PlainText(load_default="", max_length=NAME_MAX)
+    language = ma.fields.String(
+        load_default="en", validate=_check_language, metadata={"enum": list(LANGUAGES)}
+    )
+    consent_privacy = JsonBoolean(
         required=True,
         validate=_check_consent,
-        metadata={"description": "Must be true: consent to the privacy notice"},
+        metadata={"description": "Must be true: consent to the privacy notice", "enum": [True]},
     )
-    consent_participant_list = ma.fields.Boolean(load_default=False)
+    consent_participant_list = JsonBoolean(load_default=False)
 
 
 class SeriesRegistrationSchema(RegistrationSchema):
     events = ma.fields.List(
-        ma.fields.Integer(strict=True, validate=validate.Range(min=1, max=2**31 - 1)),
+        WholeNumber(validate=validate.Range(min=1, max=2**31 - 1)),
         required=True,
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Ids of the series' open events to register for"},
@@ -346,19 +427,31 @@ class RegistrationAnswerSchema(ma.Schema):
 
 # --- organisers, with a token ----------------------------------------------------------------------
 
-CURSOR = {"description": "From `next_cursor` of the previous page; absent for the first page"}
+CURSOR_PATTERN = "^[0-9]{1,10}$"
+CURSOR = {
+    "description": "From `next_cursor` of the previous page; absent for the first page",
+    "pattern": CURSOR_PATTERN,
+}
+
+
+def _check_cursor(value: str) -> None:
+    if not re.fullmatch(CURSOR_PATTERN[1:-1], value):
+        raise ma.ValidationError(str(_l("This cursor is not one we gave.")))
 
 
 class RegistrationQuerySchema(ma.Schema):
     status = _enum(RegistrationStatus)
-    country = PlainText(validate=validate.Length(equal=2))
+    country = ma.fields.String(
+        validate=validate.Regexp("^[A-Za-z]{2}$", error=_l("Enter a two-letter country code, such as NL.")),
+        metadata={"description": "ISO 3166-1 alpha-2, in either case"},
+    )
     organisation_kind = _enum(OrganisationKind)
     attended = ma.fields.Boolean()
     q = PlainText(
-        validate=validate.Length(max=NAME_MAX),
+        max_length=NAME_MAX,
         metadata={"description": "Name, email (not with a viewer's token), organisation"},
     )
-    cursor = ma.fields.String(validate=validate.Length(max=40), metadata=CURSOR)
+    cursor = ma.fields.String(validate=_check_cursor, metadata=CURSOR)
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -391,9 +484,7 @@ class StatusChangeSchema(ma.Schema):
     action = ma.fields.String(
         required=True, validate=validate.OneOf(["approve", "reject", "cancel", "promote"])
     )
-    reason = PlainText(
-        load_default="", validate=validate.Length(max=1000), metadata={"description": "For reject"}
-    )
+    reason = PlainText(load_default="", max_length=1000, metadata={"description": "For reject"})
 
 
 class RegistrationStateSchema(ma.Schema):
@@ -449,12 +540,12 @@ class SeriesReportSchema(SeriesSummarySchema):
 
 class MessageQuerySchema(ma.Schema):
     status = _enum(MessageStatus)
-    kind = PlainText(validate=validate.Length(max=50))
+    kind = PlainText(max_length=50)
     q = PlainText(
-        validate=validate.Length(max=NAME_MAX),
+        max_length=NAME_MAX,
         metadata={"description": "Address (not with a viewer's token), name or subject"},
     )
-    cursor = ma.fields.String(validate=validate.Length(max=40), metadata=CURSOR)
+    cursor = ma.fields.String(validate=_check_cursor, metadata=CURSOR)
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
@@ -495,7 +586,7 @@ def _zone_names() -> frozenset[str]:
 
 def _known_zone(value: str) -> None:
     if value not in _zone_names():
-        raise ma.ValidationError(_l("Not a time zone name such as Europe/Brussels."))
+        raise ma.ValidationError(str(_l("Not a time zone name such as Europe/Brussels.")))
 
 
 class AttendanceReportFileSchema(ma.Schema):
@@ -519,8 +610,11 @@ class AttendanceReportQuerySchema(ma.Schema):
         metadata={"description": "Participants matching no registration: recorded as walk-ins, or ignored"},
     )
     zone = ma.fields.String(
-        validate=[validate.Length(max=64), _known_zone],
-        metadata={"description": "IANA zone of the report's times (default: the event's zone)"},
+        validate=_known_zone,
+        metadata={
+            "description": "IANA zone of the report's times (default: the event's zone)",
+            "enum": sorted(_zone_names()),
+        },
     )
 
 
