@@ -316,14 +316,24 @@ class Pacer:
 
 
 class ContentWaits:
-    """smtplib's client, whose DATA command (after which the server may accept the message)
-    first waits for `before_content`: the record of the message before."""
+    """smtplib's client, whose message content (after which the server may accept it) first
+    waits for `before_content`: the record of the message before. It waits once the server
+    has answered DATA with 354, so that the record overlaps the whole envelope exchange
+    (MAIL, RCPT and DATA); smtplib.SMTP.data otherwise, which has no hook there."""
 
     before_content: Callable[[], None]
 
-    def data(self, msg):
+    def data(self, msg: bytes):
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
         self.before_content()
-        return super().data(msg)
+        content = smtplib._quote_periods(msg)
+        if content[-2:] != smtplib.bCRLF:
+            content += smtplib.bCRLF
+        self.send(content + b"." + smtplib.bCRLF)
+        return self.getreply()
 
 
 class SmtpClient(ContentWaits, smtplib.SMTP):
