@@ -32,7 +32,7 @@ run: $(VENV)/.runtime $(CATALOGUES)
 	$(BIN)/flask seed-demo --if-empty
 	@echo "Plenary on http://$(HOST):$(PORT)  (mail without MAIL_SERVER goes to instance/mail/)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/huey_consumer app.queue.huey --workers 1 --delay 0.1 --max-delay 1 --logfile instance/worker.log & \
+	  $(BIN)/huey_consumer app.worker.huey --workers 1 --delay 0.1 --max-delay 1 --logfile instance/worker.log & \
 	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 wsgi:app
 
 # axe-core for the accessibility checks of the browser tests (pinned in tests/browser/package-lock.json).

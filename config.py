@@ -6,6 +6,11 @@ the tests point the app at their own database and SMTP server.
 """
 
 import os
+from pathlib import Path
+
+# Where the instance's own files live (the SQLite database, the job queue, uploads, mail files,
+# logs): PLENARY_INSTANCE_DIR, or instance/ beside the code.
+INSTANCE_DIR = Path(os.environ.get("PLENARY_INSTANCE_DIR") or Path(__file__).resolve().parent / "instance")
 
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
 
@@ -66,7 +71,7 @@ class Config:
     # None means "SQLite in the instance folder", resolved in the factory.
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
     # The connection used last is the next one given: its page cache is warm, and so are the
-    # summaries' figures kept for it (see services/summaries.py).
+    # summaries' figures kept for it (see services/reporting/summaries.py).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "pool_use_lifo": True}
 
     # Forms are small; anything bigger is an abuse of the endpoint.

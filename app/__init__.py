@@ -7,11 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
-from config import CONFIGS, MIN_SECRET_KEY_LENGTH, secret_key_weakness
+from config import CONFIGS, INSTANCE_DIR, MIN_SECRET_KEY_LENGTH, secret_key_weakness
 
-INSTANCE_DIR = Path(
-    os.environ.get("PLENARY_INSTANCE_DIR") or Path(__file__).resolve().parent.parent / "instance"
-)
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -53,7 +50,7 @@ def check_config(app: Flask, env: str) -> None:
 
 def check_sender(sender) -> None:
     """Every email's From: refused at start-up rather than by each message."""
-    from .services.notifications import sender_address
+    from .services.mail.notifications import sender_address
 
     try:
         sender_address(sender)

@@ -48,7 +48,7 @@ def create_admin(email: str, name: str, password: str) -> None:
     from email_validator import EmailNotValidError, validate_email
 
     from .models import AccountRole
-    from .services.accounts import AccountError, create_account
+    from .services.accounts.accounts import AccountError, create_account
 
     try:
         email = validate_email(email, check_deliverability=False).normalized
@@ -76,7 +76,7 @@ def mail_status() -> None:
 @mail.command("deliver")
 def mail_deliver() -> None:
     """Deliver every message that is due now, as the worker does."""
-    from .services.delivery import deliver_pending
+    from .services.mail.delivery import deliver_pending
 
     report = deliver_pending()
     click.echo(
@@ -87,7 +87,7 @@ def mail_deliver() -> None:
 @mail.command("retry-failed")
 def mail_retry_failed() -> None:
     """Queue the failed messages again, with a fresh set of attempts."""
-    from .services.outbox import retry_failed
+    from .services.mail.outbox import retry_failed
 
     click.echo(f"{retry_failed()} failed messages queued again")
 
@@ -98,7 +98,7 @@ reminders = AppGroup("reminders", help="Reminders before events.")
 @reminders.command("send")
 def reminders_send() -> None:
     """Queue the reminders that are due now, as the worker does every minute."""
-    from .services.reminders import send_due_reminders
+    from .services.mail.reminders import send_due_reminders
 
     click.echo(f"{send_due_reminders()} reminders queued")
 
@@ -118,7 +118,7 @@ def reminders_schedule(
     Example: flask reminders schedule 5 7d 1d 1h --note 1h="Please test your audio"
     """
     from .models import Event
-    from .services.reminders import Reminder, ScheduleError, parse_offset, schedule_for, set_schedule
+    from .services.mail.reminders import Reminder, ScheduleError, parse_offset, schedule_for, set_schedule
 
     event = db.session.get(Event, event_id)
     if event is None:
@@ -143,7 +143,7 @@ def reminders_schedule(
 @click.command("apply-retention")
 def apply_retention() -> None:
     """Anonymise the registrations of series and events past their retention period."""
-    from .services.personal_data import apply_retention as apply
+    from .services.privacy.personal_data import apply_retention as apply
 
     results = apply()
     for result in results:

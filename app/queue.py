@@ -1,25 +1,24 @@
 """The job queue (Huey): an SQLite file in the instance folder by default,
-Redis when REDIS_URL is set. Run a worker with
+Redis when REDIS_URL is set. The worker runs `huey_consumer app.worker.huey`.
 
-    huey_consumer app.queue.huey
-
-Tasks only take ids or nothing, and do their work through service functions,
-so the outbox in the database stays the source of truth: a lost task costs a
-delay until the periodic sweep, never a message.
+This module holds only the queue. Each domain's tasks live beside its services
+(`app/services/<domain>/tasks.py`); they take ids or nothing and do their work
+through service functions, so the outbox in the database stays the source of
+truth: a lost task costs a delay until the periodic sweep, never a message.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from functools import wraps
 
 from flask import Flask, current_app, has_app_context
-from huey import RedisHuey, SqliteHuey, crontab
-from huey.constants import EmptyData
+from huey import RedisHuey, SqliteHuey
 from redis import ConnectionPool
 
-from . import INSTANCE_DIR
+from config import INSTANCE_DIR
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +39,7 @@ def _make_huey():
 
 
 huey = _make_huey()
+_app_factory: Callable[[], Flask] | None = None
 _worker_app: Flask | None = None
 
 
@@ -49,12 +49,19 @@ def configure_queue(app: Flask) -> None:
         huey.immediate = True
 
 
+def run_tasks_in(factory: Callable[[], Flask]) -> None:
+    """How the worker builds the app its tasks run in (app/worker.py): the queue itself
+    imports nothing above it."""
+    global _app_factory
+    _app_factory = factory
+
+
 def _app() -> Flask:
     global _worker_app
     if _worker_app is None:
-        from . import create_app
-
-        _worker_app = create_app()
+        if _app_factory is None:
+            raise RuntimeError("a task ran outside the worker: start it with `huey_consumer app.worker.huey`")
+        _worker_app = _app_factory()
     return _worker_app
 
 
@@ -69,137 +76,7 @@ def with_app_context(fn):
     return wrapper
 
 
-# Set while a delivery task waits in the queue, so that a busy site enqueues one task
-# for many messages, not one per message.
-KICK_WAITING = "plenary.outbox-kick-waiting"
-
-
-@huey.task()
-@with_app_context
-def deliver_outbox() -> int:
-    # Cleared before the claim: whatever was committed before a kick saw this mark
-    # is claimed by this run, and whatever comes after enqueues a run of its own.
-    huey.storage.pop_data(KICK_WAITING)
-    from .services.delivery import deliver_pending
-
-    return deliver_pending().sent
-
-
-@huey.periodic_task(crontab(minute="*"))
-@with_app_context
-def sweep_outbox() -> int:
-    """Retries and anything a lost task left behind, once a minute."""
-    huey.storage.pop_data(KICK_WAITING)  # a mark left by a process killed mid-kick
-    from .services.delivery import deliver_pending
-
-    return deliver_pending().sent
-
-
-@huey.periodic_task(crontab(minute="*"))
-@with_app_context
-def send_reminders() -> int:
-    """Reminders that fell due: every worker may run this; each reminder still goes once."""
-    from .services.reminders import send_due_reminders
-
-    return send_due_reminders()
-
-
-@huey.periodic_task(crontab(minute="*"))
-@with_app_context
-def count_changed_people() -> int:
-    """The people of the meetings changed since the last minute, counted for the summaries."""
-    from .services.summaries import store_changed_people
-
-    return store_changed_people()
-
-
-@huey.periodic_task(crontab(minute="17", hour="3"))
-@with_app_context
-def apply_retention() -> int:
-    """Daily: anonymise the registrations past their series' retention period (idempotent)."""
-    from .services.personal_data import anonymise_registrations_older_than
-
-    return anonymise_registrations_older_than()
-
-
-def kick_delivery() -> None:
-    """Ask a worker to deliver the outbox now: registered with `database.on_commit()` by
-    whatever queues mail, so it runs once the mail is committed."""
-    if not _kicks_wanted():
-        return
-    try:
-        # A read, where enqueueing is a write: a waiting task will claim our message.
-        if huey.storage.peek_data(KICK_WAITING) is EmptyData:
-            huey.storage.put_data(KICK_WAITING, b"1")
-            deliver_outbox()
-    except Exception:  # the queue being down must not fail a registration
-        log.exception("could not enqueue outbox delivery; the periodic sweep will send it")
-
-
-def kick_webhooks() -> None:
-    """Ask a worker to deliver the webhooks now; `kick_delivery`'s counterpart."""
-    if not _kicks_wanted():
-        return
-    try:
-        deliver_webhooks()
-    except Exception:
-        log.exception("could not enqueue webhook delivery; the periodic sweep will send it")
-
-
-def _kicks_wanted() -> bool:
+def kicks_wanted() -> bool:
+    """Whether work after a commit asks a worker at once (OUTBOX_KICK; a benchmark turns it off
+    to time the worker alone), rather than leaving it to the periodic sweeps."""
     return current_app.config.get("OUTBOX_KICK", True)
-
-
-@huey.periodic_task(crontab(minute="41"))
-@with_app_context
-def forget_spent_form_stamps() -> int:
-    """Hourly: the spent stamps of the public forms that have expired anyway."""
-    from .services.form_stamps import forget_expired
-
-    return forget_expired()
-
-
-@huey.task()
-@with_app_context
-def deliver_webhooks() -> int:
-    from .services.webhooks import deliver_due
-
-    return deliver_due()
-
-
-@huey.periodic_task(crontab(minute="*"))
-@with_app_context
-def sweep_webhooks() -> int:
-    """Retries that fell due, and anything a lost task left behind, once a minute."""
-    from .services.webhooks import deliver_due
-
-    return deliver_due()
-
-
-@huey.task()
-@with_app_context
-def import_attendance(import_id: int) -> int:
-    """Write the attendance of a confirmed participant report, batch by batch; run again, it
-    resumes after the last batch written."""
-    from .services.attendance import run_import
-
-    return run_import(import_id)
-
-
-@huey.task()
-@with_app_context
-def write_mailout(mailout_id: int) -> int:
-    """Write the emails of a follow-up or an event's notice, batch by batch; run again, it
-    goes on from the last batch written (services/mailouts.py)."""
-    from .services.mailouts import run
-
-    return run(mailout_id)
-
-
-@huey.periodic_task(crontab(minute="*"))
-@with_app_context
-def resume_mailouts() -> int:
-    """Mailouts that no worker is writing any more (a worker killed, a task lost), resumed."""
-    from .services.mailouts import resume_stalled
-
-    return resume_stalled()

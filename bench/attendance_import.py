@@ -48,9 +48,9 @@ from app.models import (  # noqa: E402
     RegistrationStatus,
 )
 from app.queue import huey  # noqa: E402
-from app.services import attendance as service  # noqa: E402
-from app.services import participant_reports as reports  # noqa: E402
-from app.services.accounts import create_account  # noqa: E402
+from app.services.accounts.accounts import create_account  # noqa: E402
+from app.services.attendance import attendance as service  # noqa: E402
+from app.services.attendance import participant_reports as reports  # noqa: E402
 from tests.data.synthetic import person, zoom_report  # noqa: E402
 
 

@@ -58,8 +58,8 @@ from app.models import (  # noqa: E402
     RegistrationStatus,
 )
 from app.queue import huey  # noqa: E402
-from app.services import events as event_changes  # noqa: E402
-from app.services.accounts import create_account  # noqa: E402
+from app.services.accounts.accounts import create_account  # noqa: E402
+from app.services.mail import event_notices as event_changes  # noqa: E402
 
 PASSWORD = "bench password, not a secret"  # noqa: S105
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

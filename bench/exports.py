@@ -46,7 +46,7 @@ from app.models import (  # noqa: E402
     Registration,
     RegistrationStatus,
 )
-from app.services.accounts import create_account  # noqa: E402
+from app.services.accounts.accounts import create_account  # noqa: E402
 
 COUNTRIES = ["ET", "ER", "SD", "SS", "SO", "DJ", "KE", "UG", "EG", "LY", "TN", "NL", "IT", "FR", "DE", "BE"]
 KINDS = list(OrganisationKind)

@@ -10,14 +10,14 @@ when it queues a message (one bulk insert, not timed), and times
 `deliver_pending()`, the project's worker, until all are delivered. The ratio
 is worker rate / floor rate; the goal is at least 0.9 (reported, not asserted).
 Then, as deployed, it times the job queue's own workers: --consumers separate
-`huey_consumer app.queue.huey` processes (on the SQLite queue in the instance
+`huey_consumer app.worker.huey` processes (on the SQLite queue in the instance
 folder, or on Redis when REDIS_URL is set), started before the timer, each
 sent a `deliver_outbox` task once the same N messages are queued again; the
 timer stops when the SMTP server has received all N. With --repeat, the best
 round of each is kept.
 
 The messages of a registration's life are written by the request and composed
-by the worker just before their first sending (app/services/notifications.py).
+by the worker just before their first sending (app/services/mail/notifications.py).
 So it also times, reported apart from the ratio, --compose such confirmations
 (each with its .ics) written for as many registrants, composed and sent by
 `deliver_pending()`.
@@ -66,8 +66,8 @@ from app.models import (  # noqa: E402
     Registration,
     RegistrationStatus,
 )
-from app.services.delivery import deliver_pending  # noqa: E402
-from app.services.notifications import mime_bytes, queue_confirmation  # noqa: E402
+from app.services.mail.delivery import deliver_pending  # noqa: E402
+from app.services.mail.notifications import mime_bytes, queue_confirmation  # noqa: E402
 
 GOAL = 0.9
 HOST = "127.0.0.1"
@@ -342,7 +342,7 @@ def run_worker(count: int) -> tuple[float, int]:
 
 def start_consumers(count: int, env: dict, logdir: Path) -> list[subprocess.Popen]:
     """The job queue's workers as deployed: separate processes, the periodic sweep off."""
-    consumer = [str(Path(sys.executable).parent / "huey_consumer"), "app.queue.huey", "--workers", "1"]
+    consumer = [str(Path(sys.executable).parent / "huey_consumer"), "app.worker.huey", "--workers", "1"]
     consumer += ["--delay", "0.05", "--max-delay", "0.2", "--no-periodic"]
     return [
         subprocess.Popen(  # noqa: S603 - our own command line
@@ -358,7 +358,7 @@ def start_consumers(count: int, env: dict, logdir: Path) -> list[subprocess.Pope
 
 def warm_up(consumers: list[subprocess.Popen], seconds: float = 5) -> None:
     """Each consumer builds its app on its first task: not part of delivering mail."""
-    from app.queue import deliver_outbox
+    from app.services.mail.tasks import deliver_outbox
 
     for _ in consumers:
         deliver_outbox()
@@ -367,7 +367,7 @@ def warm_up(consumers: list[subprocess.Popen], seconds: float = 5) -> None:
 
 def run_consumers(server: SmtpServerProcess, count: int, consumers: int, timeout: float = 600) -> float:
     """Ask each consumer to deliver, and wait until the SMTP server has every message."""
-    from app.queue import deliver_outbox
+    from app.services.mail.tasks import deliver_outbox
 
     began = time.perf_counter()
     for _ in range(consumers):

@@ -31,8 +31,8 @@ from app import create_app  # noqa: E402
 from app.database import utcnow  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Event, Message, Registration, RegistrationStatus  # noqa: E402
-from app.services import registrations as service  # noqa: E402
-from app.services.delivery import deliver_pending  # noqa: E402
+from app.services.mail.delivery import deliver_pending  # noqa: E402
+from app.services.registration import registrations as service  # noqa: E402
 
 
 def main() -> None:

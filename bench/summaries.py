@@ -62,7 +62,7 @@ from app.models import (  # noqa: E402
     RegistrationStatus,
     Series,
 )
-from app.services import figure_exports, summaries  # noqa: E402
+from app.services.reporting import figure_exports, summaries  # noqa: E402
 from bench import attendance_import  # noqa: E402
 
 COUNTRIES = [

@@ -267,7 +267,7 @@ def forget_process_state() -> None:
     """What the process keeps between tests that an earlier test may have filled."""
     from app.extensions import limiter
     from app.queue import huey
-    from app.services.summaries import forget_figures_kept_here
+    from app.services.reporting.summaries import forget_figures_kept_here
 
     # The counts of rate limits, in memory; a test's limiter on a Redis that is down
     # (tests/test_redis_down.py) has none here to forget.
@@ -671,7 +671,7 @@ PASSWORD = "correct horse battery staple"
 
 def make_account(role: str = "organiser", email: str | None = None, name: str | None = None):
     from app.models import AccountRole
-    from app.services.accounts import create_account
+    from app.services.accounts.accounts import create_account
 
     email = email or f"{role}-{utcnow().timestamp():.6f}@secretariat.example.org"
     return create_account(email, name or role.title(), PASSWORD, AccountRole(role))

@@ -15,8 +15,8 @@ from app.auth import SIGNED_IN_AT
 from app.database import utcnow
 from app.extensions import db
 from app.models import Account, AccountRole, AuditEntry, Invitation
-from app.services import accounts as service
 from app.services import audit
+from app.services.accounts import accounts as service
 from tests.conftest import PASSWORD, csrf_token, make_account, make_app, sign_in, submit, with_fresh_database
 
 WRONG = "The email address or the password is not right."
@@ -290,7 +290,7 @@ def test_a_weak_password_or_a_mismatch_is_refused_on_acceptance(app):
 
     admin = make_account("admin")
     token = secrets.token_urlsafe(32)
-    from app.services.accounts import _token_hash
+    from app.services.accounts.accounts import _token_hash
 
     db.session.add(
         Invitation(

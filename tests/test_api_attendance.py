@@ -25,8 +25,8 @@ from app.models import (
     EventFormat,
     Registration,
 )
-from app.services import webhooks
-from app.services.registrations import Applicant, add_registration
+from app.services.registration.registrations import Applicant, add_registration
+from app.services.webhooks import webhooks
 from tests.conftest import make_account, make_event
 from tests.test_api import problem
 from tests.test_attendance_import import BROKEN, DELEGATES, SAMPLES, teams_bomb

@@ -22,7 +22,7 @@ from schemathesis.config import SchemathesisConfig
 from app.api.tokens import create_token
 from app.extensions import db
 from app.models import ApiTokenScope, Document, DocumentKind
-from app.services.registrations import Applicant, register
+from app.services.registration.registrations import Applicant, register
 from tests.conftest import add_keynote, make_account, make_event, make_series
 
 load_all_checks()

@@ -14,7 +14,7 @@ from app.api import tokens
 from app.database import utcnow
 from app.extensions import db
 from app.models import AccountRole, ApiToken, ApiTokenScope, AuditEntry, Message, MessageStatus, Registration
-from app.services.registrations import Applicant, register
+from app.services.registration.registrations import Applicant, register
 from tests.conftest import csrf_token, make_account, make_event, make_series, submit
 from tests.test_api import problem
 
@@ -372,7 +372,7 @@ def test_the_mail_log_newest_first_a_page_at_a_time(client, five, event):
 
 def demoted_token() -> str:
     """A read token of an organiser who has since become a viewer."""
-    from app.services.accounts import change_account
+    from app.services.accounts.accounts import change_account
 
     plain = new_token("organiser", "read")
     owner = db.session.scalars(sa.select(ApiToken)).one().account

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Attendance, AttendanceSource, AuditEntry, EventFormat, Registration
-from app.services.registrations import Applicant, cancel, register
+from app.services.registration.registrations import Applicant, cancel, register
 from tests.conftest import csrf_token, make_event
 
 DELEGATES = [

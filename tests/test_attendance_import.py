@@ -28,10 +28,10 @@ from app.models import (
     Registration,
     RegistrationStatus,
 )
-from app.services import attendance as service
-from app.services import participant_reports as reports
-from app.services import summaries
-from app.services.registrations import Applicant, add_registration
+from app.services.attendance import attendance as service
+from app.services.attendance import participant_reports as reports
+from app.services.registration.registrations import Applicant, add_registration
+from app.services.reporting import summaries
 from config import Config
 from tests.conftest import csrf_token, make_event, submit, zip_with_padding
 from tests.data.synthetic import person, zoom_minutes, zoom_report

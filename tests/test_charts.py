@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from app.database import utcnow
-from app.services import charts, summaries
+from app.services.reporting import charts, summaries
 from tests.conftest import make_event
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -131,7 +131,7 @@ def test_ticks_are_round():
 
 
 def test_the_exhibits_of_a_summary_have_a_table_beside_each_chart(app, request_context):
-    from app.services.registrations import Applicant, register
+    from app.services.registration.registrations import Applicant, register
 
     event = make_event("Partnership", start=utcnow() - timedelta(days=3))
     register(

@@ -23,8 +23,8 @@ from app.models import (
     Series,
     Speaker,
 )
-from app.services import registrations as service
-from app.services.registrations import Applicant
+from app.services.registration import registrations as service
+from app.services.registration.registrations import Applicant
 
 
 def seed(runner, *args):

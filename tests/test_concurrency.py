@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Event, Message, MessageStatus, OrganisationKind, Registration, RegistrationStatus
-from app.services import registrations as service
-from app.services.registrations import Applicant
+from app.services.registration import registrations as service
+from app.services.registration.registrations import Applicant
 from tests.conftest import TEST_DATABASE_URL, make_app, make_event
 
 pytestmark = pytest.mark.slow
@@ -237,7 +237,7 @@ def test_an_organiser_promoting_while_a_cancellation_promotes_the_same_person_is
     """Both take the event's lock before the registration's: the cancellation promotes the
     first in line, and the organiser's promotion of that same person, waiting behind it, is
     refused as a registration no longer waiting (not a deadlock, and not the second in line)."""
-    from app.services.registrations import RegistrationError
+    from app.services.registration.registrations import RegistrationError
     from tests.conftest import make_account
 
     event = make_event(capacity=1)

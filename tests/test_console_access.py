@@ -104,7 +104,7 @@ def test_console_pages_are_never_cached(signed_in):
 
 
 def test_a_disabled_account_is_signed_out_at_once(app, signed_in):
-    from app.services.accounts import change_account
+    from app.services.accounts.accounts import change_account
 
     admin = signed_in("admin")
     organiser = signed_in("organiser")

@@ -17,9 +17,9 @@ import pytest
 from app.console.access import protected_blueprints
 from app.extensions import db
 from app.models import AgendaItem, Document, DocumentKind, Message, Speaker
-from app.services import registrations as service
-from app.services.accounts import invite
-from app.services.registrations import Applicant
+from app.services.accounts.accounts import invite
+from app.services.registration import registrations as service
+from app.services.registration.registrations import Applicant
 from tests.conftest import csrf_token, make_account, make_event, make_series
 
 JUNK = "\x00\x1b<script>alert(1)</script>\r\nBcc: victim@example.org" + "é" * 10

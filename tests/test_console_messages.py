@@ -21,10 +21,11 @@ from app.models import (
     MessageStatus,
     Registration,
 )
-from app.services import mailings, registrations
-from app.services.delivery import deliver_pending
 from app.services.links import manage_token
-from app.services.registrations import Applicant
+from app.services.mail import mailings
+from app.services.mail.delivery import deliver_pending
+from app.services.registration import registrations
+from app.services.registration.registrations import Applicant
 from tests.conftest import CSRF_RE, at_once, csrf_token, make_event, manage_path, statements
 
 BODY = (

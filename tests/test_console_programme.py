@@ -24,11 +24,11 @@ from app.models import (
     Series,
     Speaker,
 )
-from app.services import programme as service
-from app.services import registrations
-from app.services.events import EventChangeError, reschedule
-from app.services.registrations import Applicant
-from app.services.reminders import ScheduleError, parse_offset
+from app.services.mail.event_notices import EventChangeError, reschedule
+from app.services.mail.reminders import ScheduleError, parse_offset
+from app.services.programme import programme as service
+from app.services.registration import registrations
+from app.services.registration.registrations import Applicant
 from tests.conftest import add_keynote, commits, csrf_token, make_event, make_series, submit
 
 JOIN_URL = "https://zoom.us/j/81234567890"

@@ -23,8 +23,8 @@ from app.models import (
     Registration,
     RegistrationStatus,
 )
-from app.services import registrations as service
-from app.services.registrations import Applicant
+from app.services.registration import registrations as service
+from app.services.registration.registrations import Applicant
 from tests.conftest import csrf_token, make_event, make_series, submit
 
 CONFIRMED, WAITLISTED, PENDING = (

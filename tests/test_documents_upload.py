@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import AuditEntry, Document, DocumentKind
 from app.services import archives
-from app.services import documents as service
+from app.services.programme import documents as service
 from config import Config
 from tests.conftest import make_event, make_series, zip_with_padding
 

@@ -17,8 +17,8 @@ import pytest
 from app.database import write_transaction
 from app.extensions import db
 from app.models import Delegate, Message, OrganisationKind, Registration, RegistrationStatus
-from app.services import notifications
-from app.services.reminders import Reminder
+from app.services.mail import notifications
+from app.services.mail.reminders import Reminder
 from tests.conftest import add_keynote, make_event, make_series
 
 SNAPSHOTS = Path(__file__).parent / "snapshots" / "email"

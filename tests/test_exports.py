@@ -17,9 +17,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import AuditEntry, Delegate, Event, OrganisationKind, Registration, RegistrationStatus
-from app.services import registrations as service
-from app.services import xlsx_stream
-from app.services.exports import neutralise
+from app.services.registration import registrations as service
+from app.services.reporting import xlsx_stream
+from app.services.reporting.exports import neutralise
 from tests.conftest import make_event, make_series, statements
 from tests.test_console_registrations import applicant, attend, by_name, register
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from icalendar import Calendar
 
 from app.extensions import db
-from app.services import events as event_service
+from app.services.mail import event_notices as event_service
 
 from .conftest import make_event, make_series
 

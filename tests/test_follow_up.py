@@ -32,10 +32,11 @@ from app.models import (
     Registration,
     RegistrationStatus,
 )
-from app.services import certificates, mailouts, registrations
-from app.services import follow_up as service
-from app.services.delivery import deliver_pending
-from app.services.registrations import Applicant
+from app.services.mail import certificates, mailouts
+from app.services.mail import follow_up as service
+from app.services.mail.delivery import deliver_pending
+from app.services.registration import registrations
+from app.services.registration.registrations import Applicant
 from tests.conftest import at_once, csrf_token, make_account, make_event, make_series, sign_in
 from tests.test_report_downloads import SPEAKER_FORMS, joined_forms, needs_unicode_font, shown_lines
 
@@ -496,9 +497,7 @@ def test_a_run_again_after_a_crash_or_two_runs_at_once_write_each_email_once(app
     )
 
 
-def test_a_mailout_stopped_by_an_error_goes_on_from_where_it_stopped(
-    partnership, console, signed_in, queued
-):
+def test_a_mailout_stopped_by_an_error_goes_on_from_where_it_stopped(partnership, console, signed_in, queued):
     send(console, partnership)
     mailout = db.session.scalar(sa.select(Mailout))
     # Stopped as an error stops it (here: marked so by hand, as the job does); a database's

@@ -15,9 +15,9 @@ import pytest
 
 from app.logs import JsonFormatter, RequestIdFilter
 from app.models import AccountRole
-from app.services import accounts
+from app.services.accounts import accounts
 from app.services.links import manage_url
-from app.services.registrations import Applicant, register
+from app.services.registration.registrations import Applicant, register
 from tests.conftest import delegate_form, make_account, make_event
 from tests.test_embed import hidden_fields
 

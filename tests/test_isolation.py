@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from app.database import utcnow
 from app.extensions import db
 from app.models import Event
-from app.services import summaries
-from app.services.registrations import Applicant, register
+from app.services.registration.registrations import Applicant, register
+from app.services.reporting import summaries
 from config import TestingConfig
 from tests.conftest import make_account, make_event, sign_in
 

@@ -24,12 +24,12 @@ from app.models import (
     Registration,
     RegistrationStatus,
 )
-from app.services import events as event_service
-from app.services import registrations as service
-from app.services.delivery import Pacer, deliver_pending
-from app.services.mailouts import Enqueue
-from app.services.outbox import retry_failed
-from app.services.registrations import Applicant, RegistrationError
+from app.services.mail import event_notices as event_service
+from app.services.mail.delivery import Pacer, deliver_pending
+from app.services.mail.mailouts import Enqueue
+from app.services.mail.outbox import retry_failed
+from app.services.registration import registrations as service
+from app.services.registration.registrations import Applicant, RegistrationError
 from tests.conftest import make_event
 
 
@@ -192,9 +192,7 @@ class Undone(Exception):
     """What a caller refuses after a nested unit of work has recorded a notice."""
 
 
-def test_a_mailout_asks_the_queue_once_after_the_commit_and_never_when_undone(
-    mail_app, smtp_server, queued
-):
+def test_a_mailout_asks_the_queue_once_after_the_commit_and_never_when_undone(mail_app, smtp_server, queued):
     """The job is asked for by an `on_commit()` callback equal to any other for the same
     mailout: registered twice, it runs once; registered in a nested unit that is undone, it
     is dropped with the mailout."""

@@ -12,10 +12,10 @@ from icalendar import Calendar
 from app.database import utcnow
 from app.extensions import db
 from app.models import Event, Message, MessageStatus, OrganisationKind, RegistrationStatus
-from app.services import registrations as service
-from app.services.delivery import deliver_pending
-from app.services.outbox import retry_failed
-from app.services.registrations import Applicant
+from app.services.mail.delivery import deliver_pending
+from app.services.mail.outbox import retry_failed
+from app.services.registration import registrations as service
+from app.services.registration.registrations import Applicant
 from tests.conftest import (
     InboxHandler,
     SmtpServer,
@@ -239,7 +239,8 @@ def test_a_batch_whose_claim_runs_out_is_given_back_unsent(mail_app, smtp_server
 
 def test_while_a_delivery_task_waits_no_other_is_queued_and_it_takes_every_message(mail_app, smtp_server):
     """A busy site queues one delivery task for many registrations, and none is left behind."""
-    from app.queue import deliver_outbox, huey
+    from app.queue import huey
+    from app.services.mail.tasks import deliver_outbox
 
     huey.immediate = False  # a real queue (its SQLite file), with no worker running
     huey.flush()

@@ -26,11 +26,12 @@ from app.models import (
     MessageStatus,
     Registration,
 )
-from app.services import accounts, follow_up, mailings, notifications
-from app.services import registrations as registration_service
-from app.services.delivery import deliver_pending
-from app.services.registrations import Applicant
-from app.services.reminders import Reminder
+from app.services.accounts import accounts
+from app.services.mail import follow_up, mailings, notifications
+from app.services.mail.delivery import deliver_pending
+from app.services.mail.reminders import Reminder
+from app.services.registration import registrations as registration_service
+from app.services.registration.registrations import Applicant
 from tests.conftest import delegate_form, make_account, make_app, make_event, submit, with_fresh_database
 
 VICTIM = "amina.yusuf@example.org"

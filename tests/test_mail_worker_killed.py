@@ -1,7 +1,7 @@
 """A queue worker killed while it sends: nothing is lost, and at most the message each of its
 threads had on the wire arrives twice.
 
-The worker is the deployed one, `huey_consumer app.queue.huey` with two threads, in a process
+The worker is the deployed one, `huey_consumer app.worker.huey` with two threads, in a process
 of its own on the suite's database (SQLite or PostgreSQL), sending to a real SMTP server that
 counts what it received by Message-ID.
 """
@@ -23,10 +23,10 @@ import sqlalchemy as sa
 from app.database import utcnow
 from app.extensions import db
 from app.models import Message, MessageStatus
-from app.services import registrations as service
-from app.services.delivery import deliver_pending
-from app.services.notifications import compose_written
-from app.services.registrations import Applicant
+from app.services.mail.delivery import deliver_pending
+from app.services.mail.notifications import compose_written
+from app.services.registration import registrations as service
+from app.services.registration.registrations import Applicant
 from tests.conftest import InboxHandler, SmtpServer, database_url, make_app, make_event, with_fresh_database
 
 MESSAGES = 160
@@ -89,7 +89,7 @@ def start_worker(tmp_path: Path, smtp_port: int) -> subprocess.Popen:
         LOG_LEVEL="WARNING",
     )
     consumer = Path(sys.executable).parent / "huey_consumer"
-    command = [consumer, "app.queue.huey", "--workers", str(THREADS), "--delay", "0.05", "--no-periodic"]
+    command = [consumer, "app.worker.huey", "--workers", str(THREADS), "--delay", "0.05", "--no-periodic"]
     with open(tmp_path / "worker.log", "wb") as log:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
 
@@ -109,7 +109,8 @@ def unsent_count() -> int:
 def test_a_worker_killed_mid_delivery_resends_at_most_the_message_each_thread_had_on_the_wire(
     slow_mail_app, slow_smtp, tmp_path
 ):
-    from app.queue import deliver_outbox, huey
+    from app.queue import huey
+    from app.services.mail.tasks import deliver_outbox
 
     expected = queue_composed_messages(MESSAGES)
     inbox = slow_smtp.inbox

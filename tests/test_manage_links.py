@@ -12,10 +12,10 @@ import sqlalchemy as sa
 from app.database import utcnow
 from app.extensions import db
 from app.models import Message, Registration
-from app.services import personal_data
 from app.services.links import manage_token
-from app.services.personal_data import add_months
-from app.services.registrations import Applicant, cancel, register
+from app.services.privacy import personal_data
+from app.services.privacy.personal_data import add_months
+from app.services.registration.registrations import Applicant, cancel, register
 from tests.conftest import (
     MANAGE_LINK_RE,
     csrf_token,

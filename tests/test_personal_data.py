@@ -32,10 +32,12 @@ from app.models import (
     Webhook,
     WebhookDelivery,
 )
-from app.services import audit, personal_data, summaries
+from app.services import audit
 from app.services.links import manage_token
-from app.services.personal_data import add_months
-from app.services.registrations import Applicant, edit_details, register
+from app.services.privacy import personal_data
+from app.services.privacy.personal_data import add_months
+from app.services.registration.registrations import Applicant, edit_details, register
+from app.services.reporting import summaries
 from tests.conftest import commits, csrf_token, make_account, make_event, make_series, submit
 from tests.test_summaries import AMINA, JOHAN, WALKER, applicant, attend, build_four_ps, enrol
 
@@ -469,7 +471,7 @@ def test_retention_run_again_does_nothing(aged, runner):
 
 
 def test_the_daily_task_applies_retention(aged):
-    from app.queue import apply_retention
+    from app.services.privacy.tasks import apply_retention
 
     assert apply_retention.call_local() == 4
     assert apply_retention.call_local() == 0
@@ -536,8 +538,8 @@ def test_a_standalone_event_uses_the_configured_period(app):
 
 
 def test_an_email_not_yet_sent_is_never_sent_after_erasure(mail_app, smtp_server):
-    from app.services.delivery import deliver_pending
-    from app.services.outbox import retry_failed
+    from app.services.mail.delivery import deliver_pending
+    from app.services.mail.outbox import retry_failed
 
     event = make_event()
     registration = enrol_now(event, AMINA)

@@ -29,12 +29,13 @@ from app.models import (
     MessageStatus,
     Registration,
 )
-from app.services import accounts, mailings
-from app.services.delivery import deliver_pending
+from app.services.accounts import accounts
 from app.services.links import manage_token
-from app.services.outbox import retry_failed
-from app.services.personal_links import headers_only, hidden
-from app.services.registrations import Applicant, register
+from app.services.mail import mailings
+from app.services.mail.delivery import deliver_pending
+from app.services.mail.outbox import retry_failed
+from app.services.mail.personal_links import headers_only, hidden
+from app.services.registration.registrations import Applicant, register
 from tests.conftest import csrf_token, make_account, make_event, manage_path, sign_in
 
 PLACEHOLDER = "[personal link removed]"

@@ -27,9 +27,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Message, MessageStatus, Registration
-from app.services import registrations
 from app.services.links import manage_token
-from app.services.registrations import Applicant
+from app.services.registration import registrations
+from app.services.registration.registrations import Applicant
 from tests.conftest import (
     PASSWORD,
     csrf_token,
@@ -218,7 +218,7 @@ def test_without_redis_every_part_of_the_site_answers_and_mail_waits_in_the_outb
     assert "could not enqueue outbox delivery" in written
 
     # The queue back: the scheduler's sweep sends what waited, and the links work.
-    from app.queue import sweep_outbox
+    from app.services.mail.tasks import sweep_outbox
 
     assert sweep_outbox.call_local() == 2
     amina = smtp_server.inbox.to("amina.yusuf@example.org")
@@ -269,7 +269,8 @@ def test_a_silent_redis_costs_the_queues_wake_up_call_seconds(monkeypatch):
     # an older or newer default (older ones waited for ever) cannot make a registration hang.
     import redis
 
-    from app.queue import KICK_WAITING, _make_huey
+    from app.queue import _make_huey
+    from app.services.mail.tasks import KICK_WAITING
 
     with silent_redis() as url:
         monkeypatch.setenv("REDIS_URL", url)

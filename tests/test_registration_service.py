@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from app.database import utcnow, write_transaction
 from app.extensions import db
 from app.models import Delegate, Message, OrganisationKind, Registration, RegistrationStatus
-from app.services import registrations as service
-from app.services.registrations import Applicant
+from app.services.registration import registrations as service
+from app.services.registration.registrations import Applicant
 from tests.conftest import make_event, make_series, statements
 
 

@@ -9,10 +9,8 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Event, Message, Registration, SentReminder
-from app.services import events as event_service
-from app.services import registrations as service
-from app.services.registrations import Applicant
-from app.services.reminders import (
+from app.services.mail import event_notices as event_service
+from app.services.mail.reminders import (
     Reminder,
     ScheduleError,
     parse_offset,
@@ -20,6 +18,8 @@ from app.services.reminders import (
     send_due_reminders,
     set_schedule,
 )
+from app.services.registration import registrations as service
+from app.services.registration.registrations import Applicant
 from tests.conftest import at_once, make_event, make_series
 
 # Partnership, 30 June 2030 10:00 in Brussels; registrations opened weeks before.

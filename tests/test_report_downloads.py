@@ -22,8 +22,9 @@ from fontTools.ttLib import TTFont
 from app.database import utcnow
 from app.extensions import db
 from app.models import AuditEntry, Document, DocumentKind, Event
-from app.services import certificates, summaries
-from app.services.summaries import local_date
+from app.services.mail import certificates
+from app.services.reporting import summaries
+from app.services.reporting.summaries import local_date
 from tests.conftest import add_keynote, make_event, make_series
 from tests.test_summaries import attend, build_four_ps
 

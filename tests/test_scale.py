@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Event, Message, MessageStatus, Registration, RegistrationStatus
-from app.services import events as event_service
+from app.services.mail import event_notices as event_service
 from tests.conftest import TEST_DATABASE_URL, InboxHandler, SmtpServer, make_event
 
 REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, emptied by the test
@@ -116,7 +116,7 @@ def cluster(app, slow_smtp, tmp_path):
     )
     consumer = [
         "huey_consumer",
-        "app.queue.huey",
+        "app.worker.huey",
         "--workers",
         str(THREADS_PER_WORKER),
         "--delay",

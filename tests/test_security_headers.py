@@ -12,9 +12,9 @@ from flask import g
 
 from app.extensions import db
 from app.models import Message, Registration
-from app.services import registrations
 from app.services.links import manage_token
-from app.services.registrations import Applicant
+from app.services.registration import registrations
+from app.services.registration.registrations import Applicant
 from tests.conftest import csrf_token, make_app, make_event, make_series, with_fresh_database
 from tests.test_console_messages import BODY, STAMP_RE
 from tests.test_follow_up import partnership  # noqa: F401 - a fixture

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Message, Registration
-from app.services import registrations
 from app.services.links import manage_token
-from app.services.registrations import Applicant
+from app.services.registration import registrations
+from app.services.registration.registrations import Applicant
 from tests.conftest import csrf_token, delegate_form, make_event
 
 LIMITS = {

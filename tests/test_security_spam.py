@@ -254,8 +254,8 @@ def test_spent_stamps_are_forgotten_once_expired(app, client, event):
 
     from app.database import utcnow
     from app.models import SpentFormStamp
-    from app.queue import forget_spent_form_stamps
-    from app.services import form_stamps
+    from app.services.registration import form_stamps
+    from app.services.registration.tasks import forget_spent_form_stamps
 
     assert post(client, url(event), started=stamp(app, client, url(event), seconds_ago=20)).status_code == 302
     assert form_stamps.spend("expired-a-moment-ago", utcnow() - timedelta(seconds=1))

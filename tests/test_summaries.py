@@ -23,10 +23,10 @@ from app.models import (
     Registration,
     RegistrationStatus,
 )
-from app.services import narrative, regions, summaries
-from app.services.attendance import check_in, undo_check_in
-from app.services.personal_data import erase_delegate
-from app.services.registrations import (
+from app.services import regions
+from app.services.attendance.attendance import check_in, undo_check_in
+from app.services.privacy.personal_data import erase_delegate
+from app.services.registration.registrations import (
     Applicant,
     add_registration,
     cancel,
@@ -34,6 +34,7 @@ from app.services.registrations import (
     register,
     update_details,
 )
+from app.services.reporting import narrative, summaries
 from tests.conftest import make_account, make_event, make_series
 
 # --- building a programme -------------------------------------------------------------------------
@@ -840,7 +841,7 @@ def test_each_events_people_are_stored_for_other_processes_at_their_version(app)
 
 
 def test_the_job_queue_counts_the_people_of_meetings_changed_so_that_readers_do_not(app):
-    from app.queue import count_changed_people
+    from app.services.reporting.tasks import count_changed_people
 
     now = utcnow()
     first = make_event("First", start=now - timedelta(days=30))

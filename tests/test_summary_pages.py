@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.database import utcnow
 from app.extensions import db
 from app.models import AuditEntry, Event, Series
-from app.services.summaries import SUMMARY_TEXT_MAX
+from app.services.reporting.summaries import SUMMARY_TEXT_MAX
 from tests.conftest import csrf_token, make_event, submit
 from tests.test_summaries import AIDA, AMINA, CONNY, GUY, JOHAN, SIHAM, VINCENT, WALKER, build_four_ps
 

@@ -26,10 +26,10 @@ from app.models import (
     WebhookDelivery,
     WebhookDeliveryStatus,
 )
-from app.services import attendance
-from app.services import registrations as registration_service
-from app.services import webhooks as service
-from app.services.registrations import Applicant
+from app.services.attendance import attendance
+from app.services.registration import registrations as registration_service
+from app.services.registration.registrations import Applicant
+from app.services.webhooks import webhooks as service
 from config import port_list
 from tests.conftest import csrf_token, delegate_form, make_account, make_event, make_series, submit
 
@@ -328,7 +328,7 @@ def test_a_lost_kick_is_made_good_by_the_sweep(app, organiser, receiver):
     hook(organiser, receiver.url, "registration.created")
     register(make_event("Partnership"))
     assert receiver.requests == []
-    from app.queue import sweep_webhooks
+    from app.services.webhooks.tasks import sweep_webhooks
 
     sweep_webhooks.call_local()
     assert len(receiver.requests) == 1

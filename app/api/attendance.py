@@ -19,8 +19,8 @@ from ..attendance.routes import FORM_OVERHEAD
 from ..console.queries import event_or_404
 from ..extensions import db
 from ..models import AttendanceImport, Event, ImportStatus
-from ..services import attendance as service
-from ..services import participant_reports as reports
+from ..services.attendance import attendance as service
+from ..services.attendance import participant_reports as reports
 from .errors import problem_abort
 from .events import EVENT_ID
 from .organiser import TOKEN, bp, writer

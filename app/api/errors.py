@@ -126,6 +126,7 @@ class ProblemApi(Api):
         prepare_response(response, self.spec, PROBLEM_CONTENT_TYPE)
         self.spec.components.response(name, response, lazy=True)
 
+
 # The JSON API (flask-smorest). It lives with the API, not in app/extensions.py: the models and
 # the database layer import the extensions, and must not import the API above them.
 api = ProblemApi()

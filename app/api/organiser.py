@@ -20,8 +20,9 @@ from ..models import (
     Registration,
     RegistrationStatus,
 )
-from ..services import outbox, summaries
-from ..services import registrations as service
+from ..services.mail import outbox
+from ..services.registration import registrations as service
+from ..services.reporting import summaries
 from . import limits
 from .errors import problem_abort
 from .events import EVENT_ID

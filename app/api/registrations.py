@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from .. import rate_limits
 from ..models import RegistrationStatus
 from ..public.queries import open_events, published_event_or_404, published_series_or_404
-from ..services import registrations as service
+from ..services.registration import registrations as service
 from . import limits
 from .errors import problem_abort
 from .events import EVENT_ID

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from ..public.queries import summary_event_or_404, summary_series_or_404
-from ..services import summaries
+from ..services.reporting import summaries
 from . import limits
 from .events import EVENT_ID
 from .schemas import EventSummarySchema, SeriesSummarySchema

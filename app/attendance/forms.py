@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..console.forms import SearchForm
 from ..models import Registration
 from ..registration.forms import options
-from ..services import attendance as service
-from ..services.participant_reports import FIELDS
+from ..services.attendance import attendance as service
+from ..services.attendance.participant_reports import FIELDS
 
 
 class CheckInSearchForm(SearchForm):

@@ -19,8 +19,8 @@ from ..console.actions import Notice, press
 from ..console.forms import ConfirmForm
 from ..extensions import csrf, db
 from ..models import AccountRole, AttendanceImport, Event, EventFormat, ImportStatus, Registration
-from ..services import attendance as service
-from ..services.participant_reports import ReportError, minutes_of
+from ..services.attendance import attendance as service
+from ..services.attendance.participant_reports import ReportError, minutes_of
 from . import bp
 from .forms import (
     CheckInSearchForm,

@@ -26,7 +26,7 @@ def configure_login(app: Flask) -> None:
 
 def _load_unexpired(session_id: str):
     """The signed-in account, unless the session is older than the absolute limit."""
-    from ..services.accounts import load_account
+    from ..services.accounts.accounts import load_account
 
     started = session.get(SIGNED_IN_AT)
     limit = timedelta(hours=current_app.config["CONSOLE_SESSION_MAX_HOURS"])

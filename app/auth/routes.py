@@ -11,7 +11,7 @@ from .. import rate_limits
 from ..errors import render_error
 from ..extensions import limiter
 from ..security import local_target
-from ..services import accounts as service
+from ..services.accounts import accounts as service
 from . import SIGNED_IN_AT, bp
 from .forms import AcceptInvitationForm, ChangePasswordForm, LoginForm, LogoutForm
 

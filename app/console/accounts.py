@@ -10,7 +10,7 @@ from flask_login import current_user
 from ..database import contains_text
 from ..extensions import db
 from ..models import Account, AccountRole, AuditEntry, Invitation
-from ..services import accounts as service
+from ..services.accounts import accounts as service
 from . import bp
 from .access import requires
 from .accounts_forms import AccountForm, AuditFilterForm, InviteForm

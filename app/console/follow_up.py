@@ -1,7 +1,7 @@
 """The follow-up after an event: the organiser picks attendees or no-shows, previews, and sends.
 
 Each person gets each follow-up once: sending again reaches only those who
-have not had it yet (see services/follow_up.py), and the page says how many
+have not had it yet (see services/mail/follow_up.py), and the page says how many
 already did. A send starts a mailout: the job queue writes the emails, and the
 mailout's page (console/mailouts.py) follows it.
 """
@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from ..models import AccountRole, Event
 from ..security import email_preview
-from ..services import follow_up as service
+from ..services.mail import follow_up as service
 from . import bp
 from .access import requires
 from .follow_up_forms import FollowUpForm

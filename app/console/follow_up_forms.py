@@ -7,7 +7,7 @@ from wtforms import BooleanField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from ..registration.forms import multiline_text, strip
-from ..services.follow_up import NOTE_MAX, Audience, Draft, Figures
+from ..services.mail.follow_up import NOTE_MAX, Audience, Draft, Figures
 from .forms import AudienceForm, audience_field
 
 

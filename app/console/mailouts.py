@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import Account, AccountRole, Mailout
-from ..services import mailouts as service
+from ..services.mail import mailouts as service
 from . import bp
 from .access import requires
 from .forms import ConfirmForm

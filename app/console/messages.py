@@ -16,8 +16,8 @@ from flask_login import current_user
 from ..extensions import db
 from ..models import AccountRole, Event, Mailing, MailoutStatus, Message, MessageStatus
 from ..security import email_preview
-from ..services import mailings as service
-from ..services import outbox
+from ..services.mail import mailings as service
+from ..services.mail import outbox
 from . import bp
 from .access import requires
 from .forms import ConfirmForm

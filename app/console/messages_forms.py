@@ -9,7 +9,7 @@ from wtforms.widgets import HiddenInput
 
 from ..models import MailingAudience, MessageStatus
 from ..registration.forms import multiline_text, options, plain_text, strip
-from ..services.mailings import BODY_MAX, SUBJECT_MAX, Draft
+from ..services.mail.mailings import BODY_MAX, SUBJECT_MAX, Draft
 from .forms import AudienceForm, SearchForm, audience_field
 
 

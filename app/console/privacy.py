@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 
 from ..models import AccountRole
 from ..registration.forms import multiline_text
-from ..services import personal_data as service
+from ..services.privacy import personal_data as service
 from . import bp
 from .access import requires
 

@@ -30,10 +30,10 @@ from ..models import (
     Speaker,
 )
 from ..public.queries import document_response
-from ..services import documents as document_service
-from ..services import events as event_service
-from ..services import programme as service
-from ..services.reminders import schedule_for
+from ..services.mail import event_notices as event_service
+from ..services.mail.reminders import schedule_for
+from ..services.programme import documents as document_service
+from ..services.programme import programme as service
 from . import bp, queries
 from .access import requires
 from .actions import press

@@ -29,8 +29,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..models import AgendaItemKind, DocumentKind, Event, EventFormat, EventKind, Series, SpeakerRole
 from ..registration.forms import multiline_text, options, plain_text, strip
-from ..services.documents import DocumentDetails
-from ..services.programme import (
+from ..services.mail.reminders import (
+    MINUTES_PER_DAY,
+    Reminder,
+    ScheduleError,
+    parse_offset,
+    validate_schedule,
+)
+from ..services.programme.documents import DocumentDetails
+from ..services.programme.programme import (
     EventDetails,
     ItemDetails,
     ProgrammeError,
@@ -38,7 +45,6 @@ from ..services.programme import (
     SpeakerDetails,
     local_instant,
 )
-from ..services.reminders import MINUTES_PER_DAY, Reminder, ScheduleError, parse_offset, validate_schedule
 
 TEXT_MAX = 20_000
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]

@@ -131,9 +131,7 @@ def _filtered(statement: Select, query: TableQuery, attended) -> Select:
         searched = [Registration.name, Registration.organisation]
         if query.shows_addresses:
             searched.append(Delegate.email)
-        statement = statement.where(
-            sa.or_(*(contains_text(column, query.search) for column in searched))
-        )
+        statement = statement.where(sa.or_(*(contains_text(column, query.search) for column in searched)))
     if query.status is not None:
         statement = statement.where(Registration.status == query.status)
     if query.country:

@@ -31,8 +31,8 @@ from ..models import (
     RegistrationStatus,
     Series,
 )
-from ..services import exports
-from ..services import registrations as service
+from ..services.registration import registrations as service
+from ..services.reporting import exports
 from . import bp, queries
 from . import registration_queries as table
 from .access import requires

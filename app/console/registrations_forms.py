@@ -40,7 +40,7 @@ from ..registration.forms import (
     plain_text,
     strip,
 )
-from ..services.exports import country_name
+from ..services.reporting.exports import country_name
 from .forms import SearchForm
 from .registration_queries import SORT_COLUMNS, TableQuery
 

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from ..extensions import db
 from ..models import AccountRole, Series, Webhook
 from ..registration.forms import MultiCheckboxField, options
-from ..services import webhooks as service
+from ..services.webhooks import webhooks as service
 from . import bp
 from .access import requires
 from .forms import ConfirmForm

@@ -94,7 +94,7 @@ class Mailing(db.Model):
 class Mailout(db.Model):
     """An email to every person of an audience of an event (a follow-up, the notice of a
     change or of the cancellation, a mailing), written by the job queue a batch at a time,
-    so that no request does work that grows with the audience (services/mailouts.py).
+    so that no request does work that grows with the audience (services/mail/mailouts.py).
 
     `cursor` is the id of the last registration done, in the order of ids: it moves in the
     transaction that writes the batch's emails, so a run again after a crash, or two runs at

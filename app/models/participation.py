@@ -37,7 +37,7 @@ class ParticipantsVersion(db.Model):
     event_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(sa.BigInteger, index=True)
     # The event's people as the summaries last counted them, for every process (see
-    # services/summaries.py): theirs while people_version is the version. Kept on this row so
+    # services/reporting/summaries.py): theirs while people_version is the version. Kept on this row so
     # that they go wherever it goes: a re-created table or a TRUNCATE takes them with it.
     people_version: Mapped[int | None] = mapped_column(sa.BigInteger)
     people_ids: Mapped[bytes | None] = mapped_column(sa.LargeBinary)

@@ -17,8 +17,8 @@ from icalendar import vDuration
 
 from ..extensions import db
 from ..models import Event, Series
-from ..services.calendar import _calendar, _entry
 from ..services.links import external_url, site_host
+from ..services.mail.calendar import _calendar, _entry
 from . import bp
 from .queries import published_series_or_404
 

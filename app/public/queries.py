@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from ..database import utcnow
 from ..extensions import db
 from ..models import AgendaItem, Document, Event, Series
-from ..services.documents import display_filename
+from ..services.programme.documents import display_filename
 
 # Built once: the event page and the registration form read one with every request.
 PUBLISHED_EVENT = db.select(Event).where(Event.id == sa.bindparam("event_id"), Event.is_published.is_(True))
@@ -40,7 +40,6 @@ def published_series_or_404(series_id: int) -> Series:
     if series is None:
         abort(404)
     return series
-
 
 
 # Shared with the API's summaries: a summary shows only once the organisers publish it.

@@ -4,8 +4,8 @@ from flask import abort, render_template
 
 from ..extensions import db
 from ..models import Document
-from ..services.calendar import event_calendar
-from ..services.personal_data import current_notice
+from ..services.mail.calendar import event_calendar
+from ..services.privacy.personal_data import current_notice
 from . import bp
 from .queries import (
     document_response,

@@ -7,7 +7,7 @@ from flask import render_template, request
 
 from ..reports.downloads import pdf_response
 from ..reports.forms import PeriodForm
-from ..services import charts, narrative, report_pdf, summaries
+from ..services.reporting import charts, narrative, report_pdf, summaries
 from . import bp
 from .queries import summary_event_or_404, summary_series_or_404
 

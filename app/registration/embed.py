@@ -32,7 +32,7 @@ from .. import rate_limits
 from ..extensions import csrf, db
 from ..models import Event, RegistrationStatus
 from ..public.queries import published_event_or_404
-from ..services import registrations as service
+from ..services.registration import registrations as service
 from . import bp
 from .forms import RegistrationForm
 from .routes import _rate_limited

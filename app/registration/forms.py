@@ -36,8 +36,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from ..models import OrganisationKind
-from ..services import form_stamps
-from ..services.registrations import Applicant
+from ..services.registration import form_stamps
+from ..services.registration.registrations import Applicant
 
 NAME_MAX = 200
 EMAIL_MAX = 254

@@ -16,10 +16,10 @@ from ..public.queries import (
     published_event_or_404,
     published_series_or_404,
 )
-from ..services import personal_data
-from ..services import registrations as service
-from ..services.calendar import registration_calendar
 from ..services.links import registration_for_token
+from ..services.mail.calendar import registration_calendar
+from ..services.privacy import personal_data
+from ..services.registration import registrations as service
 from . import bp
 from .form_pages import outcomes_page, registration_page, render_form_page
 from .forms import (
@@ -58,7 +58,7 @@ def _submitted_email() -> str:
 # those that emailed someone (a confirmation, the "already registered" notice): a person
 # correcting a typo is not locked out, and whoever posts someone else's address uses up their
 # own count, never the count of that address's owner registering from elsewhere. How much mail
-# one address can receive whoever asks: services/registrations.py (LINK_EMAILS_PER_HOUR).
+# one address can receive whoever asks: services/registration/registrations.py (LINK_EMAILS_PER_HOUR).
 registration_limits = [
     limiter.limit(_configured("REGISTRATION_RATE_LIMIT"), methods=["POST"]),
     limiter.limit(

@@ -2,7 +2,7 @@
 
 Figures are aggregates: every signed-in account may download them. Attendance
 names people: organisers only, and each export is recorded in the audit log
-(app/services/figure_exports.py).
+(app/services/reporting/figure_exports.py).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from flask import Response, render_template, request, send_file
 from ..console.access import requires
 from ..extensions import db
 from ..models import AccountRole, Event, Series
-from ..services import figure_exports, report_pdf
-from ..services.figure_exports import Download
-from ..services.report_pdf import PdfFile
+from ..services.reporting import figure_exports, report_pdf
+from ..services.reporting.figure_exports import Download
+from ..services.reporting.report_pdf import PdfFile
 from . import bp
 from .forms import PeriodForm
 

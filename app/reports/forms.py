@@ -12,7 +12,7 @@ from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..registration.forms import multiline_text
-from ..services.summaries import SUMMARY_TEXT_MAX
+from ..services.reporting.summaries import SUMMARY_TEXT_MAX
 
 
 class SummaryForm(FlaskForm):

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from ..console.access import requires
 from ..extensions import db
 from ..models import AccountRole, Event, Series
-from ..services import charts, narrative, summaries
-from ..services.summaries import SummaryError
+from ..services.reporting import charts, narrative, summaries
+from ..services.reporting.summaries import SummaryError
 from . import bp
 from .forms import PeriodForm, SummaryForm
 

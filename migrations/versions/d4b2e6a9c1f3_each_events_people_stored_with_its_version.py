@@ -5,7 +5,7 @@ Revises: 249137376f1b
 Create Date: 2026-12-04 18:00:00.000000
 
 So that a process that has just started, or another web process, reads them instead of
-counting the whole programme again (see app/services/summaries.py). Added columns only: no
+counting the whole programme again (see app/services/reporting/summaries.py). Added columns only: no
 table is rebuilt, so the triggers on attendance, registration and delegate stay.
 """
 from alembic import op

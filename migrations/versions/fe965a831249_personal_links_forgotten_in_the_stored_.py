@@ -2,7 +2,7 @@
 
 Emails stored before this revision hold each registrant's manage link and each invitation's link
 in clear in their text, HTML and MIME bytes. From now on only the bytes of an email not yet sent
-hold them (app/services/personal_links.py); this brings the emails already stored there: every
+hold them (app/services/mail/personal_links.py); this brings the emails already stored there: every
 text, HTML and text attachment gets the placeholder instead, and a sent email's MIME bytes keep
 their headers only. An email not sent yet keeps its bytes, to be sent as they are.
 

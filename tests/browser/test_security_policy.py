@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import registrations
 from app.services.links import manage_token
-from app.services.registrations import Applicant
+from app.services.registration import registrations
+from app.services.registration.registrations import Applicant
 from tests.browser.test_console_journey import sign_in
 from tests.conftest import make_account, make_event, make_series
 

@@ -1,0 +1,1 @@
+"""Accounts of the secretariat: invitations, sign-in, roles."""

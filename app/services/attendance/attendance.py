@@ -1,0 +1,919 @@
+"""Attendance: check-in at the door, and participant reports imported in three steps.
+
+1. `start_import` reads the report (see participant_reports), matches each person to a
+   registration of the event (by email, then by name) and keeps the result in an
+   AttendanceImport in PREVIEW: nothing is recorded yet. A report whose columns are
+   not recognised waits for the organiser to map them (`map_columns`).
+2. The organiser checks the preview: links unmatched people by hand, records them as
+   walk-ins or ignores them (`save_choices`), then confirms (`confirm_import`).
+3. A queued job (`run_import`) writes the Attendance rows in batches, one upsert per
+   batch keyed by participant, so that a second report of the same event recomputes
+   rows instead of adding any. The same file twice is refused by its SHA-256.
+
+Check-in writes the same rows, keyed "reg:<registration id>", from the door.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import defer, selectinload
+
+from ...database import contains_text, insert_for, lock_row, utcnow, write_transaction
+from ...extensions import db
+from ...formatting import instant_in
+from ...models import (
+    Account,
+    Attendance,
+    AttendanceImport,
+    AttendanceSource,
+    Delegate,
+    Event,
+    EventFormat,
+    ImportStatus,
+    Registration,
+    RegistrationStatus,
+)
+from .. import audit
+from ..webhooks import webhooks
+from . import participant_reports as reports
+
+log = logging.getLogger(__name__)
+
+# Rows written per unit of work: SQLite's write lock is released between batches.
+BATCH_SIZE = 2000
+MAX_THRESHOLD = 24 * 60
+
+# What becomes of a participant of a report.
+MATCH, WALK_IN, IGNORE = "match", "walk_in", "ignore"
+# How a participant was matched to a registration.
+BY_EMAIL, BY_NAME, BY_HAND = "email", "name", "hand"
+
+
+class AttendanceError(ValueError):
+    """A change the rules refuse; `status` is the HTTP status that says so."""
+
+    status = 400
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class Conflict(AttendanceError):
+    status = 409
+
+
+class AlreadyImported(Conflict):
+    def __init__(self, earlier: AttendanceImport, zone):
+        when = instant_in(earlier.created_dt, zone)
+        super().__init__(
+            _l(
+                "This report was already imported on %(when)s: importing it again would change nothing.",
+                when=when,
+            )
+        )
+        self.earlier = earlier
+
+
+def event_minutes(event: Event) -> int:
+    return int((event.end_dt - event.start_dt).total_seconds() // 60)
+
+
+# --- check-in --------------------------------------------------------------------------------
+
+
+def check_in(registration: Registration, *, by: Account, now: datetime | None = None) -> bool:
+    """Mark a registrant present at the door. Returns False if they already were.
+
+    A check-in counts as the whole event: its length in minutes.
+    """
+    with write_transaction() as session:
+        registration = lock_row(session, Registration, registration.id)
+        event = registration.event
+        _check_in_allowed(event)
+        if registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED):
+            raise Conflict(
+                _l(
+                    "%(name)s's registration is %(status)s.",
+                    name=registration.name,
+                    status=registration.status.title,
+                )
+            )
+        row = _attendance_of(session, registration)
+        if row is not None and row.attended:
+            return False
+        if row is None:
+            row = Attendance(
+                event_id=event.id,
+                registration_id=registration.id,
+                participant_key=registrant_key(registration.id),
+                name=registration.name,
+                email=registration.email,
+            )
+            session.add(row)
+        row.source = AttendanceSource.CHECK_IN
+        row.attended = True
+        row.minutes = max(row.minutes or 0, event_minutes(event))
+        row.first_join_dt = row.first_join_dt or now or utcnow()
+        audit.record(
+            "attendance.check_in",
+            registration,
+            f"{registration.name}, {event.title}: checked in",
+            actor=by,
+            event_id=event.id,
+        )
+    return True
+
+
+def undo_check_in(registration: Registration, *, by: Account) -> bool:
+    """Take back a check-in made by mistake. Returns False if there was none."""
+    with write_transaction() as session:
+        registration = lock_row(session, Registration, registration.id)
+        row = _attendance_of(session, registration)
+        if row is None or row.source != AttendanceSource.CHECK_IN:
+            return False
+        session.delete(row)
+        audit.record(
+            "attendance.check_in_undo",
+            registration,
+            f"{registration.name}, {registration.event.title}: check-in taken back",
+            actor=by,
+            event_id=registration.event_id,
+        )
+    return True
+
+
+def _check_in_allowed(event: Event) -> None:
+    if event.is_cancelled:
+        raise Conflict(_l("The event is cancelled."))
+    if event.format == EventFormat.ONLINE:
+        raise Conflict(_l("This event is held online: import its participant report instead."))
+
+
+def _attendance_of(session: OrmSession, registration: Registration) -> Attendance | None:
+    return session.scalars(
+        sa.select(Attendance).where(
+            Attendance.event_id == registration.event_id,
+            Attendance.participant_key == registrant_key(registration.id),
+        )
+    ).one_or_none()
+
+
+def registrant_key(registration_id: int) -> str:
+    return f"reg:{registration_id}"
+
+
+# --- the threshold -----------------------------------------------------------------------------
+
+
+def set_threshold(event: Event, minutes: int, *, by: Account) -> bool:
+    """Minutes online from which a participant counts as attended; rows already imported are
+    decided again (check-ins stay attended). Returns whether anything changed."""
+    if not 0 <= minutes <= MAX_THRESHOLD:
+        raise AttendanceError(_l("Choose a number of minutes from 0 to %(max)d.", max=MAX_THRESHOLD))
+    with write_transaction() as session:
+        return _set_threshold(session, event, minutes, by)
+
+
+def _set_threshold(session: OrmSession, event: Event, minutes: int, by: Account) -> bool:
+    event = lock_row(session, Event, event.id)
+    if event.attendance_min_minutes == minutes:
+        return False
+    # Outside the ORM's versioned UPDATE: this is no edit of the event's details.
+    session.execute(
+        sa.update(Event)
+        .where(Event.id == event.id)
+        .values(attendance_min_minutes=minutes)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        sa.update(Attendance)
+        .where(Attendance.event_id == event.id, Attendance.source != AttendanceSource.CHECK_IN)
+        .values(attended=Attendance.minutes >= minutes)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(event, ["attendance_min_minutes"])
+    audit.record(
+        "event.attendance_threshold",
+        event,
+        f"{event.title}: attended from {minutes} minutes online",
+        actor=by,
+        minutes=minutes,
+    )
+    return True
+
+
+# --- importing a report: the preview ---------------------------------------------------------
+
+
+def start_import(event: Event, filename: str, data: bytes, zone: str, *, by: Account) -> AttendanceImport:
+    """Read a report and keep it, matched, for the organiser to check. Nothing is recorded yet.
+
+    Raises ReportError for a file we cannot read, AlreadyImported for a file imported before.
+    """
+    sha = hashlib.sha256(data).hexdigest()
+    table = reports.read_table(data, filename)
+    try:
+        report, unknown = reports.read_report(table, ZoneInfo(zone)), None
+    except reports.UnknownColumns as error:
+        report, unknown = None, error
+    with write_transaction() as session:
+        event = lock_row(session, Event, event.id)  # one import of an event at a time
+        if event.is_cancelled:
+            raise Conflict(_l("The event is cancelled."))
+        earlier = session.scalars(
+            sa.select(AttendanceImport)
+            .where(
+                AttendanceImport.event_id == event.id,
+                AttendanceImport.file_sha256 == sha,
+                AttendanceImport.status.in_((ImportStatus.IMPORTING, ImportStatus.DONE)),
+            )
+            .order_by(AttendanceImport.created_dt)
+        ).first()
+        if earlier is not None:
+            raise AlreadyImported(earlier, event.zone)
+        # An unconfirmed preview of the same file gives way to this one.
+        session.execute(
+            sa.update(AttendanceImport)
+            .where(
+                AttendanceImport.event_id == event.id,
+                AttendanceImport.file_sha256 == sha,
+                AttendanceImport.status == ImportStatus.PREVIEW,
+            )
+            .values(status=ImportStatus.DISCARDED)
+            .execution_options(synchronize_session=False)
+        )
+        imported = AttendanceImport(
+            event_id=event.id,
+            account_id=by.id,
+            filename=(filename or "report")[:255],
+            file_sha256=sha,
+            source=AttendanceSource.OTHER,
+            status=ImportStatus.PREVIEW,
+            column_map={"zone": zone},
+        )
+        if report is not None:
+            _fill(session, imported, report)
+        else:
+            # Until its columns are mapped, an import keeps the report's table itself.
+            imported.participants = [list(unknown.header), *([line, cells] for line, cells in unknown.rows)]
+        session.add(imported)
+    return imported
+
+
+def awaiting_mapping(imported: AttendanceImport) -> bool:
+    return imported.status == ImportStatus.PREVIEW and not _mapped(imported)
+
+
+def _mapped(imported: AttendanceImport) -> bool:
+    return "name" in imported.column_map
+
+
+def entries_of(imported: AttendanceImport) -> list[dict]:
+    """The participants of an import: none while it holds a table whose columns are not chosen."""
+    return imported.participants if _mapped(imported) else []
+
+
+def map_columns(
+    imported: AttendanceImport, mapping: dict[str, int | None], *, by: Account
+) -> AttendanceImport:
+    """Read the report with the columns the organiser chose. Raises ReportError."""
+    if not awaiting_mapping(imported):
+        raise Conflict(_l("This report's columns are already chosen."))
+    header, *rows = imported.participants
+    report = reports.read_mapped((header[0], header[1]), rows, mapping, ZoneInfo(imported.column_map["zone"]))
+    with write_transaction() as session:
+        imported = lock_row(session, AttendanceImport, imported.id)
+        if not awaiting_mapping(imported):
+            raise Conflict(_l("This report's columns are already chosen."))
+        _fill(session, imported, report)
+    return imported
+
+
+def _fill(session: OrmSession, imported: AttendanceImport, report: reports.Report) -> None:
+    entries = [_entry(participant) for participant in report.participants]
+    entries.sort(key=lambda entry: (reports.name_key(entry["name"]), entry["email"]))
+    _match(session, imported.event_id, entries)
+    imported.source = report.source
+    imported.column_map = {"zone": imported.column_map["zone"], **report.columns}
+    _store(imported, entries)
+
+
+def _entry(participant: reports.Participant) -> dict:
+    return {
+        "name": participant.name,
+        "email": participant.email,
+        "join": _iso(participant.first_join),
+        "leave": _iso(participant.last_leave),
+        "seconds": participant.seconds,
+        "spans": (
+            [[int(start.timestamp()), int(end.timestamp())] for start, end in participant.spans]
+            if participant.spans is not None
+            else None
+        ),
+        "rows": participant.rows,
+        "reg": None,
+        "how": None,
+        "decision": WALK_IN,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+def _store(imported: AttendanceImport, entries: list[dict]) -> None:
+    # A new list: the JSON column notices a replaced value, not a changed one.
+    imported.participants = list(entries)
+    imported.matched_count = sum(1 for entry in entries if entry["reg"] is not None)
+    imported.unmatched_count = len(entries) - imported.matched_count
+    imported.rows_total = len(entries)
+
+
+def _match(session: OrmSession, event_id: int, entries: list[dict]) -> None:
+    """Registrations by email (any case), then by name (case, accents, punctuation and word
+    order ignored); a name shared by two registrations matches neither."""
+    registrations = session.execute(
+        sa.select(Registration.id, Registration.name, Delegate.email)
+        .join(Delegate, Delegate.id == Registration.delegate_id)
+        .where(Registration.event_id == event_id)
+    ).all()
+    by_email = {email.lower(): reg_id for reg_id, _, email in registrations}
+    by_name: dict[str, list[int]] = {}
+    for reg_id, name, _ in registrations:
+        by_name.setdefault(reports.name_key(name), []).append(reg_id)
+    taken: set[int] = set()
+    for entry in entries:
+        reg_id = by_email.get(entry["email"]) if entry["email"] else None
+        if reg_id is not None:
+            _link(entry, reg_id, BY_EMAIL)
+            taken.add(reg_id)
+    for entry in entries:
+        if entry["reg"] is not None:
+            continue
+        for key in reports.name_keys(entry["name"]):
+            if key not in by_name:
+                continue
+            candidates = by_name[key]
+            if len(candidates) == 1 and candidates[0] not in taken:
+                _link(entry, candidates[0], BY_NAME)
+                taken.add(candidates[0])
+            break
+
+
+def _link(entry: dict, reg_id: int | None, how: str | None) -> None:
+    entry["reg"], entry["how"] = reg_id, how
+    entry["decision"] = MATCH if reg_id is not None else WALK_IN
+
+
+@dataclass(frozen=True)
+class Summary:
+    participants: int
+    rows: int
+    by_email: int
+    by_name: int
+    by_hand: int
+    walk_ins: int
+    ignored: int
+    attended: int
+    below: int
+
+    @property
+    def matched(self) -> int:
+        return self.by_email + self.by_name + self.by_hand
+
+
+def summarise(entries: list[dict], threshold: int) -> Summary:
+    kept = [entry for entry in entries if entry["decision"] != IGNORE]
+    attended = sum(1 for entry in kept if reports.minutes_of(entry["seconds"]) >= threshold)
+    return Summary(
+        participants=len(entries),
+        rows=sum(entry["rows"] for entry in entries),
+        by_email=sum(1 for entry in entries if entry["how"] == BY_EMAIL),
+        by_name=sum(1 for entry in entries if entry["how"] == BY_NAME),
+        by_hand=sum(1 for entry in entries if entry["how"] == BY_HAND),
+        walk_ins=sum(1 for entry in entries if entry["decision"] == WALK_IN),
+        ignored=len(entries) - len(kept),
+        attended=attended,
+        below=len(kept) - attended,
+    )
+
+
+def is_open_choice(entry: dict) -> bool:
+    """Whether the organiser decides for this participant: not matched automatically."""
+    return entry["how"] not in (BY_EMAIL, BY_NAME)
+
+
+def linkable_registrations(imported: AttendanceImport) -> list[Registration]:
+    """Registrations of the event that no participant of the report matched automatically."""
+    matched = {entry["reg"] for entry in imported.participants if not is_open_choice(entry)}
+    registrations = db.session.scalars(
+        sa.select(Registration)
+        .where(Registration.event_id == imported.event_id)
+        .options(selectinload(Registration.delegate))  # the choices show each one's email
+        .order_by(Registration.name, Registration.id)
+    ).all()
+    return [registration for registration in registrations if registration.id not in matched]
+
+
+# --- importing a report: the organiser's choices, and the confirmation -------------------------
+
+
+def save_choices(
+    imported: AttendanceImport, choices: dict[int, str], others: str, threshold: int, *, by: Account
+) -> AttendanceImport:
+    """Record what becomes of the unmatched participants and the threshold, without importing.
+
+    `choices`: {index of a participant: "walk_in" | "ignore" | "reg:<id>"}; `others` is the
+    choice for the unmatched participants not listed.
+    """
+    with write_transaction() as session:
+        imported = _previewed(session, imported)
+        _apply_choices(session, imported, choices, others, threshold, by)
+    return imported
+
+
+def confirm_import(
+    imported: AttendanceImport, choices: dict[int, str], others: str, threshold: int, *, by: Account
+) -> AttendanceImport:
+    """Save the choices and start writing the attendance, in batches, on the queue."""
+    with write_transaction() as session:
+        imported = _previewed(session, imported)
+        _apply_choices(session, imported, choices, others, threshold, by)
+        imported.status = ImportStatus.IMPORTING
+        imported.rows_done = 0
+        imported.rows_total = len(_grouped(imported.participants))
+        _record_choices(imported, by)
+    _enqueue(imported.id)
+    return imported
+
+
+def discard_import(imported: AttendanceImport, *, by: Account) -> AttendanceImport:
+    with write_transaction() as session:
+        imported = _previewed(session, imported, mapped=False)
+        imported.status = ImportStatus.DISCARDED
+        imported.finished_dt = utcnow()
+    return imported
+
+
+def _previewed(session: OrmSession, imported: AttendanceImport, mapped: bool = True) -> AttendanceImport:
+    imported = lock_row(session, AttendanceImport, imported.id)
+    if imported.status != ImportStatus.PREVIEW:
+        status = imported.status.title
+        raise Conflict(_l("This report is no longer waiting to be checked: %(status)s.", status=status))
+    if mapped and awaiting_mapping(imported):
+        raise Conflict(_l("Choose the report's columns first."))
+    return imported
+
+
+def _apply_choices(
+    session: OrmSession,
+    imported: AttendanceImport,
+    choices: dict[int, str],
+    others: str,
+    threshold: int,
+    by: Account,
+) -> None:
+    entries = [dict(entry) for entry in imported.participants]
+    linkable = {registration.id for registration in linkable_registrations(imported)}
+    if others not in (WALK_IN, IGNORE):
+        raise AttendanceError(_l("Choose what becomes of the other unmatched participants."))
+    for index in choices:
+        if not 0 <= index < len(entries) or not is_open_choice(entries[index]):
+            raise AttendanceError(_l("A participant chosen is not in this report's unmatched list."))
+    for index, entry in enumerate(entries):
+        if not is_open_choice(entry):
+            continue
+        choice = choices.get(index, others)
+        if choice in (WALK_IN, IGNORE):
+            _link(entry, None, None)
+            entry["decision"] = choice
+            continue
+        reg_id = _registration_of(choice)
+        if reg_id not in linkable:
+            raise AttendanceError(_l("A registration chosen is not one of this event's unmatched ones."))
+        _link(entry, reg_id, BY_HAND)
+    _store(imported, entries)
+    if threshold != imported.event.attendance_min_minutes:
+        if not 0 <= threshold <= MAX_THRESHOLD:
+            raise AttendanceError(_l("Choose a number of minutes from 0 to %(max)d.", max=MAX_THRESHOLD))
+        _set_threshold(session, imported.event, threshold, by)
+
+
+def _registration_of(choice: str) -> int | None:
+    prefix, _, number = choice.partition(":")
+    return int(number) if prefix == "reg" and number.isdigit() else None
+
+
+def _record_choices(imported: AttendanceImport, by: Account) -> None:
+    event = imported.event
+    linked = {entry["reg"] for entry in imported.participants if entry["how"] == BY_HAND}
+    query = sa.select(Registration.id, Registration.name).where(Registration.id.in_(linked))
+    names = dict(db.session.execute(query).all())
+    for entry in imported.participants:
+        if entry["how"] == BY_HAND:
+            audit.record(
+                "attendance.link",
+                imported,
+                f"{event.title}: “{entry['name']}” of the report linked to {names[entry['reg']]}",
+                actor=by,
+                event_id=event.id,
+                registration_id=entry["reg"],
+                participant=entry["name"],
+            )
+    walk_ins = [entry["name"] for entry in imported.participants if entry["decision"] == WALK_IN]
+    if walk_ins:
+        audit.record(
+            "attendance.walk_ins",
+            imported,
+            f"{event.title}: {len(walk_ins)} participants without registration recorded as walk-ins",
+            actor=by,
+            event_id=event.id,
+            count=len(walk_ins),
+            names=walk_ins[:50],
+        )
+
+
+def _enqueue(import_id: int) -> None:
+    from .tasks import import_attendance
+
+    try:
+        import_attendance(import_id)
+    except Exception:  # the page offers to start it again; the job resumes where it stopped
+        log.exception("could not enqueue the import of attendance report %s", import_id)
+
+
+def resume_import(imported: AttendanceImport) -> None:
+    """Queue again an import that stopped (a lost job): it continues from its last batch."""
+    if imported.status != ImportStatus.IMPORTING:
+        raise Conflict(_l("This report is not being imported."))
+    _enqueue(imported.id)
+
+
+# --- importing a report: the job ---------------------------------------------------------------
+
+
+def run_import(import_id: int) -> int:
+    """Write the attendance of a confirmed import, batch by batch. Idempotent: run again, it
+    resumes after the last batch written; on an import that is not IMPORTING it does nothing.
+    Returns the number of rows written."""
+    imported = db.session.get(AttendanceImport, import_id, populate_existing=True)
+    if imported is None or imported.status != ImportStatus.IMPORTING:
+        return 0
+    try:
+        rows, superseded = _rows_to_write(imported)
+        figures = summarise(imported.participants, imported.event.attendance_min_minutes)
+        while True:
+            with write_transaction() as session:
+                progress = _progress(session, import_id)
+                if progress.status != ImportStatus.IMPORTING:
+                    return progress.rows_done
+                start = progress.rows_done
+                batch = rows[start : start + BATCH_SIZE]
+                _upsert(session, batch)
+                replaced = [superseded[row["participant_key"]] for row in batch]
+                _drop_superseded(session, progress.event_id, replaced)
+                progress.rows_done = start + len(batch)
+                progress.rows_total = len(rows)
+                if progress.rows_done >= len(rows):
+                    _finish(progress, figures)
+                    return len(rows)
+    except Exception as error:
+        log.exception("the import of attendance report %s failed", import_id)
+        db.session.rollback()
+        _fail(import_id, error)
+        return 0
+
+
+def _progress(session: OrmSession, import_id: int) -> AttendanceImport:
+    """The import, locked for one batch, without its participants: the job read them once,
+    and a large report's JSON is worth not decoding again for every batch."""
+    return session.scalars(
+        sa.select(AttendanceImport)
+        .options(defer(AttendanceImport.participants))
+        .where(AttendanceImport.id == import_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _rows_to_write(imported: AttendanceImport) -> tuple[list[dict], dict[str, list[str]]]:
+    """The Attendance rows of this import, each merged with what earlier imports of the event
+    said of the same person; and, per row, the keys of walk-in rows it replaces."""
+    event = imported.event
+    valid = set(db.session.scalars(sa.select(Registration.id).where(Registration.event_id == event.id)))
+    current = _grouped(imported.participants, valid)
+    previous: dict[str, dict] = {}
+    for entries in db.session.scalars(
+        sa.select(AttendanceImport.participants)
+        .where(
+            AttendanceImport.event_id == event.id,
+            AttendanceImport.status == ImportStatus.DONE,
+            AttendanceImport.id != imported.id,
+        )
+        .order_by(AttendanceImport.id)
+    ):
+        for key, person in _grouped(entries, valid).items():
+            previous[key] = _across(previous[key], person) if key in previous else person
+    threshold = event.attendance_min_minutes
+    now = utcnow()
+    rows, superseded = [], {}
+    for key, person in current.items():
+        replaced = _other_keys(person) if person["reg"] is not None else []
+        for other in (key, *replaced):
+            if other in previous:
+                person = _across(person, previous[other])
+        minutes = reports.minutes_of(person["seconds"])
+        rows.append(
+            {
+                "event_id": event.id,
+                "registration_id": person["reg"],
+                "participant_key": key,
+                "name": person["name"][: reports.NAME_MAX],
+                "email": person["email"],
+                "source": imported.source,
+                "import_id": imported.id,
+                "first_join_dt": person["join"],
+                "last_leave_dt": person["leave"],
+                "minutes": minutes,
+                "attended": minutes >= threshold,
+                "organisation": "",
+                "country": "",
+                "created_dt": now,
+            }
+        )
+        superseded[key] = replaced
+    return rows, superseded
+
+
+def participant_key(entry: dict, reg_id: int | None) -> str:
+    """ "reg:<registration id>", else the email, else "name:<name as compared>"."""
+    if reg_id is not None:
+        return registrant_key(reg_id)
+    if entry["email"]:
+        return entry["email"]
+    return f"name:{reports.name_key(entry['name'])}"
+
+
+def _other_keys(person: dict) -> list[str]:
+    """The keys the same person had as a walk-in of an earlier report."""
+    keys = [f"name:{reports.name_key(person['name'])}"]
+    if person["email"]:
+        keys.insert(0, person["email"])
+    return keys
+
+
+def _grouped(entries: list[dict], valid: set[int] | None = None) -> dict[str, dict]:
+    """One person per participant key: two participants linked to one registration (a laptop
+    and a phone) are two connections of the same person."""
+    people: dict[str, dict] = {}
+    for entry in entries:
+        if entry["decision"] == IGNORE:
+            continue
+        reg_id = entry["reg"] if valid is None or entry["reg"] in valid else None
+        key = participant_key(entry, reg_id)
+        person = {
+            "reg": reg_id,
+            "name": entry["name"],
+            "email": entry["email"],
+            "join": _instant(entry["join"]),
+            "leave": _instant(entry["leave"]),
+            "seconds": entry["seconds"],
+            "spans": entry["spans"],
+        }
+        people[key] = _within(people[key], person) if key in people else person
+    return people
+
+
+def _instant(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _within(one: dict, other: dict) -> dict:
+    """Two connections in one report: their time adds up, overlaps counted once."""
+    return _combined(one, other, lambda a, b: a + b)
+
+
+def _across(one: dict, other: dict) -> dict:
+    """The same person in two reports: the reports may overlap, so without the intervals the
+    longer figure is kept rather than the sum."""
+    return _combined(one, other, max)
+
+
+def _combined(one: dict, other: dict, without_spans) -> dict:
+    joins = [moment for moment in (one["join"], other["join"]) if moment]
+    leaves = [moment for moment in (one["leave"], other["leave"]) if moment]
+    if one["spans"] is not None and other["spans"] is not None:
+        spans = [list(span) for span in reports.union(map(tuple, one["spans"] + other["spans"]))]
+        seconds = sum(end - start for start, end in spans)
+    else:
+        spans, seconds = None, without_spans(one["seconds"], other["seconds"])
+    return {
+        "reg": one["reg"] if one["reg"] is not None else other["reg"],
+        "name": one["name"],
+        "email": one["email"] or other["email"],
+        "join": min(joins) if joins else None,
+        "leave": max(leaves) if leaves else None,
+        "seconds": seconds,
+        "spans": spans,
+    }
+
+
+def _upsert(session: OrmSession, rows: list[dict]) -> None:
+    if not rows:
+        return
+    table = Attendance.__table__  # Core, not the ORM's bulk path: thousands of rows a batch
+    insert = insert_for(session)(table)
+    new, old = insert.excluded, table.c
+    checked_in = old.source == AttendanceSource.CHECK_IN
+    longer_check_in = sa.and_(checked_in, old.minutes > new.minutes)
+    # A check-in is the stronger record: a report adds to it, never takes it back.
+    statement = insert.on_conflict_do_update(
+        index_elements=["event_id", "participant_key"],
+        set_={
+            "registration_id": new.registration_id,
+            "name": new.name,
+            "email": new.email,
+            "import_id": new.import_id,
+            "first_join_dt": new.first_join_dt,
+            "last_leave_dt": new.last_leave_dt,
+            "source": sa.case((checked_in, old.source), else_=new.source),
+            "minutes": sa.case((longer_check_in, old.minutes), else_=new.minutes),
+            "attended": sa.case((checked_in, sa.true()), else_=new.attended),
+        },
+    )
+    session.execute(statement, rows)
+
+
+def _drop_superseded(session: OrmSession, event_id: int, keys: list[list[str]]) -> None:
+    """Walk-in rows of earlier reports for people now linked to their registration."""
+    doomed = {key for group in keys for key in group}
+    if doomed:
+        session.execute(
+            sa.delete(Attendance)
+            .where(
+                Attendance.event_id == event_id,
+                Attendance.registration_id.is_(None),
+                Attendance.participant_key.in_(doomed),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _finish(imported: AttendanceImport, figures: Summary) -> None:
+    imported.status = ImportStatus.DONE
+    imported.finished_dt = utcnow()
+    imported.matched_count = figures.matched
+    imported.unmatched_count = figures.participants - figures.matched
+    webhooks.emit("attendance.imported", imported)
+    event = imported.event
+    account = db.session.get(Account, imported.account_id) if imported.account_id else None
+    audit.record(
+        "attendance.import",
+        imported,
+        f"{event.title}: {imported.source.title} “{imported.filename}”, {figures.participants} participants, "
+        f"{figures.matched} registrants, {figures.walk_ins} walk-ins, {figures.attended} attended",
+        actor=account,
+        event_id=event.id,
+        filename=imported.filename,
+        source=imported.source,
+        rows=figures.rows,
+        participants=figures.participants,
+        matched=figures.matched,
+        by_email=figures.by_email,
+        by_name=figures.by_name,
+        by_hand=figures.by_hand,
+        walk_ins=figures.walk_ins,
+        ignored=figures.ignored,
+        attended=figures.attended,
+        below_threshold=figures.below,
+        written=imported.rows_done,
+    )
+
+
+def _fail(import_id: int, error: Exception) -> None:
+    try:
+        with write_transaction() as session:
+            imported = lock_row(session, AttendanceImport, import_id)
+            imported.status = ImportStatus.FAILED
+            imported.error = f"{type(error).__name__}: {error}"[:1000]
+            imported.finished_dt = utcnow()
+    except Exception:
+        log.exception("could not mark attendance report %s as failed", import_id)
+
+
+# --- what the pages show --------------------------------------------------------------------------
+
+
+CHECK_IN_LIMIT = 25
+
+
+def check_in_candidates(event: Event, search: str = "", limit: int = CHECK_IN_LIMIT):
+    """Registrants still expecting the event (and anyone checked in), with their attendance:
+    [(registration, attendance or None)], by name, those matching the search."""
+    statement = (
+        sa.select(Registration, Attendance)
+        .join(Delegate, Delegate.id == Registration.delegate_id)
+        .outerjoin(
+            Attendance,
+            sa.and_(
+                Attendance.event_id == Registration.event_id, Attendance.registration_id == Registration.id
+            ),
+        )
+        .where(
+            Registration.event_id == event.id,
+            sa.or_(Registration.status.in_(RegistrationStatus.live()), Attendance.id.is_not(None)),
+        )
+        .order_by(Registration.name, Registration.id)
+        .limit(limit)
+    )
+    words = search.split()
+    for word in words[:5]:
+        statement = statement.where(
+            sa.or_(
+                contains_text(Registration.name, word),
+                contains_text(Registration.organisation, word),
+                contains_text(Delegate.email, word),
+            )
+        )
+    return db.session.execute(statement).all()
+
+
+def check_in_counts(event: Event) -> dict[str, int]:
+    checked_in = db.session.scalar(
+        sa.select(sa.func.count(Attendance.id)).where(
+            Attendance.event_id == event.id, Attendance.source == AttendanceSource.CHECK_IN
+        )
+    )
+    return {"checked_in": checked_in, "confirmed": _confirmed(event)}
+
+
+def _confirmed(event: Event) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED
+        )
+    )
+
+
+def attendance_counts(event: Event) -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(
+            Attendance.attended,
+            Attendance.registration_id.is_not(None),
+            sa.func.count(Attendance.id),
+        )
+        .where(Attendance.event_id == event.id)
+        .group_by(Attendance.attended, Attendance.registration_id.is_not(None))
+    ).all()
+    figures = {(attended, registered): count for attended, registered, count in rows}
+    attended_registrants = figures.get((True, True), 0)
+    no_shows = db.session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            ~sa.exists().where(
+                Attendance.event_id == event.id,
+                Attendance.registration_id == Registration.id,
+                Attendance.attended.is_(True),
+            ),
+        )
+    )
+    return {
+        "attended": attended_registrants + figures.get((True, False), 0),
+        "registrants": attended_registrants,
+        "walk_ins": figures.get((True, False), 0),
+        "below": figures.get((False, True), 0) + figures.get((False, False), 0),
+        "no_shows": no_shows,
+        "confirmed": _confirmed(event),
+    }
+
+
+def attendance_list(event: Event):
+    """A query of the event's attendance, those who attended first, for a page."""
+    return (
+        sa.select(Attendance)
+        .where(Attendance.event_id == event.id)
+        .order_by(Attendance.attended.desc(), Attendance.name, Attendance.id)
+    )
+
+
+def imports_of(event: Event) -> list[AttendanceImport]:
+    return list(
+        db.session.scalars(
+            sa.select(AttendanceImport)
+            .where(AttendanceImport.event_id == event.id)
+            .order_by(AttendanceImport.created_dt.desc(), AttendanceImport.id.desc())
+        )
+    )

@@ -1,0 +1,1 @@
+"""The programme: series, events, speakers, agenda and documents."""

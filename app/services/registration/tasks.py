@@ -1,0 +1,15 @@
+"""The registration domain's periodic work on the job queue."""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from ...queue import huey, with_app_context
+from . import form_stamps
+
+
+@huey.periodic_task(crontab(minute="41"))
+@with_app_context
+def forget_spent_form_stamps() -> int:
+    """Hourly: the spent stamps of the public forms that have expired anyway."""
+    return form_stamps.forget_expired()

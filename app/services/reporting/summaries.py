@@ -1,0 +1,1267 @@
+"""The figures of the summaries: of an event, of a series, of the programme over years.
+
+Every figure is counted by the database with aggregate SQL (GROUP BY, COUNT,
+CASE): no registration is loaded into Python, so a summary runs the same few
+statements for ten registrations as for a hundred thousand. Only events are
+read as rows (a programme has hundreds, not millions). The exception is who
+took part in each event: one row of lists per event, kept (in the process and
+in the database) until the event's participants change, so that a change
+counts its own event again and not the whole programme; the job queue counts
+it soon after the change, so that a reader seldom does.
+
+Who counts as a participant of an event: the people recorded as having
+attended it (registrants and walk-ins), or, for an event whose attendance was
+never recorded, its confirmed registrations -- and the summary says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import threading
+from array import array
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import cache, lru_cache
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import aliased
+
+from ...database import (
+    BEGIN_IMMEDIATE,
+    SQLITE_BUSY_TIMEOUT_MS,
+    lock_row,
+    sqlite_transaction_wrote,
+    utcnow,
+    write_transaction,
+)
+from ...extensions import db
+from ...models import (
+    Attendance,
+    Delegate,
+    Event,
+    EventKind,
+    OrganisationKind,
+    ParticipantsVersion,
+    Registration,
+    RegistrationStatus,
+    Series,
+)
+from .. import audit, regions
+
+logger = logging.getLogger(__name__)
+
+CONFIRMED = RegistrationStatus.CONFIRMED
+TOP_ORGANISATIONS = 10
+SUMMARY_TEXT_MAX = 10_000
+
+
+# --- what a summary holds -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Share:
+    """One line of a breakdown: a country, a region, a kind of organisation..."""
+
+    key: str
+    label: str
+    count: int
+    countries: int = 0  # for regions: how many countries of it were represented
+
+
+@dataclass
+class Figures:
+    """The figures of one event; a series shows one row of them per module."""
+
+    event: Event
+    registered: int = 0
+    confirmed: int = 0
+    waitlisted: int = 0
+    pending: int = 0
+    cancelled: int = 0
+    rejected: int = 0
+    attendance_rows: int = 0
+    attended: int = 0
+    attended_confirmed: int = 0
+    walk_ins: int = 0
+    average_minutes: float | None = None
+    median_minutes: float | None = None
+    participants: int = 0
+    countries: int = 0
+    returning: int = 0
+
+    @property
+    def attendance_recorded(self) -> bool:
+        return self.attendance_rows > 0
+
+    @property
+    def based_on_registrations(self) -> bool:
+        return not self.attendance_recorded
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Attended confirmed registrants out of the confirmed ones."""
+        if not self.attendance_recorded or not self.confirmed:
+            return None
+        return self.attended_confirmed / self.confirmed
+
+    @property
+    def no_shows(self) -> int | None:
+        if not self.attendance_recorded:
+            return None
+        return self.confirmed - self.attended_confirmed
+
+    @property
+    def first_time(self) -> int:
+        return self.participants - self.returning
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a figure moved from the previous module."""
+
+    difference: int
+    percent: float | None  # None when the previous module had none
+
+
+@dataclass
+class Breakdowns:
+    """Who the participants were: countries, regions, kinds of organisation."""
+
+    countries: list[Share] = field(default_factory=list)
+    regions: list[Share] = field(default_factory=list)
+    sub_regions: list[Share] = field(default_factory=list)
+    organisation_kinds: list[Share] = field(default_factory=list)
+    member_states: int = 0  # countries represented by member-state delegates
+    # Whose participants the statements that follow read (top organisations), and who they
+    # were, event by event (modules attended).
+    taking_part: TakingPart | None = field(default=None, repr=False, compare=False)
+    people: dict[int, EventPeople] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def country_count(self) -> int:
+        return sum(1 for share in self.countries if share.key)
+
+
+@dataclass
+class EventSummary:
+    event: Event
+    figures: Figures
+    breakdowns: Breakdowns
+    top_organisations: list[Share]
+
+    @property
+    def recommendations(self) -> int:
+        return self.event.recommendations_count
+
+
+@dataclass
+class ModuleRow:
+    figures: Figures
+    registered_change: Change | None
+    attended_change: Change | None  # participants: attendees, or confirmed when not recorded
+
+
+@dataclass
+class SeriesSummary:
+    series: Series
+    rows: list[ModuleRow]
+    unique_participants: int
+    participations: int
+    modules_attended: list[tuple[int, int]]  # (number of modules, people), 1..all
+    breakdowns: Breakdowns
+
+    @property
+    def modules(self) -> int:
+        return len(self.rows)
+
+    @property
+    def recommendations(self) -> int:
+        return sum(row.figures.event.recommendations_count for row in self.rows)
+
+    @property
+    def any_based_on_registrations(self) -> bool:
+        return any(row.figures.based_on_registrations for row in self.rows)
+
+
+@dataclass
+class ProgrammeSummary:
+    start: date | None
+    end: date | None
+    events: list[Event]
+    years: list[int]
+    kinds: list[EventKind]
+    meetings: dict[int, Counter]  # year -> Counter of kinds
+    participations_by_year: dict[int, int]
+    participations_by_event: dict[int, int]
+    participations: int
+    unique_participants: int
+    recommendations: int
+    breakdowns: Breakdowns
+    events_without_attendance: int
+
+    @property
+    def meeting_count(self) -> int:
+        return len(self.events)
+
+    def meetings_of(self, kind: EventKind) -> int:
+        return sum(counter[kind] for counter in self.meetings.values())
+
+    @property
+    def first_date(self) -> date | None:
+        return min((local_date(event) for event in self.events), default=None)
+
+    @property
+    def last_date(self) -> date | None:
+        return max((local_date(event) for event in self.events), default=None)
+
+
+def local_date(event: Event) -> date:
+    return event.start_dt.astimezone(event.zone).date()
+
+
+# --- who took part, as SQL built once -------------------------------------------------------------
+#
+# The statements over the participants are built once, with the events as parameters:
+# building them anew each time would cost more than running them for one event.
+
+
+@dataclass(frozen=True)
+class TakingPart:
+    """The events whose participants a statement reads: those whose attendance was
+    recorded (their attendees took part), and the others (their confirmed registrations)."""
+
+    recorded: tuple[int, ...]
+    unrecorded: tuple[int, ...]
+
+    @classmethod
+    def of(cls, event_ids: Iterable[int], recorded: set[int]) -> TakingPart:
+        ids = list(event_ids)
+        return cls(tuple(i for i in ids if i in recorded), tuple(i for i in ids if i not in recorded))
+
+    @property
+    def params(self) -> dict:
+        return {
+            "recorded_events": list(self.recorded),
+            "unrecorded_events": list(self.unrecorded),
+            "summarised_events": [*self.recorded, *self.unrecorded],
+        }
+
+
+def _events(name: str = "events") -> sa.BindParameter:
+    return sa.bindparam(name, expanding=True)
+
+
+@cache
+def _participants(organisations: bool = True) -> sa.CompoundSelect:
+    """One row per participant of each event (`TakingPart.params`): its attendees where
+    attendance was recorded, else its confirmed registrations."""
+    return _participants_of(_events("recorded_events"), _events("unrecorded_events"), organisations)
+
+
+def _participants_of(recorded, unrecorded, organisations: bool = True) -> sa.CompoundSelect:
+    """One row per participant of the `recorded` events (SQL: a parameter or a subquery; their
+    attendees) and of the `unrecorded` ones (their confirmed registrations).
+
+    A walk-in whose email is a known delegate's counts as that delegate (for
+    returning and unique counts), with the delegate's details where the report
+    had none; `anonymous_key` tells apart the walk-ins nobody knows, `registered`
+    the participants who took part by their registration (not walk-ins). An
+    attendee's registration is of the attendee's event: saying so lets both tables
+    be read through their event indexes, in the same order (PostgreSQL merges them).
+    Without `organisations`, the registrations are read from their summaries index alone.
+    """
+    attended = Attendance.attended.is_(True)
+    no_key = sa.cast(sa.null(), Attendance.participant_key.type)
+    known = aliased(Delegate)
+    registrants = (
+        sa.select(
+            Attendance.event_id.label("event_id"),
+            Registration.delegate_id.label("delegate_id"),
+            no_key.label("anonymous_key"),
+            Registration.country.label("country"),
+            Registration.organisation_kind.label("organisation_kind"),
+            sa.true().label("registered"),
+        )
+        .join(
+            Registration,
+            sa.and_(
+                Registration.event_id == Attendance.event_id, Registration.id == Attendance.registration_id
+            ),
+        )
+        .where(Attendance.event_id.in_(recorded), Registration.event_id.in_(recorded), attended)
+    )
+    walk_ins = (
+        sa.select(
+            Attendance.event_id,
+            known.id,
+            sa.case((known.id.is_(None), Attendance.participant_key)),
+            sa.func.coalesce(sa.func.nullif(Attendance.country, ""), known.country, ""),
+            sa.func.coalesce(Attendance.organisation_kind, known.organisation_kind),
+            sa.false(),
+        )
+        .outerjoin(known, sa.and_(Attendance.email != "", known.email == Attendance.email))
+        .where(Attendance.event_id.in_(recorded), Attendance.registration_id.is_(None), attended)
+    )
+    registered = sa.select(
+        Registration.event_id,
+        Registration.delegate_id,
+        no_key,
+        Registration.country,
+        Registration.organisation_kind,
+        sa.true(),
+    ).where(Registration.event_id.in_(unrecorded), Registration.status == CONFIRMED)
+    if organisations:
+        registrants = registrants.add_columns(Registration.organisation.label("organisation"))
+        walk_ins = walk_ins.add_columns(
+            sa.func.coalesce(sa.func.nullif(Attendance.organisation, ""), known.organisation, "")
+        )
+        registered = registered.add_columns(Registration.organisation)
+    return sa.union_all(registrants, walk_ins, registered)
+
+
+# --- figures per event --------------------------------------------------------------------------
+
+
+def _figures(events: Sequence[Event]) -> tuple[dict[int, Figures], Breakdowns]:
+    """The figures of each event and the breakdowns of them all, in five statements
+    whatever the number of events and registrations (when their people are kept, see
+    `_people`)."""
+    ids = [event.id for event in events]
+    figures = {event.id: Figures(event=event) for event in events}
+    if not ids:
+        return figures, Breakdowns()
+    _count_registrations(ids, figures)
+    _count_attendance(ids, figures)
+    for event_id, median in _medians(ids):
+        figures[event_id].median_minutes = float(median)
+    taking_part = TakingPart.of(ids, {i for i, row in figures.items() if row.attendance_recorded})
+    people = _people(*_versions(ids))
+    latest = max(event.start_dt for event in events)
+    for event_id, count in db.session.execute(_returning(), {**taking_part.params, "latest": latest}):
+        figures[event_id].returning = count
+    for event_id, row in figures.items():
+        row.participants = row.attended if row.attendance_recorded else row.confirmed
+        row.countries = len(
+            {country for country, _ in people.get(event_id, NOBODY).participations if country}
+        )
+    breakdowns = _breakdowns(_shares(people.values()))
+    breakdowns.taking_part, breakdowns.people = taking_part, people
+    return figures, breakdowns
+
+
+@cache
+def _returning() -> sa.Select:
+    """How many participants of each event had taken part in an earlier one: attended it,
+    or were confirmed for it when its attendance was not recorded (cancelled events aside).
+    `latest`: the start of the last event summarised (no later event can be earlier).
+
+    Set-based: the first such start of each delegate taking part, then compared with the
+    start of the event they take part in. Their registrations in the events summarised are
+    among the participants already; the others are read by index, and attendance by its
+    event and registration. (A walk-in's earlier attendance without a registration does not
+    count: only registrations say who someone is.)"""
+    participant = _participants(organisations=False).cte("participant")
+    earlier = aliased(Registration)
+    attended = aliased(Attendance)
+    held = (
+        sa.select(
+            Event.id,
+            Event.start_dt,
+            # A scalar subquery, read for the few rows that need it; PostgreSQL would read
+            # every attendance row to hash an EXISTS.
+            sa.select(Attendance.id)
+            .where(Attendance.event_id == Event.id)
+            .limit(1)
+            .scalar_subquery()
+            .is_not(None)
+            .label("recorded"),
+        )
+        .where(Event.is_cancelled.is_(False), Event.start_dt < sa.bindparam("latest"))
+        .subquery("held")
+    )
+    summarised = sa.and_(participant.c.registered.is_(True), participant.c.event_id == held.c.id)
+    elsewhere = (
+        sa.select(earlier.delegate_id, held.c.start_dt)
+        .join(held, held.c.id == earlier.event_id)
+        .outerjoin(
+            attended,
+            sa.and_(
+                attended.event_id == earlier.event_id,
+                attended.registration_id == earlier.id,
+                attended.attended.is_(True),
+            ),
+        )
+        .where(
+            earlier.delegate_id.in_(sa.select(participant.c.delegate_id)),
+            # A parameter of its own: an empty list renders otherwise for NOT IN than for IN.
+            earlier.event_id.not_in(_events("summarised_events")),
+            sa.or_(
+                attended.registration_id.is_not(None),
+                sa.and_(earlier.status == CONFIRMED, ~held.c.recorded),
+            ),
+        )
+    )
+    taking_part = sa.union_all(
+        sa.select(participant.c.delegate_id, held.c.start_dt).join(held, summarised), elsewhere
+    ).subquery("took_part")
+    first = (
+        sa.select(taking_part.c.delegate_id, sa.func.min(taking_part.c.start_dt).label("start_dt"))
+        .group_by(taking_part.c.delegate_id)
+        .subquery("first_participation")
+    )
+    return (
+        sa.select(participant.c.event_id, sa.func.count())
+        .join(Event, Event.id == participant.c.event_id)
+        .join(first, first.c.delegate_id == participant.c.delegate_id)
+        .where(first.c.start_dt < Event.start_dt)
+        .group_by(participant.c.event_id)
+    )
+
+
+_STATUS_FIELDS = {
+    RegistrationStatus.CONFIRMED: "confirmed",
+    RegistrationStatus.WAITLISTED: "waitlisted",
+    RegistrationStatus.PENDING: "pending",
+    RegistrationStatus.CANCELLED: "cancelled",
+    RegistrationStatus.REJECTED: "rejected",
+}
+
+
+def _count_registrations(ids: Sequence[int], figures: dict[int, Figures]) -> None:
+    """Registrations by status, and how many of the confirmed ones attended."""
+    for event_id, status, count, attended in db.session.execute(_registrations_by_status(), {"events": ids}):
+        row = figures[event_id]
+        row.registered += count
+        setattr(row, _STATUS_FIELDS[status], count)
+        row.attended_confirmed += attended
+
+
+@cache
+def _registrations_by_status() -> sa.Select:
+    came = sa.and_(Registration.status == CONFIRMED, Attendance.id.is_not(None))
+    return (
+        sa.select(
+            Registration.event_id, Registration.status, sa.func.count(), sa.func.count(sa.case((came, 1)))
+        )
+        .outerjoin(
+            Attendance,
+            sa.and_(
+                Attendance.event_id.in_(_events()),
+                Attendance.event_id == Registration.event_id,
+                Attendance.registration_id == Registration.id,
+                Attendance.attended.is_(True),
+            ),
+        )
+        .where(Registration.event_id.in_(_events()))
+        .group_by(Registration.event_id, Registration.status)
+    )
+
+
+def _count_attendance(ids: Sequence[int], figures: dict[int, Figures]) -> None:
+    for row in db.session.execute(_attendance_by_event(), {"events": ids}):
+        target = figures[row.event_id]
+        target.attendance_rows, target.attended, target.walk_ins = row.rows, row.attended, row.walk_ins
+        target.average_minutes = None if row.average_minutes is None else float(row.average_minutes)
+
+
+@cache
+def _attendance_by_event() -> sa.Select:
+    attended = Attendance.attended.is_(True)
+    return (
+        sa.select(
+            Attendance.event_id,
+            sa.func.count().label("rows"),
+            sa.func.count(sa.case((attended, 1))).label("attended"),
+            sa.func.count(sa.case((sa.and_(attended, Attendance.registration_id.is_(None)), 1))).label(
+                "walk_ins"
+            ),
+            sa.func.avg(sa.case((attended, Attendance.minutes))).label("average_minutes"),
+        )
+        .where(Attendance.event_id.in_(_events()))
+        .group_by(Attendance.event_id)
+    )
+
+
+def _medians(event_ids: Sequence[int]):
+    return db.session.execute(_medians_statement(), {"events": event_ids}).all()
+
+
+@cache
+def _medians_statement() -> sa.Select:
+    """The median minutes of each event's attendees, by window functions (SQLite and
+    PostgreSQL both have them): the middle row, or the mean of the two middle rows."""
+    ranked = (
+        sa.select(
+            Attendance.event_id,
+            Attendance.minutes,
+            sa.func.row_number()
+            .over(partition_by=Attendance.event_id, order_by=Attendance.minutes)
+            .label("position"),
+            sa.func.count().over(partition_by=Attendance.event_id).label("size"),
+        )
+        .where(Attendance.event_id.in_(_events()), Attendance.attended.is_(True))
+        .subquery()
+    )
+    return (
+        sa.select(ranked.c.event_id, sa.func.avg(ranked.c.minutes))
+        .where(ranked.c.position.in_([(ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2]))
+        .group_by(ranked.c.event_id)
+    )
+
+
+# --- breakdowns: countries, regions, kinds of organisation --------------------------------------------
+
+
+def _breakdowns(rows: Iterable[tuple[str, OrganisationKind | None, int]]) -> Breakdowns:
+    """Countries, regions and kinds of organisation from (country, kind, participants) rows."""
+    by_country: Counter = Counter()
+    by_kind: Counter = Counter()
+    member_states = set()
+    for country, kind, count in rows:
+        by_country[country or ""] += count
+        by_kind[kind] += count
+        if country and kind == OrganisationKind.MEMBER_STATE:
+            member_states.add(country)
+    return Breakdowns(
+        countries=_country_shares(by_country),
+        regions=_area_shares(by_country, regions.region),
+        sub_regions=_area_shares(by_country, regions.sub_region),
+        organisation_kinds=_kind_shares(by_kind),
+        member_states=len(member_states),
+    )
+
+
+NOT_STATED = _l("Not stated")
+
+
+def _ranked(shares: Iterable[Share]) -> list[Share]:
+    """Largest first; what was not stated last."""
+    return sorted(shares, key=lambda share: (not share.key, -share.count, share.label.casefold()))
+
+
+def _country_shares(by_country: Counter) -> list[Share]:
+    return _ranked(
+        Share(key=code, label=regions.country_name(code) if code else str(NOT_STATED), count=count)
+        for code, count in by_country.items()
+    )
+
+
+def _area_shares(by_country: Counter, area_of) -> list[Share]:
+    people: Counter = Counter()
+    countries: Counter = Counter()
+    names = {}
+    for code, count in by_country.items():
+        area = area_of(code) if code else None
+        key = area.code if area else ""
+        names[key] = str(area) if area else str(NOT_STATED)
+        people[key] += count
+        countries[key] += 1 if code else 0
+    return _ranked(
+        Share(key=key, label=names[key], count=count, countries=countries[key])
+        for key, count in people.items()
+    )
+
+
+def _kind_shares(by_kind: Counter) -> list[Share]:
+    return _ranked(
+        Share(key=kind.value if kind else "", label=kind.title if kind else str(NOT_STATED), count=count)
+        for kind, count in by_kind.items()
+    )
+
+
+def _top_organisations(taking_part: TakingPart | None, limit: int = TOP_ORGANISATIONS) -> list[Share]:
+    """The organisations with most participants, spellings that differ only in case or spaces as one."""
+    if taking_part is None:
+        return []
+    rows = db.session.execute(_top_organisations_statement(limit), taking_part.params).all()
+    return [Share(key=normalised, label=name.strip(), count=count) for normalised, name, count in rows]
+
+
+@cache
+def _top_organisations_statement(limit: int) -> sa.Select:
+    participant = _participants().subquery("participant")
+    key = sa.func.lower(sa.func.trim(participant.c.organisation))
+    return (
+        sa.select(key, sa.func.min(participant.c.organisation), sa.func.count().label("people"))
+        .where(key != "")
+        .group_by(key)
+        .order_by(sa.desc("people"), key)
+        .limit(limit)
+    )
+
+
+# --- the summaries ------------------------------------------------------------------------------------
+
+
+def event_summary(event: Event) -> EventSummary:
+    """Six statements."""
+    figures, breakdowns = _figures([event])
+    return EventSummary(
+        event=event,
+        figures=figures[event.id],
+        breakdowns=breakdowns,
+        top_organisations=_top_organisations(breakdowns.taking_part),
+    )
+
+
+def series_events(series: Series, published_only: bool = False) -> list[Event]:
+    """The modules a series summary reports: its events that were not cancelled, in order."""
+    return [
+        event
+        for event in series.events
+        if not event.is_cancelled and (event.is_published or not published_only)
+    ]
+
+
+def series_summary(series: Series, *, published_only: bool = False) -> SeriesSummary:
+    """Six statements, whatever the number of modules. `published_only`: for the public
+    page, the published modules alone."""
+    events = series_events(series, published_only)
+    figures, breakdowns = _figures(events)
+    rows, previous = [], None
+    for event in events:
+        current = figures[event.id]
+        rows.append(
+            ModuleRow(
+                figures=current,
+                registered_change=_change(previous.registered, current.registered) if previous else None,
+                attended_change=_change(previous.participants, current.participants) if previous else None,
+            )
+        )
+        previous = current
+    modules_attended = _modules_attended(breakdowns.people, len(events))
+    return SeriesSummary(
+        series=series,
+        rows=rows,
+        unique_participants=sum(people for _, people in modules_attended),
+        participations=sum(modules * people for modules, people in modules_attended),
+        modules_attended=modules_attended,
+        breakdowns=breakdowns,
+    )
+
+
+def _change(before: int, after: int) -> Change:
+    return Change(difference=after - before, percent=(after - before) / before if before else None)
+
+
+def _modules_attended(people: dict[int, EventPeople], modules: int) -> list[tuple[int, int]]:
+    """How many people took part in 1, 2, ... all of the events."""
+    delegates: Counter = Counter()
+    anonymous: Counter = Counter()
+    for event in people.values():
+        delegates.update(set(event.delegates))  # a person is once in an event, whatever the rows
+        anonymous.update(set(event.anonymous))
+    counts = Counter(delegates.values()) + Counter(anonymous.values())
+    return [(number, counts.get(number, 0)) for number in range(1, modules + 1)]
+
+
+# --- the programme over years -------------------------------------------------------------------------
+
+
+def programme_summary(
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    published_only: bool = False,
+    now: datetime | None = None,
+) -> ProgrammeSummary:
+    """The meetings held between two dates (inclusive, each event's own calendar date),
+    by kind and year, the delegates they gathered and the recommendations they produced.
+
+    Held: started by now and not cancelled. Four statements; three when the people of every
+    meeting were counted at the same version of its participants (see `_kept_people`).
+    """
+    events, versions, state = _held_events(start, end, published_only, now or utcnow())
+    ids = [event.id for event in events]
+    meetings: dict[int, Counter] = defaultdict(Counter)
+    for event in events:
+        meetings[local_date(event).year][event.kind] += 1
+    per_event, recorded = _participations_per_event(ids)
+    by_year: Counter = Counter()
+    for event in events:
+        by_year[local_date(event).year] += per_event.get(event.id, 0)
+    unique, breakdowns = _combined(_people({i: versions[i] for i in ids}, state))
+    return ProgrammeSummary(
+        start=start,
+        end=end,
+        events=events,
+        years=sorted(meetings),
+        kinds=[kind for kind in EventKind if any(counter[kind] for counter in meetings.values())],
+        meetings=dict(meetings),
+        participations_by_year=dict(by_year),
+        participations_by_event=per_event,
+        participations=sum(per_event.values()),
+        unique_participants=unique,
+        recommendations=sum(event.recommendations_count for event in events),
+        breakdowns=breakdowns,
+        events_without_attendance=len(ids) - len(recorded),
+    )
+
+
+def _held_events(
+    start: date | None, end: date | None, published_only: bool, now: datetime
+) -> tuple[list[Event], dict[int, int | None], str | None]:
+    """The events held in the period, the versions of their participants, and the state of
+    the database they were read in (see `_state`)."""
+    # A day's margin on each side: the exact bounds are each event's local date, checked below.
+    query = (
+        sa.select(Event, ParticipantsVersion.version, _state(db.session.get_bind().dialect.name))
+        .outerjoin(ParticipantsVersion, ParticipantsVersion.event_id == Event.id)
+        .where(Event.is_cancelled.is_(False), Event.start_dt <= now)
+    )
+    if start:
+        query = query.where(Event.start_dt >= _instant(start) - timedelta(days=1))
+    if end:
+        query = query.where(Event.start_dt < _instant(end) + timedelta(days=2))
+    if published_only:
+        query = query.where(Event.is_published.is_(True))
+    rows = db.session.execute(query.order_by(Event.start_dt, Event.id)).all()
+    events = [
+        event
+        for event, _, _ in rows
+        if (start is None or local_date(event) >= start) and (end is None or local_date(event) <= end)
+    ]
+    return events, {event.id: version for event, version, _ in rows}, rows[0][2] if rows else None
+
+
+def _instant(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _participations_per_event(ids: Sequence[int]) -> tuple[dict[int, int], set[int]]:
+    """(event id -> participants, the events whose attendance was recorded), read from the
+    event indexes alone: attendees where recorded, else confirmed registrations."""
+    if not ids:
+        return {}, set()
+    counts, recorded = {}, set()
+    for event_id, attended in db.session.execute(_attendees_per_event(), {"events": ids}):
+        counts[event_id] = attended
+        recorded.add(event_id)
+    unrecorded = [i for i in ids if i not in recorded]
+    for event_id, confirmed in db.session.execute(_confirmed_per_event(), {"events": unrecorded}):
+        counts[event_id] = confirmed
+    return counts, recorded
+
+
+@cache
+def _attendees_per_event() -> sa.Select:
+    return (
+        sa.select(Attendance.event_id, sa.func.count(sa.case((Attendance.attended.is_(True), 1))))
+        .where(Attendance.event_id.in_(_events()))
+        .group_by(Attendance.event_id)
+    )
+
+
+@cache
+def _confirmed_per_event() -> sa.Select:
+    return (
+        sa.select(Registration.event_id, sa.func.count())
+        .where(Registration.event_id.in_(_events()), Registration.status == CONFIRMED)
+        .group_by(Registration.event_id)
+    )
+
+
+@dataclass(frozen=True)
+class EventPeople:
+    """Who took part in one event: how many by country and kind of organisation, and who."""
+
+    participations: Counter  # (country, kind of organisation) -> participations
+    delegates: array  # their ids, 8 bytes each: kept for every event of the programme
+    anonymous: array  # the walk-ins nobody knows: their participant keys' keyed hashes
+
+
+NOBODY = EventPeople(participations=Counter(), delegates=array("q"), anonymous=array("q"))
+
+
+def _people(versions: dict[int, int | None], state: str | None) -> dict[int, EventPeople]:
+    """The people of the events (id -> version of their participants): kept in this process,
+    or stored in the database, from an earlier count at the same version; the others counted
+    in one statement (and kept, and stored)."""
+    if not versions:
+        return {}
+    owner = _owner(state)
+    people = _kept_people(owner, state, versions)
+    for find in (_stored_people, _count_people) if owner is not None else (_count_people,):
+        missing = [event_id for event_id in versions if event_id not in people]
+        if not missing:
+            break
+        found = find(missing)
+        _keep_people(owner, state, found)
+        if find is _count_people and owner is not None:
+            _store_people(found)
+        people.update({event_id: found_people for event_id, (_, found_people) in found.items()})
+    return people
+
+
+def _combined(people: dict[int, EventPeople]) -> tuple[int, Breakdowns]:
+    """Different people of the events, and their breakdowns. A person who took part in
+    several events is one."""
+    delegates = set().union(*(event.delegates for event in people.values()))
+    anonymous = set().union(*(event.anonymous for event in people.values()))
+    return len(delegates) + len(anonymous), _breakdowns(_shares(people.values()))
+
+
+def _shares(people: Iterable[EventPeople]) -> list[tuple[str, OrganisationKind | None, int]]:
+    participations: Counter = Counter()
+    for event in people:
+        participations.update(event.participations)
+    return [(country, kind, count) for (country, kind), count in participations.items()]
+
+
+def _versions(ids: Sequence[int]) -> tuple[dict[int, int | None], str | None]:
+    """The versions of the events' participants, and the state of the database (see `_state`)."""
+    rows = db.session.execute(_versions_statement(db.session.get_bind().dialect.name), {"events": list(ids)})
+    rows = rows.all()
+    return {event_id: version for event_id, version, _ in rows}, rows[0][2] if rows else None
+
+
+@cache
+def _versions_statement(dialect: str) -> sa.Select:
+    return (
+        sa.select(Event.id, ParticipantsVersion.version, _state(dialect))
+        .outerjoin(ParticipantsVersion, ParticipantsVersion.event_id == Event.id)
+        .where(Event.id.in_(_events()))
+    )
+
+
+def _count_people(ids: Sequence[int]) -> dict[int, tuple[int | None, EventPeople]]:
+    """event id -> (the version of its participants, its people at that version)."""
+    counted = {}
+    key = _anonymous_hash_key()
+    for row in db.session.execute(_event_people_statement(), {"events": list(ids)}):
+        participations: Counter = Counter()
+        for detail, count in Counter(row.details or ()).items():
+            participations[_country_and_kind(detail)] += count
+        counted[row.id] = (
+            row.version,
+            EventPeople(
+                participations=participations,
+                delegates=array("q", row.delegates or ()),
+                anonymous=array("q", sorted({_hashed(anonymous, key) for anonymous in row.anonymous or ()})),
+            ),
+        )
+    return counted
+
+
+def _hashed(participant_key: str, key: bytes) -> int:
+    """A walk-in's participant key (an email, a name) as 8 bytes that tell walk-ins apart, and
+    that the database may keep without keeping the address or the name."""
+    digest = hashlib.blake2b(participant_key.encode(), digest_size=8, key=key).digest()
+    return int.from_bytes(digest, "little", signed=True)
+
+
+def _anonymous_hash_key() -> bytes:
+    secret = current_app.config["SECRET_KEY"]
+    return hashlib.sha256(
+        b"plenary-walk-ins:" + (secret if isinstance(secret, bytes) else secret.encode())
+    ).digest()
+
+
+@lru_cache(maxsize=4096)
+def _country_and_kind(detail: str) -> tuple[str, OrganisationKind | None]:
+    """(country, kind) from "country|kind" (no kind: empty); a kind never holds a "|"."""
+    country, _, kind = detail.rpartition("|")
+    return country, OrganisationKind(kind) if kind else None
+
+
+@cache
+def _event_people_statement() -> sa.Select:
+    """For each event (`events`), the version of its participants and, read in the same
+    snapshot, who they were: the delegates, the walk-ins nobody knows, and each one's country
+    and kind of organisation. Whether an event's attendance was recorded is decided in that
+    snapshot too: the figures are exactly those of the version.
+
+    One row an event, its participants in JSON lists: grouping them by country and kind
+    too took SQLite longer than counting them in Python."""
+    events = _events()
+    recorded_nowhere = ~sa.select(Attendance.id).where(Attendance.event_id == Event.id).exists()
+    unrecorded = sa.select(Event.id).where(Event.id.in_(events), recorded_nowhere)
+    participant = _participants_of(events, unrecorded, organisations=False).subquery("participant")
+    people = (
+        sa.select(
+            participant.c.event_id,
+            _json_list(participant.c.delegate_id, skip_nulls=True).label("delegates"),
+            _json_list(participant.c.anonymous_key, skip_nulls=True).label("anonymous"),
+            _json_list(_detail(participant.c.country, participant.c.organisation_kind)).label("details"),
+        )
+        .group_by(participant.c.event_id)
+        .subquery("people")
+    )
+    return (
+        sa.select(Event.id, ParticipantsVersion.version, *people.c[1:])
+        .outerjoin(ParticipantsVersion, ParticipantsVersion.event_id == Event.id)
+        .outerjoin(people, people.c.event_id == Event.id)
+        .where(Event.id.in_(events))
+    )
+
+
+def _detail(country: sa.ColumnElement, kind: sa.ColumnElement) -> sa.ColumnElement:
+    """A participant's country and kind of organisation as one string, "country|kind"."""
+    as_text = sa.type_coerce(kind, sa.String)
+    return sa.func.coalesce(country, "") + "|" + sa.func.coalesce(as_text, "")
+
+
+def _json_list(column: sa.ColumnElement, skip_nulls: bool = False):
+    """The column's values in the group, as one JSON list (a null for each null unless
+    `skip_nulls`)."""
+    values = _JsonList(column)
+    return values.filter(column.is_not(None)) if skip_nulls else values
+
+
+class _JsonList(sa.sql.functions.FunctionElement):
+    type = sa.JSON()
+    inherit_cache = True
+
+
+@compiles(_JsonList, "sqlite")
+def _json_group_array(element, compiler, **kw) -> str:
+    return f"json_group_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_JsonList, "postgresql")
+def _json_agg(element, compiler, **kw) -> str:
+    return f"json_agg({compiler.process(element.clauses, **kw)})"
+
+
+# --- each event's people, kept while its participants stay the same ----------------------------------
+#
+# The programme's people and breakdowns read every participation in every meeting: the slowest
+# of the figures (tens of thousands of rows, sorted twice). They are kept for each event, with
+# the version of its participants they were counted at (see models/participation.py): a change
+# gives the event it changed a new version, so it alone is counted again. The breakdowns of an
+# event or a series, and who attended how many modules, are read from them too.
+#
+# Kept here, in this process; and stored in the database (below), for processes that have just
+# started and the other web processes. The job queue counts, each minute, the events changed.
+#
+# Neither kept nor reused by a transaction that has changed something: its versions may yet be
+# rolled back. The keys also hold what a version does not say: which database, and which
+# incarnation of the table of versions (re-created, it would start again). SQLite: the
+# connection (kept with the figures, so that no other object takes its id) and its schema
+# version. PostgreSQL: the engine, the database, the server's start and the table's oid.
+
+KEPT_MAX = 2048  # events
+_kept_figures: OrderedDict = OrderedDict()  # (owner's id, state, event id) -> (owner, version, people)
+_kept_lock = threading.Lock()
+
+
+def _state(dialect: str) -> sa.ColumnElement:
+    """The state of the database that versions do not say, as a column of the statement that
+    reads the events; NULL on PostgreSQL when the transaction has changed something."""
+    if dialect == "sqlite":
+        return sa.literal_column("(SELECT schema_version FROM pragma_schema_version())")
+    if dialect == "postgresql":
+        return sa.literal_column(
+            "CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN current_database() || '/' || "
+            "pg_postmaster_start_time() || '/' || 'participants_version'::regclass::oid END"
+        )
+    return sa.null()
+
+
+def _owner(state: str | None):
+    """Whose kept figures this transaction may use and keep; None: none."""
+    if state is None:
+        return None
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return connection.engine
+    # Its count of changes would not go back if the transaction were rolled back.
+    return None if sqlite_transaction_wrote(connection) else connection.connection.dbapi_connection
+
+
+def _kept_people(owner, state, versions: dict[int, int | None]) -> dict[int, EventPeople]:
+    """The people of the events (id -> version) kept from a count at the same version."""
+    if owner is None:
+        return {}
+    found = {}
+    with _kept_lock:
+        for event_id, version in versions.items():
+            key = (id(owner), state, event_id)
+            kept = _kept_figures.get(key)
+            if kept is not None and kept[0] is owner and kept[1] == version:
+                _kept_figures.move_to_end(key)
+                found[event_id] = kept[2]
+    return found
+
+
+def _keep_people(owner, state, counted: dict[int, tuple[int | None, EventPeople]]) -> None:
+    if owner is None:
+        return
+    with _kept_lock:
+        for event_id, (version, people) in counted.items():
+            # One version an event: the figures of an earlier one are no one's any more.
+            _kept_figures[(id(owner), state, event_id)] = (owner, version, people)
+            _kept_figures.move_to_end((id(owner), state, event_id))
+        while len(_kept_figures) > KEPT_MAX:
+            _kept_figures.popitem(last=False)
+
+
+def forget_kept_figures() -> None:
+    """Drop every kept figure, in this process and in the database (committed): the next
+    summaries count everything, as on the first count of a programme."""
+    forget_figures_kept_here()
+    with write_transaction() as session:
+        session.execute(
+            sa.update(ParticipantsVersion)
+            .values(people_version=None, people_ids=None, people_details=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def forget_figures_kept_here() -> None:
+    """Drop the figures kept in this process only, as when it has just started."""
+    with _kept_lock:
+        _kept_figures.clear()
+
+
+# --- each event's people, stored in the database for every process ----------------------------------
+#
+# A process that has just started, or another web process, would otherwise count the whole
+# programme again. Each count is stored on the event's row of versions, with the version it
+# was counted at: a later version makes it no one's. Read and stored only by a transaction
+# that has changed nothing (its own changes are not in the version yet), and stored in a short
+# transaction of its own: a reader never waits long for it, nor makes a writer wait long.
+
+STORE_WAIT_MS = 200
+
+
+@cache
+def _stored_people_statement() -> sa.Select:
+    known = ParticipantsVersion
+    return sa.select(known.event_id, known.version, known.people_ids, known.people_details).where(
+        known.event_id.in_(_events()), known.people_version == known.version
+    )
+
+
+def _stored_people(ids: Sequence[int]) -> dict[int, tuple[int | None, EventPeople]]:
+    """event id -> (version, people) of the events whose people were stored at their version."""
+    fingerprint = _fingerprint()
+    stored = {}
+    for row in db.session.execute(_stored_people_statement(), {"events": list(ids)}):
+        if row.people_details.get("hash") == fingerprint:  # not if SECRET_KEY was changed
+            stored[row.event_id] = (row.version, _decoded(row.people_ids, row.people_details))
+    return stored
+
+
+def _store_people(counted: dict[int, tuple[int | None, EventPeople]]) -> None:
+    """Store the people counted, each at the version it was counted at, if that is still the
+    event's version. (Version None: the event has no row yet; it gets one at version 0, unless
+    a change has given it one meanwhile.)"""
+    fingerprint = _fingerprint()
+    rows = {True: [], False: []}  # with a row of versions, without
+    for event_id, (version, people) in sorted(counted.items()):
+        row = {"event": event_id, "counted_at": version or 0, **_encoded(people, fingerprint)}
+        rows[version is not None].append(row)
+    try:
+        with db.engine.connect() as connection, _short_wait(connection), connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {STORE_WAIT_MS}")
+            if rows[True]:
+                connection.execute(_store_statement(), rows[True])
+            if rows[False]:
+                connection.execute(_first_row_statement(connection.dialect.name), rows[False])
+    except sa.exc.OperationalError as busy:  # counted again by a later reader
+        logger.info("the people of %d events not stored: %s", len(counted), busy.orig)
+
+
+def store_changed_people(batch: int = 500) -> int:
+    """Count and store the people of events whose participants changed since they were last
+    stored, or that have none stored (up to `batch` of them): the job queue's periodic work, so
+    that a reader seldom counts anything. Returns how many events were counted."""
+    known = ParticipantsVersion
+    stale = (
+        sa.select(Event.id)
+        .outerjoin(known, known.event_id == Event.id)
+        .where(
+            Event.is_cancelled.is_(False),
+            sa.or_(known.event_id.is_(None), known.people_version.is_distinct_from(known.version)),
+        )
+        .order_by(Event.id)
+        .limit(batch)
+    )
+    ids = db.session.scalars(stale).all()
+    if ids:
+        _store_people(_count_people(ids))
+    db.session.rollback()
+    return len(ids)
+
+
+@contextmanager
+def _short_wait(connection: sa.Connection):
+    """SQLite: take the write lock at once, waiting STORE_WAIT_MS for it at most."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.execution_options(**{BEGIN_IMMEDIATE: True})
+    driver = connection.connection.driver_connection  # a statement here would begin a transaction
+    driver.execute(f"PRAGMA busy_timeout={STORE_WAIT_MS}")
+    try:
+        yield
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
+@cache
+def _store_statement() -> sa.Update:
+    known = ParticipantsVersion
+    return (
+        sa.update(known)
+        .where(known.event_id == sa.bindparam("event"), known.version == sa.bindparam("counted_at"))
+        .values(
+            people_version=sa.bindparam("counted_at"),
+            people_ids=sa.bindparam("ids"),
+            people_details=sa.bindparam("details", type_=sa.JSON),
+        )
+    )
+
+
+@cache
+def _first_row_statement(dialect: str) -> sa.Insert:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(ParticipantsVersion)
+        .values(
+            event_id=sa.bindparam("event"),
+            version=0,
+            people_version=0,
+            people_ids=sa.bindparam("ids"),
+            people_details=sa.bindparam("details", type_=sa.JSON),
+        )
+        .on_conflict_do_nothing(index_elements=["event_id"])
+    )
+
+
+def _encoded(people: EventPeople, fingerprint: str) -> dict:
+    numbers = array("q", people.delegates)
+    numbers.extend(people.anonymous)
+    if sys.byteorder == "big":  # stored little-endian, whatever the host that reads them
+        numbers.byteswap()
+    details = {
+        "hash": fingerprint,
+        "delegates": len(people.delegates),
+        "participations": [
+            [country, kind.value if kind else None, count]
+            for (country, kind), count in people.participations.items()
+        ],
+    }
+    return {"ids": numbers.tobytes(), "details": details}
+
+
+def _decoded(ids: bytes, details: dict) -> EventPeople:
+    numbers = array("q")
+    numbers.frombytes(ids)
+    if sys.byteorder == "big":
+        numbers.byteswap()
+    split = details["delegates"]
+    participations = Counter(
+        {
+            (country, OrganisationKind(kind) if kind else None): count
+            for country, kind, count in details["participations"]
+        }
+    )
+    return EventPeople(participations=participations, delegates=numbers[:split], anonymous=numbers[split:])
+
+
+def _fingerprint() -> str:
+    """Which key the walk-ins' hashes were made with."""
+    return hashlib.sha256(_anonymous_hash_key()).hexdigest()[:16]
+
+
+# --- the published summary and the list of participants ---------------------------------------------
+
+
+class SummaryError(ValueError):
+    """A summary the rules refuse to save or publish; the message is shown to the organiser."""
+
+    def __init__(self, message, *, conflict: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.conflict = conflict  # a state conflict (409) rather than bad input (400)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def save_summary(target: Event | Series, text: str, *, publish: bool | None = None) -> Event | Series:
+    """Save the summary's paragraph of an event or a series; publish or unpublish it
+    when `publish` says so. Recorded in the audit log."""
+    text = (text or "").strip()
+    if len(text) > SUMMARY_TEXT_MAX:
+        raise SummaryError(_l("The summary is too long (at most %(max)d characters).", max=SUMMARY_TEXT_MAX))
+    kind = type(target).__name__.lower()
+    with write_transaction() as session:
+        target = lock_row(session, type(target), target.id)
+        if publish:
+            _check_publishable(target, text)
+        changed = text != target.summary_text
+        target.summary_text = text
+        if publish is not None:
+            changed = changed or publish != target.summary_published
+            target.summary_published = publish
+        verb = {True: "published", False: "unpublished", None: "saved"}[publish]
+        if changed:
+            audit.record(
+                f"{kind}.summary_{verb}",
+                target,
+                f"{target.title}: summary {verb}",
+                characters=len(text),
+                published=target.summary_published,
+            )
+    return target
+
+
+def _check_publishable(target: Event | Series, text: str) -> None:
+    if not text:
+        raise SummaryError(_l("Write the summary before publishing it."))
+    if target.is_cancelled:
+        raise SummaryError(_l("A cancelled event or series has no summary to publish."), conflict=True)
+    events = [target] if isinstance(target, Event) else series_events(target)
+    if not any(event.has_started() for event in events):
+        raise SummaryError(_l("The summary can be published once the event has taken place."), conflict=True)
+
+
+@dataclass(frozen=True)
+class ListedParticipant:
+    name: str
+    organisation: str
+    country: str
+
+
+def participant_list(event: Event) -> list[ListedParticipant]:
+    """The people who agreed to appear on the public list of participants: confirmed,
+    and, where attendance was recorded, attended. Name, organisation and country only."""
+    recorded = sa.select(Attendance.id).where(Attendance.event_id == event.id).exists()
+    attended = (
+        sa.select(Attendance.id)
+        .where(
+            Attendance.event_id == event.id,
+            Attendance.registration_id == Registration.id,
+            Attendance.attended.is_(True),
+        )
+        .exists()
+    )
+    rows = db.session.execute(
+        sa.select(Registration.name, Registration.organisation, Registration.country)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == CONFIRMED,
+            Registration.consent_participant_list.is_(True),
+            sa.or_(~recorded, attended),
+        )
+        .order_by(Registration.name, Registration.id)
+    ).all()
+    return [
+        ListedParticipant(
+            name=name, organisation=organisation, country=regions.country_name(country) if country else ""
+        )
+        for name, organisation, country in rows
+    ]
