@@ -8,9 +8,11 @@ from huey import crontab
 from huey.constants import EmptyData
 
 from ...queue import huey, kicks_wanted, with_app_context
-from . import delivery, mailouts, reminders
 
 log = logging.getLogger(__name__)
+
+# The services import this module (to ask for delivery after a commit), so a task imports the
+# service it runs when it runs.
 
 # Set while a delivery task waits in the queue, so that a busy site enqueues one task
 # for many messages, not one per message.
@@ -23,7 +25,9 @@ def deliver_outbox() -> int:
     # Cleared before the claim: whatever was committed before a kick saw this mark
     # is claimed by this run, and whatever comes after enqueues a run of its own.
     huey.storage.pop_data(KICK_WAITING)
-    return delivery.deliver_pending().sent
+    from .delivery import deliver_pending
+
+    return deliver_pending().sent
 
 
 @huey.periodic_task(crontab(minute="*"))
@@ -31,7 +35,9 @@ def deliver_outbox() -> int:
 def sweep_outbox() -> int:
     """Retries and anything a lost task left behind, once a minute."""
     huey.storage.pop_data(KICK_WAITING)  # a mark left by a process killed mid-kick
-    return delivery.deliver_pending().sent
+    from .delivery import deliver_pending
+
+    return deliver_pending().sent
 
 
 def kick_delivery() -> None:
@@ -52,7 +58,9 @@ def kick_delivery() -> None:
 @with_app_context
 def send_reminders() -> int:
     """Reminders that fell due: every worker may run this; each reminder still goes once."""
-    return reminders.send_due_reminders()
+    from .reminders import send_due_reminders
+
+    return send_due_reminders()
 
 
 @huey.task()
@@ -60,11 +68,15 @@ def send_reminders() -> int:
 def write_mailout(mailout_id: int) -> int:
     """Write the emails of a follow-up or an event's notice, batch by batch; run again, it
     goes on from the last batch written (mailouts.py)."""
-    return mailouts.run(mailout_id)
+    from .mailouts import run
+
+    return run(mailout_id)
 
 
 @huey.periodic_task(crontab(minute="*"))
 @with_app_context
 def resume_mailouts() -> int:
     """Mailouts that no worker is writing any more (a worker killed, a task lost), resumed."""
-    return mailouts.resume_stalled()
+    from .mailouts import resume_stalled
+
+    return resume_stalled()

@@ -7,22 +7,28 @@ import logging
 from huey import crontab
 
 from ...queue import huey, kicks_wanted, with_app_context
-from . import webhooks
 
 log = logging.getLogger(__name__)
+
+# webhooks.py imports this module (to ask for delivery after a commit), so a task imports the
+# service it runs when it runs.
 
 
 @huey.task()
 @with_app_context
 def deliver_webhooks() -> int:
-    return webhooks.deliver_due()
+    from .webhooks import deliver_due
+
+    return deliver_due()
 
 
 @huey.periodic_task(crontab(minute="*"))
 @with_app_context
 def sweep_webhooks() -> int:
     """Retries that fell due, and anything a lost task left behind, once a minute."""
-    return webhooks.deliver_due()
+    from .webhooks import deliver_due
+
+    return deliver_due()
 
 
 def kick_webhooks() -> None:
