@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The app, its worker and the links in its emails follow these (config.py: BASE_URL's default).
+export HOST PORT
+# Every file of the instance (database, queue, mail, uploads, the worker's log) lives here.
+INSTANCE := $(or $(PLENARY_INSTANCE_DIR),instance)
 
 .PHONY: run test test-fast lint serve worker seed migrate clean bench
 
@@ -30,10 +34,8 @@ app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messa
 run: $(VENV)/.runtime $(CATALOGUES)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
-	@echo "Plenary on http://$(HOST):$(PORT)  (mail without MAIL_SERVER goes to instance/mail/)"
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/huey_consumer app.worker.huey --workers 1 --delay 0.1 --max-delay 1 --logfile instance/worker.log & \
-	  $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers 2 --threads 4 wsgi:app
+	@echo "Plenary on http://$(HOST):$(PORT)  (mail without MAIL_SERVER goes to $(INSTANCE)/mail/)"
+	@$(BIN)/python scripts/serve.py $(HOST) $(PORT) $(INSTANCE)
 
 # axe-core for the accessibility checks of the browser tests (pinned in tests/browser/package-lock.json).
 AXE := tests/browser/node_modules/axe-core/axe.min.js

@@ -14,11 +14,20 @@ INSTANCE_DIR = Path(os.environ.get("PLENARY_INSTANCE_DIR") or Path(__file__).res
 
 DEFAULT_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - refused in production
 
+
 # Production refuses a SECRET_KEY that is short, made of few characters, or public: every key
 # written in this repository (its code, tests, benchmarks and examples, now or before) is listed
 # here. A fixed list rather than a scan at start-up: an installation need not hold the tests,
 # the docs or the history, and reading them at every start would be slow. The list is kept
 # whole by tests/test_config_and_formatting.py, which scans the tracked files for keys.
+def local_base_url(host: str | None, port: str | None) -> str:
+    """Where a development server listens, as a link can reach it: a wildcard address is this
+    machine."""
+    if not host or host in ("0.0.0.0", "::", "[::]"):  # noqa: S104 - naming it, not binding it
+        host = "127.0.0.1"
+    return f"http://{host}:{port or 5000}"
+
+
 MIN_SECRET_KEY_LENGTH = 32
 MIN_SECRET_KEY_CHARACTERS = 8  # different ones: "x" * 40 is no secret
 PUBLIC_SECRET_KEYS = frozenset(
@@ -102,7 +111,8 @@ class Config:
     REDIS_URL = os.environ.get("REDIS_URL") or None
 
     # The address links in emails point at (no request exists in the worker).
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Without BASE_URL, the address `make run` serves on (HOST and PORT, as `PORT=5101 make run`).
+    BASE_URL = os.environ.get("BASE_URL") or local_base_url(os.environ.get("HOST"), os.environ.get("PORT"))
     PROGRAMME_NAME = os.environ.get("PROGRAMME_NAME", "Khartoum Process")
     PROGRAMME_ADDRESS = os.environ.get(
         "PROGRAMME_ADDRESS", "Khartoum Process Secretariat, Gonzagagasse 1, 1010 Vienna, Austria"
