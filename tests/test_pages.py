@@ -450,3 +450,13 @@ def test_post_to_an_event_page_is_not_allowed(app, client):
     body = response.get_data(as_text=True)
     assert_our_error_page(body, "This action is not allowed here")
     assert "The method is not allowed for the requested URL" not in body
+
+
+def test_the_site_has_an_icon_where_browsers_look_and_where_pages_point(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+    assert 'rel="icon" href="/favicon.ico"' in page
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # the ICO signature
+    assert client.get("/static/favicon.svg").status_code == 200

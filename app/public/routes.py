@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, current_app, render_template, send_from_directory
 
 from ..extensions import db
 from ..models import Document
@@ -19,6 +19,12 @@ from .queries import (
 @bp.route("/")
 def home():
     return render_template("public/home.html", **programme_overview())
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    """Where browsers look for the icon without being told (feed readers, bookmarks)."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=7 * 24 * 3600)
 
 
 @bp.route("/privacy")
