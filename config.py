@@ -114,6 +114,9 @@ class Config:
     # Without BASE_URL, the address `make run` serves on (HOST and PORT, as `PORT=5101 make run`).
     BASE_URL = os.environ.get("BASE_URL") or local_base_url(os.environ.get("HOST"), os.environ.get("PORT"))
     PROGRAMME_NAME = os.environ.get("PROGRAMME_NAME", "Khartoum Process")
+    # Where delegates write to the secretariat: on every page's footer, in the privacy notice
+    # and in every email.
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "secretariat@khartoumprocess.example.org")
     PROGRAMME_ADDRESS = os.environ.get(
         "PROGRAMME_ADDRESS", "Khartoum Process Secretariat, Gonzagagasse 1, 1010 Vienna, Austria"
     )

@@ -108,3 +108,9 @@ def test_html_emails_have_their_css_inlined(registration):
     assert "<style" not in html
     assert 'style="' in html
     assert "<img" not in html  # no tracking pixels
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_every_email_gives_the_secretariats_contact_address(app, registration, case):
+    for content in as_sent(CASES[case], registration).values():
+        assert app.config["CONTACT_EMAIL"] in content

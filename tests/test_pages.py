@@ -460,3 +460,10 @@ def test_the_site_has_an_icon_where_browsers_look_and_where_pages_point(client):
     assert icon.status_code == 200
     assert icon.data[:4] == b"\x00\x00\x01\x00"  # the ICO signature
     assert client.get("/static/favicon.svg").status_code == 200
+
+
+def test_every_page_and_the_privacy_notice_give_the_secretariats_contact_address(app, client):
+    contact = app.config["CONTACT_EMAIL"]
+    for path in ("/", "/privacy", "/no-such-page"):
+        assert f'href="mailto:{contact}"' in client.get(path).get_data(as_text=True), path
+    assert "write to the Secretariat at" in client.get("/privacy").get_data(as_text=True)
