@@ -22,7 +22,8 @@ def feed(client, url: str, **headers) -> Calendar:
 
 
 def entries(calendar: Calendar) -> dict[str, dict]:
-    return {str(entry["summary"]): entry for entry in calendar.walk("VEVENT")}
+    """Each entry by its event's title (a calendar names an event of a series after both)."""
+    return {str(entry["summary"]).rpartition(" — ")[2]: entry for entry in calendar.walk("VEVENT")}
 
 
 def four_ps():
@@ -46,8 +47,11 @@ def test_series_feed_lists_its_published_events_with_page_links_and_utc_times(ap
     assert set(found) == {"Prevention", "Partnership"}
     entry = found["Partnership"]
     assert str(entry["url"]) == f"http://127.0.0.1:5000/events/{partnership.id}"
+    assert str(entry["summary"]) == f"{series.title} — Partnership"
     assert entry["dtstart"].dt == partnership.start_dt
-    assert entry["dtstart"].to_ical().endswith(b"Z")  # UTC: no VTIMEZONE needed
+    # In the event's zone, which the feed describes once for all its events.
+    assert entry["dtstart"].params["TZID"] == "Europe/Brussels"
+    assert [str(zone["tzid"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Brussels"]
     assert str(entry["status"]) == "CONFIRMED"
 
 

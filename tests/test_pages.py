@@ -314,7 +314,7 @@ def test_unpublished_event_is_not_found(app, client):
 # --- the public calendar file ------------------------------------------------
 
 
-def test_public_calendar_file_holds_the_event_in_utc(app, client):
+def test_public_calendar_file_holds_the_event_in_its_own_zone(app, client):
     event = make_event("Partnership", start=FOUR_PS["Partnership"])
     response = client.get(f"/events/{event.id}/calendar.ics")
     assert response.status_code == 200
@@ -326,8 +326,11 @@ def test_public_calendar_file_holds_the_event_in_utc(app, client):
     start, end = entries[0].decoded("DTSTART"), entries[0].decoded("DTEND")
     assert start == datetime(2021, 6, 30, 8, 0, tzinfo=UTC)
     assert end == datetime(2021, 6, 30, 10, 0, tzinfo=UTC)
-    assert start.utcoffset() == timedelta(0) and end.utcoffset() == timedelta(0)
-    assert str(entries[0]["SUMMARY"]) == "Partnership"
+    # Written in Brussels time (UTC+2 that day), with the zone's VTIMEZONE.
+    assert start.utcoffset() == end.utcoffset() == timedelta(hours=2)
+    assert entries[0]["DTSTART"].params["TZID"] == "Europe/Brussels"
+    assert [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Brussels"]
+    assert str(entries[0]["SUMMARY"]) == "Partnership"  # a standalone event: its own title
 
 
 def test_public_calendar_file_has_no_join_link(app, client):

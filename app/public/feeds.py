@@ -18,7 +18,7 @@ from icalendar import vDuration
 from ..extensions import db
 from ..models import Event, Series
 from ..services.links import external_url, site_host
-from ..services.mail.calendar import _calendar, _entry
+from ..services.mail.calendar import _calendar, _entry, calendar_bytes
 from . import bp
 from .queries import published_series_or_404
 
@@ -56,7 +56,7 @@ def feed_calendar(name: str, events: list[Event], page: str) -> bytes:
     calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
     for event in events:
         calendar.add_component(_entry(event, event_uid(event)))
-    return calendar.to_ical()
+    return calendar_bytes(calendar)
 
 
 def _feed(name: str, events: list[Event], page: str):

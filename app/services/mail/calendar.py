@@ -32,15 +32,23 @@ def _organizer() -> vCalAddress:
     return organizer
 
 
+def calendar_title(event: Event) -> str:
+    """What a calendar shows: the series and the event ("The 4Ps Revisited — Protection"), as
+    a delegate's calendar holds many events whose titles alone say little."""
+    return f"{event.series.title} — {event.title}" if event.series else event.title
+
+
 def _entry(event: Event, uid: str, join_url: str = "", cancelled: bool = False) -> CalendarEntry:
     page = external_url("public.event", event_id=event.id)
     entry = CalendarEntry()
     entry.add("uid", uid)
     entry.add("dtstamp", utcnow())
-    entry.add("dtstart", event.start_dt)
-    entry.add("dtend", event.end_dt)
+    # In the event's own zone (with its VTIMEZONE, added by calendar_bytes): a calendar shows the
+    # meeting's local time beside the reader's, and moves it right across a change of offset.
+    entry.add("dtstart", event.start_dt.astimezone(event.zone))
+    entry.add("dtend", event.end_dt.astimezone(event.zone))
     entry.add("sequence", event.sequence)
-    entry.add("summary", event.title)
+    entry.add("summary", calendar_title(event))
     entry.add("url", page)
     entry.add("organizer", _organizer())
     entry.add("status", "CANCELLED" if cancelled or event.is_cancelled else "CONFIRMED")
@@ -59,6 +67,13 @@ def event_calendar(event: Event) -> bytes:
     """The public "Add to calendar" file: no join link, which is for registrants only."""
     calendar = _calendar("PUBLISH")
     calendar.add_component(_entry(event, f"event-{event.id}@{site_host()}"))
+    return calendar_bytes(calendar)
+
+
+def calendar_bytes(calendar: Calendar) -> bytes:
+    """The file, with a VTIMEZONE for each zone its times use (icalendar builds it from the
+    zone database), which Outlook needs to place a time given with a TZID."""
+    calendar.add_missing_timezones()
     return calendar.to_ical()
 
 
@@ -83,4 +98,4 @@ def registration_calendar(registration: Registration, cancel: bool = False) -> b
     attendee.params["rsvp"] = vText("FALSE")
     entry.add("attendee", attendee)
     calendar.add_component(entry)
-    return calendar.to_ical()
+    return calendar_bytes(calendar)

@@ -322,8 +322,23 @@ def build(message: Message, with_name: bool = True) -> EmailMessage:
     if message.body_html:
         mime.add_alternative(message.body_html, subtype="html")
     for item in message.attachments:
+        if _is_invitation(item):
+            _add_invitation(mime, item)
+    for item in message.attachments:
         _attach(mime, item)
     return mime
+
+
+def _is_invitation(item: dict) -> bool:
+    return item["content_type"].startswith("text/calendar") and "method=" in item["content_type"]
+
+
+def _add_invitation(mime: EmailMessage, item: dict) -> None:
+    """An invitation is also one of the message's alternatives (text/calendar with its METHOD),
+    as Outlook and Gmail expect to show an invitation card with its buttons rather than a
+    file; the .ics stays attached for the programs that only read attachments."""
+    method = item["content_type"].rpartition("method=")[2].strip()
+    mime.add_alternative(item["content"], subtype="calendar", params={"method": method})
 
 
 def _refuse_line_breaks(*values: str) -> None:
@@ -430,7 +445,9 @@ def queue_pending(registration: Registration) -> int:
 
 def queue_cancelled(registration: Registration) -> int:
     subject = _l("Registration cancelled: %(title)s", title=registration.event.title)
-    return queue_to_compose("registration_cancelled", registration, subject)
+    # METHOD:CANCEL for the entry the confirmation put in their calendar (a calendar program
+    # ignores one for an entry it never had, as after a waiting list).
+    return queue_to_compose("registration_cancelled", registration, subject, calendar="CANCEL")
 
 
 def queue_already_registered(registration: Registration) -> int:
