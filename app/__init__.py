@@ -146,8 +146,10 @@ def register_api(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from . import formatting
+    from .services.mail.calendar import add_to_calendar_links
 
     formatting.register(app)
+    app.jinja_env.globals["calendar_links"] = add_to_calendar_links
 
 
 def register_commands(app: Flask) -> None:

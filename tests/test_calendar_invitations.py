@@ -4,6 +4,7 @@ its series, and withdrawn when the delegate cancels."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 from icalendar import Calendar
 
@@ -82,3 +83,49 @@ def test_a_delegates_own_cancellation_withdraws_their_calendar_entry(mail_app, s
     [entry] = card.walk("VEVENT")
     assert entry["uid"] == request.walk("VEVENT")[0]["uid"]  # the entry the confirmation made
     assert str(entry["status"]) == "CANCELLED"
+
+
+def line_after(label: str, text: str) -> str:
+    [value] = [line.removeprefix(label).strip() for line in text.splitlines() if line.startswith(label)]
+    return value
+
+
+def test_the_confirmation_and_the_manage_page_offer_google_and_outlook_entries(mail_app, smtp_server):
+    event = make_event(
+        "Protection",
+        series=make_series("The 4Ps Revisited"),
+        start=START,
+        join_url="https://zoom.us/j/81234567890",
+    )
+    service.register(event, applicant())
+    [message] = smtp_server.inbox.messages
+    text = message.get_body(("plain",)).get_content()
+    [google] = [
+        line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Add it to Google Calendar:")
+    ]
+    query = parse_qs(urlsplit(google).query)
+    assert google.startswith("https://calendar.google.com/calendar/render?")
+    assert query["text"] == ["The 4Ps Revisited — Protection"]
+    assert query["dates"] == ["20300626T080000Z/20300626T100000Z"]
+    assert query["ctz"] == ["Europe/Brussels"]
+    assert "https://zoom.us/j/81234567890" in query["details"][0]  # a confirmed registrant's entry
+    [outlook] = [
+        line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Add it to Outlook:")
+    ]
+    outlook_query = parse_qs(urlsplit(outlook).query)
+    assert outlook.startswith("https://outlook.office.com/calendar/0/deeplink/compose?")
+    assert outlook_query["startdt"] == ["2030-06-26T08:00:00+00:00"]
+    assert outlook_query["subject"] == ["The 4Ps Revisited — Protection"]
+    html = message.get_body(("html",)).get_content()
+    assert "calendar.google.com/calendar/render" in html and "outlook.live.com" in html
+
+    manage_url = next(line for line in text.splitlines() if "/registrations/manage/" in line).strip()
+    page = mail_app.test_client().get(urlsplit(manage_url).path).get_data(as_text=True)
+    assert "calendar.google.com/calendar/render" in page and "outlook.office.com" in page
+    assert ".ics" in page
+
+
+def test_the_public_event_page_has_no_entry_link_with_the_join_link(app, client):
+    event = make_event("Protection", start=START, join_url="https://zoom.us/j/81234567890")
+    page = client.get(f"/events/{event.id}").get_data(as_text=True)
+    assert "zoom.us" not in page

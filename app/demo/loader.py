@@ -83,8 +83,8 @@ DEMO_ACCOUNTS = (
 
 def create_demo_accounts() -> list[str]:
     """One console account per role, with the README's password; only where the configuration allows."""
-    from .models import Account, AccountRole
-    from .services.accounts.accounts import create_account
+    from ..models import Account, AccountRole
+    from ..services.accounts.accounts import create_account
 
     created = []
     for email, name, role in DEMO_ACCOUNTS:

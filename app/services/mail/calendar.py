@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from email.utils import parseaddr
+from urllib.parse import urlencode
 
 from flask import current_app
 from icalendar import Calendar, vCalAddress, vText
@@ -13,6 +15,10 @@ from ...models import Event, Registration, RegistrationStatus
 from ..links import external_url, site_host
 
 PRODID = "-//Plenary//Registration//EN"
+GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
+# Outlook on the web's documented compose deep link: work or school accounts, and Outlook.com.
+OUTLOOK_WORK = "https://outlook.office.com/calendar/0/deeplink/compose"
+OUTLOOK_PERSONAL = "https://outlook.live.com/calendar/0/deeplink/compose"
 
 
 def _calendar(method: str) -> Calendar:
@@ -38,6 +44,49 @@ def calendar_title(event: Event) -> str:
     return f"{event.series.title} — {event.title}" if event.series else event.title
 
 
+def add_to_calendar_links(event: Event, join_url: str = "") -> dict[str, str]:
+    """Links that open a new entry, filled in, in Google Calendar and in Outlook on the web
+    (work or school, and Outlook.com): for those who would rather not open an .ics file. The
+    join link only where the caller gives it (a confirmed registrant's)."""
+    title, location = calendar_title(event), _location(event, join_url)
+    details = _description(event, join_url)
+    start, end = event.start_dt.astimezone(UTC), event.end_dt.astimezone(UTC)
+    google = {
+        "action": "TEMPLATE",
+        "text": title,
+        "dates": f"{start:%Y%m%dT%H%M%SZ}/{end:%Y%m%dT%H%M%SZ}",
+        "details": details,
+        "location": location,
+        "ctz": event.timezone,
+    }
+    outlook = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": title,
+        "startdt": start.isoformat(),
+        "enddt": end.isoformat(),
+        "body": details,
+        "location": location,
+    }
+    return {
+        "google": f"{GOOGLE_CALENDAR}?{urlencode(google)}",
+        "outlook": f"{OUTLOOK_WORK}?{urlencode(outlook)}",
+        "outlook_com": f"{OUTLOOK_PERSONAL}?{urlencode(outlook)}",
+    }
+
+
+def _location(event: Event, join_url: str) -> str:
+    return event.place or join_url
+
+
+def _description(event: Event, join_url: str) -> str:
+    description = [event.theme] if event.theme else []
+    if join_url:
+        description.append(f"Join: {join_url}")
+    description.append(external_url("public.event", event_id=event.id))
+    return "\n\n".join(description)
+
+
 def _entry(event: Event, uid: str, join_url: str = "", cancelled: bool = False) -> CalendarEntry:
     page = external_url("public.event", event_id=event.id)
     entry = CalendarEntry()
@@ -52,14 +101,9 @@ def _entry(event: Event, uid: str, join_url: str = "", cancelled: bool = False) 
     entry.add("url", page)
     entry.add("organizer", _organizer())
     entry.add("status", "CANCELLED" if cancelled or event.is_cancelled else "CONFIRMED")
-    location = event.place or (join_url if join_url else "")
-    if location:
+    if location := _location(event, join_url):
         entry.add("location", location)
-    description = [event.theme] if event.theme else []
-    if join_url:
-        description.append(f"Join: {join_url}")
-    description.append(page)
-    entry.add("description", "\n\n".join(description))
+    entry.add("description", _description(event, join_url))
     return entry
 
 
