@@ -10,7 +10,7 @@ from flask_babel import force_locale
 
 from app.database import utcnow
 from app.extensions import db
-from app.models import AgendaItem, AgendaItemKind, Event, EventKind, Speaker, SpeakerRole
+from app.models import AgendaItem, AgendaItemKind, Event, EventFormat, EventKind, Speaker, SpeakerRole
 from app.services.reporting import narrative, summaries
 from tests.conftest import make_event, make_series
 from tests.test_summaries import applicant, attend, enrol
@@ -174,9 +174,13 @@ def test_an_event_still_to_come_has_no_narrative_yet(app):
 
 
 def test_a_standalone_event_without_speakers(app):
-    event = make_event("7th Senior Officials' Meeting", start=datetime(2020, 3, 6, 9, tzinfo=UTC))
-    event.kind = EventKind.SENIOR_OFFICIALS_MEETING
-    db.session.commit()
+    event = make_event(
+        "7th Senior Officials' Meeting",
+        start=datetime(2020, 3, 6, 9, tzinfo=UTC),
+        kind=EventKind.SENIOR_OFFICIALS_MEETING,
+        format=EventFormat.IN_PERSON,
+        place="The Hague, The Netherlands",
+    )
     attend(
         event,
         enrol(event, applicant("Johan Kruger", "NL", "member_state", "Ministry of Justice")),
@@ -184,7 +188,7 @@ def test_a_standalone_event_without_speakers(app):
     )
     assert narrative.event_paragraph(summaries.event_summary(event)) == (
         "The Senior Officials' Meeting “7th Senior Officials' Meeting” took place on 6 March 2020. "
-        "It addressed the topic of “7th Senior Officials' Meeting”. "
+        "Participants met in The Hague, The Netherlands. "
         "The Senior Officials' Meeting gathered 1 participant from 1 country, including delegates of "
         "1 member state."
     )
@@ -237,3 +241,25 @@ def test_a_series_with_nothing_held_yet(app):
     make_event("Prevention", series=series, start=utcnow() + timedelta(days=3))
     summary = summaries.series_summary(series)
     assert narrative.series_paragraph(summary) == "No module of this series has taken place yet."
+
+
+def test_a_hybrid_meeting_says_where_in_each_language(app):
+    event = make_event(
+        "Partnership",
+        start=datetime(2021, 6, 30, 9, tzinfo=UTC),
+        format=EventFormat.HYBRID,
+        place="Brussels",
+        theme="Partnerships against trafficking",
+    )
+    summary = summaries.event_summary(event)
+    expected = {
+        "en": "Participants met in Brussels and online. It addressed the topic of “Partnerships",
+        "fr": (
+            "Les participants se sont réunis à Brussels et en ligne. "
+            f"Le thème abordé était «{NBSP}Partnerships"
+        ),
+        "ar": f"اجتمع المشاركون في {FSI}Brussels{PDI} وعبر الإنترنت. دار النقاش حول موضوع «{FSI}Partnerships",
+    }
+    for language, words in expected.items():
+        with force_locale(language):
+            assert words in narrative.event_paragraph(summary)

@@ -23,7 +23,7 @@ from flask_babel import format_date, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ...models import AgendaItemKind, Event, EventKind, OrganisationKind, Speaker, SpeakerRole
+from ...models import AgendaItemKind, Event, EventFormat, EventKind, OrganisationKind, Speaker, SpeakerRole
 from .summaries import (
     Breakdowns,
     EventSummary,
@@ -121,6 +121,11 @@ IN_SERIES = {
     ),
     EventKind.WORKING_GROUP: _l("the %(ordinal)s informal working group of the series %(series)s"),
     EventKind.TRAINING: _l("the %(ordinal)s regional training of the series %(series)s"),
+}
+# Where delegates met, as the seeds say it ("representatives met in The Hague").
+MET_IN = {
+    EventFormat.IN_PERSON: _l("Participants met in %(place)s."),
+    EventFormat.HYBRID: _l("Participants met in %(place)s and online."),
 }
 # Speakers of these parts of the agenda give its keynote; of the others, they are its panellists.
 KEYNOTES = {AgendaItemKind.KEYNOTE}
@@ -248,8 +253,15 @@ def _occasion(event: Event) -> str:
         )
     else:
         text = _in_series(event, modules.index(event), day)
-    topic = event.theme or event.title
-    return " ".join([text, _("It addressed the topic of %(topic)s.", topic=quoted(topic))])
+    sentences = [text]
+    if event.place and event.format != EventFormat.ONLINE:
+        where = MET_IN[event.format]
+        sentences.append(str(where) % {"place": isolated(event.place)})
+    # A module's title names its topic ("Protection"); a standalone event's is already quoted.
+    topic = event.theme or (event.title if event in modules else "")
+    if topic:
+        sentences.append(_("It addressed the topic of %(topic)s.", topic=quoted(topic)))
+    return " ".join(sentences)
 
 
 def _in_series(event: Event, position: int, day: str) -> str:
