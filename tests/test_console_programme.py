@@ -96,6 +96,7 @@ def edit_form(event: Event, **overrides) -> dict:
         registration_opens=local(fresh.registration_opens_dt),
         registration_closes=local(fresh.registration_closes_dt),
         description=fresh.description,
+        notify_registrants="y",  # the page shows it checked
         version=str(fresh.version),
     )
     data.update(overrides)
@@ -481,6 +482,82 @@ def test_a_new_join_link_is_a_change_of_place(app, smtp_server, console):
     assert fresh(Event, event.id).join_url == new_link
     [update] = smtp_server.inbox.messages
     assert update["Subject"] == "Changed: Partnership"
+
+
+@pytest.mark.parametrize(
+    ("changed", "told"),
+    [
+        ({"start": "2030-07-03T10:00", "end": "2030-07-03T12:00"}, {"first", "second"}),
+        ({"end": "2030-06-26T12:30"}, {"first", "second"}),
+        ({"format": "hybrid"}, {"first", "second"}),
+        ({"place": "The Hague, The Netherlands"}, {"first", "second"}),
+        # The join link goes only to the confirmed: the waiting list is not told of it.
+        ({"join_url": "https://zoom.us/j/99999999999"}, {"first"}),
+        ({"title": "Partnerships"}, set()),
+        ({"description": "New words."}, set()),
+        ({"theme": "Fostering partnerships"}, set()),
+        ({"kind": "virtual_meeting"}, set()),
+        ({"capacity": "1", "outcomes": "A joint statement."}, set()),
+    ],
+)
+def test_only_a_change_that_matters_to_registrants_emails_them(app, smtp_server, console, changed, told):
+    event = make_event("Partnership", capacity=1, start=datetime(2030, 6, 26, 8, 0, tzinfo=UTC))
+    registrations.register(event, applicant("first@example.org"))
+    registrations.register(event, applicant("second@example.org", "Dawit Bekele"))  # waitlisted
+    smtp_server.inbox.clear()
+    response = submit(console, f"/console/events/{event.id}/edit", edit_form(event, **changed))
+    assert response.status_code == 303
+    assert {message["To"].split("<")[1].split("@")[0] for message in smtp_server.inbox.messages} == told
+    assert all(message["Subject"] == "Changed: Partnership" for message in smtp_server.inbox.messages)
+
+
+def test_an_unchecked_notice_saves_the_correction_and_tells_nobody(app, smtp_server, console):
+    event = make_event("Partnership", start=datetime(2030, 6, 26, 8, 0, tzinfo=UTC))
+    registrations.register(event, applicant("first@example.org"))
+    smtp_server.inbox.clear()
+    form = edit_form(event, start="2030-06-26T10:30", end="2030-06-26T12:30", place="Brussels")
+    del form["notify_registrants"]  # unchecked: the browser sends nothing
+    response = submit(console, f"/console/events/{event.id}/edit", form, follow_redirects=True)
+    assert "Its registrants are not told of this change" in text_of(response)
+    event = fresh(Event, event.id)
+    assert (event.start_dt, event.place) == (datetime(2030, 6, 26, 8, 30, tzinfo=UTC), "Brussels")
+    assert event.sequence == 1  # calendars that read the feed still update
+    assert smtp_server.inbox.messages == []
+    assert db.session.scalars(sa.select(Mailout)).all() == []
+
+
+def test_the_edit_form_offers_the_notice_checked(app, console):
+    event = make_event("Partnership")
+    page = text_of(console.get(f"/console/events/{event.id}/edit"))
+    assert re.search(r'<input[^>]* checked [^>]*name="notify_registrants"', page)
+    assert 'id="notify_registrants-hint">Sent only if the time, format, place or join link changes' in page
+    assert 'name="notify_registrants"' not in text_of(console.get("/console/events/new"))
+
+
+def test_the_notice_gives_the_old_and_the_new_values(app, smtp_server, console):
+    event = make_event("Partnership", start=datetime(2030, 6, 26, 8, 0, tzinfo=UTC), place="Brussels")
+    registrations.register(event, applicant("first@example.org"))
+    smtp_server.inbox.clear()
+    new_link = "https://zoom.us/j/99999999999"
+    form = edit_form(
+        event,
+        start="2030-07-03T10:00",
+        end="2030-07-03T12:00",
+        format="hybrid",
+        place="The Hague",
+        join_url=new_link,
+    )
+    assert submit(console, f"/console/events/{event.id}/edit", form).status_code == 303
+    [update] = smtp_server.inbox.messages
+    body = update.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert (
+        "Date and time\n"
+        "  Before: Wednesday 26 June 2030, 10:00–12:00 CEST (UTC+02:00)\n"
+        "  Now: Wednesday 3 July 2030, 10:00–12:00 CEST (UTC+02:00)\n"
+        "Format\n  Before: Online\n  Now: Hybrid\n"
+        "Place\n  Before: Brussels\n  Now: The Hague\n"
+        f"Join link\n  Before: {JOIN_URL}\n  Now: {new_link}\n"
+    ) in body
 
 
 def test_editing_only_the_description_tells_nobody(app, smtp_server, console):

@@ -25,6 +25,31 @@ SNAPSHOTS = Path(__file__).parent / "snapshots" / "email"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
 START = datetime(2030, 6, 26, 8, tzinfo=UTC)
 
+# A move a week later to a hybrid meeting in The Hague, with a new join link: each is
+# shown from what it was to what it is, in the event's zone and the delegate's language.
+CHANGES = {
+    "when": {
+        "old": ["2030-06-19T08:00:00+00:00", "2030-06-19T10:00:00+00:00"],
+        "new": ["2030-06-26T08:00:00+00:00", "2030-06-26T10:00:00+00:00"],
+    },
+    "format": {"old": "online", "new": "hybrid"},
+    "place": {"old": "", "new": "The Hague, The Netherlands"},
+    "join_url": {"old": "https://zoom.us/j/81234567890", "new": "https://zoom.us/j/99999999999"},
+}
+
+
+def in_language(language: str, queue):
+    def queue_in(registration):
+        registration.language = language  # in the unit of work that is rolled back
+        return queue(registration)
+
+    return queue_in
+
+
+def event_changed(registration, with_calendar=True):
+    return notifications.queue_event_changed(registration, with_calendar=with_calendar, changes=CHANGES)
+
+
 CASES = {
     "registration_confirmed": lambda r: notifications.queue_confirmation(r),
     "registration_confirmed-promoted": lambda r: notifications.queue_confirmation(r, promoted=True),
@@ -39,6 +64,10 @@ CASES = {
     "reminder-7d": lambda r: notifications.queue_reminder(r, Reminder(7 * 1440)),
     "reminder-1h": lambda r: notifications.queue_reminder(r, Reminder(60, "Please test your audio.")),
     "event_changed": lambda r: notifications.queue_event_changed(r, with_calendar=True),
+    "event_changed-values": event_changed,
+    "event_changed-values-waitlisted": lambda r: event_changed(r, with_calendar=False),
+    "event_changed-values-fr": in_language("fr", event_changed),
+    "event_changed-values-ar": in_language("ar", event_changed),
     "event_cancelled": lambda r: notifications.queue_event_cancelled(
         r, with_calendar=True, note="Postponed."
     ),

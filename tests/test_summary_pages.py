@@ -63,9 +63,9 @@ def test_a_viewer_reads_the_event_summary_but_gets_no_form(four_ps, signed_in):
 
 def test_the_organiser_starts_from_the_generated_paragraph(four_ps, console):
     html = console.get(event_url(four_ps.protection)).get_data(as_text=True)
-    assert text_area(html).startswith(
-        "The webinar gathered 5 participants from 4 countries, including delegates"
-    )
+    generated = text_area(html)
+    assert generated.startswith("On ") and "the second webinar of the series" in generated
+    assert "The webinar gathered 5 participants from 4 countries, including delegates" in generated
     assert "60%" in html  # attendance rate
     assert "Not published" in html
 
@@ -157,7 +157,7 @@ def test_regenerate_shows_the_generated_text_and_saves_nothing(four_ps, console)
 
     response = submit(console, event_url(event), {"summary_text": "My own words.", "regenerate": "Again"})
     assert response.status_code == 200
-    assert text_area(response.get_data(as_text=True)).startswith("The webinar gathered 5 participants")
+    assert "The webinar gathered 5 participants" in text_area(response.get_data(as_text=True))
     assert fresh(Event, event.id).summary_text == "My own words."
 
 

@@ -299,8 +299,10 @@ def event_edit(event_id: int):
 
 def _change_notice(change: service.EventChange) -> str:
     notice = [_("The event is saved.")]
-    if change.moved:
+    if change.notified:
         notice.append(_("Its registrants are told of the new time or place, with an updated calendar entry."))
+    elif change.moved:
+        notice.append(_("Its registrants are not told of this change, as you asked."))
     if change.promoted:
         notice.append(
             ngettext(

@@ -285,6 +285,14 @@ class EventForm(VersionedForm):
         validators=[Optional(), NumberRange(min=0, max=10_000)],
         render_kw={"min": 0, "inputmode": "numeric"},
     )
+    # Shown when editing: checked unless the organiser corrects a slip nobody should hear of.
+    notify_registrants = BooleanField(
+        _l("Notify registrants of this change"),
+        description=_l(
+            "Sent only if the time, format, place or join link changes, with the old and the new "
+            "values. Uncheck it to correct a mistake without emailing anyone."
+        ),
+    )
     submit = SubmitField(_l("Save the event"))
 
     def __init__(self, *args, series_choices: list[Series] = (), **kwargs):
@@ -353,6 +361,7 @@ class EventForm(VersionedForm):
             "description": event.description,
             "outcomes": event.outcomes,
             "recommendations_count": event.recommendations_count,
+            "notify_registrants": True,
             "version": event.version,
         }
 
@@ -376,6 +385,7 @@ class EventForm(VersionedForm):
             description=self.description.data or "",
             outcomes=self.outcomes.data or "",
             recommendations_count=self.recommendations_count.data or 0,
+            notify_registrants=self.notify_registrants.data,
         )
 
 

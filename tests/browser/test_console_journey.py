@@ -101,3 +101,30 @@ def test_the_console_reads_on_a_phone(browser, live_url):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "console-event-form-phone")
     context.close()
+
+
+def test_the_notice_box_appears_checked_once_a_change_matters(page, live_url, smtp_server):
+    """Editing the description alone shows no notice box; a new start time shows it checked;
+    the organiser unchecks it for a correction, and nobody is emailed."""
+    from app.services.registration import registrations
+    from app.services.registration.registrations import Applicant
+    from tests.conftest import make_event
+
+    organiser = make_account("organiser", "sara.pauciullo@secretariat.example.org", "Sara Pauciullo")
+    event = make_event("Partnership")
+    registrations.register(event, Applicant(email="amina@example.org", name="Amina", organisation="ILO"))
+    smtp_server.inbox.clear()
+
+    sign_in(page, live_url, organiser.email)
+    page.goto(f"{live_url}/console/events/{event.id}/edit")
+    notify = page.get_by_label("Notify registrants of this change")
+    page.get_by_label("Description", exact=True).fill("A corrected description.")
+    assert not notify.is_visible()
+    page.get_by_label("Place").fill("Brussels")
+    assert notify.is_visible() and notify.is_checked()
+    notify.uncheck()
+    page.get_by_role("button", name="Save the event").click()
+    assert "Its registrants are not told of this change" in page.content()
+    db.session.rollback()  # see what the server committed
+    assert db.session.get(Event, event.id).place == "Brussels"
+    assert smtp_server.inbox.messages == []

@@ -1,4 +1,5 @@
-"""Changes to an event that its registrants must hear about: a new time or place, a cancellation.
+"""Changes to an event that its registrants must hear about: a new time, place or join link,
+a cancellation.
 
 The change and the notice to its registrants commit together, the notice as a mailout
 (services/mail/mailouts.py): the job queue writes its emails, a batch at a time, after the
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session as OrmSession
 
 from ...database import lock_row, utcnow, write_transaction
 from ...extensions import db
-from ...models import Event, MailoutKind, Registration, RegistrationStatus
+from ...models import Event, EventFormat, MailoutKind, Registration, RegistrationStatus
 from .. import audit
 from . import mailouts, notifications
 from .reminders import rearm
@@ -27,26 +28,52 @@ class EventChangeError(ValueError):
     """A change the rules refuse; the message says why."""
 
 
-def _registrants(event_id: int) -> sa.Select:
-    """Everyone still expecting the event: confirmed, waitlisted or awaiting approval."""
+def _registrants(event_id: int, confirmed_only: bool = False) -> sa.Select:
+    """Everyone still expecting the event: confirmed, waitlisted or awaiting approval
+    (only the confirmed for news that only they receive: the join link)."""
+    statuses = [RegistrationStatus.CONFIRMED] if confirmed_only else RegistrationStatus.live()
     return (
         sa.select(Registration)
-        .where(
-            Registration.event_id == event_id,
-            Registration.status.in_(RegistrationStatus.live()),
-        )
+        .where(Registration.event_id == event_id, Registration.status.in_(statuses))
         .order_by(Registration.id)
     )
 
 
-def _tell_registrants(session: OrmSession, event: Event, kind: MailoutKind, **params) -> int:
+def _tell_registrants(
+    session: OrmSession, event: Event, kind: MailoutKind, confirmed_only: bool = False, **params
+) -> int:
     """Record the notice of `kind` to the event's registrants; returns how many they are."""
     count = session.scalar(
-        sa.select(sa.func.count()).select_from(_registrants(event.id).order_by(None).subquery())
+        sa.select(sa.func.count()).select_from(
+            _registrants(event.id, confirmed_only).order_by(None).subquery()
+        )
     )
     if count:
-        mailouts.start(session, kind, event, count, sequence=event.sequence, **params)
+        mailouts.start(
+            session, kind, event, count, sequence=event.sequence, confirmed_only=confirmed_only, **params
+        )
     return count
+
+
+# Registrants are told when the time, the format, the place or the join link changes; the
+# rest of an event (its title, description, agenda, speakers) is no news worth an email.
+# The join link is sent only to the confirmed: nobody else hears that it changed.
+CONFIRMED_ONLY_FIELDS = {"join_url"}
+
+
+def _changes(event: Event, new: dict) -> dict:
+    """{field: {"old": ..., "new": ...}} of what the registrants are told changed, as JSON
+    for the notice: the time as the UTC instants of its start and end."""
+    changes = {}
+    old_when = [event.start_dt.isoformat(), event.end_dt.isoformat()]
+    new_when = [new["start_dt"].isoformat(), new["end_dt"].isoformat()]
+    if (event.start_dt, event.end_dt) != (new["start_dt"], new["end_dt"]):
+        changes["when"] = {"old": old_when, "new": new_when}
+    for field in ("format", "place", "join_url"):
+        old_value, new_value = getattr(event, field), new[field]
+        if old_value != new_value:
+            changes[field] = {"old": old_value, "new": new_value}  # an EventFormat is a str
+    return changes
 
 
 def reschedule(
@@ -56,10 +83,17 @@ def reschedule(
     *,
     place: str | None = None,
     join_url: str | None = None,
+    format: EventFormat | None = None,
+    notify: bool = True,
     now: datetime | None = None,
 ) -> bool:
-    """Move an event or change where it happens. Registrants are told, with an updated
-    calendar entry for the confirmed (same UID, higher SEQUENCE). Returns whether anything changed.
+    """Move an event or change where or how it happens. Unless `notify` is False (the
+    organiser corrects a slip nobody relied on), registrants are told what changed, from
+    what to what, with an updated calendar entry for the confirmed (same UID, higher
+    SEQUENCE); a new join link is news only to the confirmed. The calendar entry's
+    SEQUENCE goes up either way, so that calendars that fetch the feed update.
+
+    Returns whether anything changed.
 
     Its own unit of work, or part of the caller's: an edit of the event's other fields and
     its move commit together."""
@@ -74,25 +108,32 @@ def reschedule(
         new = {
             "start_dt": start_dt,
             "end_dt": end_dt,
+            "format": event.format if format is None else format,
             "place": event.place if place is None else place,
             "join_url": event.join_url if join_url is None else join_url,
         }
-        changed = {field: value for field, value in new.items() if getattr(event, field) != value}
-        if not changed:
+        changes = _changes(event, new)
+        if not changes:
             return False
-        for field, value in changed.items():
+        for field, value in new.items():
             setattr(event, field, value)
         event.sequence += 1
         rearm(session, event, now or utcnow())
-        told = _tell_registrants(session, event, MailoutKind.EVENT_CHANGED)
+        told = 0
+        if notify:
+            confirmed_only = set(changes) <= CONFIRMED_ONLY_FIELDS
+            told = _tell_registrants(
+                session, event, MailoutKind.EVENT_CHANGED, confirmed_only, changes=changes
+            )
         audit.record(
             "event.reschedule",
             event,
-            f"{event.title}: {', '.join(sorted(changed))} changed, {told} registrants told",
-            changed=sorted(changed),
+            f"{event.title}: {', '.join(sorted(changes))} changed, {told} registrants told",
+            changed=sorted(changes),
             start_dt=event.start_dt.isoformat(),
             end_dt=event.end_dt.isoformat(),
             sequence=event.sequence,
+            notify=notify,
             told=told,
         )
     return True
@@ -125,7 +166,7 @@ def cancel_event(event: Event, note: str = "") -> bool:
 
 def _next_registrants(mailout, after: int, limit: int) -> list:
     ids = db.session.scalars(
-        _registrants(mailout.event_id)
+        _registrants(mailout.event_id, mailout.params.get("confirmed_only", False))
         .where(Registration.id > after)
         .with_only_columns(Registration.id)
         .limit(limit)
@@ -136,9 +177,8 @@ def _next_registrants(mailout, after: int, limit: int) -> list:
 def _write_notices(send, session: OrmSession, mailout, rows: list) -> int:
     """Each registrant still expecting the event told, the confirmed with a calendar entry.
     The emails are written now and composed by the worker that sends them (two INSERTs each)."""
-    registrations = session.scalars(
-        _registrants(mailout.event_id).where(Registration.id.in_([row[0] for row in rows]))
-    )
+    recipients = _registrants(mailout.event_id, mailout.params.get("confirmed_only", False))
+    registrations = session.scalars(recipients.where(Registration.id.in_([row[0] for row in rows])))
     count = 0
     for registration in registrations:
         send(registration, registration.status == RegistrationStatus.CONFIRMED, mailout.params)
@@ -157,8 +197,8 @@ def _notice_writer(kind: str, send) -> mailouts.Writer:
 
 CHANGED_WRITER = _notice_writer(
     "event_changed",
-    lambda registration, confirmed, _params: notifications.queue_event_changed(
-        registration, with_calendar=confirmed
+    lambda registration, confirmed, params: notifications.queue_event_changed(
+        registration, with_calendar=confirmed, changes=params.get("changes")
     ),
 )
 CANCELLED_WRITER = _notice_writer(

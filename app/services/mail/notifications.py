@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email import policy as email_policy
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
@@ -43,11 +43,11 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from ...database import on_commit, write_transaction
 from ...extensions import db
-from ...formatting import event_when
+from ...formatting import event_when, time_range
 from ...i18n import email_locale
-from ...models import Event, Message, MessageContent, MessageStatus, Registration
+from ...models import Event, EventFormat, Message, MessageContent, MessageStatus, Registration
 from ..links import external_url, manage_url, site_host
-from . import personal_links, tasks
+from . import personal_links
 from .calendar import registration_calendar
 
 log = logging.getLogger(__name__)
@@ -106,13 +106,21 @@ def queue_composed(messages: list[Message]) -> list[int]:
     session = db.session()
     session.add_all(messages)
     session.flush()
-    on_commit(tasks.kick_delivery)
+    on_commit(_kick_delivery)
     return [message.id for message in messages]
 
 
 NEW_MESSAGE = sa.insert(Message.__table__).returning(Message.__table__.c.id)
 NEW_CONTENT = sa.insert(MessageContent.__table__)
 WRITTEN_CONTENT = {"body_text": "", "body_html": "", "attachments": []}  # the worker composes them
+
+
+def _kick_delivery() -> None:
+    # Imported here: tasks imports delivery, which imports this module, so that importing
+    # this module first (as event_notices does) failed half-way.
+    from .tasks import kick_delivery
+
+    kick_delivery()
 
 
 def queue_to_compose(
@@ -144,7 +152,7 @@ def queue_to_compose(
     ).scalar_one()
     composition = {"context": context, "calendar": calendar}
     session.execute(NEW_CONTENT, {"message_id": message_id, **WRITTEN_CONTENT, "composition": composition})
-    on_commit(tasks.kick_delivery)
+    on_commit(_kick_delivery)
     return message_id
 
 
@@ -494,10 +502,6 @@ def _manage_links(registration: Registration, context: dict) -> dict:
     return {"links": links}
 
 
-# What an email's template needs beyond its registration, read when it is composed.
-MORE_CONTEXT = {MANAGE_LINKS: _manage_links}
-
-
 DETAIL_LABELS = {
     "name": _l("Full name"),
     "organisation": _l("Organisation"),
@@ -547,15 +551,54 @@ def queue_reminder(registration: Registration, reminder) -> int:
     return queue_composed([message])[0]
 
 
-def queue_event_changed(registration: Registration, with_calendar: bool) -> int:
+def queue_event_changed(registration: Registration, with_calendar: bool, changes: dict | None = None) -> int:
+    """`changes`: {field: {"old": ..., "new": ...}} as event_notices records them; a join
+    link is kept only in the emails of the confirmed, who alone receive it."""
     subject = _l("Changed: %(title)s", title=registration.event.title)
+    if not with_calendar:
+        changes = {field: change for field, change in (changes or {}).items() if field != "join_url"}
     return queue_to_compose(
         "event_changed",
         registration,
         subject,
         calendar="REQUEST" if with_calendar else None,
         with_calendar=with_calendar,
+        changes=changes or {},
     )
+
+
+CHANGE_LABELS = {
+    "when": _l("Date and time"),
+    "format": _l("Format"),
+    "place": _l("Place"),
+    "join_url": _l("Join link"),
+}
+
+
+def _event_changes(registration: Registration, context: dict) -> dict:
+    """The changes of an event's notice, in the registrant's language: each with its label,
+    its old and its new value, times in the event's zone with their offset."""
+    zone = registration.event.zone
+    changes = []
+    for field, label in CHANGE_LABELS.items():
+        change = context.get("changes", {}).get(field)
+        if change is not None:
+            old, new = (_changed_value(field, change[side], zone) for side in ("old", "new"))
+            changes.append({"label": str(label), "old": old, "new": new})
+    return {"changes": changes}
+
+
+def _changed_value(field: str, value, zone) -> str:
+    if field == "when":
+        start, end = (datetime.fromisoformat(instant) for instant in value)
+        return time_range(start, end, zone)
+    if field == "format":
+        return EventFormat(value).title
+    return value or _("none")
+
+
+# What an email's template needs beyond its registration, read when it is composed.
+MORE_CONTEXT = {MANAGE_LINKS: _manage_links, "event_changed": _event_changes}
 
 
 def queue_event_cancelled(registration: Registration, with_calendar: bool, note: str = "") -> int:

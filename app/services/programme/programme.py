@@ -137,15 +137,16 @@ class EventDetails:
     description: str = ""
     outcomes: str = ""
     recommendations_count: int = 0
+    # False: a change of time, place or join link is a correction nobody is told of.
+    notify_registrants: bool = True
 
     # Changed on an existing event only through reschedule / set_capacity.
-    MOVE_FIELDS = ("start_dt", "end_dt", "place", "join_url")
+    MOVE_FIELDS = ("start_dt", "end_dt", "format", "place", "join_url")
     PLAIN_FIELDS = (
         "title",
         "timezone",
         "series_id",
         "kind",
-        "format",
         "theme",
         "registration_opens_dt",
         "registration_closes_dt",
@@ -189,7 +190,7 @@ class EventChange:
 
     event: Event
     moved: bool = False
-    told: int = 0
+    notified: bool = False
     promoted: list[Registration] = field(default_factory=list)
 
 
@@ -345,6 +346,7 @@ def update_event(
         change = EventChange(event=event)
         if any(getattr(event, name) != getattr(details, name) for name in details.MOVE_FIELDS):
             change.moved = _move(event, details, now)
+            change.notified = change.moved and details.notify_registrants
         changed = [name for name, value in before.items() if getattr(event, name) != value]
         if changed:
             audit.record("event.update", event, event.title, changed=changed)
@@ -372,6 +374,8 @@ def _move(event: Event, details: EventDetails, now: datetime | None) -> bool:
             details.end_dt,
             place=details.place,
             join_url=details.join_url,
+            format=details.format,
+            notify=details.notify_registrants,
             now=now,
         )
     except EventChangeError as error:  # checked above already; kept as a field error

@@ -613,19 +613,22 @@ def event_summary(event: Event) -> EventSummary:
     )
 
 
-def series_events(series: Series, published_only: bool = False) -> list[Event]:
-    """The modules a series summary reports: its events that were not cancelled, in order."""
+def series_events(series: Series, published_only: bool = False, held_only: bool = False) -> list[Event]:
+    """The modules a series summary reports: its events that were not cancelled, in order
+    (`held_only`: those that have started)."""
     return [
         event
         for event in series.events
-        if not event.is_cancelled and (event.is_published or not published_only)
+        if not event.is_cancelled
+        and (event.is_published or not published_only)
+        and (event.has_started() or not held_only)
     ]
 
 
-def series_summary(series: Series, *, published_only: bool = False) -> SeriesSummary:
+def series_summary(series: Series, *, published_only: bool = False, held_only: bool = False) -> SeriesSummary:
     """Six statements, whatever the number of modules. `published_only`: for the public
-    page, the published modules alone."""
-    events = series_events(series, published_only)
+    page, the published modules alone; `held_only`: for its narrative, those held so far."""
+    events = series_events(series, published_only, held_only)
     figures, breakdowns = _figures(events)
     rows, previous = [], None
     for event in events:
