@@ -29,7 +29,8 @@ from ..models import (
     RegistrationStatus,
     SpeakerRole,
 )
-from ..registration.forms import EMAIL_MAX, NAME_MAX, _countries, normalise_email
+from ..registration.forms import EMAIL_MAX, NAME_MAX, normalise_email
+from ..services.regions import countries
 
 # The languages a delegate can choose, as the document lists them (the check reads the app's).
 LANGUAGES = Config.LANGUAGES
@@ -384,7 +385,7 @@ class RegistrationSchema(ma.Schema):
     organisation_kind = _enum(OrganisationKind, required=True)
     country = ma.fields.String(
         required=True,
-        validate=validate.OneOf([code for code, _name in _countries()]),
+        validate=validate.OneOf([code for code, _name in countries("en")]),
         metadata={"description": "ISO 3166-1 alpha-2"},
     )
     job_title = PlainText(load_default="", max_length=NAME_MAX)

@@ -31,6 +31,7 @@ from ..models import (
     RegistrationStatus,
     Series,
 )
+from ..services import regions
 from ..services.registration import registrations as service
 from ..services.reporting import exports
 from . import bp, queries
@@ -137,7 +138,7 @@ def _table_page(
         action_form=action_form or RegistrationActionForm(formdata=None),
         capacity_form=capacity_form,
         table_args=table_args,
-        country_name=exports.country_name,
+        country_name=regions.country_name,
     ), status
 
 
@@ -314,7 +315,7 @@ def _registration_page(registration: Registration, form: EditRegistrationForm):
         messages=messages,
         added_by=added_by,
         action_form=RegistrationActionForm(formdata=None),
-        country_name=exports.country_name,
+        country_name=regions.country_name,
     )
 
 

@@ -40,7 +40,7 @@ from ..registration.forms import (
     plain_text,
     strip,
 )
-from ..services.reporting.exports import country_name
+from ..services.regions import country_name, sort_key
 from .forms import SearchForm
 from .registration_queries import SORT_COLUMNS, TableQuery
 
@@ -101,7 +101,7 @@ class TableFilterForm(SearchForm):
             [("asc", _l("A to Z, oldest first")), ("desc", _l("Z to A, newest first"))]
         )
         self.per_page.choices = options((size, str(size)) for size in PAGE_SIZES)
-        named = sorted((country_name(code), code) for code in countries)
+        named = sorted(((country_name(code), code) for code in countries), key=lambda pair: sort_key(pair[0]))
         self.country.choices = options([(code, name) for name, code in named], _l("Any country"))
 
     def table_query(self) -> TableQuery:

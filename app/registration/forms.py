@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 
-import pycountry
 from babel import support
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, request, session
@@ -36,6 +35,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget, Select, html_params
 
 from ..models import OrganisationKind
+from ..services.regions import countries
 from ..services.registration import form_stamps
 from ..services.registration.registrations import Applicant
 
@@ -49,17 +49,11 @@ def options(pairs, prompt=None) -> list[SelectChoice]:
     return first + [SelectChoice(value, label) for value, label in pairs]
 
 
-@cache
-def _countries() -> tuple[tuple[str, str], ...]:
-    """ISO 3166 countries by name, sorted once per process: every form needs them."""
-    named = ((c.alpha_2, getattr(c, "common_name", c.name)) for c in pycountry.countries)
-    return tuple(sorted(named, key=lambda pair: unicodedata.normalize("NFKD", pair[1])))
-
-
-@cache
-def country_choices() -> tuple[SelectChoice, ...]:
-    """Built once per process: the prompt is a lazy string, translated where it is shown."""
-    return tuple(options(_countries(), _l("Choose a country")))
+@lru_cache(maxsize=16)
+def country_choices(locale: str = "en") -> tuple[SelectChoice, ...]:
+    """The countries named and sorted in `locale` (CLDR, services/regions.py), after a prompt
+    that is a lazy string, translated where it is shown."""
+    return tuple(options(countries(locale), _l("Choose a country")))
 
 
 @lru_cache(maxsize=16)
@@ -84,13 +78,14 @@ class CountrySelect(Select):
 def _country_options(locale: str, selected: str) -> str:
     return "".join(
         Select.render_option(Choice(choice.value, str(choice.label), choice.value == selected, {}))
-        for choice in country_choices()
+        for choice in country_choices(locale)
     )
 
 
 @cache
 def _country_codes() -> frozenset[str]:
-    """The values of the choices: every country, and the prompt's empty one."""
+    """The values of the choices, whatever their language: every country, and the prompt's
+    empty one."""
     return frozenset(choice.value for choice in country_choices())
 
 
@@ -189,7 +184,7 @@ class DelegateDetailsForm(PublicForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.country.choices = country_choices()
+        self.country.choices = country_choices(str(get_locale()))
         self.language.choices = options(current_app.config["LANGUAGES"].items())
         if self.language.data is None:  # a new form: the language of the page it is read in
             self.language.data = str(get_locale())

@@ -10,8 +10,9 @@ ISO 3166-based tables of the M49 regions commonly do.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 from babel import Locale, UnknownLocaleError
@@ -124,14 +125,77 @@ def region(country: str) -> Area | None:
     return _area(SUB_REGIONS[code][1])
 
 
-def country_name(country: str) -> str:
-    """The country's name in the page's language, else in English, else its code."""
+def country_name(country: str, locale: str | None = None) -> str:
+    """The country's name in `locale` (the page's language by default), from the CLDR data
+    Babel ships; else in English; else its code."""
     code = (country or "").upper()
+    return _names(locale or _page_locale()).get(code) or _english_name(code)
+
+
+def countries(locale: str | None = None) -> tuple[tuple[str, str], ...]:
+    """Every ISO 3166 country as (code, name) in `locale`, in the order a reader of that
+    language looks for it (Åland with the A's)."""
+    return _countries(locale or _page_locale())
+
+
+def sort_key(text: str) -> str:
+    """Text as a person sorts it: case and accents set aside (Álvarez with the A's, Øst with
+    the O's). Not a full collation (that needs ICU), but right for the Latin, Arabic and
+    Ethiopic names of this programme, whose letters have no decomposition to confuse."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS_WITHOUT_DECOMPOSITION))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+_LETTERS_WITHOUT_DECOMPOSITION = str.maketrans(
+    {
+        "Ø": "O",
+        "ø": "o",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "ß": "ss",
+        "Ł": "L",
+        "ł": "l",
+        "Đ": "D",
+        "đ": "d",
+        "Þ": "Th",
+        "þ": "th",
+        "ı": "i",
+    }
+)
+
+
+def _page_locale() -> str:
+    return str(get_locale() or "en")
+
+
+@lru_cache(maxsize=16)
+def _names(locale: str) -> dict[str, str]:
+    """CLDR's names of the ISO 3166 countries (CLDR also names regions: 001, EU, ZZ …)."""
     try:
-        name = Locale.parse(str(get_locale() or "en")).territories.get(code)
+        territories = Locale.parse(locale).territories
     except (UnknownLocaleError, ValueError):
-        name = None
-    if name:
-        return name
+        return {}
+    return {code: name for code, name in territories.items() if code in _iso_codes()}
+
+
+@cache
+def _iso_codes() -> frozenset[str]:
+    return frozenset(country.alpha_2 for country in pycountry.countries)
+
+
+@lru_cache(maxsize=16)
+def _countries(locale: str) -> tuple[tuple[str, str], ...]:
+    names = _names(locale)
+    pairs = (
+        (country.alpha_2, names.get(country.alpha_2) or _english_name(country.alpha_2))
+        for country in pycountry.countries
+    )
+    return tuple(sorted(pairs, key=lambda pair: sort_key(pair[1])))
+
+
+@cache
+def _english_name(code: str) -> str:
     known = pycountry.countries.get(alpha_2=code) if code else None
     return getattr(known, "common_name", None) or getattr(known, "name", None) or code

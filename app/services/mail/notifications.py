@@ -32,7 +32,6 @@ from email.parser import HeaderParser
 from email.utils import formatdate, make_msgid
 
 import css_inline
-import pycountry
 import sqlalchemy as sa
 from email_validator import validate_email
 from flask import current_app, render_template
@@ -46,6 +45,7 @@ from ...extensions import db
 from ...formatting import event_when, time_range
 from ...i18n import email_locale
 from ...models import Event, EventFormat, Message, MessageContent, MessageStatus, Registration
+from .. import regions
 from ..links import external_url, manage_url, site_host
 from . import personal_links
 from .calendar import registration_calendar
@@ -525,8 +525,7 @@ def _display(registration: Registration, name: str) -> str:
     if name == "organisation_kind":
         return value.title
     if name == "country":
-        country = pycountry.countries.get(alpha_2=value) if value else None
-        return getattr(country, "common_name", None) or getattr(country, "name", value or "–")
+        return regions.country_name(value) if value else "–"  # in the email's language
     if name == "language":
         return current_app.config["LANGUAGES"].get(value, value)
     if isinstance(value, bool):
