@@ -15,7 +15,8 @@ login form:
 - capacity: 2,000 seats added to an event whose 2,000 registrants wait on its list (each
   promoted and told);
 - mailing: a message written to the 2,000 registrants, sent from the messages page;
-- bulk: a bulk action (resend) on the most registrations the table lets one tick at once.
+- bulk: a bulk action (resend) on the most registrations the table lets one tick at once;
+- bulk_all: the same action on every registration of the list (2,000), all pages.
 
 After the request, the job queue's tasks are run in this process, one after another, as
 one worker does, until none is left (outbox delivery is not part of this: it is timed by
@@ -64,7 +65,7 @@ from app.services.mail import event_notices as event_changes  # noqa: E402
 PASSWORD = "bench password, not a secret"  # noqa: S105
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 STAMP_RE = re.compile(r'name="stamp" type="hidden" value="(\d+)"')
-CASES = ("follow_up", "reschedule", "cancel", "capacity", "mailing", "bulk")
+CASES = ("follow_up", "reschedule", "cancel", "capacity", "mailing", "bulk", "bulk_all")
 
 
 def make_event(title: str, start: datetime, **fields) -> Event:
@@ -280,6 +281,12 @@ def case_bulk(client, people: int) -> dict:
         lambda: posted(client, page, f"{page}/actions", action="resend", ids=[str(i) for i in ids])
     )
     return {**figures, "chosen": len(ids)}
+
+
+def case_bulk_all(client, people: int) -> dict:
+    event_id = _future_event("Partnership 4", people)
+    page = f"/console/events/{event_id}/registrations"
+    return timed(lambda: posted(client, page, f"{page}/actions", action="resend", everyone="y"))
 
 
 def run(url: str, args) -> dict:

@@ -18,6 +18,9 @@ from app.models import (
     AuditEntry,
     Delegate,
     Event,
+    Mailout,
+    MailoutKind,
+    MailoutStatus,
     Message,
     OrganisationKind,
     Registration,
@@ -427,8 +430,17 @@ def test_bulk_approve_of_mixed_statuses_reports_what_failed_and_why(console, app
     amina, dawit, chiara = (register(event, name) for name in ("Amina Yusuf", "Dawit Bekele", "Chiara Rossi"))
     service.reject(chiara)
     body = unescape(act(console, event, "approve", amina, dawit, chiara).get_data(as_text=True))
-    assert "Approve: done for 2 registrations." in body
-    assert "1 registration was not changed. Chiara Rossi: Only a registration awaiting approval" in body
+    # The job queue did it (at once, in the tests); its progress page tells what it did.
+    assert "The action is being applied to 3 registrations by the job queue." in body
+    assert "1 registration was not changed:" in body
+    assert "Chiara Rossi: Only a registration awaiting approval" in body
+    job = db.session.scalars(sa.select(Mailout)).one()
+    assert (job.kind, job.status, job.written, job.total) == (
+        MailoutKind.REGISTRATION_ACTION,
+        MailoutStatus.DONE,
+        2,
+        3,
+    )
     assert (fresh(amina).status, fresh(dawit).status, fresh(chiara).status) == (
         CONFIRMED,
         WAITLISTED,
@@ -463,12 +475,13 @@ def test_moving_someone_from_the_waiting_list_ahead_of_order(console, app):
     first, second = register(event, "Dawit Bekele"), register(event, "Chiara Rossi")
     assert fresh(second).status == WAITLISTED
     body = unescape(act(console, event, "promote", second).get_data(as_text=True))
+    assert "1 registration was not changed:" in body
     assert "No seat is free. Raise the capacity" in body
     assert fresh(second).status == WAITLISTED
     db.session.execute(sa.update(Event).where(Event.id == event.id).values(capacity=2))
     db.session.commit()
     body = unescape(act(console, event, "promote", second).get_data(as_text=True))
-    assert "Move from the waiting list: done for 1 registration." in body
+    assert "1 registration was not changed:" not in body
     assert fresh(second).status == CONFIRMED and fresh(first).status == WAITLISTED
     assert kinds_for(second)[-1] == "registration_confirmed"
     db.session.rollback()
@@ -480,7 +493,7 @@ def test_cancelling_on_behalf_frees_the_seat_for_the_waiting_list(console, app):
     event = make_event(capacity=1)
     amina, dawit = register(event, "Amina Yusuf"), register(event, "Dawit Bekele")
     body = unescape(act(console, event, "cancel", amina).get_data(as_text=True))
-    assert "Cancel on their behalf: done for 1 registration." in body
+    assert "The action is being applied to 1 registration by the job queue." in body
     assert fresh(amina).status == CANCELLED and fresh(dawit).status == CONFIRMED
     assert kinds_for(amina)[-1] == "registration_cancelled"
     assert kinds_for(dawit)[-1] == "registration_confirmed"
@@ -506,7 +519,7 @@ def test_resending_sends_the_email_of_the_current_status(console, app):
     chiara = register(event, "Chiara Rossi")
     service.cancel(chiara)
     body = unescape(act(console, event, "resend", amina, dawit, chiara).get_data(as_text=True))
-    assert "Send the confirmation again: done for 2 registrations." in body
+    assert "1 registration was not changed:" in body
     assert "Chiara Rossi: A cancelled or rejected registration has no confirmation" in body
     assert kinds_for(amina) == ["registration_confirmed", "registration_confirmed"]
     assert kinds_for(dawit) == ["registration_waitlisted", "registration_waitlisted"]
@@ -575,9 +588,10 @@ def test_a_series_bulk_action_reaches_every_event_of_the_series_only(console, ap
     response = console.post(
         url, data={"csrf_token": token(console), "ids": [amina.id, dawit.id], "action": "approve"}
     )
-    assert response.status_code == 302 and response.headers["Location"].startswith(
-        f"/console/series/{series.id}/"
-    )
+    # One job for each event of the series; the first one's progress is shown.
+    jobs = db.session.scalars(sa.select(Mailout).order_by(Mailout.id)).all()
+    assert {job.event_id for job in jobs} == {prevention.id, protection.id}
+    assert response.status_code == 303 and response.headers["Location"] == f"/console/mailouts/{jobs[0].id}"
     assert fresh(amina).status == fresh(dawit).status == CONFIRMED
     assert fresh(stranger).status == PENDING
 
@@ -601,14 +615,26 @@ def test_missing_csrf_and_viewer_posts_change_nothing(console, signed_in, app):
     assert fresh(amina).status == PENDING
 
 
-def test_the_table_keeps_its_filters_after_an_action(console, partnership):
-    amina = by_name("Amina Yusuf")
-    url = f"/console/events/{partnership.id}/registrations/actions?status=confirmed&sort=name&page=1"
-    response = console.post(url, data={"csrf_token": token(console), "ids": amina.id, "action": "resend"})
-    assert response.status_code == 302
-    location = response.headers["Location"]
-    assert location.startswith(f"/console/events/{partnership.id}/registrations?")
-    assert "status=confirmed" in location and "sort=name" in location
+def test_an_action_on_the_whole_list_acts_on_what_its_filters_show_on_every_page(console, app):
+    event = make_event(capacity=1)
+    amina = register(event, "Amina Yusuf")
+    waiting = [register(event, f"Delegate {n}") for n in range(3)]
+    url = f"/console/events/{event.id}/registrations/actions?status=waitlisted&per_page=25&page=1"
+    response = console.post(url, data={"csrf_token": token(console), "everyone": "y", "action": "resend"})
+    job = db.session.scalars(sa.select(Mailout)).one()
+    assert response.status_code == 303 and response.headers["Location"] == f"/console/mailouts/{job.id}"
+    assert (job.written, job.params["ids"]) == (3, [r.id for r in waiting])
+    assert kinds_for(amina) == ["registration_confirmed"]  # not waiting: not in the list
+    assert all(kinds_for(r) == ["registration_waitlisted"] * 2 for r in waiting)
+
+
+def test_one_registration_acted_on_from_its_page_is_changed_in_the_request(console, app):
+    event = make_event(capacity=1)
+    amina = register(event, "Amina Yusuf")
+    response = act(console, event, "cancel", amina, return_to="registration")
+    assert "Cancel on their behalf: done for 1 registration." in unescape(response.get_data(as_text=True))
+    assert fresh(amina).status == CANCELLED
+    assert db.session.scalars(sa.select(Mailout)).all() == []
 
 
 # --- correcting the details ---------------------------------------------------------------
@@ -786,11 +812,12 @@ def test_raising_the_capacity_promotes_the_waiting_list_in_order(console, app):
         f"{url}/capacity", data={"csrf_token": token(console), "capacity": "3"}, follow_redirects=True
     )
     body = unescape(response.get_data(as_text=True))
-    assert "The event now has 3 seats. 2 people moved from the waiting list" in body
+    assert "The event now has 3 seats. 2 people on the waiting list are being moved" in body
+    assert "Waiting list moved into the new seats" in body  # its progress page
     assert [fresh(r).status for r in waiting] == [CONFIRMED, CONFIRMED, WAITLISTED]
     assert kinds_for(waiting[0])[-1] == "registration_confirmed"
     assert "event.capacity" in audit_actions()
-    assert "3 of 3 seats taken." in body
+    assert "3 of 3 seats taken." in console.get(url).get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -822,7 +849,7 @@ def test_approval_and_a_hand_registration_reach_the_registrants_inbox(mail_app, 
     assert sign_in(client, organiser.email).status_code == 302
     event = make_event("Partnership", requires_approval=True)
     amina = register(event, "Amina Yusuf", "amina.yusuf@example.org")
-    assert act(client, event, "approve", amina, follow=False).status_code == 302
+    assert act(client, event, "approve", amina, follow=False).status_code == 303  # to its progress
     subjects = [m["Subject"] for m in smtp_server.inbox.to("amina.yusuf@example.org")]
     assert subjects == ["Registration received: Partnership", "Registration approved: Partnership"]
     approved = smtp_server.inbox.to("amina.yusuf@example.org")[-1]

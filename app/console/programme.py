@@ -38,6 +38,7 @@ from . import bp, queries
 from .access import requires
 from .actions import press
 from .forms import ConfirmForm
+from .mailouts import promotion_notice
 from .programme_forms import (
     AgendaItemForm,
     CancelForm,
@@ -293,6 +294,8 @@ def event_edit(event_id: int):
     )
     if saved:
         flash(_change_notice(change), "success")
+        if change.promotion:  # the page that shows the waiting list being moved
+            return redirect(url_for(".mailout", mailout_id=change.promotion.id), 303)
         return redirect(url_for(".event", event_id=event_id), 303)
     return _page("event_form.html", status, form=form, event=event)
 
@@ -303,14 +306,8 @@ def _change_notice(change: service.EventChange) -> str:
         notice.append(_("Its registrants are told of the new time or place, with an updated calendar entry."))
     elif change.moved:
         notice.append(_("Its registrants are not told of this change, as you asked."))
-    if change.promoted:
-        notice.append(
-            ngettext(
-                "%(num)d person moved up from the waiting list and is told so.",
-                "%(num)d people moved up from the waiting list and are told so.",
-                len(change.promoted),
-            )
-        )
+    if change.promotion:
+        notice.append(promotion_notice(change.promotion))
     return " ".join(notice)
 
 

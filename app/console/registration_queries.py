@@ -143,6 +143,11 @@ def _filtered(statement: Select, query: TableQuery, attended) -> Select:
     return statement
 
 
+def ids_of(event_ids: list[int], query: TableQuery) -> list[int]:
+    """The ids of every row of the table, all pages (what "every registration the list shows" acts on)."""
+    return list(db.session.scalars(table_select(event_ids, query).with_only_columns(Registration.id)))
+
+
 def page_of(event_ids: list[int], query: TableQuery, page: int, per_page: int) -> Page:
     """One page of the table in one query; a page past the end comes back empty (and counted)."""
     page = min(max(page, 1), LAST_PAGE)

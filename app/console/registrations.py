@@ -32,11 +32,13 @@ from ..models import (
     Series,
 )
 from ..services import regions
+from ..services.registration import audience
 from ..services.registration import registrations as service
 from ..services.reporting import exports
 from . import bp, queries
 from . import registration_queries as table
 from .access import requires
+from .mailouts import action_notice, promotion_notice
 from .registrations_forms import (
     ACTION_LABELS,
     AddRegistrationForm,
@@ -113,6 +115,12 @@ def series_registrations(series_id: int):
     return _table_page(_series_scope(series_id))
 
 
+def _filters(scope: Scope) -> TableFilterForm:
+    """The table's search and filters, from the query string (the actions' too)."""
+    countries = table.countries_present(scope.event_ids)
+    return TableFilterForm(request.args, addresses=current_user.sees_contact_details, countries=countries)
+
+
 def _table_page(
     scope: Scope,
     action_form: RegistrationActionForm | None = None,
@@ -120,8 +128,7 @@ def _table_page(
     status: int = 200,
 ):
     event_ids = scope.event_ids
-    countries = table.countries_present(event_ids)
-    filters = TableFilterForm(request.args, addresses=current_user.sees_contact_details, countries=countries)
+    filters = _filters(scope)
     if not filters.validate() and status == 200:
         status = 400  # the page still shows, without the filters that made no sense
     rows = table.page_of(
@@ -161,6 +168,30 @@ def _act(scope: Scope):
     form = RegistrationActionForm()
     if not form.validate_on_submit():
         return _table_page(scope, action_form=form, status=400)
+    if form.return_to.data == "registration" and len(form.ids.data) == 1:
+        return _act_on_one(scope, form)
+    ids = form.ids.data
+    if form.everyone.data:  # every registration the list shows, on all its pages
+        filters = _filters(scope)
+        if not filters.validate():
+            return _table_page(scope, action_form=form, status=400)
+        ids = table.ids_of(scope.event_ids, filters.table_query())
+    try:
+        jobs = audience.start_action(
+            form.action.data, ids, scope.event_ids, by=current_user, reason=form.reason.data or ""
+        )
+    except service.UnknownRegistrations as error:
+        form.ids.errors.append(str(error))
+        return _table_page(scope, action_form=form, status=400)
+    if not jobs:
+        return redirect(scope.url("registrations", **table_args()), 303)
+    flash(action_notice(jobs), "success")
+    # Its progress; an action on a series' registrations has one for each event, the first shown.
+    return redirect(url_for(".mailout", mailout_id=jobs[0].id), 303)
+
+
+def _act_on_one(scope: Scope, form: RegistrationActionForm):
+    """One registration, from its own page: done in the request, its outcome told at once."""
     try:
         outcome = service.act_on_many(
             form.action.data, form.ids.data, scope.event_ids, by=current_user, reason=form.reason.data or ""
@@ -169,9 +200,7 @@ def _act(scope: Scope):
         form.ids.errors.append(str(error))
         return _table_page(scope, action_form=form, status=400)
     _tell(form.action.data, outcome)
-    if form.return_to.data == "registration" and len(form.ids.data) == 1:
-        return redirect(url_for(".registration", registration_id=form.ids.data[0]))
-    return redirect(scope.url("registrations", **table_args()))
+    return redirect(url_for(".registration", registration_id=form.ids.data[0]))
 
 
 def _tell(action: str, outcome: service.BulkOutcome) -> None:
@@ -210,21 +239,16 @@ def registrations_capacity(event_id: int):
     if not form.validate_on_submit():
         return _table_page(scope, capacity_form=form, status=400)
     try:
-        promoted = service.set_capacity(scope.event, form.capacity.data)
+        promotion = service.set_capacity(scope.event, form.capacity.data)
     except service.RegistrationError as error:
         form.capacity.errors.append(str(error))
         return _table_page(scope, capacity_form=form, status=409)
-    flash(
-        _("The event now has %(capacity)d seats.", capacity=form.capacity.data)
-        + " "
-        + ngettext(
-            "%(num)d person moved from the waiting list, and was told by email.",
-            "%(num)d people moved from the waiting list, each told by email.",
-            len(promoted),
-        ),
-        "success",
-    )
-    return redirect(scope.url("registrations", **table_args()))
+    notice = _("The event now has %(capacity)d seats.", capacity=form.capacity.data)
+    if promotion is None:
+        flash(notice, "success")
+        return redirect(scope.url("registrations", **table_args()))
+    flash(f"{notice} {promotion_notice(promotion)}", "success")
+    return redirect(url_for(".mailout", mailout_id=promotion.id), 303)
 
 
 # --- exports ----------------------------------------------------------------------------

@@ -135,6 +135,8 @@ class RegistrationActionForm(FlaskForm):
         validate_choice=False,  # the service checks them against the event
         invalid_value_message=_l("The chosen registrations could not be read."),
     )
+    # Every registration the list shows, on all its pages (its search and filters), not the ticked.
+    everyone = BooleanField(_l("Apply to every registration of the list, on all its pages"))
     action = SelectField(_l("Action"), default="")
     reason = TextAreaField(
         _l("Reason (sent with a rejection)"),
@@ -150,6 +152,8 @@ class RegistrationActionForm(FlaskForm):
         self.action.choices = options(ACTION_LABELS.items(), _l("Choose an action"))
 
     def validate_ids(self, field) -> None:
+        if self.everyone.data:
+            return  # the ticks are not read
         if not field.data:
             raise ValidationError(_l("Tick at least one registration."))
         if len(field.data) > MAX_CHOSEN:

@@ -250,12 +250,17 @@ class MailingAudience(TitledEnum):
 
 
 class MailoutKind(TitledEnum):
-    """What a mailout writes to an audience of an event's registrants."""
+    """What a mailout does to an audience of an event's registrants: writes them an email,
+    or changes their registrations (each told by email as one change would be)."""
 
     FOLLOW_UP = "follow_up"
     EVENT_CHANGED = "event_changed"
     EVENT_CANCELLED = "event_cancelled"
     MAILING = "mailing"
+    # The waiting list moved into the seats a new capacity added.
+    PROMOTION = "promotion"
+    # An organiser's action on many registrations of the table at once.
+    REGISTRATION_ACTION = "registration_action"
 
     @classmethod
     def _titles(cls):
@@ -264,6 +269,8 @@ class MailoutKind(TitledEnum):
             cls.EVENT_CHANGED: _l("Notice of a new time or place"),
             cls.EVENT_CANCELLED: _l("Notice of the cancellation"),
             cls.MAILING: _l("Messages to registrants"),
+            cls.PROMOTION: _l("Waiting list moved into the new seats"),
+            cls.REGISTRATION_ACTION: _l("Action on the chosen registrations"),
         }
 
 

@@ -29,14 +29,23 @@ from flask_mail import Connection, sanitize_address
 
 from ...database import QuickCommits, quick_commits, utcnow, write_transaction
 from ...models import Message, MessageContent, MessageStatus
-from .notifications import NOT_COMPOSED, UnsafeHeader, compose_written
+from ..claims import Backoff, Outbox
+
+# The module, not its names: notifications imports the tasks, which import this module, so
+# whichever of them is imported first finds the other one partly initialised.
+from . import notifications
 from .personal_links import headers_only
 
 log = logging.getLogger(__name__)
 
-# Backoff after the n-th failed attempt: 1, 2, 4 ... minutes, at most 2 hours.
-BACKOFF_BASE = timedelta(minutes=1)
-BACKOFF_MAX = timedelta(hours=2)
+# Tried again after the n-th failed attempt: 1, 2, 4 ... minutes, at most 2 hours.
+OUTBOX = Outbox(
+    Message,
+    waiting=MessageStatus.QUEUED,
+    claimed=MessageStatus.SENDING,
+    failed=MessageStatus.FAILED,
+    backoff=Backoff.doubling(timedelta(minutes=1), cap=timedelta(hours=2)),
+)
 
 
 @dataclass
@@ -81,36 +90,15 @@ class Outgoing:
     # Written in a request and composed by the worker before its first sending.
     to_compose: bool = False
     # Why a message without bytes is never sent.
-    refusal: str = NOT_COMPOSED
+    refusal: str = ""  # notifications.NOT_COMPOSED if none is given
 
 
 def claim(now: datetime, limit: int) -> list[Outgoing]:
     """Take up to `limit` due messages for this worker, in one statement."""
-    claim_seconds = current_app.config["OUTBOX_CLAIM_SECONDS"]
-    due = sa.or_(
-        sa.and_(Message.status == MessageStatus.QUEUED, Message.next_attempt_dt <= now),
-        sa.and_(Message.status == MessageStatus.SENDING, Message.claimed_until_dt < now),
-    )
-    chosen = (
-        sa.select(Message.id)
-        .where(due)
-        .order_by(Message.next_attempt_dt, Message.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
+    hold = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+    envelope = (Message.kind, Message.to_address, Message.attempts)
     with write_transaction() as session:
-        rows = session.execute(
-            sa.update(Message)
-            .where(Message.id.in_(chosen))
-            .values(
-                status=MessageStatus.SENDING,
-                claimed_until_dt=now + timedelta(seconds=claim_seconds),
-                attempts=Message.attempts + 1,
-            )
-            .returning(Message.id, Message.kind, Message.to_address, Message.attempts)
-            .execution_options(synchronize_session=False)
-        ).all()
+        rows = OUTBOX.claim_in(session, now, limit, hold, envelope)
         contents = {
             content.message_id: content
             for content in session.execute(
@@ -121,10 +109,7 @@ def claim(now: datetime, limit: int) -> list[Outgoing]:
                 ).where(MessageContent.message_id.in_([row.id for row in rows]))
             )
         }
-    return sorted(
-        (_outgoing(row, contents.get(row.id)) for row in rows),
-        key=lambda outgoing: outgoing.id,
-    )
+    return [_outgoing(row, contents.get(row.id)) for row in rows]
 
 
 def _outgoing(row, content) -> Outgoing:
@@ -138,7 +123,7 @@ def compose(messages: list[Outgoing]) -> list[Outgoing]:
     waiting = [message.id for message in messages if message.to_compose]
     if not waiting:
         return messages
-    composed = compose_written(waiting)
+    composed = notifications.compose_written(waiting)
     return [
         _composed(message, composed.get(message.id)) if message.to_compose else message
         for message in messages
@@ -148,13 +133,13 @@ def compose(messages: list[Outgoing]) -> list[Outgoing]:
 def _composed(message: Outgoing, result: bytes | str | None) -> Outgoing:
     if isinstance(result, bytes):
         return replace(message, mime=result, to_compose=False)
-    return replace(message, mime=None, to_compose=False, refusal=result or NOT_COMPOSED)
+    return replace(message, mime=None, to_compose=False, refusal=result or notifications.NOT_COMPOSED)
 
 
 def mime_of(message: Outgoing) -> bytes:
     """The bytes composed for the message."""
     if message.mime is None:  # composing failed (see notifications.compose): never send it
-        raise UnsafeHeader(message.refusal)
+        raise notifications.UnsafeHeader(message.refusal or notifications.NOT_COMPOSED)
     return message.mime
 
 
@@ -279,21 +264,21 @@ class Recorder:
             )
 
     def failed(self, message: Outgoing, reason: str, *, permanent: bool) -> None:
-        out_of_attempts = message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
-        if permanent or out_of_attempts:
-            values = dict(status=MessageStatus.FAILED)
+        values = OUTBOX.after_failure(
+            message.attempts,
+            utcnow(),
+            max_attempts=current_app.config["OUTBOX_MAX_ATTEMPTS"],
+            permanent=permanent,
+        )
+        if values["status"] == MessageStatus.FAILED:
             self.report.failed += 1
         else:
-            delay = min(BACKOFF_BASE * 2 ** (message.attempts - 1), BACKOFF_MAX)
-            values = dict(status=MessageStatus.QUEUED, next_attempt_dt=utcnow() + delay)
             self.report.retrying += 1
         log.warning("message %s to %s not delivered: %s", message.id, message.to_address, reason)
         self.settle()  # one writer at a time on SQLite, and the records in their order
         with write_transaction() as session:
             session.execute(
-                sa.update(Message)
-                .where(Message.id == message.id)
-                .values(claimed_until_dt=None, last_error=reason[:1000], **values)
+                sa.update(Message).where(Message.id == message.id).values(last_error=reason[:1000], **values)
             )
 
 
@@ -439,7 +424,7 @@ class SmtpTransport(Transport):
         self.pacer.wait()
         try:
             self._connected().send_bytes(self.sender, message.to_address, mime_of(message))
-        except UnsafeHeader as error:
+        except notifications.UnsafeHeader as error:
             recorder.failed(message, str(error), permanent=True)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _text in error.recipients.values()]
@@ -464,7 +449,7 @@ class EmlTransport(Transport):
     def _deliver_one(self, message: Outgoing, recorder: Recorder) -> None:
         try:
             data = mime_of(message)
-        except UnsafeHeader as error:
+        except notifications.UnsafeHeader as error:
             recorder.failed(message, str(error), permanent=True)
             return
         recorder.settle()  # as over SMTP: the message before is recorded first

@@ -1,4 +1,7 @@
-"""Emails to a whole audience, written by the job queue a batch at a time.
+"""Emails to a whole audience, written by the job queue a batch at a time; and, through the
+same batches, cursor and progress page, the changes to a whole audience's registrations (the
+waiting list moved into new seats, an action on many registrations), whose writers the
+registration domain registers (`register_writer`; services/registration/audience.py).
 
 A request that would email every registrant of an event (the follow-up with its
 certificates, the notice of a new time or of the cancellation, a message of the
@@ -63,7 +66,20 @@ class Writer:
     message_kind: Callable[[Mailout], str]
 
 
+# The writers of the domains above mail (the registration domain's jobs that change
+# registrations), which register them when imported (`register_writer`).
+WRITERS: dict[MailoutKind, Writer] = {}
+
+
+def register_writer(kind: MailoutKind, writer: Writer) -> None:
+    """A domain above mail doing its own audience-sized work through mailouts: its batches,
+    its cursor and its progress page, without mail importing it."""
+    WRITERS[kind] = writer
+
+
 def _writer(kind: MailoutKind) -> Writer:
+    if kind in WRITERS:
+        return WRITERS[kind]
     from . import event_notices as events
     from . import follow_up, mailings
 

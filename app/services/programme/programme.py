@@ -11,7 +11,7 @@ telling the people concerned and an edit is saved whole or not at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +29,7 @@ from ...models import (
     Event,
     EventFormat,
     EventKind,
+    Mailout,
     Registration,
     Series,
     Speaker,
@@ -191,7 +192,8 @@ class EventChange:
     event: Event
     moved: bool = False
     notified: bool = False
-    promoted: list[Registration] = field(default_factory=list)
+    # The waiting list being moved into new seats by the job queue (its progress), if any.
+    promotion: Mailout | None = None
 
 
 def _schedule(reminders: list[Reminder] | None, stored: list | None) -> list | None:
@@ -351,7 +353,7 @@ def update_event(
         if changed:
             audit.record("event.update", event, event.title, changed=changed)
         if capacity_changes:
-            change.promoted = _set_capacity(event, details.capacity, now)
+            change.promotion = _set_capacity(event, details.capacity, now)
     return change
 
 
@@ -382,7 +384,7 @@ def _move(event: Event, details: EventDetails, now: datetime | None) -> bool:
         raise ProgrammeError(str(error), "start") from error
 
 
-def _set_capacity(event: Event, capacity: int | None, now: datetime | None) -> list[Registration]:
+def _set_capacity(event: Event, capacity: int | None, now: datetime | None) -> Mailout | None:
     try:
         return registrations.set_capacity(event, capacity, now=now)
     except registrations.RegistrationError as error:  # shown on its field; nothing is saved

@@ -24,6 +24,8 @@ from ...models import (
     Account,
     Delegate,
     Event,
+    Mailout,
+    MailoutKind,
     Message,
     PrivacyNotice,
     Registration,
@@ -32,7 +34,7 @@ from ...models import (
 )
 from ...models.people import new_manage_key
 from .. import audit
-from ..mail import notifications
+from ..mail import mailouts, notifications
 from ..webhooks import webhooks
 
 # Emails a visitor can have sent again and again to any address (a repeated registration, a
@@ -449,13 +451,16 @@ def waitlist_position(session: OrmSession, registration: Registration) -> int:
     return ahead + 1
 
 
-def promote_waitlist(session: OrmSession, event: Event, now: datetime | None = None) -> list[Registration]:
-    """Fill free seats from the waiting list, first come first served, and tell each person."""
+def promote_waitlist(
+    session: OrmSession, event: Event, now: datetime | None = None, limit: int | None = None
+) -> list[Registration]:
+    """Fill free seats from the waiting list, first come first served, and tell each person;
+    at most `limit` of them (the queue's batch: services/registration/audience.py)."""
     now = now or utcnow()
     promoted: list[Registration] = []
     if event.is_cancelled or event.has_started(now):
         return promoted
-    while True:
+    while limit is None or len(promoted) < limit:
         # A plain lock, not SKIP LOCKED: every caller holds the event's lock, so no other
         # promotion runs meanwhile; a row held for a moment by someone else (an organiser's
         # edit) is waited for, so that the first in line is the one promoted.
@@ -475,6 +480,7 @@ def promote_waitlist(session: OrmSession, event: Event, now: datetime | None = N
         session.flush()
         notifications.queue_confirmation(candidate, promoted=True)
         promoted.append(candidate)
+    return promoted
 
 
 def cancel(
@@ -570,9 +576,11 @@ def reject(
     return registration
 
 
-def set_capacity(event: Event, capacity: int | None, *, now: datetime | None = None) -> list[Registration]:
-    """Change how many seats an event has. More seats go to the waiting list, in order,
-    each person emailed; fewer than are already taken is refused. Returns who was promoted."""
+def set_capacity(event: Event, capacity: int | None, *, now: datetime | None = None) -> Mailout | None:
+    """Change how many seats an event has. More seats go to the waiting list, in order, each
+    person emailed, by the job queue once this commits (however long the list: see
+    audience.py); fewer than are already taken is refused. Returns the promotion's mailout
+    (its progress), None if nobody moves."""
     if capacity is not None and capacity < 0:
         raise RegistrationError(_l("The capacity cannot be negative."))
     with write_transaction() as session:
@@ -587,7 +595,7 @@ def set_capacity(event: Event, capacity: int | None, *, now: datetime | None = N
                 )
             )
         if capacity == event.capacity:
-            return []
+            return None
         # Outside the ORM's versioned UPDATE: the seat counter's guard reads this column.
         session.execute(
             sa.update(Event)
@@ -597,7 +605,24 @@ def set_capacity(event: Event, capacity: int | None, *, now: datetime | None = N
         )
         session.expire(event, ["capacity"])
         audit.record("event.capacity", event, f"{event.title}: capacity {capacity}", capacity=capacity)
-        return promote_waitlist(session, event, now)
+        return start_promotion(session, event, now)
+
+
+def start_promotion(session: OrmSession, event: Event, now: datetime | None = None) -> Mailout | None:
+    """In the caller's unit of work, which holds the event's lock: the waiting list to be
+    moved into the free seats by the queue (audience.PROMOTION); None if nobody would move."""
+    if event.is_cancelled or event.has_started(now or utcnow()):
+        return None
+    free = None if event.capacity is None else event.capacity - event.confirmed_count
+    if free is not None and free <= 0:
+        return None
+    waiting = session.scalar(
+        sa.select(sa.func.count(Registration.id)).where(
+            Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED
+        )
+    )
+    total = waiting if free is None else min(waiting, free)
+    return mailouts.start(session, MailoutKind.PROMOTION, event, total) if total else None
 
 
 # --- what organisers do to registrations, each recorded in the audit log ------------------
@@ -716,28 +741,36 @@ BULK_ACTIONS = {
 }
 
 
-def act_on_many(
-    action: str, registration_ids: list[int], event_ids: list[int], *, by: Account, reason: str = ""
-) -> BulkOutcome:
-    """Apply one action to registrations of the given events, each in its own unit of work, so
-    that one refusal (a registration in the wrong status) does not undo the others.
+def chosen(registration_ids: list[int], event_ids: list[int]) -> list[Registration]:
+    """The registrations chosen in a list of the given events, in waiting-list order, so that
+    promoting several with few seats serves the earliest first.
 
     Ids that are not registrations of these events refuse the whole request: the list it came
     from cannot have shown them.
     """
-    step = BULK_ACTIONS[action]
     wanted = set(registration_ids)
-    # In waiting-list order, so that promoting several with few seats serves the earliest first.
-    chosen = db.session.scalars(
+    found = db.session.scalars(
         sa.select(Registration)
         .where(Registration.id.in_(wanted), Registration.event_id.in_(event_ids))
         .order_by(Registration.status_changed_dt, Registration.id)
     ).all()
-    if len(chosen) != len(wanted):
+    if len(found) != len(wanted):
         raise UnknownRegistrations(
             _l("Some of the chosen registrations are not in this list. Nothing was changed.")
         )
-    names = [(registration, registration.name) for registration in chosen]
+    return list(found)
+
+
+def act_on_many(
+    action: str, registration_ids: list[int], event_ids: list[int], *, by: Account, reason: str = ""
+) -> BulkOutcome:
+    """Apply one action to registrations of the given events, each in its own unit of work, so
+    that one refusal (a registration in the wrong status) does not undo the others. In the
+    request: for one registration (from its own page); the table's actions on many go to the
+    queue (audience.start_action).
+    """
+    step = BULK_ACTIONS[action]
+    names = [(registration, registration.name) for registration in chosen(registration_ids, event_ids)]
     outcome = BulkOutcome()
     for registration, name in names:
         try:

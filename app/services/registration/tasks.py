@@ -5,7 +5,10 @@ from __future__ import annotations
 from huey import crontab
 
 from ...queue import huey, with_app_context
-from . import form_stamps
+
+# The waiting list moved into new seats and the actions on many registrations are mailouts,
+# run by the mail domain's task; importing them registers how they are done (audience.py).
+from . import audience, form_stamps  # noqa: F401
 
 
 @huey.periodic_task(crontab(minute="41"))

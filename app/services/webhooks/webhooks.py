@@ -52,6 +52,7 @@ from ...models import (
     WebhookDeliveryStatus,
 )
 from .. import audit
+from ..claims import Backoff, Outbox
 from . import tasks
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,13 @@ URL_MAX = 500
 # How long a worker owns the deliveries it claimed; afterwards another may take them.
 CLAIM = timedelta(minutes=2)
 BATCH = 50
+OUTBOX = Outbox(
+    WebhookDelivery,
+    waiting=WebhookDeliveryStatus.PENDING,
+    claimed=WebhookDeliveryStatus.DELIVERING,
+    failed=WebhookDeliveryStatus.FAILED,
+    backoff=Backoff(BACKOFF),  # no attempt after the last step
+)
 
 
 class WebhookError(Exception):
@@ -384,35 +392,8 @@ def deliver_due(now: datetime | None = None, limit: int = BATCH) -> int:
 
 def _claim(now: datetime, limit: int) -> list[tuple[int, int]]:
     """Claim up to `limit` due deliveries: (id, attempts), the attempt being this claim's."""
-    due = sa.or_(
-        sa.and_(
-            WebhookDelivery.status == WebhookDeliveryStatus.PENDING, WebhookDelivery.next_attempt_dt <= now
-        ),
-        sa.and_(
-            WebhookDelivery.status == WebhookDeliveryStatus.DELIVERING, WebhookDelivery.claimed_until_dt < now
-        ),
-    )
-    chosen = (
-        sa.select(WebhookDelivery.id)
-        .where(due)
-        .order_by(WebhookDelivery.next_attempt_dt, WebhookDelivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    with write_transaction() as session:
-        rows = session.execute(
-            sa.update(WebhookDelivery)
-            .where(WebhookDelivery.id.in_(chosen))
-            .values(
-                status=WebhookDeliveryStatus.DELIVERING,
-                claimed_until_dt=now + CLAIM,
-                attempts=WebhookDelivery.attempts + 1,
-            )
-            .returning(WebhookDelivery.id, WebhookDelivery.attempts)
-            .execution_options(synchronize_session=False)
-        ).all()
-    return sorted((row.id, row.attempts) for row in rows)
+    rows = OUTBOX.claim(now, limit, CLAIM, (WebhookDelivery.attempts,))
+    return [(row.id, row.attempts) for row in rows]
 
 
 def _ours(delivery_id: int, attempts: int) -> sa.ColumnElement[bool]:
@@ -574,12 +555,11 @@ def _record(delivery_id: int, attempts: int, answer: Answer) -> None:
     )
     if answer.ok:
         values.update(status=WebhookDeliveryStatus.DELIVERED, delivered_dt=now)
-    elif (
-        answer.permanent or attempts > len(BACKOFF) or attempts >= current_app.config["WEBHOOK_MAX_ATTEMPTS"]
-    ):
-        values.update(status=WebhookDeliveryStatus.FAILED)
     else:
-        values.update(status=WebhookDeliveryStatus.PENDING, next_attempt_dt=now + BACKOFF[attempts - 1])
+        max_attempts = current_app.config["WEBHOOK_MAX_ATTEMPTS"]
+        values.update(
+            OUTBOX.after_failure(attempts, now, max_attempts=max_attempts, permanent=answer.permanent)
+        )
     if not answer.ok:
         log.warning("webhook delivery %s not delivered: %s", delivery_id, answer.error)
     with write_transaction() as session:
