@@ -90,7 +90,7 @@ def upload(client, owner_url: str, content: bytes, filename: str, **fields):
     }
     if data["csrf_token"] is None:
         del data["csrf_token"]
-    data.setdefault("is_public", "y")
+    data.setdefault("audience", "public")
     return client.post(f"{owner_url}/documents/file", data=data, content_type="multipart/form-data")
 
 
@@ -341,7 +341,7 @@ def test_a_registrants_only_document_is_downloaded_from_the_console_not_publicly
     app, console, signed_in, client
 ):
     event = make_event("Partnership")
-    upload(console, f"/console/events/{event.id}", docx(), "Speakers.docx", is_public="")
+    upload(console, f"/console/events/{event.id}", docx(), "Speakers.docx", audience="registrants")
     [document] = documents()
     assert document.is_public is False
     assert client.get(f"/documents/{document.id}").status_code == 404
@@ -357,7 +357,13 @@ def test_a_registrants_only_document_is_downloaded_from_the_console_not_publicly
 def add_link(client, owner_url: str, url: str, title: str = "Recording"):
     return client.post(
         f"{owner_url}/documents/link",
-        data={"csrf_token": token(client), "title": title, "kind": "recording", "is_public": "y", "url": url},
+        data={
+            "csrf_token": token(client),
+            "title": title,
+            "kind": "recording",
+            "audience": "public",
+            "url": url,
+        },
     )
 
 
@@ -396,7 +402,12 @@ def test_documents_are_reordered_edited_and_removed_with_their_file(app, console
 
     response = console.post(
         f"/console/documents/{slides.id}",
-        data={"csrf_token": token(console), "title": "Speakers' slides", "kind": "presentation"},
+        data={
+            "csrf_token": token(console),
+            "title": "Speakers' slides",
+            "kind": "presentation",
+            "audience": "registrants",
+        },
     )
     assert response.status_code == 303
     slides = db.session.get(Document, slides.id, populate_existing=True)
@@ -550,3 +561,30 @@ def test_a_bomb_part_beside_incompressible_parts_is_refused(app, console):
     bomb = zip_with_padding(parts, "word/document.xml", 64 * 2**20, (b"<w:document>", b"</w:document>"))
     response = upload(console, f"/console/events/{make_event().id}", bomb, "Photos.docx")
     refused_unread(app, response, "A part of this file would unpack to")
+
+
+@pytest.mark.parametrize("audience", [None, "", "everyone"])
+def test_the_organiser_chooses_who_can_download_a_document_there_is_no_default(console, audience):
+    event = make_event("Partnership")
+    fields = {} if audience is None else {"audience": audience}
+    data = {
+        "csrf_token": token(console),
+        "title": "Delegates' list",
+        "kind": "background_note",
+        "file": (io.BytesIO(docx()), "List.docx"),
+        **fields,
+    }
+    response = console.post(
+        f"/console/events/{event.id}/documents/file", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert "Choose who can download it." in response.get_data(as_text=True)
+    assert documents() == []
+
+
+def test_the_upload_forms_offer_no_audience_in_advance(console):
+    event = make_event("Partnership")
+    page = console.get(f"/console/events/{event.id}").get_data(as_text=True)
+    for select in re.findall(r'<select[^>]*name="audience"[^>]*>.*?</select>', page, re.S):
+        assert "selected" not in select
+    assert page.count('name="audience"') == 2  # the file's form and the link's

@@ -435,14 +435,41 @@ class SpeakerForm(PageForm):
 # --- documents -----------------------------------------------------------------------------
 
 
+PUBLIC, REGISTRANTS = "public", "registrants"
+
+
 class DocumentForm(PageForm):
     title = line(_l("Title"), 300, required=True)
     kind = enum_select(_l("Kind"), DocumentKind)
-    is_public = BooleanField(_l("Public (anyone can download it; otherwise registrants only)"), default=True)
+    # Chosen each time, never a default: a document meant for participants only (a draft, a
+    # list of delegates) once went public because a box was ticked in advance.
+    audience = SelectField(
+        _l("Who can download it"),
+        choices=options(
+            [
+                (PUBLIC, _l("Anyone: it is on the public pages")),
+                (REGISTRANTS, _l("Registrants only: from their personal link")),
+            ],
+            _l("Choose who can download it"),
+        ),
+        validators=[InputRequired(_l("Choose who can download it."))],
+        validate_choice=True,
+    )
     submit = SubmitField(_l("Save the document"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        document = kwargs.get("obj")
+        if document is not None and not self.is_submitted():
+            self.audience.data = PUBLIC if document.is_public else REGISTRANTS
+
+    def validate_audience(self, field) -> None:
+        if field.data not in (PUBLIC, REGISTRANTS):
+            raise ValidationError(_l("Choose who can download it."))
+
     def details(self) -> DocumentDetails:
-        return DocumentDetails(title=self.title.data, kind=self.kind.data, is_public=self.is_public.data)
+        public = self.audience.data == PUBLIC
+        return DocumentDetails(title=self.title.data, kind=self.kind.data, is_public=public)
 
 
 class DocumentFileForm(DocumentForm):
