@@ -31,6 +31,7 @@ from .schemas import (
     EventSummarySchema,
     MessagePageSchema,
     MessageQuerySchema,
+    PublishFiguresSchema,
     RegistrationPageSchema,
     RegistrationQuerySchema,
     RegistrationStateSchema,
@@ -168,13 +169,14 @@ def series_report(series_id: int):
 @bp.post(EVENT_ID + "/summary/publish")
 @bp.doc(**TOKEN)
 @writer
+@bp.arguments(PublishFiguresSchema)
 @bp.response(200, EventSummarySchema)
 @bp.alt_response(409, response="CONFLICT", description="The event is cancelled or has not taken place yet")
-def publish_figures(event_id: int):
+def publish_figures(_body: dict, event_id: int):
     """Publish an event's figures: the public summaries show them until published again
 
     The live figures, as the console shows them, become those of the public summary pages,
-    PDFs and API. In the audit log under the token's owner. Needs a read and write token of
+    PDFs and API. The body is an empty JSON object. In the audit log under the token's owner. Needs a read and write token of
     an organiser.
     """
     event = event_or_404(event_id)

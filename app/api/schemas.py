@@ -513,6 +513,10 @@ class RegistrationPageSchema(ma.Schema):
     next_cursor = ma.fields.String(required=True, allow_none=True)
 
 
+class PublishFiguresSchema(ma.Schema):
+    """Publishing takes nothing but the event: an empty JSON object, `{}`."""
+
+
 class StatusChangeSchema(ma.Schema):
     action = ma.fields.String(
         required=True, validate=validate.OneOf(["approve", "reject", "cancel", "promote"])

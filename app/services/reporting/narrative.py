@@ -170,7 +170,23 @@ def _attendance(figures) -> list[str]:
                 figures.walk_ins,
             )
         )
-    if figures.average_minutes:
+    if figures.in_person:  # at the door: arrivals, never minutes nobody measured
+        sentences.append(
+            ngettext(
+                "%(num)d participant checked in at the door.",
+                "%(num)d participants checked in at the door.",
+                figures.arrivals,
+            )
+        )
+    if figures.average_minutes and figures.in_person:
+        sentences.append(
+            ngettext(
+                "Those who took part online stayed %(num)d minute on average.",
+                "Those who took part online stayed %(num)d minutes on average.",
+                round(figures.average_minutes),
+            )
+        )
+    elif figures.average_minutes:
         minutes = round(figures.average_minutes)
         sentences.append(
             ngettext(

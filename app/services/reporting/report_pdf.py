@@ -294,20 +294,25 @@ def _summary_text(text: str, generated: str) -> list[Block]:
 
 
 def event_report(event: Event, *, public: bool = False) -> Report:
-    summary = summaries.event_summary(event)
-    generated = narrative.event_paragraph(summary)
+    # The public report: the figures last published (None: never published).
+    summary = summaries.event_summary(event, published=public)
+    generated = narrative.event_paragraph(summary) if summary else ""
     text = event.summary_text if public else (event.summary_text or generated)
     blocks: list[Block] = []
     if event.is_cancelled:
         blocks.append(Text(_("This event was cancelled."), muted=True))
     blocks += [Heading(_("Summary")), *_summary_text(text, generated)]
-    blocks += [
-        Heading(_("In figures")),
-        *_event_notice(summary),
-        *_figure_blocks(event_figures(summary, public=public)),
-    ]
-    blocks += [Heading(_("Who took part")), *_exhibit_blocks(charts.event_exhibits(summary))]
-    if summary.top_organisations and not public:
+    if summary is None:
+        blocks += [Heading(_("In figures")), Text(_("Figures not yet published."), muted=True)]
+    else:
+        blocks += [
+            Heading(_("In figures")),
+            *_event_notice(summary),
+            *_figure_blocks(event_figures(summary, public=public)),
+            *_arrival_blocks(summary.figures),
+        ]
+        blocks += [Heading(_("Who took part")), *_exhibit_blocks(charts.event_exhibits(summary))]
+    if summary and summary.top_organisations and not public:
         blocks += [
             Heading(_("Organisations with most participants"), level=2),
             Grid(
@@ -329,6 +334,20 @@ def event_report(event: Event, *, public: bool = False) -> Report:
         people=_people(series),
         blocks=blocks,
     )
+
+
+def _arrival_blocks(figures) -> list[Block]:
+    """Arrivals at the door by quarter of an hour: an in-person meeting's time, not minutes."""
+    if not figures.arrival_times:
+        return []
+    return [
+        Heading(_("Arrivals by quarter of an hour"), level=2),
+        Grid(
+            [_("From"), _("Arrivals")],
+            [[time, charts.number(count)] for time, count in figures.arrival_times],
+            widths=(1, 1),
+        ),
+    ]
 
 
 def _event_notice(summary: EventSummary) -> list[Block]:
