@@ -176,8 +176,8 @@ def publish_figures(_body: dict, event_id: int):
     """Publish an event's figures: the public summaries show them until published again
 
     The live figures, as the console shows them, become those of the public summary pages,
-    PDFs and API. The body is an empty JSON object. In the audit log under the token's owner. Needs a read and write token of
-    an organiser.
+    PDFs and API. The body is an empty JSON object. In the audit log under the token's owner.
+    Needs a read and write token of an organiser.
     """
     event = event_or_404(event_id)
     try:

@@ -637,8 +637,8 @@ def _top_organisations_statement(limit: int) -> sa.Select:
 
 
 def event_summary(event: Event, *, published: bool = False) -> EventSummary | None:
-    """The live figures, in six statements (seven with arrivals at the door); or, `published`, the figures last published
-    (None if they never were)."""
+    """The live figures, in six statements (seven with arrivals at the door); or, with
+    `published`, the figures last published (None if they never were)."""
     if published:
         return _published_summaries([event]).get(event.id)
     figures, breakdowns = _figures([event])
