@@ -205,3 +205,12 @@ def test_a_hybrid_meeting_shows_both_parts_apart(app, console):
     assert "Those who took part online stayed 120 minutes on average." in paragraph
     page = console.get(f"/console/reports/events/{event.id}").get_data(as_text=True)
     assert "In the room" in page and "took part online" in page and "average time online" in page
+
+
+def test_the_public_series_report_names_the_modules_not_published(four_ps):
+    summaries.publish_figures(fresh(four_ps.protection))
+    series = db.session.get(type(four_ps.series), four_ps.series.id)
+    texts = [
+        str(getattr(block, "text", "")) for block in report_pdf.series_report(series, public=True).blocks
+    ]
+    assert "Figures not yet published for: Prevention, Prosecution." in texts

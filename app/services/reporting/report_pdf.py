@@ -384,8 +384,12 @@ def series_report(series: Series, *, public: bool = False) -> Report:
 
 
 def _modules_table(summary: SeriesSummary, public: bool) -> list[Block]:
+    unpublished: list[Block] = []
+    if summary.unpublished:  # the public report: modules whose figures are not published yet
+        titles = ", ".join(event.title for event in summary.unpublished)
+        unpublished = [Text(_("Figures not yet published for: %(modules)s.", modules=titles), muted=True)]
     if not summary.rows:
-        return [Text(_("This series has no events yet."), muted=True)]
+        return unpublished or [Text(_("This series has no events yet."), muted=True)]
     columns = PUBLIC_MODULE_COLUMNS if public else MODULE_COLUMNS
     header = [_("Module"), *[str(label) for label, _cell in columns]]
     rows = [
@@ -395,7 +399,7 @@ def _modules_table(summary: SeriesSummary, public: bool) -> list[Block]:
         ]
         for row in summary.rows
     ]
-    blocks: list[Block] = [Heading(_("Module by module"), level=2), Grid(header, rows)]
+    blocks: list[Block] = [Heading(_("Module by module"), level=2), Grid(header, rows), *unpublished]
     if summary.any_based_on_registrations:
         blocks.append(
             Text(_("* Attendance not recorded: the confirmed registrants are counted."), muted=True)
