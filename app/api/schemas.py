@@ -206,7 +206,7 @@ def _published_figure(name: str, kind: str, description: str = "") -> ma.fields.
         lambda s: None if s.figures is None else getattr(s.figures, name),
         required=True,
         allow_none=True,
-        metadata={"type": kind, "nullable": True, "description": description or "Null until published"},
+        metadata={"type": kind, "description": description or "Null until published"},
     )
 
 
@@ -220,14 +220,14 @@ class EventSummarySchema(ma.Schema):
         required=True,
         metadata={
             "type": "boolean",
-            "description": "False until the organisers publish the event's figures (null until then)",
+            "description": "False until the organisers publish the event's figures (null till then)",
         },
     )
     published_at = ma.fields.Function(
         lambda s: s.published_dt.isoformat() if s.published_dt else None,
         required=True,
         allow_none=True,
-        metadata={**DATE_TIME, "nullable": True, "description": "When the figures shown were published"},
+        metadata={**DATE_TIME, "description": "When the figures shown were published"},
     )
     based_on_registrations = _published_figure(
         "based_on_registrations", "boolean", "True when attendance was not recorded; null until published"
