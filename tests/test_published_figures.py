@@ -214,3 +214,15 @@ def test_the_public_series_report_names_the_modules_not_published(four_ps):
         str(getattr(block, "text", "")) for block in report_pdf.series_report(series, public=True).blocks
     ]
     assert "Figures not yet published for: Prevention, Prosecution." in texts
+
+
+def test_the_series_page_lists_the_modules_to_publish(four_ps, console):
+    url = f"/console/reports/series/{four_ps.series.id}"
+    page = console.get(url).get_data(as_text=True)
+    assert page.count("not yet published") == 3  # the three modules held
+    summaries.publish_figures(fresh(four_ps.protection))
+    page = console.get(url).get_data(as_text=True)
+    assert page.count("not yet published") == 2 and "changed since published" not in page
+    attend(four_ps.protection, minutes=50, email="new.delegate@example.org", name="New Delegate")
+    page = console.get(url).get_data(as_text=True)
+    assert "Protection</a> –\n            changed since published" in page

@@ -101,6 +101,7 @@ def _series_page(series: Series, form: SummaryForm, status: int = 200):
         "reports/series.html",
         series=series,
         summary=summary,
+        to_publish=summaries.to_publish(summary),
         form=form,
         exhibits=charts.series_exhibits(summary),
     ), status

@@ -1304,6 +1304,19 @@ def publication(summary: EventSummary) -> Publication | None:
     return Publication(found.row.published_dt, found.row.published_by, found.figures, summary.figures)
 
 
+def to_publish(summary: SeriesSummary) -> list[tuple[Event, bool]]:
+    """The modules held whose public figures are not the live ones: (event, whether they
+    were ever published), in one statement."""
+    held = [row.figures for row in summary.rows if row.figures.event.has_started()]
+    published = _published([figures.event for figures in held])
+    return [
+        (figures.event, figures.event.id in published)
+        for figures in held
+        if figures.event.id not in published
+        or Publication(utcnow(), "", published[figures.event.id].figures, figures).changed
+    ]
+
+
 def publish_figures(event: Event, *, by: Account | None = None) -> EventSummary:
     """Publish the event's live figures: the public summaries show them from now on."""
     with write_transaction() as session:
