@@ -17,6 +17,7 @@ from app.api.errors import ProblemApi
 from app.api.schemas import CONTROL, EMAIL_PATTERN, NONBLANK_TEXT_PATTERN, SPACES, TEXT_PATTERN, PlainText
 from app.extensions import db
 from app.models import Delegate, Document, DocumentKind, EventKind, Message, Registration
+from app.services.reporting import summaries
 from tests.conftest import add_keynote, delegate_form, make_event, make_series
 from tests.test_summaries import AIDA, AMINA, CONNY, GUY, JOHAN, SIHAM, VINCENT, WALKER, build_four_ps
 
@@ -103,6 +104,7 @@ def test_the_openapi_document_describes_every_endpoint(client):
         "/api/v1/events/{event_id}/documents",
         "/api/v1/events/{event_id}/summary",
         "/api/v1/events/{event_id}/registrations",
+        "/api/v1/events/{event_id}/summary/publish",
     }
     registration = spec["components"]["schemas"]["Registration"]
     assert {"name", "email", "country", "consent_privacy"} <= set(registration["required"])
@@ -313,6 +315,11 @@ def test_summaries_show_aggregates_once_published_and_never_a_person(client):
     event.summary_published = True
     series.summary_published = True
     db.session.commit()
+    # The figures show once published too (until then: null, and no module).
+    assert client.get(f"{API}/events/{event.id}/summary").get_json()["participants"] is None
+    assert client.get(f"{API}/series/{series.id}/summary").get_json()["modules"] == []
+    for module in series.events:
+        summaries.publish_figures(module)
 
     response = client.get(f"{API}/events/{event.id}/summary")
     summary = response.get_json()

@@ -96,8 +96,9 @@ def test_checking_in_once_and_taking_it_back(console, event, registered):
         f"reg:{aida.id}",
         AttendanceSource.CHECK_IN,
     )
-    assert row.attended is True and row.minutes == 180  # the event's length
-    assert row.first_join_dt is not None
+    # The time of arrival, and no minutes of presence nobody measured.
+    assert row.attended is True and row.minutes == 0
+    assert row.first_join_dt is not None and row.last_leave_dt is None
 
     # A second tap, or a second volunteer at the door, changes nothing.
     assert mark(console, event, aida).status_code == 303
@@ -173,3 +174,37 @@ def test_only_the_first_25_are_listed(console, event, registered):
         register(event, Applicant(email=f"delegate{number:02d}@example.org", name=f"Delegate {number:02d}"))
     html = console.get(page(event)).get_data(as_text=True)
     assert len(names_listed(html)) == 25 and "Only the first 25 are shown" in html
+
+
+def test_checking_out_records_the_departure(console, event, registered):
+    from datetime import timedelta
+
+    from app.services.attendance.attendance import check_in, check_out
+
+    aida, johan = registered["Aida Awel"], registered["Johan Kruger"]
+    arrival = event.start_dt + timedelta(minutes=7)
+    check_in(aida, by=console.account, now=arrival)
+    check_out(aida, by=console.account, now=arrival + timedelta(minutes=95))
+    [row] = rows()
+    assert (row.first_join_dt, row.last_leave_dt, row.minutes) == (
+        arrival,
+        arrival + timedelta(minutes=95),
+        95,
+    )
+    html = console.get(page(event)).get_data(as_text=True)
+    assert "out at" in html and "Check out" not in html
+
+    # Twice: nothing changes; someone who never came in cannot go out.
+    assert mark_out(console, event, aida).status_code == 303
+    assert mark_out(console, event, johan).status_code == 409
+    assert len(rows()) == 1
+    assert audit_actions() == ["attendance.check_in", "attendance.check_out"]
+
+    # From the desk's button.
+    check_in(johan, by=console.account)
+    assert mark_out(console, event, johan).status_code == 303
+    assert all(row.last_leave_dt is not None for row in rows())
+
+
+def mark_out(client, event, registration):
+    return client.post(f"{page(event)}/{registration.id}/out", data={"csrf_token": token(client)})

@@ -132,3 +132,48 @@ def test_the_emails_stored_before_keep_no_personal_link(tmp_path):
             db.session.remove()
             drop_everything()
             db.engine.dispose()
+
+
+def test_the_events_with_attendance_are_published_by_the_upgrade(tmp_path):
+    """e7c4a2d9b5f1: today's public figures do not go blank: every event that has attendance
+    is marked as published (its figures counted when first read, or by the worker)."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.models import Attendance, Event, PublishedFigures
+    from app.services.reporting import summaries
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        drop_everything()
+        try:
+            flask_migrate.upgrade(directory=MIGRATIONS, revision="a1fcb31882c4")
+            start = datetime(2026, 11, 3, 9, tzinfo=UTC)
+            with db.engine.begin() as connection:
+                for number in (1, 2):
+                    connection.execute(
+                        sa.insert(Event.__table__).values(
+                            id=number,
+                            title=f"Webinar {number}",
+                            start_dt=start,
+                            end_dt=start + timedelta(hours=2),
+                            timezone="Europe/Vienna",
+                        )
+                    )
+                connection.execute(
+                    sa.insert(Attendance.__table__).values(
+                        event_id=1, participant_key="name:amina", name="Amina", source="zoom", minutes=50
+                    )
+                )
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            rows = db.session.scalars(sa.select(PublishedFigures)).all()
+            assert [(row.event_id, row.figures, row.published_dt is not None) for row in rows] == [
+                (1, None, True)
+            ]
+            assert summaries.count_figures_published_by_upgrade() == 1
+            first = db.session.get(Event, 1)
+            assert summaries.event_summary(first, published=True).figures.participants == 1
+            assert summaries.event_summary(db.session.get(Event, 2), published=True) is None
+        finally:
+            db.session.remove()
+            drop_everything()
+            db.engine.dispose()

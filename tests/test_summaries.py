@@ -367,6 +367,9 @@ def test_cancelled_and_unpublished_modules(four_ps):
         "Protection",
     ]
     public = summaries.series_summary(four_ps.series, published_only=True)
+    assert public.rows == [] and [event.title for event in public.unpublished] == ["Protection"]
+    summaries.publish_figures(four_ps.protection)
+    public = summaries.series_summary(four_ps.series, published_only=True)
     assert [row.figures.event.title for row in public.rows] == ["Protection"]
 
 
@@ -519,8 +522,12 @@ def test_future_meetings_are_not_yet_held(app):
 
 
 def test_the_public_programme_counts_published_meetings(app):
-    make_event("Public", start=utcnow() - timedelta(days=5))
-    make_event("Internal", start=utcnow() - timedelta(days=6), is_published=False)
+    public = make_event("Public", start=utcnow() - timedelta(days=5))
+    internal = make_event("Internal", start=utcnow() - timedelta(days=6), is_published=False)
+    before = summaries.programme_summary(published_only=True)
+    assert (before.meeting_count, before.events_unpublished) == (0, 1)  # figures not published yet
+    summaries.publish_figures(public)
+    summaries.publish_figures(internal)
     assert summaries.programme_summary(published_only=True).meeting_count == 1
     assert summaries.programme_summary().meeting_count == 2
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from app.database import utcnow
 from app.extensions import db
 from app.models import AuditEntry, Event, Series
-from app.services.reporting.summaries import SUMMARY_TEXT_MAX
+from app.services.reporting.summaries import SUMMARY_TEXT_MAX, publish_figures
 from tests.conftest import csrf_token, make_event, submit
 from tests.test_summaries import AIDA, AMINA, CONNY, GUY, JOHAN, SIHAM, VINCENT, WALKER, build_four_ps
 
@@ -142,8 +142,10 @@ def test_save_publish_and_unpublish_an_event_summary(four_ps, console, client):
     assert client.get(f"/events/{event.id}/summary").status_code == 404
     event_page = client.get(f"/events/{event.id}").get_data(as_text=True)
     assert f'href="/events/{event.id}/summary"' not in event_page
-    assert audit_actions()[-3:] == [
+    # Publishing the text publishes the figures it was written from.
+    assert audit_actions()[-4:] == [
         "event.summary_saved",
+        "event.figures_published",
         "event.summary_published",
         "event.summary_unpublished",
     ]
@@ -220,6 +222,7 @@ def publish(event: Event) -> None:
     event.summary_text = "The webinar gathered participants from a broad geographical range."
     event.summary_published = True
     db.session.commit()
+    publish_figures(event)
 
 
 def test_public_pages_are_404_until_published(four_ps, client):
@@ -285,6 +288,13 @@ def test_the_public_series_summary_leaves_out_unpublished_modules(four_ps, clien
 
 
 def test_the_public_programme_overview(four_ps, client):
+    # Nothing counted before the organisers publish the figures of the meetings held.
+    before = client.get("/programme").get_data(as_text=True)
+    assert "Figures not yet published for 3 meetings held" in before
+    assert "No meeting was held" not in before
+    for event in four_ps.series.events:
+        if event.has_started():
+            publish_figures(event)
     page = client.get("/programme")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

@@ -28,8 +28,10 @@ from .errors import problem_abort
 from .events import EVENT_ID
 from .schemas import (
     EventReportSchema,
+    EventSummarySchema,
     MessagePageSchema,
     MessageQuerySchema,
+    PublishFiguresSchema,
     RegistrationPageSchema,
     RegistrationQuerySchema,
     RegistrationStateSchema,
@@ -162,6 +164,26 @@ def event_report(event_id: int):
 def series_report(series_id: int):
     """A series' full summary, module by module"""
     return summaries.series_summary(series_or_404(series_id))
+
+
+@bp.post(EVENT_ID + "/summary/publish")
+@bp.doc(**TOKEN)
+@writer
+@bp.arguments(PublishFiguresSchema)
+@bp.response(200, EventSummarySchema)
+@bp.alt_response(409, response="CONFLICT", description="The event is cancelled or has not taken place yet")
+def publish_figures(_body: dict, event_id: int):
+    """Publish an event's figures: the public summaries show them until published again
+
+    The live figures, as the console shows them, become those of the public summary pages,
+    PDFs and API. The body is an empty JSON object. In the audit log under the token's owner.
+    Needs a read and write token of an organiser.
+    """
+    event = event_or_404(event_id)
+    try:
+        return summaries.publish_figures(event, by=g.api_token.account)
+    except summaries.SummaryError as error:
+        problem_abort(409, str(error))
 
 
 # --- the mail log ------------------------------------------------------------------------------------

@@ -201,25 +201,49 @@ class BreakdownsSchema(ma.Schema):
     member_states = ma.fields.Integer(required=True)
 
 
+def _published_figure(name: str, kind: str, description: str = "") -> ma.fields.Function:
+    """A figure as last published; null when the event's figures were never published."""
+    return ma.fields.Function(
+        lambda s: None if s.figures is None else getattr(s.figures, name),
+        required=True,
+        allow_none=True,
+        metadata={"type": kind, "description": description or "Null until published"},
+    )
+
+
 class EventSummarySchema(ma.Schema):
     event_id = ma.fields.Function(lambda s: s.event.id, required=True, metadata={"type": "integer"})
     title = ma.fields.Function(lambda s: s.event.title, required=True, metadata={"type": "string"})
     text = ma.fields.Function(lambda s: s.event.summary_text, required=True, metadata={"type": "string"})
     outcomes = ma.fields.Function(lambda s: s.event.outcomes, required=True, metadata={"type": "string"})
-    based_on_registrations = ma.fields.Function(
-        lambda s: s.figures.based_on_registrations,
+    figures_published = ma.fields.Function(
+        lambda s: s.published_dt is not None,
         required=True,
-        metadata={"type": "boolean", "description": "True when attendance was not recorded"},
+        metadata={
+            "type": "boolean",
+            "description": "False until the organisers publish the event's figures (null till then)",
+        },
     )
-    participants = ma.fields.Function(
-        lambda s: s.figures.participants, required=True, metadata={"type": "integer"}
+    published_at = ma.fields.Function(
+        lambda s: s.published_dt.isoformat() if s.published_dt else None,
+        required=True,
+        allow_none=True,
+        metadata={**DATE_TIME, "description": "When the figures shown were published"},
     )
-    first_time = ma.fields.Function(
-        lambda s: s.figures.first_time, required=True, metadata={"type": "integer"}
+    based_on_registrations = _published_figure(
+        "based_on_registrations", "boolean", "True when attendance was not recorded; null until published"
     )
-    returning = ma.fields.Function(lambda s: s.figures.returning, required=True, metadata={"type": "integer"})
+    participants = _published_figure("participants", "integer")
+    arrivals = _published_figure(
+        "arrivals", "integer", "Participants checked in at the door (in person); null until published"
+    )
+    online = _published_figure(
+        "online", "integer", "Participants from a participant report (online); null until published"
+    )
+    first_time = _published_figure("first_time", "integer")
+    returning = _published_figure("returning", "integer")
     recommendations = ma.fields.Integer(required=True)
-    breakdowns = ma.fields.Nested(BreakdownsSchema, required=True)
+    breakdowns = ma.fields.Nested(BreakdownsSchema, required=True, allow_none=True)
 
 
 class ModuleSchema(ma.Schema):
@@ -260,6 +284,15 @@ class SeriesSummarySchema(ma.Schema):
     )
     recommendations = ma.fields.Integer(required=True)
     breakdowns = ma.fields.Nested(BreakdownsSchema, required=True)
+    modules_without_published_figures = ma.fields.Function(
+        lambda s: [event.id for event in s.unpublished],
+        required=True,
+        metadata={
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "The modules left out: their figures are not published yet",
+        },
+    )
 
 
 # --- registering ---------------------------------------------------------------------------------
@@ -479,6 +512,10 @@ class RegistrationRowSchema(ma.Schema):
 class RegistrationPageSchema(ma.Schema):
     items = ma.fields.List(ma.fields.Nested(RegistrationRowSchema), required=True)
     next_cursor = ma.fields.String(required=True, allow_none=True)
+
+
+class PublishFiguresSchema(ma.Schema):
+    """Publishing takes nothing but the event: an empty JSON object, `{}`."""
 
 
 class StatusChangeSchema(ma.Schema):

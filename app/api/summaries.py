@@ -18,12 +18,21 @@ limits.reads(bp)
 @bp.get(EVENT_ID + "/summary")
 @bp.response(200, EventSummarySchema)
 def get_event_summary(event_id: int):
-    """The published summary of an event: participants, countries, kinds of organisation"""
-    return summaries.event_summary(summary_event_or_404(event_id))
+    """The published summary of an event: participants, countries, kinds of organisation
+
+    The figures are those the organisers last published, not the live ones; an event whose
+    figures were never published has `figures_published` false and its figures null.
+    """
+    event = summary_event_or_404(event_id)
+    return summaries.event_summary(event, published=True) or summaries.unpublished_summary(event)
 
 
 @bp.get(SERIES_ID + "/summary")
 @bp.response(200, SeriesSummarySchema)
 def get_series_summary(series_id: int):
-    """The published summary of a series: module by module, and how many came to each"""
+    """The published summary of a series: module by module, and how many came to each
+
+    The modules whose figures were published, with the figures last published; the others
+    are listed in `modules_without_published_figures`.
+    """
     return summaries.series_summary(summary_series_or_404(series_id), published_only=True)

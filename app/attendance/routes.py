@@ -174,6 +174,19 @@ def _taken_back(registration: Registration, undone: bool) -> Notice:
     return _("The check-in of %(name)s is taken back.", name=registration.name) if undone else None
 
 
+@bp.route("/events/<int:event_id>/check-in/<int:registration_id>/out", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def check_out(event_id: int, registration_id: int):
+    leave = partial(service.check_out, by=current_user)
+    return _check_in_button(event_id, registration_id, leave, _checked_out)
+
+
+def _checked_out(registration: Registration, checked_out: bool) -> Notice:
+    if checked_out:
+        return _("%(name)s is checked out.", name=registration.name)
+    return _("%(name)s was already checked out.", name=registration.name), "info"
+
+
 # --- importing a participant report ------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ from .enums import (
     SpeakerRole,
 )
 from .messages import Mailing, Mailout, Message, MessageContent, SentReminder
-from .participation import ParticipantsVersion
+from .participation import ParticipantsVersion, PublishedFigures
 from .people import Attendance, AttendanceImport, Delegate, Registration
 from .privacy import PrivacyNotice
 from .programme import (
@@ -64,6 +64,7 @@ __all__ = [
     "OrganisationKind",
     "ParticipantsVersion",
     "PrivacyNotice",
+    "PublishedFigures",
     "Registration",
     "RegistrationState",
     "RegistrationStatus",

@@ -21,9 +21,12 @@ ids) or a re-created table could otherwise bring about:
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..database import UTCDateTime, utcnow
 from ..extensions import db
 
 
@@ -42,6 +45,28 @@ class ParticipantsVersion(db.Model):
     people_version: Mapped[int | None] = mapped_column(sa.BigInteger)
     people_ids: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     people_details: Mapped[dict | None] = mapped_column(sa.JSON)
+
+
+class PublishedFigures(db.Model):
+    """The figures of one event as its organisers last published them: what the public
+    summaries (pages, PDFs, API) show, whatever was imported or checked in since. No row:
+    never published, and the public pages say so."""
+
+    __tablename__ = "published_figures"
+
+    event_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("event.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    # The event's figures, its top organisations and the breakdown of its people (see
+    # services/reporting/summaries.py). None: published by the migration that added this
+    # table, counted when first read (the figures of that moment, as they were public then).
+    figures: Mapped[dict | None] = mapped_column(sa.JSON)
+    # Who the people were (delegate ids, walk-ins' keyed hashes): the series and programme
+    # count a person once across the events whose figures are published.
+    people_ids: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    published_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    published_by: Mapped[str] = mapped_column(sa.String(254), default="")
 
 
 # The columns the summaries read of each table: a change to another (a name, minutes online,

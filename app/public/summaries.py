@@ -15,10 +15,9 @@ from .queries import summary_event_or_404, summary_series_or_404
 @bp.route("/events/<int:event_id>/summary")
 def event_summary(event_id: int):
     event = summary_event_or_404(event_id)
-    summary = summaries.event_summary(event)
-    return render_template(
-        "public/summary_event.html", event=event, summary=summary, exhibits=charts.event_exhibits(summary)
-    )
+    summary = summaries.event_summary(event, published=True)  # None: figures never published
+    exhibits = charts.event_exhibits(summary) if summary else []
+    return render_template("public/summary_event.html", event=event, summary=summary, exhibits=exhibits)
 
 
 @bp.route("/events/<int:event_id>/summary.pdf")

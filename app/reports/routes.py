@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from ..console.access import requires
+from ..console.forms import ConfirmForm
 from ..extensions import db
 from ..models import AccountRole, Event, Series
 from ..services.reporting import charts, narrative, summaries
@@ -28,6 +30,22 @@ def event_summary(event_id: int):
 def event_summary_save(event_id: int):
     event = db.get_or_404(Event, event_id)
     return _save(event, lambda form, status=200: _event_page(event, form, status))
+
+
+@bp.route("/events/<int:event_id>/figures/publish", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def event_figures_publish(event_id: int):
+    """The live figures become the public ones (summary pages, PDFs, API)."""
+    event = db.get_or_404(Event, event_id)
+    if not ConfirmForm().validate_on_submit():
+        return _event_page(event, SummaryForm(formdata=None), 400)
+    try:
+        summaries.publish_figures(event, by=current_user)
+    except SummaryError as error:
+        flash(str(error), "error")
+        return _event_page(event, SummaryForm(formdata=None), 409)
+    flash(_("The figures are published: the public summary shows them."), "success")
+    return redirect(url_for(".event_summary", event_id=event.id), 303)
 
 
 @bp.route("/series/<int:series_id>")
@@ -68,6 +86,8 @@ def _event_page(event: Event, form: SummaryForm, status: int = 200):
         "reports/event.html",
         event=event,
         summary=summary,
+        publication=summaries.publication(summary),
+        publish_form=ConfirmForm(formdata=None),
         form=form,
         exhibits=charts.event_exhibits(summary),
     ), status
@@ -81,6 +101,7 @@ def _series_page(series: Series, form: SummaryForm, status: int = 200):
         "reports/series.html",
         series=series,
         summary=summary,
+        to_publish=summaries.to_publish(summary),
         form=form,
         exhibits=charts.series_exhibits(summary),
     ), status

@@ -86,17 +86,14 @@ class AlreadyImported(Conflict):
         self.earlier = earlier
 
 
-def event_minutes(event: Event) -> int:
-    return int((event.end_dt - event.start_dt).total_seconds() // 60)
-
-
 # --- check-in --------------------------------------------------------------------------------
 
 
 def check_in(registration: Registration, *, by: Account, now: datetime | None = None) -> bool:
     """Mark a registrant present at the door. Returns False if they already were.
 
-    A check-in counts as the whole event: its length in minutes.
+    A check-in records the time of arrival, and nothing else: no minutes of presence are
+    invented (the departure, if the desk records it, comes with `check_out`).
     """
     with write_transaction() as session:
         registration = lock_row(session, Registration, registration.id)
@@ -124,8 +121,9 @@ def check_in(registration: Registration, *, by: Account, now: datetime | None = 
             session.add(row)
         row.source = AttendanceSource.CHECK_IN
         row.attended = True
-        row.minutes = max(row.minutes or 0, event_minutes(event))
-        row.first_join_dt = row.first_join_dt or now or utcnow()
+        row.minutes = row.minutes or 0
+        row.first_join_dt = now or utcnow()
+        row.last_leave_dt = None
         audit.record(
             "attendance.check_in",
             registration,
@@ -148,6 +146,32 @@ def undo_check_in(registration: Registration, *, by: Account) -> bool:
             "attendance.check_in_undo",
             registration,
             f"{registration.name}, {registration.event.title}: check-in taken back",
+            actor=by,
+            event_id=registration.event_id,
+        )
+    return True
+
+
+def check_out(registration: Registration, *, by: Account, now: datetime | None = None) -> bool:
+    """Record that a checked-in registrant left: the time of departure, and the minutes
+    between arrival and departure. Returns False if they had already checked out."""
+    with write_transaction() as session:
+        registration = lock_row(session, Registration, registration.id)
+        row = _attendance_of(session, registration)
+        if row is None or row.source != AttendanceSource.CHECK_IN or not row.attended:
+            raise Conflict(_l("%(name)s has not checked in.", name=registration.name))
+        if row.last_leave_dt is not None:
+            return False
+        left = now or utcnow()
+        if row.first_join_dt is not None and left < row.first_join_dt:
+            raise Conflict(_l("The departure cannot come before the arrival."))
+        row.last_leave_dt = left
+        if row.first_join_dt is not None:
+            row.minutes = int((left - row.first_join_dt).total_seconds() // 60)
+        audit.record(
+            "attendance.check_out",
+            registration,
+            f"{registration.name}, {registration.event.title}: checked out",
             actor=by,
             event_id=registration.event_id,
         )

@@ -134,9 +134,16 @@ def event_figures(summary: EventSummary, *, public: bool = False) -> list[Figure
             _("Walk-ins (attended without registering)"),
             f.walk_ins if f.attendance_recorded else None,
         ),
-        _minutes(section, _("Average minutes online"), f.average_minutes),
-        _minutes(section, _("Median minutes online"), f.median_minutes),
     ]
+    if f.in_person:  # at the door: arrivals, no minutes; online apart if the meeting was hybrid
+        attendance.append(_count(section, _("Arrivals (checked in at the door)"), f.arrivals))
+        if f.online:
+            attendance.append(_count(section, _("Took part online"), f.online))
+    if f.online or not f.in_person:
+        attendance += [
+            _minutes(section, _("Average minutes online"), f.average_minutes),
+            _minutes(section, _("Median minutes online"), f.median_minutes),
+        ]
     return [*registrations, *attendance, *participants, recommendations]
 
 

@@ -294,20 +294,25 @@ def _summary_text(text: str, generated: str) -> list[Block]:
 
 
 def event_report(event: Event, *, public: bool = False) -> Report:
-    summary = summaries.event_summary(event)
-    generated = narrative.event_paragraph(summary)
+    # The public report: the figures last published (None: never published).
+    summary = summaries.event_summary(event, published=public)
+    generated = narrative.event_paragraph(summary) if summary else ""
     text = event.summary_text if public else (event.summary_text or generated)
     blocks: list[Block] = []
     if event.is_cancelled:
         blocks.append(Text(_("This event was cancelled."), muted=True))
     blocks += [Heading(_("Summary")), *_summary_text(text, generated)]
-    blocks += [
-        Heading(_("In figures")),
-        *_event_notice(summary),
-        *_figure_blocks(event_figures(summary, public=public)),
-    ]
-    blocks += [Heading(_("Who took part")), *_exhibit_blocks(charts.event_exhibits(summary))]
-    if summary.top_organisations and not public:
+    if summary is None:
+        blocks += [Heading(_("In figures")), Text(_("Figures not yet published."), muted=True)]
+    else:
+        blocks += [
+            Heading(_("In figures")),
+            *_event_notice(summary),
+            *_figure_blocks(event_figures(summary, public=public)),
+            *_arrival_blocks(summary.figures),
+        ]
+        blocks += [Heading(_("Who took part")), *_exhibit_blocks(charts.event_exhibits(summary))]
+    if summary and summary.top_organisations and not public:
         blocks += [
             Heading(_("Organisations with most participants"), level=2),
             Grid(
@@ -329,6 +334,20 @@ def event_report(event: Event, *, public: bool = False) -> Report:
         people=_people(series),
         blocks=blocks,
     )
+
+
+def _arrival_blocks(figures) -> list[Block]:
+    """Arrivals at the door by quarter of an hour: an in-person meeting's time, not minutes."""
+    if not figures.arrival_times:
+        return []
+    return [
+        Heading(_("Arrivals by quarter of an hour"), level=2),
+        Grid(
+            [_("From"), _("Arrivals")],
+            [[time, charts.number(count)] for time, count in figures.arrival_times],
+            widths=(1, 1),
+        ),
+    ]
 
 
 def _event_notice(summary: EventSummary) -> list[Block]:
@@ -365,8 +384,12 @@ def series_report(series: Series, *, public: bool = False) -> Report:
 
 
 def _modules_table(summary: SeriesSummary, public: bool) -> list[Block]:
+    unpublished: list[Block] = []
+    if summary.unpublished:  # the public report: modules whose figures are not published yet
+        titles = ", ".join(event.title for event in summary.unpublished)
+        unpublished = [Text(_("Figures not yet published for: %(modules)s.", modules=titles), muted=True)]
     if not summary.rows:
-        return [Text(_("This series has no events yet."), muted=True)]
+        return unpublished or [Text(_("This series has no events yet."), muted=True)]
     columns = PUBLIC_MODULE_COLUMNS if public else MODULE_COLUMNS
     header = [_("Module"), *[str(label) for label, _cell in columns]]
     rows = [
@@ -376,7 +399,7 @@ def _modules_table(summary: SeriesSummary, public: bool) -> list[Block]:
         ]
         for row in summary.rows
     ]
-    blocks: list[Block] = [Heading(_("Module by module"), level=2), Grid(header, rows)]
+    blocks: list[Block] = [Heading(_("Module by module"), level=2), Grid(header, rows), *unpublished]
     if summary.any_based_on_registrations:
         blocks.append(
             Text(_("* Attendance not recorded: the confirmed registrants are counted."), muted=True)

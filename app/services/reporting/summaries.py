@@ -24,7 +24,7 @@ from array import array
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
 
@@ -45,12 +45,15 @@ from ...database import (
 )
 from ...extensions import db
 from ...models import (
+    Account,
     Attendance,
+    AttendanceSource,
     Delegate,
     Event,
     EventKind,
     OrganisationKind,
     ParticipantsVersion,
+    PublishedFigures,
     Registration,
     RegistrationStatus,
     Series,
@@ -92,11 +95,16 @@ class Figures:
     attended: int = 0
     attended_confirmed: int = 0
     walk_ins: int = 0
+    # Attendees checked in at the door: an arrival, no minutes online (see attendance.check_in).
+    arrivals: int = 0
+    # Minutes online, of the attendees of a participant report (check-ins left out).
     average_minutes: float | None = None
     median_minutes: float | None = None
     participants: int = 0
     countries: int = 0
     returning: int = 0
+    # Arrivals at the door by quarter of an hour, the event's local time: [("09:00", 12), ...]
+    arrival_times: list = field(default_factory=list)
 
     @property
     def attendance_recorded(self) -> bool:
@@ -122,6 +130,16 @@ class Figures:
     @property
     def first_time(self) -> int:
         return self.participants - self.returning
+
+    @property
+    def online(self) -> int:
+        """Attendees of a participant report: online (or on a sign-in sheet), not at the door."""
+        return self.attended - self.arrivals
+
+    @property
+    def in_person(self) -> bool:
+        """Attendance recorded at the door: arrivals to show, not minutes online."""
+        return self.arrivals > 0
 
 
 @dataclass(frozen=True)
@@ -157,6 +175,8 @@ class EventSummary:
     figures: Figures
     breakdowns: Breakdowns
     top_organisations: list[Share]
+    # The public summary's: when and by whom its figures were published (else the live ones).
+    published_dt: datetime | None = None
 
     @property
     def recommendations(self) -> int:
@@ -178,6 +198,8 @@ class SeriesSummary:
     participations: int
     modules_attended: list[tuple[int, int]]  # (number of modules, people), 1..all
     breakdowns: Breakdowns
+    # The public summary's: the modules whose figures are not published yet (left out).
+    unpublished: list[Event] = field(default_factory=list)
 
     @property
     def modules(self) -> int:
@@ -207,6 +229,8 @@ class ProgrammeSummary:
     recommendations: int
     breakdowns: Breakdowns
     events_without_attendance: int
+    # The public summary's: the meetings held whose figures are not published yet (left out).
+    events_unpublished: int = 0
 
     @property
     def meeting_count(self) -> int:
@@ -470,12 +494,14 @@ def _count_attendance(ids: Sequence[int], figures: dict[int, Figures]) -> None:
     for row in db.session.execute(_attendance_by_event(), {"events": ids}):
         target = figures[row.event_id]
         target.attendance_rows, target.attended, target.walk_ins = row.rows, row.attended, row.walk_ins
+        target.arrivals = row.arrivals
         target.average_minutes = None if row.average_minutes is None else float(row.average_minutes)
 
 
 @cache
 def _attendance_by_event() -> sa.Select:
     attended = Attendance.attended.is_(True)
+    at_the_door = Attendance.source == AttendanceSource.CHECK_IN
     return (
         sa.select(
             Attendance.event_id,
@@ -484,7 +510,11 @@ def _attendance_by_event() -> sa.Select:
             sa.func.count(sa.case((sa.and_(attended, Attendance.registration_id.is_(None)), 1))).label(
                 "walk_ins"
             ),
-            sa.func.avg(sa.case((attended, Attendance.minutes))).label("average_minutes"),
+            sa.func.count(sa.case((sa.and_(attended, at_the_door), 1))).label("arrivals"),
+            # A check-in is an arrival, not minutes online: left out of the minutes.
+            sa.func.avg(sa.case((sa.and_(attended, ~at_the_door), Attendance.minutes))).label(
+                "average_minutes"
+            ),
         )
         .where(Attendance.event_id.in_(_events()))
         .group_by(Attendance.event_id)
@@ -508,7 +538,11 @@ def _medians_statement() -> sa.Select:
             .label("position"),
             sa.func.count().over(partition_by=Attendance.event_id).label("size"),
         )
-        .where(Attendance.event_id.in_(_events()), Attendance.attended.is_(True))
+        .where(
+            Attendance.event_id.in_(_events()),
+            Attendance.attended.is_(True),
+            Attendance.source != AttendanceSource.CHECK_IN,
+        )
         .subquery()
     )
     return (
@@ -602,15 +636,45 @@ def _top_organisations_statement(limit: int) -> sa.Select:
 # --- the summaries ------------------------------------------------------------------------------------
 
 
-def event_summary(event: Event) -> EventSummary:
-    """Six statements."""
+def event_summary(event: Event, *, published: bool = False) -> EventSummary | None:
+    """The live figures, in six statements (seven with arrivals at the door); or, with
+    `published`, the figures last published (None if they never were)."""
+    if published:
+        return _published_summaries([event]).get(event.id)
     figures, breakdowns = _figures([event])
+    if figures[event.id].arrivals:  # a statement more, for the meetings with a door
+        figures[event.id].arrival_times = _arrival_times(event)
     return EventSummary(
         event=event,
         figures=figures[event.id],
         breakdowns=breakdowns,
         top_organisations=_top_organisations(breakdowns.taking_part),
     )
+
+
+ARRIVAL_STEP = timedelta(minutes=15)
+
+
+def _arrival_times(event: Event) -> list[tuple[str, int]]:
+    """How many arrived at the door in each quarter of an hour, from the first arrival's to
+    the last's (the quarters between with none too), in the event's local time."""
+    arrivals = db.session.scalars(
+        sa.select(Attendance.first_join_dt).where(
+            Attendance.event_id == event.id,
+            Attendance.source == AttendanceSource.CHECK_IN,
+            Attendance.attended.is_(True),
+            Attendance.first_join_dt.is_not(None),
+        )
+    ).all()
+    if not arrivals:
+        return []
+    step = int(ARRIVAL_STEP.total_seconds())
+    quarters = Counter(int(moment.timestamp()) // step * step for moment in arrivals)
+    first, last = min(quarters), max(quarters)
+    return [
+        (datetime.fromtimestamp(start, UTC).astimezone(event.zone).strftime("%H:%M"), quarters.get(start, 0))
+        for start in range(first, last + step, step)
+    ]
 
 
 def series_events(series: Series, published_only: bool = False, held_only: bool = False) -> list[Event]:
@@ -629,7 +693,13 @@ def series_summary(series: Series, *, published_only: bool = False, held_only: b
     """Six statements, whatever the number of modules. `published_only`: for the public
     page, the published modules alone; `held_only`: for its narrative, those held so far."""
     events = series_events(series, published_only, held_only)
-    figures, breakdowns = _figures(events)
+    unpublished: list[Event] = []
+    if published_only:
+        figures, breakdowns = _published_figures(events)
+        unpublished = [event for event in events if event.id not in figures]
+        events = [event for event in events if event.id in figures]
+    else:
+        figures, breakdowns = _figures(events)
     rows, previous = [], None
     for event in events:
         current = figures[event.id]
@@ -649,6 +719,7 @@ def series_summary(series: Series, *, published_only: bool = False, held_only: b
         participations=sum(modules * people for modules, people in modules_attended),
         modules_attended=modules_attended,
         breakdowns=breakdowns,
+        unpublished=unpublished,
     )
 
 
@@ -684,15 +755,25 @@ def programme_summary(
     meeting were counted at the same version of its participants (see `_kept_people`).
     """
     events, versions, state = _held_events(start, end, published_only, now or utcnow())
-    ids = [event.id for event in events]
+    held = len(events)
+    if published_only:  # the figures last published, of the meetings that have some
+        published = _published(events)
+        events = [event for event in events if event.id in published]
+        ids = [event.id for event in events]
+        per_event = {i: published[i].figures.participants for i in ids}
+        recorded = {i for i in ids if published[i].figures.attendance_recorded}
+        people = {i: published[i].people for i in ids}
+    else:
+        ids = [event.id for event in events]
+        per_event, recorded = _participations_per_event(ids)
+        people = _people({i: versions[i] for i in ids}, state)
     meetings: dict[int, Counter] = defaultdict(Counter)
     for event in events:
         meetings[local_date(event).year][event.kind] += 1
-    per_event, recorded = _participations_per_event(ids)
     by_year: Counter = Counter()
     for event in events:
         by_year[local_date(event).year] += per_event.get(event.id, 0)
-    unique, breakdowns = _combined(_people({i: versions[i] for i in ids}, state))
+    unique, breakdowns = _combined(people)
     return ProgrammeSummary(
         start=start,
         end=end,
@@ -707,6 +788,7 @@ def programme_summary(
         recommendations=sum(event.recommendations_count for event in events),
         breakdowns=breakdowns,
         events_without_attendance=len(ids) - len(recorded),
+        events_unpublished=held - len(events),
     )
 
 
@@ -1179,6 +1261,175 @@ def _fingerprint() -> str:
     return hashlib.sha256(_anonymous_hash_key()).hexdigest()[:16]
 
 
+# --- the published figures ---------------------------------------------------------------------------
+#
+# The public summaries (pages, PDFs, API) show the figures an organiser last published, stored
+# with who published them and when (models.PublishedFigures): an import or a check-in changes
+# what the organisers see in the console at once, and what the public sees when they publish.
+# Stored: the event's figures, its top organisations, and its people (their breakdown, and who
+# they were, so that a series or the programme counts a person once across events).
+
+# The figures whose change the console points out ("changed since published").
+HEADLINE = ("participants", "countries", "attended", "arrivals", "walk_ins", "returning")
+_FIGURE_FIELDS = frozenset(item.name for item in fields(Figures)) - {"event"}
+
+
+@dataclass(frozen=True)
+class Published:
+    """An event's figures as published: `published_by` is an email, "system" or empty."""
+
+    row: PublishedFigures
+    figures: Figures
+    people: EventPeople
+    top_organisations: list[Share]
+
+
+@dataclass(frozen=True)
+class Publication:
+    """An event's published figures beside its live ones, for the organisers."""
+
+    published_dt: datetime
+    published_by: str
+    published: Figures
+    current: Figures
+
+    @property
+    def changed(self) -> bool:
+        return any(getattr(self.published, name) != getattr(self.current, name) for name in HEADLINE)
+
+
+def publication(summary: EventSummary) -> Publication | None:
+    """How the published figures of the summary's event compare with its live ones; None if
+    they were never published."""
+    found = _published([summary.event]).get(summary.event.id)
+    if found is None:
+        return None
+    return Publication(found.row.published_dt, found.row.published_by, found.figures, summary.figures)
+
+
+def to_publish(summary: SeriesSummary) -> list[tuple[Event, bool]]:
+    """The modules held whose public figures are not the live ones: (event, whether they
+    were ever published), in one statement."""
+    held = [row.figures for row in summary.rows if row.figures.event.has_started()]
+    published = _published([figures.event for figures in held])
+    return [
+        (figures.event, figures.event.id in published)
+        for figures in held
+        if figures.event.id not in published
+        or Publication(utcnow(), "", published[figures.event.id].figures, figures).changed
+    ]
+
+
+def publish_figures(event: Event, *, by: Account | None = None) -> EventSummary:
+    """Publish the event's live figures: the public summaries show them from now on."""
+    with write_transaction() as session:
+        event = lock_row(session, Event, event.id)
+        _check_figures_publishable(event)
+        return _publish(session, event, by)
+
+
+def _check_figures_publishable(event: Event) -> None:
+    if event.is_cancelled:
+        raise SummaryError(_l("A cancelled event has no figures to publish."), conflict=True)
+    if not event.has_started():
+        raise SummaryError(_l("The figures can be published once the event has taken place."), conflict=True)
+
+
+def _publish(session, event: Event, by: Account | None) -> EventSummary:
+    summary = event_summary(event)
+    row = session.get(PublishedFigures, event.id) or PublishedFigures(event_id=event.id)
+    _store_published(row, summary)
+    entry = audit.record(
+        "event.figures_published",
+        event,
+        f"{event.title}: figures published",
+        actor=by,
+        participants=summary.figures.participants,
+        countries=summary.figures.countries,
+    )
+    row.published_dt, row.account_id, row.published_by = utcnow(), entry.account_id, entry.actor
+    session.add(row)
+    summary.published_dt = row.published_dt
+    return summary
+
+
+def _store_published(row: PublishedFigures, summary: EventSummary) -> None:
+    encoded = _encoded(summary.breakdowns.people.get(summary.event.id, NOBODY), _fingerprint())
+    row.figures = {
+        "figures": {name: getattr(summary.figures, name) for name in sorted(_FIGURE_FIELDS)},
+        "top_organisations": [[share.key, share.label, share.count] for share in summary.top_organisations],
+        "people": encoded["details"],
+    }
+    row.people_ids = encoded["ids"]
+
+
+def _published(events: Sequence[Event]) -> dict[int, Published]:
+    """The published figures of those of the events that have some, in one statement."""
+    by_id = {event.id: event for event in events}
+    if not by_id:
+        return {}
+    rows = db.session.scalars(sa.select(PublishedFigures).where(PublishedFigures.event_id.in_(list(by_id))))
+    found = {}
+    for row in rows:
+        event = by_id[row.event_id]
+        if row.figures is None:
+            # Published by the migration, not counted yet (the job queue does it within the
+            # minute): the live figures, which were public until then.
+            live = event_summary(event)
+            people = live.breakdowns.people.get(event.id, NOBODY)
+            found[event.id] = Published(row, live.figures, people, live.top_organisations)
+            continue
+        stored = row.figures
+        figures = Figures(event=event, **{k: v for k, v in stored["figures"].items() if k in _FIGURE_FIELDS})
+        people = _decoded(row.people_ids or b"", stored["people"])
+        tops = [Share(key=key, label=label, count=count) for key, label, count in stored["top_organisations"]]
+        found[event.id] = Published(row, figures, people, tops)
+    return found
+
+
+def unpublished_summary(event: Event) -> EventSummary:
+    """The public summary of an event whose figures were never published: no figures."""
+    return EventSummary(event=event, figures=None, breakdowns=None, top_organisations=[])  # type: ignore[arg-type]
+
+
+def _published_summaries(events: Sequence[Event]) -> dict[int, EventSummary]:
+    summaries = {}
+    for event_id, found in _published(events).items():
+        breakdowns = _breakdowns(_shares([found.people]))
+        breakdowns.people = {event_id: found.people}
+        summaries[event_id] = EventSummary(
+            event=found.figures.event,
+            figures=found.figures,
+            breakdowns=breakdowns,
+            top_organisations=found.top_organisations,
+            published_dt=found.row.published_dt,
+        )
+    return summaries
+
+
+def _published_figures(events: Sequence[Event]) -> tuple[dict[int, Figures], Breakdowns]:
+    """As `_figures`, the figures last published, of the events that have some."""
+    published = _published(events)
+    people = {event_id: found.people for event_id, found in published.items()}
+    breakdowns = _breakdowns(_shares(people.values()))
+    breakdowns.people = people
+    return {event_id: found.figures for event_id, found in published.items()}, breakdowns
+
+
+def count_figures_published_by_upgrade(batch: int = 50) -> int:
+    """Count and store the figures of the events the migration published without counting
+    them (it cannot import the app): the job queue's periodic work. Returns how many."""
+    waiting = sa.select(PublishedFigures.event_id).where(PublishedFigures.figures.is_(None)).limit(batch)
+    ids = db.session.scalars(waiting).all()
+    db.session.rollback()
+    for event_id in ids:
+        with write_transaction() as session:
+            row = session.get(PublishedFigures, event_id, with_for_update=True, populate_existing=True)
+            if row is not None and row.figures is None:
+                _store_published(row, event_summary(session.get(Event, event_id)))
+    return len(ids)
+
+
 # --- the published summary and the list of participants ---------------------------------------------
 
 
@@ -1205,6 +1456,10 @@ def save_summary(target: Event | Series, text: str, *, publish: bool | None = No
         target = lock_row(session, type(target), target.id)
         if publish:
             _check_publishable(target, text)
+            # The text was written from the figures the organiser sees: they go public with it.
+            for event in [target] if isinstance(target, Event) else series_events(target):
+                if event.has_started():
+                    _publish(session, event, None)
         changed = text != target.summary_text
         target.summary_text = text
         if publish is not None:

@@ -13,3 +13,10 @@ from . import summaries
 def count_changed_people() -> int:
     """The people of the meetings changed since the last minute, counted for the summaries."""
     return summaries.store_changed_people()
+
+
+@huey.periodic_task(crontab(minute="*"))
+@with_app_context
+def count_published_by_upgrade() -> int:
+    """The figures the migration published without counting them, counted and stored."""
+    return summaries.count_figures_published_by_upgrade()
