@@ -429,11 +429,9 @@ def series_paragraph(summary: SeriesSummary) -> str:
 
 
 def _held_only(summary: SeriesSummary) -> SeriesSummary:
-    """The summary of the modules of `summary` held so far. Its modules are all the series'
-    live ones, or its published ones: published_only is true exactly when all of them are
-    published (the public page's set, or an organiser's set without unpublished ones, the same)."""
-    published_only = all(row.figures.event.is_published for row in summary.rows)
-    return series_summary(summary.series, published_only=published_only, held_only=True)
+    """The summary of the modules of `summary` held so far: from the same figures, the
+    published ones (the public page's) or the live ones (the organiser's)."""
+    return series_summary(summary.series, published_only=summary.published_only, held_only=True)
 
 
 def programme_paragraph(summary: ProgrammeSummary) -> str:

@@ -200,6 +200,8 @@ class SeriesSummary:
     breakdowns: Breakdowns
     # The public summary's: the modules whose figures are not published yet (left out).
     unpublished: list[Event] = field(default_factory=list)
+    # Whether these are the published figures (the public page's) or the live ones.
+    published_only: bool = False
 
     @property
     def modules(self) -> int:
@@ -720,6 +722,7 @@ def series_summary(series: Series, *, published_only: bool = False, held_only: b
         modules_attended=modules_attended,
         breakdowns=breakdowns,
         unpublished=unpublished,
+        published_only=published_only,
     )
 
 
