@@ -218,7 +218,13 @@ def _set_threshold(session: OrmSession, event: Event, minutes: int, by: Account)
 
 
 def start_import(
-    event: Event, filename: str, data: bytes, zone: str | None = None, *, by: Account
+    event: Event,
+    filename: str,
+    data: bytes,
+    zone: str | None = None,
+    *,
+    by: Account,
+    day_first: bool | None = None,
 ) -> AttendanceImport:
     """Read a report and keep it, matched, for the organiser to check. Nothing is recorded yet.
 
@@ -229,7 +235,7 @@ def start_import(
     """
     sha = hashlib.sha256(data).hexdigest()
     table = reports.read_table(data, filename)
-    reading = _reading(event, zone)
+    reading = _reading(event, zone, day_first)
     try:
         report, unknown = _read(table, reading), None
     except reports.UnknownColumns as error:

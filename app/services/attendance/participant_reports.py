@@ -432,7 +432,12 @@ class Participant:
 # Where the zone of the report's times comes from, and the order of day and month in its dates.
 ZONE_FROM_FILE, ZONE_GIVEN, ZONE_OF_EVENT = "file", "given", "event"
 DAY_FIRST, MONTH_FIRST = "day_first", "month_first"
-DATES_FROM_FILE, DATES_FROM_SUMMARY, DATES_FROM_EVENT, DATES_FROM_LOCALE = "file", "summary", "event", "locale"
+DATES_FROM_FILE, DATES_FROM_SUMMARY, DATES_FROM_EVENT, DATES_FROM_LOCALE = (
+    "file",
+    "summary",
+    "event",
+    "locale",
+)
 DATES_CHOSEN, DATES_ASKED, DATES_CLOCK = "chosen", "ask", "clock"
 
 
@@ -624,7 +629,9 @@ def _report(sections: list[_Section], reading: _Reading, source: AttendanceSourc
         skipped=skipped,
         left_out=left_out,
         waiting_room=waiting,
-        zone=clues.name_of_zone(zone) if zone_from != ZONE_FROM_FILE or times.offset is None else times.offset,
+        zone=clues.name_of_zone(zone)
+        if zone_from != ZONE_FROM_FILE or times.offset is None
+        else times.offset,
         zone_from=ZONE_FROM_FILE if times.offset is not None else zone_from,
         dates=times.order,
         dates_from=times.order_from,

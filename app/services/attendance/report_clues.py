@@ -55,12 +55,15 @@ _INTERPRETER = re.compile(
 )
 _ROOM = re.compile(
     r"\b(zoom rooms?|teams rooms?|conference room|meeting room|board ?room|room system|"
-    r"salle( de (conf[ée]rence|r[ée]union))?|polycom|cisco (webex )?(room|board|desk)|webex (room|board|desk)|"
+    r"salle( de (conf[ée]rence|r[ée]union))?|polycom|cisco (webex )?(room|board|desk)|"
+    r"webex (room|board|desk)|"
     r"poly studio|surface hub)\b",
     re.IGNORECASE,
 )
 # Dial-in markers: Zoom's "Call-in User", Webex's "Call-in User_2", Teams' masked numbers.
-_DIAL_IN = re.compile(r"\b(call[- ]?in|dial[- ]?in|phone (user|participant)|telephone user|pstn)\b", re.IGNORECASE)
+_DIAL_IN = re.compile(
+    r"\b(call[- ]?in|dial[- ]?in|phone (user|participant)|telephone user|pstn)\b", re.IGNORECASE
+)
 _PHONE_CHARS = re.compile(r"^\+?[\d\s().\-*x•]+$")
 
 
@@ -86,9 +89,10 @@ def is_phone_number(name: str) -> bool:
 
 
 # Calling codes of one and two digits (ITU-T E.164); every other code has three.
-_SHORT_CODES = {"1", "7"} | set(
-    "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 "
-    "60 61 62 63 64 65 66 81 82 84 86 90 91 92 93 94 95 98".split()
+_SHORT_CODES = frozenset(
+    {"1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45"}
+    | {"46", "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62"}
+    | {"63", "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98"}
 )
 
 
@@ -111,7 +115,23 @@ def phone_display(name: str) -> str:
 # --- countries ------------------------------------------------------------------------------
 
 # Zoom writes the country's name in the account's language: read against CLDR's names.
-_COUNTRY_LANGUAGES = ("en", "fr", "ar", "es", "pt", "de", "it", "nl", "ru", "zh", "ja", "ko", "tr", "sw", "am")
+_COUNTRY_LANGUAGES = (
+    "en",
+    "fr",
+    "ar",
+    "es",
+    "pt",
+    "de",
+    "it",
+    "nl",
+    "ru",
+    "zh",
+    "ja",
+    "ko",
+    "tr",
+    "sw",
+    "am",
+)
 _ALIASES = {
     "usa": "US",
     "united states of america": "US",
