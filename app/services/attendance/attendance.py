@@ -547,6 +547,7 @@ def confirm_import(
             )
         _apply_choices(session, imported, choices, others, threshold, by)
         imported.status = ImportStatus.IMPORTING
+        imported.report_file = None  # read for the last time: what is imported is in participants
         imported.rows_done = 0
         imported.rows_total = len(_grouped(imported.participants))
         _record_choices(imported, by)
@@ -558,6 +559,7 @@ def discard_import(imported: AttendanceImport, *, by: Account) -> AttendanceImpo
     with write_transaction() as session:
         imported = _previewed(session, imported, mapped=False)
         imported.status = ImportStatus.DISCARDED
+        imported.report_file = None
         imported.finished_dt = utcnow()
     return imported
 
