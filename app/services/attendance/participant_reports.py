@@ -239,8 +239,10 @@ ALIASES = {
     "last_name": ("last name",),
     "email": ("user email", "email", "email address", "e-mail", "attendee email", "participant email"),
     "upn": ("participant id (upn)",),
-    "join": ("join time", "first join", "join", "joined", "time joined", "first join time"),
-    "leave": ("leave time", "last leave", "leave", "left", "time left", "last leave time"),
+    "join": ("join time", "first join", "join", "joined", "time joined", "first join time")
+    + ("arrival", "arrival time", "time in", "check-in", "signed in"),
+    "leave": ("leave time", "last leave", "leave", "left", "time left", "last leave time")
+    + ("departure", "departure time", "time out", "check-out", "signed out"),
     "duration": (
         "duration (minutes)",
         "time in session (minutes)",
@@ -289,6 +291,7 @@ class Columns:
     timestamp: int | None = None
     country: int | None = None
     waiting: int | None = None
+    host_email: int | None = None  # Zoom's usage report: the meeting host's address on each row
     # Columns whose header says "(UTC)", and a duration given in seconds.
     utc_times: bool = False
     duration_in_seconds: bool = False
@@ -310,8 +313,11 @@ _ZONE_SUFFIX = re.compile(r"\s*\((?:utc|gmt)(?:\s*[+\-−]\s*\d{1,2}(?::?\d{2})?
 
 def _recognise(cells: list[str]) -> Columns | None:
     names = [header_name(cell) for cell in cells]
-    if SUMMARY_COLUMNS & set(names):
-        return None
+    # Zoom's usage report repeats the meeting's columns on every participant's row: its second
+    # "User Email" and "Duration (Minutes)" are the participant's, its first the host's.
+    usage = bool(SUMMARY_COLUMNS & set(names))
+    if usage and "name (original name)" not in names:
+        return None  # a meeting's summary (Zoom's first block), not a participant list
     utc = any(name.endswith("(utc)") for name in names)
     # "Join Time (UTC)", "Join Time (UTC+01:00)", "Start time (GMT+2)": the zone is read apart.
     bare = [_ZONE_SUFFIX.sub("", name) for name in names]
@@ -319,7 +325,7 @@ def _recognise(cells: list[str]) -> Columns | None:
     for our, aliases in ALIASES.items():
         for alias in aliases:
             if alias in bare:
-                found[our] = bare.index(alias)
+                found[our] = len(bare) - 1 - bare[::-1].index(alias) if usage else bare.index(alias)
                 break
     has_name = "name" in found or ("first_name" in found and "last_name" in found)
     has_time = (
@@ -332,6 +338,8 @@ def _recognise(cells: list[str]) -> Columns | None:
     seconds = "duration" in found and (
         "second" in bare[found["duration"]] or "(sec" in bare[found["duration"]]
     )
+    if usage and bare.count("user email") > 1:
+        found["host_email"] = bare.index("user email")
     return Columns(header=tuple(cells), utc_times=utc, duration_in_seconds=seconds, **found)
 
 
@@ -385,8 +393,9 @@ KIND_LABELS = {
 
 
 def _kind(role: str, section_kind: str | None, name: str) -> str:
-    """What a role column says, else the section's title, else the name."""
-    return clues.kind_of_role(role) or section_kind or clues.kind_of_name(name) or DELEGATE
+    """What a role column says, else the name (an interpreter among Zoom's panellists is an
+    interpreter), else the section's title."""
+    return clues.kind_of_role(role) or clues.kind_of_name(name) or section_kind or DELEGATE
 
 
 def _strongest(kinds: Iterable[str]) -> str:
@@ -466,6 +475,8 @@ class _Section:
     columns: Columns
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
     kind: str | None = None  # what its title says of everyone in it ("Panelist Details")
+    # The host's address as the report's summary gives it (Zoom's meeting block: "User Email").
+    hosts: frozenset[str] = frozenset()
 
 
 def minutes_of(seconds: int) -> int:
@@ -533,7 +544,7 @@ def _sections(rows: list[tuple[int, list[str]]]) -> tuple[list[_Section], list[s
     for line, cells in rows:
         columns = _recognise(cells) if current is None or _names_a_column(current.columns, cells) else None
         if columns is not None:
-            current = _Section(line, columns, kind=clues.kind_of_section(title))
+            current = _Section(line, columns, kind=clues.kind_of_section(title), hosts=_hosts_in(preamble))
             sections.append(current)
             continue
         filled = [cell for cell in cells if cell]
@@ -546,6 +557,13 @@ def _sections(rows: list[tuple[int, list[str]]]) -> tuple[list[_Section], list[s
             continue
         current.rows.append((line, cells))
     return sections, preamble
+
+
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _hosts_in(preamble: list[str]) -> frozenset[str]:
+    return frozenset(email.lower() for line in preamble for email in _EMAIL_RE.findall(line))
 
 
 def _names_a_column(columns: Columns, cells: list[str]) -> bool:
@@ -702,6 +720,8 @@ def _raw_row(line: int, cells: list[str], section: _Section) -> dict | None:
         return None
     name = " ".join(name.split())[:NAME_MAX]
     kind = _kind(get(columns.role), section.kind, name)
+    if kind == DELEGATE and email and email in (section.hosts or {_email(get(columns.host_email))}):
+        kind = HOST
     return {
         "line": line,
         "name": clues.phone_display(name) if kind == PHONE else name,

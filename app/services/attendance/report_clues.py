@@ -101,9 +101,9 @@ def phone_display(name: str) -> str:
     value = name.strip()
     if not is_phone_number(value):
         return " ".join(value.split())
-    if not value.startswith("+") or not value[1:].replace("*", "").replace(" ", "").isdigit():
+    if not value.startswith("+") or not value[1:].isdigit():
         return " ".join(value.split())  # written with its own spacing or masked: kept as written
-    digits = value[1:].replace(" ", "")
+    digits = value[1:]
     code = next((digits[:n] for n in (1, 2) if digits[:n] in _SHORT_CODES), digits[:3])
     rest = digits[len(code) :]
     groups = [rest[i : i + 3] for i in range(0, len(rest), 3)]
