@@ -49,9 +49,10 @@ def kind_of_section(title: str) -> str | None:
 # Names platforms and people give: Zoom's "(Host)" suffix, interpreters' booths ("EN booth",
 # "Interpretation FR", "Interprète"), room systems ("Zoom Room", "Teams Room", "Salle B").
 _HOST_SUFFIX = re.compile(r"\((host|co-host|cohost)\)\s*$", re.IGNORECASE)
-_INTERPRETER = re.compile(
-    r"\b(interpret\w*|interpr[eè]t\w*|booth|cabine?|cabina|relay)\b|\b[a-z]{2}\s*[-–]\s*[a-z]{2}\s+booth\b",
-    re.IGNORECASE,
+_INTERPRETER = re.compile(r"\b(?:[Ii]nterpr[eè]t\w*|INTERPRET\w*)")
+# A booth is named by its language's code: "EN booth", "Booth AR", "Cabine FR" (not Ms Booth).
+_BOOTH = re.compile(
+    r"\b[A-Z]{2}\s*[-–]?\s*(?:[Bb]ooth|[Cc]abin[ea]?)\b|\b(?:[Bb]ooth|[Cc]abin[ea]?)\s*[-–:]?\s*[A-Z]{2}\b"
 )
 _ROOM = re.compile(
     r"\b(zoom rooms?|teams rooms?|conference room|meeting room|board ?room|room system|"
@@ -73,7 +74,7 @@ def kind_of_name(name: str) -> str | None:
         return "phone"
     if match := _HOST_SUFFIX.search(name):
         return "host" if match.group(1).casefold() == "host" else "co_host"
-    if _INTERPRETER.search(name):
+    if _INTERPRETER.search(name) or _BOOTH.search(name):
         return "interpreter"
     if _ROOM.search(name):
         return "room"
@@ -107,8 +108,8 @@ def phone_display(name: str) -> str:
     code = next((digits[:n] for n in (1, 2) if digits[:n] in _SHORT_CODES), digits[:3])
     rest = digits[len(code) :]
     groups = [rest[i : i + 3] for i in range(0, len(rest), 3)]
-    if len(groups) > 1 and len(groups[-1]) == 1:  # no group of one digit at the end
-        groups[-2:] = [groups[-2][:2], groups[-2][2:] + groups[-1]]
+    if len(groups) > 1 and len(groups[-1]) == 1:  # no lone digit at the end: a group of four
+        groups[-2:] = [groups[-2] + groups[-1]]
     return " ".join(["+" + code, *groups])
 
 
