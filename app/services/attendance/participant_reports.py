@@ -395,7 +395,7 @@ KIND_LABELS = {
 def _kind(role: str, section_kind: str | None, name: str) -> str:
     """What a role column says, else the name (an interpreter among Zoom's panellists is an
     interpreter), else the section's title."""
-    return clues.kind_of_role(role) or clues.kind_of_name(name) or section_kind or DELEGATE
+    return (role and clues.kind_of_role(role)) or clues.kind_of_name(name) or section_kind or DELEGATE
 
 
 def _strongest(kinds: Iterable[str]) -> str:
@@ -719,8 +719,10 @@ def _raw_row(line: int, cells: list[str], section: _Section) -> dict | None:
     if not name:
         return None
     name = " ".join(name.split())[:NAME_MAX]
-    kind = _kind(get(columns.role), section.kind, name)
-    if kind == DELEGATE and email and email in (section.hosts or {_email(get(columns.host_email))}):
+    # The columns most reports lack are not looked for: tens of thousands of rows.
+    optional = lambda index: "" if index is None else get(index)  # noqa: E731
+    kind = _kind(optional(columns.role), section.kind, name)
+    if kind == DELEGATE and email and email in (section.hosts or {_email(optional(columns.host_email))}):
         kind = HOST
     return {
         "line": line,
@@ -729,11 +731,11 @@ def _raw_row(line: int, cells: list[str], section: _Section) -> dict | None:
         "join": get(columns.join),
         "leave": get(columns.leave),
         "duration": get(columns.duration),
-        "action": get(columns.action),
-        "timestamp": get(columns.timestamp),
+        "action": optional(columns.action),
+        "timestamp": optional(columns.timestamp),
         "kind": kind,
-        "country": clues.country_code(get(columns.country)),
-        "waiting": get(columns.waiting).casefold() in ("yes", "y", "true", "1"),
+        "country": clues.country_code(optional(columns.country)),
+        "waiting": optional(columns.waiting).casefold() in ("yes", "y", "true", "1"),
     }
 
 

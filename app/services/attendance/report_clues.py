@@ -38,6 +38,7 @@ _ROLES = {
 _SECTIONS = {"host details": "host", "panelist details": "panellist", "panellist details": "panellist"}
 
 
+@lru_cache(maxsize=256)
 def kind_of_role(value: str) -> str | None:
     return _ROLES.get(" ".join(value.casefold().replace("_", " ").split()))
 
