@@ -8,15 +8,23 @@ Plain functions without the database. A report arrives as bytes and goes through
    anything else is text: UTF-8 with or without BOM, UTF-16 (Teams and Webex export
    it, tab separated), else Windows-1252; tab, comma or semicolon separated.
 2. `read_report`: finds the participant tables by their header rows, past any
-   preamble (Zoom's meeting block, Teams' "1. Summary"), reads every row strictly
-   (one bad cell refuses the file, naming its line) and merges the rows of each
+   preamble (Zoom's meeting block, Teams' "1. Summary"), reads every row (a row that
+   cannot be read is left out and listed in `Report.left_out`, naming its line; only a
+   report of which nothing can be read is refused) and merges the rows of each
    person: someone who left and joined again is one participant with the first
    join, the last leave and the time online without counting overlaps twice.
+   Teams' list of "Joined"/"Left" actions is made into sessions first; Zoom's
+   waiting-room rows are left out. Each participant gets a kind (KINDS: a host, a
+   panellist, an interpreter, a room system, a phone ... from the report's role
+   columns, section titles and names, see report_clues) and the country the report gives.
    A table whose columns we do not know raises `UnknownColumns`, carrying the
    table for the organiser to map by hand (`read_mapped`).
 
-Times without a zone are in the zone the caller gives (the event's, by default):
-the platforms write them in the account's local time.
+Times without a zone are in the zone the report states (Zoom's "(UTC+01:00)", Webex's
+GMT offsets, ISO offsets), else in the zone the caller gives (the event's, by default):
+the platforms write them in the account's local time. When numeric dates read either way
+round, the order of day and month is decided from the file, else the event's date, else
+the organiser (`Report.dates_from` says which).
 """
 
 from __future__ import annotations
