@@ -302,6 +302,7 @@ def test_the_preview_shows_kinds_countries_and_where_zone_and_dates_come_from(co
     )
     text = page(console, event, imported)
     assert "Room system" in text and "Interpreter" in text and "Co-host" in text
+    assert "Not delegates, by the report’s roles and names:" in text
     assert "The report states this zone." in text and "UTC+01:00" in text
     assert "Dates read day first" in text
     webinar = upload(console, event, "zoom_webinar_attendees_full.csv")

@@ -3,6 +3,7 @@ reports imported through a preview (upload, map the columns if need be, check, c
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -22,7 +23,9 @@ from ..models import AccountRole, AttendanceImport, Event, EventFormat, ImportSt
 from ..services.attendance import attendance as service
 from ..services.attendance.participant_reports import (
     DAY_FIRST,
+    DELEGATE,
     KIND_LABELS,
+    KINDS,
     MONTH_FIRST,
     ReportError,
     minutes_of,
@@ -284,7 +287,14 @@ def _preview_page(event: Event, imported: AttendanceImport, status: int, form, p
         reading_form=reading_form or _reading_form(imported),
         dates_to_choose=service.dates_to_choose(imported),
         kind_labels=KIND_LABELS,
+        kinds=_kinds_of(entries),
     ), status
+
+
+def _kinds_of(entries: list[dict]) -> list[tuple[str, int]]:
+    """How many of the report are not delegates, by kind, in the order of KINDS."""
+    counts = Counter(entry.get("kind", DELEGATE) for entry in entries)
+    return [(kind, counts[kind]) for kind in KINDS if kind != DELEGATE and counts[kind]]
 
 
 def _reading_form(imported: AttendanceImport) -> ReadingForm:
