@@ -418,3 +418,16 @@ def test_the_api_refuses_to_import_dates_nobody_decided(client, december, organi
     assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "dates"
     assert db.session.scalar(sa.select(sa.func.count(AttendanceImport.id))) == 0
     assert post(apply="true", dates="day_first").status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("fr", ["Intervenant", "Système de salle", "Le rapport indique ce fuseau."])]
+    + [("ar", ["متحدث", "نظام قاعة", "يذكر التقرير هذه المنطقة الزمنية."])],
+)
+def test_the_preview_in_french_and_arabic(console, event, language, words):
+    imported = upload(console, event, "webex_meeting_attendees.csv")
+    url = f"/console/events/{event.id}/attendance/imports/{imported.id}?lang={language}"
+    response = console.get(url)
+    assert response.status_code == 200
+    assert all(word in response.text for word in words), [w for w in words if w not in response.text]
