@@ -431,3 +431,19 @@ def test_the_preview_in_french_and_arabic(console, event, language, words):
     response = console.get(url)
     assert response.status_code == 200
     assert all(word in response.text for word in words), [w for w in words if w not in response.text]
+
+
+def test_clock_times_in_columns_the_organiser_maps_are_on_the_event_day(console, event):
+    sheet = "Nom;Courriel;Arrivée;Départ\r\nAida Awel;aida.awel@ilo.example.org;09:05;12:10\r\n".encode()
+    imported = upload(console, event, "feuille.csv", sheet)
+    url = f"/console/events/{event.id}/attendance/imports/{imported.id}"
+    token = csrf_token(console, url)
+    mapping = {"name": "0", "email": "1", "join": "2", "leave": "3", "duration": ""}
+    assert console.post(url + "/columns", data={"csrf_token": token, **mapping}).status_code == 303
+    db.session.refresh(imported)
+    [entry] = imported.participants
+    assert entry["join"] == "2021-06-30T07:05:00+00:00" and entry["seconds"] == 185 * 60
+    # Read again with another zone: the organiser's columns are kept.
+    assert read_again(console, event, imported, zone="Europe/London").status_code == 303
+    db.session.refresh(imported)
+    assert imported.participants[0]["join"] == "2021-06-30T08:05:00+00:00"
