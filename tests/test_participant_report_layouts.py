@@ -447,3 +447,16 @@ def test_clock_times_in_columns_the_organiser_maps_are_on_the_event_day(console,
     assert read_again(console, event, imported, zone="Europe/London").status_code == 303
     db.session.refresh(imported)
     assert imported.participants[0]["join"] == "2021-06-30T08:05:00+00:00"
+
+
+def test_the_kept_file_goes_once_the_report_is_imported_or_set_aside(console, event):
+    imported = upload(console, event, "zoom_webinar_attendees_full.csv")
+    assert db.session.scalar(sa.select(AttendanceImport.report_file)) is not None
+    assert confirm(console, event, imported).status_code == 303
+    assert db.session.scalar(sa.select(AttendanceImport.report_file)) is None
+    assert read_again(console, event, imported, zone="Europe/London").status_code == 409
+    again = upload(console, event, "webex_meeting_attendees.csv")
+    url = f"/console/events/{event.id}/attendance/imports/{again.id}/discard"
+    token = csrf_token(console, f"/console/events/{event.id}/attendance")
+    assert console.post(url, data={"csrf_token": token}).status_code == 303
+    assert db.session.scalars(sa.select(AttendanceImport.report_file)).all() == [None, None]

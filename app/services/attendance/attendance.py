@@ -263,7 +263,7 @@ def start_import(
                 AttendanceImport.file_sha256 == sha,
                 AttendanceImport.status == ImportStatus.PREVIEW,
             )
-            .values(status=ImportStatus.DISCARDED)
+            .values(status=ImportStatus.DISCARDED, report_file=None)
             .execution_options(synchronize_session=False)
         )
         imported = AttendanceImport(
