@@ -223,8 +223,8 @@ def test_clock_times_of_a_sign_in_sheet_are_on_the_event_day(app):
 
 def test_the_zone_the_report_states_is_used_and_said(app):
     report = read("webex_meeting_attendees.csv")
-    assert (report.zone, report.zone_from) == ("UTC+01:00", "file")
-    # 09:00 at GMT+01:00 is 10:00 in Brussels: not an hour off
+    assert (report.zone, report.zone_from) == ("Europe/London", "file")  # "(GMT+01:00) London"
+    # 09:00 in London is 10:00 in Brussels: not an hour off
     assert people(report)["Vincent Cochetel"].first_join == at(PARTNERSHIP, "10:00")
 
 
@@ -243,6 +243,9 @@ def test_the_event_zone_when_the_report_says_nothing_and_the_given_zone_always(a
         (["Time zone: Africa/Khartoum"], "Africa/Khartoum"),
         (["Start time (GMT-05:00) Eastern"], "UTC-05:00"),
         (["GMT+3"], "UTC+03:00"),
+        (["Time zone: (UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna"], "Europe/Amsterdam"),
+        (["(UTC+03:00) Nairobi"], "Africa/Nairobi"),
+        (["(UTC+05:00) Vienna"], "UTC+05:00"),  # not Vienna's offset: the offset is what is sure
         (["Partnership, 30 June"], None),
     ],
 )
@@ -303,7 +306,7 @@ def test_the_preview_shows_kinds_countries_and_where_zone_and_dates_come_from(co
     text = page(console, event, imported)
     assert "Room system" in text and "Interpreter" in text and "Co-host" in text
     assert "Not delegates, by the report’s roles and names:" in text
-    assert "The report states this zone." in text and "UTC+01:00" in text
+    assert "The report states this zone." in text and "Europe/London" in text
     assert "Dates read day first" in text
     webinar = upload(console, event, "zoom_webinar_attendees_full.csv")
     text = page(console, event, webinar)
@@ -394,7 +397,7 @@ def test_the_api_answers_kinds_countries_zone_and_dates(client, event, organiser
     answer = response.get_json()
     assert response.status_code == 200, answer
     assert (answer["zone"], answer["zone_from"], answer["dates"], answer["dates_from"]) == (
-        "UTC+01:00",
+        "Europe/London",
         "file",
         "day_first",
         "file",

@@ -203,15 +203,53 @@ _ZONE_LINE = re.compile(r"time ?zone\W+([A-Za-z]+/[A-Za-z_\-]+(?:/[A-Za-z_\-]+)?
 
 def zone_stated(lines: list[str]) -> str | None:
     """The zone a report says its times are in: an IANA name after "Time zone", or an offset
-    such as "(UTC+01:00)" or "GMT+02:00" in its header lines; None if it says nothing."""
+    such as "(UTC+01:00)" or "GMT+02:00" in its header lines; None if it says nothing.
+
+    An offset followed by cities ("(UTC+01:00) Amsterdam, Berlin, … Vienna", as Windows and
+    the platforms label a zone) is that city's zone when the offset is one of its own: the
+    label gives the winter offset all year, and a fixed +01:00 would put summer times an
+    hour off."""
     for line in lines:
         if (match := _ZONE_LINE.search(line)) and match.group(1) in _zone_names():
             return match.group(1)
     for line in lines:
         if match := _OFFSET.search(line):
             sign, hours, minutes = match.groups()
-            return offset_name(("-" if sign in "-−" else "+"), int(hours), int(minutes or 0))
+            offset = timedelta(hours=int(hours), minutes=int(minutes or 0)) * (-1 if sign in "-−" else 1)
+            city = _city_zone(line[match.end() :], offset)
+            return city or offset_name(("-" if sign in "-−" else "+"), int(hours), int(minutes or 0))
     return None
+
+
+def _city_zone(text: str, offset: timedelta) -> str | None:
+    for word in re.findall(r"[^\W\d_]+(?:[ -][^\W\d_]+)?", text):
+        for candidate in (word, word.split()[0]):
+            zone = _cities().get(candidate.casefold())
+            if zone and offset in _offsets_of(zone):
+                return zone
+    return None
+
+
+_CONTINENTS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/")
+_CONTINENTS += ("Indian/", "Pacific/")
+
+
+@cache
+def _cities() -> dict[str, str]:
+    """The IANA zones by their city ("vienna" → Europe/Vienna, "new york" → America/New_York)."""
+    cities = {}
+    for name in sorted(_zone_names()):
+        if name.startswith(_CONTINENTS):
+            cities.setdefault(name.rsplit("/", 1)[1].replace("_", " ").casefold(), name)
+    return cities
+
+
+@cache
+def _offsets_of(zone: str) -> frozenset[timedelta]:
+    from datetime import datetime
+
+    info = ZoneInfo(zone)
+    return frozenset(datetime(2021, month, 15, 12, tzinfo=info).utcoffset() for month in (1, 7))
 
 
 def offset_name(sign: str, hours: int, minutes: int = 0) -> str:
