@@ -134,6 +134,19 @@ def test_phone_numbers_are_grouped_to_read():
     assert clues.phone_display("+44 20 7946 0321") == "+44 20 7946 0321"  # its own spacing kept
 
 
+def test_a_site_usage_report_is_refused_saying_why(app):
+    with pytest.raises(reports.ReportError, match="sums up meetings, one row per meeting"):
+        read("webex_site_usage_report.csv")
+
+
+def test_a_summary_block_then_unknown_columns_offers_the_participants_columns(app):
+    data = b"Meeting ID,Topic,Start Time\r\n812,Partnership,06/30/2021 09:45 AM\r\n\r\n"
+    data += b"Nom,Courriel,Minutes en ligne\r\nAida Awel,a@example.org,120\r\n"
+    with pytest.raises(reports.UnknownColumns) as raised:
+        reports.read_report(reports.read_table(data, "r.csv"), BRUSSELS)
+    assert raised.value.header == (4, ["Nom", "Courriel", "Minutes en ligne"])
+
+
 # --- minutes ---------------------------------------------------------------------------------------
 
 

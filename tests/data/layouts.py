@@ -282,6 +282,20 @@ def webex_attendees() -> bytes:
     return utf16_tabs(rows)
 
 
+def webex_site_usage() -> bytes:
+    """Webex site's usage report (Site Administration › Reports › Common › Usage report ›
+    Export): one row per meeting, no participants; columns as help.webex.com ng1kl5s defines them."""
+    rows = [
+        ["Session ID:", "Session No.", "Topic:", "Meeting Type", "User Name", "First Name", "Last Name"]
+        + ["Date", "Start time", "Duration", "Invited", "Registered", "Attended:"],
+        ["123456789", "2745 112 3344", "Partnership", "PRO", SECRETARIAT, "Khartoum", "Secretariat"]
+        + ["30/06/2021", "08:45", "144", "12", "8", "7"],
+        ["123456790", "2745 112 3345", "Steering Committee", "PRO", SECRETARIAT, "Khartoum", "Secretariat"]
+        + ["01/07/2021", "09:00", "90", "10", "0", "9"],
+    ]
+    return utf16_tabs(rows)
+
+
 def sign_in_sheet() -> bytes:
     """A hand-made sign-in sheet of an in-person session: clock times only."""
     rows = [
@@ -301,6 +315,7 @@ FILES = {
     "teams_attendance_report_en_gb.csv": lambda: utf16_tabs(teams_gb_rows()),
     "webex_meeting_attendees.csv": webex_attendees,
     "sign_in_sheet_clock_times.csv": sign_in_sheet,
+    "webex_site_usage_report.csv": webex_site_usage,
 }
 
 

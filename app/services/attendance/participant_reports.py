@@ -271,6 +271,8 @@ ALIASES = {
 }
 # A header with these is a meeting's summary (Zoom's first block), not a participant list.
 SUMMARY_COLUMNS = {"topic", "meeting id", "webinar id"}
+# A header with these sums up meetings (Webex's site usage report: "Session ID", "Topic:").
+SESSION_COLUMNS = SUMMARY_COLUMNS | {"session id", "session id:", "topic:", "meeting number", "session no."}
 # Teams' Participants section already sums each person up; its later In-Meeting
 # Activities section lists the same people once per join.
 SUMMED_UP = {"first join", "last leave", "in-meeting duration"}
@@ -323,9 +325,9 @@ def _recognise(cells: list[str]) -> Columns | None:
     names = [header_name(cell) for cell in cells]
     # Zoom's usage report repeats the meeting's columns on every participant's row: its second
     # "User Email" and "Duration (Minutes)" are the participant's, its first the host's.
-    usage = bool(SUMMARY_COLUMNS & set(names))
-    if usage and "name (original name)" not in names:
+    if SESSION_COLUMNS & set(names) and "name (original name)" not in names:
         return None  # a meeting's summary (Zoom's first block), not a participant list
+    usage = bool(SUMMARY_COLUMNS & set(names))
     utc = any(name.endswith("(utc)") for name in names)
     # "Join Time (UTC)", "Join Time (UTC+01:00)", "Start time (GMT+2)": the zone is read apart.
     bare = [_ZONE_SUFFIX.sub("", name) for name in names]
@@ -586,13 +588,27 @@ _HEADER_NAMES = {alias for aliases in ALIASES.values() for alias in aliases}
 
 def unknown_columns(rows: list[tuple[int, list[str]]]) -> ReportError:
     """Columns for the organiser to map; or a refusal if there is nothing like a table."""
+    summary_line = None
     for position, (line, cells) in enumerate(rows[:50]):
-        if len([cell for cell in cells if cell]) < 2:
+        if len([cell for cell in cells if cell]) < 2 or line == summary_line:
             continue
         rest = rows[position + 1 :]
         if not rest:
             return ReportError(_l("The report has a header but no participants."))
         names = {header_name(cell) for cell in cells}
+        if names & SESSION_COLUMNS:
+            # A meeting's summary: the participants may follow its line of values...
+            summary_line = rest[0][0]
+            numbers = [line, *(other for other, _ in rest)]
+            if all(later == earlier + 1 for earlier, later in zip(numbers, numbers[1:], strict=False)):
+                # ...but here every row follows as a meeting (Webex's and Zoom's usage summaries).
+                return ReportError(
+                    _l(
+                        "This file sums up meetings, one row per meeting, and lists no participants: "
+                        "export the meeting's participant or attendee report instead."
+                    )
+                )
+            continue
         if names & set(ALIASES["name"]) and not names & {
             alias for our in ("join", "leave", "duration", "timestamp") for alias in ALIASES[our]
         }:
