@@ -29,7 +29,7 @@ from app.services.registration.registrations import Applicant, add_registration
 from app.services.webhooks import webhooks
 from tests.conftest import make_account, make_event
 from tests.test_api import problem
-from tests.test_attendance_import import BROKEN, DELEGATES, SAMPLES, teams_bomb
+from tests.test_attendance_import import BAD_ROWS, BROKEN, DELEGATES, SAMPLES, teams_bomb
 from tests.test_webhooks import receiver as receiver  # a fixture
 
 DATA = Path(__file__).parent / "data"
@@ -270,6 +270,17 @@ def test_a_broken_file_is_refused_and_nothing_is_stored(client, event, writer, c
     assert message in answer["detail"]
     assert answer["errors"] == [{"field": "file", "message": answer["detail"]}]
     assert stored() == before
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ROWS))
+def test_a_bad_row_is_left_out_and_listed_not_a_422(client, event, writer, case):
+    filename, data, message = BAD_ROWS[case]
+    answer = post(client, event.id, writer, filename, data).get_json()
+    assert answer["participants"] == 1 and answer["left_out_count"] == 1
+    [left_out] = answer["left_out"]
+    assert left_out["line"] == 3 and message in left_out["reason"]
+    response = post(client, event.id, writer, filename, data, apply="true")
+    assert response.status_code == 202 and response.get_json()["left_out"] == [left_out]
 
 
 @pytest.mark.parametrize("apply", ["false", "true"])

@@ -586,15 +586,22 @@ BROKEN = {
     "zip not a workbook": ("report.xlsx", not_xlsx_zip(), "not a participant report"),
     "damaged zip": ("report.xlsx", b"PK\x03\x04" + b"\x00" * 200, "could not be read"),
     "old xls": ("report.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 500, "Old Excel files"),
+    "date out of range": (
+        "report.csv",
+        (
+            ZOOM_HEADER + "Aida Awel,a@example.org,06/30/1921 09:58:12 AM,06/30/1921 10:31:40 AM,34,No\r\n"
+        ).encode(),
+        "not a date and time",
+    ),
+}
+
+
+# One bad row never blocks a report: it is left out, and said, and the rest is read.
+BAD_ROWS = {
     "ragged row": (
         "report.csv",
         zoom("Vincent Cochetel,v@example.org,06/30/2021 10:00:00 AM,,5,No,x,y\r\n"),
         "Line 3",
-    ),
-    "formula": (
-        "report.csv",
-        zoom('"=HYPERLINK(""http://evil.example"",""x"")",e@example.org,06/30/2021 10:00:00 AM,,5,No\r\n'),
-        "formula",
     ),
     "absurd duration": ("report.csv", zoom("Vincent,v@example.org,,,99999,No\r\n"), "not possible"),
     "negative duration": ("report.csv", zoom("Vincent,v@example.org,,,-5,No\r\n"), "is not a duration"),
@@ -613,14 +620,47 @@ BROKEN = {
         zoom("Vincent,v@example.org,31/31/2021 99:99,06/30/2021 10:00:00 AM,5,No\r\n"),
         "Line 3",
     ),
-    "date out of range": (
-        "report.csv",
-        (
-            ZOOM_HEADER + "Aida Awel,a@example.org,06/30/1921 09:58:12 AM,06/30/1921 10:31:40 AM,34,No\r\n"
-        ).encode(),
-        "not a date and time",
-    ),
 }
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ROWS))
+def test_a_bad_row_is_left_out_and_listed_and_the_rest_is_read(console, event, case):
+    filename, data, message = BAD_ROWS[case]
+    imported = imported_from(upload(console, event, filename, data))
+    reading = imported.column_map["reading"]
+    assert reading["left_out_count"] == 1
+    [(line, reason)] = reading["left_out"]
+    assert line == 3 and message in reason
+    assert [entry["name"] for entry in imported.participants] == ["Aida Awel"]
+    page = console.get(page_url(event, imported)).get_data(as_text=True)
+    assert "1 line of the report could not be read and is left out" in page
+    assert message in page and "Left out." in page
+    assert stored() == (0, 1)
+
+
+def test_a_report_whose_every_row_is_bad_is_refused_with_the_first_reason(console, event):
+    data = (ZOOM_HEADER + "Vincent,v@example.org,,,-5,No\r\nConny,c@example.org,,,abc,No\r\n").encode()
+    response = upload(console, event, "report.csv", data)
+    assert response.status_code == 400
+    assert "Line 2: “-5” is not a duration" in response.get_data(as_text=True)
+    assert stored() == (0, 0)
+
+
+def test_names_that_look_like_formulas_or_numbers_are_text_on_import(console, event):
+    """A dial-in's "+249912345678" and a "=cmd…" name block nothing: formulas are neutralised in
+    the exports (tests/test_exports.py), where they could run."""
+    data = zoom(
+        "+249912345678,,06/30/2021 10:00:00 AM,06/30/2021 10:40:00 AM,40,No\r\n",
+        "\"=cmd|' /C calc'!A0\",x@example.org,06/30/2021 10:00:00 AM,06/30/2021 10:20:00 AM,20,No\r\n",
+        "@Sudan MoJ,,06/30/2021 10:05:00 AM,06/30/2021 10:25:00 AM,20,No\r\n",
+    )
+    imported = imported_from(upload(console, event, "report.csv", data))
+    entries = {entry["name"]: entry for entry in imported.participants}
+    assert set(entries) == {"Aida Awel", "+249 912 345 678", "=cmd|' /C calc'!A0", "@Sudan MoJ"}
+    assert entries["+249 912 345 678"]["kind"] == "phone"
+    assert imported.column_map["reading"]["left_out_count"] == 0
+    page = console.get(page_url(event, imported)).get_data(as_text=True)
+    assert "Phone +249 912 345 678" in page
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN))

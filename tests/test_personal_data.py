@@ -126,6 +126,8 @@ def programme(app):
             {"name": "Yusuf, Amina", "email": "", "reg": None, "how": None},
             {"name": "Anonymous caller", "email": "", "reg": None, "how": None},
         ],
+        # The uploaded file, as a preview keeps it to read it again.
+        report_file=f"Name,Email\r\nAmina Yusuf,{AMINA.email}\r\n".encode(),
     )
     db.session.add(report)
     # A webhook receiver told of registrations: its deliveries carry who registered.
@@ -270,6 +272,7 @@ def test_erasure_removes_every_trace_and_keeps_every_figure(programme, client):
     assert "Your data has been erased" in client.get("/registrations/erased").get_data(as_text=True)
 
     assert traces(AMINA.email, "Amina Yusuf", "Yusuf, Amina") == []
+    assert db.session.scalars(sa.select(AttendanceImport.report_file)).all() == [None]
     assert all_figures([four.series], past_events(four)) == before
     mine = sa.select(Registration.id).where(Registration.delegate_id == amina_id)
     [delivery] = db.session.scalars(

@@ -73,7 +73,9 @@ def _too_large():
 )
 @bp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE", description="The report is too large")
 @bp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE", description="The body is not multipart/form-data")
-def upload_attendance(event_id: int, file, apply: bool, unmatched: str, zone: str | None = None):
+def upload_attendance(
+    event_id: int, file, apply: bool, unmatched: str, zone: str | None = None, dates: str | None = None
+):
     """Upload an attendance report: preview it, or import it with `apply=true`
 
     The file is the CSV or XLSX participant report of Zoom, Microsoft Teams or Webex, sent as
@@ -84,25 +86,45 @@ def upload_attendance(event_id: int, file, apply: bool, unmatched: str, zone: st
     ignored, with `unmatched=ignore`); the change is in the audit log under the token's owner
     and `attendance.imported` webhooks are sent. The same file twice is refused (409): it would
     change nothing. A report whose columns are not recognised is refused (422): map its columns
-    in the console. Needs a read and write token of an organiser.
+    in the console. A row that cannot be read is left out and listed in `left_out`; the report
+    is refused (422) only when no row at all can be read. Numeric dates that read either way and
+    that nothing in the file or the event's date decides (`dates_from` = `ask`) are imported only
+    once `dates` says their order. Needs a read and write token of an organiser.
     """
     event = event_or_404(event_id)
-    zone = zone or event.timezone
     data = file.stream.read(report_limit() + 1)
     if len(data) > report_limit():
         _too_large()
-    report = _read(data, file.filename or "", zone)
+    day_first = None if dates is None else dates == reports.DAY_FIRST
+    report = _read(event, data, file.filename or "", zone, day_first)
     if not apply:
         entries = _matched(event, report, unmatched)
-        return _answer(event, report, entries, zone, unmatched, _imported_before(event, data), None)
-    imported = _import(event, file.filename or "", data, zone, unmatched)
-    return _answer(event, report, imported.participants, zone, unmatched, False, imported), 202
+        return _answer(event, report, entries, unmatched, _imported_before(event, data), None)
+    if report.dates_from == reports.DATES_ASKED:
+        _refused(
+            _(
+                "The report's dates can be read day first or month first, and nothing in the file or the "
+                "event's date says which: give dates=day_first or dates=month_first."
+            ),
+            "report-dates-ambiguous",
+            field="dates",
+        )
+    imported = _import(event, file.filename or "", data, zone, day_first, unmatched)
+    return _answer(event, report, imported.participants, unmatched, False, imported), 202
 
 
-def _read(data: bytes, filename: str, zone: str) -> reports.Report:
+def _read(
+    event: Event, data: bytes, filename: str, zone: str | None, day_first: bool | None
+) -> reports.Report:
     """The report, or a 422 problem saying what is wrong with the file."""
     try:
-        return reports.read_report(reports.read_table(data, filename), ZoneInfo(zone))
+        return reports.read_report(
+            reports.read_table(data, filename),
+            ZoneInfo(zone or event.timezone),
+            zone_given=zone is not None,
+            day=event.start_dt.astimezone(event.zone).date(),
+            day_first=day_first,
+        )
     except reports.UnknownColumns as error:
         header = ", ".join(cell for cell in error.header[1] if cell)[:300]
         detail = _(
@@ -117,8 +139,8 @@ def _read(data: bytes, filename: str, zone: str) -> reports.Report:
         _refused(str(error), "report-unreadable")
 
 
-def _refused(detail: str, slug: str):
-    problem_abort(422, detail, slug=slug, errors=[{"field": "file", "message": detail}])
+def _refused(detail: str, slug: str, field: str = "file"):
+    problem_abort(422, detail, slug=slug, errors=[{"field": field, "message": detail}])
 
 
 def _matched(event: Event, report: reports.Report, unmatched: str) -> list[dict]:
@@ -146,11 +168,13 @@ def _imported_before(event: Event, data: bytes) -> bool:
     )
 
 
-def _import(event: Event, filename: str, data: bytes, zone: str, unmatched: str) -> AttendanceImport:
+def _import(
+    event: Event, filename: str, data: bytes, zone: str | None, day_first: bool | None, unmatched: str
+) -> AttendanceImport:
     """Read, confirm and queue, as an organiser does in the console in three steps."""
     by = g.api_token.account
     try:
-        imported = service.start_import(event, filename, data, zone, by=by)
+        imported = service.start_import(event, filename, data, zone, by=by, day_first=day_first)
         service.confirm_import(imported, {}, unmatched, event.attendance_min_minutes, by=by)
     except service.AlreadyImported as error:
         problem_abort(409, str(error), slug="already-imported")
@@ -165,7 +189,6 @@ def _answer(
     event: Event,
     report: reports.Report,
     entries: list[dict],
-    zone: str,
     unmatched: str,
     already_imported: bool,
     imported: AttendanceImport | None,
@@ -178,7 +201,13 @@ def _answer(
         "already_imported": already_imported,
         "source": report.source,
         "columns": report.columns,
-        "zone": zone,
+        "zone": report.zone,
+        "zone_from": report.zone_from,
+        "dates": report.dates,
+        "dates_from": report.dates_from,
+        "left_out": [{"line": line, "reason": reason} for line, reason in report.left_out[:UNMATCHED_SHOWN]],
+        "left_out_count": len(report.left_out),
+        "waiting_room_rows": report.waiting_room,
         "threshold_minutes": threshold,
         "rows": summary.rows,
         "participants": summary.participants,
@@ -194,6 +223,8 @@ def _answer(
                 "email": entry["email"],
                 "minutes": reports.minutes_of(entry["seconds"]),
                 "rows": entry["rows"],
+                "kind": entry["kind"],
+                "country": entry["country"],
             }
             for entry in open_entries[:UNMATCHED_SHOWN]
         ],

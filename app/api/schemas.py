@@ -30,6 +30,7 @@ from ..models import (
     SpeakerRole,
 )
 from ..registration.forms import EMAIL_MAX, NAME_MAX, normalise_email
+from ..services.attendance import participant_reports as reports
 from ..services.regions import countries
 
 # The languages a delegate can choose, as the document lists them (the check reads the app's).
@@ -615,6 +616,8 @@ class MessagePageSchema(ma.Schema):
 # --- attendance reports ------------------------------------------------------------------------------
 
 UNMATCHED_CHOICES = ("walk_in", "ignore")
+DATE_ORDERS = (reports.DAY_FIRST, reports.MONTH_FIRST)
+PARTICIPANT_KINDS = reports.KINDS
 
 
 @cache
@@ -650,8 +653,18 @@ class AttendanceReportQuerySchema(ma.Schema):
     zone = ma.fields.String(
         validate=_known_zone,
         metadata={
-            "description": "IANA zone of the report's times (default: the event's zone)",
+            "description": "IANA zone of the report's times (default: the zone the report states, "
+            "else the event's)",
             "enum": sorted(_zone_names()),
+        },
+    )
+    dates = ma.fields.String(
+        validate=validate.OneOf(DATE_ORDERS),
+        metadata={
+            "description": "How the report's numeric dates are written, when they could be read either "
+            "way (06/12/2026): `day_first` or `month_first`. Without it the order is decided from the "
+            "file or the event's date; if nothing decides it, `dates_from` is `ask` and `apply=true` is "
+            "refused until it is given"
         },
     )
 
@@ -669,6 +682,19 @@ class ReportParticipantSchema(ma.Schema):
     email = ma.fields.String(required=True)
     minutes = ma.fields.Integer(required=True)
     rows = ma.fields.Integer(required=True, metadata={"description": "Rows of the report merged"})
+    kind = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(PARTICIPANT_KINDS),
+        metadata={"description": "Who they are by the report's roles and names: a delegate unless said"},
+    )
+    country = ma.fields.String(
+        required=True, metadata={"description": "ISO 3166 alpha-2 code of the report's country, or empty"}
+    )
+
+
+class LeftOutRowSchema(ma.Schema):
+    line = ma.fields.Integer(required=True)
+    reason = ma.fields.String(required=True)
 
 
 class AttendanceReportSchema(ma.Schema):
@@ -686,7 +712,34 @@ class AttendanceReportSchema(ma.Schema):
         required=True,
         metadata={"description": "Our field (name, email, join, leave, duration): the report's column"},
     )
-    zone = ma.fields.String(required=True)
+    zone = ma.fields.String(required=True, metadata={"description": "The zone of the report's times"})
+    zone_from = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(("file", "given", "event")),
+        metadata={
+            "description": "`file`: stated by the report; `given`: the `zone` asked; `event`: the event's"
+        },
+    )
+    dates = ma.fields.String(
+        required=True,
+        metadata={"description": "`day_first` or `month_first` for numeric dates; empty if the dates say it"},
+    )
+    dates_from = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "What decided the order: `file`, `summary`, `event`, `locale`, `chosen`, `clock`, "
+            "or `ask` (nothing did: give `dates`)"
+        },
+    )
+    left_out = ma.fields.List(
+        ma.fields.Nested(LeftOutRowSchema),
+        required=True,
+        metadata={"description": "Rows that could not be read and were left out (the first 200)"},
+    )
+    left_out_count = ma.fields.Integer(required=True)
+    waiting_room_rows = ma.fields.Integer(
+        required=True, metadata={"description": "Rows of people in Zoom's waiting room: no minutes"}
+    )
     threshold_minutes = ma.fields.Integer(
         required=True, metadata={"description": "Minutes online from which a participant counts as attended"}
     )

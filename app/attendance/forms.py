@@ -9,12 +9,13 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SearchField, SelectField, SubmitField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..console.forms import SearchForm
 from ..models import Registration
 from ..registration.forms import options
 from ..services.attendance import attendance as service
+from ..services.attendance import participant_reports as reports
 from ..services.attendance.participant_reports import FIELDS
 
 
@@ -38,16 +39,40 @@ class UploadForm(FlaskForm):
     )
     zone = SelectField(
         _l("Time zone of the report's times"),
-        validators=[DataRequired()],
+        validators=[Optional()],
         description=_l(
-            "Reports write times without a zone, in the host account's zone: usually the event's."
+            "Reports write times in the host account's zone. Leave it to the report: the zone it states is "
+            "used, else the event's, and the preview says which; you can change it there."
         ),
     )
     submit = SubmitField(_l("Read the report"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.zone.choices = options(_zones())
+        self.zone.choices = options(_zones(), _l("As the report says (else the event’s zone)"))
+
+
+# How a report's numeric dates are written, when they read either way.
+DATE_ORDERS = (
+    (reports.DAY_FIRST, _l("Day first (30/06/2021, as in most of the world)")),
+    (reports.MONTH_FIRST, _l("Month first (06/30/2021, as in the United States)")),
+)
+
+
+class ReadingForm(FlaskForm):
+    """The preview's second look at the file: another zone, or the order of day and month."""
+
+    zone = SelectField(_l("Time zone of the report's times"), validators=[Optional()])
+    dates = SelectField(_l("Dates in the report"), validators=[Optional()])
+    submit = SubmitField(_l("Read the report again"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone.choices = options(_zones(), _l("As the report says (else the event’s zone)"))
+        self.dates.choices = options(DATE_ORDERS, _l("Decided from the file or the event’s date"))
+
+    def day_first(self) -> bool | None:
+        return None if not self.dates.data else self.dates.data == reports.DAY_FIRST
 
 
 FIELD_LABELS = {

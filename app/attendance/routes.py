@@ -3,6 +3,7 @@ reports imported through a preview (upload, map the columns if need be, check, c
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
@@ -20,11 +21,20 @@ from ..console.forms import ConfirmForm
 from ..extensions import csrf, db
 from ..models import AccountRole, AttendanceImport, Event, EventFormat, ImportStatus, Registration
 from ..services.attendance import attendance as service
-from ..services.attendance.participant_reports import ReportError, minutes_of
+from ..services.attendance.participant_reports import (
+    DAY_FIRST,
+    DELEGATE,
+    KIND_LABELS,
+    KINDS,
+    MONTH_FIRST,
+    ReportError,
+    minutes_of,
+)
 from . import bp
 from .forms import (
     CheckInSearchForm,
     MappingForm,
+    ReadingForm,
     ThresholdForm,
     UploadForm,
     choices_form,
@@ -209,7 +219,7 @@ def upload(event_id: int):
     event = _event(event_id)
     if request.method == "POST":
         _accept_report_body()
-    form = UploadForm(zone=event.timezone)
+    form = UploadForm()
     status = 400 if form.is_submitted() else 200
     if form.validate_on_submit():
         upload = form.file.data
@@ -218,7 +228,7 @@ def upload(event_id: int):
             abort(413, description=_("The report is larger than %(mb)d MB.", mb=_report_limit() // 2**20))
         try:
             imported = service.start_import(
-                event, upload.filename or "", data, form.zone.data, by=current_user
+                event, upload.filename or "", data, form.zone.data or None, by=current_user
             )
         except (ReportError, service.AttendanceError) as error:
             form.file.errors.append(str(error))
@@ -261,7 +271,7 @@ def _import_page(event: Event, imported: AttendanceImport, status: int = 200, **
     ), status
 
 
-def _preview_page(event: Event, imported: AttendanceImport, status: int, form, problem):
+def _preview_page(event: Event, imported: AttendanceImport, status: int, form, problem, reading_form=None):
     registrations = service.linkable_registrations(imported)
     form = form or choices_form(imported, registrations)
     entries = imported.participants
@@ -286,7 +296,51 @@ def _preview_page(event: Event, imported: AttendanceImport, status: int, form, p
         button=ConfirmForm(),
         problem=problem,
         report_zone=imported.column_map.get("zone"),
+        reading=imported.column_map.get(service.READING, {}),
+        reading_form=reading_form or _reading_form(imported),
+        dates_to_choose=service.dates_to_choose(imported),
+        kind_labels=KIND_LABELS,
+        kinds=_kinds_of(entries),
     ), status
+
+
+def _kinds_of(entries: list[dict]) -> list[tuple[str, int]]:
+    """How many of the report are not delegates, by kind, in the order of KINDS."""
+    counts = Counter(entry.get("kind", DELEGATE) for entry in entries)
+    return [(kind, counts[kind]) for kind in KINDS if kind != DELEGATE and counts[kind]]
+
+
+def _reading_form(imported: AttendanceImport) -> ReadingForm:
+    reading = imported.column_map.get(service.READING, {})
+    day_first = reading.get("day_first")
+    dates = "" if day_first is None else (DAY_FIRST if day_first else MONTH_FIRST)
+    return ReadingForm(zone=reading.get("zone") if reading.get("zone_given") else "", dates=dates)
+
+
+@bp.route("/events/<int:event_id>/attendance/imports/<int:import_id>/reading", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def import_reading(event_id: int, import_id: int):
+    """Read the kept file again with the zone or the order of dates the organiser gives."""
+    event = _event(event_id)
+    imported = _import(event, import_id)
+    if imported.status != ImportStatus.PREVIEW or service.awaiting_mapping(imported):
+        return _import_page(
+            event,
+            imported,
+            409,
+            problem=_("This report is no longer waiting to be checked: nothing was changed."),
+        )
+    form = ReadingForm()
+    status, problem = 400, None
+    if form.validate_on_submit():
+        try:
+            service.read_again(imported, form.zone.data or None, form.day_first(), by=current_user)
+        except (ReportError, service.AttendanceError) as error:
+            status, problem = getattr(error, "status", 400), str(error)
+        else:
+            flash(_("The report was read again: check it below."), "success")
+            return redirect(url_for(".import_page", event_id=event.id, import_id=imported.id), 303)
+    return _preview_page(event, imported, status, None, problem, reading_form=form)
 
 
 def _on_the_day(instant: str, event: Event) -> bool:

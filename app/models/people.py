@@ -198,6 +198,9 @@ class AttendanceImport(db.Model):
     column_map: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     # The merged participants with their matches, kept between the preview and the import.
     participants: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The file as uploaded, kept while previewed so that it can be read again with another zone
+    # or order of day and month; not loaded with the import.
+    report_file: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     rows_total: Mapped[int] = mapped_column(default=0)
     rows_done: Mapped[int] = mapped_column(default=0)
     matched_count: Mapped[int] = mapped_column(default=0)

@@ -18,8 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -44,6 +43,7 @@ from ...models import (
 from .. import audit
 from ..webhooks import webhooks
 from . import participant_reports as reports
+from . import report_clues as clues
 
 log = logging.getLogger(__name__)
 
@@ -241,15 +241,27 @@ def _set_threshold(session: OrmSession, event: Event, minutes: int, by: Account)
 # --- importing a report: the preview ---------------------------------------------------------
 
 
-def start_import(event: Event, filename: str, data: bytes, zone: str, *, by: Account) -> AttendanceImport:
+def start_import(
+    event: Event,
+    filename: str,
+    data: bytes,
+    zone: str | None = None,
+    *,
+    by: Account,
+    day_first: bool | None = None,
+) -> AttendanceImport:
     """Read a report and keep it, matched, for the organiser to check. Nothing is recorded yet.
 
+    `zone`: the zone of the report's times as the organiser gives it; without it, the zone the
+    report states, else the event's. The file is kept so that the preview can read it again
+    with another zone or order of day and month (`read_again`).
     Raises ReportError for a file we cannot read, AlreadyImported for a file imported before.
     """
     sha = hashlib.sha256(data).hexdigest()
     table = reports.read_table(data, filename)
+    reading = _reading(event, zone, day_first)
     try:
-        report, unknown = reports.read_report(table, ZoneInfo(zone)), None
+        report, unknown = _read(table, reading), None
     except reports.UnknownColumns as error:
         report, unknown = None, error
     with write_transaction() as session:
@@ -275,7 +287,7 @@ def start_import(event: Event, filename: str, data: bytes, zone: str, *, by: Acc
                 AttendanceImport.file_sha256 == sha,
                 AttendanceImport.status == ImportStatus.PREVIEW,
             )
-            .values(status=ImportStatus.DISCARDED)
+            .values(status=ImportStatus.DISCARDED, report_file=None)
             .execution_options(synchronize_session=False)
         )
         imported = AttendanceImport(
@@ -285,7 +297,8 @@ def start_import(event: Event, filename: str, data: bytes, zone: str, *, by: Acc
             file_sha256=sha,
             source=AttendanceSource.OTHER,
             status=ImportStatus.PREVIEW,
-            column_map={"zone": zone},
+            column_map={"zone": reading["zone"], READING: reading},
+            report_file=data,
         )
         if report is not None:
             _fill(session, imported, report)
@@ -294,6 +307,66 @@ def start_import(event: Event, filename: str, data: bytes, zone: str, *, by: Acc
             imported.participants = [list(unknown.header), *([line, cells] for line, cells in unknown.rows)]
         session.add(imported)
     return imported
+
+
+# Under this key of an import's column_map: how its report was read (see `_reading`).
+READING = "reading"
+# Rows left out listed in the preview; the count covers them all.
+LEFT_OUT_KEPT = 500
+
+
+def _reading(event: Event, zone: str | None, day_first: bool | None = None) -> dict:
+    """What the organiser gave for reading a report, with what the event says."""
+    if zone is not None:
+        clues.zone_named(zone)  # a zone the form or the API let through, or ValueError
+    return {
+        "zone": zone or event.timezone,
+        "zone_given": zone is not None,
+        "day": event.start_dt.astimezone(event.zone).date().isoformat(),
+        "day_first": day_first,
+    }
+
+
+def _read(table: reports.Table, reading: dict, mapping=None) -> reports.Report:
+    options = {
+        "zone_given": reading["zone_given"],
+        "day": date.fromisoformat(reading["day"]),
+        "day_first": reading["day_first"],
+    }
+    zone = clues.zone_named(reading["zone"])
+    if mapping is None:
+        return reports.read_report(table, zone, **options)
+    found = reports.unknown_columns(table.rows)
+    if not isinstance(found, reports.UnknownColumns):
+        raise found
+    return reports.read_mapped(found.header, found.rows, mapping, zone, **options)
+
+
+def read_again(
+    imported: AttendanceImport, zone: str | None, day_first: bool | None, *, by: Account
+) -> AttendanceImport:
+    """Read the kept file again with another zone (None: the report's own, else the event's)
+    or order of day and month (None: decided from the file). The preview's choices start over."""
+    if imported.status != ImportStatus.PREVIEW:
+        raise Conflict(_l("This report is no longer waiting to be checked: nothing was changed."))
+    if imported.report_file is None:
+        raise Conflict(_l("This report’s file is no longer kept: upload it again."))
+    reading = _reading(imported.event, zone, day_first)
+    table = reports.read_table(imported.report_file, imported.filename)
+    mapping = imported.column_map.get(MAPPING)
+    report = _read(table, reading, mapping)
+    with write_transaction() as session:
+        imported = _previewed(session, imported)
+        imported.column_map = {**imported.column_map, "zone": reading["zone"], READING: reading}
+        _fill(session, imported, report)
+        if mapping is not None:
+            imported.column_map = {**imported.column_map, MAPPING: mapping}
+    return imported
+
+
+def dates_to_choose(imported: AttendanceImport) -> bool:
+    """Whether the report's dates read either way and nothing told which: the organiser says."""
+    return imported.column_map.get(READING, {}).get("dates_from") == reports.DATES_ASKED
 
 
 def awaiting_mapping(imported: AttendanceImport) -> bool:
@@ -316,13 +389,20 @@ def map_columns(
     if not awaiting_mapping(imported):
         raise Conflict(_l("This report's columns are already chosen."))
     header, *rows = imported.participants
-    report = reports.read_mapped((header[0], header[1]), rows, mapping, ZoneInfo(imported.column_map["zone"]))
+    reading = imported.column_map.get(READING) or _reading(imported.event, imported.column_map["zone"])
+    table = reports.Table([(header[0], header[1]), *((line, cells) for line, cells in rows)])
+    report = _read(table, reading, mapping)
     with write_transaction() as session:
         imported = lock_row(session, AttendanceImport, imported.id)
         if not awaiting_mapping(imported):
             raise Conflict(_l("This report's columns are already chosen."))
         _fill(session, imported, report)
+        imported.column_map = {**imported.column_map, MAPPING: mapping}
     return imported
+
+
+# Under this key: the organiser's choice of columns, to read the file again with it.
+MAPPING = "mapping"
 
 
 def _fill(session: OrmSession, imported: AttendanceImport, report: reports.Report) -> None:
@@ -330,7 +410,16 @@ def _fill(session: OrmSession, imported: AttendanceImport, report: reports.Repor
     entries.sort(key=lambda entry: (reports.name_key(entry["name"]), entry["email"]))
     _match(session, imported.event_id, entries)
     imported.source = report.source
-    imported.column_map = {"zone": imported.column_map["zone"], **report.columns}
+    reading = {
+        **imported.column_map.get(READING, {}),
+        "zone_from": report.zone_from,
+        "dates": report.dates,
+        "dates_from": report.dates_from,
+        "left_out": [list(item) for item in report.left_out[:LEFT_OUT_KEPT]],
+        "left_out_count": len(report.left_out),
+        "waiting_room": report.waiting_room,
+    }
+    imported.column_map = {"zone": report.zone, READING: reading, **report.columns}
     _store(imported, entries)
 
 
@@ -347,6 +436,8 @@ def _entry(participant: reports.Participant) -> dict:
             else None
         ),
         "rows": participant.rows,
+        "kind": participant.kind,
+        "country": participant.country,
         "reg": None,
         "how": None,
         "decision": WALK_IN,
@@ -474,8 +565,13 @@ def confirm_import(
     """Save the choices and start writing the attendance, in batches, on the queue."""
     with write_transaction() as session:
         imported = _previewed(session, imported)
+        if dates_to_choose(imported):
+            raise AttendanceError(
+                _l("Say first whether the report’s dates are written day first or month first.")
+            )
         _apply_choices(session, imported, choices, others, threshold, by)
         imported.status = ImportStatus.IMPORTING
+        imported.report_file = None  # read for the last time: what is imported is in participants
         imported.rows_done = 0
         imported.rows_total = len(_grouped(imported.participants))
         _record_choices(imported, by)
@@ -487,6 +583,7 @@ def discard_import(imported: AttendanceImport, *, by: Account) -> AttendanceImpo
     with write_transaction() as session:
         imported = _previewed(session, imported, mapped=False)
         imported.status = ImportStatus.DISCARDED
+        imported.report_file = None
         imported.finished_dt = utcnow()
     return imported
 
@@ -673,7 +770,8 @@ def _rows_to_write(imported: AttendanceImport) -> tuple[list[dict], dict[str, li
                 "minutes": minutes,
                 "attended": minutes >= threshold,
                 "organisation": "",
-                "country": "",
+                # The report's country of someone not registered, for the charts.
+                "country": person["country"] if person["reg"] is None else "",
                 "created_dt": now,
             }
         )
@@ -715,6 +813,7 @@ def _grouped(entries: list[dict], valid: set[int] | None = None) -> dict[str, di
             "leave": _instant(entry["leave"]),
             "seconds": entry["seconds"],
             "spans": entry["spans"],
+            "country": entry.get("country", ""),
         }
         people[key] = _within(people[key], person) if key in people else person
     return people
@@ -751,6 +850,7 @@ def _combined(one: dict, other: dict, without_spans) -> dict:
         "leave": max(leaves) if leaves else None,
         "seconds": seconds,
         "spans": spans,
+        "country": one.get("country") or other.get("country", ""),
     }
 
 

@@ -8,15 +8,23 @@ Plain functions without the database. A report arrives as bytes and goes through
    anything else is text: UTF-8 with or without BOM, UTF-16 (Teams and Webex export
    it, tab separated), else Windows-1252; tab, comma or semicolon separated.
 2. `read_report`: finds the participant tables by their header rows, past any
-   preamble (Zoom's meeting block, Teams' "1. Summary"), reads every row strictly
-   (one bad cell refuses the file, naming its line) and merges the rows of each
+   preamble (Zoom's meeting block, Teams' "1. Summary"), reads every row (a row that
+   cannot be read is left out and listed in `Report.left_out`, naming its line; only a
+   report of which nothing can be read is refused) and merges the rows of each
    person: someone who left and joined again is one participant with the first
    join, the last leave and the time online without counting overlaps twice.
+   Teams' list of "Joined"/"Left" actions is made into sessions first; Zoom's
+   waiting-room rows are left out. Each participant gets a kind (KINDS: a host, a
+   panellist, an interpreter, a room system, a phone ... from the report's role
+   columns, section titles and names, see report_clues) and the country the report gives.
    A table whose columns we do not know raises `UnknownColumns`, carrying the
    table for the organiser to map by hand (`read_mapped`).
 
-Times without a zone are in the zone the caller gives (the event's, by default):
-the platforms write them in the account's local time.
+Times without a zone are in the zone the report states (Zoom's "(UTC+01:00)", Webex's
+GMT offsets, ISO offsets), else in the zone the caller gives (the event's, by default):
+the platforms write them in the account's local time. When numeric dates read either way
+round, the order of day and month is decided from the file, else the event's date, else
+the organiser (`Report.dates_from` says which).
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
@@ -37,9 +45,12 @@ from flask_babel import lazy_gettext as _l
 
 from ...models import AttendanceSource
 from .. import archives
+from . import report_clues as clues
 
 # Our fields, in the order the mapping form asks for them.
 FIELDS = ("name", "email", "join", "leave", "duration")
+# Columns read when a report has them: who someone is, where from, and Teams' list of actions.
+CLUES = ("role", "country", "waiting", "action", "timestamp")
 MAX_ROWS = 200_000
 MAX_COLUMNS = 200
 MAX_CELL = 1_000
@@ -236,8 +247,10 @@ ALIASES = {
     "last_name": ("last name",),
     "email": ("user email", "email", "email address", "e-mail", "attendee email", "participant email"),
     "upn": ("participant id (upn)",),
-    "join": ("join time", "first join", "join", "joined", "time joined", "first join time"),
-    "leave": ("leave time", "last leave", "leave", "left", "time left", "last leave time"),
+    "join": ("join time", "first join", "join", "joined", "time joined", "first join time")
+    + ("arrival", "arrival time", "time in", "check-in", "signed in"),
+    "leave": ("leave time", "last leave", "leave", "left", "time left", "last leave time")
+    + ("departure", "departure time", "time out", "check-out", "signed out"),
     "duration": (
         "duration (minutes)",
         "time in session (minutes)",
@@ -249,9 +262,17 @@ ALIASES = {
         "minutes",
     ),
     "attended": ("attended",),
+    "role": ("role", "participant role", "user role", "attendee role"),
+    # Teams' attendance list of 2020–21: one row per join or leave.
+    "action": ("user action",),
+    "timestamp": ("timestamp", "time stamp"),
+    "country": ("country/region name", "country/region", "country", "country name"),
+    "waiting": ("in waiting room",),
 }
 # A header with these is a meeting's summary (Zoom's first block), not a participant list.
 SUMMARY_COLUMNS = {"topic", "meeting id", "webinar id"}
+# A header with these sums up meetings (Webex's site usage report: "Session ID", "Topic:").
+SESSION_COLUMNS = SUMMARY_COLUMNS | {"session id", "session id:", "topic:", "meeting number", "session no."}
 # Teams' Participants section already sums each person up; its later In-Meeting
 # Activities section lists the same people once per join.
 SUMMED_UP = {"first join", "last leave", "in-meeting duration"}
@@ -275,6 +296,12 @@ class Columns:
     leave: int | None = None
     duration: int | None = None
     attended: int | None = None
+    role: int | None = None
+    action: int | None = None
+    timestamp: int | None = None
+    country: int | None = None
+    waiting: int | None = None
+    host_email: int | None = None  # Zoom's usage report: the meeting host's address on each row
     # Columns whose header says "(UTC)", and a duration given in seconds.
     utc_times: bool = False
     duration_in_seconds: bool = False
@@ -285,31 +312,44 @@ class Columns:
 
     def used(self) -> dict[str, str]:
         """{our field: their header} for the fields read."""
-        found = {name: getattr(self, name) for name in FIELDS}
+        found = {name: getattr(self, name) for name in (*FIELDS, *CLUES)}
         if self.name is None and self.first_name is not None:
             found["name"] = self.first_name
         return {name: self.header[index] for name, index in found.items() if index is not None}
 
 
+_ZONE_SUFFIX = re.compile(r"\s*\((?:utc|gmt)(?:\s*[+\-−]\s*\d{1,2}(?::?\d{2})?)?\)$")
+
+
 def _recognise(cells: list[str]) -> Columns | None:
     names = [header_name(cell) for cell in cells]
-    if SUMMARY_COLUMNS & set(names):
-        return None
+    # Zoom's usage report repeats the meeting's columns on every participant's row: its second
+    # "User Email" and "Duration (Minutes)" are the participant's, its first the host's.
+    if SESSION_COLUMNS & set(names) and "name (original name)" not in names:
+        return None  # a meeting's summary (Zoom's first block), not a participant list
+    usage = bool(SUMMARY_COLUMNS & set(names))
     utc = any(name.endswith("(utc)") for name in names)
-    bare = [re.sub(r"\s*\(utc\)$", "", name) for name in names]
+    # "Join Time (UTC)", "Join Time (UTC+01:00)", "Start time (GMT+2)": the zone is read apart.
+    bare = [_ZONE_SUFFIX.sub("", name) for name in names]
     found = {}
     for our, aliases in ALIASES.items():
         for alias in aliases:
             if alias in bare:
-                found[our] = bare.index(alias)
+                found[our] = len(bare) - 1 - bare[::-1].index(alias) if usage else bare.index(alias)
                 break
     has_name = "name" in found or ("first_name" in found and "last_name" in found)
-    has_time = "duration" in found or ("join" in found and "leave" in found)
+    has_time = (
+        "duration" in found
+        or ("join" in found and "leave" in found)
+        or ("action" in found and "timestamp" in found)
+    )
     if not (has_name and has_time):
         return None
     seconds = "duration" in found and (
         "second" in bare[found["duration"]] or "(sec" in bare[found["duration"]]
     )
+    if usage and bare.count("user email") > 1:
+        found["host_email"] = bare.index("user email")
     return Columns(header=tuple(cells), utc_times=utc, duration_in_seconds=seconds, **found)
 
 
@@ -333,11 +373,44 @@ def detect_source(columns: Columns, preamble: Iterable[str]) -> AttendanceSource
         "zoom" in line.casefold() or line.casefold().startswith("attendee report") for line in preamble
     ):
         return AttendanceSource.ZOOM
-    if names & {"first join", "last leave", "in-meeting duration", "participant id (upn)"}:
+    if names & {"first join", "last leave", "in-meeting duration", "participant id (upn)", "user action"}:
         return AttendanceSource.TEAMS
     if {"invited", "registered"} <= names or "webex" in " ".join(preamble).casefold():
         return AttendanceSource.WEBEX
     return AttendanceSource.OTHER
+
+
+# --- who a participant is ------------------------------------------------------------------------
+
+DELEGATE, HOST, CO_HOST, PANELLIST, INTERPRETER, ROOM, PHONE = KINDS = (
+    "delegate",
+    "host",
+    "co_host",
+    "panellist",
+    "interpreter",
+    "room",
+    "phone",
+)
+KIND_LABELS = {
+    DELEGATE: _l("Delegate"),
+    HOST: _l("Host"),
+    CO_HOST: _l("Co-host"),
+    PANELLIST: _l("Panellist"),
+    INTERPRETER: _l("Interpreter"),
+    ROOM: _l("Room system"),
+    PHONE: _l("Phone"),
+}
+
+
+def _kind(role: str, section_kind: str | None, name: str) -> str:
+    """What a role column says, else the name (an interpreter among Zoom's panellists is an
+    interpreter), else the section's title."""
+    return (role and clues.kind_of_role(role)) or clues.kind_of_name(name) or section_kind or DELEGATE
+
+
+def _strongest(kinds: Iterable[str]) -> str:
+    """The kind of a person whose rows say different things: a host who also dialled in is a host."""
+    return min(kinds, key=lambda kind: KINDS.index(kind) if kind != DELEGATE else len(KINDS))
 
 
 # --- reading the rows ------------------------------------------------------------------------
@@ -351,6 +424,8 @@ class Row:
     join: datetime | None
     leave: datetime | None
     seconds: int | None
+    kind: str = DELEGATE
+    country: str = ""
 
 
 @dataclass
@@ -365,10 +440,24 @@ class Participant:
     # The time online as intervals without overlaps; None when a row had no join or leave.
     spans: list[tuple[datetime, datetime]] | None
     rows: int
+    kind: str = DELEGATE
+    country: str = ""  # ISO 3166 alpha-2, as the report gives it; "" if it does not
 
     @property
     def minutes(self) -> int:
         return minutes_of(self.seconds)
+
+
+# Where the zone of the report's times comes from, and the order of day and month in its dates.
+ZONE_FROM_FILE, ZONE_GIVEN, ZONE_OF_EVENT = "file", "given", "event"
+DAY_FIRST, MONTH_FIRST = "day_first", "month_first"
+DATES_FROM_FILE, DATES_FROM_SUMMARY, DATES_FROM_EVENT, DATES_FROM_LOCALE = (
+    "file",
+    "summary",
+    "event",
+    "locale",
+)
+DATES_CHOSEN, DATES_ASKED, DATES_CLOCK = "chosen", "ask", "clock"
 
 
 @dataclass
@@ -379,6 +468,15 @@ class Report:
     rows: int
     # Rows left out: without a name, or of registrants Zoom lists as not attending.
     skipped: int = 0
+    # Rows that could not be read, each with why (its line is in the message); the rest is read.
+    left_out: list[tuple[int, str]] = field(default_factory=list)
+    # Rows of people in Zoom's waiting room: not in the meeting, so no minutes.
+    waiting_room: int = 0
+    zone: str = ""
+    zone_from: str = ZONE_GIVEN
+    # DAY_FIRST or MONTH_FIRST when the dates could be read either way, else "".
+    dates: str = ""
+    dates_from: str = ""
 
 
 @dataclass
@@ -386,28 +484,65 @@ class _Section:
     line: int
     columns: Columns
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    kind: str | None = None  # what its title says of everyone in it ("Panelist Details")
+    # The host's address as the report's summary gives it (Zoom's meeting block: "User Email").
+    hosts: frozenset[str] = frozenset()
 
 
 def minutes_of(seconds: int) -> int:
     return (seconds + 30) // 60
 
 
-def read_report(table: Table, zone: ZoneInfo) -> Report:
-    """The participants of a report whose columns we recognise."""
+def read_report(
+    table: Table,
+    zone: tzinfo,
+    *,
+    zone_given: bool = True,
+    day: date | None = None,
+    day_first: bool | None = None,
+) -> Report:
+    """The participants of a report whose columns we recognise.
+
+    `zone`: the zone of times written without one; unless `zone_given`, it is the event's and
+    gives way to the zone the report states. `day`: the event's date, to decide the order of
+    day and month when the dates allow both and to date clock times; `day_first` the
+    organiser's choice of that order.
+    """
     sections, preamble = _sections(table.rows)
     if not sections:
-        raise _unknown(table.rows)
+        raise unknown_columns(table.rows)
     summed = [section for section in sections if section.columns.summed_up]
     chosen = summed[:1] or sections
     source = detect_source(chosen[0].columns, preamble)
-    return _report(chosen, zone, source)
+    reading = _Reading(zone, zone_given, day, day_first, preamble)
+    return _report(chosen, reading, source)
 
 
-def read_mapped(header: tuple[int, list[str]], rows, mapping: dict[str, int | None], zone) -> Report:
+def read_mapped(
+    header: tuple[int, list[str]],
+    rows,
+    mapping: dict[str, int | None],
+    zone: tzinfo,
+    *,
+    zone_given: bool = True,
+    day: date | None = None,
+    day_first: bool | None = None,
+) -> Report:
     """The participants of a report whose columns the organiser chose."""
     columns = columns_from_mapping(header[1], mapping)
     section = _Section(header[0], columns, [(line, cells) for line, cells in rows])
-    return _report([section], zone, AttendanceSource.OTHER)
+    return _report([section], _Reading(zone, zone_given, day, day_first, []), AttendanceSource.OTHER)
+
+
+@dataclass
+class _Reading:
+    """How to read a report's times: the caller's zone, and what helps decide its dates."""
+
+    zone: tzinfo
+    zone_given: bool
+    day: date | None
+    day_first: bool | None
+    preamble: list[str]
 
 
 def _sections(rows: list[tuple[int, list[str]]]) -> tuple[list[_Section], list[str]]:
@@ -415,21 +550,30 @@ def _sections(rows: list[tuple[int, list[str]]]) -> tuple[list[_Section], list[s
     sections: list[_Section] = []
     preamble: list[str] = []
     current: _Section | None = None
+    title = ""
     for line, cells in rows:
         columns = _recognise(cells) if current is None or _names_a_column(current.columns, cells) else None
         if columns is not None:
-            current = _Section(line, columns)
+            current = _Section(line, columns, kind=clues.kind_of_section(title), hosts=_hosts_in(preamble))
             sections.append(current)
             continue
         filled = [cell for cell in cells if cell]
         if len(filled) == 1 and cells[0]:
             current = None  # "Panelist Details", "3. In-Meeting Activities": a new section
+            title = filled[0]
         if current is None:
             if not sections:
                 preamble.append(" ".join(filled))
             continue
         current.rows.append((line, cells))
     return sections, preamble
+
+
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _hosts_in(preamble: list[str]) -> frozenset[str]:
+    return frozenset(email.lower() for line in preamble for email in _EMAIL_RE.findall(line))
 
 
 def _names_a_column(columns: Columns, cells: list[str]) -> bool:
@@ -442,17 +586,31 @@ def _names_a_column(columns: Columns, cells: list[str]) -> bool:
 _HEADER_NAMES = {alias for aliases in ALIASES.values() for alias in aliases}
 
 
-def _unknown(rows: list[tuple[int, list[str]]]) -> ReportError:
+def unknown_columns(rows: list[tuple[int, list[str]]]) -> ReportError:
     """Columns for the organiser to map; or a refusal if there is nothing like a table."""
+    summary_line = None
     for position, (line, cells) in enumerate(rows[:50]):
-        if len([cell for cell in cells if cell]) < 2:
+        if len([cell for cell in cells if cell]) < 2 or line == summary_line:
             continue
         rest = rows[position + 1 :]
         if not rest:
             return ReportError(_l("The report has a header but no participants."))
         names = {header_name(cell) for cell in cells}
+        if names & SESSION_COLUMNS:
+            # A meeting's summary: the participants may follow its line of values...
+            summary_line = rest[0][0]
+            numbers = [line, *(other for other, _ in rest)]
+            if all(later == earlier + 1 for earlier, later in zip(numbers, numbers[1:], strict=False)):
+                # ...but here every row follows as a meeting (Webex's and Zoom's usage summaries).
+                return ReportError(
+                    _l(
+                        "This file sums up meetings, one row per meeting, and lists no participants: "
+                        "export the meeting's participant or attendee report instead."
+                    )
+                )
+            continue
         if names & set(ALIASES["name"]) and not names & {
-            alias for our in ("join", "leave", "duration") for alias in ALIASES[our]
+            alias for our in ("join", "leave", "duration", "timestamp") for alias in ALIASES[our]
         }:
             return ReportError(
                 _l(
@@ -464,34 +622,84 @@ def _unknown(rows: list[tuple[int, list[str]]]) -> ReportError:
     return ReportError(NOT_A_REPORT)
 
 
-def _report(sections: list[_Section], zone: ZoneInfo, source: AttendanceSource) -> Report:
-    rows: list[Row] = []
-    skipped = 0
-    times = _TimeReader(zone)
+def _report(sections: list[_Section], reading: _Reading, source: AttendanceSource) -> Report:
+    left_out: list[tuple[int, str]] = []
+    skipped = waiting = 0
     pending = []
     for section in sections:
         for line, cells in section.rows:
-            raw = _raw_row(line, cells, section.columns)
+            try:
+                raw = _raw_row(line, cells, section)
+            except ReportError as error:
+                left_out.append((line, str(error)))
+                continue
             if raw is None:
                 skipped += 1
-                continue
-            pending.append((raw, section.columns))
+            elif raw["waiting"]:
+                waiting += 1
+            else:
+                pending.append((raw, section.columns))
     if not pending:
-        raise ReportError(_l("The report has a header but no participants."))
-    times.learn([(raw["line"], raw[key]) for raw, _ in pending for key in ("join", "leave")])
+        raise _nothing_read(left_out)
+    zone, zone_from = _zone(sections, reading)
+    times = _TimeReader(zone, reading.day)
+    keys = ("timestamp",) if sections[0].columns.action is not None else ("join", "leave")
+    times.learn(
+        [(raw["line"], raw[key]) for raw, _ in pending for key in keys],
+        summary_days(reading.preamble),
+        reading.day_first,
+    )
+    rows: list[Row] = []
+    actions: list[tuple[dict, datetime]] = []
     for raw, columns in pending:
-        rows.append(_row(raw, columns, times))
-    participants = merge(rows)
+        try:
+            if columns.action is not None:
+                actions.append((raw, _action_time(raw, columns, times)))
+            else:
+                rows.append(_row(raw, columns, times))
+        except ReportError as error:
+            left_out.append((raw["line"], str(error)))
+    rows.extend(sessions_of_actions(actions))
+    if not rows:
+        raise _nothing_read(left_out)
+    left_out.sort()
     return Report(
         source=source,
         columns=sections[0].columns.used(),
-        participants=participants,
+        participants=merge(rows),
         rows=len(rows),
         skipped=skipped,
+        left_out=left_out,
+        waiting_room=waiting,
+        zone=clues.name_of_zone(zone)
+        if zone_from != ZONE_FROM_FILE or times.offset is None
+        else times.offset,
+        zone_from=ZONE_FROM_FILE if times.offset is not None else zone_from,
+        dates=times.order,
+        dates_from=times.order_from,
     )
 
 
+def _nothing_read(left_out: list[tuple[int, str]]) -> ReportError:
+    if left_out:
+        return ReportError(left_out[0][1])
+    return ReportError(_l("The report has a header but no participants."))
+
+
+def _zone(sections: list[_Section], reading: _Reading) -> tuple[tzinfo, str]:
+    """The zone of the report's times without one: the organiser's, else the report's own, else
+    the event's."""
+    if reading.zone_given:
+        return reading.zone, ZONE_GIVEN
+    stated = clues.zone_stated([*reading.preamble, *(" ".join(s.columns.header) for s in sections)])
+    if stated is not None:
+        return clues.zone_named(stated), ZONE_FROM_FILE
+    return reading.zone, ZONE_OF_EVENT
+
+
 def _cell(cells: list[str], index: int | None, line: int, header: tuple[str, ...]) -> str:
+    """A cell's text. A name that looks like a formula ("+249…", "=…") is text here: formulas are
+    neutralised where they could run, in the exports."""
     if index is None:
         return ""
     if index >= len(cells):
@@ -508,24 +716,11 @@ def _cell(cells: list[str], index: int | None, line: int, header: tuple[str, ...
         raise ReportError(
             _l("Line %(line)d has a value longer than %(max)d characters.", line=line, max=MAX_CELL)
         )
-    if _FORMULA_RE.match(value):
-        raise ReportError(
-            _l(
-                "Line %(line)d holds a spreadsheet formula (%(value)s) in the column “%(column)s”: "
-                "a participant report has none. Export the report again from the platform.",
-                line=line,
-                value=value[:40],
-                column=header[index],
-            )
-        )
     return "" if value in ("--", "-") else value
 
 
-# "=…", "+…", "@…" start a formula in spreadsheets ("-" too, but Zoom writes "--" for nothing).
-_FORMULA_RE = re.compile(r"^\s*(?:[=+@]|-[^-\d\s])")
-
-
-def _raw_row(line: int, cells: list[str], columns: Columns) -> dict | None:
+def _raw_row(line: int, cells: list[str], section: _Section) -> dict | None:
+    columns = section.columns
     extra = [cell for cell in cells[len(columns.header) :] if cell]
     if extra:
         raise ReportError(
@@ -547,13 +742,24 @@ def _raw_row(line: int, cells: list[str], columns: Columns) -> dict | None:
         name = email
     if not name:
         return None
+    name = " ".join(name.split())[:NAME_MAX]
+    # The columns most reports lack are not looked for: tens of thousands of rows.
+    optional = lambda index: "" if index is None else get(index)  # noqa: E731
+    kind = _kind(optional(columns.role), section.kind, name)
+    if kind == DELEGATE and email and email in (section.hosts or {_email(optional(columns.host_email))}):
+        kind = HOST
     return {
         "line": line,
-        "name": " ".join(name.split())[:NAME_MAX],
+        "name": clues.phone_display(name) if kind == PHONE else name,
         "email": email,
         "join": get(columns.join),
         "leave": get(columns.leave),
         "duration": get(columns.duration),
+        "action": optional(columns.action),
+        "timestamp": optional(columns.timestamp),
+        "kind": kind,
+        "country": clues.country_code(optional(columns.country)),
+        "waiting": optional(columns.waiting).casefold() in ("yes", "y", "true", "1"),
     }
 
 
@@ -594,7 +800,60 @@ def _row(raw: dict, columns: Columns, times: _TimeReader) -> Row:
                 value=raw["duration"][:40],
             )
         )
-    return Row(line, raw["name"], raw["email"], join, leave, seconds)
+    if seconds is None and not (join and leave):
+        raise ReportError(_l("Line %(line)d has neither both times nor a duration.", line=line))
+    return Row(line, raw["name"], raw["email"], join, leave, seconds, raw["kind"], raw["country"])
+
+
+# --- Teams' attendance list of 2020–21: sessions from "Joined" and "Left" ---------------------------
+
+_JOINED = ("joined", "joined before", "join")
+_LEFT = ("left", "leave", "left meeting")
+
+
+def _action_time(raw: dict, columns: Columns, times: _TimeReader) -> datetime:
+    action = " ".join(raw["action"].casefold().split())
+    if action not in _JOINED and action not in _LEFT:
+        raise ReportError(
+            _l(
+                "Line %(line)d: “%(value)s” is neither “Joined” nor “Left”.",
+                line=raw["line"],
+                value=raw["action"][:40],
+            )
+        )
+    moment = times.read(raw["timestamp"], raw["line"], columns)
+    if moment is None:
+        raise _not_a_time(raw["line"], raw["timestamp"])
+    return moment
+
+
+def sessions_of_actions(actions: list[tuple[dict, datetime]]) -> list[Row]:
+    """Each join paired with the next leave of the same person; a join never left lasts until
+    the list's last timestamp, a leave never joined counts from its first (the person was
+    there before the list began)."""
+    if not actions:
+        return []
+    first = min(moment for _, moment in actions)
+    last = max(moment for _, moment in actions)
+    people: dict[str, list[tuple[dict, datetime]]] = {}
+    for raw, moment in actions:
+        people.setdefault(raw["email"] or name_key(raw["name"]), []).append((raw, moment))
+    rows = []
+    for entries in people.values():
+        entries.sort(key=lambda item: (item[1], item[0]["line"]))
+        open_joins: list[tuple[dict, datetime]] = []
+        for raw, moment in entries:
+            if " ".join(raw["action"].casefold().split()) in _JOINED:
+                open_joins.append((raw, moment))
+            else:
+                start_raw, start = open_joins.pop(0) if open_joins else (raw, first)
+                rows.append(_session(start_raw, start, moment))
+        rows.extend(_session(raw, start, last) for raw, start in open_joins)
+    return rows
+
+
+def _session(raw: dict, join: datetime, leave: datetime) -> Row:
+    return Row(raw["line"], raw["name"], raw["email"], join, leave, None, raw["kind"], raw["country"])
 
 
 # --- times and durations -----------------------------------------------------------------------
@@ -614,44 +873,102 @@ _DATES = (
     "%d %B %Y",
 )
 _TIMES = ("%I:%M:%S %p", "%I:%M %p", "%H:%M:%S", "%H:%M")
-# Month first before day first: Zoom and Teams write US dates unless the account says otherwise,
-# and a report is read with the first format that reads every one of its times.
 FORMATS = tuple(d + joiner + t for d in _DATES for joiner in (" ", ", ") for t in _TIMES)
+# A hand-made sign-in sheet's clock times ("09:05"), on the event's day.
+CLOCKS = tuple("clock " + t for t in _TIMES)
 ISO = "iso"
 
 
+def _order(fmt: str) -> str:
+    if fmt.startswith("%m/"):
+        return MONTH_FIRST
+    if fmt.startswith("%d/"):
+        return DAY_FIRST
+    return ""
+
+
 class _TimeReader:
-    """Reads the report's timestamps with one format for the whole file, chosen from its values."""
+    """Reads the report's timestamps with one format for the whole file: the one that reads
+    the most of its values (a value it cannot read leaves its row out). When day and month
+    could be either way round, the order is decided from the file (a value above 12, the
+    meeting's date in its summary), else from the event's date, else from the locale the times
+    are written in (24-hour times: a day-first locale), else the organiser is asked."""
 
-    def __init__(self, zone: ZoneInfo):
+    SAMPLE = 50
+
+    def __init__(self, zone: tzinfo, day: date | None = None):
         self.zone = zone
+        self.day = day
         self.parsed: dict[str, datetime] = {}
+        self.order = ""
+        self.order_from = ""
+        self.offset: str | None = None  # the report's own zone, when its times carry one
 
-    def learn(self, values: list[tuple[int, str]]) -> None:
-        present = [(line, value) for line, value in values if value]
-        if not present:
+    def learn(self, values: list[tuple[int, str]], summary: set[date] = frozenset(), day_first=None) -> None:
+        distinct = list(dict.fromkeys(value.strip() for _, value in values if value))
+        if not distinct:
             return
-        first_line, first = present[0]
-        candidates = [fmt for fmt in (ISO, *FORMATS) if _parse(first, fmt) is not None]
-        if not candidates:
-            raise _not_a_time(first_line, first)
-        failure = None
+        formats = (ISO, *FORMATS, *(CLOCKS if self.day else ()))
+        sample = distinct[: self.SAMPLE]
+        candidates = [fmt for fmt in formats if any(self._parse(value, fmt) for value in sample)]
+        results: dict[str, dict[str, datetime]] = {}
         for fmt in candidates:
-            parsed: dict[str, datetime] = {}
-            for line, value in present:
-                if value not in parsed and (moment := _parse(value, fmt)) is None:
-                    failure = (line, value)
-                    break
-                parsed.setdefault(value, moment)
-            else:
-                self.parsed = parsed
-                return
-        raise _not_a_time(*failure)
+            parsed = {}
+            for value in distinct:
+                if (moment := self._parse(value, fmt)) is not None:
+                    parsed[value] = moment
+            results[fmt] = parsed
+        if not results:
+            return  # every time unreadable: every row is left out, saying so
+        best = max(len(parsed) for parsed in results.values())
+        winners = [fmt for fmt in candidates if len(results[fmt]) == best]
+        fmt = self._decide(winners, results, summary, day_first)
+        self.parsed = results[fmt]
+        if fmt.startswith("clock"):
+            self.order_from = DATES_CLOCK
+        first = next(iter(self.parsed.values()))
+        if first.tzinfo is not None:
+            self.offset = clues.name_of_zone(first.tzinfo)
+
+    def _decide(self, winners: list[str], results, summary: set[date], day_first: bool | None) -> str:
+        by_order = {}
+        for fmt in winners:
+            by_order.setdefault(_order(fmt), fmt)
+        if day_first is not None:
+            wanted = DAY_FIRST if day_first else MONTH_FIRST
+            readable = [fmt for fmt in results if _order(fmt) == wanted]
+            if readable:
+                self.order, self.order_from = wanted, DATES_CHOSEN
+                return max(readable, key=lambda fmt: len(results[fmt]))
+        if not (DAY_FIRST in by_order and MONTH_FIRST in by_order):
+            fmt = winners[0]
+            self.order = _order(fmt)
+            self.order_from = DATES_FROM_FILE if self.order else ""
+            return fmt
+        days = {order: {moment.date() for moment in results[fmt].values()} for order, fmt in by_order.items()}
+        for evidence, source in ((summary, DATES_FROM_SUMMARY), (_around(self.day), DATES_FROM_EVENT)):
+            fitting = [order for order in (DAY_FIRST, MONTH_FIRST) if days[order] & evidence]
+            if len(fitting) == 1:
+                self.order, self.order_from = fitting[0], source
+                return by_order[fitting[0]]
+        if "%H" in by_order[DAY_FIRST]:
+            # 24-hour times with numeric dates: the way of day-first locales (en-GB, fr, de);
+            # en-US writes AM and PM.
+            self.order, self.order_from = DAY_FIRST, DATES_FROM_LOCALE
+            return by_order[DAY_FIRST]
+        self.order, self.order_from = MONTH_FIRST, DATES_ASKED
+        return by_order[MONTH_FIRST]
+
+    def _parse(self, value: str, fmt: str) -> datetime | None:
+        if fmt.startswith("clock "):
+            moment = _parse(value, fmt[6:])
+            return moment and datetime.combine(self.day, moment.time())
+        return _parse(value, fmt)
 
     def read(self, value: str, line: int, columns: Columns) -> datetime | None:
         if not value:
             return None
-        moment = self.parsed.get(value)
+        moment = self.parsed.get(value.strip())
         if moment is None:
             raise _not_a_time(line, value)
         if moment.tzinfo is None:
@@ -659,6 +976,48 @@ class _TimeReader:
         if not 2000 <= moment.year <= 2100:
             raise _not_a_time(line, value)
         return moment
+
+
+def _around(day: date | None) -> set[date]:
+    return {day + timedelta(days=shift) for shift in (-1, 0, 1)} if day else set()
+
+
+_SUMMARY_DATE = re.compile(
+    r"\b(?:(?P<iso>\d{4}-\d{2}-\d{2})"
+    r"|(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4}|\d{2})"
+    r"|(?P<mon>[A-Za-z]{3,9})\.? (?P<md>\d{1,2}),? (?P<my>\d{4})"
+    r"|(?P<dm>\d{1,2}) (?P<mon2>[A-Za-z]{3,9}) (?P<my2>\d{4}))\b"
+)
+
+
+def summary_days(lines: list[str]) -> set[date]:
+    """The dates a report's summary block gives unambiguously: in ISO form, with the month's
+    name, or with a day above 12 (or dots, which only day-first locales use)."""
+    days = set()
+    for line in lines:
+        for match in _SUMMARY_DATE.finditer(line):
+            try:
+                days.add(_summary_day(match))
+            except (ValueError, KeyError, TypeError):
+                continue
+    days.discard(None)
+    return days
+
+
+def _summary_day(match: re.Match) -> date | None:
+    found = match.groupdict()
+    if found["iso"]:
+        return date.fromisoformat(found["iso"])
+    if found["mon"] or found["mon2"]:
+        month = _MONTHS[(found["mon"] or found["mon2"])[:3].casefold()]
+        return date(int(found["my"] or found["my2"]), month, int(found["md"] or found["dm"]))
+    a, b = int(found["a"]), int(found["b"])
+    year = int(found["y"]) if len(found["y"]) == 4 else 2000 + int(found["y"])
+    if found["sep"] == "." or a > 12:
+        return date(year, b, a)
+    if b > 12:
+        return date(year, a, b)
+    return None
 
 
 _UTC = ZoneInfo("UTC")
@@ -702,14 +1061,18 @@ def _parse(value: str, fmt: str) -> datetime | None:
         return None
     found = match.groupdict()
     try:
-        year = int(found["Y"]) if found.get("Y") else 2000 + int(found["y"])
-        month = int(found["m"]) if found.get("m") else _MONTHS[found["b"][:3].casefold()]
+        if found.get("Y") is None and found.get("y") is None:
+            year, month, day = 2000, 1, 1  # a clock time: the caller gives the day
+        else:
+            year = int(found["Y"]) if found.get("Y") else 2000 + int(found["y"])
+            month = int(found["m"]) if found.get("m") else _MONTHS[found["b"][:3].casefold()]
+            day = int(found["d"])
         hour = int(found["H"]) if found.get("H") is not None else int(found["I"])
         if found.get("p") is not None:
             if not 1 <= hour <= 12:
                 return None
             hour = hour % 12 + (12 if found["p"][0] in "pP" else 0)
-        return datetime(year, month, int(found["d"]), hour, int(found["M"]), int(found.get("S") or 0))
+        return datetime(year, month, day, hour, int(found["M"]), int(found.get("S") or 0))
     except (ValueError, KeyError):
         return None
 
@@ -815,6 +1178,8 @@ def _participant(rows: list[Row]) -> Participant:
         seconds=seconds,
         spans=spans,
         rows=len(rows),
+        kind=_strongest(row.kind for row in rows),
+        country=next((row.country for row in rows if row.country), ""),
     )
 
 

@@ -51,6 +51,16 @@ from . import personal_links
 from .calendar import registration_calendar
 
 log = logging.getLogger(__name__)
+
+
+def _kick_delivery() -> None:
+    # Imported when needed: tasks imports delivery, which imports this module, so a module-level
+    # import fails whenever this module is the first of the three to be imported.
+    from .tasks import kick_delivery
+
+    kick_delivery()
+
+
 NOT_COMPOSED = "refused: the message could not be composed safely"
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 

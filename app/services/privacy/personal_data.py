@@ -467,6 +467,9 @@ def _scrub_imports(
     for imported in imports:
         imported.participants = [_scrubbed_entry(entry, scrub, linked) for entry in imported.participants]
         imported.filename = scrub(imported.filename)
+        imported.report_file = (
+            None  # the uploaded file itself, kept while previewed: not scrubbed line by line
+        )
     for entry in session.scalars(
         sa.select(AuditEntry).where(
             AuditEntry.target_type == "attendanceimport",
@@ -659,6 +662,7 @@ def _blank_imports(session: OrmSession, event_ids: Sequence[int], names: set[str
         entries = imported.participants if all(isinstance(e, dict) for e in imported.participants) else []
         names |= {entry.get("name", "") for entry in entries}
         imported.participants = [{**entry, "name": "", "email": ""} for entry in entries]
+        imported.report_file = None
     scrub = Scrubber(names=names)
     ids = [imported.id for imported in imports]
     _scrub_audit(
