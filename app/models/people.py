@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
 from .enums import AttendanceSource, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
+from .accounts import Account
 from .programme import Event
 
 
@@ -205,5 +206,10 @@ class AttendanceImport(db.Model):
     error: Mapped[str] = mapped_column(sa.Text, default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The import of the event this corrected file takes the place of, once confirmed.
+    replaces_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("attendance_import.id", ondelete="SET NULL")
+    )
 
     event: Mapped[Event] = relationship()
+    account: Mapped[Account | None] = relationship()
