@@ -47,10 +47,19 @@ from ...formatting import event_when
 from ...i18n import email_locale
 from ...models import Event, Message, MessageContent, MessageStatus, Registration
 from ..links import external_url, manage_url, site_host
-from . import personal_links, tasks
+from . import personal_links
 from .calendar import registration_calendar
 
 log = logging.getLogger(__name__)
+
+
+def _kick_delivery() -> None:
+    # Imported when called: tasks imports delivery, which imports this module's names.
+    from .tasks import kick_delivery
+
+    kick_delivery()
+
+
 NOT_COMPOSED = "refused: the message could not be composed safely"
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
@@ -106,7 +115,7 @@ def queue_composed(messages: list[Message]) -> list[int]:
     session = db.session()
     session.add_all(messages)
     session.flush()
-    on_commit(tasks.kick_delivery)
+    on_commit(_kick_delivery)
     return [message.id for message in messages]
 
 
@@ -144,7 +153,7 @@ def queue_to_compose(
     ).scalar_one()
     composition = {"context": context, "calendar": calendar}
     session.execute(NEW_CONTENT, {"message_id": message_id, **WRITTEN_CONTENT, "composition": composition})
-    on_commit(tasks.kick_delivery)
+    on_commit(_kick_delivery)
     return message_id
 
 
