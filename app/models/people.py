@@ -203,6 +203,8 @@ class AttendanceImport(db.Model):
     rows_done: Mapped[int] = mapped_column(default=0)
     matched_count: Mapped[int] = mapped_column(default=0)
     unmatched_count: Mapped[int] = mapped_column(default=0)
+    # Of the unmatched, those the organiser chose to record as walk-ins.
+    walk_in_count: Mapped[int] = mapped_column(default=0, server_default="0")
     error: Mapped[str] = mapped_column(sa.Text, default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -29,6 +29,7 @@ def upgrade():
         batch_op.drop_constraint(op.f('ck_attendance_import_status'), type_='check')
         _status_check(batch_op, AFTER)
         batch_op.add_column(sa.Column('replaces_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('walk_in_count', sa.Integer(), server_default='0', nullable=False))
         batch_op.create_foreign_key(
             batch_op.f('fk_attendance_import_replaces_id_attendance_import'),
             'attendance_import',
@@ -47,6 +48,7 @@ def downgrade():
         batch_op.drop_constraint(
             batch_op.f('fk_attendance_import_replaces_id_attendance_import'), type_='foreignkey'
         )
+        batch_op.drop_column('walk_in_count')
         batch_op.drop_column('replaces_id')
         batch_op.drop_constraint(op.f('ck_attendance_import_status'), type_='check')
         _status_check(batch_op, BEFORE)

@@ -384,9 +384,15 @@ def _iso(moment: datetime | None) -> str | None:
 def _store(imported: AttendanceImport, entries: list[dict]) -> None:
     # A new list: the JSON column notices a replaced value, not a changed one.
     imported.participants = list(entries)
+    count_people(imported, entries)
+    imported.rows_total = len(entries)
+
+
+def count_people(imported: AttendanceImport, entries: list[dict]) -> None:
+    """The figures the list of an event's imports shows, from the import's entries."""
     imported.matched_count = sum(1 for entry in entries if entry["reg"] is not None)
     imported.unmatched_count = len(entries) - imported.matched_count
-    imported.rows_total = len(entries)
+    imported.walk_in_count = sum(1 for entry in entries if entry["decision"] == WALK_IN)
 
 
 def _match(session: OrmSession, event_id: int, entries: list[dict]) -> tuple[list, set[int]]:
@@ -907,6 +913,7 @@ def _finish(imported: AttendanceImport, figures: Summary) -> None:
     imported.finished_dt = utcnow()
     imported.matched_count = figures.matched
     imported.unmatched_count = figures.participants - figures.matched
+    imported.walk_in_count = figures.walk_ins
     webhooks.emit("attendance.imported", imported)
     event = imported.event
     account = db.session.get(Account, imported.account_id) if imported.account_id else None
@@ -1045,6 +1052,8 @@ def imports_of(event: Event) -> list[AttendanceImport]:
         db.session.scalars(
             sa.select(AttendanceImport)
             .where(AttendanceImport.event_id == event.id)
+            # The list shows each import's figures, not its (perhaps 20,000) participants.
+            .options(defer(AttendanceImport.participants), selectinload(AttendanceImport.account))
             .order_by(AttendanceImport.created_dt.desc(), AttendanceImport.id.desc())
         )
     )

@@ -43,6 +43,7 @@ from .attendance import (
     _upsert,
     attendance_counts,
     attendance_row,
+    count_people,
     event_minutes,
     participant_key,
     summarise,
@@ -284,5 +285,4 @@ def _change_entries(session: OrmSession, event: Event, key: str, change: Callabl
                 touched = True
         if touched:
             imported.participants = entries  # a new list: the JSON column notices a replaced value
-            imported.matched_count = sum(1 for entry in entries if entry["reg"] is not None)
-            imported.unmatched_count = len(entries) - imported.matched_count
+            count_people(imported, entries)
