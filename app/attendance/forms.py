@@ -105,14 +105,16 @@ def choices_form(imported, registrations: list[Registration]) -> FlaskForm:
         # Shown only when some unmatched participants are not listed one by one.
         others = SelectField(
             _l("The other unmatched participants"),
+            # Empty: each keeps what was chosen for them (by group, say), undecided at first.
             choices=options(
                 [
+                    ("", _l("As chosen so far")),
                     (service.UNDECIDED, _l("Not decided yet")),
                     (service.WALK_IN, _l("Record as walk-ins")),
                     (service.IGNORE, _l("Leave out")),
                 ]
             ),
-            default=service.UNDECIDED,
+            default="",
         )
         recount = SubmitField(_l("Save and count again"))
         confirm = SubmitField(_l("Import the attendance"))

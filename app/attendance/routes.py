@@ -385,7 +385,7 @@ def import_confirm(event_id: int, import_id: int):
     status, problem = 400, None
     if form.validate_on_submit():
         confirming = form.confirm.data or form.leave_out.data
-        arguments = (imported, chosen(form), form.others.data, form.threshold.data)
+        arguments = (imported, chosen(form), form.others.data or None, form.threshold.data)
         try:
             if confirming:
                 service.confirm_import(*arguments, by=current_user, leave_out_undecided=form.leave_out.data)
