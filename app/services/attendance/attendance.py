@@ -490,7 +490,7 @@ def linkable_registrations(imported: AttendanceImport) -> list[Registration]:
 # --- importing a report: the organiser's choices, and the confirmation -------------------------
 
 
-class Undecided(AttendanceError):
+class Undecided(Conflict):
     """Confirming while some unmatched participants are not decided."""
 
     def __init__(self, count: int):
@@ -611,6 +611,22 @@ def _apply_choices(
 ) -> None:
     entries = [dict(entry) for entry in imported.participants]
     linkable = {registration.id for registration in linkable_registrations(imported)}
+    decide_entries(entries, choices, others, linkable)
+    _store(imported, entries)
+    if threshold is not None and threshold != imported.event.attendance_min_minutes:
+        if not 0 <= threshold <= MAX_THRESHOLD:
+            raise AttendanceError(_l("Choose a number of minutes from 0 to %(max)d.", max=MAX_THRESHOLD))
+        _set_threshold(session, imported.event, threshold, by)
+
+
+UNMATCHED_DECISIONS = (WALK_IN, IGNORE, UNDECIDED)
+
+
+def decide_entries(
+    entries: list[dict], choices: dict[int, str], others: str | None, linkable: set[int]
+) -> None:
+    """Apply the organiser's choices to the unmatched entries, in place (see save_choices);
+    `linkable`: the registrations a participant may be linked to by hand."""
     if others not in (None, *UNMATCHED_DECISIONS):
         raise AttendanceError(_l("Choose what becomes of the other unmatched participants."))
     for index in choices:
@@ -630,14 +646,6 @@ def _apply_choices(
         if reg_id not in linkable:
             raise AttendanceError(_l("A registration chosen is not one of this event's unmatched ones."))
         _link(entry, reg_id, BY_HAND)
-    _store(imported, entries)
-    if threshold is not None and threshold != imported.event.attendance_min_minutes:
-        if not 0 <= threshold <= MAX_THRESHOLD:
-            raise AttendanceError(_l("Choose a number of minutes from 0 to %(max)d.", max=MAX_THRESHOLD))
-        _set_threshold(session, imported.event, threshold, by)
-
-
-UNMATCHED_DECISIONS = (WALK_IN, IGNORE, UNDECIDED)
 
 
 def _registration_of(choice: str) -> int | None:
