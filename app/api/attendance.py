@@ -244,9 +244,7 @@ def _answer(
     names = dict(
         db.session.execute(
             sa.select(Registration.id, Registration.name).where(Registration.id.in_(suggested))
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return {
         "applied": imported is not None,

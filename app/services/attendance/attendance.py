@@ -836,6 +836,8 @@ def _grouped(entries: list[dict], valid: set[int] | None = None) -> dict[str, di
             "leave": _instant(entry["leave"]),
             "seconds": entry["seconds"],
             "spans": entry["spans"],
+            # Merged by the organiser into another walk-in, whose name and address stand.
+            "alias": bool(entry.get("same_as")),
         }
         people[key] = _within(people[key], person) if key in people else person
     return people
@@ -857,6 +859,8 @@ def _across(one: dict, other: dict) -> dict:
 
 
 def _combined(one: dict, other: dict, without_spans) -> dict:
+    if one.get("alias") and not other.get("alias"):
+        one, other = other, one
     joins = [moment for moment in (one["join"], other["join"]) if moment]
     leaves = [moment for moment in (one["leave"], other["leave"]) if moment]
     if one["spans"] is not None and other["spans"] is not None:
@@ -872,6 +876,7 @@ def _combined(one: dict, other: dict, without_spans) -> dict:
         "leave": max(leaves) if leaves else None,
         "seconds": seconds,
         "spans": spans,
+        "alias": one.get("alias", False) and other.get("alias", False),
     }
 
 
