@@ -429,3 +429,125 @@ def test_a_walk_in_merge_refuses_forged_targets(signed_in, console, event, regis
     assert viewer.get(f"/console/events/{event.id}/attendance/walk-ins/{galaxy.id}").status_code == 403
     assert button(viewer, url, into=f"reg:{registered['Amina Yusuf']}").status_code == 403
     assert minutes() == before
+
+
+# --- over the API -----------------------------------------------------------------------------------
+
+
+def test_the_api_preview_groups_suggests_and_takes_decisions(
+    client, console, event, registered, organiser_token
+):
+    tekle = add_registration(
+        event, Applicant(email="m.gebre@example.net", name="Tekle Mehari Gebre"), by=console.account
+    ).registration
+    answer = api_post(client, event.id, organiser_token).get_json()
+    people = {person["name"]: person for person in answer["unmatched_people"]}
+    assert answer["undecided"] == 3 and {p["decision"] for p in people.values()} == {"undecided"}
+    mehari = people["Mehari Tekle"]
+    assert (mehari["group"], mehari["kind"]) == ("others", "delegate")
+    assert mehari["suggestions"] == [
+        {"registration_id": tekle.id, "name": "Tekle Mehari Gebre", "score": 100, "same_domain": True}
+    ]
+    refused = api_post(client, event.id, organiser_token, apply="true")
+    assert refused.status_code == 409 and refused.get_json()["type"].endswith("/undecided")
+    assert stored() == (0, 0)
+
+    link = f"{mehari['index']}:{tekle.id}"
+    preview = api_post(client, event.id, organiser_token, unmatched="ignore", link=link).get_json()
+    assert preview["undecided"] == 0 and preview["matched_by_email"] == 5
+    assert {p["name"]: p["decision"] for p in preview["unmatched_people"]}["Mehari Tekle"] == "match"
+    for bad in (f"{mehari['index']}:{registered['Aida Awel']}", "999:1", f"{mehari['index']}:99999"):
+        response = api_post(client, event.id, organiser_token, unmatched="ignore", link=bad)
+        assert response.status_code == 422, bad
+    assert api_post(client, event.id, organiser_token, link="x").status_code == 422
+    applied = api_post(client, event.id, organiser_token, apply="true", unmatched="ignore", link=link)
+    assert applied.status_code == 202, applied.get_data(as_text=True)
+    rows = minutes()
+    assert rows["Tekle Mehari Gebre"] == (tekle.id, 90, True) and len(rows) == 8  # no walk-ins
+
+
+def test_the_api_lists_removes_and_replaces_imports(
+    client, signed_in, console, event, registered, organiser_token
+):
+    assert api_post(client, event.id, organiser_token, apply="true", unmatched="walk_in").status_code == 202
+    listed = client.get(f"/api/v1/events/{event.id}/attendance/imports", headers=organiser_token).get_json()
+    [item] = listed["items"]
+    assert (item["participants"], item["matched"], item["walk_ins"], item["status"]) == (10, 7, 3, "done")
+    assert item["uploaded_by"] == console.account.name
+    url = f"/api/v1/events/{event.id}/attendance/imports/{item['id']}"
+
+    # A corrected file: previewed (nothing changes), then applied in one step.
+    files = {"file": (io.BytesIO(corrected_zoom()), "fixed.csv")}
+    preview = client.post(
+        url + "/replacement", headers=organiser_token, data=files, content_type="multipart/form-data"
+    )
+    assert preview.status_code == 200 and preview.get_json()["applied"] is False
+    assert "Mehari Tekle" in minutes()
+    files = {"file": (io.BytesIO(corrected_zoom()), "fixed.csv")}
+    applied = client.post(
+        url + "/replacement",
+        headers=organiser_token,
+        query_string={"apply": "true", "unmatched": "ignore"},
+        data=files,
+        content_type="multipart/form-data",
+    )
+    assert applied.status_code == 200, applied.get_data(as_text=True)
+    assert applied.get_json()["import"]["status"] == "done"
+    assert "Mehari Tekle" not in minutes() and minutes()["Conny Rijken"][1] == 66
+    statuses = {
+        i["id"]: i["status"]
+        for i in client.get(
+            f"/api/v1/events/{event.id}/attendance/imports", headers=organiser_token
+        ).get_json()["items"]
+    }
+    assert statuses[item["id"]] == "replaced"
+
+    # The replaced one can be neither removed nor replaced again; the new one can be removed, once.
+    assert client.delete(url, headers=organiser_token).status_code == 409
+    new_url = f"/api/v1/events/{event.id}/attendance/imports/{applied.get_json()['import']['id']}"
+    viewer = token_of(signed_in("viewer").account)
+    assert client.delete(new_url, headers=viewer).status_code == 403
+    assert client.delete(new_url).status_code == 401
+    assert client.delete(new_url, headers=organiser_token).status_code == 204
+    assert client.delete(new_url, headers=organiser_token).status_code == 409
+    assert stored()[0] == 0
+    assert (
+        client.delete(
+            f"/api/v1/events/{event.id}/attendance/imports/99999", headers=organiser_token
+        ).status_code
+        == 404
+    )
+    assert (
+        client.delete("/api/v1/events/99999/attendance/imports/1", headers=organiser_token).status_code == 404
+    )
+
+
+def test_the_api_removes_and_merges_walk_ins(client, event, registered, organiser_token):
+    assert api_post(client, event.id, organiser_token, apply="true", unmatched="walk_in").status_code == 202
+    people = walk_ins()
+    base = f"/api/v1/events/{event.id}/attendance/walk-ins"
+    merge = client.post(
+        f"{base}/{people['Galaxy S21'].id}/merge",
+        headers=organiser_token,
+        json={"walk_in_id": people["Mehari Tekle"].id},
+    )
+    assert merge.status_code == 204, merge.get_data(as_text=True)
+    assert {name: row.minutes for name, row in walk_ins().items()} == {
+        "Khartoum Process Secretariat": 144,
+        "Mehari Tekle": 90,
+    }
+    secretariat = walk_ins()["Khartoum Process Secretariat"]
+    for body in ({}, {"registration_id": 1, "walk_in_id": 2}, {"registration_id": "x"}):
+        assert (
+            client.post(f"{base}/{secretariat.id}/merge", headers=organiser_token, json=body).status_code
+            == 422
+        )
+    missing = client.post(
+        f"{base}/{secretariat.id}/merge", headers=organiser_token, json={"registration_id": 99999}
+    )
+    assert missing.status_code == 404
+    assert client.delete(f"{base}/{secretariat.id}", headers=organiser_token).status_code == 204
+    assert client.delete(f"{base}/{secretariat.id}", headers=organiser_token).status_code == 404
+    aida = attendance()["Aida Awel"]
+    assert client.delete(f"{base}/{aida.id}", headers=organiser_token).status_code == 404
+    assert set(walk_ins()) == {"Mehari Tekle"}

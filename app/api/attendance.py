@@ -118,6 +118,10 @@ def _upload(event: Event, file, apply: bool, zone: str | None, decided: dict, re
     if not apply:
         entries = _matched(event, report, decided)
         return _answer(event, report, entries, zone, decided, _imported_before(event, data), None)
+    # Decided before anything is stored: a refusal leaves no trace.
+    undecided = service.summarise(_matched(event, report, decided), 0).undecided
+    if undecided:
+        problem_abort(409, str(service.Undecided(undecided)), slug="undecided")
     imported = _import(event, file.filename or "", data, zone, decided, replaces)
     status = 200 if replaces is not None else 202
     return _answer(event, report, imported.participants, zone, decided, False, imported), status
