@@ -529,7 +529,7 @@ def test_the_api_removes_and_merges_walk_ins(client, event, registered, organise
     merge = client.post(
         f"{base}/{people['Galaxy S21'].id}/merge",
         headers=organiser_token,
-        json={"walk_in_id": people["Mehari Tekle"].id},
+        json={"into": "walk_in", "id": people["Mehari Tekle"].id},
     )
     assert merge.status_code == 204, merge.get_data(as_text=True)
     assert {name: row.minutes for name, row in walk_ins().items()} == {
@@ -537,13 +537,13 @@ def test_the_api_removes_and_merges_walk_ins(client, event, registered, organise
         "Mehari Tekle": 90,
     }
     secretariat = walk_ins()["Khartoum Process Secretariat"]
-    for body in ({}, {"registration_id": 1, "walk_in_id": 2}, {"registration_id": "x"}):
+    for body in ({}, {"into": "walk_in"}, {"into": "someone", "id": 1}, {"into": "walk_in", "id": "x"}):
         assert (
             client.post(f"{base}/{secretariat.id}/merge", headers=organiser_token, json=body).status_code
             == 422
         )
     missing = client.post(
-        f"{base}/{secretariat.id}/merge", headers=organiser_token, json={"registration_id": 99999}
+        f"{base}/{secretariat.id}/merge", headers=organiser_token, json={"into": "registration", "id": 99999}
     )
     assert missing.status_code == 404
     assert client.delete(f"{base}/{secretariat.id}", headers=organiser_token).status_code == 204

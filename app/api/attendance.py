@@ -424,6 +424,7 @@ def merge_walk_in(data: dict, event_id: int, attendance_id: int):
     """
     event = event_or_404(event_id)
     try:
-        corrections.merge_walk_in(event, attendance_id, **data, by=g.api_token.account)
+        target = "registration_id" if data["into"] == "registration" else "walk_in_id"
+        corrections.merge_walk_in(event, attendance_id, **{target: data["id"]}, by=g.api_token.account)
     except service.AttendanceError as error:
         problem_abort(error.status, str(error))

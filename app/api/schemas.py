@@ -758,18 +758,11 @@ class AttendanceImportListSchema(ma.Schema):
 
 
 class WalkInMergeSchema(ma.Schema):
-    """Exactly one of the two: who the walk-in is."""
+    """Who the walk-in is: a registration of the event, or another walk-in of it."""
 
-    registration_id = ma.fields.Integer(
-        validate=validate.Range(1, 2147483647), metadata={"description": "A registration of the event"}
+    into = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(("registration", "walk_in")),
+        metadata={"description": "`registration`, or `walk_in` (another walk-in's attendance id)"},
     )
-    walk_in_id = ma.fields.Integer(
-        validate=validate.Range(1, 2147483647), metadata={"description": "Another walk-in of the event"}
-    )
-
-    @ma.validates_schema
-    def _exactly_one(self, data, **kwargs):
-        if ("registration_id" in data) == ("walk_in_id" in data):
-            raise ma.ValidationError(
-                str(_l("Give either registration_id or walk_in_id.")), field_name="registration_id"
-            )
+    id = ma.fields.Integer(required=True, validate=validate.Range(1, 2147483647))

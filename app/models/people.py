@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
-from .enums import AttendanceSource, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
 from .accounts import Account
+from .enums import AttendanceSource, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
 from .programme import Event
 
 
