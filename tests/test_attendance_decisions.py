@@ -126,6 +126,21 @@ def test_suggestions_by_name_and_by_the_organisations_domain_best_first():
     assert booth == [] and nobody == []
 
 
+def test_a_domain_or_a_word_many_registrations_share_suggests_nobody_alone():
+    """A large organisation's domain (or "Delegate" in every name) would make every one of
+    its registrations a suggestion, and the preview of a long report wait on millions of
+    comparisons."""
+    many = [
+        (n, f"Delegate {n:05d}", f"delegate{n:05d}@big.example.org") for n in range(decisions.COMMON_WORD + 1)
+    ]
+    entries = [{"name": "Delegate Unknown", "email": "someone@big.example.org", "reg": None}]
+    decisions.suggest(entries, many)
+    assert entries[0]["suggestions"] == []
+    entries = [{"name": "Delegate 00007", "email": "d7@big.example.org", "reg": None}]
+    decisions.suggest(entries, many)  # the number finds them: same name, same domain
+    assert entries[0]["suggestions"][0] == {"reg": 7, "score": 100, "same_domain": True}
+
+
 # --- the console: nobody is a walk-in by default --------------------------------------------------
 
 

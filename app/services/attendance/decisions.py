@@ -26,7 +26,8 @@ SUGGESTIONS = 3
 NAME_FLOOR = 60
 # Added for an address at the same organisation's domain.
 DOMAIN_BONUS = 25
-# A word this many registrations share (a common first name) finds no candidates alone.
+# A word (a common first name) or a domain this many registrations share finds no candidates
+# alone: it would say little, and cost a comparison with each of them.
 COMMON_WORD = 50
 # Unmatched people given suggestions: past this, a report is mostly walk-ins and the preview
 # would wait on thousands of comparisons nobody reads.
@@ -106,8 +107,9 @@ def domain_of(email: str) -> str:
     return "" if domain in PUBLIC_DOMAINS else domain
 
 
-def _index_key(word: str) -> str:
-    return word[:3]
+def _index_keys(word: str) -> tuple[str, ...]:
+    """The word itself, and its start (which finds a word spelt a little differently)."""
+    return (word, "~" + word[:3]) if len(word) > 1 else ()
 
 
 class _Candidates:
@@ -119,19 +121,22 @@ class _Candidates:
         self.by_domain: dict[str, set[int]] = {}
         for reg_id, (name_words, domain) in self.people.items():
             for word in name_words:
-                if len(word) > 1:
-                    self.by_word.setdefault(_index_key(word), set()).add(reg_id)
+                for key in _index_keys(word):
+                    self.by_word.setdefault(key, set()).add(reg_id)
             if domain:
                 self.by_domain.setdefault(domain, set()).add(reg_id)
 
     def of(self, name_words: list[str], domain: str) -> set[int]:
         found: set[int] = set()
         for word in name_words:
-            bucket = self.by_word.get(_index_key(word), ()) if len(word) > 1 else ()
-            if len(bucket) <= COMMON_WORD:
-                found.update(bucket)
-        if domain:
-            found.update(self.by_domain.get(domain, ()))
+            for key in _index_keys(word):
+                bucket = self.by_word.get(key, ())
+                if len(bucket) <= COMMON_WORD:
+                    found.update(bucket)
+        # A domain shared by many registrations (a large organisation's) finds nobody alone.
+        bucket = self.by_domain.get(domain, ()) if domain else ()
+        if len(bucket) <= COMMON_WORD:
+            found.update(bucket)
         return found
 
 
