@@ -123,13 +123,21 @@ def _locked_event(session: OrmSession, event_id: int) -> Event:
 
 def recount(session: OrmSession, event: Event) -> int:
     """Rebuild the rows the event's imported reports give, as the imports that stand say
-    them now. Returns the number of rows written."""
+    them now. A person still there keeps their row (and its id: a walk-in's page stays where
+    it was). Returns the number of rows written."""
     people, origin = _people(session, event)
-    session.execute(
-        sa.delete(Attendance)
-        .where(Attendance.event_id == event.id, Attendance.source != AttendanceSource.CHECK_IN)
-        .execution_options(synchronize_session=False)
-    )
+    existing = session.execute(
+        sa.select(Attendance.id, Attendance.participant_key).where(
+            Attendance.event_id == event.id, Attendance.source != AttendanceSource.CHECK_IN
+        )
+    ).all()
+    gone = [row_id for row_id, key in existing if key not in people]
+    for start in range(0, len(gone), BATCH_SIZE):
+        session.execute(
+            sa.delete(Attendance)
+            .where(Attendance.id.in_(gone[start : start + BATCH_SIZE]))
+            .execution_options(synchronize_session=False)
+        )
     # A check-in counts the whole event: without what a report added, it is what it was.
     session.execute(
         sa.update(Attendance)
