@@ -9,6 +9,9 @@ of registrations, then times what the organiser waits for:
     parse    reading the file and merging the rows per person (no database)
     preview  the upload: parse, match to registrations, store the preview
     save     the confirmation: the job writing the Attendance rows in batches (run inline)
+    replace  a corrected file confirmed in place of the import: the event counted again
+             from its reports, in one unit of work (its preview is not counted)
+    remove   the corrected file removed: its attendance taken back
 
 Runs on a fresh SQLite file, or on BENCH_DATABASE_URL (an empty PostgreSQL database).
 The last line is one JSON object of the figures; import_20k_ms is preview + save.
@@ -50,6 +53,7 @@ from app.models import (  # noqa: E402
 from app.queue import huey  # noqa: E402
 from app.services.accounts.accounts import create_account  # noqa: E402
 from app.services.attendance import attendance as service  # noqa: E402
+from app.services.attendance import corrections  # noqa: E402
 from app.services.attendance import participant_reports as reports  # noqa: E402
 from tests.data.synthetic import person, zoom_report  # noqa: E402
 
@@ -89,6 +93,21 @@ def main() -> None:
         imported = db.session.get(AttendanceImport, imported.id, populate_existing=True)
         written = db.session.scalar(sa.select(sa.func.count(Attendance.id)))
         ok = imported.status == ImportStatus.DONE and written == people == args.people
+
+        # The same report with a line more (a new file): read, then confirmed in place of the first.
+        corrected = service.start_import(
+            event, "corrected.csv", data + b"\r\n", event.timezone, by=account, replaces=imported
+        )
+        started = time.perf_counter()
+        service.confirm_import(corrected, {}, service.WALK_IN, by=account)
+        replace_ms = (time.perf_counter() - started) * 1000
+        rewritten = db.session.scalar(sa.select(sa.func.count(Attendance.id)))
+
+        started = time.perf_counter()
+        corrections.remove_import(corrected, by=account)
+        remove_ms = (time.perf_counter() - started) * 1000
+        left = db.session.scalar(sa.select(sa.func.count(Attendance.id)))
+        ok = ok and rewritten == written and left == 0
         figures = {
             "rows": args.rows,
             "people": args.people,
@@ -102,6 +121,8 @@ def main() -> None:
             "written": written,
             "ok": ok,
             "import_20k_ms": round(preview_ms + save_ms),
+            "replace_ms": round(replace_ms),
+            "remove_ms": round(remove_ms),
         }
         db.session.remove()
         db.drop_all()

@@ -117,9 +117,11 @@ def test_the_preview_counts_and_matches_and_changes_nothing(client, event, regis
         "Galaxy S21",
         "Mehari Tekle",
     }
-    # Ten minutes online count as attended: Conny (6) and the phone (2) do not.
+    # Ten minutes online count as attended: Conny (6) does not. The unmatched are undecided
+    # until the caller says what they are, and counted apart.
     assert answer["threshold_minutes"] == 10
-    assert (answer["attended"], answer["below_threshold"], answer["unmatched_as"]) == (8, 2, "walk_in")
+    assert (answer["attended"], answer["below_threshold"], answer["unmatched_as"]) == (6, 1, "undecided")
+    assert answer["undecided"] == 3
     assert stored() == before
 
 
@@ -146,7 +148,7 @@ def test_each_platform_is_recognised_from_its_header(client, event, registered, 
 
 
 def test_apply_imports_through_the_console_service_audited(client, event, registered, organiser, writer):
-    response = post(client, event.id, writer, apply="true")
+    response = post(client, event.id, writer, apply="true", unmatched="walk_in")
     assert response.status_code == 202, response.get_data(as_text=True)
     answer = response.get_json()
     assert answer["applied"] is True
@@ -185,9 +187,9 @@ def test_apply_with_the_unmatched_ignored_records_registrants_only(client, event
 
 
 def test_the_same_file_twice_changes_nothing(client, event, registered, writer):
-    assert post(client, event.id, writer, apply="true").status_code == 202
+    assert post(client, event.id, writer, apply="true", unmatched="walk_in").status_code == 202
     before, rows = stored(), attendance()
-    again = post(client, event.id, writer, apply="true")
+    again = post(client, event.id, writer, apply="true", unmatched="walk_in")
     answer = problem(again, 409, "already-imported")
     assert "already imported" in answer["detail"]
     assert stored() == before and attendance() == rows
@@ -198,9 +200,16 @@ def test_the_same_file_twice_changes_nothing(client, event, registered, writer):
 
 
 def test_the_same_meeting_in_another_file_adds_no_rows(client, event, registered, writer):
-    assert post(client, event.id, writer, "teams_attendance_report.csv", apply="true").status_code == 202
+    assert (
+        post(
+            client, event.id, writer, "teams_attendance_report.csv", apply="true", unmatched="walk_in"
+        ).status_code
+        == 202
+    )
     rows = attendance()
-    response = post(client, event.id, writer, "teams_attendance_report.xlsx", apply="true")
+    response = post(
+        client, event.id, writer, "teams_attendance_report.xlsx", apply="true", unmatched="walk_in"
+    )
     assert response.status_code == 202 and response.get_json()["import"]["status"] == "done"
     after = attendance()
     assert {name: row[0] for name, row in after.items()} == {name: row[0] for name, row in rows.items()}
@@ -208,15 +217,21 @@ def test_the_same_meeting_in_another_file_adds_no_rows(client, event, registered
 
 
 def test_the_same_meeting_in_another_file_keeps_the_minutes(client, event, registered, writer):
-    post(client, event.id, writer, "teams_attendance_report.csv", apply="true")
+    post(client, event.id, writer, "teams_attendance_report.csv", apply="true", unmatched="walk_in")
     rows = attendance()
-    post(client, event.id, writer, "teams_attendance_report.xlsx", apply="true")
+    post(client, event.id, writer, "teams_attendance_report.xlsx", apply="true", unmatched="walk_in")
     assert attendance() == rows
 
 
 def test_the_zone_of_the_report_times_can_be_given(client, event, registered, writer):
     response = post(
-        client, event.id, writer, "teams_attendance_report.csv", apply="true", zone="Africa/Nairobi"
+        client,
+        event.id,
+        writer,
+        "teams_attendance_report.csv",
+        apply="true",
+        unmatched="walk_in",
+        zone="Africa/Nairobi",
     )
     assert response.status_code == 202 and response.get_json()["zone"] == "Africa/Nairobi"
     db.session.rollback()
@@ -232,7 +247,7 @@ def test_an_import_sends_the_attendance_imported_webhook(
 ):
     client.application.config["WEBHOOK_ALLOWED_PORTS"] = [receiver.port]  # a local receiver
     webhooks.create(receiver.url, ["attendance.imported"], None, by=organiser)
-    assert post(client, event.id, writer, apply="true").status_code == 202
+    assert post(client, event.id, writer, apply="true", unmatched="walk_in").status_code == 202
     [request] = receiver.requests
     assert request.headers["Plenary-Event"] == "attendance.imported"
     payload = json.loads(request.body)["data"]

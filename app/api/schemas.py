@@ -615,7 +615,9 @@ class MessagePageSchema(ma.Schema):
 
 # --- attendance reports ------------------------------------------------------------------------------
 
-UNMATCHED_CHOICES = ("walk_in", "ignore")
+# What becomes of unmatched participants: nobody is a walk-in unless the caller says so.
+UNMATCHED_CHOICES = ("undecided", "walk_in", "ignore")
+GROUP_CHOICES = ("staff", "phone", "others")
 DATE_ORDERS = (reports.DAY_FIRST, reports.MONTH_FIRST)
 PARTICIPANT_KINDS = reports.KINDS
 
@@ -646,9 +648,31 @@ class AttendanceReportQuerySchema(ma.Schema):
         metadata={"description": "`true` imports the report; otherwise only the preview is answered"},
     )
     unmatched = ma.fields.String(
-        load_default="walk_in",
+        load_default="undecided",
         validate=validate.OneOf(UNMATCHED_CHOICES),
-        metadata={"description": "Participants matching no registration: recorded as walk-ins, or ignored"},
+        metadata={
+            "description": "Participants matching no registration: recorded as walk-ins, left out, or "
+            "undecided (the default). `apply=true` is refused (409) while anyone is undecided."
+        },
+    )
+    staff = ma.fields.String(
+        validate=validate.OneOf(UNMATCHED_CHOICES),
+        metadata={
+            "description": "For the unmatched of the group `staff` (hosts, co-hosts, panellists, "
+            "interpreters, rooms), instead of `unmatched`"
+        },
+    )
+    phone = ma.fields.String(
+        validate=validate.OneOf(UNMATCHED_CHOICES),
+        metadata={"description": "For the unmatched of the group `phone` (dial-ins), instead of `unmatched`"},
+    )
+    link = ma.fields.List(
+        ma.fields.String(validate=validate.Regexp(r"^\d{1,7}:\d{1,10}$")),
+        load_default=list,
+        metadata={
+            "description": "`<index>:<registration id>`, repeatable: the unmatched participant of that "
+            "`index` (see `unmatched_people`) is this registration (a suggestion accepted, say)"
+        },
     )
     zone = ma.fields.String(
         validate=_known_zone,
@@ -677,7 +701,19 @@ class ImportStateSchema(ma.Schema):
     created = ma.fields.DateTime(attribute="created_dt", required=True)
 
 
+class SuggestionSchema(ma.Schema):
+    registration_id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    score = ma.fields.Integer(
+        required=True, validate=validate.Range(0, 100), metadata={"description": "How alike, 0–100"}
+    )
+    same_domain = ma.fields.Boolean(
+        required=True, metadata={"description": "Their addresses are at the same organisation's domain"}
+    )
+
+
 class ReportParticipantSchema(ma.Schema):
+    index = ma.fields.Integer(required=True, metadata={"description": "For `link=<index>:<registration id>`"})
     name = ma.fields.String(required=True)
     email = ma.fields.String(required=True)
     minutes = ma.fields.Integer(required=True)
@@ -689,6 +725,17 @@ class ReportParticipantSchema(ma.Schema):
     )
     country = ma.fields.String(
         required=True, metadata={"description": "ISO 3166 alpha-2 code of the report's country, or empty"}
+    )
+    group = ma.fields.String(required=True, validate=validate.OneOf(GROUP_CHOICES))
+    decision = ma.fields.String(
+        required=True,
+        validate=validate.OneOf((*UNMATCHED_CHOICES, "match")),
+        metadata={"description": "`match` when linked with `link`"},
+    )
+    suggestions = ma.fields.List(
+        ma.fields.Nested(SuggestionSchema),
+        required=True,
+        metadata={"description": "Registrations this may be, best first (for the group `others`)"},
     )
 
 
@@ -750,6 +797,7 @@ class AttendanceReportSchema(ma.Schema):
     matched_by_email = ma.fields.Integer(required=True)
     matched_by_name = ma.fields.Integer(required=True)
     unmatched = ma.fields.Integer(required=True)
+    undecided = ma.fields.Integer(required=True, metadata={"description": "Unmatched people not decided yet"})
     unmatched_as = ma.fields.String(
         required=True,
         validate=validate.OneOf(UNMATCHED_CHOICES),
@@ -771,3 +819,37 @@ class AttendanceReportSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "The import, with apply=true; null for a preview"},
     )
+
+
+class AttendanceImportSchema(ma.Schema):
+    """A participant report uploaded for an event, and what became of it."""
+
+    id = ma.fields.Integer(required=True)
+    filename = ma.fields.String(required=True)
+    source = _enum(AttendanceSource, required=True)
+    status = _enum(
+        ImportStatus, required=True, metadata={"description": "`removed` or `replaced` once taken back"}
+    )
+    uploaded_by = ma.fields.String(required=True, allow_none=True, metadata={"description": "Their name"})
+    created = ma.fields.DateTime(required=True)
+    participants = ma.fields.Integer(required=True)
+    matched = ma.fields.Integer(required=True)
+    walk_ins = ma.fields.Integer(required=True)
+    replaces_id = ma.fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The import this corrected file replaced"}
+    )
+
+
+class AttendanceImportListSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(AttendanceImportSchema), required=True)
+
+
+class WalkInMergeSchema(ma.Schema):
+    """Who the walk-in is: a registration of the event, or another walk-in of it."""
+
+    into = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(("registration", "walk_in")),
+        metadata={"description": "`registration`, or `walk_in` (another walk-in's attendance id)"},
+    )
+    id = ma.fields.Integer(required=True, validate=validate.Range(1, 2147483647))

@@ -8,13 +8,14 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SearchField, SelectField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import HiddenField, IntegerField, SearchField, SelectField, SubmitField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..console.forms import SearchForm
 from ..models import Registration
 from ..registration.forms import options
 from ..services.attendance import attendance as service
+from ..services.attendance import decisions
 from ..services.attendance import participant_reports as reports
 from ..services.attendance.participant_reports import FIELDS
 
@@ -129,13 +130,26 @@ def choices_form(imported, registrations: list[Registration]) -> FlaskForm:
         # Shown only when some unmatched participants are not listed one by one.
         others = SelectField(
             _l("The other unmatched participants"),
-            choices=options([(service.WALK_IN, _l("Record as walk-ins")), (service.IGNORE, _l("Ignore"))]),
-            default=service.WALK_IN,
+            # Empty: each keeps what was chosen for them (by group, say), undecided at first.
+            choices=options(
+                [
+                    ("", _l("As chosen so far")),
+                    (service.UNDECIDED, _l("Not decided yet")),
+                    (service.WALK_IN, _l("Record as walk-ins")),
+                    (service.IGNORE, _l("Leave out")),
+                ]
+            ),
+            default="",
         )
         recount = SubmitField(_l("Save and count again"))
         confirm = SubmitField(_l("Import the attendance"))
+        leave_out = SubmitField(_l("Import, leaving the undecided out"))
 
-    pairs = [(service.WALK_IN, _l("Walk-in: took part without registering")), (service.IGNORE, _l("Ignore"))]
+    pairs = [
+        (service.UNDECIDED, _l("Not decided yet")),
+        (service.WALK_IN, _l("Walk-in: took part without registering")),
+        (service.IGNORE, _l("Leave out (host, interpreter, room, test connection)")),
+    ]
     pairs += [
         (
             f"reg:{registration.id}",
@@ -160,6 +174,61 @@ def _choice_of(entry: dict) -> str:
 
 def chosen(form) -> dict[int, str]:
     return {index: getattr(form, f"p{index}").data for index, _ in form.shown}
+
+
+GROUP_TITLES = {
+    decisions.STAFF: _l("Likely staff or technical: hosts, panellists, interpreters, rooms"),
+    decisions.PHONE: _l("Phone dial-ins"),
+    decisions.OTHERS: _l("Others"),
+}
+
+
+_DECISIONS = "|".join(service.UNMATCHED_DECISIONS)
+
+
+class GroupForm(FlaskForm):
+    """One click for every unmatched person of a group of the preview: the button pressed
+    sends "<group>:<decision>"."""
+
+    pick = HiddenField(
+        validators=[InputRequired(), Regexp(rf"^({'|'.join(decisions.GROUPS)}):({_DECISIONS})$")]
+    )
+
+    def picked(self) -> tuple[str, str]:
+        group, _, choice = self.pick.data.partition(":")
+        return group, choice
+
+
+class DecideForm(FlaskForm):
+    """One person's choice on the preview, one click: "<index>:<decision or reg:<id>>"."""
+
+    pick = HiddenField(validators=[InputRequired(), Regexp(rf"^\d{{1,7}}:({_DECISIONS}|reg:\d{{1,12}})$")])
+
+    def picked(self) -> tuple[int, str]:
+        index, _, choice = self.pick.data.partition(":")
+        return int(index), choice
+
+
+class MergeForm(FlaskForm):
+    """The registration, or the other walk-in, a walk-in is the same person as."""
+
+    into = SelectField(
+        _l("The same person as"),
+        validators=[InputRequired(), Regexp(r"^(reg|walk_in):\d+$")],
+    )
+    submit = SubmitField(_l("Merge"))
+
+    def __init__(self, registrations, walk_ins, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.into.choices = options(
+            [(f"reg:{r.id}", _l("Registration: %(name)s", name=r.name)) for r in registrations]
+            + [(f"walk_in:{w.id}", _l("Walk-in: %(name)s", name=w.name)) for w in walk_ins],
+            _l("Choose…"),
+        )
+
+    def target(self) -> dict[str, int]:
+        kind, _, number = self.into.data.partition(":")
+        return {"registration_id" if kind == "reg" else "walk_in_id": int(number)}
 
 
 class ThresholdForm(FlaskForm):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from ..console import queries
@@ -19,8 +20,17 @@ from ..console.access import requires
 from ..console.actions import Notice, press
 from ..console.forms import ConfirmForm
 from ..extensions import csrf, db
-from ..models import AccountRole, AttendanceImport, Event, EventFormat, ImportStatus, Registration
+from ..models import (
+    AccountRole,
+    Attendance,
+    AttendanceImport,
+    Event,
+    EventFormat,
+    ImportStatus,
+    Registration,
+)
 from ..services.attendance import attendance as service
+from ..services.attendance import corrections, decisions
 from ..services.attendance.participant_reports import (
     DAY_FIRST,
     DELEGATE,
@@ -32,8 +42,12 @@ from ..services.attendance.participant_reports import (
 )
 from . import bp
 from .forms import (
+    GROUP_TITLES,
     CheckInSearchForm,
+    DecideForm,
+    GroupForm,
     MappingForm,
+    MergeForm,
     ReadingForm,
     ThresholdForm,
     UploadForm,
@@ -217,6 +231,7 @@ def _accept_report_body() -> None:
 @csrf.exempt
 def upload(event_id: int):
     event = _event(event_id)
+    replaces = _replaced(event)
     if request.method == "POST":
         _accept_report_body()
     form = UploadForm()
@@ -228,7 +243,7 @@ def upload(event_id: int):
             abort(413, description=_("The report is larger than %(mb)d MB.", mb=_report_limit() // 2**20))
         try:
             imported = service.start_import(
-                event, upload.filename or "", data, form.zone.data or None, by=current_user
+                event, upload.filename or "", data, form.zone.data or None, by=current_user, replaces=replaces
             )
         except (ReportError, service.AttendanceError) as error:
             form.file.errors.append(str(error))
@@ -236,8 +251,22 @@ def upload(event_id: int):
         else:
             return redirect(url_for(".import_page", event_id=event.id, import_id=imported.id), 303)
     return render_template(
-        "attendance/upload.html", event=event, form=form, max_mb=_report_limit() // 2**20
+        "attendance/upload.html",
+        event=event,
+        form=form,
+        max_mb=_report_limit() // 2**20,
+        replaces=replaces,
     ), status
+
+
+def _replaced(event: Event) -> AttendanceImport | None:
+    """The import a corrected file is uploaded to replace (`?replaces=<id>`), if any."""
+    asked = request.args.get("replaces")
+    if asked is None:
+        return None
+    if not asked.isdigit():
+        abort(404)
+    return _import(event, int(asked))
 
 
 @bp.route("/events/<int:event_id>/attendance/imports/<int:import_id>")
@@ -279,8 +308,16 @@ def _preview_page(event: Event, imported: AttendanceImport, status: int, form, p
     names = _registration_names({entry["reg"] for entry in matched[:MATCHED_SHOWN]})
     zone = event.zone
     first_join = min((entry["join"] for entry in entries if entry["join"]), default=None)
+    open_entries = [(index, entry) for index, entry in enumerate(entries) if service.is_open_choice(entry)]
     return render_template(
         "attendance/preview.html",
+        groups=_groups(open_entries),
+        group_titles=GROUP_TITLES,
+        group_of=decisions.group_of,
+        suggested=_registration_names(
+            {s["reg"] for _, entry in form.shown for s in entry.get("suggestions", ())}
+        ),
+        replaces=db.session.get(AttendanceImport, imported.replaces_id) if imported.replaces_id else None,
         # A report of another day is likely the wrong meeting's.
         report_day=_local(first_join, zone) if first_join and not _on_the_day(first_join, event) else None,
         event=event,
@@ -343,6 +380,17 @@ def import_reading(event_id: int, import_id: int):
     return _preview_page(event, imported, status, None, problem, reading_form=form)
 
 
+def _groups(open_entries: list[tuple[int, dict]]) -> list[tuple[str, int, int]]:
+    """The groups of unmatched people that have any: (group, people, of them undecided)."""
+    counts = {group: [0, 0] for group in decisions.GROUPS}
+    for _index, entry in open_entries:
+        if entry["reg"] is None:
+            figures = counts[decisions.group_of(entry)]
+            figures[0] += 1
+            figures[1] += entry["decision"] == service.UNDECIDED
+    return [(group, total, undecided) for group, (total, undecided) in counts.items() if total]
+
+
 def _on_the_day(instant: str, event: Event) -> bool:
     margin = timedelta(days=1)
     return event.start_dt - margin <= datetime.fromisoformat(instant) <= event.end_dt + margin
@@ -403,16 +451,60 @@ def import_confirm(event_id: int, import_id: int):
     form = choices_form(imported, service.linkable_registrations(imported))
     status, problem = 400, None
     if form.validate_on_submit():
-        save = service.confirm_import if form.confirm.data else service.save_choices
+        confirming = form.confirm.data or form.leave_out.data
+        arguments = (imported, chosen(form), form.others.data or None, form.threshold.data)
         try:
-            save(imported, chosen(form), form.others.data, form.threshold.data, by=current_user)
+            if confirming:
+                service.confirm_import(*arguments, by=current_user, leave_out_undecided=form.leave_out.data)
+            else:
+                service.save_choices(*arguments, by=current_user)
         except service.AttendanceError as error:
             status, problem = error.status, str(error)
         else:
-            if form.confirm.data:
+            if confirming:
                 flash(_("The attendance is being recorded."), "success")
             return redirect(url_for(".import_page", event_id=event.id, import_id=imported.id), 303)
     return _import_page(event, imported, status, choices=form, problem=problem)
+
+
+def _preview_choice(event_id: int, import_id: int, form, decide: Callable, done: Callable):
+    """A one-click choice of the preview (a group's, a suggestion's): back to the preview."""
+    event = _event(event_id)
+    imported = _import(event, import_id)
+    if not form.validate_on_submit():
+        return _import_page(event, imported, 400, problem=_("This choice is not one the preview offers."))
+    try:
+        result = decide(imported)
+    except service.AttendanceError as error:
+        return _import_page(event, imported, error.status, problem=str(error))
+    flash(done(result), "success")
+    return redirect(url_for(".import_page", event_id=event.id, import_id=imported.id), 303)
+
+
+@bp.route("/events/<int:event_id>/attendance/imports/<int:import_id>/group", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def import_group(event_id: int, import_id: int):
+    form = GroupForm()
+    return _preview_choice(
+        event_id,
+        import_id,
+        form,
+        lambda imported: service.decide_group(imported, *form.picked(), by=current_user),
+        lambda count: ngettext("%(num)d person decided.", "%(num)d people decided.", count),
+    )
+
+
+@bp.route("/events/<int:event_id>/attendance/imports/<int:import_id>/decide", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def import_decide(event_id: int, import_id: int):
+    form = DecideForm()
+    return _preview_choice(
+        event_id,
+        import_id,
+        form,
+        lambda imported: service.decide_one(imported, *form.picked(), by=current_user),
+        lambda imported: _("The choice is saved."),
+    )
 
 
 def _import_button(event_id: int, import_id: int, action: Callable, back: str, done: str | None = None):
@@ -458,3 +550,98 @@ def import_progress(event_id: int, import_id: int):
         rows_total=imported.rows_total,
         done=imported.status != ImportStatus.IMPORTING,
     )
+
+
+# --- taking back: an import removed or replaced, a walk-in removed or merged ---------------------
+
+
+@bp.route("/events/<int:event_id>/attendance/imports/<int:import_id>/remove", methods=["GET", "POST"])
+@requires(AccountRole.ORGANISER)
+def import_remove(event_id: int, import_id: int):
+    """GET asks for confirmation, saying what goes; POST removes."""
+    event = _event(event_id)
+    imported = _import(event, import_id)
+    if request.method == "GET":
+        return render_template(
+            "attendance/remove.html", event=event, imported=imported, button=ConfirmForm()
+        ), (200 if imported.status == ImportStatus.DONE else 409)
+    return press(
+        lambda: corrections.remove_import(imported, by=current_user),
+        refused=lambda status, problem: _import_page(event, imported, status, problem=problem),
+        back=url_for(".event_attendance", event_id=event.id),
+        errors=service.AttendanceError,
+        done=_("“%(file)s” is removed; the attendance is counted again.", file=imported.filename),
+    )
+
+
+def _walk_in(event: Event, attendance_id: int) -> Attendance:
+    row = db.session.get(Attendance, attendance_id)
+    if row is None or row.event_id != event.id or row.registration_id is not None:
+        abort(404)
+    return row
+
+
+def _walk_in_page(event: Event, row: Attendance, form: MergeForm | None = None, status=200, problem=None):
+    return render_template(
+        "attendance/walk_in.html",
+        event=event,
+        row=row,
+        form=form or _merge_form(event, row),
+        button=ConfirmForm(),
+        problem=problem,
+    ), status
+
+
+def _merge_form(event: Event, row: Attendance) -> MergeForm:
+    registrations = db.session.scalars(
+        sa.select(Registration).where(Registration.event_id == event.id).order_by(Registration.name)
+    ).all()
+    walk_ins = db.session.scalars(
+        sa.select(Attendance)
+        .where(
+            Attendance.event_id == event.id,
+            Attendance.registration_id.is_(None),
+            Attendance.id != row.id,
+        )
+        .order_by(Attendance.name)
+    ).all()
+    return MergeForm(registrations, walk_ins)
+
+
+@bp.route("/events/<int:event_id>/attendance/walk-ins/<int:attendance_id>")
+@requires(AccountRole.ORGANISER)
+def walk_in(event_id: int, attendance_id: int):
+    event = _event(event_id)
+    return _walk_in_page(event, _walk_in(event, attendance_id))
+
+
+@bp.route("/events/<int:event_id>/attendance/walk-ins/<int:attendance_id>/remove", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def walk_in_remove(event_id: int, attendance_id: int):
+    event = _event(event_id)
+    row = _walk_in(event, attendance_id)
+    name = row.name
+    return press(
+        lambda: corrections.remove_walk_in(event, row.id, by=current_user),
+        refused=lambda status, problem: _walk_in_page(event, row, status=status, problem=problem),
+        back=url_for(".event_attendance", event_id=event.id),
+        errors=service.AttendanceError,
+        done=_("The walk-in %(name)s is removed.", name=name),
+    )
+
+
+@bp.route("/events/<int:event_id>/attendance/walk-ins/<int:attendance_id>/merge", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def walk_in_merge(event_id: int, attendance_id: int):
+    event = _event(event_id)
+    row = _walk_in(event, attendance_id)
+    name = row.name
+    form = _merge_form(event, row)
+    if not form.validate_on_submit():
+        return _walk_in_page(event, row, form, 400)
+    try:
+        corrections.merge_walk_in(event, row.id, **form.target(), by=current_user)
+    except service.AttendanceError as error:
+        return _walk_in_page(event, row, form, error.status, str(error))
+    flash(_("%(name)s is merged; the attendance is counted again.", name=name), "success")
+    return redirect(url_for(".event_attendance", event_id=event.id), 303)

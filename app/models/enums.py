@@ -177,6 +177,10 @@ class ImportStatus(TitledEnum):
     DONE = "done"
     FAILED = "failed"
     DISCARDED = "discarded"
+    # Taken back after it was imported: what it recorded is gone.
+    REMOVED = "removed"
+    # Taken back for a corrected file, whose import replaced it.
+    REPLACED = "replaced"
 
     @classmethod
     def _titles(cls):
@@ -186,6 +190,8 @@ class ImportStatus(TitledEnum):
             cls.DONE: _l("Imported"),
             cls.FAILED: _l("Failed"),
             cls.DISCARDED: _l("Discarded"),
+            cls.REMOVED: _l("Removed"),
+            cls.REPLACED: _l("Replaced"),
         }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..extensions import db
+from .accounts import Account
 from .enums import AttendanceSource, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
 from .programme import Event
 
@@ -205,8 +206,15 @@ class AttendanceImport(db.Model):
     rows_done: Mapped[int] = mapped_column(default=0)
     matched_count: Mapped[int] = mapped_column(default=0)
     unmatched_count: Mapped[int] = mapped_column(default=0)
+    # Of the unmatched, those the organiser chose to record as walk-ins.
+    walk_in_count: Mapped[int] = mapped_column(default=0, server_default="0")
     error: Mapped[str] = mapped_column(sa.Text, default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The import of the event this corrected file takes the place of, once confirmed.
+    replaces_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("attendance_import.id", ondelete="SET NULL")
+    )
 
     event: Mapped[Event] = relationship()
+    account: Mapped[Account | None] = relationship()

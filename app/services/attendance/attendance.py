@@ -42,6 +42,7 @@ from ...models import (
 )
 from .. import audit
 from ..webhooks import webhooks
+from . import decisions
 from . import participant_reports as reports
 from . import report_clues as clues
 
@@ -51,8 +52,9 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 2000
 MAX_THRESHOLD = 24 * 60
 
-# What becomes of a participant of a report.
-MATCH, WALK_IN, IGNORE = "match", "walk_in", "ignore"
+# What becomes of a participant of a report. Nobody is a walk-in by default: an unmatched
+# participant is UNDECIDED until the organiser chooses (see decisions.py).
+MATCH, WALK_IN, IGNORE, UNDECIDED = "match", "walk_in", "ignore", "undecided"
 # How a participant was matched to a registration.
 BY_EMAIL, BY_NAME, BY_HAND = "email", "name", "hand"
 
@@ -241,6 +243,19 @@ def _set_threshold(session: OrmSession, event: Event, minutes: int, by: Account)
 # --- importing a report: the preview ---------------------------------------------------------
 
 
+def check_importable(event: Event, now: datetime | None = None) -> None:
+    """A report can be imported once the event has started, and not for a cancelled event."""
+    if event.is_cancelled:
+        raise Conflict(_l("The event is cancelled."))
+    if event.start_dt > (now or utcnow()):
+        raise Conflict(
+            _l(
+                "The event has not started yet: its attendance can be imported from %(when)s.",
+                when=instant_in(event.start_dt, event.zone),
+            )
+        )
+
+
 def start_import(
     event: Event,
     filename: str,
@@ -249,8 +264,10 @@ def start_import(
     *,
     by: Account,
     day_first: bool | None = None,
+    replaces: AttendanceImport | None = None,
 ) -> AttendanceImport:
     """Read a report and keep it, matched, for the organiser to check. Nothing is recorded yet.
+    `replaces`: an imported report of the event this corrected file is to take the place of.
 
     `zone`: the zone of the report's times as the organiser gives it; without it, the zone the
     report states, else the event's. The file is kept so that the preview can read it again
@@ -266,8 +283,9 @@ def start_import(
         report, unknown = None, error
     with write_transaction() as session:
         event = lock_row(session, Event, event.id)  # one import of an event at a time
-        if event.is_cancelled:
-            raise Conflict(_l("The event is cancelled."))
+        check_importable(event)
+        if replaces is not None:
+            replaces = _replaceable(session, event, replaces.id)
         earlier = session.scalars(
             sa.select(AttendanceImport)
             .where(
@@ -299,6 +317,7 @@ def start_import(
             status=ImportStatus.PREVIEW,
             column_map={"zone": reading["zone"], READING: reading},
             report_file=data,
+            replaces_id=replaces.id if replaces is not None else None,
         )
         if report is not None:
             _fill(session, imported, report)
@@ -405,10 +424,22 @@ def map_columns(
 MAPPING = "mapping"
 
 
+def _replaceable(session: OrmSession, event: Event, import_id: int) -> AttendanceImport:
+    """An import of the event whose attendance is recorded, locked: one to remove or replace."""
+    imported = lock_row(session, AttendanceImport, import_id)
+    if imported.event_id != event.id or imported.status != ImportStatus.DONE:
+        raise Conflict(
+            _l(
+                "Only a report whose attendance is recorded can be removed or replaced; "
+                "this one is: %(status)s.",
+                status=imported.status.title,
+            )
+        )
+    return imported
+
+
 def _fill(session: OrmSession, imported: AttendanceImport, report: reports.Report) -> None:
-    entries = [_entry(participant) for participant in report.participants]
-    entries.sort(key=lambda entry: (reports.name_key(entry["name"]), entry["email"]))
-    _match(session, imported.event_id, entries)
+    entries = matched_entries(session, imported.event_id, report)
     imported.source = report.source
     reading = {
         **imported.column_map.get(READING, {}),
@@ -421,6 +452,16 @@ def _fill(session: OrmSession, imported: AttendanceImport, report: reports.Repor
     }
     imported.column_map = {"zone": report.zone, READING: reading, **report.columns}
     _store(imported, entries)
+
+
+def matched_entries(session: OrmSession, event_id: int, report: reports.Report) -> list[dict]:
+    """The report's people in a fixed order, matched to the event's registrations, the others
+    grouped and given suggestions; nothing is stored."""
+    entries = [_entry(participant) for participant in report.participants]
+    entries.sort(key=lambda entry: (reports.name_key(entry["name"]), entry["email"]))
+    registrations, taken = _match(session, event_id, entries)
+    decisions.suggest(entries, [row for row in registrations if row[0] not in taken])
+    return entries
 
 
 def _entry(participant: reports.Participant) -> dict:
@@ -440,7 +481,7 @@ def _entry(participant: reports.Participant) -> dict:
         "country": participant.country,
         "reg": None,
         "how": None,
-        "decision": WALK_IN,
+        "decision": UNDECIDED,
     }
 
 
@@ -451,14 +492,21 @@ def _iso(moment: datetime | None) -> str | None:
 def _store(imported: AttendanceImport, entries: list[dict]) -> None:
     # A new list: the JSON column notices a replaced value, not a changed one.
     imported.participants = list(entries)
-    imported.matched_count = sum(1 for entry in entries if entry["reg"] is not None)
-    imported.unmatched_count = len(entries) - imported.matched_count
+    count_people(imported, entries)
     imported.rows_total = len(entries)
 
 
-def _match(session: OrmSession, event_id: int, entries: list[dict]) -> None:
+def count_people(imported: AttendanceImport, entries: list[dict]) -> None:
+    """The figures the list of an event's imports shows, from the import's entries."""
+    imported.matched_count = sum(1 for entry in entries if entry["reg"] is not None)
+    imported.unmatched_count = len(entries) - imported.matched_count
+    imported.walk_in_count = sum(1 for entry in entries if entry["decision"] == WALK_IN)
+
+
+def _match(session: OrmSession, event_id: int, entries: list[dict]) -> tuple[list, set[int]]:
     """Registrations by email (any case), then by name (case, accents, punctuation and word
-    order ignored); a name shared by two registrations matches neither."""
+    order ignored); a name shared by two registrations matches neither. Returns the event's
+    registrations (id, name, email) and those matched."""
     registrations = session.execute(
         sa.select(Registration.id, Registration.name, Delegate.email)
         .join(Delegate, Delegate.id == Registration.delegate_id)
@@ -485,11 +533,12 @@ def _match(session: OrmSession, event_id: int, entries: list[dict]) -> None:
                 _link(entry, candidates[0], BY_NAME)
                 taken.add(candidates[0])
             break
+    return registrations, taken
 
 
 def _link(entry: dict, reg_id: int | None, how: str | None) -> None:
     entry["reg"], entry["how"] = reg_id, how
-    entry["decision"] = MATCH if reg_id is not None else WALK_IN
+    entry["decision"] = MATCH if reg_id is not None else UNDECIDED
 
 
 @dataclass(frozen=True)
@@ -501,6 +550,7 @@ class Summary:
     by_hand: int
     walk_ins: int
     ignored: int
+    undecided: int
     attended: int
     below: int
 
@@ -510,7 +560,9 @@ class Summary:
 
 
 def summarise(entries: list[dict], threshold: int) -> Summary:
-    kept = [entry for entry in entries if entry["decision"] != IGNORE]
+    """The figures of a report as decided so far: the undecided are counted apart, not as
+    attended or below the threshold."""
+    kept = [entry for entry in entries if entry["decision"] in (MATCH, WALK_IN)]
     attended = sum(1 for entry in kept if reports.minutes_of(entry["seconds"]) >= threshold)
     return Summary(
         participants=len(entries),
@@ -519,7 +571,8 @@ def summarise(entries: list[dict], threshold: int) -> Summary:
         by_name=sum(1 for entry in entries if entry["how"] == BY_NAME),
         by_hand=sum(1 for entry in entries if entry["how"] == BY_HAND),
         walk_ins=sum(1 for entry in entries if entry["decision"] == WALK_IN),
-        ignored=len(entries) - len(kept),
+        ignored=sum(1 for entry in entries if entry["decision"] == IGNORE),
+        undecided=sum(1 for entry in entries if entry["decision"] == UNDECIDED),
         attended=attended,
         below=len(kept) - attended,
     )
@@ -545,13 +598,33 @@ def linkable_registrations(imported: AttendanceImport) -> list[Registration]:
 # --- importing a report: the organiser's choices, and the confirmation -------------------------
 
 
+class Undecided(Conflict):
+    """Confirming while some unmatched participants are not decided."""
+
+    def __init__(self, count: int):
+        super().__init__(
+            _l(
+                "%(num)d unmatched people are not decided yet: choose for each (or for a whole group) "
+                "whether they are walk-ins or left out, or import and leave the undecided out.",
+                num=count,
+            )
+        )
+        self.count = count
+
+
 def save_choices(
-    imported: AttendanceImport, choices: dict[int, str], others: str, threshold: int, *, by: Account
+    imported: AttendanceImport,
+    choices: dict[int, str],
+    others: str | None,
+    threshold: int | None = None,
+    *,
+    by: Account,
 ) -> AttendanceImport:
     """Record what becomes of the unmatched participants and the threshold, without importing.
 
-    `choices`: {index of a participant: "walk_in" | "ignore" | "reg:<id>"}; `others` is the
-    choice for the unmatched participants not listed.
+    `choices`: {index of a participant: "walk_in" | "ignore" | "undecided" | "reg:<id>"};
+    `others` is the choice for the unmatched participants not listed (None: as they are);
+    `threshold` None keeps the event's.
     """
     with write_transaction() as session:
         imported = _previewed(session, imported)
@@ -560,9 +633,19 @@ def save_choices(
 
 
 def confirm_import(
-    imported: AttendanceImport, choices: dict[int, str], others: str, threshold: int, *, by: Account
+    imported: AttendanceImport,
+    choices: dict[int, str],
+    others: str | None,
+    threshold: int | None = None,
+    *,
+    by: Account,
+    leave_out_undecided: bool = False,
 ) -> AttendanceImport:
-    """Save the choices and start writing the attendance, in batches, on the queue."""
+    """Save the choices and start writing the attendance, in batches, on the queue; a
+    corrected file takes the place of the import it replaces at once, in this unit of work.
+
+    Raises Undecided while unmatched people are undecided, unless they are to be left out.
+    """
     with write_transaction() as session:
         imported = _previewed(session, imported)
         if dates_to_choose(imported):
@@ -570,13 +653,47 @@ def confirm_import(
                 _l("Say first whether the report’s dates are written day first or month first.")
             )
         _apply_choices(session, imported, choices, others, threshold, by)
+        _settle_undecided(imported, leave_out_undecided)
+        _record_choices(imported, by)
+        if imported.replaces_id is not None:
+            from .corrections import replace_now  # corrections builds on this module
+
+            replace_now(session, imported, by)
+            return imported
         imported.status = ImportStatus.IMPORTING
         imported.report_file = None  # read for the last time: what is imported is in participants
         imported.rows_done = 0
         imported.rows_total = len(_grouped(imported.participants))
-        _record_choices(imported, by)
     _enqueue(imported.id)
     return imported
+
+
+def _settle_undecided(imported: AttendanceImport, leave_out: bool) -> None:
+    undecided = [entry for entry in imported.participants if entry["decision"] == UNDECIDED]
+    if not undecided:
+        return
+    if not leave_out:
+        raise Undecided(len(undecided))
+    entries = [dict(entry) for entry in imported.participants]
+    for entry in entries:
+        if entry["decision"] == UNDECIDED:
+            entry["decision"] = IGNORE
+    _store(imported, entries)
+
+
+def decide_group(imported: AttendanceImport, group: str, choice: str, *, by: Account) -> int:
+    """One choice for every unmatched person of a group (walk-ins, left out, or undecided
+    again); links made by hand stay. Returns how many people it decided for."""
+    if group not in decisions.GROUPS or choice not in UNMATCHED_DECISIONS:
+        raise AttendanceError(_l("Choose a group and what becomes of its people."))
+    indexes = decisions.indexes_in_group(imported.participants, group, is_open_choice)
+    save_choices(imported, dict.fromkeys(indexes, choice), None, by=by)
+    return len(indexes)
+
+
+def decide_one(imported: AttendanceImport, index: int, choice: str, *, by: Account) -> AttendanceImport:
+    """One person's choice (accepting a suggestion is "reg:<id>"), the others as they are."""
+    return save_choices(imported, {index: choice}, None, by=by)
 
 
 def discard_import(imported: AttendanceImport, *, by: Account) -> AttendanceImport:
@@ -602,13 +719,29 @@ def _apply_choices(
     session: OrmSession,
     imported: AttendanceImport,
     choices: dict[int, str],
-    others: str,
-    threshold: int,
+    others: str | None,
+    threshold: int | None,
     by: Account,
 ) -> None:
     entries = [dict(entry) for entry in imported.participants]
     linkable = {registration.id for registration in linkable_registrations(imported)}
-    if others not in (WALK_IN, IGNORE):
+    decide_entries(entries, choices, others, linkable)
+    _store(imported, entries)
+    if threshold is not None and threshold != imported.event.attendance_min_minutes:
+        if not 0 <= threshold <= MAX_THRESHOLD:
+            raise AttendanceError(_l("Choose a number of minutes from 0 to %(max)d.", max=MAX_THRESHOLD))
+        _set_threshold(session, imported.event, threshold, by)
+
+
+UNMATCHED_DECISIONS = (WALK_IN, IGNORE, UNDECIDED)
+
+
+def decide_entries(
+    entries: list[dict], choices: dict[int, str], others: str | None, linkable: set[int]
+) -> None:
+    """Apply the organiser's choices to the unmatched entries, in place (see save_choices);
+    `linkable`: the registrations a participant may be linked to by hand."""
+    if others not in (None, *UNMATCHED_DECISIONS):
         raise AttendanceError(_l("Choose what becomes of the other unmatched participants."))
     for index in choices:
         if not 0 <= index < len(entries) or not is_open_choice(entries[index]):
@@ -617,7 +750,9 @@ def _apply_choices(
         if not is_open_choice(entry):
             continue
         choice = choices.get(index, others)
-        if choice in (WALK_IN, IGNORE):
+        if choice is None:
+            continue
+        if choice in UNMATCHED_DECISIONS:
             _link(entry, None, None)
             entry["decision"] = choice
             continue
@@ -625,11 +760,6 @@ def _apply_choices(
         if reg_id not in linkable:
             raise AttendanceError(_l("A registration chosen is not one of this event's unmatched ones."))
         _link(entry, reg_id, BY_HAND)
-    _store(imported, entries)
-    if threshold != imported.event.attendance_min_minutes:
-        if not 0 <= threshold <= MAX_THRESHOLD:
-            raise AttendanceError(_l("Choose a number of minutes from 0 to %(max)d.", max=MAX_THRESHOLD))
-        _set_threshold(session, imported.event, threshold, by)
 
 
 def _registration_of(choice: str) -> int | None:
@@ -749,40 +879,48 @@ def _rows_to_write(imported: AttendanceImport) -> tuple[list[dict], dict[str, li
             previous[key] = _across(previous[key], person) if key in previous else person
     threshold = event.attendance_min_minutes
     now = utcnow()
-    rows, superseded = [], {}
+    rows: list[dict] = []
+    superseded: dict[str, list[str]] = {}
     for key, person in current.items():
         replaced = _other_keys(person) if person["reg"] is not None else []
         for other in (key, *replaced):
             if other in previous:
                 person = _across(person, previous[other])
-        minutes = reports.minutes_of(person["seconds"])
-        rows.append(
-            {
-                "event_id": event.id,
-                "registration_id": person["reg"],
-                "participant_key": key,
-                "name": person["name"][: reports.NAME_MAX],
-                "email": person["email"],
-                "source": imported.source,
-                "import_id": imported.id,
-                "first_join_dt": person["join"],
-                "last_leave_dt": person["leave"],
-                "minutes": minutes,
-                "attended": minutes >= threshold,
-                "organisation": "",
-                # The report's country of someone not registered, for the charts.
-                "country": person["country"] if person["reg"] is None else "",
-                "created_dt": now,
-            }
-        )
+        rows.append(attendance_row(event.id, key, person, imported, threshold, now))
         superseded[key] = replaced
     return rows, superseded
+
+
+def attendance_row(
+    event_id: int, key: str, person: dict, imported: AttendanceImport, threshold: int, now: datetime
+) -> dict:
+    """The Attendance row of a person of a report (see `_grouped`), as `_upsert` writes it."""
+    minutes = reports.minutes_of(person["seconds"])
+    return {
+        "event_id": event_id,
+        "registration_id": person["reg"],
+        "participant_key": key,
+        "name": person["name"][: reports.NAME_MAX],
+        "email": person["email"],
+        "source": imported.source,
+        "import_id": imported.id,
+        "first_join_dt": person["join"],
+        "last_leave_dt": person["leave"],
+        "minutes": minutes,
+        "attended": minutes >= threshold,
+        "organisation": "",
+        # The report's country of someone not registered, for the charts.
+        "country": person.get("country", "") if person["reg"] is None else "",
+        "created_dt": now,
+    }
 
 
 def participant_key(entry: dict, reg_id: int | None) -> str:
     """ "reg:<registration id>", else the email, else "name:<name as compared>"."""
     if reg_id is not None:
         return registrant_key(reg_id)
+    if entry.get("same_as"):  # a walk-in the organiser merged into another
+        return entry["same_as"]
     if entry["email"]:
         return entry["email"]
     return f"name:{reports.name_key(entry['name'])}"
@@ -801,7 +939,7 @@ def _grouped(entries: list[dict], valid: set[int] | None = None) -> dict[str, di
     and a phone) are two connections of the same person."""
     people: dict[str, dict] = {}
     for entry in entries:
-        if entry["decision"] == IGNORE:
+        if entry["decision"] not in (MATCH, WALK_IN):
             continue
         reg_id = entry["reg"] if valid is None or entry["reg"] in valid else None
         key = participant_key(entry, reg_id)
@@ -814,6 +952,8 @@ def _grouped(entries: list[dict], valid: set[int] | None = None) -> dict[str, di
             "seconds": entry["seconds"],
             "spans": entry["spans"],
             "country": entry.get("country", ""),
+            # Merged by the organiser into another walk-in, whose name and address stand.
+            "alias": bool(entry.get("same_as")),
         }
         people[key] = _within(people[key], person) if key in people else person
     return people
@@ -835,6 +975,8 @@ def _across(one: dict, other: dict) -> dict:
 
 
 def _combined(one: dict, other: dict, without_spans) -> dict:
+    if one.get("alias") and not other.get("alias"):
+        one, other = other, one
     joins = [moment for moment in (one["join"], other["join"]) if moment]
     leaves = [moment for moment in (one["leave"], other["leave"]) if moment]
     if one["spans"] is not None and other["spans"] is not None:
@@ -851,6 +993,7 @@ def _combined(one: dict, other: dict, without_spans) -> dict:
         "seconds": seconds,
         "spans": spans,
         "country": one.get("country") or other.get("country", ""),
+        "alias": one.get("alias", False) and other.get("alias", False),
     }
 
 
@@ -900,6 +1043,7 @@ def _finish(imported: AttendanceImport, figures: Summary) -> None:
     imported.finished_dt = utcnow()
     imported.matched_count = figures.matched
     imported.unmatched_count = figures.participants - figures.matched
+    imported.walk_in_count = figures.walk_ins
     webhooks.emit("attendance.imported", imported)
     event = imported.event
     account = db.session.get(Account, imported.account_id) if imported.account_id else None
@@ -1038,6 +1182,8 @@ def imports_of(event: Event) -> list[AttendanceImport]:
         db.session.scalars(
             sa.select(AttendanceImport)
             .where(AttendanceImport.event_id == event.id)
+            # The list shows each import's figures, not its (perhaps 20,000) participants.
+            .options(defer(AttendanceImport.participants), selectinload(AttendanceImport.account))
             .order_by(AttendanceImport.created_dt.desc(), AttendanceImport.id.desc())
         )
     )
