@@ -294,7 +294,7 @@ def test_a_bad_row_is_left_out_and_listed_not_a_422(client, event, writer, case)
     assert answer["participants"] == 1 and answer["left_out_count"] == 1
     [left_out] = answer["left_out"]
     assert left_out["line"] == 3 and message in left_out["reason"]
-    response = post(client, event.id, writer, filename, data, apply="true")
+    response = post(client, event.id, writer, filename, data, apply="true", unmatched="walk_in")
     assert response.status_code == 202 and response.get_json()["left_out"] == [left_out]
 
 

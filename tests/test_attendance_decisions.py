@@ -316,7 +316,7 @@ def test_a_check_in_stays_when_a_report_that_added_to_it_is_removed(console, eve
     assert (row.source, row.attended, row.minutes, row.import_id) == (
         AttendanceSource.CHECK_IN,
         True,
-        120,
+        0,  # a check-in records the arrival, no minutes (what the report had added is gone)
         None,
     )
     assert len(attendance()) == 1

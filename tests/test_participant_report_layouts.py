@@ -342,7 +342,8 @@ def confirm(client, event, imported):
     url = f"/console/events/{event.id}/attendance/imports/{imported.id}/confirm"
     data = {"threshold": "10", "confirm": "yes", "others": "walk_in"}
     for index, entry in enumerate(imported.participants):
-        data[f"p{index}"] = entry["decision"]
+        # The unmatched become walk-ins, as the organiser may choose (nothing is by default).
+        data[f"p{index}"] = "walk_in" if entry["decision"] == "undecided" else entry["decision"]
     data["csrf_token"] = csrf_token(client, f"/console/events/{event.id}/attendance")
     return client.post(url, data=data)
 
@@ -433,7 +434,7 @@ def test_the_api_refuses_to_import_dates_nobody_decided(client, december, organi
     refused = post(apply="true")
     assert refused.status_code == 422 and refused.get_json()["errors"][0]["field"] == "dates"
     assert db.session.scalar(sa.select(sa.func.count(AttendanceImport.id))) == 0
-    assert post(apply="true", dates="day_first").status_code == 202
+    assert post(apply="true", dates="day_first", unmatched="walk_in").status_code == 202
 
 
 @pytest.mark.parametrize(

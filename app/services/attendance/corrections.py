@@ -44,7 +44,6 @@ from .attendance import (
     attendance_counts,
     attendance_row,
     count_people,
-    event_minutes,
     participant_key,
     summarise,
 )
@@ -146,7 +145,7 @@ def recount(session: OrmSession, event: Event) -> int:
             Attendance.source == AttendanceSource.CHECK_IN,
             Attendance.import_id.is_not(None),
         )
-        .values(import_id=None, minutes=event_minutes(event), last_leave_dt=None)
+        .values(import_id=None, minutes=0, last_leave_dt=None)  # a check-in records no minutes
         .execution_options(synchronize_session=False)
     )
     now = utcnow()
