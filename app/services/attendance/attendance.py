@@ -26,7 +26,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import defer, selectinload
 
-from ...database import contains_text, insert_for, lock_row, utcnow, write_transaction
+from ...database import insert_for, lock_row, utcnow, write_transaction
 from ...extensions import db
 from ...formatting import instant_in
 from ...models import (
@@ -40,6 +40,7 @@ from ...models import (
     ImportStatus,
     Registration,
     RegistrationStatus,
+    registrations_matching,
 )
 from .. import audit
 from ..webhooks import webhooks
@@ -835,18 +836,11 @@ def check_in_candidates(event: Event, search: str = "", limit: int = CHECK_IN_LI
             Registration.event_id == event.id,
             sa.or_(Registration.status.in_(RegistrationStatus.live()), Attendance.id.is_not(None)),
         )
-        .order_by(Registration.name, Registration.id)
+        .order_by(Registration.search_text, Registration.id)
         .limit(limit)
     )
-    words = search.split()
-    for word in words[:5]:
-        statement = statement.where(
-            sa.or_(
-                contains_text(Registration.name, word),
-                contains_text(Registration.organisation, word),
-                contains_text(Delegate.email, word),
-            )
-        )
+    if search:
+        statement = statement.where(registrations_matching(search, addresses=True))
     return db.session.execute(statement).all()
 
 
