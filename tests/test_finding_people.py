@@ -15,7 +15,7 @@ from app.models import Delegate, EventFormat, Registration
 from app.services.privacy import personal_data
 from app.services.registration import registrations as service
 from app.services.registration.registrations import Applicant
-from tests.conftest import make_event
+from tests.conftest import CSRF_RE, delegate_form, make_event
 
 NAME_CELL = re.compile(r'<td><a href="/console/registrations/\d+">([^<]*)</a>')
 CHECK_IN_NAME = re.compile(r'<div class="who">\s*<strong>([^<]+)</strong>')
@@ -128,3 +128,87 @@ def test_erasure_leaves_nothing_of_the_name_to_find(console, event):
     of_jose = sa.select(Registration).where(Registration.delegate_id == jose.id)
     registration = db.session.scalars(of_jose).one()
     assert registration.search_text == folded_fields("", "", "Ministerio de Asuntos Exteriores")
+
+
+# --- a name in another script, and the same name in Latin letters --------------------------------
+
+STARTED_RE = re.compile(r'name="started" type="hidden" value="([^"]+)"')
+MEHARI = "መሓሪ ተኽለ"  # Mehari Tekle, in Tigrinya
+
+
+def register_on_the_form(app, event, **fields):
+    client = app.test_client()
+    page = client.get(f"/events/{event.id}/register").get_data(as_text=True)
+    data = delegate_form(csrf_token=CSRF_RE.search(page).group(1), **fields)
+    data["started"] = STARTED_RE.search(page).group(1)
+    return client.post(f"/events/{event.id}/register", data=data), page
+
+
+def test_the_form_offers_the_latin_name_without_javascript_and_stores_it(app, event):
+    response, page = register_on_the_form(
+        app, event, name=MEHARI, latin_name="Mehari Tekle", email="mehari@example.er"
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    # Always in the page, optional, with its hint (a script only hides it while no one needs it).
+    assert 'name="latin_name"' in page and "data-latin-name" in page and "latin-name.js" in page
+    assert "Name in Latin letters" in page and "in Latin letters, so that you can be found" in page
+    db.session.rollback()
+    delegate = db.session.scalars(sa.select(Delegate).where(Delegate.email == "mehari@example.er")).one()
+    registration = db.session.scalars(sa.select(Registration).where(Registration.name == MEHARI)).one()
+    assert (delegate.latin_name, registration.latin_name) == ("Mehari Tekle", "Mehari Tekle")
+
+
+def test_the_latin_name_is_optional_and_in_latin_letters(app, event):
+    response, _page = register_on_the_form(app, event, name=MEHARI, email="mehari@example.er")
+    assert response.status_code == 302  # optional
+    response, _page = register_on_the_form(
+        app, event, name=MEHARI, latin_name="ميهاري", email="other@example.er"
+    )
+    assert response.status_code == 400
+    assert "Write this name in Latin letters" in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).where(Delegate.email == "other@example.er")) == 0
+
+
+def test_the_form_in_french_and_arabic_names_the_field_in_their_language(app, event):
+    client = app.test_client()
+    assert "Nom en lettres latines" in client.get(f"/events/{event.id}/register?lang=fr").get_data(
+        as_text=True
+    )
+    assert "الاسم بالحروف اللاتينية" in client.get(f"/events/{event.id}/register?lang=ar").get_data(
+        as_text=True
+    )
+
+
+def test_organisers_see_it_and_find_the_person_by_it(console, event):
+    mehari = register(event, MEHARI, "mehari@example.er", "Ministry of Labour", latin_name="Mehari Tekle")
+    assert table(console, event, q="mehari tekle") == [MEHARI]
+    assert table(console, event, q="ተኽለ") == [MEHARI]  # and by the name as typed
+    assert check_in(console, event, "tekle") == [MEHARI]
+    page = console.get(f"/console/registrations/{mehari.id}").get_data(as_text=True)
+    assert "Name in Latin letters" in page and "Mehari Tekle" in page
+    listing = console.get(f"/console/events/{event.id}/registrations").get_data(as_text=True)
+    assert '<span class="meta" dir="ltr">Mehari Tekle</span>' in listing
+
+
+def test_a_participant_report_matches_the_person_by_their_latin_name(console):
+    from tests.test_attendance_import import START, imported_from, upload
+
+    event = make_event("Partnership", start=START, hours=2, format=EventFormat.ONLINE)
+    applicant = Applicant(
+        email="mehari@example.er", name=MEHARI, organisation="Ministry of Labour", latin_name="Mehari Tekle"
+    )
+    mehari = service.add_registration(event, applicant, by=console.account).registration
+    imported = imported_from(upload(console, event, "zoom_meeting_participants.csv"))
+    how = {entry["name"]: (entry["how"], entry["reg"]) for entry in imported.participants}
+    assert how["Mehari Tekle"] == ("name", mehari.id)
+
+
+def test_erasure_removes_the_latin_name(console, event):
+    mehari = register(event, MEHARI, "mehari@example.er", "Ministry of Labour", latin_name="Mehari Tekle")
+    personal_data.erase_delegate(mehari.delegate)
+    db.session.rollback()
+    registration = db.session.get(Registration, mehari.id)
+    assert registration.latin_name == "" and registration.delegate.latin_name == ""
+    assert "mehari" not in registration.search_text
+    assert table(console, event, q="tekle") == []

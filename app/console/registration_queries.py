@@ -104,6 +104,7 @@ def table_select(event_ids: list[int], query: TableQuery) -> Select:
             Registration.event_id,
             Event.title.label("event_title"),
             Registration.name,
+            Registration.latin_name,
             (Delegate.email if query.shows_addresses else sa.null()).label("email"),
             Registration.organisation,
             Registration.organisation_kind,

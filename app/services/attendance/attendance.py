@@ -343,17 +343,18 @@ def _store(imported: AttendanceImport, entries: list[dict]) -> None:
 
 
 def _match(session: OrmSession, event_id: int, entries: list[dict]) -> None:
-    """Registrations by email (any case), then by name (case, accents, punctuation and word
-    order ignored); a name shared by two registrations matches neither."""
+    """Registrations by email (any case), then by name or Latin-script name (case, accents,
+    punctuation and word order ignored); a name shared by two registrations matches neither."""
     registrations = session.execute(
-        sa.select(Registration.id, Registration.name, Delegate.email)
+        sa.select(Registration.id, Registration.name, Registration.latin_name, Delegate.email)
         .join(Delegate, Delegate.id == Registration.delegate_id)
         .where(Registration.event_id == event_id)
     ).all()
-    by_email = {email.lower(): reg_id for reg_id, _, email in registrations}
+    by_email = {email.lower(): reg_id for reg_id, _, _, email in registrations}
     by_name: dict[str, list[int]] = {}
-    for reg_id, name, _ in registrations:
-        by_name.setdefault(reports.name_key(name), []).append(reg_id)
+    for reg_id, name, latin_name, _ in registrations:
+        for key in {reports.name_key(name), reports.name_key(latin_name)} - {""}:
+            by_name.setdefault(key, []).append(reg_id)
     taken: set[int] = set()
     for entry in entries:
         reg_id = by_email.get(entry["email"]) if entry["email"] else None
