@@ -40,6 +40,7 @@ from ..registration.forms import (
     plain_text,
     strip,
 )
+from ..services import regions
 from ..services.reporting.exports import country_name
 from .forms import SearchForm
 from .registration_queries import SORT_COLUMNS, TableQuery
@@ -101,8 +102,8 @@ class TableFilterForm(SearchForm):
             [("asc", _l("A to Z, oldest first")), ("desc", _l("Z to A, newest first"))]
         )
         self.per_page.choices = options((size, str(size)) for size in PAGE_SIZES)
-        named = sorted((country_name(code), code) for code in countries)
-        self.country.choices = options([(code, name) for name, code in named], _l("Any country"))
+        named = [(code, country_name(code)) for code in regions.by_country_name(countries)]
+        self.country.choices = options(named, _l("Any country"))
 
     def table_query(self) -> TableQuery:
         """The query asked for; a field that did not validate is left out rather than guessed."""

@@ -183,17 +183,19 @@ def _search_text_follows(_mapper, _connection, registration: Registration) -> No
 SEARCHED_WORDS = 5
 
 
-def registrations_matching(search: str, *, addresses: bool) -> sa.ColumnElement[bool]:
-    """Registrations whose name, Latin name or organisation -- and address, if the reader may
-    see addresses -- hold every word of `search`, whatever the case, accents and punctuation:
-    "alvarez nunez" finds "José María Álvarez-Núñez". (A query naming Delegate for the address.)"""
+def registrations_matching(search: str, *, addresses: bool, by_word: bool = False) -> sa.ColumnElement[bool]:
+    """Registrations whose name, Latin name or organisation -- or address, if the reader may
+    see addresses -- hold `search` (each of its words if `by_word`, as at check-in), whatever
+    the case, accents and punctuation: "alvarez nunez" finds "José María Álvarez-Núñez".
+    (A query naming Delegate for the address.)"""
+    terms = search.split()[:SEARCHED_WORDS] if by_word else [search.strip()]
     conditions = []
-    for word in search.split()[:SEARCHED_WORDS]:
-        # A word with "@" is (part of) an address: looked for in addresses only, where the reader
+    for term in terms:
+        # A term with "@" is (part of) an address: looked for in addresses only, where the reader
         # may see them (folded, "amina.yusuf@" would otherwise find the name "Amina Yusuf").
-        found = [] if "@" in word else [contains_folded(Registration.search_text, word)]
+        found = [] if "@" in term else [contains_folded(Registration.search_text, term)]
         if addresses:
-            found.append(contains_text(Delegate.email, word))
+            found.append(contains_text(Delegate.email, term))
         conditions.append(sa.or_(sa.false(), *found))
     return sa.and_(sa.true(), *conditions)
 

@@ -18,6 +18,8 @@ from babel import Locale, UnknownLocaleError
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from ..database import folded
+
 REGIONS = {
     "002": _l("Africa"),
     "019": _l("Americas"),
@@ -127,11 +129,36 @@ def region(country: str) -> Area | None:
 def country_name(country: str) -> str:
     """The country's name in the page's language, else in English, else its code."""
     code = (country or "").upper()
+    return country_names(str(get_locale() or "en")).get(code) or code
+
+
+@cache
+def country_names(locale: str) -> dict[str, str]:
+    """Every ISO 3166 country's name in `locale` (CLDR's, through Babel), else in English."""
     try:
-        name = Locale.parse(str(get_locale() or "en")).territories.get(code)
+        territories = Locale.parse(locale).territories
     except (UnknownLocaleError, ValueError):
-        name = None
-    if name:
-        return name
-    known = pycountry.countries.get(alpha_2=code) if code else None
-    return getattr(known, "common_name", None) or getattr(known, "name", None) or code
+        territories = {}
+    english = {
+        country.alpha_2: getattr(country, "common_name", None) or country.name
+        for country in pycountry.countries
+    }
+    # CLDR names a few codes ISO has not assigned for good (XK, Kosovo): kept, as they are used.
+    local = {code: name for code, name in territories.items() if len(code) == 2 and code.isalpha()}
+    return {**english, **local}
+
+
+@cache
+def country_ranks(locale: str) -> dict[str, int]:
+    """Each country's place in the alphabetical order of its name in `locale`. The collation
+    key is the name folded (NFKD without marks, casefolded, app/database/types.py): no ICU
+    here, and it puts "Égypte" with the E's and "Åland" with the A's in every language."""
+    names = country_names(locale)
+    ordered = sorted(names, key=lambda code: (folded(names[code]), names[code]))
+    return {code: rank for rank, code in enumerate(ordered)}
+
+
+def by_country_name(codes, locale: str | None = None) -> list[str]:
+    """The codes in the alphabetical order of their countries' names (unknown codes last)."""
+    ranks = country_ranks(locale or str(get_locale() or "en"))
+    return sorted(codes, key=lambda code: (ranks.get(code, len(ranks)), code))

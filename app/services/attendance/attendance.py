@@ -841,7 +841,7 @@ def check_in_candidates(event: Event, search: str = "", limit: int = CHECK_IN_LI
         .limit(limit)
     )
     if search:
-        statement = statement.where(registrations_matching(search, addresses=True))
+        statement = statement.where(registrations_matching(search, addresses=True, by_word=True))
     return db.session.execute(statement).all()
 
 
