@@ -10,6 +10,7 @@ import re
 import pytest
 from PIL import Image
 
+from app.extensions import db
 from app.services.registration import registrations as service
 from app.services.reporting import chart_files, charts
 from tests.conftest import make_event
@@ -110,3 +111,25 @@ def test_unknown_charts_and_formats_are_404_and_strangers_are_sent_to_sign_in(fo
         == 400
     )
     assert client.get(f"{base}/event-kinds.png").status_code in (302, 303, 401)
+
+
+PUBLIC_LINK = re.compile(r'href="(/(?:events|series|programme)[^"]*/charts/[^"]+)"')
+
+
+def test_a_published_summary_offers_its_charts_files_and_an_unpublished_one_none(four_ps, client):
+    event = four_ps.protection
+    assert client.get(f"/events/{event.id}/summary/charts/event-kinds.png").status_code == 404
+    event.summary_published = True
+    db.session.commit()
+    page = client.get(f"/events/{event.id}/summary").get_data(as_text=True)
+    found = PUBLIC_LINK.findall(page)
+    assert len(found) == 9
+    for link in found:
+        response = client.get(link.replace("&amp;", "&"))
+        assert response.status_code == 200, link
+    csv_link = next(link for link in found if link.endswith("event-countries.csv"))
+    text = client.get(csv_link).get_data().decode("utf-8-sig")
+    assert "@" not in text  # figures only, no one's address
+    programme = client.get("/programme").get_data(as_text=True)
+    assert PUBLIC_LINK.search(programme)
+    assert client.get("/programme/charts/programme-meetings.png?from=nonsense").status_code == 400
