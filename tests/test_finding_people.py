@@ -216,3 +216,32 @@ def test_erasure_removes_the_latin_name(console, event):
     assert registration.latin_name == "" and registration.delegate.latin_name == ""
     assert "mehari" not in registration.search_text
     assert table(console, event, q="tekle") == []
+
+
+def test_the_migration_folds_the_registrations_it_finds(tmp_path):
+    """b7d41e0c9a25 fills the search column of every registration already there."""
+    import flask_migrate
+
+    from tests.conftest import make_app
+    from tests.test_migrations import MIGRATIONS, drop_everything
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        drop_everything()
+        try:
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            event = make_event("Prevention", capacity=10)
+            for name, email, organisation in PEOPLE[:3]:
+                register(event, name, email, organisation)
+            db.session.remove()
+            flask_migrate.downgrade(directory=MIGRATIONS, revision="a1fcb31882c4")  # the columns go
+            flask_migrate.upgrade(directory=MIGRATIONS)  # and come back, filled from the names
+            with db.engine.connect() as connection:
+                found = dict(connection.execute(sa.text("SELECT name, search_text FROM registration")).all())
+            assert found == {
+                name: folded_fields(name, "", organisation) for name, _email, organisation in PEOPLE[:3]
+            }
+        finally:
+            db.session.remove()
+            drop_everything()
+            db.engine.dispose()

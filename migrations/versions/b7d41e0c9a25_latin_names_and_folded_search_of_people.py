@@ -68,9 +68,10 @@ def _fold_existing():
 
 
 def downgrade():
-    with op.batch_alter_table('registration', schema=None) as batch_op:
-        batch_op.drop_index('ix_registration_event_search_text')
-        batch_op.drop_column('search_text')
-        batch_op.drop_column('latin_name')
-    with op.batch_alter_table('delegate', schema=None) as batch_op:
-        batch_op.drop_column('latin_name')
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not batch mode: rebuilding the delegate table
+    # would drop it once, and with it, through ON DELETE CASCADE, every registration (and the
+    # participants triggers of a rebuilt table).
+    op.drop_index('ix_registration_event_search_text', table_name='registration')
+    op.drop_column('registration', 'search_text')
+    op.drop_column('registration', 'latin_name')
+    op.drop_column('delegate', 'latin_name')
