@@ -3,6 +3,8 @@ the console's registrations table, check-in, the sort by name, a Latin-script na
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from html import unescape
 
@@ -193,6 +195,17 @@ def test_organisers_see_it_and_find_the_person_by_it(console, event):
     assert "Name in Latin letters" in page and "Mehari Tekle" in page
     listing = console.get(f"/console/events/{event.id}/registrations").get_data(as_text=True)
     assert '<span class="meta" dir="ltr">Mehari Tekle</span>' in listing
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                console.get(f"/console/events/{event.id}/registrations.csv")
+                .get_data(as_text=True)
+                .lstrip("\ufeff")
+            )
+        )
+    )
+    assert rows[0][1:3] == ["Name", "Name in Latin letters"]
+    assert [row[1:3] for row in rows if row[1] == MEHARI] == [[MEHARI, "Mehari Tekle"]]
 
 
 def test_a_participant_report_matches_the_person_by_their_latin_name(console):

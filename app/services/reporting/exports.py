@@ -38,6 +38,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
     _l("Event"),
     _l("Name"),
+    _l("Name in Latin letters"),
     _l("Email"),
     _l("Organisation"),
     _l("Kind of organisation"),
@@ -98,6 +99,7 @@ def _words() -> Words:
 FIELDS = (
     "event_title",
     "name",
+    "latin_name",
     "email",
     "organisation",
     "organisation_kind",
@@ -109,7 +111,7 @@ FIELDS = (
     "attended",
     "minutes",
 )
-REGISTERED = 10  # the cell of "Registered at (UTC)"
+REGISTERED = 11  # the cell of "Registered at (UTC)"
 
 
 def _picker(statement: Select) -> Callable:
@@ -124,6 +126,7 @@ def _cells(values: tuple, words: Words) -> list:
     (
         title,
         name,
+        latin_name,
         email,
         organisation,
         kind,
@@ -139,6 +142,7 @@ def _cells(values: tuple, words: Words) -> list:
     return [
         neutralise(title),
         neutralise(name),
+        neutralise(latin_name),
         neutralise(email),
         neutralise(organisation),
         words.kinds[kind],
