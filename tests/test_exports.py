@@ -26,6 +26,7 @@ from tests.test_console_registrations import applicant, attend, by_name, registe
 HEADER = [
     "Event",
     "Name",
+    "Name in Latin letters",
     "Email",
     "Organisation",
     "Kind of organisation",
@@ -76,9 +77,10 @@ def test_csv_has_every_column_and_row(console, partnership):
     assert rows[0] == HEADER
     assert [row[1] for row in rows[1:]] == ["Amina Yusuf", "Chiara Rossi", "Dawit Bekele"]
     amina = rows[1]
-    assert amina[:9] == [
+    assert amina[:10] == [
         "Partnership",
         "Amina Yusuf",
+        "",
         "amina.yusuf@example.org",
         "Ministry of Labour",
         "Member state",
@@ -87,12 +89,12 @@ def test_csv_has_every_column_and_row(console, partnership):
         "Director",
         "English",
     ]
-    assert amina[9:] == ["Confirmed", amina[10], "yes", "82"]
-    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", amina[10])
+    assert amina[10:] == ["Confirmed", amina[11], "yes", "82"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", amina[11])
     chiara = rows[2]
-    assert chiara[2] == "chiara.rossi@example.org" and chiara[3] == "Università di Bologna"
-    assert chiara[8] == "Français" and chiara[9] == "On the waiting list"
-    assert chiara[11:] == ["no", ""]
+    assert chiara[3] == "chiara.rossi@example.org" and chiara[4] == "Università di Bologna"
+    assert chiara[9] == "Français" and chiara[10] == "On the waiting list"
+    assert chiara[12:] == ["no", ""]
 
 
 def test_exports_apply_the_tables_filters_and_order_across_all_pages(console, app):
@@ -110,7 +112,7 @@ def test_exports_apply_the_tables_filters_and_order_across_all_pages(console, ap
     cells = sheet_cells(console.get(f"{url}.xlsx?kind=academia&sort=name&order=asc"))
     assert cells[0] == HEADER
     assert [row[1] for row in cells[1:]] == [f"Delegate {n:02d}" for n in range(0, 60, 2)]
-    assert cells[1][4] == "Academia"
+    assert cells[1][4] == "Academia"  # an empty cell (no Latin-script name) is not written
 
 
 def test_a_series_export_has_the_registrations_of_all_its_events(console, app):
@@ -139,7 +141,7 @@ def test_every_formula_start_is_neutralised_in_csv_and_xlsx(console, app, start)
     )
     rows = read_csv(console.get(f"/console/events/{event.id}/registrations.csv"))
     assert rows[1][1] == "'" + name
-    assert rows[1][3] == f"'{start}1+2" and rows[1][7] == "'@SUM(A1)"
+    assert rows[1][4] == f"'{start}1+2" and rows[1][8] == "'@SUM(A1)"
     cells = sheet_cells(console.get(f"/console/events/{event.id}/registrations.xlsx"))
     assert cells[1][1].startswith("'") and cells[1][1].endswith('"click")')
     assert cells[1][3].startswith("'") and cells[1][3].endswith("1+2") and cells[1][7] == "'@SUM(A1)"
@@ -249,13 +251,14 @@ def test_the_xlsx_has_dates_as_dates_and_minutes_as_numbers(console, partnership
     header, amina, chiara, _dawit = sheet.iter_rows(values_only=True)
     assert list(header) == HEADER
     registered = by_name("Amina Yusuf").created_dt.astimezone(UTC).replace(tzinfo=None)
-    assert isinstance(amina[10], datetime) and abs(amina[10] - registered) < timedelta(milliseconds=1)
-    assert sheet["K2"].is_date and sheet["K2"].number_format == "yyyy-mm-dd hh:mm:ss"
-    assert amina[11:] == ("yes", 82)  # the minutes a number, not text
-    assert chiara[11:] == ("no", None)  # nothing recorded: an empty cell, not 0
-    assert amina[:10] == (
+    assert isinstance(amina[11], datetime) and abs(amina[11] - registered) < timedelta(milliseconds=1)
+    assert sheet["L2"].is_date and sheet["L2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert amina[12:] == ("yes", 82)  # the minutes a number, not text
+    assert chiara[12:] == ("no", None)  # nothing recorded: an empty cell, not 0
+    assert amina[:11] == (
         "Partnership",
         "Amina Yusuf",
+        None,
         "amina.yusuf@example.org",
         "Ministry of Labour",
         "Member state",

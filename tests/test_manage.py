@@ -147,6 +147,7 @@ def test_waitlisted_registration_has_no_personal_calendar_file(mail_app, site, s
 
 NEW_DETAILS = {
     "name": "Amina Yusuf Ali",
+    "latin_name": "",
     "organisation": "IOM",
     "organisation_kind": "international_organisation",
     "country": "KE",

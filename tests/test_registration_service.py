@@ -194,6 +194,7 @@ def test_a_registration_for_another_event_keeps_the_delegates_details(app, regis
     assert len(delegates) == 1
     assert delegates[0].details() == {
         "name": "Amina Yusuf",
+        "latin_name": "",
         "organisation": "Ministry of Labour",
         "organisation_kind": OrganisationKind.MEMBER_STATE,
         "country": "ET",

@@ -40,7 +40,7 @@ from ..registration.forms import (
     plain_text,
     strip,
 )
-from ..services.regions import country_name, sort_key
+from ..services import regions
 from .forms import SearchForm
 from .registration_queries import SORT_COLUMNS, TableQuery
 
@@ -101,8 +101,8 @@ class TableFilterForm(SearchForm):
             [("asc", _l("A to Z, oldest first")), ("desc", _l("Z to A, newest first"))]
         )
         self.per_page.choices = options((size, str(size)) for size in PAGE_SIZES)
-        named = sorted(((country_name(code), code) for code in countries), key=lambda pair: sort_key(pair[0]))
-        self.country.choices = options([(code, name) for name, code in named], _l("Any country"))
+        named = [(code, regions.country_name(code)) for code in regions.by_country_name(countries)]
+        self.country.choices = options(named, _l("Any country"))
 
     def table_query(self) -> TableQuery:
         """The query asked for; a field that did not validate is left out rather than guessed."""

@@ -20,7 +20,7 @@ from .sqlite import (
     insert_for,
     sqlite_transaction_wrote,
 )
-from .types import UTCDateTime, contains_text, utcnow
+from .types import UTCDateTime, contains_folded, contains_text, folded, folded_fields, utcnow
 from .units import lock_row, on_commit, persistent, reads_in_autocommit, write_transaction
 
 __all__ = [
@@ -30,8 +30,11 @@ __all__ = [
     "SQLITE_BUSY_TIMEOUT_MS",
     "UTCDateTime",
     "configure_engine",
+    "contains_folded",
     "contains_text",
     "db",
+    "folded",
+    "folded_fields",
     "insert_for",
     "lock_row",
     "on_commit",

@@ -20,7 +20,7 @@ from .enums import (
 )
 from .messages import Mailing, Mailout, Message, MessageContent, SentReminder
 from .participation import ParticipantsVersion, PublishedFigures
-from .people import Attendance, AttendanceImport, Delegate, Registration
+from .people import Attendance, AttendanceImport, Delegate, Registration, registrations_matching
 from .privacy import PrivacyNotice
 from .programme import (
     AgendaItem,
@@ -77,4 +77,5 @@ __all__ = [
     "Webhook",
     "WebhookDelivery",
     "WebhookDeliveryStatus",
+    "registrations_matching",
 ]

@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, utcnow
+from ..database import UTCDateTime, contains_folded, contains_text, folded_fields, utcnow
 from ..extensions import db
 from .accounts import Account
 from .enums import AttendanceSource, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
@@ -30,6 +30,9 @@ class PersonDetails:
     """
 
     name: Mapped[str] = mapped_column(sa.String(200))
+    # The name in Latin letters, given by someone whose name is in another script (Arabic,
+    # Ge'ez, Cyrillic ...), so that a check-in desk and a participant report can find them.
+    latin_name: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     organisation: Mapped[str] = mapped_column(sa.String(200), default="")
     organisation_kind: Mapped[OrganisationKind] = mapped_column(
         enum_type(OrganisationKind, "organisation_kind"), default=OrganisationKind.OTHER
@@ -38,7 +41,15 @@ class PersonDetails:
     job_title: Mapped[str] = mapped_column(sa.String(200), default="")
     language: Mapped[str] = mapped_column(sa.String(8), default="en")
 
-    DETAIL_FIELDS = ("name", "organisation", "organisation_kind", "country", "job_title", "language")
+    DETAIL_FIELDS = (
+        "name",
+        "latin_name",
+        "organisation",
+        "organisation_kind",
+        "country",
+        "job_title",
+        "language",
+    )
 
     def details(self) -> dict:
         return {field: getattr(self, field) for field in self.DETAIL_FIELDS}
@@ -70,6 +81,23 @@ class Delegate(PersonDetails, db.Model):
         return f"<Delegate {self.id} {self.email}>"
 
 
+# What the search of people reads, folded (app/database/types.py), in this order: sorting by the
+# column sorts by the name first.
+SEARCHED_FIELDS = ("name", "latin_name", "organisation")
+SEARCH_TEXT_LENGTH = 700
+
+
+def search_text_of(values) -> str:
+    """The folded search column of a registration with these values (a mapping or an object)."""
+    get = values.get if isinstance(values, dict) else lambda field: getattr(values, field, "")
+    return folded_fields(*(get(field) for field in SEARCHED_FIELDS))[:SEARCH_TEXT_LENGTH]
+
+
+def _search_text_default(context) -> str:
+    """On every INSERT, ORM or not (the registration service inserts with Core)."""
+    return search_text_of(context.get_current_parameters())
+
+
 class Registration(PersonDetails, db.Model):
     """A delegate for an event."""
 
@@ -91,6 +119,8 @@ class Registration(PersonDetails, db.Model):
         # A delegate's registrations, with what the summaries ask of each (did they take
         # part in an earlier event?), read from the index alone.
         sa.Index("ix_registration_delegate_event", "delegate_id", "event_id", "status", "id"),
+        # The search of an event's people (and the sort by name) reads this index, not the rows.
+        sa.Index("ix_registration_event_search_text", "event_id", "search_text"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +148,15 @@ class Registration(PersonDetails, db.Model):
     # Set when its personal details were removed (erasure or retention); what the summaries
     # count (status, country, kind and name of organisation, delegate) stays.
     anonymised_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SEARCHED_FIELDS folded, kept by the default above and the listener below; binary order
+    # on both databases ("C" on PostgreSQL, as SQLite compares), so that a sort reads the same.
+    search_text: Mapped[str] = mapped_column(
+        sa.String(SEARCH_TEXT_LENGTH).with_variant(
+            sa.String(SEARCH_TEXT_LENGTH, collation="C"), "postgresql"
+        ),
+        default=_search_text_default,
+        server_default="",
+    )
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     delegate: Mapped[Delegate] = relationship(back_populates="registrations")
@@ -132,6 +171,34 @@ class Registration(PersonDetails, db.Model):
 
     def __repr__(self) -> str:
         return f"<Registration {self.id} event={self.event_id} {self.status}>"
+
+
+@sa.event.listens_for(Registration, "before_update")
+def _search_text_follows(_mapper, _connection, registration: Registration) -> None:
+    """Every ORM change of a searched field folds the column again."""
+    state = sa.inspect(registration)
+    if any(state.attrs[field].history.has_changes() for field in SEARCHED_FIELDS):
+        registration.search_text = search_text_of(registration)
+
+
+SEARCHED_WORDS = 5
+
+
+def registrations_matching(search: str, *, addresses: bool, by_word: bool = False) -> sa.ColumnElement[bool]:
+    """Registrations whose name, Latin name or organisation -- or address, if the reader may
+    see addresses -- hold `search` (each of its words if `by_word`, as at check-in), whatever
+    the case, accents and punctuation: "alvarez nunez" finds "José María Álvarez-Núñez".
+    (A query naming Delegate for the address.)"""
+    terms = search.split()[:SEARCHED_WORDS] if by_word else [search.strip()]
+    conditions = []
+    for term in terms:
+        # A term with "@" is (part of) an address: looked for in addresses only, where the reader
+        # may see them (folded, "amina.yusuf@" would otherwise find the name "Amina Yusuf").
+        found = [] if "@" in term else [contains_folded(Registration.search_text, term)]
+        if addresses:
+            found.append(contains_text(Delegate.email, term))
+        conditions.append(sa.or_(sa.false(), *found))
+    return sa.and_(sa.true(), *conditions)
 
 
 class Attendance(db.Model):

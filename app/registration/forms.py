@@ -125,6 +125,21 @@ def strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def is_latin_letter(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("LATIN ")
+
+
+def needs_latin_name(name: str) -> bool:
+    """Whether a name has letters of another script than Latin (Arabic, Ge'ez, Cyrillic ...)."""
+    return any(ch.isalpha() and not is_latin_letter(ch) for ch in name or "")
+
+
+def latin_letters(form, field) -> None:
+    """The Latin-script name is in Latin letters (with any accents), or it helps no one find it."""
+    if field.data and needs_latin_name(field.data):
+        raise ValidationError(_l("Write this name in Latin letters (A to Z, with accents if any)."))
+
+
 class EmailAddress:
     def __call__(self, form, field) -> None:
         try:
@@ -159,6 +174,14 @@ class DelegateDetailsForm(PublicForm):
         filters=[strip],
         validators=[DataRequired(), Length(max=NAME_MAX), plain_text],
         render_kw={"autocomplete": "name", "maxlength": NAME_MAX},
+    )
+    # Optional, always in the page (with a script, shown once the name needs it): the name in
+    # Latin letters, by which a check-in desk and a meeting's attendance report find the person.
+    latin_name = StringField(
+        _l("Name in Latin letters"),
+        filters=[strip],
+        validators=[Optional(), Length(max=NAME_MAX), plain_text, latin_letters],
+        render_kw={"maxlength": NAME_MAX, "autocomplete": "off", "dir": "ltr"},
     )
     organisation = StringField(
         _l("Organisation"),
@@ -201,6 +224,7 @@ class DelegateDetailsForm(PublicForm):
         return Applicant(
             email=email,
             name=self.name.data,
+            latin_name=self.latin_name.data or "",
             organisation=self.organisation.data,
             organisation_kind=OrganisationKind(self.organisation_kind.data),
             country=self.country.data,

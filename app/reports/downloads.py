@@ -7,12 +7,12 @@ names people: organisers only, and each export is recorded in the audit log
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, send_file
+from flask import Response, abort, render_template, request, send_file
 
 from ..console.access import requires
 from ..extensions import db
 from ..models import AccountRole, Event, Series
-from ..services.reporting import figure_exports, report_pdf
+from ..services.reporting import chart_files, charts, figure_exports, report_pdf, summaries
 from ..services.reporting.figure_exports import Download
 from ..services.reporting.report_pdf import PdfFile
 from . import bp
@@ -99,6 +99,51 @@ def programme_figures(fmt: str):
     if refused:
         return refused
     return download_response(figure_exports.programme_figures_export(*period, fmt))
+
+
+# --- each chart as SVG, as PNG (for slides) and its figures as CSV: for whoever reads its page ---------
+
+CHART_FILES = {
+    "svg": ("image/svg+xml", chart_files.svg_file),
+    "png": ("image/png", chart_files.png_file),
+    "csv": ("text/csv", chart_files.csv_file),
+}
+
+
+def chart_response(exhibits: list[charts.Exhibit], key: str, fmt: str, stem: str) -> Response:
+    made = CHART_FILES.get(fmt)
+    exhibit = next((exhibit for exhibit in exhibits if exhibit.key == key), None)
+    if made is None or exhibit is None:
+        abort(404)
+    mimetype, make = made
+    return Response(make(exhibit), mimetype=mimetype, headers=attachment(f"{stem}-{exhibit.key}.{fmt}"))
+
+
+@bp.route("/events/<int:event_id>/charts/<key>.<fmt>")
+@requires(AccountRole.VIEWER)
+def event_chart(event_id: int, key: str, fmt: str):
+    event = db.get_or_404(Event, event_id)
+    return chart_response(
+        charts.event_exhibits(summaries.event_summary(event)), key, fmt, f"event-{event.id}"
+    )
+
+
+@bp.route("/series/<int:series_id>/charts/<key>.<fmt>")
+@requires(AccountRole.VIEWER)
+def series_chart(series_id: int, key: str, fmt: str):
+    series = db.get_or_404(Series, series_id)
+    exhibits = charts.series_exhibits(summaries.series_summary(series))
+    return chart_response(exhibits, key, fmt, f"series-{series.id}")
+
+
+@bp.route("/programme/charts/<key>.<fmt>")
+@requires(AccountRole.VIEWER)
+def programme_chart(key: str, fmt: str):
+    period, refused = _period()
+    if refused:
+        return refused
+    exhibits = charts.programme_exhibits(summaries.programme_summary(*period))
+    return chart_response(exhibits, key, fmt, "programme")
 
 
 # --- attendance: personal data --------------------------------------------------------------------

@@ -75,6 +75,12 @@ def programme():
         summary=summary,
         paragraph=narrative.programme_paragraph(summary),
         exhibits=charts.programme_exhibits(summary),
+        chart_url=lambda key, fmt: url_for(
+            ".programme_chart",
+            key=key,
+            fmt=fmt,
+            **{"from": form.start.data or None, "to": form.end.data or None},
+        ),
     )
 
 
@@ -90,6 +96,7 @@ def _event_page(event: Event, form: SummaryForm, status: int = 200):
         publish_form=ConfirmForm(formdata=None),
         form=form,
         exhibits=charts.event_exhibits(summary),
+        chart_url=lambda key, fmt: url_for(".event_chart", event_id=event.id, key=key, fmt=fmt),
     ), status
 
 
@@ -104,6 +111,7 @@ def _series_page(series: Series, form: SummaryForm, status: int = 200):
         to_publish=summaries.to_publish(summary),
         form=form,
         exhibits=charts.series_exhibits(summary),
+        chart_url=lambda key, fmt: url_for(".series_chart", series_id=series.id, key=key, fmt=fmt),
     ), status
 
 

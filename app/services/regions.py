@@ -10,14 +10,15 @@ ISO 3166-based tables of the M49 regions commonly do.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 
 import pycountry
 from babel import Locale, UnknownLocaleError
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from ..database import folded
 
 REGIONS = {
     "002": _l("Africa"),
@@ -129,55 +130,33 @@ def country_name(country: str, locale: str | None = None) -> str:
     """The country's name in `locale` (the page's language by default), from the CLDR data
     Babel ships; else in English; else its code."""
     code = (country or "").upper()
-    return _names(locale or _page_locale()).get(code) or _english_name(code)
+    return country_names(locale or _page_locale()).get(code) or code
 
 
 def countries(locale: str | None = None) -> tuple[tuple[str, str], ...]:
     """Every ISO 3166 country as (code, name) in `locale`, in the order a reader of that
     language looks for it (Åland with the A's)."""
-    return _countries(locale or _page_locale())
-
-
-def sort_key(text: str) -> str:
-    """Text as a person sorts it: case and accents set aside (Álvarez with the A's, Øst with
-    the O's). Not a full collation (that needs ICU), but right for the Latin, Arabic and
-    Ethiopic names of this programme, whose letters have no decomposition to confuse."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS_WITHOUT_DECOMPOSITION))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
-
-_LETTERS_WITHOUT_DECOMPOSITION = str.maketrans(
-    {
-        "Ø": "O",
-        "ø": "o",
-        "Æ": "AE",
-        "æ": "ae",
-        "Œ": "OE",
-        "œ": "oe",
-        "ß": "ss",
-        "Ł": "L",
-        "ł": "l",
-        "Đ": "D",
-        "đ": "d",
-        "Þ": "Th",
-        "þ": "th",
-        "ı": "i",
-    }
-)
+    locale = locale or _page_locale()
+    names = country_names(locale)
+    return tuple((code, names[code]) for code in by_country_name(_iso_codes(), locale))
 
 
 def _page_locale() -> str:
     return str(get_locale() or "en")
 
 
-@lru_cache(maxsize=16)
-def _names(locale: str) -> dict[str, str]:
-    """CLDR's names of the ISO 3166 countries (CLDR also names regions: 001, EU, ZZ …)."""
+@cache
+def country_names(locale: str) -> dict[str, str]:
+    """Every ISO 3166 country's name in `locale` (CLDR's, through Babel), else in English.
+    CLDR also names regions (001, EU, ZZ …): not countries, left out."""
     try:
         territories = Locale.parse(locale).territories
     except (UnknownLocaleError, ValueError):
-        return {}
-    return {code: name for code, name in territories.items() if code in _iso_codes()}
+        territories = {}
+    english = {
+        country.alpha_2: getattr(country, "common_name", None) or country.name for country in pycountry.countries
+    }
+    return {code: territories.get(code) or name for code, name in english.items()}
 
 
 @cache
@@ -185,17 +164,17 @@ def _iso_codes() -> frozenset[str]:
     return frozenset(country.alpha_2 for country in pycountry.countries)
 
 
-@lru_cache(maxsize=16)
-def _countries(locale: str) -> tuple[tuple[str, str], ...]:
-    names = _names(locale)
-    pairs = (
-        (country.alpha_2, names.get(country.alpha_2) or _english_name(country.alpha_2))
-        for country in pycountry.countries
-    )
-    return tuple(sorted(pairs, key=lambda pair: sort_key(pair[1])))
-
-
 @cache
-def _english_name(code: str) -> str:
-    known = pycountry.countries.get(alpha_2=code) if code else None
-    return getattr(known, "common_name", None) or getattr(known, "name", None) or code
+def country_ranks(locale: str) -> dict[str, int]:
+    """Each country's place in the alphabetical order of its name in `locale`. The collation
+    key is the name folded (NFKD without marks, casefolded, app/database/types.py): no ICU
+    here, and it puts "Égypte" with the E's and "Åland" with the A's in every language."""
+    names = country_names(locale)
+    ordered = sorted(names, key=lambda code: (folded(names[code]), names[code]))
+    return {code: rank for rank, code in enumerate(ordered)}
+
+
+def by_country_name(codes, locale: str | None = None) -> list[str]:
+    """The codes in the alphabetical order of their countries' names (unknown codes last)."""
+    ranks = country_ranks(locale or _page_locale())
+    return sorted(codes, key=lambda code: (ranks.get(code, len(ranks)), code))

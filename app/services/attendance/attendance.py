@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import defer, selectinload
 
-from ...database import contains_text, insert_for, lock_row, utcnow, write_transaction
+from ...database import insert_for, lock_row, utcnow, write_transaction
 from ...extensions import db
 from ...formatting import instant_in
 from ...models import (
@@ -39,6 +39,7 @@ from ...models import (
     ImportStatus,
     Registration,
     RegistrationStatus,
+    registrations_matching,
 )
 from .. import audit
 from ..webhooks import webhooks
@@ -504,18 +505,20 @@ def count_people(imported: AttendanceImport, entries: list[dict]) -> None:
 
 
 def _match(session: OrmSession, event_id: int, entries: list[dict]) -> tuple[list, set[int]]:
-    """Registrations by email (any case), then by name (case, accents, punctuation and word
-    order ignored); a name shared by two registrations matches neither. Returns the event's
-    registrations (id, name, email) and those matched."""
+    """Registrations by email (any case), then by name or Latin-script name (case, accents,
+    punctuation and word order ignored); a name shared by two registrations matches neither.
+    Returns the event's registrations (id, name as a report would write it, email) and the
+    ids of those matched."""
     registrations = session.execute(
-        sa.select(Registration.id, Registration.name, Delegate.email)
+        sa.select(Registration.id, Registration.name, Registration.latin_name, Delegate.email)
         .join(Delegate, Delegate.id == Registration.delegate_id)
         .where(Registration.event_id == event_id)
     ).all()
-    by_email = {email.lower(): reg_id for reg_id, _, email in registrations}
+    by_email = {email.lower(): reg_id for reg_id, _, _, email in registrations}
     by_name: dict[str, list[int]] = {}
-    for reg_id, name, _ in registrations:
-        by_name.setdefault(reports.name_key(name), []).append(reg_id)
+    for reg_id, name, latin_name, _ in registrations:
+        for key in {reports.name_key(name), reports.name_key(latin_name)} - {""}:
+            by_name.setdefault(key, []).append(reg_id)
     taken: set[int] = set()
     for entry in entries:
         reg_id = by_email.get(entry["email"]) if entry["email"] else None
@@ -533,7 +536,8 @@ def _match(session: OrmSession, event_id: int, entries: list[dict]) -> tuple[lis
                 _link(entry, candidates[0], BY_NAME)
                 taken.add(candidates[0])
             break
-    return registrations, taken
+    named = [(reg_id, latin_name or name, email) for reg_id, name, latin_name, email in registrations]
+    return named, taken
 
 
 def _link(entry: dict, reg_id: int | None, how: str | None) -> None:
@@ -1103,18 +1107,11 @@ def check_in_candidates(event: Event, search: str = "", limit: int = CHECK_IN_LI
             Registration.event_id == event.id,
             sa.or_(Registration.status.in_(RegistrationStatus.live()), Attendance.id.is_not(None)),
         )
-        .order_by(Registration.name, Registration.id)
+        .order_by(Registration.search_text, Registration.id)
         .limit(limit)
     )
-    words = search.split()
-    for word in words[:5]:
-        statement = statement.where(
-            sa.or_(
-                contains_text(Registration.name, word),
-                contains_text(Registration.organisation, word),
-                contains_text(Delegate.email, word),
-            )
-        )
+    if search:
+        statement = statement.where(registrations_matching(search, addresses=True, by_word=True))
     return db.session.execute(statement).all()
 
 

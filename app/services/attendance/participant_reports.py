@@ -33,7 +33,6 @@ import codecs
 import csv
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from ...database import folded
 from ...models import AttendanceSource
 from .. import archives
 from . import report_clues as clues
@@ -1119,9 +1119,7 @@ def parse_duration(text: str, in_seconds: bool = False) -> int | None:
 def name_key(name: str) -> str:
     """A name for comparing: case, accents, punctuation and word order ignored
     ("Awel, Aida" and "Aida Awel" are the same)."""
-    text = unicodedata.normalize("NFKD", name.casefold())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(sorted(re.findall(r"[^\W_]+", text)))
+    return " ".join(sorted(re.findall(r"[^\W_]+", folded(name))))
 
 
 def name_keys(name: str) -> list[str]:

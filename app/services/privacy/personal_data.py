@@ -251,7 +251,7 @@ def erase_delegate(delegate: Delegate, *, now: datetime | None = None) -> Erasur
         registrations = list(
             session.scalars(sa.select(Registration).where(Registration.delegate_id == delegate.id))
         )
-        names = [registration.name for registration in registrations]  # before they go
+        names = [name for r in registrations for name in (r.name, r.latin_name) if name]  # before they go
         count = _anonymise_registrations(session, registrations, now)
         _anonymise_delegate(session, delegate, now, extra_names=names)
         # Without the person's name: the log says that it happened, not to whom.
@@ -333,9 +333,10 @@ def _anonymise_registrations(
     if not todo:
         return 0
     ids = [registration.id for registration in todo]
-    scrub = Scrubber(names={registration.name for registration in todo})
+    scrub = Scrubber(names={name for r in todo for name in (r.name, r.latin_name) if name})
     for registration in todo:
         registration.name = ""
+        registration.latin_name = ""
         registration.job_title = ""
         registration.answers = {}
         registration.consent_participant_list = False
@@ -364,7 +365,7 @@ def _anonymise_delegate(session: OrmSession, delegate: Delegate, now: datetime, 
     the address take too, so that they still count as this person."""
     old_email = delegate.email
     placeholder = f"erased-{secrets.token_hex(12)}@invalid"
-    names = {delegate.name, *extra_names}
+    names = {delegate.name, delegate.latin_name, *extra_names} - {""}
     walk_ins = session.scalars(
         sa.select(Attendance).where(
             Attendance.registration_id.is_(None), sa.func.lower(Attendance.email) == old_email
@@ -378,6 +379,7 @@ def _anonymise_delegate(session: OrmSession, delegate: Delegate, now: datetime, 
     _pseudonymise_key(session, old_email)
     delegate.email = placeholder
     delegate.name = ""
+    delegate.latin_name = ""
     delegate.job_title = ""
     delegate.anonymised_dt = now
     _redact_messages(session, Message.to_address == old_email)

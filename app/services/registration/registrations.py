@@ -131,6 +131,7 @@ class Applicant:
     name: str
     organisation: str = ""
     organisation_kind: str = "other"
+    latin_name: str = ""
     country: str = ""
     job_title: str = ""
     language: str = "en"

@@ -328,13 +328,20 @@ def _group(label: str, *children: str) -> str:
 
 @dataclass(frozen=True)
 class Exhibit:
-    """A chart and the same figures as a table, shown side by side."""
+    """A chart and the same figures as a table, shown side by side; `data` are the table's
+    rows as values (numbers as numbers), for the chart's CSV, under `data_headers` if the
+    table's headers do not fit them."""
 
     key: str
     title: str
     svg: Markup
     headers: Sequence[str]
     rows: Sequence[Sequence[str]]
+    data: Sequence[Sequence[str | int | float]] = ()
+    data_headers: Sequence[str] = ()
+
+    def data_table(self) -> tuple[Sequence[str], Sequence[Sequence]]:
+        return (self.data_headers or self.headers), (self.data or self.rows)
 
 
 COUNTRIES_IN_CHART = 15
@@ -359,6 +366,8 @@ def _share_exhibits(prefix: str, breakdowns, people: str) -> list[Exhibit]:
             ),
             headers=[_("Kind of organisation"), people, _("Share")],
             rows=[[share.label, number(share.count), format_percent(share.count / total)] for share in kinds],
+            data=[[share.label, share.count, round(share.count * 100 / total, 1)] for share in kinds],
+            data_headers=[_("Kind of organisation"), people, _("Share (%)")],
         ),
         Exhibit(
             key=f"{prefix}-regions",
@@ -372,6 +381,7 @@ def _share_exhibits(prefix: str, breakdowns, people: str) -> list[Exhibit]:
             ),
             headers=[_("Region"), _("Countries"), people],
             rows=[[share.label, number(share.countries), number(share.count)] for share in areas],
+            data=[[share.label, share.countries, share.count] for share in areas],
         ),
         Exhibit(
             key=f"{prefix}-countries",
@@ -389,6 +399,7 @@ def _share_exhibits(prefix: str, breakdowns, people: str) -> list[Exhibit]:
             ),
             headers=[_("Country"), people],
             rows=[[share.label, number(share.count)] for share in countries],
+            data=[[share.label, share.count] for share in countries],
         ),
     ]
 
@@ -423,6 +434,7 @@ def series_exhibits(summary) -> list[Exhibit]:
         rows=[
             [title, number(r), number(p)] for title, r, p in zip(titles, registered, took_part, strict=True)
         ],
+        data=[list(row) for row in zip(titles, registered, took_part, strict=True)],
     )
     labels = [
         ngettext("%(num)d module", "%(num)d modules", count) for count, _people in summary.modules_attended
@@ -444,6 +456,9 @@ def series_exhibits(summary) -> list[Exhibit]:
         rows=[
             [label, number(people)]
             for label, (_count, people) in zip(labels, summary.modules_attended, strict=True)
+        ],
+        data=[
+            [label, people] for label, (_count, people) in zip(labels, summary.modules_attended, strict=True)
         ],
     )
     return [modules, loyalty, *_share_exhibits("series", summary.breakdowns, _("Participations"))]
@@ -472,6 +487,10 @@ def programme_exhibits(summary) -> list[Exhibit]:
             [year, *[number(s.values[index]) for s in by_kind], number(sum(s.values[index] for s in by_kind))]
             for index, year in enumerate(years)
         ],
+        data=[
+            [year, *[s.values[index] for s in by_kind], sum(s.values[index] for s in by_kind)]
+            for index, year in enumerate(years)
+        ],
     )
     gathered = [summary.participations_by_year.get(year, 0) for year in summary.years]
     delegates = Exhibit(
@@ -488,5 +507,6 @@ def programme_exhibits(summary) -> list[Exhibit]:
         ),
         headers=[_("Year"), _("Delegates")],
         rows=[[year, number(count)] for year, count in zip(years, gathered, strict=True)],
+        data=[[year, count] for year, count in zip(years, gathered, strict=True)],
     )
     return [meetings, delegates, *_share_exhibits("programme", summary.breakdowns, _("Participations"))]

@@ -17,11 +17,10 @@ import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
-import pycountry
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.sql import Select
@@ -29,7 +28,7 @@ from sqlalchemy.sql import Select
 from ...database import write_transaction
 from ...extensions import db
 from ...models import Event, OrganisationKind, RegistrationStatus, Series
-from .. import audit
+from .. import audit, regions
 from . import xlsx_stream
 
 BATCH = 1000
@@ -39,6 +38,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = (
     _l("Event"),
     _l("Name"),
+    _l("Name in Latin letters"),
     _l("Email"),
     _l("Organisation"),
     _l("Kind of organisation"),
@@ -55,10 +55,9 @@ XLSX_MIMETYPE = xlsx_stream.MIMETYPE
 CSV_INSTANT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-@lru_cache(maxsize=512)
 def country_name(code: str) -> str:
-    country = pycountry.countries.get(alpha_2=code) if code else None
-    return getattr(country, "common_name", None) or getattr(country, "name", None) or code
+    """The country's name in the reader's language (CLDR's), as the table shows it."""
+    return regions.country_name(code) if code else ""
 
 
 def neutralise(value):
@@ -68,12 +67,6 @@ def neutralise(value):
     return value
 
 
-@lru_cache(maxsize=512)
-def _country_cells(code: str) -> tuple[str, str]:
-    """The cells of the country code and of the country's name."""
-    return neutralise(code), neutralise(country_name(code))
-
-
 @dataclass(frozen=True)
 class Words:
     """What the rows say in words, translated once, in the request's language."""
@@ -81,15 +74,22 @@ class Words:
     kinds: dict[OrganisationKind, str]
     statuses: dict[RegistrationStatus, str]
     languages: dict[str, str]
+    # The cells of the country code and of the country's name, in the reader's language.
+    countries: dict[str, tuple[str, str]]
     yes: str
     no: str
 
+    def country_cells(self, code: str) -> tuple[str, str]:
+        return self.countries.get(code) or (neutralise(code), neutralise(code))
+
 
 def _words() -> Words:
+    names = regions.country_names(str(get_locale() or "en"))
     return Words(
         kinds={kind: kind.title for kind in OrganisationKind},
         statuses={status: status.title for status in RegistrationStatus},
         languages=dict(current_app.config["LANGUAGES"]),
+        countries={"": ("", ""), **{code: (code, neutralise(name)) for code, name in names.items()}},
         yes=_("yes"),
         no=_("no"),
     )
@@ -99,6 +99,7 @@ def _words() -> Words:
 FIELDS = (
     "event_title",
     "name",
+    "latin_name",
     "email",
     "organisation",
     "organisation_kind",
@@ -110,7 +111,7 @@ FIELDS = (
     "attended",
     "minutes",
 )
-REGISTERED = 10  # the cell of "Registered at (UTC)"
+REGISTERED = 11  # the cell of "Registered at (UTC)"
 
 
 def _picker(statement: Select) -> Callable:
@@ -125,6 +126,7 @@ def _cells(values: tuple, words: Words) -> list:
     (
         title,
         name,
+        latin_name,
         email,
         organisation,
         kind,
@@ -136,10 +138,11 @@ def _cells(values: tuple, words: Words) -> list:
         attended,
         minutes,
     ) = values
-    code, country = _country_cells(code)
+    code, country = words.country_cells(code)
     return [
         neutralise(title),
         neutralise(name),
+        neutralise(latin_name),
         neutralise(email),
         neutralise(organisation),
         words.kinds[kind],

@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.sql import Select
 
-from ...database import write_transaction
+from ...database import folded, write_transaction
 from ...extensions import db
 from ...models import (
     Attendance,
@@ -48,7 +48,7 @@ from . import summaries
 from .exports import BATCH, XLSX_MIMETYPE, neutralise
 from .summaries import Breakdowns, EventSummary, Figures, ProgrammeSummary, SeriesSummary, local_date
 
-Cell = str | int | float | None
+Cell = str | int | float | date | datetime | None
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,7 @@ def _module_row(row) -> list[Cell]:
     rate = None if f.attendance_rate is None else round(f.attendance_rate * 100, 1)
     return [
         f.event.title,
-        local_date(f.event).isoformat(),
+        local_date(f.event),
         f.registered,
         f.confirmed,
         f.waitlisted,
@@ -319,7 +319,7 @@ def programme_tables(summary: ProgrammeSummary) -> list[Table]:
         [_("Date"), _("Meeting"), _("Kind"), _("Series"), _("Participants"), _("Recommendations")],
         [
             [
-                local_date(event).isoformat(),
+                local_date(event),
                 event.title,
                 event.kind.title,
                 event.series.title if event.series else "",
@@ -341,12 +341,17 @@ def programme_tables(summary: ProgrammeSummary) -> list[Table]:
 
 
 def _plain(value: Cell) -> Cell:
-    """A cell as written: text neutralised, numbers kept. (No translation here: a CSV is
-    written as it streams, after the request.)"""
+    """A cell as written: text neutralised, numbers kept, a day as 2021-06-30 and an instant
+    as 2021-06-30 10:02+02:00 (in the zone it comes in). (No translation here: a CSV is written
+    as it streams, after the request.)"""
     if value is None:
         return ""
     if isinstance(value, int | float):
         return value
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
     return neutralise(str(value))
 
 
@@ -374,6 +379,7 @@ def csv_chunks(tables: Sequence[Table]) -> Iterator[str]:
 
 
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+DAY, INSTANT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 
 
 def _sheet_name(title: str, taken: set[str]) -> str:
@@ -391,6 +397,9 @@ def write_workbook(handle: IO[bytes], tables: Sequence[Table]) -> None:
     """One sheet per table, each row written once and flushed (constant_memory)."""
     workbook = xlsxwriter.Workbook(handle, {"constant_memory": True})
     bold = workbook.add_format({"bold": True})
+    # Days and instants as dates a spreadsheet computes with; an instant in the zone it comes
+    # in (the column's header names it: a spreadsheet keeps no zone).
+    day, instant = workbook.add_format({"num_format": DAY}), workbook.add_format({"num_format": INSTANT})
     taken: set[str] = set()
     for table in tables:
         sheet = workbook.add_worksheet(_sheet_name(str(table.title), taken))
@@ -400,6 +409,12 @@ def write_workbook(handle: IO[bytes], tables: Sequence[Table]) -> None:
             sheet.write_string(0, column, _plain(label), bold)
         for number, row in enumerate(table.rows, start=1):
             for column, value in enumerate(row):
+                if isinstance(value, datetime):
+                    sheet.write_datetime(number, column, value.replace(tzinfo=None), instant)
+                    continue
+                if isinstance(value, date):
+                    sheet.write_datetime(number, column, value, day)
+                    continue
                 cell = _plain(value)
                 # write_string, never write(): a text starting with "=" must stay text.
                 if isinstance(cell, int | float):
@@ -534,11 +549,9 @@ def _words(event: Event, countries: Iterable[str]) -> _Words:
     )
 
 
-def _local(moment: datetime | None, zone: ZoneInfo) -> str:
-    """An instant in the event's zone with its offset: 2021-06-30 10:02+02:00."""
-    if moment is None:
-        return ""
-    return moment.astimezone(zone).isoformat(sep=" ", timespec="minutes")
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """An instant in the event's zone: a date in a workbook, 2021-06-30 10:02+02:00 in a CSV."""
+    return None if moment is None else moment.astimezone(zone)
 
 
 def _attendance_cells(row, words: _Words) -> list[Cell]:
@@ -562,9 +575,12 @@ def _attendance_rows(engine: sa.Engine, statement: Select, words: _Words) -> Ite
     generator's own: it runs as the response streams, outside the request's app context."""
     with OrmSession(engine) as session:
         result = session.execute(statement.execution_options(yield_per=BATCH))
-        for partition in result.partitions():
-            for row in partition:
-                yield _attendance_cells(row, words)
+        rows = [row for partition in result.partitions() for row in partition]
+    # Names in the order a reader expects ("Álvarez" with the A's), which neither database's
+    # binary order gives for the walk-ins' names: sorted here, an event's people at a time.
+    rows.sort(key=lambda row: (not row.attended, folded(row.name or ""), row.email or ""))
+    for row in rows:
+        yield _attendance_cells(row, words)
 
 
 def attendance_export(event: Event, fmt: str) -> Download:
