@@ -153,10 +153,12 @@ def country_names(locale: str) -> dict[str, str]:
         territories = Locale.parse(locale).territories
     except (UnknownLocaleError, ValueError):
         territories = {}
-    english = {
-        country.alpha_2: getattr(country, "common_name", None) or country.name for country in pycountry.countries
-    }
+    english = {country.alpha_2: _english_name(country) for country in pycountry.countries}
     return {code: territories.get(code) or name for code, name in english.items()}
+
+
+def _english_name(country) -> str:
+    return getattr(country, "common_name", None) or country.name
 
 
 @cache
