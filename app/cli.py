@@ -66,7 +66,9 @@ def mail_status() -> None:
     """Count messages by status."""
     from .models import Message
 
-    rows = db.session.execute(db.select(Message.status, db.func.count()).group_by(Message.status)).all()
+    rows = (
+        db.session.execute(db.select(Message.status, db.func.count()).group_by(Message.status)).tuples().all()
+    )
     counts = {status.value: count for status, count in rows}
     click.echo(
         ", ".join(f"{name}: {counts.get(name, 0)}" for name in ("queued", "sending", "sent", "failed"))
@@ -135,6 +137,7 @@ def reminders_schedule(
     except ScheduleError as error:
         raise click.UsageError(str(error)) from None
     event = db.session.get(Event, event_id)
+    assert event is not None  # found above, and not deleted by setting its schedule
     for reminder in schedule_for(event):
         note = f"  note: {reminder.note}" if reminder.note else ""
         click.echo(f"{reminder.minutes:>6} minutes before{note}")

@@ -11,7 +11,7 @@ of the application above it.
 - `base`: the SQLAlchemy object and the models' base.
 """
 
-from .base import Base, db
+from .base import Base, Model, db
 from .quick_commits import QuickCommits, quick_commits
 from .sqlite import (
     BEGIN_IMMEDIATE,
@@ -26,6 +26,7 @@ from .units import lock_row, on_commit, persistent, reads_in_autocommit, write_t
 __all__ = [
     "BEGIN_IMMEDIATE",
     "Base",
+    "Model",
     "QuickCommits",
     "SQLITE_BUSY_TIMEOUT_MS",
     "UTCDateTime",

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
@@ -113,7 +114,9 @@ def write_transaction() -> Iterator[OrmSession]:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("write_transaction() started with unsaved changes in the session")
         session.rollback()
-    session.connection(execution_options={BEGIN_IMMEDIATE: True})
+    # Our own option (read by app/database/sqlite.py), which SQLAlchemy's typed options omit.
+    begin_immediate: dict[str, Any] = {BEGIN_IMMEDIATE: True}
+    session.connection(execution_options=begin_immediate)
     session.info[UNIT_OF_WORK] = session.get_transaction()
     try:
         yield session

@@ -24,10 +24,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..database.base import Model
 from ..extensions import db
 
 
-class ParticipantsVersion(db.Model):
+class ParticipantsVersion(Model):
     """The version of one event's participants. No row, or version 0 (a row the summaries
     added to store the people of an event never changed): unchanged since the event was
     created (or since this table was)."""

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..database.base import Model
 from .enums import AttendanceSource, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
 from .programme import Event
 
@@ -49,7 +49,7 @@ class PersonDetails:
                 setattr(self, field, details[field])
 
 
-class Delegate(PersonDetails, db.Model):
+class Delegate(PersonDetails, Model):
     """One person across all events, known by a normalised email address."""
 
     __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
@@ -69,7 +69,7 @@ class Delegate(PersonDetails, db.Model):
         return f"<Delegate {self.id} {self.email}>"
 
 
-class Registration(PersonDetails, db.Model):
+class Registration(PersonDetails, Model):
     """A delegate for an event."""
 
     __table_args__ = (
@@ -133,7 +133,7 @@ class Registration(PersonDetails, db.Model):
         return f"<Registration {self.id} event={self.event_id} {self.status}>"
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     """Whether and how long someone took part: a registrant or a walk-in."""
 
     __table_args__ = (
@@ -179,7 +179,7 @@ class Attendance(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AttendanceImport(db.Model):
+class AttendanceImport(Model):
     """One participant report uploaded for an event: checked in a preview, then saved."""
 
     __tablename__ = "attendance_import"
