@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_babel import gettext as _
 
-from ..attendance.routes import FORM_OVERHEAD
 from ..console.queries import event_or_404
 from ..extensions import db
 from ..models import AttendanceImport, Event, ImportStatus
 from ..services.attendance import attendance as service
 from ..services.attendance import participant_reports as reports
+from ..services.attendance.attendance import FORM_OVERHEAD
 from .errors import problem_abort
 from .events import EVENT_ID
 from .organiser import TOKEN, bp, writer

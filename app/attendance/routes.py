@@ -20,6 +20,7 @@ from ..console.forms import ConfirmForm
 from ..extensions import csrf, db
 from ..models import AccountRole, AttendanceImport, Event, EventFormat, ImportStatus, Registration
 from ..services.attendance import attendance as service
+from ..services.attendance.attendance import FORM_OVERHEAD
 from ..services.attendance.participant_reports import ReportError, minutes_of
 from . import bp
 from .forms import (
@@ -31,8 +32,6 @@ from .forms import (
     chosen,
 )
 
-# Room for the form's other fields and the multipart boundaries around the file.
-FORM_OVERHEAD = 64 * 1024
 PAGE_SIZE = 100
 # Matched participants listed on a preview; the counts cover them all.
 MATCHED_SHOWN = 200

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from ..reports.downloads import pdf_response
-from ..reports.forms import PeriodForm
+from ..downloads import pdf_response
+from ..periods import PeriodForm
 from ..services.reporting import charts, narrative, report_pdf, summaries
 from . import bp
 from .queries import summary_event_or_404, summary_series_or_404

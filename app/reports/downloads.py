@@ -7,39 +7,15 @@ names people: organisers only, and each export is recorded in the audit log
 
 from __future__ import annotations
 
-from flask import Response, render_template, request, send_file
+from flask import render_template, request
 
 from ..console.access import requires
+from ..downloads import download_response, pdf_response
 from ..extensions import db
 from ..models import AccountRole, Event, Series
+from ..periods import PeriodForm
 from ..services.reporting import figure_exports, report_pdf
-from ..services.reporting.figure_exports import Download
-from ..services.reporting.report_pdf import PdfFile
 from . import bp
-from .forms import PeriodForm
-
-
-def attachment(filename: str) -> dict[str, str]:
-    # Our filenames are ASCII letters, digits, hyphens and a dot: no quoting issue.
-    return {"Content-Disposition": f'attachment; filename="{filename}"'}
-
-
-def pdf_response(pdf: PdfFile) -> Response:
-    return Response(pdf.content, mimetype=pdf.mimetype, headers=attachment(pdf.filename))
-
-
-def download_response(download: Download) -> Response:
-    # The chunks need no request context (see figure_exports): a response that is never read
-    # to its end leaves no context behind to be popped out of turn.
-    if download.chunks is not None:
-        return Response(
-            download.chunks,
-            mimetype=download.mimetype,
-            headers=attachment(download.filename),
-        )
-    return send_file(
-        download.file, mimetype=download.mimetype, as_attachment=True, download_name=download.filename
-    )
 
 
 def _period():

@@ -10,10 +10,11 @@ from flask_babel import gettext as _
 from ..console.access import requires
 from ..extensions import db
 from ..models import AccountRole, Event, Series
+from ..periods import PeriodForm
 from ..services.reporting import charts, narrative, summaries
 from ..services.reporting.summaries import SummaryError
 from . import bp
-from .forms import PeriodForm, SummaryForm
+from .forms import SummaryForm
 
 
 @bp.route("/events/<int:event_id>")

@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 # Rows written per unit of work: SQLite's write lock is released between batches.
 BATCH_SIZE = 2000
 MAX_THRESHOLD = 24 * 60
+# A request carrying a report (MAX_REPORT_BYTES) may be this much larger, in the console and
+# the API alike: room for the form's other fields and the multipart boundaries around the file.
+FORM_OVERHEAD = 64 * 1024
 
 # What becomes of a participant of a report.
 MATCH, WALK_IN, IGNORE = "match", "walk_in", "ignore"
