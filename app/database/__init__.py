@@ -21,7 +21,7 @@ from .sqlite import (
     sqlite_transaction_wrote,
 )
 from .types import UTCDateTime, contains_text, utcnow
-from .units import lock_row, on_commit, persistent, reads_in_autocommit, write_transaction
+from .units import lock_row, on_commit, persistent, reads_in_autocommit, rowcount, write_transaction
 
 __all__ = [
     "BEGIN_IMMEDIATE",
@@ -39,6 +39,7 @@ __all__ = [
     "persistent",
     "quick_commits",
     "reads_in_autocommit",
+    "rowcount",
     "sqlite_transaction_wrote",
     "utcnow",
     "write_transaction",

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
@@ -38,6 +38,12 @@ def _lock_statement(model) -> sa.Select:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+def rowcount(result: sa.Result) -> int:
+    """The rows an UPDATE or DELETE changed: its result is a CursorResult, which SQLAlchemy's
+    types call any Result."""
+    return cast(sa.CursorResult, result).rowcount
 
 
 def persistent(session: OrmSession, model, values: dict):

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
-from ...database import lock_row, on_commit, utcnow, write_transaction
+from ...database import lock_row, on_commit, rowcount, utcnow, write_transaction
 from ...extensions import db
 from ...models import (
     Account,
@@ -171,7 +171,7 @@ def _claim(mailout_id: int, now: datetime | None = None) -> bool:
             .values(claimed_until_dt=now + CLAIM)
             .execution_options(synchronize_session=False)
         )
-        return claimed.rowcount == 1
+        return rowcount(claimed) == 1
 
 
 def _release(mailout_id: int) -> None:

@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session as OrmSession
 
-from ...database import insert_for, lock_row, persistent, utcnow, write_transaction
+from ...database import insert_for, lock_row, persistent, rowcount, utcnow, write_transaction
 from ...extensions import db
 from ...models import (
     Account,
@@ -418,7 +418,7 @@ def take_seat(session: OrmSession, event: Event) -> bool:
     """Take one seat if one is free: a single guarded UPDATE, so never more than capacity."""
     result = session.execute(TAKE_SEAT, {"event_id": event.id})
     session.expire(event, ["confirmed_count"])
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def release_seat(session: OrmSession, event: Event) -> None:
@@ -512,7 +512,7 @@ def update_details(registration: Registration, applicant: Applicant) -> Registra
     The address stays: it identifies the delegate.
     """
     with write_transaction() as session:
-        registration = session.get(Registration, registration.id, populate_existing=True)
+        registration = session.get_one(Registration, registration.id, populate_existing=True)
         _change_details(registration, applicant)
     return registration
 
