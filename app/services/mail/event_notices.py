@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -41,8 +42,11 @@ def _registrants(event_id: int) -> sa.Select:
 
 def _tell_registrants(session: OrmSession, event: Event, kind: MailoutKind, **params) -> int:
     """Record the notice of `kind` to the event's registrants; returns how many they are."""
-    count = session.scalar(
-        sa.select(sa.func.count()).select_from(_registrants(event.id).order_by(None).subquery())
+    count = (
+        session.scalar(
+            sa.select(sa.func.count()).select_from(_registrants(event.id).order_by(None).subquery())
+        )
+        or 0
     )
     if count:
         mailouts.start(session, kind, event, count, sequence=event.sequence, **params)
@@ -146,7 +150,7 @@ def _write_notices(send, session: OrmSession, mailout, rows: list) -> int:
     return count
 
 
-def _notice_writer(kind: str, send) -> mailouts.Writer:
+def _notice_writer(kind: str, send) -> mailouts.Writer[Any]:
     return mailouts.Writer(
         recipients=_next_registrants,
         compose=lambda _mailout, rows: rows,

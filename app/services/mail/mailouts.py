@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
@@ -44,8 +45,12 @@ BATCH = 50
 CLAIM = timedelta(minutes=5)
 
 
+# What a kind of mailout's `compose` makes of a batch, for its `write`.
+Composed = TypeVar("Composed")
+
+
 @dataclass(frozen=True)
-class Writer:
+class Writer(Generic[Composed]):
     """How one kind of mailout writes its emails.
 
     - `recipients(mailout, after, limit)`: the next registrations still to write to, after
@@ -58,12 +63,12 @@ class Writer:
     """
 
     recipients: Callable[[Mailout, int, int], Sequence]
-    compose: Callable[[Mailout, Sequence], object]
-    write: Callable[[OrmSession, Mailout, object], int]
+    compose: Callable[[Mailout, Sequence], Composed]
+    write: Callable[[OrmSession, Mailout, Composed], int]
     message_kind: Callable[[Mailout], str]
 
 
-def _writer(kind: MailoutKind) -> Writer:
+def _writer(kind: MailoutKind) -> Writer[Any]:
     from . import event_notices as events
     from . import follow_up, mailings
 

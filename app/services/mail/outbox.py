@@ -139,6 +139,9 @@ def kinds() -> list[str]:
 
 
 def failed_count() -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Message).where(Message.status == MessageStatus.FAILED)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Message).where(Message.status == MessageStatus.FAILED)
+        )
+        or 0
     )
