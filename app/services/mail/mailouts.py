@@ -198,7 +198,6 @@ def _batch(mailout_id: int) -> int | None:
     cursor = mailout.cursor
     rows = writer.recipients(mailout, cursor, BATCH) if _still_wanted(mailout) else []
     composed = writer.compose(mailout, rows) if rows else None
-    last = rows[-1][0] if rows else None
     with write_transaction() as session:
         mailout = lock_row(session, Mailout, mailout_id)
         if mailout.status != MailoutStatus.WRITING or mailout.cursor != cursor:
@@ -207,7 +206,7 @@ def _batch(mailout_id: int) -> int | None:
             mailout.status, mailout.finished_dt, mailout.claimed_until_dt = MailoutStatus.DONE, utcnow(), None
             return None
         count = writer.write(session, mailout, composed)
-        mailout.cursor = last
+        mailout.cursor = rows[-1][0]  # the last recipient written
         mailout.written += count
         mailout.total = max(mailout.total, mailout.written)
         mailout.claimed_until_dt = utcnow() + CLAIM

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from email import policy as email_policy
@@ -446,7 +447,7 @@ def queue_already_registered(registration: Registration) -> int:
 MANAGE_LINKS = "manage_links"
 
 
-def queue_manage_links(registration: Registration, registrations: list[Registration]) -> int:
+def queue_manage_links(registration: Registration, registrations: Sequence[Registration]) -> int:
     """The links to each of `registrations`, a person's, in one email to `registration`'s address
     (the one asked for): made when the worker composes it, from each registration's current key."""
     subject = _l("The links to your registrations")

@@ -8,9 +8,11 @@ on PostgreSQL, so capacity holds under any number of concurrent requests.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -47,7 +49,8 @@ MAX_LINKS = 50
 
 # The statements of every registration, built once (building one cost more than running
 # it) and on the tables: the ORM's handling of each cost more than the database's work.
-EVENTS, REGISTRATIONS = Event.__table__, Registration.__table__
+# (A mapped class's table is a Table: SQLAlchemy types it as any FromClause.)
+EVENTS, REGISTRATIONS = cast(sa.Table, Event.__table__), cast(sa.Table, Registration.__table__)
 EXISTING = sa.select(REGISTRATIONS.c.id).where(
     REGISTRATIONS.c.event_id == sa.bindparam("event_id"),
     REGISTRATIONS.c.delegate_id == sa.bindparam("delegate_id"),
@@ -280,7 +283,7 @@ def _enter(
     status = _initial_status(session, event)
     # Under the event's lock, everyone waiting is ahead of whoever joins now.
     position = (
-        1 + session.scalar(WAITING, {"event_id": event.id})
+        1 + (session.scalar(WAITING, {"event_id": event.id}) or 0)
         if status == RegistrationStatus.WAITLISTED
         else None
     )
@@ -385,17 +388,21 @@ def _may_send_links(session: OrmSession, delegate_id: int, now: datetime) -> boo
 
 def _link_emails_in_the_last_hour(
     session: OrmSession, delegate_id: int, now: datetime
-) -> list[tuple[int, str, datetime]]:
+) -> Sequence[tuple[int | None, str, datetime]]:
     """(registration, kind, when) of each email with links written to the person this past hour."""
-    return session.execute(
-        sa.select(Message.registration_id, Message.kind, Message.created_dt)
-        .join(Registration, Message.registration_id == Registration.id)
-        .where(
-            Registration.delegate_id == delegate_id,
-            Message.kind.in_(LINK_EMAILS),
-            Message.created_dt > now - timedelta(hours=1),
+    return (
+        session.execute(
+            sa.select(Message.registration_id, Message.kind, Message.created_dt)
+            .join(Registration, Message.registration_id == Registration.id)
+            .where(
+                Registration.delegate_id == delegate_id,
+                Message.kind.in_(LINK_EMAILS),
+                Message.created_dt > now - timedelta(hours=1),
+            )
         )
-    ).all()
+        .tuples()
+        .all()
+    )
 
 
 def _locked_with_event(session: OrmSession, registration_id: int) -> tuple[Registration, Event]:
@@ -446,7 +453,7 @@ def waitlist_position(session: OrmSession, registration: Registration) -> int:
             ),
         )
     )
-    return ahead + 1
+    return (ahead or 0) + 1
 
 
 def promote_waitlist(session: OrmSession, event: Event, now: datetime | None = None) -> list[Registration]:
@@ -693,6 +700,7 @@ def add_registration(
                 )
             )
         outcome = _enter(session, event, delegate, registration, applicant, None, moment)
+        assert outcome.registration is not None  # _enter always makes or renews one
         outcome.registration.added_by_id = by.id
         delegate.set_details(applicant.details())
         _record(by, "add", outcome.registration, "added by hand")
