@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from .extensions import db
@@ -66,9 +67,7 @@ def mail_status() -> None:
     """Count messages by status."""
     from .models import Message
 
-    rows = (
-        db.session.execute(db.select(Message.status, db.func.count()).group_by(Message.status)).tuples().all()
-    )
+    rows = db.session.execute(sa.select(Message.status, sa.func.count()).group_by(Message.status)).all()
     counts = {status.value: count for status, count in rows}
     click.echo(
         ", ".join(f"{name}: {counts.get(name, 0)}" for name in ("queued", "sending", "sent", "failed"))

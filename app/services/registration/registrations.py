@@ -388,21 +388,17 @@ def _may_send_links(session: OrmSession, delegate_id: int, now: datetime) -> boo
 
 def _link_emails_in_the_last_hour(
     session: OrmSession, delegate_id: int, now: datetime
-) -> Sequence[tuple[int | None, str, datetime]]:
+) -> Sequence[sa.Row[int | None, str, datetime]]:
     """(registration, kind, when) of each email with links written to the person this past hour."""
-    return (
-        session.execute(
-            sa.select(Message.registration_id, Message.kind, Message.created_dt)
-            .join(Registration, Message.registration_id == Registration.id)
-            .where(
-                Registration.delegate_id == delegate_id,
-                Message.kind.in_(LINK_EMAILS),
-                Message.created_dt > now - timedelta(hours=1),
-            )
+    return session.execute(
+        sa.select(Message.registration_id, Message.kind, Message.created_dt)
+        .join(Registration, Message.registration_id == Registration.id)
+        .where(
+            Registration.delegate_id == delegate_id,
+            Message.kind.in_(LINK_EMAILS),
+            Message.created_dt > now - timedelta(hours=1),
         )
-        .tuples()
-        .all()
-    )
+    ).all()
 
 
 def _locked_with_event(session: OrmSession, registration_id: int) -> tuple[Registration, Event]:
