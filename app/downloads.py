@@ -27,6 +27,7 @@ def download_response(download: Download) -> Response:
             mimetype=download.mimetype,
             headers=attachment(download.filename),
         )
+    assert download.file is not None  # an XLSX, as an open file
     return send_file(
         download.file, mimetype=download.mimetype, as_attachment=True, download_name=download.filename
     )

@@ -9,6 +9,7 @@ here: a report whose columns are not recognised is refused, and the console maps
 from __future__ import annotations
 
 import hashlib
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -117,14 +118,14 @@ def _read(data: bytes, filename: str, zone: str) -> reports.Report:
         _refused(str(error), "report-unreadable")
 
 
-def _refused(detail: str, slug: str):
+def _refused(detail: str, slug: str) -> NoReturn:
     problem_abort(422, detail, slug=slug, errors=[{"field": "file", "message": detail}])
 
 
 def _matched(event: Event, report: reports.Report, unmatched: str) -> list[dict]:
     """The report's people as the console's preview holds them, matched, nothing stored."""
     entries = [service._entry(participant) for participant in report.participants]
-    service._match(db.session, event.id, entries)
+    service._match(db.session(), event.id, entries)
     for entry in entries:
         if entry["reg"] is None:
             entry["decision"] = unmatched
@@ -158,7 +159,7 @@ def _import(event: Event, filename: str, data: bytes, zone: str, unmatched: str)
         _refused(str(error), "report-unreadable")
     except service.AttendanceError as error:
         problem_abort(error.status, str(error))
-    return db.session.get(AttendanceImport, imported.id, populate_existing=True)
+    return db.session.get_one(AttendanceImport, imported.id, populate_existing=True)
 
 
 def _answer(

@@ -7,6 +7,8 @@ names people: organisers only, and each export is recorded in the audit log
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import render_template, request
 
 from ..console.access import requires
@@ -18,11 +20,11 @@ from ..services.reporting import figure_exports, report_pdf
 from . import bp
 
 
-def _period():
+def _period() -> tuple[tuple[date | None, date | None], tuple[str, int] | None]:
     """The programme's period from the query string, or the page with its errors (400)."""
     form = PeriodForm(request.args)
     if not form.validate():
-        return None, (render_template("reports/programme.html", form=form, summary=None), 400)
+        return (None, None), (render_template("reports/programme.html", form=form, summary=None), 400)
     return form.period(), None
 
 
