@@ -54,6 +54,7 @@ PYTEST := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.pytest_cache/p
 test: $(VENV)/.dev $(CATALOGUES) | $(if $(NPM),$(AXE))
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/bandit -q -r app -lll
 	@test -x /usr/bin/chromium || echo "NOTE: /usr/bin/chromium is missing: the browser tests will NOT run (apt-get install -y chromium)."
 	@test -n "$(NPM)" || echo "NOTE: npm is missing: axe-core is not installed and the accessibility checks will NOT run (apt-get install -y npm)."
@@ -63,11 +64,13 @@ test: $(VENV)/.dev $(CATALOGUES) | $(if $(NPM),$(AXE))
 test-fast: $(VENV)/.dev $(CATALOGUES)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(PYTEST) -m "not browser and not scale" $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## make bench: every benchmark; each prints its figures, the last line one JSON object
 bench: $(VENV)/.dev $(CATALOGUES)
@@ -75,4 +78,4 @@ bench: $(VENV)/.dev $(CATALOGUES)
 	@for script in registrations mail registration summaries attendance_import demo exports audience; do $(BIN)/python bench/$$script.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from .extensions import db
@@ -66,7 +67,7 @@ def mail_status() -> None:
     """Count messages by status."""
     from .models import Message
 
-    rows = db.session.execute(db.select(Message.status, db.func.count()).group_by(Message.status)).all()
+    rows = db.session.execute(sa.select(Message.status, sa.func.count()).group_by(Message.status)).all()
     counts = {status.value: count for status, count in rows}
     click.echo(
         ", ".join(f"{name}: {counts.get(name, 0)}" for name in ("queued", "sending", "sent", "failed"))
@@ -135,6 +136,7 @@ def reminders_schedule(
     except ScheduleError as error:
         raise click.UsageError(str(error)) from None
     event = db.session.get(Event, event_id)
+    assert event is not None  # found above, and not deleted by setting its schedule
     for reminder in schedule_for(event):
         note = f"  note: {reminder.note}" if reminder.note else ""
         click.echo(f"{reminder.minutes:>6} minutes before{note}")

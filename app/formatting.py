@@ -88,10 +88,12 @@ def window_label(event: Event, window: RegistrationWindow, now: datetime | None 
     if state == RegistrationState.CLOSED:
         return _("Registration closed")
     if state == RegistrationState.NOT_YET_OPEN:
+        assert window.opens_dt is not None  # the state of a window with an opening instant
         return _("Registration opens %(when)s", when=instant_in(window.opens_dt, event.zone))
     if state == RegistrationState.WAITLIST:
         return _("Full – join the waiting list")
     if state == RegistrationState.CLOSING_SOON:
+        assert window.closes_dt is not None  # every event's window closes
         days = (window.closes_dt - now).days
         if days < 1:
             return _("Registration closes today")

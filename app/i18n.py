@@ -23,7 +23,7 @@ def select_locale() -> str:
     if not has_request_context():
         return default
     for chosen in (request.args.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
-        if chosen in languages:
+        if chosen is not None and chosen in languages:
             return chosen
     return request.accept_languages.best_match(languages) or default
 

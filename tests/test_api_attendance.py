@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.api.tokens import create_token
 from app.extensions import db
 from app.models import (
     Account,
@@ -25,6 +24,7 @@ from app.models import (
     EventFormat,
     Registration,
 )
+from app.services.accounts.api_tokens import create_token
 from app.services.registration.registrations import Applicant, add_registration
 from app.services.webhooks import webhooks
 from tests.conftest import make_account, make_event

@@ -19,9 +19,9 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS, load_all_checks
 from schemathesis.config import SchemathesisConfig
 
-from app.api.tokens import create_token
 from app.extensions import db
 from app.models import ApiTokenScope, Document, DocumentKind
+from app.services.accounts.api_tokens import create_token
 from app.services.registration.registrations import Applicant, register
 from tests.conftest import add_keynote, make_account, make_event, make_series
 

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.api import tokens
 from app.database import utcnow
 from app.extensions import db
 from app.models import AccountRole, ApiToken, ApiTokenScope, AuditEntry, Message, MessageStatus, Registration
+from app.services.accounts import api_tokens as tokens
 from app.services.registration.registrations import Applicant, register
 from tests.conftest import csrf_token, make_account, make_event, make_series, submit
 from tests.test_api import problem
@@ -27,7 +27,7 @@ def bearer(token: str) -> dict:
 
 
 def new_token(role: str = "organiser", scope: str = "write") -> str:
-    from app.api.tokens import create_token
+    from app.services.accounts.api_tokens import create_token
 
     _token, plain = create_token(make_account(role), "Website", ApiTokenScope(scope))
     return plain
@@ -93,7 +93,7 @@ def test_no_token_without_csrf_or_for_a_viewer(console, signed_in):
 
 
 def test_revoking_a_token_closes_the_api_to_it(console, signed_in, event):
-    from app.api.tokens import create_token
+    from app.services.accounts.api_tokens import create_token
 
     token, plain = create_token(console.account, "Website", ApiTokenScope.READ)
     url = f"{API}/events/{event.id}/registrations"

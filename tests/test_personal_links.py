@@ -17,7 +17,6 @@ from email import message_from_bytes, policy
 import pytest
 import sqlalchemy as sa
 
-from app.api.tokens import create_token
 from app.extensions import db
 from app.models import (
     AccountRole,
@@ -30,6 +29,7 @@ from app.models import (
     Registration,
 )
 from app.services.accounts import accounts
+from app.services.accounts.api_tokens import create_token
 from app.services.links import manage_token
 from app.services.mail import mailings
 from app.services.mail.delivery import deliver_pending

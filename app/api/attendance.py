@@ -20,13 +20,13 @@ import sqlalchemy as sa
 from flask import current_app, g, request
 from flask_babel import gettext as _
 
-from ..attendance.routes import FORM_OVERHEAD
 from ..console.queries import event_or_404
 from ..extensions import db
 from ..models import AttendanceImport, Event, ImportStatus, Registration
 from ..services.attendance import attendance as service
 from ..services.attendance import corrections, decisions
 from ..services.attendance import participant_reports as reports
+from ..services.attendance.attendance import FORM_OVERHEAD
 from .errors import problem_abort
 from .events import EVENT_ID
 from .organiser import TOKEN, bp, reader, writer
@@ -193,7 +193,7 @@ def _read(
         _refused(str(error), "report-unreadable")
 
 
-def _refused(detail: str, slug: str, field: str = "file"):
+def _refused(detail: str, slug: str, field: str = "file") -> NoReturn:
     problem_abort(422, detail, slug=slug, errors=[{"field": field, "message": detail}])
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http
 import logging
 from functools import wraps
+from typing import Any, NoReturn
 
 import marshmallow as ma
 from flask import Flask, Response, json, request
@@ -115,7 +116,7 @@ class ProblemApi(Api):
         """flask-smorest documents its errors as JSON: they are registered again (lazily, under its
         names, so the operations refer to them unchanged) as problem details."""
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response: dict[str, Any] = {"description": status.phrase}
             if status >= 400:
                 response["schema"] = self.ERROR_SCHEMA
             self._document(status.name, response)
@@ -148,7 +149,9 @@ class ProblemException(HTTPException):
         return [*super().get_headers(environ, scope), *self.extra_headers.items()]
 
 
-def problem_abort(status: int, detail: str | None = None, *, slug: str | None = None, errors=None):
+def problem_abort(
+    status: int, detail: str | None = None, *, slug: str | None = None, errors=None
+) -> NoReturn:
     raise ProblemException(status, detail, slug=slug, errors=errors)
 
 

@@ -4,6 +4,9 @@ the console, with the token's owner recorded in the audit log."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import sqlalchemy as sa
 from flask import g
 from flask_smorest import Blueprint
@@ -57,7 +60,7 @@ def private_answers(response):
     return response
 
 
-TOKEN = {"security": [{"bearerAuth": []}]}
+TOKEN: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 reader = requires_token(ApiTokenScope.READ, AccountRole.VIEWER)
 writer = requires_token(ApiTokenScope.WRITE, AccountRole.ORGANISER)
 
@@ -75,7 +78,7 @@ def decode_cursor(cursor: str | None):
     return sa.literal(int(cursor), sa.BigInteger) if cursor is not None else None
 
 
-def _page(rows: list, limit: int, key) -> dict:
+def _page(rows: Sequence, limit: int, key) -> dict:
     """`limit + 1` rows were read: the extra one says whether there is a next page."""
     items = rows[:limit]
     more = len(rows) > limit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import selectinload
@@ -24,7 +25,7 @@ def published_events(
     to: date | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> list[Event]:
+) -> Sequence[Event]:
     """Published events by the filters of GET /events: upcoming soonest first, else by start."""
     now = utcnow()
     query = db.select(Event).where(Event.is_published.is_(True)).options(selectinload(Event.series))
@@ -44,7 +45,7 @@ def published_events(
     return db.session.scalars(query.order_by(order, Event.id).limit(limit).offset(offset)).all()
 
 
-def published_series() -> list[Series]:
+def published_series() -> Sequence[Series]:
     return db.session.scalars(
         db.select(Series)
         .where(Series.is_published.is_(True))

@@ -31,6 +31,7 @@ from ..models import (
 )
 from ..services.attendance import attendance as service
 from ..services.attendance import corrections, decisions
+from ..services.attendance.attendance import FORM_OVERHEAD
 from ..services.attendance.participant_reports import (
     DAY_FIRST,
     DELEGATE,
@@ -55,8 +56,6 @@ from .forms import (
     chosen,
 )
 
-# Room for the form's other fields and the multipart boundaries around the file.
-FORM_OVERHEAD = 64 * 1024
 PAGE_SIZE = 100
 # Matched participants listed on a preview; the counts cover them all.
 MATCHED_SHOWN = 200

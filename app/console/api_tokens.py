@@ -11,10 +11,10 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..api import tokens as service
 from ..extensions import db
 from ..models import AccountRole, ApiToken, ApiTokenScope
 from ..registration.forms import options, plain_text, strip
+from ..services.accounts import api_tokens as service
 from . import bp
 from .access import requires
 from .forms import ConfirmForm

@@ -105,6 +105,7 @@ def _send(event: Event, form: FollowUpForm):
     else:
         flash(_("Everyone in this audience has had this follow-up already: nothing was sent."), "info")
         return redirect(url_for(".follow_up", event_id=event.id), 303)
+    assert outcome.mailout is not None  # started now, or being written already
     return redirect(url_for(".mailout", mailout_id=outcome.mailout.id), 303)
 
 

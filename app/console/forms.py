@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from enum import Enum
-from typing import ClassVar
+from collections.abc import Iterable, Mapping
+from typing import ClassVar, Protocol
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -31,6 +30,16 @@ def audience_field(none_chosen) -> SelectField:
     return SelectField(_l("To"), validators=[InputRequired(message=none_chosen)], validate_choice=True)
 
 
+class _Audience(Protocol):
+    """A member of an enumeration of audiences: its value, and its translated title."""
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+
 class AudienceForm(FlaskForm):
     """Written to one audience of an event: previewed, then sent with the same fields.
 
@@ -38,7 +47,7 @@ class AudienceForm(FlaskForm):
     `audience = audience_field(...)`; each choice shows how many people it reaches.
     """
 
-    AUDIENCES: ClassVar[type[Enum]]
+    AUDIENCES: ClassVar[Iterable[_Audience]]
 
     preview = SubmitField(_l("Preview"))
     send = SubmitField(_l("Send"))

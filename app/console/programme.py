@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -61,8 +62,9 @@ FORM_OVERHEAD = 64 * 1024
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _attempt(form, save: Callable) -> tuple[bool, object, int]:
-    """Validate and save through one service call: (saved, result, status of the page)."""
+def _attempt(form, save: Callable) -> tuple[bool, Any, int]:
+    """Validate and save through one service call: (saved, result, status of the page); the
+    result is `save`'s, None when not saved."""
     if not form.validate_on_submit():
         return False, None, 400 if form.is_submitted() else 200
     try:
@@ -347,6 +349,12 @@ def _owner_page(owner: Event | Series, status: int = 200, problem: str | None = 
     return _series_page(owner, status, problem, **forms)
 
 
+def _owner_of(document: Document) -> Event | Series:
+    owner = document.event or document.series
+    assert owner is not None  # a document belongs to an event or a series
+    return owner
+
+
 def _owner_url(owner: Event | Series, anchor: str | None = None) -> str:
     if isinstance(owner, Event):
         return url_for(".event", event_id=owner.id, _anchor=anchor)
@@ -368,8 +376,14 @@ def _set_published(owner: Event | Series, published: bool):
 
 def _cancel(owner: Event | Series):
     form = CancelForm()
-    cancel = event_service.cancel_event if isinstance(owner, Event) else service.cancel_series
-    saved, cancelled, status = _attempt(form, lambda: cancel(owner, form.note.data or ""))
+
+    def cancel():
+        note = form.note.data or ""
+        if isinstance(owner, Event):
+            return event_service.cancel_event(owner, note)
+        return service.cancel_series(owner, note)
+
+    saved, cancelled, status = _attempt(form, cancel)
     if not saved:
         return _owner_page(owner, status, cancel_form=form)
     if isinstance(owner, Event):
@@ -387,8 +401,12 @@ def _cancel(owner: Event | Series):
 
 
 def _delete(owner: Event | Series, done: str):
-    delete = service.delete_event if isinstance(owner, Event) else service.delete_series
-    return _act(lambda: delete(owner), partial(_owner_page, owner), done, url_for(".programme"))
+    def delete():
+        if isinstance(owner, Event):
+            return service.delete_event(owner)
+        return service.delete_series(owner)
+
+    return _act(delete, partial(_owner_page, owner), done, url_for(".programme"))
 
 
 # --- agenda and speakers ----------------------------------------------------------------------
@@ -592,7 +610,7 @@ def document(document_id: int):
     )
     if saved:
         flash(_("The document is saved."), "success")
-        return redirect(_owner_url(document.event or document.series, DOCUMENTS), 303)
+        return redirect(_owner_url(_owner_of(document), DOCUMENTS), 303)
     return _page("document_form.html", status, document=document, form=form)
 
 
@@ -601,7 +619,7 @@ def document(document_id: int):
 def document_move(document_id: int, direction: str):
     step = _step(direction)
     document = db.get_or_404(Document, document_id)
-    owner = document.event or document.series
+    owner = _owner_of(document)
     return _on_owner(owner, lambda: document_service.move_document(document, step), anchor=DOCUMENTS)
 
 
@@ -609,5 +627,5 @@ def document_move(document_id: int, direction: str):
 @requires(AccountRole.ORGANISER)
 def document_delete(document_id: int):
     document = db.get_or_404(Document, document_id)
-    owner, done = document.event or document.series, _("“%(title)s” is removed.", title=document.title)
+    owner, done = _owner_of(document), _("“%(title)s” is removed.", title=document.title)
     return _on_owner(owner, lambda: document_service.remove_document(document), done, DOCUMENTS)

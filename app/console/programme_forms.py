@@ -6,6 +6,7 @@ an event's local times are read in the zone chosen on the same form.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from urllib.parse import urlsplit
@@ -295,7 +296,7 @@ class EventForm(VersionedForm):
     )
     submit = SubmitField(_l("Save the event"))
 
-    def __init__(self, *args, series_choices: list[Series] = (), **kwargs):
+    def __init__(self, *args, series_choices: Sequence[Series] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.series.choices = options(
             ((series.id, series.title) for series in series_choices), _l("None: a standalone event")
@@ -328,11 +329,8 @@ class EventForm(VersionedForm):
         )
         valid = True
         for first, second, message in pairs:
-            if (
-                self.instants.get(first)
-                and self.instants.get(second)
-                and self.instants[second] <= self.instants[first]
-            ):
+            earlier, later = self.instants.get(first), self.instants.get(second)
+            if earlier and later and later <= earlier:
                 getattr(self, second).errors.append(message)
                 valid = False
         return valid
@@ -366,6 +364,8 @@ class EventForm(VersionedForm):
         }
 
     def details(self) -> EventDetails:
+        start, end = self.instants["start"], self.instants["end"]
+        assert start is not None and end is not None  # required fields, read by validate()
         return EventDetails(
             title=self.title.data,
             series_id=self.series.data,
@@ -373,8 +373,8 @@ class EventForm(VersionedForm):
             format=self.format.data,
             theme=self.theme.data or "",
             timezone=self.timezone.data,
-            start_dt=self.instants["start"],
-            end_dt=self.instants["end"],
+            start_dt=start,
+            end_dt=end,
             place=self.place.data or "",
             join_url=self.join_url.data or "",
             capacity=self.capacity.data,

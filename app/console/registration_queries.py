@@ -7,6 +7,7 @@ page of an event with 20,000 registrations costs what a page of ten does.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from math import ceil
 
@@ -67,7 +68,7 @@ class TableQuery:
 class Page:
     """One page of rows, with what the pager needs (the names of Flask-SQLAlchemy's Pagination)."""
 
-    items: list
+    items: Sequence
     page: int
     per_page: int
     total: int
@@ -185,7 +186,7 @@ def page_of(event_ids: list[int], query: TableQuery, page: int, per_page: int) -
 
 def count_rows(event_ids: list[int], query: TableQuery) -> int:
     rows = table_select(event_ids, query).order_by(None).subquery()
-    return db.session.scalar(sa.select(sa.func.count()).select_from(rows))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(rows)) or 0
 
 
 def status_counts(event_ids: list[int]) -> dict[RegistrationStatus, int]:

@@ -3,7 +3,9 @@ registration's page; adding a registration by hand; raising the capacity."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask import (
@@ -63,26 +65,31 @@ class Scope:
 
     @property
     def target(self) -> Event | Series:
-        return self.event or self.series
+        return self.event or self._series
+
+    @property
+    def _series(self) -> Series:
+        assert self.series is not None  # a scope without an event is a series'
+        return self.series
 
     @property
     def event_ids(self) -> list[int]:
-        return [self.event.id] if self.event else [event.id for event in self.series.events]
+        return [self.event.id] if self.event else [event.id for event in self._series.events]
 
     @property
     def zones(self) -> dict:
-        events = [self.event] if self.event else self.series.events
+        events = [self.event] if self.event else self._series.events
         return {event.id: event.zone for event in events}
 
     def url(self, view: str, **values) -> str:
         if self.event:
             return url_for(f".{view}", event_id=self.event.id, **values)
-        return url_for(f".series_{view}", series_id=self.series.id, **values)
+        return url_for(f".series_{view}", series_id=self._series.id, **values)
 
     def back_url(self) -> str:
         if self.event:
             return url_for(".event", event_id=self.event.id)
-        return url_for(".series", series_id=self.series.id)
+        return url_for(".series", series_id=self._series.id)
 
 
 def table_args(**changes) -> dict:
@@ -239,6 +246,7 @@ def registrations_capacity(event_id: int):
     if not form.validate_on_submit():
         return _table_page(scope, capacity_form=form, status=400)
     try:
+        assert scope.event is not None  # an event's scope
         promotion = service.set_capacity(scope.event, form.capacity.data)
     except service.RegistrationError as error:
         form.capacity.errors.append(str(error))
@@ -254,7 +262,11 @@ def registrations_capacity(event_id: int):
 # --- exports ----------------------------------------------------------------------------
 
 # Both streamed as the rows are read: {format: (the export, its MIME type)}.
-EXPORTS = {"csv": (exports.csv_export, "text/csv"), "xlsx": (exports.xlsx_export, exports.XLSX_MIMETYPE)}
+# Each makes the file in chunks: text for CSV, bytes for XLSX.
+EXPORTS: dict[str, tuple[Callable[[Event | Series, sa.Select, dict], Iterator[Any]], str]] = {
+    "csv": (exports.csv_export, "text/csv"),
+    "xlsx": (exports.xlsx_export, exports.XLSX_MIMETYPE),
+}
 
 
 @bp.route("/events/<int:event_id>/registrations.csv", defaults={"fmt": "csv"})
@@ -319,7 +331,7 @@ def registration(registration_id: int):
 def _registration_page(registration: Registration, form: EditRegistrationForm):
     position = None
     if registration.status == RegistrationStatus.WAITLISTED:
-        position = service.waitlist_position(db.session, registration)
+        position = service.waitlist_position(db.session(), registration)
     attendance = db.session.scalar(
         sa.select(Attendance).where(
             Attendance.event_id == registration.event_id, Attendance.registration_id == registration.id
@@ -356,6 +368,7 @@ def registration_new(event_id: int):
             form.email.errors.append(str(error))
             status = 409
         else:
+            assert outcome.registration is not None and outcome.status is not None  # one was added
             flash(
                 _(
                     "%(name)s is registered: %(status)s. We have sent them an email.",

@@ -4,6 +4,7 @@ registration added or corrected by an organiser."""
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -89,7 +90,7 @@ class TableFilterForm(SearchForm):
     order = SelectField(_l("Order"), default="desc")
     per_page = SelectField(_l("Rows per page"), coerce=int, default=DEFAULT_PAGE_SIZE)
 
-    def __init__(self, *args, addresses: bool, countries: list[str] = (), **kwargs):
+    def __init__(self, *args, addresses: bool, countries: Sequence[str] = (), **kwargs):
         """`addresses`: whether the reader may see registrants' addresses (and search them)."""
         super().__init__(*args, **kwargs)
         self.addresses = addresses

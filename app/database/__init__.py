@@ -11,7 +11,7 @@ of the application above it.
 - `base`: the SQLAlchemy object and the models' base.
 """
 
-from .base import Base, db
+from .base import Base, Model, db
 from .quick_commits import QuickCommits, quick_commits
 from .sqlite import (
     BEGIN_IMMEDIATE,
@@ -21,11 +21,12 @@ from .sqlite import (
     sqlite_transaction_wrote,
 )
 from .types import UTCDateTime, contains_folded, contains_text, folded, folded_fields, utcnow
-from .units import lock_row, on_commit, persistent, reads_in_autocommit, write_transaction
+from .units import lock_row, on_commit, persistent, reads_in_autocommit, rowcount, write_transaction
 
 __all__ = [
     "BEGIN_IMMEDIATE",
     "Base",
+    "Model",
     "QuickCommits",
     "SQLITE_BUSY_TIMEOUT_MS",
     "UTCDateTime",
@@ -41,6 +42,7 @@ __all__ = [
     "persistent",
     "quick_commits",
     "reads_in_autocommit",
+    "rowcount",
     "sqlite_transaction_wrote",
     "utcnow",
     "write_transaction",

@@ -1,5 +1,7 @@
 """The SQLAlchemy object and the models' declarative base, with named constraints."""
 
+from typing import TYPE_CHECKING
+
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -20,3 +22,10 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. Flask-SQLAlchemy makes `db.Model` at run time, from `Base`; a type
+# checker cannot see a class made so, and reads it as `Base` (whose typed columns it knows).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

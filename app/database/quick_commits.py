@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import cast
 
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from .base import db
 
@@ -23,9 +25,11 @@ class QuickCommits:
 
     def __init__(self, connection: sa.Connection) -> None:
         self.dialect = connection.dialect
-        self.cursor = connection.connection.dbapi_connection.cursor()
+        dbapi_connection = connection.connection.dbapi_connection
+        assert dbapi_connection is not None  # an open connection has its driver's
+        self.cursor = dbapi_connection.cursor()
 
-    def execute(self, statement: sa.Executable, **values) -> int:
+    def execute(self, statement: sa.ClauseElement, **values) -> int:
         """Run `statement` with `values` for its bind parameters; returns the rows it changed."""
         form = _driver_form(statement, self.dialect)
         self.cursor.execute(form.sql, form.parameters(values))
@@ -47,8 +51,9 @@ class _DriverForm:
     """A statement as the driver takes it: its SQL, the order of its parameters (for a driver
     that takes them by position), and its constants already processed by their types."""
 
-    def __init__(self, statement: sa.Executable, dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+    def __init__(self, statement: sa.ClauseElement, dialect) -> None:
+        # A Core statement compiled for a SQL dialect is a SQLCompiler (typed as any Compiled).
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
         self.sql = compiled.string
         self.order = compiled.positiontup if compiled.positional else None
         binds = {name: bind for bind, name in compiled.bind_names.items()}
@@ -68,7 +73,7 @@ class _DriverForm:
 
 
 @cache
-def _driver_form(statement: sa.Executable, dialect) -> _DriverForm:
+def _driver_form(statement: sa.ClauseElement, dialect) -> _DriverForm:
     return _DriverForm(statement, dialect)
 
 

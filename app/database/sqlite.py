@@ -5,6 +5,8 @@ overbook (see STACK-NOTES). Other databases need nothing."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,10 +48,17 @@ def configure_engine(engine: Engine) -> None:
     def _on_begin(conn):
         immediate = conn.get_execution_options().get(BEGIN_IMMEDIATE)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-        conn.info[CHANGES_AT_BEGIN] = conn.connection.dbapi_connection.total_changes
+        conn.info[CHANGES_AT_BEGIN] = _driver_connection(conn).total_changes
 
 
 def sqlite_transaction_wrote(conn: sa.Connection) -> bool:
     """Whether this SQLite connection's transaction has changed anything (rolled back or
     not, such changes are not in what other connections and later transactions see)."""
-    return conn.connection.dbapi_connection.total_changes != conn.info.get(CHANGES_AT_BEGIN)
+    return _driver_connection(conn).total_changes != conn.info.get(CHANGES_AT_BEGIN)
+
+
+def _driver_connection(conn: sa.Connection) -> Any:
+    """The sqlite3 connection under `conn` (there is one while `conn` is open)."""
+    dbapi_connection = conn.connection.dbapi_connection
+    assert dbapi_connection is not None
+    return dbapi_connection

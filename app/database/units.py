@@ -7,12 +7,13 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import make_transient_to_detached
 
-from .base import db
+from .base import Base, db
 from .sqlite import BEGIN_IMMEDIATE
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,11 @@ UNIT_OF_WORK = "plenary_unit_of_work"
 AFTER_COMMIT = "plenary_after_commit"
 
 
-def lock_row(session: OrmSession, model, row_id: int):
+# A mapped class, as the functions below take it and give it back.
+M = TypeVar("M", bound=Base)
+
+
+def lock_row(session: OrmSession, model: type[M], row_id: int) -> M:
     """The row, fresh from the database and locked until commit (on SQLite the
     unit of work already holds the database's write lock)."""
     return session.scalars(_lock_statement(model), {"row_id": row_id}).one()
@@ -39,7 +44,13 @@ def _lock_statement(model) -> sa.Select:
     )
 
 
-def persistent(session: OrmSession, model, values: dict):
+def rowcount(result: sa.Result) -> int:
+    """The rows an UPDATE or DELETE changed: its result is a CursorResult, which SQLAlchemy's
+    types call any Result."""
+    return cast(sa.CursorResult, result).rowcount
+
+
+def persistent(session: OrmSession, model: type[M], values: dict) -> M:
     """The `model` object whose row holds `values` (every column), in the session without a
     SELECT: for a row a statement has just written or returned."""
     instance = model(**values)
@@ -113,7 +124,9 @@ def write_transaction() -> Iterator[OrmSession]:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("write_transaction() started with unsaved changes in the session")
         session.rollback()
-    session.connection(execution_options={BEGIN_IMMEDIATE: True})
+    # Our own option (read by app/database/sqlite.py), which SQLAlchemy's typed options omit.
+    begin_immediate: dict[str, Any] = {BEGIN_IMMEDIATE: True}
+    session.connection(execution_options=begin_immediate)
     session.info[UNIT_OF_WORK] = session.get_transaction()
     try:
         yield session

@@ -105,7 +105,7 @@ def load_demo_programme(now: datetime | None = None) -> dict:
         series = [demo.four_ps_series(), demo.future_series()]
         events = [event for s in series for event in s.events] + demo.standalone_events()
         events += demo.past_meetings()
-        db.session.add_all(series + events)
+        db.session.add_all([*series, *events])
         db.session.flush()  # the registrations' ids, which attendance refers to
         attendance = demo.attendance_rows()
         db.session.execute(sa.insert(Attendance), attendance)
@@ -355,10 +355,10 @@ class _Demo:
         if event.start_dt <= self.now:
             self.rng.shuffle(statuses)
         last = min(event.start_dt - timedelta(hours=1), self.now - timedelta(hours=1))
-        span = (last - event.registration_opens_dt).total_seconds()
-        times = sorted(
-            event.registration_opens_dt + timedelta(seconds=self.rng.uniform(0, span)) for _ in statuses
-        )
+        opens = event.registration_opens_dt
+        assert opens is not None  # every demo event opens registration at a set instant
+        span = (last - opens).total_seconds()
+        times = sorted(opens + timedelta(seconds=self.rng.uniform(0, span)) for _ in statuses)
         registrations = [
             self.registration(event, delegate, status, created, last)
             for delegate, status, created in zip(people, statuses, times, strict=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..database.base import Model
 from .enums import AccountRole, enum_type
 
 
@@ -27,7 +27,7 @@ def _no_account_hash() -> str:
     return f"{current_app.config['PASSWORD_HASH_METHOD']}$no-account$none"
 
 
-class Account(UserMixin, db.Model):
+class Account(UserMixin, Model):
     """A member of the secretariat who signs in to the console."""
 
     __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
@@ -76,7 +76,7 @@ class Account(UserMixin, db.Model):
         return f"<Account {self.id} {self.email} {self.role}>"
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A one-time link by which an admin lets someone create an account."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,7 +96,7 @@ class Invitation(db.Model):
         return self.accepted_dt is None and self.revoked_dt is None and (now or utcnow()) < self.expires_dt
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who changed what, and when."""
 
     __tablename__ = "audit_entry"

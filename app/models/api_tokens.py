@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..database.base import Model
 from .accounts import Account
 from .enums import TitledEnum, enum_type
 
@@ -23,7 +23,7 @@ class ApiTokenScope(TitledEnum):
         return {cls.READ: _l("Read"), cls.WRITE: _l("Read and write")}
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A token an organiser gives to another system; it acts with its owner's role, at most."""
 
     __tablename__ = "api_token"

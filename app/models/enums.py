@@ -9,8 +9,9 @@ from flask_babel import lazy_gettext as _l
 
 
 class TitledEnum(enum.StrEnum):
+    # Deliberately hides str.title(): a member's title is its translated name.
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]
         return str(self._titles()[self])
 
     @classmethod

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..database.base import Model
 from .enums import MailingAudience, MailoutKind, MailoutStatus, MessageStatus, enum_type
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .programme import Event
 
 
-class Message(db.Model):
+class Message(Model):
     __table_args__ = (
         # The worker's claim query: due messages, oldest first.
         sa.Index("ix_message_status_next_attempt", "status", "next_attempt_dt"),
@@ -75,7 +75,7 @@ class Message(db.Model):
         return f"<Message {self.id} {self.kind} to={self.to_address} {self.status}>"
 
 
-class Mailing(db.Model):
+class Mailing(Model):
     """A message the organisers wrote to an audience of an event's registrants."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,7 +91,7 @@ class Mailing(db.Model):
     event: Mapped[Event] = relationship()
 
 
-class Mailout(db.Model):
+class Mailout(Model):
     """An email to every person of an audience of an event (a follow-up, the notice of a
     change or of the cancellation, a mailing), written by the job queue a batch at a time,
     so that no request does work that grows with the audience (services/mail/mailouts.py).
@@ -132,7 +132,7 @@ class Mailout(db.Model):
     event: Mapped[Event] = relationship()
 
 
-class MessageContent(db.Model):
+class MessageContent(Model):
     """What a message says, apart from its delivery state.
 
     Kept in a table of its own because the delivery state changes several times
@@ -157,7 +157,7 @@ class MessageContent(db.Model):
     message: Mapped[Message] = relationship(back_populates="content")
 
 
-class SentReminder(db.Model):
+class SentReminder(Model):
     """That a registrant was sent the reminder due `minutes_before` the start.
 
     The unique key is what makes a reminder go out at most once, whatever

@@ -27,10 +27,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
+from ..database.base import Model
 from ..extensions import db
 
 
-class ParticipantsVersion(db.Model):
+class ParticipantsVersion(Model):
     """The version of one event's participants. No row, or version 0 (a row the summaries
     added to store the people of an event never changed): unchanged since the event was
     created (or since this table was)."""
@@ -47,7 +48,7 @@ class ParticipantsVersion(db.Model):
     people_details: Mapped[dict | None] = mapped_column(sa.JSON)
 
 
-class PublishedFigures(db.Model):
+class PublishedFigures(Model):
     """The figures of one event as its organisers last published them: what the public
     summaries (pages, PDFs, API) show, whatever was imported or checked in since. No row:
     never published, and the public pages say so."""

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, contains_folded, contains_text, folded_fields, utcnow
-from ..extensions import db
+from ..database.base import Model
 from .accounts import Account
 from .enums import AttendanceSource, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
 from .programme import Event
@@ -61,7 +61,7 @@ class PersonDetails:
                 setattr(self, field, details[field])
 
 
-class Delegate(PersonDetails, db.Model):
+class Delegate(PersonDetails, Model):
     """One person across all events, known by a normalised email address."""
 
     __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
@@ -98,7 +98,7 @@ def _search_text_default(context) -> str:
     return search_text_of(context.get_current_parameters())
 
 
-class Registration(PersonDetails, db.Model):
+class Registration(PersonDetails, Model):
     """A delegate for an event."""
 
     __table_args__ = (
@@ -201,7 +201,7 @@ def registrations_matching(search: str, *, addresses: bool, by_word: bool = Fals
     return sa.and_(sa.true(), *conditions)
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     """Whether and how long someone took part: a registrant or a walk-in."""
 
     __table_args__ = (
@@ -247,7 +247,7 @@ class Attendance(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class AttendanceImport(db.Model):
+class AttendanceImport(Model):
     """One participant report uploaded for an event: checked in a preview, then saved."""
 
     __tablename__ = "attendance_import"

@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..database.base import Model
 from .accounts import Account
 
 
-class PrivacyNotice(db.Model):
+class PrivacyNotice(Model):
     """One published version of the privacy notice; the newest is the one in force."""
 
     __tablename__ = "privacy_notice"

@@ -12,14 +12,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..database.base import Model
 from .enums import AgendaItemKind, DocumentKind, EventFormat, EventKind, SpeakerRole, enum_type
 
 if TYPE_CHECKING:
     from .people import Registration
 
 
-class Series(db.Model):
+class Series(Model):
     """An ordered set of events under one title, such as "The 4Ps Revisited"."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,7 +83,7 @@ class RegistrationWindow:
         )
 
 
-class Event(db.Model):
+class Event(Model):
     """One webinar or meeting, in a series or standalone."""
 
     __table_args__ = (
@@ -179,9 +179,6 @@ class Event(db.Model):
 
     def registration_window(self, now: datetime | None = None) -> RegistrationWindow:
         now = now or utcnow()
-        window = dict(
-            opens_dt=self.registration_opens_dt, closes_dt=self.closes_dt, seats_left=self.seats_left
-        )
         if self.is_cancelled:
             state = RegistrationState.CANCELLED
         elif self.has_started(now):
@@ -196,13 +193,18 @@ class Event(db.Model):
             state = RegistrationState.CLOSING_SOON
         else:
             state = RegistrationState.OPEN
-        return RegistrationWindow(state=state, **window)
+        return RegistrationWindow(
+            state=state,
+            opens_dt=self.registration_opens_dt,
+            closes_dt=self.closes_dt,
+            seats_left=self.seats_left,
+        )
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.title!r}>"
 
 
-class AgendaItem(db.Model):
+class AgendaItem(Model):
     """A keynote, panel or session of an event."""
 
     __tablename__ = "agenda_item"
@@ -230,7 +232,7 @@ class AgendaItem(db.Model):
         return [s for s in self.speakers if s.role == SpeakerRole.SPEAKER]
 
 
-class Speaker(db.Model):
+class Speaker(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     agenda_item_id: Mapped[int] = mapped_column(
         sa.ForeignKey("agenda_item.id", ondelete="CASCADE"), index=True
@@ -244,7 +246,7 @@ class Speaker(db.Model):
     agenda_item: Mapped[AgendaItem] = relationship(back_populates="speakers")
 
 
-class Document(db.Model):
+class Document(Model):
     """A background note, Reader, presentation or report: a stored file or a link."""
 
     __table_args__ = (

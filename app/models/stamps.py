@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime
-from ..extensions import db
+from ..database.base import Model
 
 
-class SpentFormStamp(db.Model):
+class SpentFormStamp(Model):
     """A form's stamp that a registration (or a request for links) has used: sent again, it is
     refused. Kept in the database, not in the session: a session is a cookie its visitor can send
     again as it was. Forgotten once the stamp has expired anyway (`expires_dt`)."""

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
-from ..extensions import db
+from ..database.base import Model
 from .accounts import Account
 from .enums import TitledEnum, enum_type
 from .programme import Series
@@ -36,7 +36,7 @@ class WebhookDeliveryStatus(TitledEnum):
         }
 
 
-class Webhook(db.Model):
+class Webhook(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(sa.String(500))
     # Shared with the receiver, which checks the signature with it; needed in clear to sign.
@@ -56,7 +56,7 @@ class Webhook(db.Model):
         return f"<Webhook {self.id} {self.url}>"
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(Model):
     __tablename__ = "webhook_delivery"
     __table_args__ = (
         # The worker's claim query: due deliveries, oldest first.

@@ -83,7 +83,7 @@ def programme_overview(past_limit: int = 30) -> dict:
 def document_response(document: Document):
     """A link document redirects; a file downloads under its human name, never inline,
     and a browser may not guess another type than the one we checked on upload."""
-    if document.is_link:
+    if document.url is not None:  # a link document
         return redirect(document.url)
     path = stored_document_path(document)
     response = send_file(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import abort, render_template, request, url_for
 
-from ..reports.downloads import chart_response, pdf_response
-from ..reports.forms import PeriodForm
+from ..downloads import chart_response, pdf_response
+from ..periods import PeriodForm
 from ..services.reporting import charts, narrative, report_pdf, summaries
 from . import bp
 from .queries import summary_event_or_404, summary_series_or_404

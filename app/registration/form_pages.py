@@ -111,7 +111,7 @@ def _page(key: tuple, values: list[str], render) -> str:
 
 def registration_page(event: Event) -> str:
     """The empty registration form of `event` for this visitor."""
-    key = ("form", str(get_locale()), event.id, event.version, event.is_full)
+    key: tuple = ("form", str(get_locale()), event.id, event.version, event.is_full)
     key += (window_label(event, event.registration_window()),)
 
     def render(for_visitor: bool):

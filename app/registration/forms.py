@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from babel import support
 from email_validator import EmailNotValidError, validate_email
@@ -57,7 +58,7 @@ def country_choices(locale: str = "en") -> tuple[SelectChoice, ...]:
 
 
 @lru_cache(maxsize=16)
-def _wtforms_translations(locale: str) -> support.Translations:
+def _wtforms_translations(locale: str) -> support.NullTranslations:
     return support.Translations.load(messages_path(), [locale], domain="wtforms")
 
 
@@ -278,7 +279,14 @@ def read_stamp(value: str, binding: str) -> Stamp | None:
         return None
 
 
-class SpamChecks:
+# SpamChecks is mixed into forms: to a type checker, it is one (whose super() has validate()).
+if TYPE_CHECKING:
+    from flask_wtf import FlaskForm as _Form
+else:
+    _Form = object
+
+
+class SpamChecks(_Form):
     """A honeypot field people never see, and a stamp: the moment the form was first shown,
     signed, bound to the visitor's session and good for one form.
 
@@ -333,7 +341,10 @@ class SpamChecks:
 
     def _spend_stamp(self) -> bool:
         """Use the stamp up, once the form is accepted; False if it was used before."""
-        if not self.stamp_sent or form_stamps.spend(self.stamp.nonce, self.stamp.expires):
+        if not self.stamp_sent:
+            return True
+        assert self.stamp is not None  # read by looks_automated(), which validate() calls first
+        if form_stamps.spend(self.stamp.nonce, self.stamp.expires):
             return True
         self._fresh_stamp()
         return False

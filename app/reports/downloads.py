@@ -7,46 +7,24 @@ names people: organisers only, and each export is recorded in the audit log
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, send_file
+from datetime import date
+
+from flask import render_template, request
 
 from ..console.access import requires
+from ..downloads import chart_response, download_response, pdf_response
 from ..extensions import db
 from ..models import AccountRole, Event, Series
-from ..services.reporting import chart_files, charts, figure_exports, report_pdf, summaries
-from ..services.reporting.figure_exports import Download
-from ..services.reporting.report_pdf import PdfFile
+from ..periods import PeriodForm
+from ..services.reporting import charts, figure_exports, report_pdf, summaries
 from . import bp
-from .forms import PeriodForm
 
 
-def attachment(filename: str) -> dict[str, str]:
-    # Our filenames are ASCII letters, digits, hyphens and a dot: no quoting issue.
-    return {"Content-Disposition": f'attachment; filename="{filename}"'}
-
-
-def pdf_response(pdf: PdfFile) -> Response:
-    return Response(pdf.content, mimetype=pdf.mimetype, headers=attachment(pdf.filename))
-
-
-def download_response(download: Download) -> Response:
-    # The chunks need no request context (see figure_exports): a response that is never read
-    # to its end leaves no context behind to be popped out of turn.
-    if download.chunks is not None:
-        return Response(
-            download.chunks,
-            mimetype=download.mimetype,
-            headers=attachment(download.filename),
-        )
-    return send_file(
-        download.file, mimetype=download.mimetype, as_attachment=True, download_name=download.filename
-    )
-
-
-def _period():
+def _period() -> tuple[tuple[date | None, date | None], tuple[str, int] | None]:
     """The programme's period from the query string, or the page with its errors (400)."""
     form = PeriodForm(request.args)
     if not form.validate():
-        return None, (render_template("reports/programme.html", form=form, summary=None), 400)
+        return (None, None), (render_template("reports/programme.html", form=form, summary=None), 400)
     return form.period(), None
 
 
@@ -102,21 +80,6 @@ def programme_figures(fmt: str):
 
 
 # --- each chart as SVG, as PNG (for slides) and its figures as CSV: for whoever reads its page ---------
-
-CHART_FILES = {
-    "svg": ("image/svg+xml", chart_files.svg_file),
-    "png": ("image/png", chart_files.png_file),
-    "csv": ("text/csv", chart_files.csv_file),
-}
-
-
-def chart_response(exhibits: list[charts.Exhibit], key: str, fmt: str, stem: str) -> Response:
-    made = CHART_FILES.get(fmt)
-    exhibit = next((exhibit for exhibit in exhibits if exhibit.key == key), None)
-    if made is None or exhibit is None:
-        abort(404)
-    mimetype, make = made
-    return Response(make(exhibit), mimetype=mimetype, headers=attachment(f"{stem}-{exhibit.key}.{fmt}"))
 
 
 @bp.route("/events/<int:event_id>/charts/<key>.<fmt>")

@@ -12,10 +12,11 @@ from ..console.access import requires
 from ..console.forms import ConfirmForm
 from ..extensions import db
 from ..models import AccountRole, Event, Series
+from ..periods import PeriodForm
 from ..services.reporting import charts, narrative, summaries
 from ..services.reporting.summaries import SummaryError
 from . import bp
-from .forms import PeriodForm, SummaryForm
+from .forms import SummaryForm
 
 
 @bp.route("/events/<int:event_id>")

@@ -62,7 +62,7 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> Acco
     if not account.check_password(password) or not account.is_enabled:
         return None
     with write_transaction() as session:
-        account = session.get(Account, account.id)
+        account = session.get_one(Account, account.id)
         account.last_login_dt = now or utcnow()
     return account
 
@@ -83,9 +83,9 @@ def sign_out(account: Account) -> None:
     session cookie no longer signs in (its key, checked by `load_account`, is replaced; the
     account's other sessions end with it, as on a role change, disabling or a new password)."""
     with write_transaction() as session:
-        account = session.get(Account, account.id, populate_existing=True)
-        if account is not None:
-            account.session_key = new_session_key()
+        current = session.get(Account, account.id, populate_existing=True)
+        if current is not None:
+            current.session_key = new_session_key()
 
 
 def _token_hash(token: str) -> str:
@@ -155,7 +155,7 @@ def accept_invitation(token: str, name: str, password: str, now: datetime | None
         )
     check_password_strength(password, invitation.email)
     with write_transaction() as session:
-        invitation = session.get(Invitation, invitation.id, populate_existing=True)
+        invitation = session.get_one(Invitation, invitation.id, populate_existing=True)
         if not invitation.is_usable(now) or session.scalar(
             sa.select(Account.id).where(Account.email == invitation.email)
         ):
@@ -181,7 +181,7 @@ def accept_invitation(token: str, name: str, password: str, now: datetime | None
 
 def revoke_invitation(invitation: Invitation, now: datetime | None = None) -> None:
     with write_transaction() as session:
-        invitation = session.get(Invitation, invitation.id, populate_existing=True)
+        invitation = session.get_one(Invitation, invitation.id, populate_existing=True)
         if invitation.accepted_dt is None and invitation.revoked_dt is None:
             invitation.revoked_dt = now or utcnow()
             audit.record("account.invitation_revoke", invitation, invitation.email)
@@ -190,7 +190,7 @@ def revoke_invitation(invitation: Invitation, now: datetime | None = None) -> No
 def change_account(account: Account, *, role: AccountRole, is_enabled: bool, by: Account) -> Account:
     """An admin changes someone's role or disables them; disabling signs them out everywhere."""
     with write_transaction() as session:
-        account = session.get(Account, account.id, populate_existing=True)
+        account = session.get_one(Account, account.id, populate_existing=True)
         if account.id == by.id and (role != AccountRole.ADMIN or not is_enabled):
             raise AccountError(_l("You cannot remove your own administrator rights."))
         before = {"role": account.role, "is_enabled": account.is_enabled}
@@ -209,7 +209,7 @@ def change_password(account: Account, current: str, new: str) -> Account:
         raise AccountError(_l("The current password is not right."))
     check_password_strength(new, account.email)
     with write_transaction() as session:
-        account = session.get(Account, account.id, populate_existing=True)
+        account = session.get_one(Account, account.id, populate_existing=True)
         account.set_password(new)
         account.session_key = new_session_key()  # other sessions end; the caller signs this one in again
         audit.record("account.password", account, account.email)
@@ -218,7 +218,7 @@ def change_password(account: Account, current: str, new: str) -> Account:
 
 def delete_account(account: Account, by: Account) -> None:
     with write_transaction() as session:
-        account = session.get(Account, account.id, populate_existing=True)
+        account = session.get_one(Account, account.id, populate_existing=True)
         if account.id == by.id:
             raise AccountError(_l("You cannot delete your own account."))
         audit.record("account.delete", account, account.email)

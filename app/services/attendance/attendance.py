@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 # Rows written per unit of work: SQLite's write lock is released between batches.
 BATCH_SIZE = 2000
 MAX_THRESHOLD = 24 * 60
+# A request carrying a report (MAX_REPORT_BYTES) may be this much larger, in the console and
+# the API alike: room for the form's other fields and the multipart boundaries around the file.
+FORM_OVERHEAD = 64 * 1024
 
 # What becomes of a participant of a report. Nobody is a walk-in by default: an unmatched
 # participant is UNDECIDED until the organiser chooses (see decisions.py).
@@ -323,6 +326,7 @@ def start_import(
         if report is not None:
             _fill(session, imported, report)
         else:
+            assert unknown is not None  # a report is read, or its columns are unknown
             # Until its columns are mapped, an import keeps the report's table itself.
             imported.participants = [list(unknown.header), *([line, cells] for line, cells in unknown.rows)]
         session.add(imported)
@@ -870,6 +874,7 @@ def _rows_to_write(imported: AttendanceImport) -> tuple[list[dict], dict[str, li
     valid = set(db.session.scalars(sa.select(Registration.id).where(Registration.event_id == event.id)))
     current = _grouped(imported.participants, valid)
     previous: dict[str, dict] = {}
+    entries: list  # an earlier import's participants
     for entries in db.session.scalars(
         sa.select(AttendanceImport.participants)
         .where(
@@ -984,7 +989,8 @@ def _combined(one: dict, other: dict, without_spans) -> dict:
     joins = [moment for moment in (one["join"], other["join"]) if moment]
     leaves = [moment for moment in (one["leave"], other["leave"]) if moment]
     if one["spans"] is not None and other["spans"] is not None:
-        spans = [list(span) for span in reports.union(map(tuple, one["spans"] + other["spans"]))]
+        in_seconds: list[tuple[int, int]] = [(start, end) for start, end in one["spans"] + other["spans"]]
+        spans = [list(span) for span in reports.union(in_seconds)]
         seconds = sum(end - start for start, end in spans)
     else:
         spans, seconds = None, without_spans(one["seconds"], other["seconds"])
@@ -1116,19 +1122,25 @@ def check_in_candidates(event: Event, search: str = "", limit: int = CHECK_IN_LI
 
 
 def check_in_counts(event: Event) -> dict[str, int]:
-    checked_in = db.session.scalar(
-        sa.select(sa.func.count(Attendance.id)).where(
-            Attendance.event_id == event.id, Attendance.source == AttendanceSource.CHECK_IN
+    checked_in = (
+        db.session.scalar(
+            sa.select(sa.func.count(Attendance.id)).where(
+                Attendance.event_id == event.id, Attendance.source == AttendanceSource.CHECK_IN
+            )
         )
+        or 0
     )
     return {"checked_in": checked_in, "confirmed": _confirmed(event)}
 
 
 def _confirmed(event: Event) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(Registration.id)).where(
-            Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Registration.id)).where(
+                Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED
+            )
         )
+        or 0
     )
 
 
@@ -1144,16 +1156,19 @@ def attendance_counts(event: Event) -> dict[str, int]:
     ).all()
     figures = {(attended, registered): count for attended, registered, count in rows}
     attended_registrants = figures.get((True, True), 0)
-    no_shows = db.session.scalar(
-        sa.select(sa.func.count(Registration.id)).where(
-            Registration.event_id == event.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-            ~sa.exists().where(
-                Attendance.event_id == event.id,
-                Attendance.registration_id == Registration.id,
-                Attendance.attended.is_(True),
-            ),
+    no_shows = (
+        db.session.scalar(
+            sa.select(sa.func.count(Registration.id)).where(
+                Registration.event_id == event.id,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                ~sa.exists().where(
+                    Attendance.event_id == event.id,
+                    Attendance.registration_id == Registration.id,
+                    Attendance.attended.is_(True),
+                ),
+            )
         )
+        or 0
     )
     return {
         "attended": attended_registrants + figures.get((True, False), 0),

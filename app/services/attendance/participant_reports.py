@@ -38,6 +38,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache, lru_cache
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -355,7 +356,7 @@ def _recognise(cells: list[str]) -> Columns | None:
 
 def columns_from_mapping(header: list[str], mapping: dict[str, int | None]) -> Columns:
     """The organiser's choice of columns: a name, and a duration or both times."""
-    chosen = {name: index for name, index in mapping.items() if index is not None}
+    chosen: dict[str, Any] = {name: index for name, index in mapping.items() if index is not None}
     if any(index < 0 or index >= len(header) for index in chosen.values()):
         raise ReportError(_l("Choose columns of this report."))
     if "name" not in chosen:
@@ -580,6 +581,7 @@ def _names_a_column(columns: Columns, cells: list[str]) -> bool:
     """Whether a row inside a section may be another header (a title line usually comes
     first): its cell under the name column is a name of a column. Cheaper than reading it."""
     index = columns.name if columns.name is not None else columns.first_name
+    assert index is not None  # a report's columns name people, whole or by first name
     return index < len(cells) and header_name(cells[index]) in _HEADER_NAMES
 
 
@@ -1161,7 +1163,7 @@ def _participant(rows: list[Row]) -> Participant:
     joins = [row.join for row in rows if row.join]
     leaves = [row.leave for row in rows if row.leave]
     with_times = all(row.join and row.leave for row in rows) and not any(map(_summed_up, rows))
-    spans = union([(row.join, row.leave) for row in rows]) if with_times else None
+    spans = union([(row.join, row.leave) for row in rows if row.join and row.leave]) if with_times else None
     if len(rows) > 1 and spans is not None:
         # Several connections: their union, so that two devices at once count once.
         seconds = sum(int((end - start).total_seconds()) for start, end in spans)
@@ -1197,9 +1199,13 @@ def _row_seconds(row: Row) -> int:
     return 0
 
 
-def union(spans: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+# An instant: a datetime, or (as imports keep them in JSON) seconds since the epoch.
+Instant = TypeVar("Instant", datetime, int)
+
+
+def union(spans: Iterable[tuple[Instant, Instant]]) -> list[tuple[Instant, Instant]]:
     """Overlapping or touching intervals merged into one."""
-    merged: list[tuple[datetime, datetime]] = []
+    merged: list[tuple[Instant, Instant]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))

@@ -187,7 +187,8 @@ class SentLedger:
     a worker killed then sends that one again, and no other."""
 
     def __init__(self) -> None:
-        self.app = current_app._get_current_object()
+        # current_app is a proxy, which Flask's types call the app itself.
+        self.app = current_app._get_current_object()  # type: ignore[attr-defined]
         self.requests: queue.SimpleQueue[Outgoing | None] = queue.SimpleQueue()
         self.outcomes: queue.SimpleQueue[BaseException | None] = queue.SimpleQueue()
         self.thread: threading.Thread | None = None  # started by the first record
@@ -300,7 +301,7 @@ class Pacer:
         self.next_slot = max(self.next_slot, now) + self.interval
 
 
-class ContentWaits:
+class ContentWaits(smtplib.SMTP):
     """smtplib's client, whose message content (after which the server may accept it) first
     waits for `before_content`: the record of the message before. It waits once the server
     has answered DATA with 354, so that the record overlaps the whole envelope exchange
@@ -308,13 +309,14 @@ class ContentWaits:
 
     before_content: Callable[[], None]
 
-    def data(self, msg: bytes):
+    # Only smtplib's sendmail calls it, always with bytes (typed: any buffer or text).
+    def data(self, msg: bytes) -> tuple[int, bytes]:  # type: ignore[override]
         self.putcmd("data")
         code, reply = self.getreply()
         if code != 354:
             raise smtplib.SMTPDataError(code, reply)
         self.before_content()
-        content = smtplib._quote_periods(msg)
+        content = smtplib._quote_periods(msg)  # type: ignore[attr-defined]  # private: not in its stubs
         if content[-2:] != smtplib.bCRLF:
             content += smtplib.bCRLF
         self.send(content + b"." + smtplib.bCRLF)
@@ -341,6 +343,7 @@ class TimedConnection(Connection):
     def send_bytes(self, envelope_from: str, recipient: str, data: bytes) -> None:
         # Addresses were validated when registered; only a non-ASCII one needs encoding.
         to = recipient if recipient.isascii() else sanitize_address(recipient)
+        assert self.host is not None  # connected on entering the connection
         self.host.sendmail(envelope_from, [to], data)
         self.num_emails += 1
         if self.num_emails == self.mail.max_emails:  # as Flask-Mail does: reconnect every N
@@ -417,7 +420,8 @@ class SmtpTransport(Transport):
         if self.connection is not None:
             # If the server is gone already, there is nothing to say goodbye to.
             with suppress(smtplib.SMTPException, OSError):
-                self.connection.__exit__(None, None, None)
+                # Flask-Mail types __exit__ for an exception only; None is a clean exit.
+                self.connection.__exit__(None, None, None)  # type: ignore[arg-type]
             self.connection = None
 
     def _deliver_one(self, message: Outgoing, recorder: Recorder) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -186,7 +187,7 @@ def _write_notices(send, session: OrmSession, mailout, rows: list) -> int:
     return count
 
 
-def _notice_writer(kind: str, send) -> mailouts.Writer:
+def _notice_writer(kind: str, send) -> mailouts.Writer[Any]:
     return mailouts.Writer(
         recipients=_next_registrants,
         compose=lambda _mailout, rows: rows,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -52,8 +53,9 @@ class Audience(enum.StrEnum):
     ATTENDEES = "attendees"
     NO_SHOWS = "no_shows"
 
+    # Deliberately hides str.title(): an audience's title is its translated name.
     @property
-    def title(self) -> str:
+    def title(self) -> str:  # type: ignore[override]
         titles = {
             Audience.ATTENDEES: _l("Attendees: a thank-you with the materials"),
             Audience.NO_SHOWS: _l("No-shows: “sorry we missed you”, with the materials"),
@@ -157,7 +159,7 @@ def _attended(event_id: int):
     )
 
 
-def recipients_query(event_id: int, audience: Audience) -> sa.Select:
+def recipients_query(event_id: int, audience: Audience) -> sa.Select[Registration, int]:
     """(registration, minutes attended) of the audience, earliest registration first."""
     if audience is Audience.ATTENDEES:
         query = sa.select(Registration, Attendance.minutes).join(Attendance, _attended(event_id))
@@ -179,11 +181,14 @@ def figures(event: Event) -> dict[Audience, Figures]:
 
 def _figures(event_id: int, audience: Audience) -> Figures:
     counted = recipients_query(event_id, audience).order_by(None).subquery()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted))
-    sent = db.session.scalar(
-        sa.select(sa.func.count()).select_from(
-            recipients_query(event_id, audience).where(_already_sent(audience)).order_by(None).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted)) or 0
+    sent = (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                recipients_query(event_id, audience).where(_already_sent(audience)).order_by(None).subquery()
+            )
         )
+        or 0
     )
     return Figures(total, sent)
 
@@ -203,7 +208,7 @@ def refusal(event: Event) -> FollowUpError | None:
 def _document_url(document: Document, registration: Registration) -> str:
     """A link document as it is; a public file of a published event by its public address;
     anything else through the registrant's personal link."""
-    if document.is_link:
+    if document.url is not None:  # a link document
         return document.url
     owner = document.event or document.series
     if document.is_public and owner is not None and owner.is_published:
@@ -365,10 +370,10 @@ def _recipients(mailout: Mailout, after: int, limit: int) -> list[tuple[int, Reg
     return [(registration.id, registration, minutes) for registration, minutes in db.session.execute(query)]
 
 
-def _compose_batch(mailout: Mailout, rows: list) -> list[Message]:
+def _compose_batch(mailout: Mailout, rows: Sequence) -> list[Message]:
     """Each person's email, certificate attached, rendered and not yet queued: the batch is
     queued in the short transaction that moves the mailout's cursor."""
-    event = db.session.get(Event, mailout.event_id)
+    event = db.session.get_one(Event, mailout.event_id)
     draft, documents = _draft(mailout), _event_documents(event)
     return [_compose(event, draft, registration, minutes, documents) for _id, registration, minutes in rows]
 

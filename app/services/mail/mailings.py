@@ -9,11 +9,13 @@ at a time (2,000 of them took half a minute of the request), each recipient once
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
 from ...database import lock_row, write_transaction
@@ -120,7 +122,7 @@ def preview(event: Event, draft: Draft) -> Preview:
     recipient = db.session.scalars(query.limit(1)).first()
     if recipient is None:
         raise EmptyAudience
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery())) or 0
     return Preview(recipient, count, personal_links.shown(_compose([recipient], draft)[recipient.id]))
 
 
@@ -184,12 +186,12 @@ def _compose(recipients: list[Registration], draft: Draft) -> dict[int, Message]
 # --- writing: the job queue's part (services/mail/mailouts.py) ------------------------------------------
 
 
-def _written_for(mailing_id: int):
+def _written_for(mailing_id: int | None):
     return sa.exists().where(Message.mailing_id == mailing_id, Message.registration_id == Registration.id)
 
 
 def _next_recipients(mailout: Mailout, after: int, limit: int) -> list[tuple[int, Registration]]:
-    mailing = db.session.get(Mailing, mailout.mailing_id)
+    mailing = db.session.get_one(Mailing, mailout.mailing_id)
     query = (
         audience_query(mailing.event_id, mailing.audience)
         .where(Registration.id > after, ~_written_for(mailing.id))
@@ -199,13 +201,13 @@ def _next_recipients(mailout: Mailout, after: int, limit: int) -> list[tuple[int
     return [(registration.id, registration) for registration in db.session.scalars(query)]
 
 
-def _compose_batch(mailout: Mailout, rows: list) -> list[Message]:
-    mailing = db.session.get(Mailing, mailout.mailing_id)
+def _compose_batch(mailout: Mailout, rows: Sequence) -> list[Message]:
+    mailing = db.session.get_one(Mailing, mailout.mailing_id)
     draft = Draft(mailing.audience, mailing.subject, mailing.body)
     return list(_compose([registration for _id, registration in rows], draft).values())
 
 
-def _write(session, mailout: Mailout, composed: list[Message]) -> int:
+def _write(session: OrmSession, mailout: Mailout, composed: list[Message]) -> int:
     """The batch's messages, but for anyone who got this mailing meanwhile."""
     had_it = set(
         session.scalars(
@@ -252,6 +254,7 @@ def _progress_of(mailing_ids: list[int]) -> dict[int, dict[MessageStatus, int]]:
             .group_by(Message.mailing_id, Message.status)
         )
         for mailing_id, status, count in rows:
+            assert mailing_id is not None  # the query keeps these mailings' messages only
             counts[mailing_id][status] = count
     return counts
 

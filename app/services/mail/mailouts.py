@@ -24,11 +24,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
 
-from ...database import lock_row, on_commit, utcnow, write_transaction
+from ...database import lock_row, on_commit, rowcount, utcnow, write_transaction
 from ...extensions import db
 from ...models import (
     Account,
@@ -47,8 +48,12 @@ BATCH = 50
 CLAIM = timedelta(minutes=5)
 
 
+# What a kind of mailout's `compose` makes of a batch, for its `write`.
+Composed = TypeVar("Composed")
+
+
 @dataclass(frozen=True)
-class Writer:
+class Writer(Generic[Composed]):
     """How one kind of mailout writes its emails.
 
     - `recipients(mailout, after, limit)`: the next registrations still to write to, after
@@ -61,8 +66,8 @@ class Writer:
     """
 
     recipients: Callable[[Mailout, int, int], Sequence]
-    compose: Callable[[Mailout, Sequence], object]
-    write: Callable[[OrmSession, Mailout, object], int]
+    compose: Callable[[Mailout, Sequence], Composed]
+    write: Callable[[OrmSession, Mailout, Composed], int]
     message_kind: Callable[[Mailout], str]
 
 
@@ -187,7 +192,7 @@ def _claim(mailout_id: int, now: datetime | None = None) -> bool:
             .values(claimed_until_dt=now + CLAIM)
             .execution_options(synchronize_session=False)
         )
-        return claimed.rowcount == 1
+        return rowcount(claimed) == 1
 
 
 def _release(mailout_id: int) -> None:
@@ -209,7 +214,6 @@ def _batch(mailout_id: int) -> int | None:
     cursor = mailout.cursor
     rows = writer.recipients(mailout, cursor, BATCH) if _still_wanted(mailout) else []
     composed = writer.compose(mailout, rows) if rows else None
-    last = rows[-1][0] if rows else None
     with write_transaction() as session:
         mailout = lock_row(session, Mailout, mailout_id)
         if mailout.status != MailoutStatus.WRITING or mailout.cursor != cursor:
@@ -218,7 +222,7 @@ def _batch(mailout_id: int) -> int | None:
             mailout.status, mailout.finished_dt, mailout.claimed_until_dt = MailoutStatus.DONE, utcnow(), None
             return None
         count = writer.write(session, mailout, composed)
-        mailout.cursor = last
+        mailout.cursor = rows[-1][0]  # the last recipient written
         mailout.written += count
         mailout.total = max(mailout.total, mailout.written)
         mailout.claimed_until_dt = utcnow() + CLAIM

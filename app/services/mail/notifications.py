@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy as email_policy
-from email.headerregistry import Address, HeaderRegistry
+from email.headerregistry import Address, AddressHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.parser import HeaderParser
 from email.utils import formatdate, make_msgid
+from typing import cast
 
 import css_inline
 import sqlalchemy as sa
@@ -38,6 +40,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale, format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ...database import on_commit, write_transaction
@@ -120,8 +123,10 @@ def queue_composed(messages: list[Message]) -> list[int]:
     return [message.id for message in messages]
 
 
-NEW_MESSAGE = sa.insert(Message.__table__).returning(Message.__table__.c.id)
-NEW_CONTENT = sa.insert(MessageContent.__table__)
+# A mapped class's table is a Table (SQLAlchemy types it as any FromClause).
+MESSAGES, CONTENTS = cast(sa.Table, Message.__table__), cast(sa.Table, MessageContent.__table__)
+NEW_MESSAGE = sa.insert(MESSAGES).returning(MESSAGES.c.id)
+NEW_CONTENT = sa.insert(CONTENTS)
 WRITTEN_CONTENT = {"body_text": "", "body_html": "", "attachments": []}  # the worker composes them
 
 
@@ -149,7 +154,7 @@ def queue_to_compose(
     if registration.id is None:
         session.flush()
     # Two INSERTs of their own, not the unit of work's flush: they were a fifth of a registration's time.
-    message_id = session.execute(
+    message_id: int = session.execute(
         NEW_MESSAGE,
         {
             "kind": kind,
@@ -173,14 +178,14 @@ def compose_written(message_ids: list[int]) -> dict[int, bytes | str]:
     Rendered in a read-only transaction, then stored in one short write, so that
     registrations are not kept waiting for the templates.
     """
-    session = db.session()
+    session: OrmSession = db.session()
     messages = session.scalars(
         sa.select(Message)
         .join(Message.content)
         .where(Message.id.in_(message_ids), MessageContent.composition.is_not(None))
         .options(contains_eager(Message.content))
     ).all()
-    registrations = {
+    registrations: dict[int | None, Registration] = {
         registration.id: registration
         for registration in session.scalars(
             sa.select(Registration)
@@ -371,7 +376,7 @@ def sender_address(sender: str | tuple[str, str]) -> Address:
     if isinstance(sender, tuple | list):
         name, address = sender
         return _header_address(address, name)
-    addresses = HeaderRegistry()("From", sender).addresses
+    addresses = cast(AddressHeader, HeaderRegistry()("From", sender)).addresses
     if len(addresses) != 1 or not addresses[0].domain:
         raise ValueError(f"MAIL_DEFAULT_SENDER must be one address, like Name <name@example.org>: {sender!r}")
     return _header_address(addresses[0].addr_spec, addresses[0].display_name)
@@ -477,7 +482,7 @@ def queue_already_registered(registration: Registration) -> int:
 MANAGE_LINKS = "manage_links"
 
 
-def queue_manage_links(registration: Registration, registrations: list[Registration]) -> int:
+def queue_manage_links(registration: Registration, registrations: Sequence[Registration]) -> int:
     """The links to each of `registrations`, a person's, in one email to `registration`'s address
     (the one asked for): made when the worker composes it, from each registration's current key."""
     subject = _l("The links to your registrations")

@@ -14,7 +14,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ...database import contains_text, on_commit, utcnow, write_transaction
+from ...database import contains_text, on_commit, rowcount, utcnow, write_transaction
 from ...extensions import db
 from ...models import Account, Message, MessageStatus, Registration
 from .. import audit
@@ -42,11 +42,12 @@ def retry_failed(message: Message | None = None) -> int:
                 status=MessageStatus.QUEUED, attempts=0, next_attempt_dt=utcnow(), claimed_until_dt=None
             ).execution_options(synchronize_session=False)
         )
-        if result.rowcount:
-            summary = f"{message.to_address}: {message.subject}" if message else f"{result.rowcount} messages"
-            audit.record("mail.retry", message, summary, count=result.rowcount)
+        changed = rowcount(result)
+        if changed:
+            summary = f"{message.to_address}: {message.subject}" if message else f"{changed} messages"
+            audit.record("mail.retry", message, summary, count=changed)
             on_commit(tasks.kick_delivery)  # a worker starts on them after the commit
-    return result.rowcount
+    return changed
 
 
 def as_sent(message: Message) -> Message:
@@ -138,6 +139,9 @@ def kinds() -> list[str]:
 
 
 def failed_count() -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Message).where(Message.status == MessageStatus.FAILED)
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(Message).where(Message.status == MessageStatus.FAILED)
+        )
+        or 0
     )

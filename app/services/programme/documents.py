@@ -114,7 +114,8 @@ def _office_type(stream: BinaryIO, limits: archives.ZipLimits) -> FileType:
     ):
         raise DocumentError(_l("Files with macros cannot be uploaded: save it as .docx or .pptx, or as PDF."))
     for file_type in (DOCX, PPTX):
-        if file_type.main_part in declared and any(name.startswith(file_type.folder) for name in names):
+        folder = file_type.folder
+        if file_type.main_part in declared and folder and any(name.startswith(folder) for name in names):
             return file_type
     raise DocumentError(ACCEPTED)
 
@@ -219,8 +220,10 @@ def _owner_fields(owner: Event | Series) -> dict:
 
 
 def _siblings(session, document: Document) -> list[Document]:
-    owner = locked(session, Event, document.event_id) if document.event_id else None
-    owner = owner or locked(session, Series, document.series_id)
+    owner: Event | Series | None = locked(session, Event, document.event_id) if document.event_id else None
+    if owner is None:
+        assert document.series_id is not None  # a document belongs to an event or a series
+        owner = locked(session, Series, document.series_id)
     return owner.documents
 
 

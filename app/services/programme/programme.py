@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -21,7 +22,7 @@ from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from ...database import lock_row, utcnow, write_transaction
+from ...database import Base, lock_row, utcnow, write_transaction
 from ...models import (
     AgendaItem,
     AgendaItemKind,
@@ -207,7 +208,10 @@ def _schedule(reminders: list[Reminder] | None, stored: list | None) -> list | N
     ]
 
 
-def locked(session: OrmSession, model, row_id: int):
+M = TypeVar("M", bound=Base)  # a mapped class
+
+
+def locked(session: OrmSession, model: type[M], row_id: int) -> M:
     """`lock_row`, or Gone when someone deleted the row since the page was loaded."""
     try:
         return lock_row(session, model, row_id)
@@ -417,7 +421,7 @@ def registration_count(session: OrmSession, event: Event) -> int:
         sa.select(sa.func.count(Registration.id)).where(Registration.event_id == event.id)
     )
     attended = session.scalar(sa.select(sa.func.count(Attendance.id)).where(Attendance.event_id == event.id))
-    return registered + attended
+    return (registered or 0) + (attended or 0)
 
 
 def _refuse_if_used(session: OrmSession, event: Event) -> None:
@@ -468,8 +472,8 @@ def _next_position(siblings: list) -> int:
 class _Listed:
     """Rows kept in order under a parent: the agenda of an event, the speakers of an agenda item."""
 
-    model: type
-    parent_model: type
+    model: type[Any]
+    parent_model: type[Any]
     parent_key: str  # the row's column naming its parent
     siblings: str  # the parent's list of these rows, in order
     action: str  # the row's name in the audit log
@@ -531,7 +535,7 @@ def _update(kind: _Listed, row, details):
         row = locked(session, kind.model, row.id)
         for name, value in _values(details).items():
             setattr(row, name, value)
-        parent = session.get(kind.parent_model, getattr(row, kind.parent_key))
+        parent = session.get_one(kind.parent_model, getattr(row, kind.parent_key))
         audit.record(f"{kind.action}.update", row, kind.summary(parent, row), **{kind.parent_key: parent.id})
     return row
 

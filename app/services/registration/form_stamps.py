@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ...database import insert_for, utcnow, write_transaction
+from ...database import insert_for, rowcount, utcnow, write_transaction
 from ...models import SpentFormStamp
 
 STAMPS = SpentFormStamp.__table__
@@ -28,4 +28,4 @@ def forget_expired(now: datetime | None = None) -> int:
         result = session.execute(
             sa.delete(SpentFormStamp).where(SpentFormStamp.expires_dt <= (now or utcnow()))
         )
-    return result.rowcount
+    return rowcount(result)

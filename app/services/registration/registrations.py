@@ -8,9 +8,11 @@ on PostgreSQL, so capacity holds under any number of concurrent requests.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -18,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session as OrmSession
 
-from ...database import insert_for, lock_row, persistent, utcnow, write_transaction
+from ...database import insert_for, lock_row, persistent, rowcount, utcnow, write_transaction
 from ...extensions import db
 from ...models import (
     Account,
@@ -49,7 +51,8 @@ MAX_LINKS = 50
 
 # The statements of every registration, built once (building one cost more than running
 # it) and on the tables: the ORM's handling of each cost more than the database's work.
-EVENTS, REGISTRATIONS = Event.__table__, Registration.__table__
+# (A mapped class's table is a Table: SQLAlchemy types it as any FromClause.)
+EVENTS, REGISTRATIONS = cast(sa.Table, Event.__table__), cast(sa.Table, Registration.__table__)
 EXISTING = sa.select(REGISTRATIONS.c.id).where(
     REGISTRATIONS.c.event_id == sa.bindparam("event_id"),
     REGISTRATIONS.c.delegate_id == sa.bindparam("delegate_id"),
@@ -283,7 +286,7 @@ def _enter(
     status = _initial_status(session, event)
     # Under the event's lock, everyone waiting is ahead of whoever joins now.
     position = (
-        1 + session.scalar(WAITING, {"event_id": event.id})
+        1 + (session.scalar(WAITING, {"event_id": event.id}) or 0)
         if status == RegistrationStatus.WAITLISTED
         else None
     )
@@ -388,7 +391,7 @@ def _may_send_links(session: OrmSession, delegate_id: int, now: datetime) -> boo
 
 def _link_emails_in_the_last_hour(
     session: OrmSession, delegate_id: int, now: datetime
-) -> list[tuple[int, str, datetime]]:
+) -> Sequence[sa.Row[int | None, str, datetime]]:
     """(registration, kind, when) of each email with links written to the person this past hour."""
     return session.execute(
         sa.select(Message.registration_id, Message.kind, Message.created_dt)
@@ -421,7 +424,7 @@ def take_seat(session: OrmSession, event: Event) -> bool:
     """Take one seat if one is free: a single guarded UPDATE, so never more than capacity."""
     result = session.execute(TAKE_SEAT, {"event_id": event.id})
     session.expire(event, ["confirmed_count"])
-    return result.rowcount == 1
+    return rowcount(result) == 1
 
 
 def release_seat(session: OrmSession, event: Event) -> None:
@@ -449,7 +452,7 @@ def waitlist_position(session: OrmSession, registration: Registration) -> int:
             ),
         )
     )
-    return ahead + 1
+    return (ahead or 0) + 1
 
 
 def promote_waitlist(
@@ -519,7 +522,7 @@ def update_details(registration: Registration, applicant: Applicant) -> Registra
     The address stays: it identifies the delegate.
     """
     with write_transaction() as session:
-        registration = session.get(Registration, registration.id, populate_existing=True)
+        registration = session.get_one(Registration, registration.id, populate_existing=True)
         _change_details(registration, applicant)
     return registration
 
@@ -719,6 +722,7 @@ def add_registration(
                 )
             )
         outcome = _enter(session, event, delegate, registration, applicant, None, moment)
+        assert outcome.registration is not None  # _enter always makes or renews one
         outcome.registration.added_by_id = by.id
         delegate.set_details(applicant.details())
         _record(by, "add", outcome.registration, "added by hand")

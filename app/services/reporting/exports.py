@@ -176,7 +176,9 @@ def _header() -> list[str]:
 
 def _record(target: Event | Series, statement: Select, filters: dict, fmt: str) -> int:
     with write_transaction() as session:
-        count = session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+        count = (
+            session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())) or 0
+        )
         audit.record(
             "registrations.export",
             target,

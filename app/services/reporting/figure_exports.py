@@ -590,7 +590,7 @@ def attendance_export(event: Event, fmt: str) -> Download:
     everyone = statement.order_by(None).subquery()
     with write_transaction() as session:
         count = session.scalar(sa.select(sa.func.count()).select_from(everyone))
-        countries = session.scalars(sa.select(everyone.c.country).distinct()).all()
+        countries: Sequence[str] = session.scalars(sa.select(everyone.c.country).distinct()).all()
         audit.record(
             "attendance.export",
             event,

@@ -26,9 +26,10 @@ import io
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask import current_app
 from flask_babel import format_date, format_percent, get_locale, ngettext
@@ -670,14 +671,14 @@ class _ReportPdf(FPDF):
         self.paragraph(made, 9, colour=GREY)
 
     def block(self, block: Block) -> None:
-        draw = {
+        drawers: dict[type, Callable[[Any], None]] = {
             Heading: self.heading,
             Text: self.text,
             Bullets: self.bullets,
             Grid: self.grid,
             Chart: self.chart,
-        }[type(block)]
-        draw(block)
+        }
+        drawers[type(block)](block)
 
     def heading(self, block: Heading, following: float = 20) -> None:
         size, space = {1: (16, 8), 2: (12.5, 5), 3: (11, 3)}[min(block.level, 3)]
@@ -694,7 +695,8 @@ class _ReportPdf(FPDF):
         else:
             self.ln(1.5)
 
-    def text(self, block: Text) -> None:
+    # Hides FPDF.text(x, y, text), which neither fpdf nor this class calls.
+    def text(self, block: Text) -> None:  # type: ignore[override]
         self.paragraph(block.text, 9.5 if block.muted else 10.5, colour=GREY if block.muted else (29, 35, 48))
         self.ln(2.5)
 
@@ -772,6 +774,7 @@ class _ReportPdf(FPDF):
             return label.group(0)
         key = f"{self.family.lower()}{'B' if SVG_BOLD.search(opening) else ''}"
         font = self.fonts[key]
+        assert isinstance(font, TTFFont)  # right-to-left text is set in the TrueType fonts only
         if key not in self.label_characters:  # a font's whole map: built once per report, not per label
             self.label_characters[key] = glyph_characters(font)
         drawn = drawn_in_order(font, self.label_characters[key], text)

@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -385,7 +386,7 @@ def _figures(events: Sequence[Event]) -> tuple[dict[int, Figures], Breakdowns]:
 
 
 @cache
-def _returning() -> sa.Select:
+def _returning() -> sa.Select[int, int]:
     """How many participants of each event had taken part in an earlier one: attended it,
     or were confirmed for it when its attendance was not recorded (cancelled events aside).
     `latest`: the start of the last event summarised (no later event can be earlier).
@@ -472,7 +473,7 @@ def _count_registrations(ids: Sequence[int], figures: dict[int, Figures]) -> Non
 
 
 @cache
-def _registrations_by_status() -> sa.Select:
+def _registrations_by_status() -> sa.Select[int, RegistrationStatus, int, int]:
     came = sa.and_(Registration.status == CONFIRMED, Attendance.id.is_not(None))
     return (
         sa.select(
@@ -623,7 +624,7 @@ def _top_organisations(taking_part: TakingPart | None, limit: int = TOP_ORGANISA
 
 
 @cache
-def _top_organisations_statement(limit: int) -> sa.Select:
+def _top_organisations_statement(limit: int) -> sa.Select[str, str, int]:
     participant = _participants().subquery("participant")
     key = sa.func.lower(sa.func.trim(participant.c.organisation))
     return (
@@ -830,7 +831,8 @@ def _participations_per_event(ids: Sequence[int]) -> tuple[dict[int, int], set[i
     event indexes alone: attendees where recorded, else confirmed registrations."""
     if not ids:
         return {}, set()
-    counts, recorded = {}, set()
+    counts: dict[int, int] = {}
+    recorded: set[int] = set()
     for event_id, attended in db.session.execute(_attendees_per_event(), {"events": ids}):
         counts[event_id] = attended
         recorded.add(event_id)
@@ -841,7 +843,7 @@ def _participations_per_event(ids: Sequence[int]) -> tuple[dict[int, int], set[i
 
 
 @cache
-def _attendees_per_event() -> sa.Select:
+def _attendees_per_event() -> sa.Select[int, int]:
     return (
         sa.select(Attendance.event_id, sa.func.count(sa.case((Attendance.attended.is_(True), 1))))
         .where(Attendance.event_id.in_(_events()))
@@ -850,7 +852,7 @@ def _attendees_per_event() -> sa.Select:
 
 
 @cache
-def _confirmed_per_event() -> sa.Select:
+def _confirmed_per_event() -> sa.Select[int, int]:
     return (
         sa.select(Registration.event_id, sa.func.count())
         .where(Registration.event_id.in_(_events()), Registration.status == CONFIRMED)
@@ -907,13 +909,13 @@ def _shares(people: Iterable[EventPeople]) -> list[tuple[str, OrganisationKind |
 
 def _versions(ids: Sequence[int]) -> tuple[dict[int, int | None], str | None]:
     """The versions of the events' participants, and the state of the database (see `_state`)."""
-    rows = db.session.execute(_versions_statement(db.session.get_bind().dialect.name), {"events": list(ids)})
-    rows = rows.all()
+    statement = _versions_statement(db.session.get_bind().dialect.name)
+    rows = db.session.execute(statement, {"events": list(ids)}).all()
     return {event_id: version for event_id, version, _ in rows}, rows[0][2] if rows else None
 
 
 @cache
-def _versions_statement(dialect: str) -> sa.Select:
+def _versions_statement(dialect: str) -> sa.Select[int, int | None, str | None]:
     return (
         sa.select(Event.id, ParticipantsVersion.version, _state(dialect))
         .outerjoin(ParticipantsVersion, ParticipantsVersion.event_id == Event.id)
@@ -1042,7 +1044,7 @@ _kept_figures: OrderedDict = OrderedDict()  # (owner's id, state, event id) -> (
 _kept_lock = threading.Lock()
 
 
-def _state(dialect: str) -> sa.ColumnElement:
+def _state(dialect: str) -> sa.ColumnElement[str | None]:
     """The state of the database that versions do not say, as a column of the statement that
     reads the events; NULL on PostgreSQL when the transaction has changed something."""
     if dialect == "sqlite":
@@ -1052,7 +1054,7 @@ def _state(dialect: str) -> sa.ColumnElement:
             "CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN current_database() || '/' || "
             "pg_postmaster_start_time() || '/' || 'participants_version'::regclass::oid END"
         )
-    return sa.null()
+    return cast(sa.ColumnElement[str | None], sa.null())  # (NULL's own type says nothing of its column)
 
 
 def _owner(state: str | None):
@@ -1145,7 +1147,7 @@ def _store_people(counted: dict[int, tuple[int | None, EventPeople]]) -> None:
     event's version. (Version None: the event has no row yet; it gets one at version 0, unless
     a change has given it one meanwhile.)"""
     fingerprint = _fingerprint()
-    rows = {True: [], False: []}  # with a row of versions, without
+    rows: dict[bool, list[dict]] = {True: [], False: []}  # with a row of versions, without
     for event_id, (version, people) in sorted(counted.items()):
         row = {"event": event_id, "counted_at": version or 0, **_encoded(people, fingerprint)}
         rows[version is not None].append(row)
@@ -1191,6 +1193,7 @@ def _short_wait(connection: sa.Connection):
         return
     connection.execution_options(**{BEGIN_IMMEDIATE: True})
     driver = connection.connection.driver_connection  # a statement here would begin a transaction
+    assert driver is not None  # an open connection has its driver's
     driver.execute(f"PRAGMA busy_timeout={STORE_WAIT_MS}")
     try:
         yield

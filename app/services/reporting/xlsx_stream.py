@@ -187,6 +187,9 @@ class _Chunks:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass  # never called (zipfile leaves open a file it was given): part of the file protocol
+
     def take(self) -> bytes:
         data = b"".join(self._parts)
         self._parts.clear()

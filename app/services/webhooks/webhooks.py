@@ -31,8 +31,10 @@ import threading
 import time
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -40,7 +42,7 @@ import urllib3
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ...database import on_commit, utcnow, write_transaction
+from ...database import on_commit, rowcount, utcnow, write_transaction
 from ...extensions import db
 from ...models import (
     Account,
@@ -103,7 +105,7 @@ class UnsafeURL(WebhookError):
 
 def resolve(host: str, port: int) -> list[str]:
     """The addresses of `host` (a seam for the tests)."""
-    return [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
 def _forbidden(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -226,7 +228,7 @@ def create(url: str, event_types: list[str], series: Series | None, *, by: Accou
 
 def set_active(webhook: Webhook, active: bool, *, by: Account) -> Webhook:
     with write_transaction() as session:
-        webhook = session.get(Webhook, webhook.id, populate_existing=True)
+        webhook = session.get_one(Webhook, webhook.id, populate_existing=True)
         webhook.is_active = active
         audit.record("webhook.enable" if active else "webhook.disable", webhook, webhook.url, actor=by)
     return webhook
@@ -234,7 +236,7 @@ def set_active(webhook: Webhook, active: bool, *, by: Account) -> Webhook:
 
 def delete(webhook: Webhook, *, by: Account) -> None:
     with write_transaction() as session:
-        webhook = session.get(Webhook, webhook.id)
+        webhook = session.get_one(Webhook, webhook.id)
         audit.record("webhook.delete", webhook, webhook.url, actor=by)
         session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook.id))
         session.delete(webhook)
@@ -351,7 +353,7 @@ def import_payload(imported: AttendanceImport) -> dict:
     }
 
 
-PAYLOADS = {
+PAYLOADS: dict[str, Callable[[Any], dict]] = {
     "registration.created": registration_payload,
     "registration.cancelled": registration_payload,
     "attendance.imported": import_payload,
@@ -415,7 +417,7 @@ def _renew_claim(delivery_id: int, attempts: int) -> bool:
             .values(claimed_until_dt=utcnow() + CLAIM)
             .execution_options(synchronize_session=False)
         )
-    return renewed.rowcount == 1
+    return rowcount(renewed) == 1
 
 
 def _deliver(delivery_id: int, attempts: int) -> int:
@@ -459,8 +461,9 @@ def post(url: str, secret: str, event_type: str, delivery_id: str, payload: str)
         "Plenary-Delivery": delivery_id,
         "Plenary-Signature": sign(secret, int(time.time()), body),
     }
-    timeout = urllib3.Timeout(total=current_app.config["WEBHOOK_TIMEOUT"])
-    deadline = 2 * timeout.total
+    seconds = current_app.config["WEBHOOK_TIMEOUT"]
+    timeout = urllib3.Timeout(total=seconds)
+    deadline = 2 * seconds
     pool = _pool(target, timeout, deadline)
     started = time.monotonic()
     try:
@@ -504,6 +507,7 @@ def one_line(text: str, limit: int) -> str:
 
 def _pool(target: Target, timeout: urllib3.Timeout, deadline: float) -> urllib3.HTTPConnectionPool:
     """A connection to the checked address; TLS still verifies the certificate for the host name."""
+    pool: urllib3.HTTPConnectionPool
     if target.scheme == "https":
         pool = urllib3.HTTPSConnectionPool(
             target.address,
