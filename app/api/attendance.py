@@ -14,6 +14,7 @@ removed or merged with the registration or walk-in they are (see corrections.py)
 from __future__ import annotations
 
 import hashlib
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
