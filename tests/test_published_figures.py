@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.api.tokens import create_token
 from app.database import utcnow
 from app.extensions import db
 from app.models import ApiTokenScope, AuditEntry, Event, EventFormat, PublishedFigures
+from app.services.accounts.api_tokens import create_token
 from app.services.attendance.attendance import check_in, check_out
 from app.services.reporting import narrative, report_pdf, summaries
 from tests.conftest import csrf_token, make_account, make_event
