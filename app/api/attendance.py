@@ -201,7 +201,7 @@ def _refused(detail: str, slug: str, field: str = "file") -> NoReturn:
 def _matched(event: Event, report: reports.Report, decided: dict) -> list[dict]:
     """The report's people as the console's preview holds them, matched and decided, nothing
     stored; 422 for a link the preview does not offer."""
-    entries = service.matched_entries(db.session, event.id, report)
+    entries = service.matched_entries(db.session(), event.id, report)
     taken = {entry["reg"] for entry in entries if entry["reg"] is not None}
     registrations = db.session.scalars(sa.select(Registration.id).where(Registration.event_id == event.id))
     try:
@@ -261,7 +261,7 @@ def _import(
         if isinstance(error, service.Conflict):
             problem_abort(409, str(error))
         _refused_link(str(error))
-    return db.session.get(AttendanceImport, imported.id, populate_existing=True)
+    return db.session.get_one(AttendanceImport, imported.id, populate_existing=True)
 
 
 def _answer(

@@ -138,7 +138,7 @@ def table_select(event_ids: list[int], query: TableQuery) -> Select:
     return statement.order_by(key.asc(), tie.asc())
 
 
-def _sort_key(sort: str) -> sa.ColumnElement:
+def _sort_key(sort: str) -> sa.SQLColumnExpression:
     if sort == "country":
         # Each code's place in the alphabetical order of the names the reader sees (no country last).
         ranks = regions.country_ranks(str(get_locale() or "en"))

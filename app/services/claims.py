@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -48,7 +49,7 @@ class Outbox:
     """A table whose rows are claimed: its `status`, `attempts`, `next_attempt_dt` and
     `claimed_until_dt` columns, the status of a row waiting to be tried and of one claimed."""
 
-    model: type
+    model: type[Any]  # a mapped class with the columns above, which no type says
     waiting: Enum
     claimed: Enum
     failed: Enum

@@ -10,6 +10,7 @@ ISO 3166-based tables of the M49 regions commonly do.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -149,6 +150,7 @@ def _page_locale() -> str:
 def country_names(locale: str) -> dict[str, str]:
     """Every ISO 3166 country's name in `locale` (CLDR's, through Babel), else in English.
     CLDR also names regions (001, EU, ZZ …): not countries, left out."""
+    territories: Mapping[str, str]
     try:
         territories = Locale.parse(locale).territories
     except (UnknownLocaleError, ValueError):

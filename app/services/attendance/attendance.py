@@ -520,6 +520,7 @@ def _match(session: OrmSession, event_id: int, entries: list[dict]) -> tuple[lis
     ).all()
     by_email = {email.lower(): reg_id for reg_id, _, _, email in registrations}
     by_name: dict[str, list[int]] = {}
+    reg_id: int | None  # below, None for an entry whose email matches nobody
     for reg_id, name, latin_name, _ in registrations:
         for key in {reports.name_key(name), reports.name_key(latin_name)} - {""}:
             by_name.setdefault(key, []).append(reg_id)

@@ -85,6 +85,7 @@ def replace_now(session: OrmSession, imported: AttendanceImport, by: Account) ->
     """Within the confirmation of a corrected file: the report it replaces stops counting and
     this one counts, the event's attendance counted again, in the caller's unit of work."""
     event = _locked_event(session, imported.event_id)
+    assert imported.replaces_id is not None  # its caller's condition: a corrected file
     old = _replaceable(session, event, imported.replaces_id)
     old.status = ImportStatus.REPLACED
     figures = summarise(imported.participants, event.attendance_min_minutes)

@@ -34,7 +34,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache, lru_cache
@@ -906,7 +906,7 @@ class _TimeReader:
         self.order_from = ""
         self.offset: str | None = None  # the report's own zone, when its times carry one
 
-    def learn(self, values: list[tuple[int, str]], summary: set[date] = frozenset(), day_first=None) -> None:
+    def learn(self, values: list[tuple[int, str]], summary: Set[date] = frozenset(), day_first=None) -> None:
         distinct = list(dict.fromkeys(value.strip() for _, value in values if value))
         if not distinct:
             return
@@ -932,8 +932,8 @@ class _TimeReader:
         if first.tzinfo is not None:
             self.offset = clues.name_of_zone(first.tzinfo)
 
-    def _decide(self, winners: list[str], results, summary: set[date], day_first: bool | None) -> str:
-        by_order = {}
+    def _decide(self, winners: list[str], results, summary: Set[date], day_first: bool | None) -> str:
+        by_order: dict[str, str] = {}
         for fmt in winners:
             by_order.setdefault(_order(fmt), fmt)
         if day_first is not None:
@@ -964,6 +964,7 @@ class _TimeReader:
     def _parse(self, value: str, fmt: str) -> datetime | None:
         if fmt.startswith("clock "):
             moment = _parse(value, fmt[6:])
+            assert self.day is not None  # the clock formats are tried only with the event's day
             return moment and datetime.combine(self.day, moment.time())
         return _parse(value, fmt)
 
@@ -999,10 +1000,11 @@ def summary_days(lines: list[str]) -> set[date]:
     for line in lines:
         for match in _SUMMARY_DATE.finditer(line):
             try:
-                days.add(_summary_day(match))
+                day = _summary_day(match)
             except (ValueError, KeyError, TypeError):
                 continue
-    days.discard(None)
+            if day is not None:
+                days.add(day)
     return days
 
 

@@ -230,6 +230,7 @@ def _city_zone(text: str, offset: timedelta) -> str | None:
     return None
 
 
+_CONTINENTS: tuple[str, ...]  # extended below
 _CONTINENTS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/")
 _CONTINENTS += ("Indian/", "Pacific/")
 
@@ -237,7 +238,7 @@ _CONTINENTS += ("Indian/", "Pacific/")
 @cache
 def _cities() -> dict[str, str]:
     """The IANA zones by their city ("vienna" → Europe/Vienna, "new york" → America/New_York)."""
-    cities = {}
+    cities: dict[str, str] = {}
     for name in sorted(_zone_names()):
         if name.startswith(_CONTINENTS):
             cities.setdefault(name.rsplit("/", 1)[1].replace("_", " ").casefold(), name)
@@ -249,7 +250,12 @@ def _offsets_of(zone: str) -> frozenset[timedelta]:
     from datetime import datetime
 
     info = ZoneInfo(zone)
-    return frozenset(datetime(2021, month, 15, 12, tzinfo=info).utcoffset() for month in (1, 7))
+    offsets = set()
+    for month in (1, 7):
+        offset = datetime(2021, month, 15, 12, tzinfo=info).utcoffset()
+        assert offset is not None  # a ZoneInfo gives every instant an offset
+        offsets.add(offset)
+    return frozenset(offsets)
 
 
 def offset_name(sign: str, hours: int, minutes: int = 0) -> str:

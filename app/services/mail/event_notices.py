@@ -53,7 +53,7 @@ def _tell_registrants(
         mailouts.start(
             session, kind, event, count, sequence=event.sequence, confirmed_only=confirmed_only, **params
         )
-    return count
+    return count or 0  # COUNT(*) gives a row, which mypy cannot know
 
 
 # Registrants are told when the time, the format, the place or the join link changes; the

@@ -130,14 +130,6 @@ NEW_CONTENT = sa.insert(CONTENTS)
 WRITTEN_CONTENT = {"body_text": "", "body_html": "", "attachments": []}  # the worker composes them
 
 
-def _kick_delivery() -> None:
-    # Imported here: tasks imports delivery, which imports this module, so that importing
-    # this module first (as event_notices does) failed half-way.
-    from .tasks import kick_delivery
-
-    kick_delivery()
-
-
 def queue_to_compose(
     kind: str, registration: Registration, subject, calendar: str | None = None, **context
 ) -> int:

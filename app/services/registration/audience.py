@@ -130,7 +130,7 @@ def start_action(
             mailouts.start(
                 session,
                 MailoutKind.REGISTRATION_ACTION,
-                session.get(Event, event_id),
+                session.get_one(Event, event_id),
                 len(ids),
                 by=by,
                 action=action,

@@ -625,7 +625,7 @@ def start_promotion(session: OrmSession, event: Event, now: datetime | None = No
             Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED
         )
     )
-    total = waiting if free is None else min(waiting, free)
+    total = waiting if free is None else min(waiting or 0, free)
     return mailouts.start(session, MailoutKind.PROMOTION, event, total) if total else None
 
 

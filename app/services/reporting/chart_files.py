@@ -58,7 +58,7 @@ def png_file(exhibit: Exhibit, scale: int = SCALE) -> bytes:
 
 
 def _inherited(element: Element, outer: dict[str, str]) -> dict[str, str]:
-    return {**outer, **{name: element.get(name) for name in INHERITED if element.get(name) is not None}}
+    return {**outer, **{name: value for name in INHERITED if (value := element.get(name)) is not None}}
 
 
 def _draw(image: Image.Image, element: Element, style: dict[str, str], scale: int) -> None:

@@ -266,6 +266,7 @@ def _occasion(event: Event) -> str:
 
 def _in_series(event: Event, position: int, day: str) -> str:
     series = event.series
+    assert series is not None  # called for a module of a series only
     if position < len(ORDINALS["masculine"]):
         gender = "feminine" if word(GENDERS[event.kind]) == "feminine" else "masculine"
         what = str(IN_SERIES[event.kind]) % {
