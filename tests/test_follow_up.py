@@ -301,6 +301,11 @@ def test_the_follow_up_arrives_over_smtp_with_its_certificate(mail_app, smtp_ser
     assert message["Subject"] == "Thank you for taking part: Partnership"
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "https://example.org/recording" in text
+    # After the event there is nothing to change or cancel: the link is to their page.
+    html = message.get_body(preferencelist=("html",)).get_content()
+    for body in (text, html):
+        assert "change or cancel" not in body and "/registrations/manage/" in body
+    assert "your personal page" in text and "your personal page" in html
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "certificate-of-attendance.pdf"
     assert attachment.get_content_type() == "application/pdf"

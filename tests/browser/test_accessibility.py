@@ -65,6 +65,8 @@ def test_the_delegates_pages(audited_page, axe, live_url, smtp_server, lang):
     page.locator("#email").fill("not-an-email")
     submit_form(page)
     assert page.locator(".error-summary").is_visible()
+    # The page opens on the summary: a keyboard or a screen reader starts at what to correct.
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
     assert page.locator("#email").get_attribute("aria-invalid") == "true"
     axe.check(page)
     # Each error in the summary at the top leads to its field.
