@@ -47,7 +47,7 @@ from ...formatting import event_when
 from ...i18n import email_locale
 from ...models import Event, Message, MessageContent, MessageStatus, Registration
 from ..links import external_url, manage_url, site_host
-from . import personal_links, tasks
+from . import personal_links
 from .calendar import registration_calendar
 
 log = logging.getLogger(__name__)
@@ -99,6 +99,13 @@ def queue_account_email(kind: str, to_address: str, to_name: str, subject, **con
     return queue_composed([message])[0]
 
 
+def _kick_delivery() -> None:
+    # Imported here: the tasks import delivery, which imports this module.
+    from . import tasks
+
+    tasks.kick_delivery()
+
+
 def queue_composed(messages: list[Message]) -> list[int]:
     """Add messages composed by `render` to the outbox, in one flush; returns their ids."""
     if not messages:
@@ -106,7 +113,7 @@ def queue_composed(messages: list[Message]) -> list[int]:
     session = db.session()
     session.add_all(messages)
     session.flush()
-    on_commit(tasks.kick_delivery)
+    on_commit(_kick_delivery)
     return [message.id for message in messages]
 
 
@@ -144,7 +151,7 @@ def queue_to_compose(
     ).scalar_one()
     composition = {"context": context, "calendar": calendar}
     session.execute(NEW_CONTENT, {"message_id": message_id, **WRITTEN_CONTENT, "composition": composition})
-    on_commit(tasks.kick_delivery)
+    on_commit(_kick_delivery)
     return message_id
 
 
