@@ -21,7 +21,7 @@ from .sqlite import (
     sqlite_transaction_wrote,
 )
 from .types import UTCDateTime, contains_text, utcnow
-from .units import lock_row, on_commit, persistent, reads_in_autocommit, write_transaction
+from .units import lock_row, on_commit, persistent, write_transaction
 
 __all__ = [
     "BEGIN_IMMEDIATE",
@@ -37,7 +37,6 @@ __all__ = [
     "on_commit",
     "persistent",
     "quick_commits",
-    "reads_in_autocommit",
     "sqlite_transaction_wrote",
     "utcnow",
     "write_transaction",

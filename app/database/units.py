@@ -47,14 +47,6 @@ def persistent(session: OrmSession, model, values: dict):
     return session.merge(instance, load=False)  # the session's own copy, if it had one
 
 
-def reads_in_autocommit(session: OrmSession) -> None:
-    """For a request that only reads what a single statement shows: on PostgreSQL its
-    statements run in autocommit, without a BEGIN and a ROLLBACK, each a round trip to the
-    server. On SQLite, whose transactions this module controls, nothing changes."""
-    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
 def on_commit(callback: Callable[[], object]) -> None:
     """Run `callback()` once the current unit of work has committed, never if it does not.
 
