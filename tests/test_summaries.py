@@ -1004,5 +1004,6 @@ def test_the_number_of_statements_does_not_grow_with_registrations(app):
     # with the people stored), and the reloading of the expired event (one) or series and its
     # events (two).
     assert kept_small == kept_large == (8, 8, 4)
-    # Counting the people of events, the first time, takes two more: counted, stored. (The programme's events were counted by the series.)
+    # Counting the people of events, the first time, takes two more: counted, stored. (The
+    # programme's events were counted by the series.)
     assert first_small[:2] == first_large[:2] == (8 + 2, 8 + 2)
