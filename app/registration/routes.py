@@ -11,7 +11,6 @@ from ..extensions import db, limiter
 from ..models import Document, Event, RegistrationStatus
 from ..public.queries import (
     document_response,
-    events_by_id,
     open_events,
     published_event_or_404,
     published_series_or_404,
@@ -21,6 +20,7 @@ from ..services.mail.calendar import registration_calendar
 from ..services.privacy import personal_data
 from ..services.registration import registrations as service
 from . import bp
+from .form_pages import outcomes_page, registration_page, render_form_page
 from .forms import (
     CancelForm,
     EraseForm,
@@ -81,11 +81,11 @@ def _rate_limited(view):
 @bp.route("/events/<int:event_id>/register", methods=["GET", "POST"])
 @_rate_limited
 def register(event_id: int):
-    form = RegistrationForm()
     if request.method in ("GET", "HEAD"):
-        return _form_page(event_id, form)
+        return _form_page(event_id, registration_page)
+    form = RegistrationForm()
     if not form.validate_on_submit():
-        return _form_page(event_id, form, 400)
+        return _form_page(event_id, lambda event: (render_form_page(event, form), 400))
     # The event is read once, locked, by the service: no read transaction before it.
     try:
         outcome = service.register_for_published(event_id, form.to_applicant())
@@ -96,11 +96,11 @@ def register(event_id: int):
     return _show_outcomes([outcome])
 
 
-def _form_page(event_id: int, form: RegistrationForm, status: int = 200):
+def _form_page(event_id: int, page):
     event = published_event_or_404(event_id, with_programme=False)  # the form shows no agenda
     if not event.registration_window().accepts_registrations:
         return _closed(event)
-    return render_template("registration/register.html", event=event, form=form), status
+    return page(event)
 
 
 @bp.route("/series/<int:series_id>/register", methods=["GET", "POST"])
@@ -161,17 +161,7 @@ def done():
     stored = session.pop(OUTCOME_KEY, None)
     if not stored:
         return redirect(url_for("public.home"))
-    events = events_by_id([item["event_id"] for item in stored])
-    outcomes = [
-        {
-            "event": events[item["event_id"]],
-            "status": RegistrationStatus(item["status"]) if item["status"] else None,
-            "position": item["position"],
-        }
-        for item in stored
-        if item["event_id"] in events  # an event deleted since is left out
-    ]
-    return render_template("registration/done.html", outcomes=outcomes)
+    return outcomes_page(stored)
 
 
 class InvalidLink(NotFound):
