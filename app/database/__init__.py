@@ -21,7 +21,7 @@ from .sqlite import (
     sqlite_transaction_wrote,
 )
 from .types import UTCDateTime, contains_text, utcnow
-from .units import lock_row, on_commit, write_transaction
+from .units import lock_row, on_commit, persistent, write_transaction
 
 __all__ = [
     "BEGIN_IMMEDIATE",
@@ -35,6 +35,7 @@ __all__ = [
     "insert_for",
     "lock_row",
     "on_commit",
+    "persistent",
     "quick_commits",
     "sqlite_transaction_wrote",
     "utcnow",

@@ -10,6 +10,7 @@ from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from .base import db
 from .sqlite import BEGIN_IMMEDIATE
@@ -36,6 +37,14 @@ def _lock_statement(model) -> sa.Select:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+def persistent(session: OrmSession, model, values: dict):
+    """The `model` object whose row holds `values` (every column), in the session without a
+    SELECT: for a row a statement has just written or returned."""
+    instance = model(**values)
+    make_transient_to_detached(instance)  # its state is what the database holds
+    return session.merge(instance, load=False)  # the session's own copy, if it had one
 
 
 def on_commit(callback: Callable[[], object]) -> None:
