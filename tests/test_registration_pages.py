@@ -1,6 +1,6 @@
-"""The registration form is rendered once and filled in per visitor
-(app/registration/form_pages.py), the result page for each: each visitor still gets their
-own token, stamp and place, and what changes on the event shows at once."""
+"""The registration form and its result page are rendered once and filled in per visitor
+(app/registration/form_pages.py): each visitor still gets their own token, stamp and
+place, and what changes on the event shows at once."""
 
 from __future__ import annotations
 
@@ -99,3 +99,11 @@ def test_each_person_on_the_waiting_list_sees_their_own_place(app):
 def test_the_form_page_answers_get_and_head(app, method):
     event = make_event(capacity=10)
     assert getattr(app.test_client(), method)(url(event)).status_code == 200
+
+
+def test_a_title_that_looks_like_the_pages_own_marks_does_not_confuse_them(app):
+    from app.registration.form_pages import PLACE_MARKS
+
+    event = make_event(f"Webinar no. {PLACE_MARKS[0]}", capacity=0)
+    page = register(app, event, "waiting@example.org")
+    assert PLACE_RE.search(page).group(1) == "1" and f"Webinar no. {PLACE_MARKS[0]}" in page

@@ -1,23 +1,21 @@
-"""The registration form, rendered once and filled in per visitor.
+"""The registration form and its result page, rendered once and filled in per visitor.
 
 A fresh visitor's form page differs from the next visitor's by two values only:
 the CSRF token and the signed moment the form was shown (the spam check). The
-rest -- the event's title, time and registration state, ~250 countries, every
-label in the page's language -- is the same for everyone, and rendering it was
-most of the cost of the page. So the page is rendered once, cut where the
-visitor's values go, and filled in per visitor.
+result page differs by the place on the waiting list, if any. The rest -- the
+event's title, time and registration state, ~250 countries, every label in the
+page's language -- is the same for everyone, and rendering it was most of the
+cost of these pages. So each page is rendered once, cut where the visitor's
+values go, and filled in per visitor.
 
-Kept by measure (issue 18 §1 keeps a shortcut only where removing it costs more
-than 10% of the journey): on 2026-12-07, rendering the form page for each visitor
-took the whole journey (form, POST, result page) from 15.5-16.2 to 23.3-24.4 ms of
-CPU in process on SQLite (+47%), and the gunicorn workers from 14.4 to 23.0 ms a
-journey in bench/registration.py. The result page is rendered normally.
-
-The key holds whatever the page shows that can change: the language, the
+The form page's key holds whatever it shows that can change: the language, the
 event's version (every edit of the event bumps it), the registration state in
 words (which carries "4 seats left" or "Closes in 3 days") and whether it is
-full. What the key cannot see (the configuration) shows after at most `MAX_AGE`
-seconds. Each process keeps its own pages; none holds anything about a person.
+full. The result page's key holds the language and each outcome's event and
+status, and it reads no event at all. What a key cannot see (the series' other
+events, an event's edit seen by the result page, the configuration) shows after
+at most `MAX_AGE` seconds. Each process keeps its own pages; none holds anything
+about a person.
 """
 
 from __future__ import annotations
@@ -31,11 +29,14 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from ..formatting import window_label
-from ..models import Event
+from ..models import Event, RegistrationStatus
+from ..public.queries import events_by_id
 from .forms import RegistrationForm, new_form_stamp
 
 MAX_AGE = 30.0
 MAX_PAGES = 256
+# Rendered where a waiting-list place goes, then cut out: numbers no list reaches.
+PLACE_MARKS = tuple(str(9_000_000_001 + n) for n in range(100))
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,35 @@ def registration_page(event: Event) -> str:
 
 def render_form_page(event: Event, form: RegistrationForm) -> str:
     return render_template("registration/register.html", event=event, form=form)
+
+
+def outcomes_page(stored: list[dict]) -> str:
+    """The result page of a registration form: `stored` holds, per event, its id, the
+    status (None: the neutral answer) and the place on the waiting list."""
+    stored = stored[: len(PLACE_MARKS)]
+    key = ("done", str(get_locale()), *((item["event_id"], item["status"]) for item in stored))
+    places = [str(item["position"]) for item in stored if item["position"] is not None]
+
+    def render(for_visitor: bool):
+        events = events_by_id([item["event_id"] for item in stored])
+        if for_visitor or len(events) < len({item["event_id"] for item in stored}):  # one deleted
+            return _render_outcomes(stored, events, [item["position"] for item in stored]), None
+        marks = iter(PLACE_MARKS)
+        positions = [int(next(marks)) if item["position"] is not None else None for item in stored]
+        html = _render_outcomes(stored, events, positions)
+        return html, [str(position) for position in positions if position is not None]
+
+    return _page(key, places, render)
+
+
+def _render_outcomes(stored: list[dict], events: dict[int, Event], positions: list[int | None]) -> str:
+    outcomes = [
+        {
+            "event": events[item["event_id"]],
+            "status": RegistrationStatus(item["status"]) if item["status"] else None,
+            "position": position,
+        }
+        for item, position in zip(stored, positions, strict=True)
+        if item["event_id"] in events
+    ]
+    return render_template("registration/done.html", outcomes=outcomes)

@@ -11,7 +11,6 @@ from ..extensions import db, limiter
 from ..models import Document, Event, RegistrationStatus
 from ..public.queries import (
     document_response,
-    events_by_id,
     open_events,
     published_event_or_404,
     published_series_or_404,
@@ -21,7 +20,7 @@ from ..services.mail.calendar import registration_calendar
 from ..services.privacy import personal_data
 from ..services.registration import registrations as service
 from . import bp
-from .form_pages import registration_page, render_form_page
+from .form_pages import outcomes_page, registration_page, render_form_page
 from .forms import (
     CancelForm,
     EraseForm,
@@ -162,17 +161,7 @@ def done():
     stored = session.pop(OUTCOME_KEY, None)
     if not stored:
         return redirect(url_for("public.home"))
-    events = events_by_id([item["event_id"] for item in stored])
-    outcomes = [
-        {
-            "event": events[item["event_id"]],
-            "status": RegistrationStatus(item["status"]) if item["status"] else None,
-            "position": item["position"],
-        }
-        for item in stored
-        if item["event_id"] in events  # an event deleted since is left out
-    ]
-    return render_template("registration/done.html", outcomes=outcomes)
+    return outcomes_page(stored)
 
 
 class InvalidLink(NotFound):
