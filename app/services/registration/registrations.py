@@ -51,7 +51,8 @@ MAX_LINKS = 50
 # of the journey): on 2026-12-07 the same registration through the ORM (the Registration
 # added and flushed, the Delegate returned by the upsert, the existence check a select of
 # the Registration) took the whole journey from 21.1-23.2 to 24.3-27.7 ms of CPU in process
-# on SQLite (+15-19%, against a form page rendered per visitor; more against the kept one).
+# on SQLite (+15-19%, against a form page rendered per visitor; more against the kept one;
+# on PostgreSQL +2% and +45%, too noisy to say). See docs/benchmarks.md.
 EVENTS, REGISTRATIONS = Event.__table__, Registration.__table__
 EXISTING = sa.select(REGISTRATIONS.c.id).where(
     REGISTRATIONS.c.event_id == sa.bindparam("event_id"),
