@@ -11,12 +11,11 @@ median of several runs) and prints their figures. Always on a fresh SQLite
 file; also on PostgreSQL when --database-url or TEST_DATABASE_URL names an
 (empty, disposable) database. The last line is one JSON object of the timings.
 
-The programme summary is timed four ways: with its figures kept in the process from the
-run before (programme_summary_ms); right after a change committed to one meeting's
-participants, which counts that meeting again (programme_summary_after_change_ms); in a
-process that has just started, which reads each meeting's people as stored in the database
-(programme_summary_cold_ms); and the very first count, nothing kept anywhere, every meeting
-counted and stored (programme_summary_first_count_ms). That count is also timed as the job
+The programme summary is timed three ways: reading each meeting's people as stored in the
+database by the run before (programme_summary_ms); right after a change committed to one
+meeting's participants, which counts that meeting again (programme_summary_after_change_ms);
+and the very first count, nothing stored, every meeting counted and stored
+(programme_summary_first_count_ms). That count is also timed as the job
 queue's periodic task does it after changes, so that readers find every meeting stored
 (people_counted_by_queue_ms: each meeting forgotten, as after a bulk load).
 
@@ -250,7 +249,7 @@ def timed_after_changes(work, runs: int) -> float:
 
 
 def timed_first_count(runs: int, work) -> float:
-    """work() timed after forgetting every kept figure, in the process and in the database."""
+    """work() timed after forgetting every stored figure."""
     return timed_after(lambda _run: summaries.forget_kept_figures(), work, runs)
 
 
@@ -274,11 +273,7 @@ def run(url: str, args) -> dict:
         programme_ms, programme = timed(lambda: summaries.programme_summary(), args.runs)
         # Right after a change to one meeting's participants: what the first reader after it waits.
         changed_ms = timed_after_changes(summaries.programme_summary, args.runs)
-        # A process that has just started: each meeting's people read as stored.
-        cold_ms, _ = timed(
-            lambda: (summaries.forget_figures_kept_here(), summaries.programme_summary()), args.runs
-        )
-        # Nothing kept anywhere (the first count of a programme): every meeting counted.
+        # Nothing stored (the first count of a programme): every meeting counted.
         first_ms = timed_first_count(args.runs, summaries.programme_summary)
         # The same count by the job queue's periodic task, which a reader then finds stored.
         queue_ms = timed_first_count(args.runs, summaries.store_changed_people)
@@ -305,7 +300,6 @@ def run(url: str, args) -> dict:
         "series_summary_ms": series_ms,
         "programme_summary_ms": programme_ms,
         "programme_summary_after_change_ms": changed_ms,
-        "programme_summary_cold_ms": cold_ms,
         "programme_summary_first_count_ms": first_ms,
         "people_counted_by_queue_ms": queue_ms,
         "csv_export_ms": csv_ms,

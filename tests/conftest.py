@@ -267,14 +267,11 @@ def forget_process_state() -> None:
     """What the process keeps between tests that an earlier test may have filled."""
     from app.extensions import limiter
     from app.queue import huey
-    from app.services.reporting.summaries import forget_figures_kept_here
 
     # The counts of rate limits, in memory; a test's limiter on a Redis that is down
     # (tests/test_redis_down.py) has none here to forget.
     with suppress(RedisError):
         limiter.storage.reset()
-    # Kept per connection and version: with ids and versions starting again, stale.
-    forget_figures_kept_here()
     if huey.immediate:  # the tasks' storage, in memory while tests run them inline
         huey.storage.flush_all()
 

@@ -87,6 +87,18 @@ def test_each_platform_sample_is_recognised_and_merged(app, name):
     assert aida.rows == (1 if "teams" in name else 3)
 
 
+@pytest.mark.parametrize(
+    "morning, noon", [("09:58:12 a.m.", "12:01:30 p.m."), ("09:58:12 am", "12:01:30 pm")]
+)
+def test_times_with_a_dotted_or_lower_case_meridiem_are_read(app, morning, noon):
+    """As some languages' Teams and Zoom exports write them: the same instants as "AM"/"PM"."""
+    data = (DATA / "zoom_meeting_participants.csv").read_text(encoding="utf-8-sig")
+    data = data.replace("09:58:12 AM", morning).replace("12:01:30 PM", noon)
+    report = reports.read_report(reports.read_table(data.encode(), "report.csv"), BRUSSELS)
+    aida = by_email(report)["aida.awel@ilo.example.org"]
+    assert (aida.first_join, aida.last_leave) == (at("09:58:12"), at("12:01:30"))
+
+
 def test_rejoins_overlaps_and_rows_without_an_email_are_merged_per_person(app):
     report = read("zoom_meeting_participants.csv")
     assert report.rows == 14 and len(report.participants) == 10

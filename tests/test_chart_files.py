@@ -12,7 +12,7 @@ from PIL import Image
 
 from app.extensions import db
 from app.services.registration import registrations as service
-from app.services.reporting import chart_files, charts
+from app.services.reporting import chart_files, charts, summaries
 from tests.conftest import make_event
 from tests.test_summaries import AMINA, build_four_ps
 
@@ -121,6 +121,7 @@ def test_a_published_summary_offers_its_charts_files_and_an_unpublished_one_none
     assert client.get(f"/events/{event.id}/summary/charts/event-kinds.png").status_code == 404
     event.summary_published = True
     db.session.commit()
+    summaries.publish_figures(event)  # public pages show the figures last published
     page = client.get(f"/events/{event.id}/summary").get_data(as_text=True)
     found = PUBLIC_LINK.findall(page)
     assert len(found) == 9

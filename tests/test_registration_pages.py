@@ -7,10 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
 from itsdangerous import TimestampSigner
 
-from app.database import reads_in_autocommit
 from app.extensions import db
 from tests.conftest import CSRF_RE, delegate_form, make_event, stamp_signer
 
@@ -109,27 +107,3 @@ def test_a_title_that_looks_like_the_pages_own_marks_does_not_confuse_them(app):
     event = make_event(f"Webinar no. {PLACE_MARKS[0]}", capacity=0)
     page = register(app, event, "waiting@example.org")
     assert PLACE_RE.search(page).group(1) == "1" and f"Webinar no. {PLACE_MARKS[0]}" in page
-
-
-def _driver_connection():
-    return db.session.connection().connection.dbapi_connection
-
-
-def test_the_form_page_reads_without_a_transaction_on_postgresql_only(app):
-    """On PostgreSQL the form page's one read saves the BEGIN and ROLLBACK round trips; on
-    SQLite this module's BEGIN stays. The connection goes back to the pool as it came."""
-    postgresql = db.engine.dialect.name == "postgresql"
-    with app.test_request_context():
-        reads_in_autocommit(db.session())
-        db.session.execute(sa.select(1))
-        if postgresql:
-            assert _driver_connection().autocommit
-        else:
-            assert _driver_connection().in_transaction
-        db.session.remove()
-    with app.test_request_context():
-        db.session.execute(sa.select(1))
-        assert not _driver_connection().autocommit if postgresql else _driver_connection().in_transaction
-        db.session.remove()
-    event = make_event()
-    assert app.test_client().get(f"/events/{event.id}/register").status_code == 200

@@ -21,7 +21,7 @@ from .sqlite import (
     sqlite_transaction_wrote,
 )
 from .types import UTCDateTime, contains_folded, contains_text, folded, folded_fields, utcnow
-from .units import lock_row, on_commit, persistent, reads_in_autocommit, rowcount, write_transaction
+from .units import lock_row, on_commit, persistent, rowcount, write_transaction
 
 __all__ = [
     "BEGIN_IMMEDIATE",
@@ -41,7 +41,6 @@ __all__ = [
     "on_commit",
     "persistent",
     "quick_commits",
-    "reads_in_autocommit",
     "rowcount",
     "sqlite_transaction_wrote",
     "utcnow",

@@ -16,6 +16,13 @@ status, and it reads no event at all. What a key cannot see (the series' other
 events, an event's edit seen by the result page, the configuration) shows after
 at most `MAX_AGE` seconds. Each process keeps its own pages; none holds anything
 about a person.
+
+Kept by measure (issue 18 §1 keeps a shortcut only where removing it costs more than
+10% of the journey), on 2026-12-07, CPU time of the whole journey (form, POST, result
+page) in process, alternating runs (docs/benchmarks.md): both pages rendered for each
+visitor took it from 16.0-16.2 to 22.4-23.5 ms on SQLite (+40-47%) and from 16.6 to
+27.7-28.0 ms on PostgreSQL (+67%); the result page alone, from 15.8-15.9 to 18.8-20.1 ms
+on SQLite (+19-27%) and from 20.6-20.8 to 23.9 ms on PostgreSQL (+15%).
 """
 
 from __future__ import annotations

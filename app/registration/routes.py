@@ -6,7 +6,6 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from .. import rate_limits
-from ..database import reads_in_autocommit
 from ..errors import TITLES, render_error
 from ..extensions import db, limiter
 from ..models import Document, Event, RegistrationStatus
@@ -98,8 +97,6 @@ def register(event_id: int):
 
 
 def _form_page(event_id: int, page):
-    if request.method in ("GET", "HEAD"):
-        reads_in_autocommit(db.session())  # one event, nothing written
     event = published_event_or_404(event_id, with_programme=False)  # the form shows no agenda
     if not event.registration_window().accepts_registrations:
         return _closed(event)

@@ -51,6 +51,12 @@ MAX_LINKS = 50
 
 # The statements of every registration, built once (building one cost more than running
 # it) and on the tables: the ORM's handling of each cost more than the database's work.
+# Kept by measure (issue 18 §1 keeps a shortcut only where removing it costs more than 10%
+# of the journey): on 2026-12-07 the same registration through the ORM (the Registration
+# added and flushed, the Delegate returned by the upsert, the existence check a select of
+# the Registration) took the whole journey from 21.1-23.2 to 24.3-27.7 ms of CPU in process
+# on SQLite (+15-19%, against a form page rendered per visitor; more against the kept one;
+# on PostgreSQL +2% and +45%, too noisy to say). See docs/benchmarks.md.
 # (A mapped class's table is a Table: SQLAlchemy types it as any FromClause.)
 EVENTS, REGISTRATIONS = cast(sa.Table, Event.__table__), cast(sa.Table, Registration.__table__)
 EXISTING = sa.select(REGISTRATIONS.c.id).where(
@@ -317,7 +323,8 @@ def _enter(
 
 def _insert_registration(session: OrmSession, values: dict) -> Registration:
     """One INSERT, and the new registration made persistent from what it wrote (the unit
-    of work's flush of the same object cost a third of a registration's time)."""
+    of work's flush of the same object cost a third of a registration's time; kept by the
+    measure above the statements)."""
     values = {"version": 1, "added_by_id": None, "anonymised_dt": None, **values}
     written = session.execute(NEW_REGISTRATION, values).one()
     return persistent(session, Registration, {**values, **written._asdict()})

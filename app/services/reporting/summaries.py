@@ -4,8 +4,8 @@ Every figure is counted by the database with aggregate SQL (GROUP BY, COUNT,
 CASE): no registration is loaded into Python, so a summary runs the same few
 statements for ten registrations as for a hundred thousand. Only events are
 read as rows (a programme has hundreds, not millions). The exception is who
-took part in each event: one row of lists per event, kept (in the process and
-in the database) until the event's participants change, so that a change
+took part in each event: one row of lists per event, stored in the database
+until the event's participants change, so that a change
 counts its own event again and not the whole programme; the job queue counts
 it soon after the change, so that a reader seldom does.
 
@@ -19,9 +19,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import sys
-import threading
 from array import array
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
@@ -360,7 +359,7 @@ def _participants_of(recorded, unrecorded, organisations: bool = True) -> sa.Com
 
 def _figures(events: Sequence[Event]) -> tuple[dict[int, Figures], Breakdowns]:
     """The figures of each event and the breakdowns of them all, in five statements
-    whatever the number of events and registrations (when their people are kept, see
+    whatever the number of events and registrations (when their people are stored, see
     `_people`)."""
     ids = [event.id for event in events]
     figures = {event.id: Figures(event=event) for event in events}
@@ -761,9 +760,9 @@ def programme_summary(
     by kind and year, the delegates they gathered and the recommendations they produced.
 
     Held: started by now and not cancelled. Four statements; three when the people of every
-    meeting were counted at the same version of its participants (see `_kept_people`).
+    meeting were stored at the current version of its participants (see `_people`).
     """
-    events, versions, state = _held_events(start, end, published_only, now or utcnow())
+    events, versions, unchanged = _held_events(start, end, published_only, now or utcnow())
     held = len(events)
     if published_only:  # the figures last published, of the meetings that have some
         published = _published(events)
@@ -775,7 +774,7 @@ def programme_summary(
     else:
         ids = [event.id for event in events]
         per_event, recorded = _participations_per_event(ids)
-        people = _people({i: versions[i] for i in ids}, state)
+        people = _people({i: versions[i] for i in ids}, unchanged)
     meetings: dict[int, Counter] = defaultdict(Counter)
     for event in events:
         meetings[local_date(event).year][event.kind] += 1
@@ -803,12 +802,12 @@ def programme_summary(
 
 def _held_events(
     start: date | None, end: date | None, published_only: bool, now: datetime
-) -> tuple[list[Event], dict[int, int | None], str | None]:
-    """The events held in the period, the versions of their participants, and the state of
-    the database they were read in (see `_state`)."""
+) -> tuple[list[Event], dict[int, int | None], bool]:
+    """The events held in the period, the versions of their participants, and whether this
+    transaction has changed nothing (see `_unchanged`)."""
     # A day's margin on each side: the exact bounds are each event's local date, checked below.
     query = (
-        sa.select(Event, ParticipantsVersion.version, _state(db.session.get_bind().dialect.name))
+        sa.select(Event, ParticipantsVersion.version, _nothing_written(db.session.get_bind().dialect.name))
         .outerjoin(ParticipantsVersion, ParticipantsVersion.event_id == Event.id)
         .where(Event.is_cancelled.is_(False), Event.start_dt <= now)
     )
@@ -824,7 +823,7 @@ def _held_events(
         for event, _, _ in rows
         if (start is None or local_date(event) >= start) and (end is None or local_date(event) <= end)
     ]
-    return events, {event.id: version for event, version, _ in rows}, rows[0][2] if rows else None
+    return events, {event.id: version for event, version, _ in rows}, _unchanged(rows[0][2] if rows else None)
 
 
 def _instant(day: date) -> datetime:
@@ -877,23 +876,22 @@ class EventPeople:
 NOBODY = EventPeople(participations=Counter(), delegates=array("q"), anonymous=array("q"))
 
 
-def _people(versions: dict[int, int | None], state: str | None) -> dict[int, EventPeople]:
-    """The people of the events (id -> version of their participants): kept in this process,
-    or stored in the database, from an earlier count at the same version; the others counted
-    in one statement (and kept, and stored)."""
+def _people(versions: dict[int, int | None], unchanged: bool) -> dict[int, EventPeople]:
+    """The people of the events (id -> version of their participants): as stored in the
+    database from an earlier count at the same version, the others counted in one statement
+    (and stored). `unchanged`: whether this transaction has changed nothing, without which
+    it neither reads nor stores what is stored (its changes are not in the versions yet)."""
     if not versions:
         return {}
-    owner = _owner(state)
-    people = _kept_people(owner, state, versions)
-    for find in (_stored_people, _count_people) if owner is not None else (_count_people,):
-        missing = [event_id for event_id in versions if event_id not in people]
-        if not missing:
-            break
-        found = find(missing)
-        _keep_people(owner, state, found)
-        if find is _count_people and owner is not None:
-            _store_people(found)
-        people.update({event_id: found_people for event_id, (_, found_people) in found.items()})
+    people = {}
+    if unchanged:
+        people = {event_id: found for event_id, (_, found) in _stored_people(list(versions)).items()}
+    missing = [event_id for event_id in versions if event_id not in people]
+    if missing:
+        counted = _count_people(missing)
+        if unchanged:
+            _store_people(counted)
+        people.update({event_id: counted_people for event_id, (_, counted_people) in counted.items()})
     return people
 
 
@@ -912,17 +910,18 @@ def _shares(people: Iterable[EventPeople]) -> list[tuple[str, OrganisationKind |
     return [(country, kind, count) for (country, kind), count in participations.items()]
 
 
-def _versions(ids: Sequence[int]) -> tuple[dict[int, int | None], str | None]:
-    """The versions of the events' participants, and the state of the database (see `_state`)."""
+def _versions(ids: Sequence[int]) -> tuple[dict[int, int | None], bool]:
+    """The versions of the events' participants, and whether this transaction has changed
+    nothing (see `_unchanged`)."""
     statement = _versions_statement(db.session.get_bind().dialect.name)
     rows = db.session.execute(statement, {"events": list(ids)}).all()
-    return {event_id: version for event_id, version, _ in rows}, rows[0][2] if rows else None
+    return {event_id: version for event_id, version, _ in rows}, _unchanged(rows[0][2] if rows else None)
 
 
 @cache
-def _versions_statement(dialect: str) -> sa.Select[int, int | None, str | None]:
+def _versions_statement(dialect: str) -> sa.Select[int, int | None, bool]:
     return (
-        sa.select(Event.id, ParticipantsVersion.version, _state(dialect))
+        sa.select(Event.id, ParticipantsVersion.version, _nothing_written(dialect))
         .outerjoin(ParticipantsVersion, ParticipantsVersion.event_id == Event.id)
         .where(Event.id.in_(_events()))
     )
@@ -1027,83 +1026,28 @@ def _json_agg(element, compiler, **kw) -> str:
     return f"json_agg({compiler.process(element.clauses, **kw)})"
 
 
-# --- each event's people, kept while its participants stay the same ----------------------------------
-#
-# The programme's people and breakdowns read every participation in every meeting: the slowest
-# of the figures (tens of thousands of rows, sorted twice). They are kept for each event, with
-# the version of its participants they were counted at (see models/participation.py): a change
-# gives the event it changed a new version, so it alone is counted again. The breakdowns of an
-# event or a series, and who attended how many modules, are read from them too.
-#
-# Kept here, in this process; and stored in the database (below), for processes that have just
-# started and the other web processes. The job queue counts, each minute, the events changed.
-#
-# Neither kept nor reused by a transaction that has changed something: its versions may yet be
-# rolled back. The keys also hold what a version does not say: which database, and which
-# incarnation of the table of versions (re-created, it would start again). SQLite: the
-# connection (kept with the figures, so that no other object takes its id) and its schema
-# version. PostgreSQL: the engine, the database, the server's start and the table's oid.
-
-KEPT_MAX = 2048  # events
-_kept_figures: OrderedDict = OrderedDict()  # (owner's id, state, event id) -> (owner, version, people)
-_kept_lock = threading.Lock()
+# --- whether the figures stored may be used -------------------------------------------------------
 
 
-def _state(dialect: str) -> sa.ColumnElement[str | None]:
-    """The state of the database that versions do not say, as a column of the statement that
-    reads the events; NULL on PostgreSQL when the transaction has changed something."""
-    if dialect == "sqlite":
-        return sa.literal_column("(SELECT schema_version FROM pragma_schema_version())")
+def _nothing_written(dialect: str) -> sa.ColumnElement[bool]:
+    """As a column of the statement that reads the versions: on PostgreSQL, whether the
+    transaction has changed nothing; on SQLite, asked of the connection (`_unchanged`)."""
     if dialect == "postgresql":
-        return sa.literal_column(
-            "CASE WHEN pg_current_xact_id_if_assigned() IS NULL THEN current_database() || '/' || "
-            "pg_postmaster_start_time() || '/' || 'participants_version'::regclass::oid END"
-        )
-    return cast(sa.ColumnElement[str | None], sa.null())  # (NULL's own type says nothing of its column)
+        return sa.literal_column("pg_current_xact_id_if_assigned() IS NULL", sa.Boolean)
+    return sa.literal(dialect == "sqlite")
 
 
-def _owner(state: str | None):
-    """Whose kept figures this transaction may use and keep; None: none."""
-    if state is None:
-        return None
+def _unchanged(nothing_written: bool | None) -> bool:
+    """Whether this transaction has changed nothing: its versions cannot be rolled back."""
+    if not nothing_written:
+        return False
     connection = db.session.connection()
-    if connection.dialect.name != "sqlite":
-        return connection.engine
-    # Its count of changes would not go back if the transaction were rolled back.
-    return None if sqlite_transaction_wrote(connection) else connection.connection.dbapi_connection
-
-
-def _kept_people(owner, state, versions: dict[int, int | None]) -> dict[int, EventPeople]:
-    """The people of the events (id -> version) kept from a count at the same version."""
-    if owner is None:
-        return {}
-    found = {}
-    with _kept_lock:
-        for event_id, version in versions.items():
-            key = (id(owner), state, event_id)
-            kept = _kept_figures.get(key)
-            if kept is not None and kept[0] is owner and kept[1] == version:
-                _kept_figures.move_to_end(key)
-                found[event_id] = kept[2]
-    return found
-
-
-def _keep_people(owner, state, counted: dict[int, tuple[int | None, EventPeople]]) -> None:
-    if owner is None:
-        return
-    with _kept_lock:
-        for event_id, (version, people) in counted.items():
-            # One version an event: the figures of an earlier one are no one's any more.
-            _kept_figures[(id(owner), state, event_id)] = (owner, version, people)
-            _kept_figures.move_to_end((id(owner), state, event_id))
-        while len(_kept_figures) > KEPT_MAX:
-            _kept_figures.popitem(last=False)
+    return connection.dialect.name != "sqlite" or not sqlite_transaction_wrote(connection)
 
 
 def forget_kept_figures() -> None:
-    """Drop every kept figure, in this process and in the database (committed): the next
-    summaries count everything, as on the first count of a programme."""
-    forget_figures_kept_here()
+    """Drop every figure stored (committed): the next summaries count everything, as on the
+    first count of a programme."""
     with write_transaction() as session:
         session.execute(
             sa.update(ParticipantsVersion)
@@ -1112,16 +1056,15 @@ def forget_kept_figures() -> None:
         )
 
 
-def forget_figures_kept_here() -> None:
-    """Drop the figures kept in this process only, as when it has just started."""
-    with _kept_lock:
-        _kept_figures.clear()
-
-
 # --- each event's people, stored in the database for every process ----------------------------------
 #
-# A process that has just started, or another web process, would otherwise count the whole
-# programme again. Each count is stored on the event's row of versions, with the version it
+# The programme's people and breakdowns read every participation in every meeting: the slowest
+# of the figures (tens of thousands of rows, sorted twice). So each event's people are stored
+# on its row of versions with the version of its participants they were counted at (see
+# models/participation.py, whose triggers bump it on any change): a change makes the event it
+# changed alone be counted again. The breakdowns of an event or a series, and who attended how
+# many modules, are read from them too; the job queue counts, each minute, the events changed.
+# Each count is stored on the event's row of versions, with the version it
 # was counted at: a later version makes it no one's. Read and stored only by a transaction
 # that has changed nothing (its own changes are not in the version yet), and stored in a short
 # transaction of its own: a reader never waits long for it, nor makes a writer wait long.
