@@ -69,7 +69,8 @@ def test_confirmation_arrives_with_both_parts_calendar_and_a_working_manage_link
     calendar = Calendar.from_ical(attachment.get_content())
     assert str(calendar["method"]) == "REQUEST"
     [entry] = calendar.walk("VEVENT")
-    assert entry.decoded("dtstart") == event.start_dt and entry.decoded("dtstart").utcoffset() == timedelta(0)
+    # The same instant, written in the event's own zone (its VTIMEZONE in the file).
+    assert entry.decoded("dtstart") == event.start_dt and entry["dtstart"].params["TZID"] == event.timezone
     assert entry.decoded("dtend") == event.end_dt
     assert str(entry["uid"]).startswith("registration-1-event-")
     assert "https://zoom.us/j/81234567890" in str(entry["description"])

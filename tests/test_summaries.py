@@ -35,7 +35,7 @@ from app.services.registration.registrations import (
     update_details,
 )
 from app.services.reporting import narrative, summaries
-from tests.conftest import make_account, make_event, make_series
+from tests.conftest import fresh_transaction, make_account, make_event, make_series
 
 # --- building a programme -------------------------------------------------------------------------
 
@@ -65,6 +65,7 @@ def attend(event: Event, registration: Registration | None = None, *, minutes: i
         if registration
         else walk_in.get("email") or f"name:{walk_in['name'].lower()}"
     )
+    fresh_transaction()  # a summary read in this transaction may have stored its people since
     row = Attendance(
         event_id=event.id,
         registration_id=registration.id if registration else None,
