@@ -353,19 +353,28 @@ def _reading_form(imported: AttendanceImport) -> ReadingForm:
     return ReadingForm(zone=reading.get("zone") if reading.get("zone_given") else "", dates=dates)
 
 
+def _still_checked(imported: AttendanceImport) -> bool:
+    """Whether the report waits for the organiser's check (its preview, its columns mapped)."""
+    return imported.status == ImportStatus.PREVIEW and not service.awaiting_mapping(imported)
+
+
+def _no_longer_checked(event: Event, imported: AttendanceImport):
+    return _import_page(
+        event,
+        imported,
+        409,
+        problem=_("This report is no longer waiting to be checked: nothing was changed."),
+    )
+
+
 @bp.route("/events/<int:event_id>/attendance/imports/<int:import_id>/reading", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def import_reading(event_id: int, import_id: int):
     """Read the kept file again with the zone or the order of dates the organiser gives."""
     event = _event(event_id)
     imported = _import(event, import_id)
-    if imported.status != ImportStatus.PREVIEW or service.awaiting_mapping(imported):
-        return _import_page(
-            event,
-            imported,
-            409,
-            problem=_("This report is no longer waiting to be checked: nothing was changed."),
-        )
+    if not _still_checked(imported):
+        return _no_longer_checked(event, imported)
     form = ReadingForm()
     status, problem = 400, None
     if form.validate_on_submit():
@@ -440,13 +449,8 @@ def import_columns(event_id: int, import_id: int):
 def import_confirm(event_id: int, import_id: int):
     event = _event(event_id)
     imported = _import(event, import_id)
-    if imported.status != ImportStatus.PREVIEW or service.awaiting_mapping(imported):
-        return _import_page(
-            event,
-            imported,
-            409,
-            problem=_("This report is no longer waiting to be checked: nothing was changed."),
-        )
+    if not _still_checked(imported):
+        return _no_longer_checked(event, imported)
     form = choices_form(imported, service.linkable_registrations(imported))
     status, problem = 400, None
     if form.validate_on_submit():
