@@ -14,6 +14,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Event
+from app.services.reporting import summaries
 from tests.browser.conftest import fill_in_registration
 from tests.conftest import PASSWORD, make_account, make_event, make_series, manage_path
 from tests.test_summaries import build_four_ps
@@ -94,6 +95,7 @@ def test_the_published_summary_with_its_charts(audited_page, axe, live_url, lang
     event.summary_text = "The webinar gathered participants from a broad geographical range."
     event.summary_published = True
     db.session.commit()
+    summaries.publish_figures(event)  # the public page shows the figures last published
 
     open_in(audited_page, f"{live_url}/events/{event.id}/summary", lang)
     charts = audited_page.get_by_role("img")
