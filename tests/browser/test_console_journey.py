@@ -82,6 +82,9 @@ def test_organiser_creates_a_webinar_approves_a_delegate_and_exports(page, live_
     subjects = [m["Subject"] for m in smtp_server.inbox.to("c.rijken@example.org")]
     assert subjects == ["Registration received: Partnership", "Registration approved: Partnership"]
 
+    # A bulk action runs on the job queue: its page shows the progress; back to the table.
+    assert "/console/mailouts/" in page.url
+    page.goto(f"{live_url}/console/events/{event_id}/registrations")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Export as CSV").click()
     exported = download_info.value.path().read_text(encoding="utf-8-sig")
