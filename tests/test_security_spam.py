@@ -99,9 +99,7 @@ def test_a_form_sent_at_once_is_refused_and_changes_nothing(app, client, event):
 @pytest.mark.parametrize(
     "app_config", [{"FORM_MIN_FILL_SECONDS": 3, "FORM_RETRY_MIN_SECONDS": 0}], indirect=True
 )
-def test_a_form_autofilled_too_fast_comes_back_as_typed_and_the_next_sending_goes_through(
-    app, client, event
-):
+def test_a_form_autofilled_too_fast_comes_back_as_typed_and_the_next_sending_goes_through(app, client, event):
     """Browser autofill fills the form in a second: refused once, with a plain message and
     what was typed; sent again from that page, accepted (and that page's stamp once only)."""
     refused = post(client, url(event), started=stamp(app, client, url(event), seconds_ago=1))

@@ -83,3 +83,18 @@ def test_form_errors_are_shown_next_to_the_field_on_a_phone(browser, live_url):
     assert width <= 360, "the form must not scroll sideways on a phone"
     screenshot(page, "register-errors-phone")
     context.close()
+
+
+def test_the_series_form_fits_a_320_pixel_screen(browser, live_url):
+    """WCAG's reflow: nothing wider than the screen, the long submit button included."""
+    series = make_series()
+    for title, days in (("Protection", 20), ("Prosecution", 48)):
+        make_event(title, series=series, starts_in=timedelta(days=days))
+    context = browser.new_context(viewport={"width": 320, "height": 640}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_url}/series/{series.id}/register")
+    button = page.get_by_role("button", name="Register for the chosen events")
+    box = button.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
