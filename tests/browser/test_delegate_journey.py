@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -97,4 +97,15 @@ def test_the_series_form_fits_a_320_pixel_screen(browser, live_url):
     box = button.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
+
+
+def test_the_time_in_the_visitors_zone_is_written_like_the_events(browser, live_url):
+    event = make_event("Protection", start=datetime(2030, 6, 26, 8, tzinfo=UTC))  # 10:00 in Brussels
+    context = browser.new_context(locale="en-US", timezone_id="Africa/Nairobi")
+    page = context.new_page()
+    page.goto(f"{live_url}/events/{event.id}")
+    local = page.locator("[data-local-time]")
+    local.wait_for(state="visible")
+    assert "Wednesday 26 June 2030, 11:00–13:00" in local.inner_text()  # as "Wednesday 26 June 2030, 10:00"
     context.close()
