@@ -23,10 +23,11 @@
     var clock = new Intl.DateTimeFormat(language, {
       hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone
     });
-    var offset = new Intl.DateTimeFormat(language, { timeZoneName: "shortOffset", timeZone: zone })
+    // "UTC+03:00", as the event's own time gives its offset.
+    var offset = new Intl.DateTimeFormat("en", { timeZoneName: "longOffset", timeZone: zone })
       .formatToParts(start)
       .filter(function (part) { return part.type === "timeZoneName"; })
-      .map(function (part) { return part.value; })[0] || "";
+      .map(function (part) { return part.value.replace(/^GMT$/, "UTC+00:00").replace(/^GMT/, "UTC"); })[0] || "";
     var when = day.format(start) + ", " + clock.format(start) + "–" + clock.format(end) +
       " " + zone.replace(/_/g, " ") + " (" + offset + ")";
     element.textContent = element.dataset.label.replace("{time}", when);
