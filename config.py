@@ -209,6 +209,8 @@ class Config:
     LINK_EMAILS_PER_HOUR = int(os.environ.get("LINK_EMAILS_PER_HOUR", 3))
     # A person needs a few seconds to fill the registration form; a robot does not.
     FORM_MIN_FILL_SECONDS = float(os.environ.get("FORM_MIN_FILL_SECONDS", 3))
+    # After a form was refused as sent too fast: the time to read the message and send again.
+    FORM_RETRY_MIN_SECONDS = float(os.environ.get("FORM_RETRY_MIN_SECONDS", 1))
     # ...and a form shown longer ago than this (seconds) is sent again with a new stamp.
     FORM_STAMP_MAX_AGE = int(os.environ.get("FORM_STAMP_MAX_AGE", 24 * 3600))
     # Origins allowed to frame the pages a view marks embeddable (space- or comma-separated).

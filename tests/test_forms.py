@@ -357,6 +357,24 @@ def test_series_form_offers_each_open_event_ticked(app, client, four_ps):
     assert offered == {events[t].id: True for t in ("Protection", "Prosecution", "Partnership")}
 
 
+def test_series_form_ticks_only_events_with_a_seat_at_once_and_says_what_happens(app, client):
+    series = make_series()
+    free = make_event("Protection", series=series, starts_in=timedelta(days=20))
+    full = make_event("Prosecution", series=series, starts_in=timedelta(days=48), capacity=0)
+    approved = make_event("Partnership", series=series, starts_in=timedelta(days=83), requires_approval=True)
+    body = client.get(f"/series/{series.id}/register").get_data(as_text=True)
+    assert checkboxes(body) == {free.id: True, full.id: False, approved.id: False}
+    outcome = {
+        event.id: re.search(rf'id="events-{event.id}-outcome">([^<]*)<', body).group(1)
+        for event in (free, full, approved)
+    }
+    assert outcome[free.id] == "A seat is free: your registration is confirmed at once."
+    assert outcome[full.id].startswith("All seats are taken. If you register, you join the waiting list")
+    assert outcome[approved.id].startswith("The organisers approve each registration")
+    single = client.get(register_url(approved)).get_data(as_text=True)
+    assert "The organisers approve each registration" in single
+
+
 def test_series_form_leaves_out_closed_events(app, client, four_ps):
     series, events = four_ps
     body = client.get(f"/series/{series.id}/register").get_data(as_text=True)

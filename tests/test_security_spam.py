@@ -97,6 +97,36 @@ def test_a_form_sent_at_once_is_refused_and_changes_nothing(app, client, event):
 
 
 @pytest.mark.parametrize(
+    "app_config", [{"FORM_MIN_FILL_SECONDS": 3, "FORM_RETRY_MIN_SECONDS": 0}], indirect=True
+)
+def test_a_form_autofilled_too_fast_comes_back_as_typed_and_the_next_sending_goes_through(app, client, event):
+    """Browser autofill fills the form in a second: refused once, with a plain message and
+    what was typed; sent again from that page, accepted (and that page's stamp once only)."""
+    refused = post(client, url(event), started=stamp(app, client, url(event), seconds_ago=1))
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and NEUTRAL in page
+    assert 'value="Amina Yusuf"' in page  # what was typed comes back
+    assert stored() == (0, 0, 0)
+    again = STARTED_RE.search(page).group(1)
+    assert post(client, url(event), started=again).status_code == 302
+    assert stored()[0] == 1
+    replayed = post(client, url(event), started=again, email="another.person@example.org")
+    assert replayed.status_code == 400  # spent
+
+
+@pytest.mark.parametrize("app_config", [{"FORM_MIN_FILL_SECONDS": 3}], indirect=True)
+def test_the_stamp_given_back_still_needs_a_moment(app, client, event):
+    """A robot that posts at once twice is refused twice: the stamp given back after a
+    refusal for speed needs FORM_RETRY_MIN_SECONDS (1 by default), and gives no third."""
+    refused = post(client, url(event), started=stamp(app, client, url(event), seconds_ago=1))
+    again = STARTED_RE.search(refused.get_data(as_text=True)).group(1)
+    second = post(client, url(event), started=again)
+    assert second.status_code == 400
+    assert STARTED_RE.search(second.get_data(as_text=True)).group(1) == again  # no new one
+    assert stored() == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
     "started",
     [None, "", "garbage", "Zm9ybQ.abc.def", "form.AAAAAA.forgedsignature", "\x00", "é" * 500],
     ids=["missing", "empty", "garbled", "base64", "forged", "nul", "long"],

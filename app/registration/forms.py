@@ -251,10 +251,15 @@ def _stamp_signer(binding: str) -> TimestampSigner:
     return TimestampSigner(current_app.config["SECRET_KEY"], salt=f"{STAMP_SALT}/{binding}")
 
 
-def new_form_stamp(binding: str | None = None) -> str:
+# A stamp given back with a form refused as sent too fast (browser autofill fills a form in
+# a second): the person reads the message and sends again, which must then go through.
+RETRY = "r."
+
+
+def new_form_stamp(binding: str | None = None, *, retry: bool = False) -> str:
     """The signed moment a form is shown, with a random nonce, for the minimum fill time and
     for being used once; bound to the visitor's session unless `binding` says otherwise."""
-    nonce = secrets.token_urlsafe(12)
+    nonce = (RETRY if retry else "") + secrets.token_urlsafe(12)
     return _stamp_signer(session_binding() if binding is None else binding).sign(nonce).decode()
 
 
@@ -262,6 +267,12 @@ def new_form_stamp(binding: str | None = None) -> str:
 class Stamp:
     nonce: str
     shown_at: float  # seconds since the epoch
+
+    @property
+    def min_fill_seconds(self) -> float:
+        """A form shown again after a refusal for speed needs only the time to send it again."""
+        key = "FORM_RETRY_MIN_SECONDS" if self.nonce.startswith(RETRY) else "FORM_MIN_FILL_SECONDS"
+        return current_app.config[key]
 
     @property
     def expires(self) -> datetime:
@@ -337,7 +348,12 @@ class SpamChecks(_Form):
             # can still send the form next time.
             self._fresh_stamp()
             return True
-        return time.time() - self.stamp.shown_at < current_app.config["FORM_MIN_FILL_SECONDS"]
+        if time.time() - self.stamp.shown_at >= self.stamp.min_fill_seconds:
+            return False
+        if not self.stamp.nonce.startswith(RETRY):
+            # Shown again with what was typed: the next sending goes through (autofill is fast).
+            self.started.data = new_form_stamp(self.stamp_binding(), retry=True)
+        return True
 
     def _spend_stamp(self) -> bool:
         """Use the stamp up, once the form is accepted; False if it was used before."""

@@ -110,8 +110,8 @@ def register_series(series_id: int):
     choices = open_events(series)
     form = SeriesRegistrationForm()
     form.offer(choices)
-    if request.method == "GET":
-        form.events.data = [e.id for e in choices]
+    if request.method == "GET":  # ticked in advance: only where a seat is the delegate's at once
+        form.events.data = [e.id for e in choices if not e.is_full and not e.requires_approval]
     if choices and form.validate_on_submit():
         chosen = [e for e in choices if e.id in form.events.data]
         try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -82,4 +82,31 @@ def test_form_errors_are_shown_next_to_the_field_on_a_phone(browser, live_url):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, "the form must not scroll sideways on a phone"
     screenshot(page, "register-errors-phone")
+    context.close()
+
+
+def test_the_series_form_fits_a_320_pixel_screen(browser, live_url):
+    """WCAG's reflow: nothing wider than the screen, the long submit button included."""
+    series = make_series()
+    for title, days in (("Protection", 20), ("Prosecution", 48)):
+        make_event(title, series=series, starts_in=timedelta(days=days))
+    context = browser.new_context(viewport={"width": 320, "height": 640}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_url}/series/{series.id}/register")
+    button = page.get_by_role("button", name="Register for the chosen events")
+    box = button.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 320
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    context.close()
+
+
+def test_the_time_in_the_visitors_zone_is_written_like_the_events(browser, live_url):
+    event = make_event("Protection", start=datetime(2030, 6, 26, 8, tzinfo=UTC))  # 10:00 in Brussels
+    context = browser.new_context(locale="en-US", timezone_id="Africa/Nairobi")
+    page = context.new_page()
+    page.goto(f"{live_url}/events/{event.id}")
+    local = page.locator("[data-local-time]")
+    local.wait_for(state="visible")
+    # As the event's own "Wednesday 26 June 2030, 10:00–12:00 CEST (UTC+02:00)".
+    assert "Wednesday 26 June 2030, 11:00–13:00 Africa/Nairobi (UTC+03:00)" in local.inner_text()
     context.close()
