@@ -238,6 +238,33 @@ def test_a_batch_whose_claim_runs_out_is_given_back_unsent(mail_app, smtp_server
     assert deliver_pending().sent == 1
 
 
+def test_a_worker_whose_claim_lapsed_never_gives_back_what_another_took(mail_app, smtp_server):
+    """Composing a large batch can outlast the claim: another worker then takes the messages
+    and sends them. The first worker, giving back what it did not send, must leave them alone,
+    or they would be queued and sent again."""
+    from app.services.mail.delivery import Recorder, SentLedger, claim
+
+    mail_app.config["OUTBOX_KICK"] = False
+    service.register(make_event(), Applicant(email="d@example.org", name="D"))
+    now = utcnow()
+    [first] = claim(now, 10)  # worker A
+    later = now + timedelta(seconds=mail_app.config["OUTBOX_CLAIM_SECONDS"] + 1)
+    [taken] = claim(later, 10)  # worker B, once A's claim has lapsed
+    assert taken.id == first.id and taken.attempts == 2
+
+    ledger = SentLedger()
+    try:
+        Recorder(ledger).release([first])  # A gives back what it did not send: B holds it
+        row = db.session.get(Message, first.id, populate_existing=True)
+        assert (row.status, row.claimed_until_dt) == (MessageStatus.SENDING, taken.claimed_until)
+        db.session.rollback()
+        Recorder(ledger).failed(first, "451 try again", permanent=False)  # nor as A's failure
+        row = db.session.get(Message, first.id, populate_existing=True)
+        assert (row.status, row.last_error) == (MessageStatus.SENDING, "")
+    finally:
+        ledger.close()
+
+
 def test_while_a_delivery_task_waits_no_other_is_queued_and_it_takes_every_message(mail_app, smtp_server):
     """A busy site queues one delivery task for many registrations, and none is left behind."""
     from app.queue import huey

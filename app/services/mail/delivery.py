@@ -91,6 +91,9 @@ class Outgoing:
     to_compose: bool = False
     # Why a message without bytes is never sent.
     refusal: str = ""  # notifications.NOT_COMPOSED if none is given
+    # Until when this worker's claim holds it: what it gives back, or records as failed, it
+    # changes only while the row is still under that claim (see `_still_ours`).
+    claimed_until: datetime | None = None
 
 
 def claim(now: datetime, limit: int) -> list[Outgoing]:
@@ -109,13 +112,20 @@ def claim(now: datetime, limit: int) -> list[Outgoing]:
                 ).where(MessageContent.message_id.in_([row.id for row in rows]))
             )
         }
-    return [_outgoing(row, contents.get(row.id)) for row in rows]
+    return [replace(_outgoing(row, contents.get(row.id)), claimed_until=now + hold) for row in rows]
 
 
 def _outgoing(row, content) -> Outgoing:
     if content is None:
         return Outgoing(row.id, row.kind, row.to_address, None, row.attempts)
     return Outgoing(row.id, row.kind, row.to_address, content.mime, row.attempts, bool(content.to_compose))
+
+
+def _still_ours(message: Outgoing) -> sa.ColumnElement[bool]:
+    """The row is still under this worker's claim. A claim can lapse (composing a large batch
+    took longer than OUTBOX_CLAIM_SECONDS on a loaded machine) and another worker take the row
+    and send it: giving it back then would queue it again, and it would go out twice."""
+    return sa.and_(Message.status == MessageStatus.SENDING, Message.claimed_until_dt == message.claimed_until)
 
 
 def compose(messages: list[Outgoing]) -> list[Outgoing]:
@@ -255,7 +265,7 @@ class Recorder:
         with write_transaction() as session:
             session.execute(
                 sa.update(Message)
-                .where(Message.id.in_(ids))
+                .where(Message.id.in_(ids), _still_ours(messages[0]))  # one claim for the batch
                 .values(
                     status=MessageStatus.QUEUED,
                     attempts=Message.attempts - 1,
@@ -279,7 +289,9 @@ class Recorder:
         self.settle()  # one writer at a time on SQLite, and the records in their order
         with write_transaction() as session:
             session.execute(
-                sa.update(Message).where(Message.id == message.id).values(last_error=reason[:1000], **values)
+                sa.update(Message)
+                .where(Message.id == message.id, _still_ours(message))
+                .values(last_error=reason[:1000], **values)
             )
 
 
