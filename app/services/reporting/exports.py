@@ -55,11 +55,6 @@ XLSX_MIMETYPE = xlsx_stream.MIMETYPE
 CSV_INSTANT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-def country_name(code: str) -> str:
-    """The country's name in the reader's language (CLDR's), as the table shows it."""
-    return regions.country_name(code) if code else ""
-
-
 def neutralise(value):
     """Text a spreadsheet would run as a formula, made plain text by a leading quote."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
