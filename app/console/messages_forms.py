@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from ..database import utcnow
@@ -108,7 +108,7 @@ class MailingForm(AudienceForm):
         try:
             self.send_at_utc = local_instant(field.data, self.zone.key, "send_at")
         except ProgrammeError as error:
-            raise ValueError(str(error)) from None
+            raise ValidationError(str(error)) from None
 
     def restamp(self, stamp: int) -> None:
         """Carry a new stamp, whatever the form was sent with."""
