@@ -15,8 +15,8 @@ from app.models import Mailing, MailingAttachment, Mailout, Message, MessageCont
 from app.services.mail import mailings
 from app.services.mail.delivery import deliver_pending
 from app.services.programme import documents
-from tests.conftest import at_once
 from tests import test_console_messages as base
+from tests.conftest import at_once
 from tests.test_console_messages import PEOPLE, messages_url, send_form
 from tests.test_documents_upload import pdf
 
