@@ -385,11 +385,13 @@ class TimedConnection(Connection):
 class Transport:
     """Sends claimed messages one by one until done or until the claim's deadline."""
 
+    # The files of each mailing sent in this run, as MIME parts: read and encoded once.
+    mailing_parts: dict[int, list[bytes]]
+
     @contextmanager
     def open(self):
         self.ledger = SentLedger()
-        # The files of each mailing sent in this run, as MIME parts: read and encoded once.
-        self.mailing_parts: dict[int, list[bytes]] = {}
+        self.mailing_parts = {}
         try:
             yield self
         finally:
