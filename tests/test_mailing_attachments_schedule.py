@@ -293,3 +293,20 @@ def test_viewers_cannot_change_or_cancel(signed_in, console, event, action):
     assert viewer.post(f"/console/mailings/{mailing.id}/{action}", data={}).status_code in (400, 403)
     db.session.expire_all()
     assert db.session.get(Mailing, mailing.id).is_scheduled
+
+
+@pytest.mark.parametrize(
+    ("language", "listed", "refusal"),
+    [
+        ("en", "Messages scheduled", "This time has passed"),
+        ("fr", "Messages programmés", "Cette heure est passée\u00a0:"),
+        ("ar", "الرسائل المجدولة", "هذا الوقت قد مضى"),
+    ],
+)
+def test_the_schedule_speaks_the_pages_language(console, event, language, listed, refusal):
+    scheduled(console, event)
+    console.set_cookie("plenary_lang", language)
+    assert listed in console.get(messages_url(event)).get_data(as_text=True)
+    past = (utcnow() - timedelta(hours=1)).astimezone(event.zone).strftime("%Y-%m-%dT%H:%M")
+    response = post(console, event, send_at=past, subject="Late")
+    assert response.status_code == 400 and refusal in response.get_data(as_text=True)
