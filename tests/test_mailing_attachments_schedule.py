@@ -310,3 +310,36 @@ def test_the_schedule_speaks_the_pages_language(console, event, language, listed
     past = (utcnow() - timedelta(hours=1)).astimezone(event.zone).strftime("%Y-%m-%dT%H:%M")
     response = post(console, event, send_at=past, subject="Late")
     assert response.status_code == 400 and refusal in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"documents": ["999999"]},
+        {"documents": ["not-a-number"]},
+        {"uploads": ["999999"]},
+        {"send_at": "tomorrow at ten"},
+        {"send_at": "2027-13-45T25:99"},
+    ],
+    ids=["unknown document", "document not a number", "unknown upload", "time in words", "no such time"],
+)
+def test_bad_attachments_or_times_are_explained_and_change_nothing(console, event, bad):
+    response = post(console, event, **bad)
+
+    assert response.status_code == 400
+    assert "Please correct the following" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Mailing)) == 0
+
+
+def test_another_events_upload_cannot_be_carried(console, event, app):
+    from tests.conftest import make_event
+
+    other = make_event("Prosecution")
+    post(console, other, action="preview", upload=("Theirs.pdf", pdf(100)))
+    theirs = db.session.scalars(sa.select(MailingAttachment)).one()
+
+    response = post(console, event, uploads=[theirs.id])
+
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(MailingAttachment, theirs.id).mailing_id is None
