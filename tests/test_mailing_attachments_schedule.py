@@ -343,3 +343,67 @@ def test_another_events_upload_cannot_be_carried(console, event, app):
     assert response.status_code == 400
     db.session.expire_all()
     assert db.session.get(MailingAttachment, theirs.id).mailing_id is None
+
+
+def test_a_files_name_in_any_script_arrives_as_written(console, event, smtp_server):
+    name = "Note d’orientation – مذكرة.pdf"
+    assert post(console, event, upload=(name, pdf(100))).status_code == 303
+    deliver_pending()
+    got = [m for m in smtp_server.inbox.messages if m["Subject"] == "Agenda of the Partnership webinar"]
+    assert len(got) == 2
+    assert all([part.get_filename() for part in m.iter_attachments()] == [name] for m in got)
+
+
+def test_the_files_are_added_the_same_way_each_time_and_the_recipient_stays_one(app, console, event):
+    from email import message_from_bytes, policy
+
+    from app.services.mail import attachments
+
+    assert post(console, event, upload=("Agenda.pdf", pdf(100))).status_code == 303
+    mailing = the_mailing()
+    message = mailing_messages(mailing.id)[0]
+    composed = message.content.mime
+    parts = attachments.parts_of(mailing.id)
+
+    first = attachments.with_attachments(composed, parts, message.message_id)
+    again = attachments.with_attachments(composed, parts, message.message_id)
+
+    assert first == again  # a retry sends the very same bytes
+    email = message_from_bytes(first, policy=policy.default)
+    original = message_from_bytes(composed, policy=policy.default)
+    assert email.get_content_type() == "multipart/mixed"
+    assert [str(email[h]) for h in ("To", "From", "Subject", "Message-ID")] == [
+        str(original[h]) for h in ("To", "From", "Subject", "Message-ID")
+    ]
+    assert (
+        email.get_body(preferencelist=("plain",)).get_content()
+        == original.get_body(preferencelist=("plain",)).get_content()
+    )
+    assert [part.get_filename() for part in email.iter_attachments()] == ["Agenda.pdf"]
+
+
+def test_uploads_never_sent_are_deleted_a_day_on(app, console, event):
+    from app.services.mail.attachments import UNSENT_KEPT, forget_unsent_uploads
+
+    post(console, event, action="preview", upload=("Draft.pdf", pdf(100)))
+    assert post(console, event, upload=("Sent.pdf", pdf(100))).status_code == 303
+    waiting = db.session.scalars(
+        sa.select(MailingAttachment).where(MailingAttachment.mailing_id.is_(None))
+    ).one()
+    stored = waiting.stored_name
+    assert stored in stored_files(app)
+
+    assert forget_unsent_uploads(utcnow()) == 0
+    assert forget_unsent_uploads(utcnow() + UNSENT_KEPT + timedelta(minutes=1)) == 1
+
+    db.session.rollback()
+    assert db.session.get(MailingAttachment, waiting.id) is None
+    assert stored not in stored_files(app)
+    assert len(the_mailing().attachments) == 1  # the sent message keeps its file
+
+
+def test_the_formatted_preview_lists_link_documents(console, event):
+    link = add_link(event)
+    data = send_form(console, event, documents=[link.id], send_at=local("07-01"))
+    frame = console.post(f"{messages_url(event)}/preview/email", data=data).get_data(as_text=True)
+    assert 'href="https://example.org/concept"' in frame and "Concept note online" in frame
