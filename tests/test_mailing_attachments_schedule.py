@@ -174,11 +174,17 @@ def last_sunday_of_march(year: int) -> int:
     return 31 - (day.weekday() + 1) % 7
 
 
-def test_a_time_the_clocks_skip_or_a_past_time_is_refused(console, event):
+def test_a_time_the_clocks_skip_or_show_twice_or_a_past_time_is_refused(console, event):
     gap = f"{next_year()}-03-{last_sunday_of_march(next_year()):02d}T02:30"
     skipped = post(console, event, send_at=gap)
     assert skipped.status_code == 400
     assert "Europe/Brussels skips this time when the clocks change" in skipped.get_data(as_text=True)
+
+    # Fall back: 02:30 comes twice on the last Sunday of October; which one is meant is asked.
+    october = 31 - (datetime(next_year(), 10, 31).weekday() + 1) % 7
+    twice = post(console, event, send_at=f"{next_year()}-10-{october:02d}T02:30")
+    assert twice.status_code == 400
+    assert "Europe/Brussels has this time twice when the clocks change" in twice.get_data(as_text=True)
 
     past = (utcnow() - timedelta(hours=1)).astimezone(event.zone).strftime("%Y-%m-%dT%H:%M")
     refused = post(console, event, send_at=past)
