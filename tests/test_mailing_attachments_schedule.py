@@ -413,3 +413,14 @@ def test_the_formatted_preview_lists_link_documents(console, event):
     data = send_form(console, event, documents=[link.id], send_at=local("07-01"))
     frame = console.post(f"{messages_url(event)}/preview/email", data=data).get_data(as_text=True)
     assert 'href="https://example.org/concept"' in frame and "Concept note online" in frame
+
+
+def test_a_document_whose_file_is_lost_is_explained(app, console, event):
+    note = add_document(event)
+    (Path(app.config["DOCUMENTS_DIR"]) / note.stored_name).unlink()
+
+    response = post(console, event, documents=[note.id])
+
+    assert response.status_code == 400
+    assert "The file of “Background note” is missing" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Mailing)) == 0

@@ -162,6 +162,10 @@ def _copy_of(document: Document, event: Event, mailing_id: int) -> MailingAttach
         return attachment
     source = folder() / (document.stored_name or "")
     target = folder() / f"{secrets.token_hex(16)}{Path(document.stored_name or '').suffix}"
+    if not source.is_file():  # lost from the disk: say so rather than fail
+        raise AttachmentError(
+            _l("The file of “%(title)s” is missing: upload it again.", title=document.title)
+        )
     try:  # a second name for the same bytes where the disk allows it, else a copy
         os.link(source, target)
     except OSError:
