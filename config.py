@@ -161,6 +161,9 @@ class Config:
 
     # Documents organisers upload: the largest accepted, in bytes.
     MAX_DOCUMENT_BYTES = int(os.environ.get("MAX_DOCUMENT_BYTES", 20 * 1024 * 1024))
+    # The files a message to an audience carries, in all (each email carries them all: many
+    # mail servers refuse a message past 10 to 25 MB, base64 adding a third).
+    MAILING_ATTACHMENTS_MAX_BYTES = int(os.environ.get("MAILING_ATTACHMENTS_MAX_BYTES", 10 * 1024 * 1024))
     # Participant reports imported in the console or over the API (20,000 Zoom rows: ~3 MB).
     MAX_REPORT_BYTES = int(os.environ.get("MAX_REPORT_BYTES", 10 * 1024 * 1024))
     # What a ZIP upload (DOCX, PPTX, XLSX) may unpack to, checked before anything unpacks it

@@ -529,7 +529,7 @@ def _document_forms(forms: dict) -> dict:
     return forms
 
 
-def _accept_document_body() -> None:
+def accept_document_body() -> None:
     """Let this request carry a document: the global limit is for forms. Flask-WTF's own
     check is skipped for these views (it would read the body under the small limit first),
     so the CSRF token is checked here, once the limit is raised."""
@@ -558,7 +558,7 @@ def _upload(owner: Event | Series):
 @requires(AccountRole.ORGANISER)
 @csrf.exempt
 def event_document_upload(event_id: int):
-    _accept_document_body()
+    accept_document_body()
     return _upload(queries.event_or_404(event_id))
 
 
@@ -566,7 +566,7 @@ def event_document_upload(event_id: int):
 @requires(AccountRole.ORGANISER)
 @csrf.exempt
 def series_document_upload(series_id: int):
-    _accept_document_body()
+    accept_document_body()
     return _upload(queries.series_or_404(series_id))
 
 

@@ -18,7 +18,7 @@ from .enums import (
     RegistrationStatus,
     SpeakerRole,
 )
-from .messages import Mailing, Mailout, Message, MessageContent, SentReminder
+from .messages import Mailing, MailingAttachment, Mailout, Message, MessageContent, SentReminder
 from .participation import ParticipantsVersion, PublishedFigures
 from .people import Attendance, AttendanceImport, Delegate, Registration, registrations_matching
 from .privacy import PrivacyNotice
@@ -44,6 +44,7 @@ __all__ = [
     "ImportStatus",
     "Invitation",
     "Mailing",
+    "MailingAttachment",
     "MailingAudience",
     "Mailout",
     "MailoutKind",

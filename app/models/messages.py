@@ -87,8 +87,58 @@ class Mailing(Model):
     recipients_count: Mapped[int] = mapped_column(default=0)
     account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When it is to go, for a message scheduled ahead (None: sent at once).
+    scheduled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When its mailout started: from then on it can be neither changed nor cancelled. Set by
+    # one guarded UPDATE (services/mail/mailings.py), so that two workers never start it twice.
+    started_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
+    attachments: Mapped[list[MailingAttachment]] = relationship(
+        back_populates="mailing", order_by="MailingAttachment.id", passive_deletes=True
+    )
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Waiting for its time: it can still be changed or cancelled."""
+        return self.started_dt is None and self.cancelled_dt is None
+
+
+class MailingAttachment(Model):
+    """A file attached to a mailing (a document of the event or its series, copied once, or a
+    file uploaded for it), or the address of a link document, listed in the message.
+
+    Stored once for the whole mailing: the worker adds the file to each email as it sends it
+    (services/mail/delivery.py), nothing of it is kept per recipient. An upload is stored when
+    the message is previewed, before there is a mailing: `mailing_id` is None until it is sent
+    or scheduled.
+    """
+
+    __tablename__ = "mailing_attachment"
+    __table_args__ = (sa.CheckConstraint("(stored_name IS NULL) <> (url IS NULL)", name="file_or_link"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    mailing_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("mailing.id", ondelete="CASCADE"), index=True
+    )
+    # The document it was taken from (None: an upload, or the document removed since).
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document.id", ondelete="SET NULL"))
+    account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    stored_name: Mapped[str | None] = mapped_column(sa.String(100))
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    content_type: Mapped[str] = mapped_column(sa.String(100), default="application/octet-stream")
+    size_bytes: Mapped[int] = mapped_column(default=0)
+    url: Mapped[str | None] = mapped_column(sa.String(500))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    mailing: Mapped[Mailing | None] = relationship(back_populates="attachments")
+
+    @property
+    def is_link(self) -> bool:
+        return self.url is not None
 
 
 class Mailout(Model):

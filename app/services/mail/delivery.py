@@ -33,7 +33,7 @@ from ..claims import Backoff, Outbox
 
 # The module, not its names: notifications imports the tasks, which import this module, so
 # whichever of them is imported first finds the other one partly initialised.
-from . import notifications
+from . import attachments, notifications
 from .personal_links import headers_only
 
 log = logging.getLogger(__name__)
@@ -94,12 +94,16 @@ class Outgoing:
     # Until when this worker's claim holds it: what it gives back, or records as failed, it
     # changes only while the row is still under that claim (see `_still_ours`).
     claimed_until: datetime | None = None
+    # A message to an audience whose files the worker adds as it sends it (attachments.py),
+    # and its Message-ID, which fixes the boundary they are added with.
+    mailing_id: int | None = None
+    message_id: str = ""
 
 
 def claim(now: datetime, limit: int) -> list[Outgoing]:
     """Take up to `limit` due messages for this worker, in one statement."""
     hold = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
-    envelope = (Message.kind, Message.to_address, Message.attempts)
+    envelope = (Message.kind, Message.to_address, Message.attempts, Message.mailing_id, Message.message_id)
     with write_transaction() as session:
         rows = OUTBOX.claim_in(session, now, limit, hold, envelope)
         contents = {
@@ -116,9 +120,12 @@ def claim(now: datetime, limit: int) -> list[Outgoing]:
 
 
 def _outgoing(row, content) -> Outgoing:
+    mailing = {"mailing_id": row.mailing_id, "message_id": row.message_id}
     if content is None:
-        return Outgoing(row.id, row.kind, row.to_address, None, row.attempts)
-    return Outgoing(row.id, row.kind, row.to_address, content.mime, row.attempts, bool(content.to_compose))
+        return Outgoing(row.id, row.kind, row.to_address, None, row.attempts, **mailing)
+    return Outgoing(
+        row.id, row.kind, row.to_address, content.mime, row.attempts, bool(content.to_compose), **mailing
+    )
 
 
 def _still_ours(message: Outgoing) -> sa.ColumnElement[bool]:
@@ -378,9 +385,13 @@ class TimedConnection(Connection):
 class Transport:
     """Sends claimed messages one by one until done or until the claim's deadline."""
 
+    # The files of each mailing sent in this run, as MIME parts: read and encoded once.
+    mailing_parts: dict[int, list[bytes]]
+
     @contextmanager
     def open(self):
         self.ledger = SentLedger()
+        self.mailing_parts = {}
         try:
             yield self
         finally:
@@ -408,6 +419,15 @@ class Transport:
 
     def _deliver_one(self, message: Outgoing, recorder: Recorder) -> None:
         raise NotImplementedError
+
+    def bytes_of(self, message: Outgoing) -> bytes:
+        """What goes on the wire: the composed bytes, with the mailing's files if it has any."""
+        data = mime_of(message)
+        if message.mailing_id is None:
+            return data
+        if message.mailing_id not in self.mailing_parts:
+            self.mailing_parts[message.mailing_id] = attachments.parts_of(message.mailing_id)
+        return attachments.with_attachments(data, self.mailing_parts[message.mailing_id], message.message_id)
 
     def _close(self) -> None:
         pass
@@ -439,7 +459,7 @@ class SmtpTransport(Transport):
     def _deliver_one(self, message: Outgoing, recorder: Recorder) -> None:
         self.pacer.wait()
         try:
-            self._connected().send_bytes(self.sender, message.to_address, mime_of(message))
+            self._connected().send_bytes(self.sender, message.to_address, self.bytes_of(message))
         except notifications.UnsafeHeader as error:
             recorder.failed(message, str(error), permanent=True)
         except smtplib.SMTPRecipientsRefused as error:
@@ -464,7 +484,7 @@ class EmlTransport(Transport):
 
     def _deliver_one(self, message: Outgoing, recorder: Recorder) -> None:
         try:
-            data = mime_of(message)
+            data = self.bytes_of(message)
         except notifications.UnsafeHeader as error:
             recorder.failed(message, str(error), permanent=True)
             return

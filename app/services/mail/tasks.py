@@ -80,3 +80,17 @@ def resume_mailouts() -> int:
     from .mailouts import resume_stalled
 
     return resume_stalled()
+
+
+@huey.periodic_task(crontab(minute="*"))
+@with_app_context
+def start_scheduled_mailings() -> int:
+    """Messages to an audience whose time has come, started (each once, whichever workers run
+    this); and the files uploaded for messages never sent, a day on, deleted."""
+    from ...database import utcnow
+    from .attachments import forget_unsent_uploads
+    from .mailings import start_due
+
+    now = utcnow()
+    forget_unsent_uploads(now)
+    return start_due(now)
