@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.database import utcnow
 from app.extensions import db
-from app.models import Mailing, MailingAttachment, Mailout, Message, MessageContent
+from app.models import Event, Mailing, MailingAttachment, Mailout, Message, MessageContent
 from app.services.mail import mailings
 from app.services.mail.delivery import deliver_pending
 from app.services.programme import documents
@@ -424,3 +424,17 @@ def test_a_document_whose_file_is_lost_is_explained(app, console, event):
     assert response.status_code == 400
     assert "The file of “Background note” is missing" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Mailing)) == 0
+
+
+def test_cancelling_the_event_cancels_its_scheduled_messages(console, event):
+    """A reminder scheduled for a meeting that no longer takes place must not go out."""
+    from app.services.mail.event_notices import cancel_event
+
+    mailing = scheduled(console, event)
+
+    assert cancel_event(db.session.get(Event, event.id), note="Postponed")
+
+    db.session.expire_all()
+    assert db.session.get(Mailing, mailing.id).cancelled_dt is not None
+    assert mailings.start_due(now=mailing.scheduled_dt + timedelta(days=1)) == 0
+    assert mailing_messages(mailing.id) == []

@@ -21,7 +21,7 @@ from ...database import lock_row, utcnow, write_transaction
 from ...extensions import db
 from ...models import Event, EventFormat, MailoutKind, Registration, RegistrationStatus
 from .. import audit
-from . import mailouts, notifications
+from . import mailings, mailouts, notifications
 from .reminders import rearm
 
 
@@ -152,6 +152,7 @@ def cancel_event(event: Event, note: str = "") -> bool:
         event.is_cancelled = True
         event.sequence += 1
         told = _tell_registrants(session, event, MailoutKind.EVENT_CANCELLED, note=note.strip())
+        mailings.cancel_scheduled_of(session, event)
         audit.record(
             "event.cancel",
             event,

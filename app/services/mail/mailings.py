@@ -343,6 +343,23 @@ def cancel(mailing: Mailing, *, by: Account) -> None:
         audit.record("mailing.cancel", mailing, f"“{mailing.subject}”", event_id=mailing.event_id)
 
 
+def cancel_scheduled_of(session: OrmSession, event: Event) -> int:
+    """The event's scheduled messages that have not started, cancelled with it (a reminder
+    for a meeting that no longer takes place must not go out); returns how many."""
+    waiting = session.scalars(
+        sa.select(Mailing).where(
+            Mailing.event_id == event.id, Mailing.started_dt.is_(None), Mailing.cancelled_dt.is_(None)
+        )
+    ).all()
+    for mailing in waiting:
+        if _claim_unstarted(session, mailing.id, {"cancelled_dt": utcnow()}):
+            attachments.remove(session, list(mailing.attachments))
+            audit.record(
+                "mailing.cancel", mailing, f"“{mailing.subject}”: the event is cancelled", event_id=event.id
+            )
+    return len(waiting)
+
+
 def attachments_of(mailing: Mailing) -> list[MailingAttachment]:
     return list(mailing.attachments)
 
