@@ -16,6 +16,7 @@ from .enums import (
     MessageStatus,
     OrganisationKind,
     RegistrationStatus,
+    SpeakerGender,
     SpeakerRole,
 )
 from .messages import Mailing, Mailout, Message, MessageContent, SentReminder
@@ -72,6 +73,7 @@ __all__ = [
     "SentReminder",
     "Series",
     "Speaker",
+    "SpeakerGender",
     "SpeakerRole",
     "SpentFormStamp",
     "Webhook",

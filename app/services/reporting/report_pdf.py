@@ -216,7 +216,7 @@ def _speaker(speaker) -> str:
     about = ", ".join(part for part in (speaker.title, speaker.organisation) if part)
     text = f"{isolate(speaker.name)} – {isolate(about)}" if about else isolate(speaker.name)
     if speaker.role == SpeakerRole.MODERATOR:
-        text += f" ({SpeakerRole.MODERATOR.title})"
+        text += f" ({speaker.role_title})"
     return text
 
 
