@@ -28,7 +28,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..models import AgendaItemKind, DocumentKind, Event, EventFormat, EventKind, Series, SpeakerGender, SpeakerRole
+from ..models import (
+    AgendaItemKind,
+    DocumentKind,
+    Event,
+    EventFormat,
+    EventKind,
+    Series,
+    SpeakerGender,
+    SpeakerRole,
+)
 from ..registration.forms import multiline_text, options, plain_text, strip
 from ..services.mail.reminders import (
     MINUTES_PER_DAY,
@@ -106,7 +115,10 @@ def enum_select(label, enum_cls, **kwargs) -> SelectField:
             return value
 
     return SelectField(
-        label, choices=options(enum_cls.choices()), coerce=coerce, **{"validators": [InputRequired()], **kwargs}
+        label,
+        choices=options(enum_cls.choices()),
+        coerce=coerce,
+        **{"validators": [InputRequired()], **kwargs},
     )
 
 
