@@ -81,3 +81,15 @@ def test_an_arabic_confirmation_isolates_its_times_and_the_name(mail_app, smtp_s
     assert f"{LRI}22:00–23:00 CAT (UTC+02:00){PDI}" in text
     assert f"{FSI}Siham Osman Mohamed{PDI}" in text
     assert "<bdi>Siham Osman Mohamed</bdi>" in html
+
+
+def test_the_core_fonts_drop_the_isolates_and_keep_a_narrow_space_as_a_space():
+    text = f"Dur\u00e9e\u202f: {FSI}Partnership{PDI} {LRI}10:00{PDI}"
+    assert certificates.fits_latin1(text)  # no Unicode font to load for it
+    assert certificates.to_latin1(text) == "Dur\u00e9e : Partnership 10:00"
+
+
+def test_an_arabic_console_table_isolates_the_addresses(signed_in):
+    admin = signed_in("admin")
+    page = admin.get("/console/accounts?lang=ar").get_data(as_text=True)
+    assert f'<bdi dir="ltr">{admin.account.email}</bdi>' in page

@@ -50,6 +50,11 @@ TO_LATIN1 = str.maketrans(
         "\u2014": "-",
         "\u2026": "...",
         "\u00a0": " ",
+        "\u202f": " ",
+        # The isolates of a right-to-left text (formatting.isolate) have no glyph to transliterate.
+        "\u2066": None,
+        "\u2068": None,
+        "\u2069": None,
     }
 )
 
