@@ -80,6 +80,8 @@ def test_the_link_lists_all_and_only_the_persons_registrations(mail_app, site, s
     page = site.get(path)
     text = page.get_data(as_text=True)
     assert page.status_code == 200
+    # The link is a password: kept out of caches and Referer headers, as a manage link.
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["Referrer-Policy"] == "no-referrer"
     assert text.index("Protection") < text.index("Prevention")  # the latest event first
     assert "Prosecution" not in text
     assert "(UTC+03:00)" in text  # Prevention's date in its own zone
