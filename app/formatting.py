@@ -9,8 +9,10 @@ import nh3
 from flask import Flask
 from flask_babel import format_date, get_locale, ngettext
 from flask_babel import gettext as _
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .database import utcnow
 from .models import Event, RegistrationState, RegistrationWindow
@@ -18,8 +20,54 @@ from .models import Event, RegistrationState, RegistrationWindow
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
 
+# --- bidirectional text ----------------------------------------------------------------------------
+#
+# In a right-to-left language, a run of another direction inside a sentence (a time, a range of
+# times, a date in digits, an address, a Latin title) is isolated, or the Unicode bidi algorithm
+# reorders it with its neighbours: "10:00–12:00" reads "12:00–10:00", the quotes around a Latin
+# title swap sides. Plain text (emails, PDFs, certificates, CSV) gets the Unicode isolates, HTML
+# gets <bdi>, both through `isolate`. Left-to-right languages get the text unchanged.
+
+LRI, FSI, PDI = "\u2066", "\u2068", "\u2069"
+
+
+def right_to_left() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.text_direction == "rtl"
+
+
+def isolate(text, *, ltr: bool = False) -> str:
+    """`text` as one run in a sentence of the page's language: between FSI (its direction from
+    its first strong letter) or, with `ltr` (times, digits, addresses), LRI, and PDI."""
+    text = str(text)
+    if not text or not right_to_left():
+        return text
+    return f"{LRI if ltr else FSI}{text}{PDI}"
+
+
+@pass_eval_context
+def isolate_filter(context: EvalContext, text, ltr: bool = False, plain: bool = False):
+    """The Jinja filter `isolate`: <bdi> in HTML (dir="ltr" for times and addresses), the
+    Unicode isolates in a text email, and in HTML where no tag may stand (`plain`: a <title>, an
+    attribute); nothing in a left-to-right language."""
+    if text is None or text == "" or not right_to_left():
+        return text
+    if plain or not context.autoescape:
+        return isolate(text, ltr=ltr)
+    inner = escape(text)
+    return Markup(f'<bdi dir="ltr">{inner}</bdi>' if ltr else f"<bdi>{inner}</bdi>")  # noqa: S704 - escaped
+
+
+def clock(local: datetime) -> str:
+    return f"{local:%H:%M}"
+
+
 def zone_label(local: datetime) -> str:
     """'CEST (UTC+02:00)', or just '(UTC+04:00)' where the zone has no letters."""
+    return isolate(_zone(local), ltr=True)
+
+
+def _zone(local: datetime) -> str:
     offset = local.strftime("%z")
     offset = f"UTC{offset[:3]}:{offset[3:]}"
     abbreviation = local.tzname() or ""
@@ -43,21 +91,22 @@ def time_range(start: datetime, end: datetime, zone: ZoneInfo | str) -> str:
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     if local_start.date() == local_end.date():
         return _(
-            "%(date)s, %(start)s–%(end)s %(zone)s",
+            "%(date)s, %(hours)s",
             date=long_date(local_start),
-            start=local_start.strftime("%H:%M"),
-            end=local_end.strftime("%H:%M"),
-            zone=zone_label(local_end),
+            hours=hours(local_start, local_end),
         )
     return _(
-        "%(start_date)s %(start)s %(start_zone)s – %(end_date)s %(end)s %(end_zone)s",
+        "%(start_date)s %(start)s – %(end_date)s %(end)s",
         start_date=long_date(local_start),
-        start=local_start.strftime("%H:%M"),
-        start_zone=zone_label(local_start),
+        start=isolate(f"{clock(local_start)} {_zone(local_start)}", ltr=True),
         end_date=long_date(local_end),
-        end=local_end.strftime("%H:%M"),
-        end_zone=zone_label(local_end),
+        end=isolate(f"{clock(local_end)} {_zone(local_end)}", ltr=True),
     )
+
+
+def hours(local_start: datetime, local_end: datetime) -> str:
+    """'10:00–12:00 CEST (UTC+02:00)', one left-to-right run: in Arabic too it reads start–end."""
+    return isolate(f"{clock(local_start)}–{clock(local_end)} {_zone(local_end)}", ltr=True)
 
 
 def event_when(event: Event) -> str:
@@ -66,15 +115,14 @@ def event_when(event: Event) -> str:
 
 def event_hours(event: Event) -> str:
     """'10:00–12:00 CEST (UTC+02:00)': the time alone, for lists that show the date apart."""
-    start, end = event.start_dt.astimezone(event.zone), event.end_dt.astimezone(event.zone)
-    return f"{start:%H:%M}–{end:%H:%M} {zone_label(start)}"
+    return hours(event.start_dt.astimezone(event.zone), event.end_dt.astimezone(event.zone))
 
 
 def instant_in(value: datetime, zone: ZoneInfo | str) -> str:
     """One instant in a zone: 'Friday 12 March 2027, 23:59 EAT (UTC+03:00)'."""
     zone = ZoneInfo(zone) if isinstance(zone, str) else zone
     local = value.astimezone(zone)
-    return f"{long_date(local)}, {local:%H:%M} {zone_label(local)}"
+    return f"{long_date(local)}, {isolate(f'{clock(local)} {_zone(local)}', ltr=True)}"
 
 
 def window_label(event: Event, window: RegistrationWindow, now: datetime | None = None) -> str:
@@ -116,6 +164,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["zone_label"] = zone_label
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["isolate"] = isolate_filter
     app.jinja_env.globals["window_label"] = window_label
 
     @app.context_processor

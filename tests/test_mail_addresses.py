@@ -73,6 +73,7 @@ KINDS = {
     "rejection": lambda r: notifications.queue_rejected(r, "For officials only."),
     "cancellation": lambda r: notifications.queue_cancelled(r),
     "already registered": lambda r: notifications.queue_already_registered(r),
+    "my registrations": lambda r: notifications.queue_my_registrations(r),
     "details changed": lambda r: notifications.queue_details_changed(r),
     "reminder": lambda r: notifications.queue_reminder(r, Reminder(60)),
     "event changed": lambda r: notifications.queue_event_changed(r, with_calendar=True),

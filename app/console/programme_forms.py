@@ -28,7 +28,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..models import AgendaItemKind, DocumentKind, Event, EventFormat, EventKind, Series, SpeakerRole
+from ..models import (
+    AgendaItemKind,
+    DocumentKind,
+    Event,
+    EventFormat,
+    EventKind,
+    Series,
+    SpeakerGender,
+    SpeakerRole,
+)
 from ..registration.forms import multiline_text, options, plain_text, strip
 from ..services.mail.reminders import (
     MINUTES_PER_DAY,
@@ -97,7 +106,7 @@ def url_field(label, required: bool = False, **kwargs) -> URLField:
     )
 
 
-def enum_select(label, enum_cls) -> SelectField:
+def enum_select(label, enum_cls, **kwargs) -> SelectField:
     def coerce(value):
         # An unknown value stays as sent, so that it fails as "Not a valid choice".
         try:
@@ -106,7 +115,10 @@ def enum_select(label, enum_cls) -> SelectField:
             return value
 
     return SelectField(
-        label, choices=options(enum_cls.choices()), coerce=coerce, validators=[InputRequired()]
+        label,
+        choices=options(enum_cls.choices()),
+        coerce=coerce,
+        **{"validators": [InputRequired()], **kwargs},
     )
 
 
@@ -421,6 +433,14 @@ class SpeakerForm(PageForm):
     name = line(_l("Name"), 200, required=True)
     title = line(_l("Title or position"), 300)
     organisation = line(_l("Organisation"), 300)
+    gender = enum_select(
+        _l("Gender"),
+        SpeakerGender,
+        description=_l("Optional: in French and Arabic, the title of their role agrees with it."),
+        # Optional: a form (or a script) that leaves it out means "not given".
+        validators=[],
+        default=SpeakerGender.NOT_GIVEN,
+    )
     submit = SubmitField(_l("Save the speaker"))
 
     def details(self) -> SpeakerDetails:
@@ -429,6 +449,7 @@ class SpeakerForm(PageForm):
             role=self.role.data,
             title=self.title.data or "",
             organisation=self.organisation.data or "",
+            gender=self.gender.data,
         )
 
 

@@ -16,6 +16,7 @@ from .enums import (
     MessageStatus,
     OrganisationKind,
     RegistrationStatus,
+    SpeakerGender,
     SpeakerRole,
 )
 from .messages import Mailing, MailingAttachment, Mailout, Message, MessageContent, SentReminder
@@ -73,6 +74,7 @@ __all__ = [
     "SentReminder",
     "Series",
     "Speaker",
+    "SpeakerGender",
     "SpeakerRole",
     "SpentFormStamp",
     "Webhook",

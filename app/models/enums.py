@@ -6,6 +6,7 @@ import enum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 
 
 class TitledEnum(enum.StrEnum):
@@ -75,6 +76,18 @@ class AgendaItemKind(TitledEnum):
         }
 
 
+class SpeakerGender(TitledEnum):
+    """What a role's title agrees with, where the language marks it ("modératrice", "مشرفة")."""
+
+    NOT_GIVEN = "not_given"
+    WOMAN = "woman"
+    MAN = "man"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.NOT_GIVEN: _l("Not given"), cls.WOMAN: _l("Woman"), cls.MAN: _l("Man")}
+
+
 class SpeakerRole(TitledEnum):
     SPEAKER = "speaker"
     MODERATOR = "moderator"
@@ -82,6 +95,21 @@ class SpeakerRole(TitledEnum):
     @classmethod
     def _titles(cls):
         return {cls.SPEAKER: _l("Speaker"), cls.MODERATOR: _l("Moderator")}
+
+    def title_for(self, gender: SpeakerGender | None) -> str:
+        """The role as the person's own title: agreed with their gender where it is known
+        ("Modératrice", "Intervenant"), else the form for anyone ("Modérateur(trice)")."""
+        if gender == SpeakerGender.WOMAN:
+            return {
+                SpeakerRole.SPEAKER: pgettext("speaker role, woman", "Speaker"),
+                SpeakerRole.MODERATOR: pgettext("speaker role, woman", "Moderator"),
+            }[self]
+        if gender == SpeakerGender.MAN:
+            return {
+                SpeakerRole.SPEAKER: pgettext("speaker role, man", "Speaker"),
+                SpeakerRole.MODERATOR: pgettext("speaker role, man", "Moderator"),
+            }[self]
+        return self.title
 
 
 class DocumentKind(TitledEnum):

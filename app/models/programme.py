@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, utcnow
 from ..database.base import Model
-from .enums import AgendaItemKind, DocumentKind, EventFormat, EventKind, SpeakerRole, enum_type
+from .enums import AgendaItemKind, DocumentKind, EventFormat, EventKind, SpeakerGender, SpeakerRole, enum_type
 
 if TYPE_CHECKING:
     from .people import Registration
@@ -242,8 +242,19 @@ class Speaker(Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     title: Mapped[str] = mapped_column(sa.String(300), default="")
     organisation: Mapped[str] = mapped_column(sa.String(300), default="")
+    # Only for the role's title to agree (French, Arabic); never shown as such.
+    gender: Mapped[SpeakerGender] = mapped_column(
+        enum_type(SpeakerGender, "speaker_gender"),
+        default=SpeakerGender.NOT_GIVEN,
+        server_default=SpeakerGender.NOT_GIVEN.value,
+    )
 
     agenda_item: Mapped[AgendaItem] = relationship(back_populates="speakers")
+
+    @property
+    def role_title(self) -> str:
+        """'Modératrice', 'Intervenant', in the reader's language."""
+        return self.role.title_for(self.gender)
 
 
 class Document(Model):

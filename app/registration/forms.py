@@ -432,6 +432,23 @@ class LinkRequestForm(SpamChecks, PublicForm):
     submit = SubmitField(_l("Send me the links"))
 
 
+class MyRegistrationsRequestForm(LinkRequestForm):
+    """An address, to send one link to the list of its registrations to."""
+
+    submit = SubmitField(_l("Send me the link"))
+
+
+class LanguageForAllForm(PublicForm):
+    """On a person's list of registrations: the language of the emails of all of them."""
+
+    language = SelectField(_l("Language of our messages, for all your registrations"), validate_choice=True)
+    submit = SubmitField(_l("Change the language of all"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = options(current_app.config["LANGUAGES"].items())
+
+
 class EraseForm(FlaskForm):
     confirm = BooleanField(
         _l("I understand that this cannot be undone."),

@@ -15,7 +15,7 @@ from ..public.queries import (
     published_event_or_404,
     published_series_or_404,
 )
-from ..services.links import registration_for_token
+from ..services.links import delegate_for_token, manage_token, registration_for_token
 from ..services.mail.calendar import registration_calendar
 from ..services.privacy import personal_data
 from ..services.registration import registrations as service
@@ -24,8 +24,10 @@ from .form_pages import outcomes_page, registration_page, render_form_page
 from .forms import (
     CancelForm,
     EraseForm,
+    LanguageForAllForm,
     LinkRequestForm,
     ManageForm,
+    MyRegistrationsRequestForm,
     RegistrationForm,
     SeriesRegistrationForm,
     normalise_email,
@@ -68,8 +70,11 @@ registration_limits = [
     ),
 ]
 manage_limit = limiter.shared_limit(_configured("MANAGE_RATE_LIMIT"), scope="manage-link")
-# Requests for the links by email, per client address, every submission.
-link_request_limit = limiter.limit(_configured("LINK_REQUEST_RATE_LIMIT"), methods=["POST"])
+# Requests for links by email (to each registration, to the list of them), per client address,
+# every submission, one count for both forms.
+link_request_limit = limiter.shared_limit(
+    _configured("LINK_REQUEST_RATE_LIMIT"), scope="link-request", methods=["POST"]
+)
 
 
 def _rate_limited(view):
@@ -204,6 +209,40 @@ def request_links():
 @bp.route("/registrations/manage/resend/sent")
 def links_requested():
     return render_template("registration/links_requested.html")
+
+
+@bp.route("/registrations/mine", methods=["GET", "POST"])
+@link_request_limit
+def request_my_registrations():
+    """An address-only form: one link to the list of its registrations goes to that address, if
+    any. The same answer whatever the address, as for the links (`request_links`)."""
+    form = MyRegistrationsRequestForm()
+    if form.validate_on_submit():
+        service.send_my_registrations_link(form.email.data)
+        return redirect(url_for(".links_requested"), 303)
+    status = 400 if form.is_submitted() else 200
+    return render_template("registration/request_my_registrations.html", form=form), status
+
+
+@bp.route("/registrations/mine/<token>", methods=["GET", "POST"])
+@manage_limit
+def my_registrations(token: str):
+    """A person's registrations, each with its own link, and the language of all of them."""
+    delegate = delegate_for_token(token)
+    if delegate is None:
+        raise InvalidLink()
+    form = LanguageForAllForm()
+    if form.validate_on_submit():
+        service.change_language_of_all(delegate, form.language.data)
+        flash(_("The language of all your registrations has been changed."), "success")
+        return redirect(url_for(".my_registrations", token=token), 303)
+    registrations = service.registrations_of(delegate)
+    if not form.is_submitted():
+        form.language.data = registrations[0].language if registrations else delegate.language
+    listed = [(registration, manage_token(registration)) for registration in registrations]
+    return render_template("registration/my_registrations.html", listed=listed, form=form), (
+        400 if form.is_submitted() else 200
+    )
 
 
 @bp.route("/registrations/manage/<token>", methods=["GET", "POST"])

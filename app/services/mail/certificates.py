@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from fpdf import FPDF
 
-from ...formatting import long_date
+from ...formatting import isolate, long_date
 from ...models import Event
 
 FONT_FOLDERS = (
@@ -50,6 +50,11 @@ TO_LATIN1 = str.maketrans(
         "\u2014": "-",
         "\u2026": "...",
         "\u00a0": " ",
+        "\u202f": " ",
+        # The isolates of a right-to-left text (formatting.isolate) have no glyph to transliterate.
+        "\u2066": None,
+        "\u2068": None,
+        "\u2069": None,
     }
 )
 
@@ -116,7 +121,9 @@ class Certificate:
 def certificate_for(event: Event, name: str, minutes: int) -> Certificate:
     """The certificate of `name` for `event`, in the current locale (the caller forces the reader's)."""
     series = event.series
-    title = f"“{event.title}”" + (f" – {series.title}" if series else "")
+    # The quotes are the reader's (« » in Arabic), the title isolated: in Arabic a Latin title
+    # would otherwise take the quotes along to the wrong side.
+    title = _("“%(title)s”", title=isolate(event.title)) + (f" – {isolate(series.title)}" if series else "")
     organiser = (series.organiser if series else "") or current_app.config["PROGRAMME_NAME"]
     signatures = [(organiser, _("Organiser"))]
     if series and series.chair:
@@ -135,7 +142,7 @@ def certificate_for(event: Event, name: str, minutes: int) -> Certificate:
             else ""
         ),
         signatures=tuple(signatures),
-        document_title=f"{heading}: {name}",
+        document_title=_("%(heading)s: %(name)s", heading=heading, name=isolate(name)),
     )
 
 

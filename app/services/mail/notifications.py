@@ -49,7 +49,7 @@ from ...formatting import event_when, time_range
 from ...i18n import email_locale
 from ...models import Event, EventFormat, Message, MessageContent, MessageStatus, Registration
 from .. import regions
-from ..links import external_url, manage_url, site_host
+from ..links import MY_REGISTRATIONS_LINK_LIFE, external_url, manage_url, my_registrations_url, site_host
 from . import personal_links
 from .calendar import registration_calendar
 
@@ -509,6 +509,21 @@ def _manage_links(registration: Registration, context: dict) -> dict:
     return {"links": links}
 
 
+MY_REGISTRATIONS = "my_registrations"
+
+
+def queue_my_registrations(registration: Registration) -> int:
+    """One link to the list of all the person's registrations, to `registration`'s address (the
+    newest speaks for the person: their name and language). The link is made when the worker
+    composes the email, so that it is dated from then and never written to the outbox."""
+    return queue_to_compose(MY_REGISTRATIONS, registration, _l("Your registrations"))
+
+
+def _my_registrations_link(registration: Registration, _context: dict) -> dict:
+    hours = int(MY_REGISTRATIONS_LINK_LIFE.total_seconds() // 3600)
+    return {"my_registrations_url": my_registrations_url(registration.delegate), "hours": hours}
+
+
 DETAIL_LABELS = {
     "name": _l("Full name"),
     "organisation": _l("Organisation"),
@@ -604,7 +619,11 @@ def _changed_value(field: str, value, zone) -> str:
 
 
 # What an email's template needs beyond its registration, read when it is composed.
-MORE_CONTEXT = {MANAGE_LINKS: _manage_links, "event_changed": _event_changes}
+MORE_CONTEXT = {
+    MANAGE_LINKS: _manage_links,
+    MY_REGISTRATIONS: _my_registrations_link,
+    "event_changed": _event_changes,
+}
 
 
 def queue_event_cancelled(registration: Registration, with_calendar: bool, note: str = "") -> int:

@@ -34,6 +34,7 @@ from ...models import (
     Registration,
     Series,
     Speaker,
+    SpeakerGender,
     SpeakerRole,
 )
 from .. import audit
@@ -184,6 +185,7 @@ class SpeakerDetails:
     role: SpeakerRole = SpeakerRole.SPEAKER
     title: str = ""
     organisation: str = ""
+    gender: SpeakerGender = SpeakerGender.NOT_GIVEN
 
 
 @dataclass

@@ -19,6 +19,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import contains_eager
 
 from ...database import insert_for, lock_row, persistent, rowcount, utcnow, write_transaction
 from ...extensions import db
@@ -45,7 +46,8 @@ from ..webhooks import webhooks
 # whoever asks and from wherever. What asks gets the same answer either way.
 RESEND_LINK_AFTER = timedelta(minutes=10)
 REMINDER_LINK, MANAGE_LINKS = "registration_reminder_link", notifications.MANAGE_LINKS
-LINK_EMAILS = (REMINDER_LINK, MANAGE_LINKS)
+MY_REGISTRATIONS = notifications.MY_REGISTRATIONS
+LINK_EMAILS = (REMINDER_LINK, MANAGE_LINKS, MY_REGISTRATIONS)
 # The most registrations one email of links lists (the latest events first).
 MAX_LINKS = 50
 
@@ -374,25 +376,67 @@ def send_manage_links(email: str, *, now: datetime | None = None) -> bool:
     Returns whether an email was written."""
     now = now or utcnow()
     with write_transaction() as session:
-        kept = session.scalars(
-            sa.select(Registration)
-            .join(Registration.delegate)
-            .join(Registration.event)
-            .where(Delegate.email == email, Registration.anonymised_dt.is_(None))
-            .order_by(Event.start_dt.desc(), Registration.id.desc())
-            .limit(MAX_LINKS)
-        ).all()
-        if not kept or not _may_send_links(session, kept[0].delegate_id, now):
+        kept = _kept_registrations(session, Delegate.email == email)
+        if not kept or not _may_send_links(session, kept[0].delegate_id, now, MANAGE_LINKS):
             return False
-        # The newest registration speaks for the person: their name and language as last given.
-        newest = max(kept, key=lambda registration: (registration.created_dt, registration.id))
-        notifications.queue_manage_links(newest, kept)
+        notifications.queue_manage_links(_newest(kept), kept)
     return True
 
 
-def _may_send_links(session: OrmSession, delegate_id: int, now: datetime) -> bool:
+def send_my_registrations_link(email: str, *, now: datetime | None = None) -> bool:
+    """Email the person with this (normalised) address one link to the list of their
+    registrations, on the same terms as `send_manage_links` (and counted with it): nothing for
+    an unknown address, one whose data is gone, or one that has had its share of such emails.
+    Returns whether an email was written."""
+    now = now or utcnow()
+    with write_transaction() as session:
+        kept = _kept_registrations(session, Delegate.email == email)
+        if not kept or not _may_send_links(session, kept[0].delegate_id, now, MY_REGISTRATIONS):
+            return False
+        notifications.queue_my_registrations(_newest(kept))
+    return True
+
+
+def registrations_of(delegate: Delegate) -> Sequence[Registration]:
+    """The person's registrations whose data is kept, the latest event first (their list)."""
+    return _kept_registrations(db.session(), Registration.delegate_id == delegate.id)
+
+
+def change_language_of_all(delegate: Delegate, language: str) -> int:
+    """The language of the emails of every registration the person has whose data is kept, and
+    of the person (their next registration's form); how many registrations changed."""
+    with write_transaction() as session:
+        delegate = lock_row(session, Delegate, delegate.id)
+        delegate.language = language
+        changed = 0
+        for registration in _kept_registrations(session, Registration.delegate_id == delegate.id):
+            if registration.language != language:
+                registration.language = language
+                registration.version += 1
+                changed += 1
+    return changed
+
+
+def _kept_registrations(session: OrmSession, whose) -> Sequence[Registration]:
+    return session.scalars(
+        sa.select(Registration)
+        .join(Registration.delegate)
+        .join(Registration.event)
+        .where(whose, Registration.anonymised_dt.is_(None))
+        .options(contains_eager(Registration.event))
+        .order_by(Event.start_dt.desc(), Registration.id.desc())
+        .limit(MAX_LINKS)
+    ).all()
+
+
+def _newest(registrations: Sequence[Registration]) -> Registration:
+    """The newest registration speaks for the person: their name and language as last given."""
+    return max(registrations, key=lambda registration: (registration.created_dt, registration.id))
+
+
+def _may_send_links(session: OrmSession, delegate_id: int, now: datetime, kind: str) -> bool:
     sent = _link_emails_in_the_last_hour(session, delegate_id, now)
-    again = any(kind == MANAGE_LINKS and created > now - RESEND_LINK_AFTER for _id, kind, created in sent)
+    again = any(sent_kind == kind and created > now - RESEND_LINK_AFTER for _id, sent_kind, created in sent)
     return not again and len(sent) < current_app.config["LINK_EMAILS_PER_HOUR"]
 
 

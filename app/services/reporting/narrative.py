@@ -23,6 +23,7 @@ from flask_babel import format_date, format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ...formatting import isolate
 from ...models import AgendaItemKind, Event, EventFormat, EventKind, OrganisationKind, Speaker, SpeakerRole
 from .summaries import (
     Breakdowns,
@@ -137,13 +138,8 @@ def word(message) -> str:
 
 
 def isolated(text) -> str:
-    """`text` as it sits in a sentence of the page's language: between Unicode isolates (FSI,
-    PDI) in a right-to-left language, so that a number or a Latin name keeps its own
-    direction without reordering the Arabic around it."""
-    locale = get_locale()
-    if locale is not None and locale.text_direction == "rtl":
-        return f"\u2068{text}\u2069"
-    return str(text)
+    """`text` as it sits in a sentence of the page's language (`formatting.isolate`)."""
+    return isolate(text)
 
 
 def number(count: int) -> str:

@@ -41,7 +41,7 @@ from fpdf.enums import TextDirection
 from fpdf.fonts import FontFace, TTFFont
 
 from ...database import utcnow
-from ...formatting import event_when, long_date
+from ...formatting import event_when, isolate, long_date
 from ...models import AgendaItem, Document, Event, Series, SpeakerRole
 from ..links import external_url
 from ..mail.certificates import (
@@ -214,9 +214,9 @@ def _exhibit_blocks(exhibits: Sequence[charts.Exhibit]) -> list[Block]:
 
 def _speaker(speaker) -> str:
     about = ", ".join(part for part in (speaker.title, speaker.organisation) if part)
-    text = f"{speaker.name} – {about}" if about else speaker.name
+    text = f"{isolate(speaker.name)} – {isolate(about)}" if about else isolate(speaker.name)
     if speaker.role == SpeakerRole.MODERATOR:
-        text += f" ({SpeakerRole.MODERATOR.title})"
+        text += f" ({speaker.role_title})"
     return text
 
 
