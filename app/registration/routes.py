@@ -21,6 +21,7 @@ from ..services.privacy import personal_data
 from ..services.registration import registrations as service
 from . import bp
 from .form_pages import outcomes_page, registration_page, render_form_page
+from .standard_fields import asked_by_any, form_class
 from .forms import (
     CancelForm,
     EraseForm,
@@ -83,7 +84,7 @@ def _rate_limited(view):
 def register(event_id: int):
     if request.method in ("GET", "HEAD"):
         return _form_page(event_id, registration_page)
-    form = RegistrationForm()
+    form = form_class(RegistrationForm, _asked_fields(event_id))()
     if not form.validate_on_submit():
         return _form_page(event_id, lambda event: (render_form_page(event, form), 400))
     # The event is read once, locked, by the service: no read transaction before it.
@@ -94,6 +95,13 @@ def register(event_id: int):
     except service.EventNotOpen as closed:
         return _closed(closed.event)
     return _show_outcomes([outcome])
+
+
+def _asked_fields(event_id: int) -> dict[str, bool]:
+    """The standard fields the event's form asks (none for an unknown event: the service
+    answers 404 for it)."""
+    event = db.session.get(Event, event_id)
+    return event.asked_fields if event is not None else {}
 
 
 def _form_page(event_id: int, page):
@@ -108,7 +116,7 @@ def _form_page(event_id: int, page):
 def register_series(series_id: int):
     series = published_series_or_404(series_id)
     choices = open_events(series)
-    form = SeriesRegistrationForm()
+    form = form_class(SeriesRegistrationForm, asked_by_any([event.asked_fields for event in choices]))()
     form.offer(choices)
     if request.method == "GET":  # ticked in advance: only where a seat is the delegate's at once
         form.events.data = [e.id for e in choices if not e.is_full and not e.requires_approval]
@@ -210,7 +218,8 @@ def links_requested():
 @manage_limit
 def manage(token: str):
     registration = _registration_or_404(token)
-    form = ManageForm(obj=registration if request.method == "GET" else None)
+    asked = registration.event.asked_fields
+    form = form_class(ManageForm, asked)(obj=registration if request.method == "GET" else None)
     if request.method == "GET":
         form.organisation_kind.data = registration.organisation_kind.value
     if not registration.is_active:

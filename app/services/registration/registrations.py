@@ -146,9 +146,31 @@ class Applicant:
     language: str = "en"
     consent_participant_list: bool = False
     answers: dict = field(default_factory=dict)
+    # The standard fields (enums.StandardField), None where the form did not ask them: an edit
+    # from a form without a field keeps what was given before.
+    salutation: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    gender: str | None = None
+    representing_country: str | None = None
+    representing_organisation: str | None = None
+    head_of_delegation: bool | None = None
+    interpretation_language: str | None = None
+    accessibility_needs: str | None = None
+    dietary_needs: str | None = None
+    dietary_other: str | None = None
+    visa_letter_needed: bool | None = None
 
     def details(self) -> dict:
-        return {name: getattr(self, name) for name in Registration.DETAIL_FIELDS}
+        """The person's details, as a Delegate keeps them."""
+        return self._given(Delegate.DETAIL_FIELDS)
+
+    def declared(self) -> dict:
+        """What the registration keeps: the person's details and what this event's form asked."""
+        return self._given(Registration.DETAIL_FIELDS)
+
+    def _given(self, fields: tuple[str, ...]) -> dict:
+        return {name: getattr(self, name) for name in fields if getattr(self, name) is not None}
 
 
 @dataclass
@@ -297,7 +319,8 @@ def _enter(
         else None
     )
     values = {
-        **applicant.details(),
+        **NOT_ASKED,
+        **applicant.declared(),
         "consent_privacy_dt": now,
         "consent_participant_list": applicant.consent_participant_list,
         "answers": applicant.answers,
@@ -319,6 +342,13 @@ def _enter(
         outcome = _announce(session, registration, position)
         webhooks.emit("registration.created", registration)
     return outcome
+
+
+# A new registration's standard fields its form did not ask (every column, for `persistent`).
+NOT_ASKED: dict = {
+    name: None if name in ("head_of_delegation", "visa_letter_needed") else ""
+    for name in ("salutation", "given_name", "family_name", *Registration.DECLARED_FIELDS)
+}
 
 
 def _insert_registration(session: OrmSession, values: dict) -> Registration:
@@ -537,7 +567,7 @@ def update_details(registration: Registration, applicant: Applicant) -> Registra
 def _change_details(registration: Registration, applicant: Applicant) -> bool:
     """Apply the declared details; if anything changed, bump the version and confirm by email."""
     before = (registration.details(), registration.consent_participant_list)
-    registration.set_details(applicant.details())
+    registration.set_details(applicant.declared())
     registration.consent_participant_list = applicant.consent_participant_list
     registration.delegate.set_details(applicant.details())
     if (registration.details(), registration.consent_participant_list) == before:
