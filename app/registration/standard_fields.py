@@ -20,7 +20,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from ..models import DietaryNeed, Gender, InterpretationLanguage, Salutation, StandardField
 from ..models.enums import TitledEnum
 from ..models.people import NAME_PART_MAX, NEEDS_MAX
+from ..services.fields import asked_by_any
 from ..services.registration.registrations import Applicant
+
+__all__ = ["asked_by_any", "form_class", "setting_key"]
 from .forms import (
     NAME_MAX,
     CountryField,
@@ -226,13 +229,3 @@ def _form_class(base: type[F], key: tuple[tuple[str, bool], ...]) -> type[F]:
     # After `base` in the order of classes, before DelegateDetailsForm: the spam checks of a
     # public form (forms.SpamChecks) see these rules in the validation they spend a stamp on.
     return type(f"{base.__name__}WithStandardFields", (base, _Asked), attributes)  # type: ignore[return-value]
-
-
-def asked_by_any(settings: list[Mapping[str, bool]]) -> dict[str, bool]:
-    """One form for several events (a series' form): every field any of them asks, required
-    where any requires it."""
-    merged: dict[str, bool] = {}
-    for asked in settings:
-        for name, required in asked.items():
-            merged[name] = merged.get(name, False) or bool(required)
-    return merged

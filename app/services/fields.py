@@ -90,10 +90,17 @@ def label(column: str) -> str:
     return str(LABELS[column])
 
 
-def field_lines(registration: Registration, asked: Mapping[str, bool]) -> list[tuple[str, str]]:
+def field_lines(
+    registration: Registration, asked: Mapping[str, bool], *, sensitive: bool = True
+) -> list[tuple[str, str]]:
     """(label, shown value) of each column the fields in `asked` fill, in the current language,
-    those left empty included (the reader sees what they did not give)."""
-    return [(label(column), shown_value(column, getattr(registration, column))) for column in asked_columns(asked)]
+    those left empty included (the reader sees what they did not give); without the sensitive
+    ones unless `sensitive` (a viewer's page)."""
+    return [
+        (label(column), shown_value(column, getattr(registration, column)))
+        for column in asked_columns(asked)
+        if sensitive or column not in SENSITIVE_COLUMNS
+    ]
 
 
 def standard_field_lines(registration: Registration, locale: str) -> list[tuple[str, str]]:
@@ -101,3 +108,27 @@ def standard_field_lines(registration: Registration, locale: str) -> list[tuple[
     summary of the confirmation email. Empty for a form that asks none (a webinar's)."""
     with force_locale(locale):
         return field_lines(registration, registration.event.asked_fields)
+
+
+def asked_by_any(settings: Iterable[Mapping[str, bool]]) -> dict[str, bool]:
+    """One form or list for several events (a series'): every field any of them asks, required
+    where any requires it."""
+    merged: dict[str, bool] = {}
+    for asked in settings:
+        for name, required in asked.items():
+            merged[name] = merged.get(name, False) or bool(required)
+    return merged
+
+
+def value_words(column: str) -> dict:
+    """Every value of a column with a vocabulary (or a yes/no one), shown in the current
+    language: for an export, which translates once, not per cell."""
+    if column in BOOLEAN_COLUMNS:
+        return {True: _("Yes"), False: _("No"), None: ""}
+    vocabulary = VOCABULARIES.get(column)
+    if vocabulary is None:
+        return {}
+    return {"": "", **{member.value: member.title for member in vocabulary}}
+
+
+BOOLEAN_COLUMNS = frozenset({"head_of_delegation", "visa_letter_needed"})
