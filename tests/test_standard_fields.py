@@ -81,14 +81,36 @@ def test_a_webinar_form_keeps_its_single_name(client):
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("en", ["Given name(s)", "Family name", "Gender", "Prefer not to say", "H.E.", "Member state you represent"]),
-        ("fr", ["Prénom(s)", "Nom de famille", "Genre", "Préfère ne pas répondre", "S.E.", "État membre que vous représentez"]),
+        (
+            "en",
+            [
+                "Given name(s)",
+                "Family name",
+                "Gender",
+                "Prefer not to say",
+                "H.E.",
+                "Member state you represent",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "Prénom(s)",
+                "Nom de famille",
+                "Genre",
+                "Préfère ne pas répondre",
+                "S.E.",
+                "État membre que vous représentez",
+            ],
+        ),
         ("ar", ["الاسم الأول", "اسم العائلة", "النوع الاجتماعي", "أفضّل عدم الإجابة", "صاحب السعادة"]),
     ],
 )
 def test_a_meeting_form_asks_its_fields_in_the_readers_language(client, language, words):
     event = make_event(form_fields={**MEETING, "salutation": False})
-    page = client.get(f"/events/{event.id}/register", headers={"Accept-Language": language}).get_data(as_text=True)
+    page = client.get(f"/events/{event.id}/register", headers={"Accept-Language": language}).get_data(
+        as_text=True
+    )
     assert 'name="name"' not in page
     for word in words:
         assert word in page, word
@@ -109,7 +131,11 @@ def test_a_meeting_registration_keeps_every_standard_field(client):
     assert response.status_code == 302, response.get_data(as_text=True)
     registration = registration_of()
     assert registration.name == "Amina Yusuf"
-    assert (registration.given_name, registration.family_name, registration.salutation) == ("Amina", "Yusuf", "he")
+    assert (registration.given_name, registration.family_name, registration.salutation) == (
+        "Amina",
+        "Yusuf",
+        "he",
+    )
     assert registration.gender == "woman"
     assert registration.representing_country == "ET"
     assert registration.head_of_delegation is True
@@ -159,3 +185,326 @@ def test_the_series_form_asks_what_any_of_its_events_asks(client):
     make_event("Prosecution", series=series)
     page = client.get(f"/series/{series.id}/register").get_data(as_text=True)
     assert 'name="gender"' in page
+
+
+# --- the manage page ------------------------------------------------------------------------------
+
+
+def test_the_manage_page_shows_and_changes_the_fields_and_keeps_the_others(mail_app, smtp_server):
+    from tests.conftest import manage_path
+
+    site = mail_app.test_client()
+    event = make_event(form_fields={"names": True, "gender": False, "visa_letter": False})
+    assert submit(site, f"/events/{event.id}/register", meeting_form(email=AMINA)).status_code == 302
+    path = manage_path(smtp_server.inbox.to(AMINA)[-1])
+    page = site.get(path).get_data(as_text=True)
+    assert 'name="family_name"' in page and 'value="Yusuf"' in page
+    assert (
+        '<input checked id="visa_letter_needed-0" name="visa_letter_needed" type="radio" value="yes">' in page
+    )
+    changed = meeting_form(
+        email=None, family_name="Yusuf Ali", gender="prefer_not_to_say", visa_letter_needed="no"
+    )
+    changed.pop("consent_privacy")
+    response = submit(site, path, changed)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    registration = registration_of()
+    assert registration.name == "Amina Yusuf Ali" and registration.family_name == "Yusuf Ali"
+    assert registration.gender == "prefer_not_to_say" and registration.visa_letter_needed is False
+    # Not asked by this event: kept as stored (the form did not show them).
+    assert registration.dietary_needs == "" and registration.head_of_delegation is None
+    bad = submit(site, path, {**changed, "gender": "robot"})
+    assert bad.status_code == 400
+    assert registration_of().gender == "prefer_not_to_say"
+
+
+# --- the console ----------------------------------------------------------------------------------
+
+
+def test_the_series_form_sets_the_fields_its_events_inherit(app, console):
+    series = make_series()
+    event = make_event(series=series)
+    page = console.get(f"/console/series/{series.id}/edit").get_data(as_text=True)
+    assert "Registration form fields" in page and 'name="asked_fields" value="gender"' in page
+    data = {
+        "title": series.title,
+        "version": str(series.version),
+        "is_published": "y",
+        "asked_fields": ["gender", "names"],
+        "required_fields": ["gender", "visa_letter"],
+    }
+    response = submit(console, f"/console/series/{series.id}/edit", data)
+    assert response.status_code in (302, 303), response.get_data(as_text=True)
+    db.session.rollback()
+    series = db.session.get(type(series), series.id)
+    assert series.form_fields == {"names": False, "gender": True, "visa_letter": True}
+    assert db.session.get(type(event), event.id).asked_fields == series.form_fields
+
+
+def test_the_event_form_sets_its_own_fields_or_inherits(app, console):
+    from tests.test_console_programme import event_form
+
+    series = make_series(form_fields={"gender": True})
+    own = event_form(
+        series=str(series.id), own_form_fields="y", asked_fields=["dietary_needs"], required_fields=[]
+    )
+    assert submit(console, "/console/events/new", own).status_code == 303
+    inherit = event_form(title="Protection", series=str(series.id), asked_fields=["dietary_needs"])
+    assert submit(console, "/console/events/new", inherit).status_code == 303
+    db.session.rollback()
+    from app.models import Event
+
+    events = {event.title: event for event in db.session.scalars(sa.select(Event))}
+    assert events["Partnership"].form_fields == {"dietary_needs": False}
+    assert events["Partnership"].asked_fields == {"dietary_needs": False}
+    assert events["Protection"].form_fields is None
+    assert events["Protection"].asked_fields == {"gender": True}
+    bad = submit(console, "/console/events/new", {**own, "asked_fields": ["shoe_size"]})
+    assert bad.status_code == 400
+
+
+def register_meeting_delegate(event, email=AMINA, **fields):
+    from app.services.registration.registrations import Applicant, register
+
+    values = {
+        "name": "Amina Yusuf",
+        "given_name": "Amina",
+        "family_name": "Yusuf",
+        "salutation": "he",
+        "gender": "woman",
+        "representing_country": "ET",
+        "head_of_delegation": True,
+        "dietary_needs": "halal",
+        "accessibility_needs": "Step-free access",
+        "visa_letter_needed": True,
+        "country": "ET",
+        "organisation": "Ministry of Labour",
+        **fields,
+    }
+    return register(event, Applicant(email=email, **values)).registration
+
+
+def test_the_console_shows_the_fields_but_not_the_personal_ones_to_viewers(app, console, signed_in):
+    event = make_event(
+        form_fields={
+            "salutation": False,
+            "names": True,
+            "gender": True,
+            "representing": False,
+            "dietary_needs": False,
+        }
+    )
+    registration = register_meeting_delegate(event)
+    page = console.get(f"/console/registrations/{registration.id}").get_data(as_text=True)
+    for text in ("Family name", "Yusuf", "Woman", "Halal", "Ethiopia", 'name="gender"'):
+        assert text in page, text
+    table = console.get(f"/console/events/{event.id}/registrations").get_data(as_text=True)
+    assert "H.E." in table and "Representing" in table
+    viewer = signed_in("viewer")
+    page = viewer.get(f"/console/registrations/{registration.id}").get_data(as_text=True)
+    assert "Family name" in page and "Ethiopia" in page
+    assert "Woman" not in page and "Halal" not in page and "Gender" not in page
+
+
+def test_the_search_finds_people_by_given_or_family_name(app, console):
+    event = make_event(form_fields={"names": True})
+    register_meeting_delegate(
+        event, given_name="José María", family_name="Álvarez-Núñez", name="José María Álvarez-Núñez"
+    )
+    register_meeting_delegate(
+        event, email="dawit@example.org", given_name="Dawit", family_name="Bekele", name="Dawit Bekele"
+    )
+    table = console.get(f"/console/events/{event.id}/registrations?q=alvarez nunez").get_data(as_text=True)
+    assert "Álvarez-Núñez" in table and "Bekele" not in table
+
+
+def test_exports_have_a_column_per_field_asked_with_translated_values(app, console):
+    from tests.test_exports import read_csv, sheet_cells
+
+    event = make_event(form_fields={"names": True, "gender": True, "visa_letter": False})
+    register_meeting_delegate(event)
+    rows = read_csv(console.get(f"/console/events/{event.id}/registrations.csv"))
+    header, row = rows[0], rows[1]
+    assert header[14:] == ["Given name", "Family name", "Gender", "Visa support letter needed"]
+    assert row[14:] == ["Amina", "Yusuf", "Woman", "Yes"]
+    french = read_csv(
+        console.get(f"/console/events/{event.id}/registrations.csv", headers={"Accept-Language": "fr"})
+    )
+    assert french[0][14:] == ["Prénom", "Nom de famille", "Genre", "Lettre d’appui pour le visa demandée"]
+    assert french[1][16:] == ["Femme", "Oui"]
+    sheet = sheet_cells(console.get(f"/console/events/{event.id}/registrations.xlsx"))
+    assert sheet[0][14:] == header[14:] and sheet[1][-4:] == row[14:]  # (empty cells left out)
+    webinar = make_event("Webinar")
+    assert len(read_csv(console.get(f"/console/events/{webinar.id}/registrations.csv"))[0]) == 14
+
+
+# --- the API --------------------------------------------------------------------------------------
+
+API = "/api/v1"
+
+
+def api_body(**overrides) -> dict:
+    data = {**delegate_form(consent_privacy=True), **overrides}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_the_api_registers_with_the_fields_the_event_asks(client):
+    event = make_event(form_fields={"names": True, "gender": True, "head_of_delegation": False})
+    body = api_body(
+        given_name="Amina",
+        family_name="Yusuf",
+        gender="woman",
+        head_of_delegation=True,
+        dietary_needs="vegan",
+    )
+    response = client.post(f"{API}/events/{event.id}/registrations", json=body)
+    assert response.status_code == 202, response.get_data(as_text=True)
+    registration = registration_of()
+    assert (registration.name, registration.gender, registration.head_of_delegation) == (
+        "Amina Yusuf",
+        "woman",
+        True,
+    )
+    assert registration.dietary_needs == ""  # not asked by this event: ignored
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"gender": "robot"}, "gender"),
+        ({"gender": None}, "gender"),
+        ({"head_of_delegation": "yes"}, "head_of_delegation"),
+        ({"representing_country": "XX"}, "representing_country"),
+        ({"family_name": None}, "family_name"),
+    ],
+)
+def test_the_api_refuses_bad_or_missing_answers(client, change, field):
+    event = make_event(form_fields={"names": True, "gender": True})
+    body = api_body(**{"given_name": "Amina", "family_name": "Yusuf", "gender": "woman", **change})
+    response = client.post(f"{API}/events/{event.id}/registrations", json=body)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert field in response.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 0
+
+
+def test_the_api_lists_the_fields_and_hides_the_personal_ones_from_viewers(app, client):
+    from app.models import ApiTokenScope
+    from app.services.accounts.api_tokens import create_token
+    from tests.conftest import make_account
+
+    event = make_event(form_fields={"names": True, "gender": True})
+    register_meeting_delegate(event)
+    _token, organiser = create_token(make_account("organiser"), "Test", ApiTokenScope.READ)
+    _token, viewer = create_token(make_account("viewer"), "Test", ApiTokenScope.READ)
+    url = f"{API}/events/{event.id}/registrations"
+    item = client.get(url, headers={"Authorization": f"Bearer {organiser}"}).get_json()["items"][0]
+    assert (item["family_name"], item["gender"], item["head_of_delegation"]) == ("Yusuf", "woman", True)
+    item = client.get(url, headers={"Authorization": f"Bearer {viewer}"}).get_json()["items"][0]
+    assert (item["family_name"], item["gender"], item["dietary_needs"]) == ("Yusuf", None, None)
+    document = client.get(f"{API}/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    assert "gender" in schemas["Registration"]["properties"]
+    assert "visa_letter_needed" in schemas["RegistrationRow"]["properties"]
+
+
+# --- summaries, erasure, the email's lines -----------------------------------------------------------
+
+
+def test_the_event_summary_counts_registered_and_attended_by_gender(app, console):
+    from app.models import Attendance, AttendanceSource
+    from app.services.reporting import summaries
+
+    event = make_event(form_fields={"gender": True})
+    amina = register_meeting_delegate(event)
+    register_meeting_delegate(event, email="dawit@example.org", gender="man", head_of_delegation=False)
+    register_meeting_delegate(event, email="sam@example.org", gender="prefer_not_to_say")
+    before = register_meeting_delegate(event, email="old@example.org", gender="")  # before it was asked
+    db.session.add(
+        Attendance(
+            event_id=event.id,
+            registration_id=amina.id,
+            participant_key=f"reg:{amina.id}",
+            source=AttendanceSource.CHECK_IN,
+            attended=True,
+        )
+    )
+    db.session.commit()
+    gender = summaries.event_summary(db.session.get(type(event), event.id)).gender
+    shares = {share.key: (share.registered, share.attended) for share in gender.shares}
+    assert shares == {
+        "woman": (1, 1),
+        "man": (1, 0),
+        "another": (0, 0),
+        "prefer_not_to_say": (1, 0),
+        "": (1, 0),
+    }
+    assert (gender.heads_of_delegation, gender.heads_attended) == (3, 1)
+    assert before.gender == ""
+    page = console.get(f"/console/reports/events/{event.id}").get_data(as_text=True)
+    assert "Participation by gender" in page and "Not collected" in page and "Prefer not to say" in page
+    webinar = make_event("Webinar")
+    assert summaries.event_summary(webinar).gender is None
+    assert "Participation by gender" not in console.get(f"/console/reports/events/{webinar.id}").get_data(
+        as_text=True
+    )
+
+
+def test_the_pdf_report_and_the_series_summary_show_participation_by_gender(app):
+    from app.services.reporting import report_pdf, summaries
+
+    series = make_series(form_fields={"gender": False})
+    first = make_event("Protection", series=series)
+    make_event("Prosecution", series=series, form_fields={})
+    register_meeting_delegate(first)
+    summary = summaries.series_summary(series)
+    assert summary.gender is not None and summary.gender.events == 1
+    report = report_pdf.series_report(series)
+    texts = [getattr(block, "text", "") for block in report.blocks] + [
+        str(getattr(block, "title", "")) for block in report.blocks
+    ]
+    assert any("Participation by gender" in text for text in texts)
+    grids = [
+        block
+        for block in report.blocks
+        if getattr(block, "header", None) == ["Gender", "Registered", "Attended"]
+    ]
+    assert grids and grids[0].rows[0] == ["Woman", "1", "0"]
+
+
+def test_erasure_clears_the_personal_fields_and_the_download_holds_them(app):
+    from app.services.privacy import personal_data
+
+    event = make_event(form_fields={"names": True, "gender": True, "representing": False})
+    registration = register_meeting_delegate(event)
+    data = personal_data.export_delegate(registration.delegate)
+    held = data["registrations"][0]
+    assert (held["family_name"], held["gender"], held["visa_letter_needed"]) == ("Yusuf", "woman", True)
+    personal_data.erase_delegate(registration.delegate)
+    db.session.rollback()
+    erased = db.session.get(Registration, registration.id)
+    for name in ("salutation", "given_name", "family_name", "gender", "accessibility_needs", "dietary_needs"):
+        assert getattr(erased, name) == "", name
+    assert erased.visa_letter_needed is None
+    assert (erased.delegate.given_name, erased.delegate.family_name) == ("", "")
+    # Whom they represented is kept, as the organisation is: the summaries of delegations.
+    assert erased.representing_country == "ET" and erased.head_of_delegation is True
+
+
+def test_standard_field_lines_give_the_answers_in_the_persons_language(app):
+    from app.services.fields import standard_field_lines
+
+    event = make_event(form_fields={"salutation": False, "names": True, "gender": True, "visa_letter": False})
+    registration = register_meeting_delegate(event)
+    assert standard_field_lines(registration, "en") == [
+        ("Salutation", "H.E."),
+        ("Given name", "Amina"),
+        ("Family name", "Yusuf"),
+        ("Gender", "Woman"),
+        ("Visa support letter needed", "Yes"),
+    ]
+    french = dict(standard_field_lines(registration, "fr"))
+    assert french["Genre"] == "Femme" and french["Civilité"] == "S.E."
+    arabic = dict(standard_field_lines(registration, "ar"))
+    assert "امرأة" in arabic.values()
+    assert standard_field_lines(register_meeting_delegate(make_event("Webinar")), "en") == []

@@ -28,7 +28,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..models import AgendaItemKind, DocumentKind, Event, EventFormat, EventKind, Series, SpeakerRole, StandardField
+from ..models import (
+    AgendaItemKind,
+    DocumentKind,
+    Event,
+    EventFormat,
+    EventKind,
+    Series,
+    SpeakerRole,
+    StandardField,
+)
 from ..registration.forms import MultiCheckboxField, multiline_text, options, plain_text, strip
 from ..services.mail.reminders import (
     MINUTES_PER_DAY,
@@ -207,7 +216,9 @@ class FormFieldsForm(FlaskForm):
     field ticked as required is asked)."""
 
     asked_fields = MultiCheckboxField(_l("Asked"), choices=standard_field_choices(), validate_choice=True)
-    required_fields = MultiCheckboxField(_l("Required"), choices=standard_field_choices(), validate_choice=True)
+    required_fields = MultiCheckboxField(
+        _l("Required"), choices=standard_field_choices(), validate_choice=True
+    )
 
     def form_fields(self) -> dict[str, bool]:
         required = set(self.required_fields.data or ())

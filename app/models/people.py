@@ -14,7 +14,6 @@ from .accounts import Account
 from .enums import AttendanceSource, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
 from .programme import Event
 
-
 NAME_PART_MAX = 100
 NEEDS_MAX = 1000
 
@@ -180,7 +179,8 @@ class Registration(PersonDetails, Model):
     # enums.InterpretationLanguage
     interpretation_language: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
     accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
-    dietary_needs: Mapped[str] = mapped_column(sa.String(24), default="", server_default="")  # enums.DietaryNeed
+    # enums.DietaryNeed, and what "other" is
+    dietary_needs: Mapped[str] = mapped_column(sa.String(24), default="", server_default="")
     dietary_other: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     visa_letter_needed: Mapped[bool | None] = mapped_column()
 

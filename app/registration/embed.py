@@ -35,8 +35,8 @@ from ..public.queries import published_event_or_404
 from ..services.registration import registrations as service
 from . import bp
 from .forms import RegistrationForm
-from .standard_fields import form_class
 from .routes import _rate_limited
+from .standard_fields import form_class
 
 FORM_SALT = "plenary.embed-form"
 OUTCOME_SALT = "plenary.embed-outcome"

@@ -21,7 +21,6 @@ from ..services.privacy import personal_data
 from ..services.registration import registrations as service
 from . import bp
 from .form_pages import outcomes_page, registration_page, render_form_page
-from .standard_fields import asked_by_any, form_class
 from .forms import (
     CancelForm,
     EraseForm,
@@ -31,6 +30,7 @@ from .forms import (
     SeriesRegistrationForm,
     normalise_email,
 )
+from .standard_fields import asked_by_any, form_class
 
 OUTCOME_KEY = "registration_outcomes"
 

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..models import DietaryNeed, Gender, InterpretationLanguage, Salutation, StandardField
 from ..models.enums import TitledEnum
@@ -114,7 +114,9 @@ def _fields_of(field: StandardField, required: bool) -> dict:
             ),
         }
     if field == StandardField.HEAD_OF_DELEGATION:
-        return {"head_of_delegation": YesNoField(_l("Are you the head of your delegation?"), [presence(required)])}
+        return {
+            "head_of_delegation": YesNoField(_l("Are you the head of your delegation?"), [presence(required)])
+        }
     if field == StandardField.INTERPRETATION_LANGUAGE:
         return {
             "interpretation_language": SelectField(
@@ -135,7 +137,9 @@ def _fields_of(field: StandardField, required: bool) -> dict:
     if field == StandardField.DIETARY_NEEDS:
         return {
             "dietary_needs": SelectField(
-                _l("Dietary needs"), choices=lazy_choices(DietaryNeed, choose_one), validators=[presence(required)]
+                _l("Dietary needs"),
+                choices=lazy_choices(DietaryNeed, choose_one),
+                validators=[presence(required)],
             ),
             "dietary_other": StringField(
                 _l("Other dietary needs"),
@@ -145,7 +149,9 @@ def _fields_of(field: StandardField, required: bool) -> dict:
             ),
         }
     if field == StandardField.VISA_LETTER:
-        return {"visa_letter_needed": YesNoField(_l("Do you need a visa support letter?"), [presence(required)])}
+        return {
+            "visa_letter_needed": YesNoField(_l("Do you need a visa support letter?"), [presence(required)])
+        }
     return {}  # LATIN_NAME: the field every form has; see `_Asked`
 
 
@@ -192,13 +198,15 @@ class _Asked(DelegateDetailsForm):
             if country.data and organisation.data:
                 problems.append((organisation, _l("Give a member state or an organisation, not both.")))
             elif self.asked.get(StandardField.REPRESENTING) and not (country.data or organisation.data):
-                problems.append((country, _l("Choose the member state or give the organisation you represent.")))
-        if "dietary_other" in self._fields:
-            if self.dietary_needs.data == DietaryNeed.OTHER and not self.dietary_other.data:
-                problems.append((self.dietary_other, _l("Say which diet you need.")))
-        if self.asked.get(StandardField.LATIN_NAME) and not self.latin_name.data:
-            if needs_latin_name(self.full_name()):
-                problems.append((self.latin_name, _l("Write your name in Latin letters too.")))
+                problems.append(
+                    (country, _l("Choose the member state or give the organisation you represent."))
+                )
+        other_diet = "dietary_other" in self._fields and self.dietary_needs.data == DietaryNeed.OTHER
+        if other_diet and not self.dietary_other.data:
+            problems.append((self.dietary_other, _l("Say which diet you need.")))
+        latin_asked = self.asked.get(StandardField.LATIN_NAME) and not self.latin_name.data
+        if latin_asked and needs_latin_name(self.full_name()):
+            problems.append((self.latin_name, _l("Write your name in Latin letters too.")))
         for field, message in problems:
             field.errors = [*field.errors, message]
         return not problems
@@ -218,14 +226,14 @@ def form_class(base: type[F], asked: Mapping[str, bool] | None, *, enforce_requi
         return base
     if not enforce_required:
         key = tuple((name, False) for name, _required in key)
-    return _form_class(base, key)
+    return _form_class(base, key)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=256)
-def _form_class(base: type[F], key: tuple[tuple[str, bool], ...]) -> type[F]:
+def _form_class(base: type, key: tuple[tuple[str, bool], ...]) -> type:
     attributes: dict = {"asked": dict(key)}
     for name, required in key:
         attributes.update(_fields_of(StandardField(name), required))
     # After `base` in the order of classes, before DelegateDetailsForm: the spam checks of a
     # public form (forms.SpamChecks) see these rules in the validation they spend a stamp on.
-    return type(f"{base.__name__}WithStandardFields", (base, _Asked), attributes)  # type: ignore[return-value]
+    return type(f"{base.__name__}WithStandardFields", (base, _Asked), attributes)

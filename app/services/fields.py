@@ -132,3 +132,47 @@ def value_words(column: str) -> dict:
 
 
 BOOLEAN_COLUMNS = frozenset({"head_of_delegation", "visa_letter_needed"})
+
+
+def given_values(asked: Mapping[str, bool], sent: Mapping) -> dict:
+    """Of what was sent (checked values by column), the columns the fields in `asked` fill;
+    each asked column absent is "" (or None for a yes/no). The others are ignored, as the
+    web form ignores a field it does not show."""
+    values = {}
+    for column in asked_columns(asked):
+        if column == "latin_name":
+            continue  # a column of every form: sent or not as for a webinar
+        values[column] = sent.get(column, None if column in BOOLEAN_COLUMNS else "")
+    if values.get("dietary_needs") != DietaryNeed.OTHER and "dietary_other" in values:
+        values["dietary_other"] = ""
+    return values
+
+
+def problems(asked: Mapping[str, bool], values: Mapping) -> list[tuple[str, str]]:
+    """(column, message) of each rule the values of the asked fields break: a required field
+    not given, a member state and an organisation both given, "other" diet unsaid. The web
+    form's rules (registration/standard_fields.py), for the API. (The Latin name is checked
+    by the caller, which knows the name.)"""
+    found: list[tuple[str, str]] = []
+    single = [
+        field for field in known(asked) if len(COLUMNS[field]) == 1 and field != StandardField.LATIN_NAME
+    ]
+    for field in single:
+        column = COLUMNS[field][0]
+        if asked[field.value] and values.get(column) in (None, ""):
+            found.append((column, _("This field is required.")))
+    if StandardField.NAMES in asked and not values.get("family_name"):
+        found.append(("family_name", _("This field is required.")))
+    country, organisation = values.get("representing_country"), values.get("representing_organisation")
+    if country and organisation:
+        found.append(("representing_organisation", _("Give a member state or an organisation, not both.")))
+    elif asked.get(StandardField.REPRESENTING) and not (country or organisation):
+        found.append(
+            ("representing_country", _("Choose the member state or give the organisation you represent."))
+        )
+    if StandardField.DIETARY_NEEDS in asked:
+        if asked[StandardField.DIETARY_NEEDS] and not values.get("dietary_needs"):
+            found.append(("dietary_needs", _("This field is required.")))
+        elif values.get("dietary_needs") == DietaryNeed.OTHER and not values.get("dietary_other"):
+            found.append(("dietary_other", _("Say which diet you need.")))
+    return found

@@ -150,7 +150,11 @@ def export_delegate(delegate: Delegate) -> dict:
 
 
 def _details(person) -> dict:
-    return {key: str(value) for key, value in person.details().items()}
+    """As text, but a yes/no answer as true/false, and null where it was not asked."""
+    return {
+        key: value if value is None or isinstance(value, bool) else str(value)
+        for key, value in person.details().items()
+    }
 
 
 def _registration_data(registration: Registration) -> dict:
@@ -338,6 +342,7 @@ def _anonymise_registrations(
         registration.name = ""
         registration.latin_name = ""
         registration.job_title = ""
+        _clear_standard_fields(registration)
         registration.answers = {}
         registration.consent_participant_list = False
         registration.manage_key = ""  # no link can match an empty key: every link dies
@@ -381,11 +386,35 @@ def _anonymise_delegate(session: OrmSession, delegate: Delegate, now: datetime, 
     delegate.name = ""
     delegate.latin_name = ""
     delegate.job_title = ""
+    _clear_standard_fields(delegate)
     delegate.anonymised_dt = now
     _redact_messages(session, Message.to_address == old_email)
     _scrub_imports(session, scrub, {row.event_id for row in walk_ins}, [])
     _scrub_audit(session, scrub, _mentions(scrub))
     session.flush()
+
+
+# The standard fields that are the person's own (names, gender, needs, the interpretation and
+# visa asked for). Kept, as the organisation and country are: whom they represented and whether
+# as head of delegation, an official capacity that the summaries of delegations count. Gender
+# goes too: a person erased counts as "not collected" in the figures by gender computed after.
+ERASED_FIELDS = {
+    "salutation": "",
+    "given_name": "",
+    "family_name": "",
+    "gender": "",
+    "interpretation_language": "",
+    "accessibility_needs": "",
+    "dietary_needs": "",
+    "dietary_other": "",
+    "visa_letter_needed": None,
+}
+
+
+def _clear_standard_fields(person: Delegate | Registration) -> None:
+    for name, empty in ERASED_FIELDS.items():
+        if hasattr(type(person), name):  # a delegate keeps no answer of an event's form
+            setattr(person, name, empty)
 
 
 def pseudonym(key: str) -> str:

@@ -51,6 +51,7 @@ from ...models import (
     Delegate,
     Event,
     EventKind,
+    Gender,
     OrganisationKind,
     ParticipantsVersion,
     PublishedFigures,
@@ -169,6 +170,35 @@ class Breakdowns:
         return sum(1 for share in self.countries if share.key)
 
 
+@dataclass(frozen=True)
+class GenderShare:
+    """One gender as people gave it, or "not collected" (key ""): registered and attended."""
+
+    key: str
+    label: str
+    registered: int
+    attended: int
+
+
+@dataclass
+class GenderFigures:
+    """Participation by gender, over the events whose form asked it (the others' registrants
+    were never asked). Attended: registrants who attended (walk-ins were not asked)."""
+
+    events: int
+    shares: list[GenderShare]
+    heads_of_delegation: int = 0  # registered as head of their delegation, where asked
+    heads_attended: int = 0
+
+    @property
+    def registered(self) -> int:
+        return sum(share.registered for share in self.shares)
+
+    @property
+    def attended(self) -> int:
+        return sum(share.attended for share in self.shares)
+
+
 @dataclass
 class EventSummary:
     event: Event
@@ -177,6 +207,8 @@ class EventSummary:
     top_organisations: list[Share]
     # The public summary's: when and by whom its figures were published (else the live ones).
     published_dt: datetime | None = None
+    # Live summaries only, where the form asked gender (None otherwise).
+    gender: GenderFigures | None = None
 
     @property
     def recommendations(self) -> int:
@@ -202,6 +234,8 @@ class SeriesSummary:
     unpublished: list[Event] = field(default_factory=list)
     # Whether these are the published figures (the public page's) or the live ones.
     published_only: bool = False
+    # Live summaries only, where a module's form asked gender (None otherwise).
+    gender: GenderFigures | None = None
 
     @property
     def modules(self) -> int:
@@ -655,7 +689,65 @@ def event_summary(event: Event, *, published: bool = False) -> EventSummary | No
         figures=figures[event.id],
         breakdowns=breakdowns,
         top_organisations=_top_organisations(breakdowns.taking_part),
+        gender=gender_figures([event]),
     )
+
+
+def gender_figures(events: Sequence[Event]) -> GenderFigures | None:
+    """Registered and attended by gender (one statement), over the events that asked it;
+    "not collected" (registrations made before the question was asked, or erased) apart
+    from "prefer not to say". None if no event asked it."""
+    asked = [event.id for event in events if "gender" in event.asked_fields]
+    if not asked:
+        return None
+    counts = {
+        row.gender: row for row in db.session.execute(_registrations_by_gender(), {"events": asked})
+    }
+    order = [*(member.value for member in Gender), ""]
+    shares = [
+        GenderShare(
+            key=key,
+            label=Gender(key).title if key else str(_l("Not collected")),
+            registered=counts[key].registered if key in counts else 0,
+            attended=counts[key].attended if key in counts else 0,
+        )
+        for key in order
+        if key or key in counts  # "not collected" only where there are some
+    ]
+    heads = db.session.execute(_heads_of_delegation(), {"events": asked}).one()
+    return GenderFigures(
+        events=len(asked), shares=shares, heads_of_delegation=heads.registered, heads_attended=heads.attended
+    )
+
+
+def _attended_registration() -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        Attendance.event_id == Registration.event_id,
+        Attendance.registration_id == Registration.id,
+        Attendance.attended.is_(True),
+    )
+
+
+@cache
+def _registrations_by_gender() -> sa.Select:
+    """Every registration counts as registered, as in the figures (cancelled ones too)."""
+    return (
+        sa.select(
+            Registration.gender,
+            sa.func.count().label("registered"),
+            sa.func.count(sa.case((_attended_registration(), 1))).label("attended"),
+        )
+        .where(Registration.event_id.in_(_events()))
+        .group_by(Registration.gender)
+    )
+
+
+@cache
+def _heads_of_delegation() -> sa.Select:
+    return sa.select(
+        sa.func.count().label("registered"),
+        sa.func.count(sa.case((_attended_registration(), 1))).label("attended"),
+    ).where(Registration.event_id.in_(_events()), Registration.head_of_delegation.is_(True))
 
 
 ARRIVAL_STEP = timedelta(minutes=15)
@@ -728,6 +820,7 @@ def series_summary(series: Series, *, published_only: bool = False, held_only: b
         breakdowns=breakdowns,
         unpublished=unpublished,
         published_only=published_only,
+        gender=None if published_only else gender_figures(events),
     )
 
 
