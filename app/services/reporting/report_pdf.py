@@ -313,7 +313,7 @@ def event_report(event: Event, *, public: bool = False) -> Report:
             *_arrival_blocks(summary.figures),
         ]
         blocks += [Heading(_("Who took part")), *_exhibit_blocks(charts.event_exhibits(summary))]
-        blocks += _gender_blocks(summary.gender)
+        blocks += [] if public else _gender_blocks(summaries.gender_figures([event]))
     if summary and summary.top_organisations and not public:
         blocks += [
             Heading(_("Organisations with most participants"), level=2),
@@ -403,7 +403,7 @@ def series_report(series: Series, *, public: bool = False) -> Report:
     blocks += [Heading(_("In figures")), *_figure_blocks(series_figures(summary))]
     blocks += _modules_table(summary, public)
     blocks += [Heading(_("Who took part")), *_exhibit_blocks(charts.series_exhibits(summary))]
-    blocks += _gender_blocks(summary.gender)
+    blocks += [] if public else _gender_blocks(summaries.gender_figures(events))
     blocks += _document_blocks(series.documents, series.is_published, public)
     for event in events:
         blocks += _module_blocks(event, public)

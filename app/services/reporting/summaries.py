@@ -207,8 +207,6 @@ class EventSummary:
     top_organisations: list[Share]
     # The public summary's: when and by whom its figures were published (else the live ones).
     published_dt: datetime | None = None
-    # Live summaries only, where the form asked gender (None otherwise).
-    gender: GenderFigures | None = None
 
     @property
     def recommendations(self) -> int:
@@ -234,8 +232,6 @@ class SeriesSummary:
     unpublished: list[Event] = field(default_factory=list)
     # Whether these are the published figures (the public page's) or the live ones.
     published_only: bool = False
-    # Live summaries only, where a module's form asked gender (None otherwise).
-    gender: GenderFigures | None = None
 
     @property
     def modules(self) -> int:
@@ -689,14 +685,15 @@ def event_summary(event: Event, *, published: bool = False) -> EventSummary | No
         figures=figures[event.id],
         breakdowns=breakdowns,
         top_organisations=_top_organisations(breakdowns.taking_part),
-        gender=gender_figures([event]),
     )
 
 
 def gender_figures(events: Sequence[Event]) -> GenderFigures | None:
-    """Registered and attended by gender (one statement), over the events that asked it;
-    "not collected" (registrations made before the question was asked, or erased) apart
-    from "prefer not to say". None if no event asked it."""
+    """Registered and attended by gender, and the heads of delegation (two statements), over
+    the events that asked gender; "not collected" (registrations made before the question was
+    asked, or erased) apart from "prefer not to say". None if no event asked it. Live figures
+    for the console's pages and reports, asked for apart from the summary (whose statements
+    stay as counted): they are not part of what is published."""
     asked = [event.id for event in events if "gender" in event.asked_fields]
     if not asked:
         return None
@@ -820,7 +817,6 @@ def series_summary(series: Series, *, published_only: bool = False, held_only: b
         breakdowns=breakdowns,
         unpublished=unpublished,
         published_only=published_only,
-        gender=None if published_only else gender_figures(events),
     )
 
 
