@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from .. import rate_limits
 from ..models import RegistrationStatus, StandardField
 from ..public.queries import open_events, published_event_or_404, published_series_or_404
-from ..registration.forms import needs_latin_name
 from ..services import fields
 from ..services.registration import registrations as service
 from . import limits
@@ -96,7 +95,8 @@ def register_for_series(data: dict, series_id: int):
     return _answer(outcomes)
 
 
-BASE_FIELDS = (*service.Applicant.__dataclass_fields__.keys() - set(fields.LABELS), "latin_name")
+# The Latin name is not among them: the document cannot say which letters are Latin as a pattern.
+BASE_FIELDS = tuple(service.Applicant.__dataclass_fields__.keys() - set(fields.LABELS))
 
 
 def _applicant(data: dict, asked: dict[str, bool]) -> service.Applicant:
@@ -109,8 +109,6 @@ def _applicant(data: dict, asked: dict[str, bool]) -> service.Applicant:
         given["name"] = " ".join(
             part for part in (standard.get("given_name"), standard["family_name"]) if part
         )
-    if asked.get(StandardField.LATIN_NAME) and not data.get("latin_name") and needs_latin_name(given["name"]):
-        wrong.append(("latin_name", _("Write your name in Latin letters too.")))
     if wrong:
         problem_abort(
             422,

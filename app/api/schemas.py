@@ -34,7 +34,7 @@ from ..models import (
     SpeakerRole,
 )
 from ..models.people import NAME_PART_MAX, NEEDS_MAX
-from ..registration.forms import EMAIL_MAX, NAME_MAX, needs_latin_name, normalise_email
+from ..registration.forms import EMAIL_MAX, NAME_MAX, normalise_email
 from ..services.attendance import participant_reports as reports
 from ..services.regions import countries
 
@@ -411,9 +411,8 @@ NULL_FOR_VIEWERS = "Null when the token's owner is a viewer"
 ASKED = {"description": "Read only where the event's form asks it (`form_fields`)."}
 
 
-def _check_latin(value: str) -> None:
-    if needs_latin_name(value):
-        raise ma.ValidationError(str(_l("Write this name in Latin letters (A to Z, with accents if any).")))
+# A paragraph: line breaks and tabs, but no other control character (as the web form's).
+PARAGRAPH_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 
 def _check_paragraph(value: str) -> None:
@@ -452,11 +451,6 @@ class RegistrationSchema(ma.Schema):
         metadata={"description": "Must be true: consent to the privacy notice", "enum": [True]},
     )
     consent_participant_list = JsonBoolean(load_default=False)
-    latin_name = PlainText(
-        max_length=NAME_MAX,
-        validate=_check_latin,
-        metadata={"description": "The name in Latin letters, where `name` is written in another script"},
-    )
     # The standard fields of a meeting's form: read only where the event asks them (its
     # `form_fields`), required where it requires them (422 otherwise), ignored elsewhere.
     salutation = _enum(Salutation, metadata=ASKED)
@@ -476,7 +470,8 @@ class RegistrationSchema(ma.Schema):
     head_of_delegation = JsonBoolean(metadata=ASKED)
     interpretation_language = _enum(InterpretationLanguage, metadata=ASKED)
     accessibility_needs = ma.fields.String(
-        validate=[validate.Length(max=NEEDS_MAX), _check_paragraph], metadata=ASKED
+        validate=[validate.Length(max=NEEDS_MAX), _check_paragraph],
+        metadata={**ASKED, "maxLength": NEEDS_MAX, "pattern": PARAGRAPH_PATTERN},
     )
     dietary_needs = _enum(DietaryNeed, metadata=ASKED)
     dietary_other = PlainText(max_length=NAME_MAX, metadata=ASKED)
