@@ -508,3 +508,15 @@ def test_standard_field_lines_give_the_answers_in_the_persons_language(app):
     arabic = dict(standard_field_lines(registration, "ar"))
     assert "امرأة" in arabic.values()
     assert standard_field_lines(register_meeting_delegate(make_event("Webinar")), "en") == []
+
+
+def test_a_posted_form_is_checked_against_the_setting_its_series_gives(client):
+    series = make_series(form_fields={"gender": True})
+    event = make_event(series=series)
+    response = submit(
+        client, f"/events/{event.id}/register", meeting_form(email=AMINA, gender="", name="Amina Yusuf")
+    )
+    assert response.status_code == 400 and "This field is required" in response.get_data(as_text=True)
+    response = submit(client, f"/events/{event.id}/register", meeting_form(email=AMINA, name="Amina Yusuf"))
+    assert response.status_code == 302
+    assert registration_of().gender == "woman"

@@ -30,7 +30,7 @@ from .forms import (
     SeriesRegistrationForm,
     normalise_email,
 )
-from .standard_fields import asked_by_any, form_class
+from .standard_fields import asked_by_any, asked_fields_of, form_class
 
 OUTCOME_KEY = "registration_outcomes"
 
@@ -84,10 +84,10 @@ def _rate_limited(view):
 def register(event_id: int):
     if request.method in ("GET", "HEAD"):
         return _form_page(event_id, registration_page)
-    form = form_class(RegistrationForm, _asked_fields(event_id))()
+    form = form_class(RegistrationForm, asked_fields_of(event_id))()
     if not form.validate_on_submit():
         return _form_page(event_id, lambda event: (render_form_page(event, form), 400))
-    # The event is read once, locked, by the service: no read transaction before it.
+    # The event is read once, locked, by the service: before it, only the fields its form asks.
     try:
         outcome = service.register_for_published(event_id, form.to_applicant())
     except service.UnknownEvent:
@@ -95,13 +95,6 @@ def register(event_id: int):
     except service.EventNotOpen as closed:
         return _closed(closed.event)
     return _show_outcomes([outcome])
-
-
-def _asked_fields(event_id: int) -> dict[str, bool]:
-    """The standard fields the event's form asks (none for an unknown event: the service
-    answers 404 for it)."""
-    event = db.session.get(Event, event_id)
-    return event.asked_fields if event is not None else {}
 
 
 def _form_page(event_id: int, page):

@@ -11,16 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
-from typing import TypeVar
+from typing import TypeVar, cast
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from ..models import DietaryNeed, Gender, InterpretationLanguage, Salutation, StandardField
+from ..extensions import db
+from ..models import DietaryNeed, Event, Gender, InterpretationLanguage, Salutation, Series, StandardField
 from ..models.enums import TitledEnum
 from ..models.people import NAME_PART_MAX, NEEDS_MAX
-from ..services.fields import asked_by_any
+from ..services.fields import asked_by_any, given_values
 from ..services.registration.registrations import Applicant
 
 __all__ = ["asked_by_any", "form_class", "setting_key"]
@@ -169,22 +171,13 @@ class _Asked(DelegateDetailsForm):
         return replace(super().applicant(email), **self.standard_values())
 
     def standard_values(self) -> dict:
-        """The columns the asked fields fill, as the applicant carries them."""
-        values: dict = {}
-        for name in ("salutation", "given_name", "family_name", "gender", "representing_country"):
-            if name in self._fields:
-                values[name] = self._fields[name].data or ""
-        for name in ("representing_organisation", "interpretation_language", "accessibility_needs"):
-            if name in self._fields:
-                values[name] = self._fields[name].data or ""
-        for name in ("head_of_delegation", "visa_letter_needed"):
-            if name in self._fields:
-                values[name] = self._fields[name].answer
-        if "dietary_needs" in self._fields:
-            values["dietary_needs"] = self.dietary_needs.data or ""
-            other = values["dietary_needs"] == DietaryNeed.OTHER
-            values["dietary_other"] = (self.dietary_other.data or "") if other else ""
-        return values
+        """The columns the asked fields fill, as the applicant carries them (the same rules as
+        the API's: services/fields.py)."""
+        sent = {
+            name: field.answer if isinstance(field, YesNoField) else (field.data or "")
+            for name, field in self._fields.items()
+        }
+        return given_values(self.asked, sent)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -237,3 +230,19 @@ def _form_class(base: type, key: tuple[tuple[str, bool], ...]) -> type:
     # After `base` in the order of classes, before DelegateDetailsForm: the spam checks of a
     # public form (forms.SpamChecks) see these rules in the validation they spend a stamp on.
     return type(f"{base.__name__}WithStandardFields", (base, _Asked), attributes)
+
+
+def asked_fields_of(event_id: int) -> dict[str, bool]:
+    """What the event's form asks (Event.asked_fields), read in one small statement, without
+    loading the event: the registration service then reads it once, locked (none for an
+    unknown event, which the service answers with a 404)."""
+    row = db.session.execute(
+        sa.select(Event.form_fields, Series.form_fields)
+        .outerjoin(Series, Series.id == Event.series_id)
+        .where(Event.id == event_id)
+    ).first()
+    if row is None:
+        return {}
+    own, inherited = row
+    chosen = cast(dict, (own if own is not None else inherited) or {})
+    return {key: bool(required) for key, required in chosen.items()}
