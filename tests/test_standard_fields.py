@@ -70,10 +70,15 @@ def test_an_event_inherits_its_series_setting_and_may_set_its_own(app):
 # --- the public form ------------------------------------------------------------------------
 
 
-def test_a_webinar_form_keeps_its_single_name(client):
+@pytest.mark.parametrize(
+    ("language", "legend"), [("en", "About you"), ("fr", "Vos coordonnées"), ("ar", "بياناتكم")]
+)
+def test_a_webinar_form_keeps_its_single_name(client, language, legend):
     event = make_event()
-    page = client.get(f"/events/{event.id}/register").get_data(as_text=True)
-    assert 'name="name"' in page
+    page = client.get(f"/events/{event.id}/register", headers={"Accept-Language": language}).get_data(
+        as_text=True
+    )
+    assert 'name="name"' in page and legend in page
     for absent in ("given_name", "family_name", "gender", "salutation", "visa_letter_needed"):
         assert f'name="{absent}"' not in page
 
@@ -520,3 +525,28 @@ def test_a_posted_form_is_checked_against_the_setting_its_series_gives(client):
     response = submit(client, f"/events/{event.id}/register", meeting_form(email=AMINA, name="Amina Yusuf"))
     assert response.status_code == 302
     assert registration_of().gender == "woman"
+
+
+def test_an_organisers_edit_keeps_gender_and_needs_out_of_the_audit_log_and_erasure_scrubs_the_names(
+    app, console
+):
+    from app.models import AuditEntry
+    from app.services.privacy import personal_data
+
+    event = make_event(form_fields={"names": True, "gender": True, "dietary_needs": False})
+    registration = register_meeting_delegate(
+        event, given_name="Aster", family_name="Haile", name="Aster Haile"
+    )
+    page = console.get(f"/console/registrations/{registration.id}")
+    assert page.status_code == 200
+    data = meeting_form(email=None, consent_privacy=None, given_name="Aster", family_name="Haile Mariam")
+    data.update(version=str(registration.version), gender="woman", dietary_needs="vegan")
+    response = submit(console, f"/console/registrations/{registration.id}", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "registration.edit")).one()
+    assert entry.details["details"]["family_name"] == "Haile Mariam"
+    assert not {"gender", "dietary_needs", "accessibility_needs"} & set(entry.details["details"])
+    personal_data.erase_delegate(registration_of().delegate)
+    db.session.rollback()
+    entry = db.session.get(AuditEntry, entry.id)
+    assert "Aster" not in str(entry.details) and "Haile" not in str(entry.details)

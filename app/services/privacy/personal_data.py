@@ -255,7 +255,7 @@ def erase_delegate(delegate: Delegate, *, now: datetime | None = None) -> Erasur
         registrations = list(
             session.scalars(sa.select(Registration).where(Registration.delegate_id == delegate.id))
         )
-        names = [name for r in registrations for name in (r.name, r.latin_name) if name]  # before they go
+        names = [name for r in registrations for name in _names_of(r) if name]  # before they go
         count = _anonymise_registrations(session, registrations, now)
         _anonymise_delegate(session, delegate, now, extra_names=names)
         # Without the person's name: the log says that it happened, not to whom.
@@ -329,6 +329,12 @@ class Scrubber:
         return sorted(set(self.terms) | escaped)
 
 
+def _names_of(person: Delegate | Registration) -> tuple[str, ...]:
+    """Every form of the person's name that stored text may hold: whole, in Latin letters, and
+    its given and family parts where the form asked them."""
+    return (person.name, person.latin_name, person.given_name, person.family_name)
+
+
 def _anonymise_registrations(
     session: OrmSession, registrations: Sequence[Registration], now: datetime
 ) -> int:
@@ -337,7 +343,7 @@ def _anonymise_registrations(
     if not todo:
         return 0
     ids = [registration.id for registration in todo]
-    scrub = Scrubber(names={name for r in todo for name in (r.name, r.latin_name) if name})
+    scrub = Scrubber(names={name for r in todo for name in _names_of(r) if name})
     for registration in todo:
         registration.name = ""
         registration.latin_name = ""
@@ -370,7 +376,7 @@ def _anonymise_delegate(session: OrmSession, delegate: Delegate, now: datetime, 
     the address take too, so that they still count as this person."""
     old_email = delegate.email
     placeholder = f"erased-{secrets.token_hex(12)}@invalid"
-    names = {delegate.name, delegate.latin_name, *extra_names} - {""}
+    names = {*_names_of(delegate), *extra_names} - {""}
     walk_ins = session.scalars(
         sa.select(Attendance).where(
             Attendance.registration_id.is_(None), sa.func.lower(Attendance.email) == old_email

@@ -36,6 +36,7 @@ from ...models import (
 )
 from ...models.people import new_manage_key
 from .. import audit
+from ..fields import SENSITIVE_COLUMNS
 from ..mail import mailouts, notifications
 from ..webhooks import webhooks
 
@@ -734,7 +735,12 @@ def edit_details(
                 )
             )
         if _change_details(registration, applicant):
-            _record(by, "edit", registration, "details changed", details=registration.details())
+            # Gender, diet and accessibility needs stay out of the audit log: it outlives an
+            # erasure, which scrubs names from it, not such answers.
+            details = {
+                name: value for name, value in registration.details().items() if name not in SENSITIVE_COLUMNS
+            }
+            _record(by, "edit", registration, "details changed", details=details)
     return registration
 
 
