@@ -697,9 +697,7 @@ def gender_figures(events: Sequence[Event]) -> GenderFigures | None:
     asked = [event.id for event in events if "gender" in event.asked_fields]
     if not asked:
         return None
-    counts = {
-        row.gender: row for row in db.session.execute(_registrations_by_gender(), {"events": asked})
-    }
+    counts = {row.gender: row for row in db.session.execute(_registrations_by_gender(), {"events": asked})}
     order = [*(member.value for member in Gender), ""]
     shares = [
         GenderShare(
