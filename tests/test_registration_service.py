@@ -200,9 +200,12 @@ def test_a_registration_for_another_event_keeps_the_delegates_details(app, regis
         "country": "ET",
         "job_title": "Director",
         "language": "en",
+        "salutation": "",
+        "given_name": "",
+        "family_name": "",
     }
     typed = db.session.scalars(sa.select(Registration).where(Registration.event_id == second.id)).one()
-    assert typed.details() == someone_else().details()
+    assert {key: typed.details()[key] for key in someone_else().details()} == someone_else().details()
     assert typed.delegate_id == delegates[0].id
 
 

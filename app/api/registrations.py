@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from .. import rate_limits
-from ..models import RegistrationStatus
+from ..models import RegistrationStatus, StandardField
 from ..public.queries import open_events, published_event_or_404, published_series_or_404
+from ..services import fields
 from ..services.registration import registrations as service
 from . import limits
 from .errors import problem_abort
@@ -44,7 +45,7 @@ def register_for_event(data: dict, event_id: int):
     if not event.registration_window().accepts_registrations:
         _closed(event)
     try:
-        outcome = service.register(event, _applicant(data))
+        outcome = service.register(event, _applicant(data, event.asked_fields))
     except service.EventNotOpen as error:
         _closed(error.event)
     return _answer([outcome])
@@ -86,15 +87,36 @@ def register_for_series(data: dict, series_id: int):
         )
     chosen = [choices[event_id] for event_id in dict.fromkeys(data["events"])]
     try:
-        outcomes = service.register_for_series(series, chosen, _applicant(data))
+        outcomes = service.register_for_series(
+            series, chosen, _applicant(data, fields.asked_by_any(event.asked_fields for event in chosen))
+        )
     except service.EventNotOpen as error:
         _closed(error.event)
     return _answer(outcomes)
 
 
-def _applicant(data: dict) -> service.Applicant:
-    fields = {name: data[name] for name in service.Applicant.__dataclass_fields__ if name in data}
-    return service.Applicant(**fields)
+# The Latin name is not among them: the document cannot say which letters are Latin as a pattern.
+BASE_FIELDS = tuple(service.Applicant.__dataclass_fields__.keys() - set(fields.LABELS))
+
+
+def _applicant(data: dict, asked: dict[str, bool]) -> service.Applicant:
+    """The applicant of what was sent: the standard fields the events ask (422 where one breaks
+    a rule of the web form), the others left out."""
+    given = {name: data[name] for name in BASE_FIELDS if name in data}
+    standard = fields.given_values(asked, data)
+    wrong = fields.problems(asked, standard)
+    if StandardField.NAMES in asked and standard.get("family_name"):
+        given["name"] = " ".join(
+            part for part in (standard.get("given_name"), standard["family_name"]) if part
+        )
+    if wrong:
+        problem_abort(
+            422,
+            _("Some of the event's questions were not answered as its form requires."),
+            slug="validation-error",
+            errors=[{"field": column, "message": message} for column, message in wrong],
+        )
+    return service.Applicant(**given, **standard)
 
 
 def _closed(event):

@@ -19,16 +19,21 @@ from config import Config
 from ..models import (
     AgendaItemKind,
     AttendanceSource,
+    DietaryNeed,
     DocumentKind,
     EventFormat,
     EventKind,
+    Gender,
     ImportStatus,
+    InterpretationLanguage,
     MessageStatus,
     OrganisationKind,
     RegistrationState,
     RegistrationStatus,
+    Salutation,
     SpeakerRole,
 )
+from ..models.people import NAME_PART_MAX, NEEDS_MAX
 from ..registration.forms import EMAIL_MAX, NAME_MAX, normalise_email
 from ..services.attendance import participant_reports as reports
 from ..services.regions import countries
@@ -402,6 +407,20 @@ def _check_consent(value: bool) -> None:
         raise ma.ValidationError(str(_l("You need to agree to the privacy notice to register.")))
 
 
+NULL_FOR_VIEWERS = "Null when the token's owner is a viewer"
+ASKED = {"description": "Read only where the event's form asks it (`form_fields`)."}
+
+
+# A paragraph: line breaks and tabs, but no other control character (as the web form's).
+PARAGRAPH_PATTERN = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+def _check_paragraph(value: str) -> None:
+    """Line breaks and tabs, but no other control character (PostgreSQL cannot store a NUL)."""
+    if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\t\n\r" for ch in value):
+        raise ma.ValidationError(str(_l("This field contains characters that are not allowed.")))
+
+
 class RegistrationSchema(ma.Schema):
     """The delegate's fields, as the web form has them and with its rules."""
 
@@ -432,6 +451,31 @@ class RegistrationSchema(ma.Schema):
         metadata={"description": "Must be true: consent to the privacy notice", "enum": [True]},
     )
     consent_participant_list = JsonBoolean(load_default=False)
+    # The standard fields of a meeting's form: read only where the event asks them (its
+    # `form_fields`), required where it requires them (422 otherwise), ignored elsewhere.
+    salutation = _enum(Salutation, metadata=ASKED)
+    given_name = PlainText(max_length=NAME_PART_MAX, metadata=ASKED)
+    family_name = PlainText(
+        max_length=NAME_PART_MAX,
+        metadata={
+            "description": ASKED["description"] + " With given and family names, `name` is made of them."
+        },
+    )
+    gender = _enum(Gender, metadata=ASKED)
+    representing_country = ma.fields.String(
+        validate=validate.OneOf([code for code, _name in countries("en")]),
+        metadata={"description": "The member state represented, ISO 3166-1 alpha-2. " + ASKED["description"]},
+    )
+    representing_organisation = PlainText(max_length=NAME_MAX, metadata=ASKED)
+    head_of_delegation = JsonBoolean(metadata=ASKED)
+    interpretation_language = _enum(InterpretationLanguage, metadata=ASKED)
+    accessibility_needs = ma.fields.String(
+        validate=[validate.Length(max=NEEDS_MAX), _check_paragraph],
+        metadata={**ASKED, "maxLength": NEEDS_MAX, "pattern": PARAGRAPH_PATTERN},
+    )
+    dietary_needs = _enum(DietaryNeed, metadata=ASKED)
+    dietary_other = PlainText(max_length=NAME_MAX, metadata=ASKED)
+    visa_letter_needed = JsonBoolean(metadata=ASKED)
 
 
 class SeriesRegistrationSchema(RegistrationSchema):
@@ -508,6 +552,38 @@ class RegistrationRowSchema(ma.Schema):
     created = ma.fields.DateTime(attribute="created_dt", required=True)
     attended = ma.fields.Boolean(required=True)
     minutes = ma.fields.Integer(required=True, allow_none=True)
+    # The standard fields ("" or null where not asked); the personal ones null for a viewer's token.
+    salutation = ma.fields.String(required=True, metadata={"enum": ["", *_values(Salutation)]})
+    given_name = ma.fields.String(required=True)
+    family_name = ma.fields.String(required=True)
+    latin_name = ma.fields.String(required=True)
+    gender = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "enum": ["", *_values(Gender), None],
+            "description": "Null when the token's owner is a viewer",
+        },
+    )
+    representing_country = ma.fields.String(required=True)
+    representing_organisation = ma.fields.String(required=True)
+    head_of_delegation = ma.fields.Boolean(required=True, allow_none=True)
+    interpretation_language = ma.fields.String(required=True)
+    accessibility_needs = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": NULL_FOR_VIEWERS}
+    )
+    dietary_needs = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "enum": ["", *_values(DietaryNeed), None],
+            "description": "Null when the token's owner is a viewer",
+        },
+    )
+    dietary_other = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": NULL_FOR_VIEWERS}
+    )
+    visa_letter_needed = ma.fields.Boolean(required=True, allow_none=True)
 
 
 class RegistrationPageSchema(ma.Schema):

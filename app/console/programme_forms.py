@@ -37,8 +37,9 @@ from ..models import (
     Series,
     SpeakerGender,
     SpeakerRole,
+    StandardField,
 )
-from ..registration.forms import multiline_text, options, plain_text, strip
+from ..registration.forms import MultiCheckboxField, multiline_text, options, plain_text, strip
 from ..services.mail.reminders import (
     MINUTES_PER_DAY,
     Reminder,
@@ -206,10 +207,41 @@ class VersionedForm(FlaskForm):
             return None
 
 
+# --- the standard fields its registration form asks (registration/standard_fields.py) ------
+
+
+def standard_field_choices() -> list:
+    titles = StandardField._titles()
+    return options((field.value, titles[field]) for field in StandardField)
+
+
+class FormFieldsForm(FlaskForm):
+    """Which standard fields the registration form asks, and which of them it requires (a
+    field ticked as required is asked)."""
+
+    asked_fields = MultiCheckboxField(_l("Asked"), choices=standard_field_choices(), validate_choice=True)
+    required_fields = MultiCheckboxField(
+        _l("Required"), choices=standard_field_choices(), validate_choice=True
+    )
+
+    def form_fields(self) -> dict[str, bool]:
+        required = set(self.required_fields.data or ())
+        asked = set(self.asked_fields.data or ()) | required
+        return {field.value: field.value in required for field in StandardField if field.value in asked}
+
+    @staticmethod
+    def data_of_fields(form_fields: dict | None) -> dict:
+        setting = form_fields or {}
+        return {
+            "asked_fields": list(setting),
+            "required_fields": [name for name, required in setting.items() if required],
+        }
+
+
 # --- series --------------------------------------------------------------------------------
 
 
-class SeriesForm(VersionedForm):
+class SeriesForm(VersionedForm, FormFieldsForm):
     title = line(_l("Title"), 300, required=True)
     description = text(_l("Description"), description=_l("Markdown: *italics*, **bold**, lists, links."))
     chair = line(_l("Chair"), 200)
@@ -242,6 +274,7 @@ class SeriesForm(VersionedForm):
             "reminders": schedule_text(series.reminder_schedule),
             "retention_months": series.retention_months,
             "version": series.version,
+            **cls.data_of_fields(series.form_fields),
         }
 
     def details(self) -> SeriesDetails:
@@ -253,13 +286,14 @@ class SeriesForm(VersionedForm):
             is_published=self.is_published.data,
             reminder_schedule=parse_schedule(self.reminders.data),
             retention_months=self.retention_months.data or SeriesDetails.retention_months,
+            form_fields=self.form_fields() or None,
         )
 
 
 # --- events --------------------------------------------------------------------------------
 
 
-class EventForm(VersionedForm):
+class EventForm(VersionedForm, FormFieldsForm):
     title = line(_l("Title"), 300, required=True)
     series = SelectField(_l("Series"), coerce=optional_int, validators=[Optional()])
     kind = enum_select(_l("Kind"), EventKind)
@@ -305,6 +339,10 @@ class EventForm(VersionedForm):
             "Sent only if the time, format, place or join link changes, with the old and the new "
             "values. Uncheck it to correct a mistake without emailing anyone."
         ),
+    )
+    own_form_fields = BooleanField(
+        _l("This event asks its own fields (otherwise those of its series)"),
+        description=_l("A standalone event asks only the fields ticked here, and only with this box ticked."),
     )
     submit = SubmitField(_l("Save the event"))
 
@@ -373,6 +411,8 @@ class EventForm(VersionedForm):
             "recommendations_count": event.recommendations_count,
             "notify_registrants": True,
             "version": event.version,
+            "own_form_fields": event.form_fields is not None,
+            **cls.data_of_fields(event.form_fields),
         }
 
     def details(self) -> EventDetails:
@@ -398,6 +438,7 @@ class EventForm(VersionedForm):
             outcomes=self.outcomes.data or "",
             recommendations_count=self.recommendations_count.data or 0,
             notify_registrants=self.notify_registrants.data,
+            form_fields=self.form_fields() if self.own_form_fields.data else None,
         )
 
 

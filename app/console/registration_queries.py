@@ -25,7 +25,7 @@ from ..models import (
     RegistrationStatus,
     registrations_matching,
 )
-from ..services import regions
+from ..services import fields, regions
 from .queries import LAST_PAGE
 
 # Sort keys a request may name, and what they sort by.
@@ -98,6 +98,9 @@ class Page:
         return (self.page - 1) * self.per_page + 1
 
 
+STANDARD_COLUMNS = ("salutation", "given_name", "family_name", *Registration.DECLARED_FIELDS)
+
+
 def table_select(event_ids: list[int], query: TableQuery) -> Select:
     """The rows of the table (and of its exports), filtered and sorted, all pages."""
     attended = sa.func.coalesce(Attendance.attended, sa.false())
@@ -118,6 +121,13 @@ def table_select(event_ids: list[int], query: TableQuery) -> Select:
             Registration.created_dt,
             attended.label("attended"),
             Attendance.minutes,
+            # The standard fields (services/fields.py), the personal ones for whoever sees addresses.
+            *(
+                getattr(Registration, column)
+                if query.shows_addresses or column not in fields.SENSITIVE_COLUMNS
+                else sa.null().label(column)
+                for column in STANDARD_COLUMNS
+            ),
         )
         .join(Delegate, Delegate.id == Registration.delegate_id)
         .join(Event, Event.id == Registration.event_id)

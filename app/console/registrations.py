@@ -33,7 +33,8 @@ from ..models import (
     RegistrationStatus,
     Series,
 )
-from ..services import regions
+from ..registration.standard_fields import form_class
+from ..services import fields, regions
 from ..services.registration import audience
 from ..services.registration import registrations as service
 from ..services.reporting import exports
@@ -153,6 +154,7 @@ def _table_page(
         capacity_form=capacity_form,
         table_args=table_args,
         country_name=regions.country_name,
+        shown_value=fields.shown_value,
     ), status
 
 
@@ -308,7 +310,8 @@ def _export(scope: Scope, fmt: str):
 @requires(AccountRole.VIEWER)
 def registration(registration_id: int):
     registration = db.get_or_404(Registration, registration_id)
-    form = EditRegistrationForm(obj=registration if request.method == "GET" else None)
+    edit_form = form_class(EditRegistrationForm, registration.event.asked_fields, enforce_required=False)
+    form = edit_form(obj=registration if request.method == "GET" else None)
     if request.method == "GET":
         form.organisation_kind.data = registration.organisation_kind.value
     status = 200
@@ -352,6 +355,10 @@ def _registration_page(registration: Registration, form: EditRegistrationForm):
         added_by=added_by,
         action_form=RegistrationActionForm(formdata=None),
         country_name=regions.country_name,
+        # What the event's form asked; gender, diet and accessibility are not a viewer's to read.
+        standard_lines=fields.field_lines(
+            registration, registration.event.asked_fields, sensitive=current_user.sees_contact_details
+        ),
     )
 
 
@@ -359,7 +366,7 @@ def _registration_page(registration: Registration, form: EditRegistrationForm):
 @requires(AccountRole.ORGANISER)
 def registration_new(event_id: int):
     event = queries.event_or_404(event_id)
-    form = AddRegistrationForm()
+    form = form_class(AddRegistrationForm, event.asked_fields, enforce_required=False)()
     status = 200
     if form.validate_on_submit():
         try:

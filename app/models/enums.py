@@ -323,6 +323,126 @@ class MailoutStatus(TitledEnum):
         }
 
 
+class StandardField(TitledEnum):
+    """The questions an intergovernmental meeting's form can ask besides the usual ones,
+    switched on per series or per event (Series.form_fields, Event.form_fields)."""
+
+    SALUTATION = "salutation"
+    NAMES = "names"
+    LATIN_NAME = "latin_name"
+    GENDER = "gender"
+    REPRESENTING = "representing"
+    HEAD_OF_DELEGATION = "head_of_delegation"
+    INTERPRETATION_LANGUAGE = "interpretation_language"
+    ACCESSIBILITY_NEEDS = "accessibility_needs"
+    DIETARY_NEEDS = "dietary_needs"
+    VISA_LETTER = "visa_letter"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.SALUTATION: _l("Salutation"),
+            cls.NAMES: _l("Given and family names"),
+            cls.LATIN_NAME: _l("Name in Latin letters"),
+            cls.GENDER: _l("Gender"),
+            cls.REPRESENTING: _l("Representing"),
+            cls.HEAD_OF_DELEGATION: _l("Head of delegation"),
+            cls.INTERPRETATION_LANGUAGE: _l("Interpretation language"),
+            cls.ACCESSIBILITY_NEEDS: _l("Accessibility needs"),
+            cls.DIETARY_NEEDS: _l("Dietary needs"),
+            cls.VISA_LETTER: _l("Visa support letter"),
+        }
+
+
+class Salutation(TitledEnum):
+    EXCELLENCY = "he"
+    HONOURABLE = "hon"
+    AMBASSADOR = "amb"
+    DOCTOR = "dr"
+    PROFESSOR = "prof"
+    MR = "mr"
+    MS = "ms"
+    MX = "mx"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.EXCELLENCY: _l("H.E."),
+            cls.HONOURABLE: _l("Hon."),
+            cls.AMBASSADOR: _l("Amb."),
+            cls.DOCTOR: _l("Dr"),
+            cls.PROFESSOR: _l("Prof."),
+            cls.MR: _l("Mr"),
+            cls.MS: _l("Ms"),
+            cls.MX: _l("Mx"),
+        }
+
+
+class Gender(TitledEnum):
+    """As the person says: for the sex-disaggregated figures programmes report. Not asked
+    ("" on a registration) is not the same as "prefer not to say"."""
+
+    WOMAN = "woman"
+    MAN = "man"
+    ANOTHER = "another"
+    UNDISCLOSED = "prefer_not_to_say"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.WOMAN: _l("Woman"),
+            cls.MAN: _l("Man"),
+            cls.ANOTHER: _l("Another gender"),
+            cls.UNDISCLOSED: _l("Prefer not to say"),
+        }
+
+
+class InterpretationLanguage(TitledEnum):
+    """The six official languages of the United Nations, or none."""
+
+    ARABIC = "ar"
+    CHINESE = "zh"
+    ENGLISH = "en"
+    FRENCH = "fr"
+    RUSSIAN = "ru"
+    SPANISH = "es"
+    NONE = "none"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.ARABIC: _l("Arabic"),
+            cls.CHINESE: _l("Chinese"),
+            cls.ENGLISH: _l("English"),
+            cls.FRENCH: _l("French"),
+            cls.RUSSIAN: _l("Russian"),
+            cls.SPANISH: _l("Spanish"),
+            cls.NONE: _l("No interpretation needed"),
+        }
+
+
+class DietaryNeed(TitledEnum):
+    NONE = "none"
+    VEGETARIAN = "vegetarian"
+    VEGAN = "vegan"
+    HALAL = "halal"
+    KOSHER = "kosher"
+    GLUTEN_FREE = "gluten_free"
+    OTHER = "other"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.NONE: _l("No special diet"),
+            cls.VEGETARIAN: _l("Vegetarian"),
+            cls.VEGAN: _l("Vegan"),
+            cls.HALAL: _l("Halal"),
+            cls.KOSHER: _l("Kosher"),
+            cls.GLUTEN_FREE: _l("Gluten-free"),
+            cls.OTHER: _l("Other (please say)"),
+        }
+
+
 def enum_type(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
     """A portable enum column: VARCHAR plus a named CHECK constraint."""
     return sa.Enum(

@@ -14,6 +14,9 @@ from .accounts import Account
 from .enums import AttendanceSource, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
 from .programme import Event
 
+NAME_PART_MAX = 100
+NEEDS_MAX = 1000
+
 
 def new_manage_key() -> str:
     return secrets.token_urlsafe(24)
@@ -40,8 +43,13 @@ class PersonDetails:
     country: Mapped[str] = mapped_column(sa.String(2), default="")  # ISO 3166-1 alpha-2
     job_title: Mapped[str] = mapped_column(sa.String(200), default="")
     language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    # Asked where the form asks them (enums.StandardField; "" where it did not). `name` stays
+    # filled ("given family"), for every use of it: search, emails, exports.
+    salutation: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")  # enums.Salutation
+    given_name: Mapped[str] = mapped_column(sa.String(NAME_PART_MAX), default="", server_default="")
+    family_name: Mapped[str] = mapped_column(sa.String(NAME_PART_MAX), default="", server_default="")
 
-    DETAIL_FIELDS = (
+    DETAIL_FIELDS: tuple[str, ...] = (
         "name",
         "latin_name",
         "organisation",
@@ -49,6 +57,9 @@ class PersonDetails:
         "country",
         "job_title",
         "language",
+        "salutation",
+        "given_name",
+        "family_name",
     )
 
     def details(self) -> dict:
@@ -157,6 +168,34 @@ class Registration(PersonDetails, Model):
         default=_search_text_default,
         server_default="",
     )
+
+    # What this event's form asked besides (enums.StandardField), declared for this event
+    # only, so on the registration and not the delegate: "" or None where it was not asked.
+    gender: Mapped[str] = mapped_column(sa.String(24), default="", server_default="")  # enums.Gender
+    # A member state (ISO 3166-1 alpha-2) or an organisation, not the person's own country.
+    representing_country: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
+    representing_organisation: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    head_of_delegation: Mapped[bool | None] = mapped_column()
+    # enums.InterpretationLanguage
+    interpretation_language: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
+    accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # enums.DietaryNeed, and what "other" is
+    dietary_needs: Mapped[str] = mapped_column(sa.String(24), default="", server_default="")
+    dietary_other: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    visa_letter_needed: Mapped[bool | None] = mapped_column()
+
+    DECLARED_FIELDS = (
+        "gender",
+        "representing_country",
+        "representing_organisation",
+        "head_of_delegation",
+        "interpretation_language",
+        "accessibility_needs",
+        "dietary_needs",
+        "dietary_other",
+        "visa_letter_needed",
+    )
+    DETAIL_FIELDS = PersonDetails.DETAIL_FIELDS + DECLARED_FIELDS
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     delegate: Mapped[Delegate] = relationship(back_populates="registrations")

@@ -33,6 +33,9 @@ class Series(Model):
     summary_published: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The reminders of its events unless an event sets its own: [{"minutes": 1440, "note": ""}]
     reminder_schedule: Mapped[list | None] = mapped_column(sa.JSON)
+    # The standard fields its events' forms ask (enums.StandardField value: required?), unless
+    # an event sets its own; None or {}: none (a webinar's form).
+    form_fields: Mapped[dict | None] = mapped_column(sa.JSON)
     # Registrations are anonymised this long after the series' last event ends.
     retention_months: Mapped[int] = mapped_column(default=24, server_default="24")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -126,6 +129,9 @@ class Event(Model):
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     # [{"minutes": 1440, "note": "..."}]; None: the series' schedule, else the default.
     reminder_schedule: Mapped[list | None] = mapped_column(sa.JSON)
+    # The standard fields its form asks ({"gender": True, ...}: required or not); None: the
+    # series' (see `asked_fields`).
+    form_fields: Mapped[dict | None] = mapped_column(sa.JSON)
     outcomes: Mapped[str] = mapped_column(sa.Text, default="")
     recommendations_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # Minutes online from which a participant of a report counts as "attended".
@@ -152,6 +158,15 @@ class Event(Model):
 
     # Registration closes this long before the start when no instant is set.
     CLOSING_SOON = timedelta(days=7)
+
+    @property
+    def asked_fields(self) -> dict[str, bool]:
+        """The standard fields its form asks, each with whether it is required: its own
+        setting, else its series', else none."""
+        own = self.form_fields
+        if own is None and self.series is not None:
+            own = self.series.form_fields
+        return {key: bool(required) for key, required in (own or {}).items()}
 
     @property
     def zone(self) -> ZoneInfo:

@@ -36,6 +36,7 @@ from ..services.registration import registrations as service
 from . import bp
 from .forms import RegistrationForm
 from .routes import _rate_limited
+from .standard_fields import form_class
 
 FORM_SALT = "plenary.embed-form"
 OUTCOME_SALT = "plenary.embed-outcome"
@@ -95,7 +96,7 @@ def embed_register(event_id: int):
     if not window.accepts_registrations:
         status = 409 if request.method == "POST" else 200
         return render_template("registration/embed.html", event=event, window=window, form=None), status
-    form = EmbedRegistrationForm()
+    form = form_class(EmbedRegistrationForm, event.asked_fields)()
     if form.is_submitted() and not valid_form_token(form.embed_token.data, event):
         return _refuse(400, str(EXPIRED))
     if form.validate_on_submit():

@@ -39,6 +39,7 @@ from ..formatting import window_label
 from ..models import Event, RegistrationStatus
 from ..public.queries import events_by_id
 from .forms import RegistrationForm, new_form_stamp
+from .standard_fields import form_class, setting_key
 
 MAX_AGE = 30.0
 MAX_PAGES = 256
@@ -118,11 +119,13 @@ def _page(key: tuple, values: list[str], render) -> str:
 
 def registration_page(event: Event) -> str:
     """The empty registration form of `event` for this visitor."""
-    key: tuple = ("form", str(get_locale()), event.id, event.version, event.is_full)
+    # The fields asked: an edit of the series' setting does not bump the event's version.
+    asked = event.asked_fields
+    key: tuple = ("form", str(get_locale()), event.id, event.version, event.is_full, setting_key(asked))
     key += (window_label(event, event.registration_window()),)
 
     def render(for_visitor: bool):
-        form = RegistrationForm()  # its token and stamp are the visitor's own in any case
+        form = form_class(RegistrationForm, asked)()  # its token and stamp are the visitor's own anyway
         html = render_form_page(event, form)
         return html, None if for_visitor else [form.csrf_token.current_token, form.started.data]
 

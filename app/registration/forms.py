@@ -221,10 +221,14 @@ class DelegateDetailsForm(PublicForm):
         if not field.data:
             raise ValidationError(_l("Choose a country."))
 
+    def full_name(self) -> str:
+        """The name as one string (standard_fields.py builds it from given and family names)."""
+        return self.name.data
+
     def applicant(self, email: str) -> Applicant:
         return Applicant(
             email=email,
-            name=self.name.data,
+            name=self.full_name(),
             latin_name=self.latin_name.data or "",
             organisation=self.organisation.data,
             organisation_kind=OrganisationKind(self.organisation_kind.data),

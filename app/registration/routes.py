@@ -32,6 +32,7 @@ from .forms import (
     SeriesRegistrationForm,
     normalise_email,
 )
+from .standard_fields import asked_by_any, asked_fields_of, form_class
 
 OUTCOME_KEY = "registration_outcomes"
 
@@ -88,10 +89,10 @@ def _rate_limited(view):
 def register(event_id: int):
     if request.method in ("GET", "HEAD"):
         return _form_page(event_id, registration_page)
-    form = RegistrationForm()
+    form = form_class(RegistrationForm, asked_fields_of(event_id))()
     if not form.validate_on_submit():
         return _form_page(event_id, lambda event: (render_form_page(event, form), 400))
-    # The event is read once, locked, by the service: no read transaction before it.
+    # The event is read once, locked, by the service: before it, only the fields its form asks.
     try:
         outcome = service.register_for_published(event_id, form.to_applicant())
     except service.UnknownEvent:
@@ -113,7 +114,7 @@ def _form_page(event_id: int, page):
 def register_series(series_id: int):
     series = published_series_or_404(series_id)
     choices = open_events(series)
-    form = SeriesRegistrationForm()
+    form = form_class(SeriesRegistrationForm, asked_by_any([event.asked_fields for event in choices]))()
     form.offer(choices)
     if request.method == "GET":  # ticked in advance: only where a seat is the delegate's at once
         form.events.data = [e.id for e in choices if not e.is_full and not e.requires_approval]
@@ -249,7 +250,8 @@ def my_registrations(token: str):
 @manage_limit
 def manage(token: str):
     registration = _registration_or_404(token)
-    form = ManageForm(obj=registration if request.method == "GET" else None)
+    asked = registration.event.asked_fields
+    form = form_class(ManageForm, asked)(obj=registration if request.method == "GET" else None)
     if request.method == "GET":
         form.organisation_kind.data = registration.organisation_kind.value
     if not registration.is_active:

@@ -97,6 +97,7 @@ def _event_page(event: Event, form: SummaryForm, status: int = 200):
         publish_form=ConfirmForm(formdata=None),
         form=form,
         exhibits=charts.event_exhibits(summary),
+        gender=summaries.gender_figures([event]),
         chart_url=lambda key, fmt: url_for(".event_chart", event_id=event.id, key=key, fmt=fmt),
     ), status
 
@@ -112,6 +113,7 @@ def _series_page(series: Series, form: SummaryForm, status: int = 200):
         to_publish=summaries.to_publish(summary),
         form=form,
         exhibits=charts.series_exhibits(summary),
+        gender=summaries.gender_figures([row.figures.event for row in summary.rows]),
         chart_url=lambda key, fmt: url_for(".series_chart", series_id=series.id, key=key, fmt=fmt),
     ), status
 

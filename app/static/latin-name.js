@@ -4,13 +4,17 @@
 (function () {
   "use strict";
   var box = document.querySelector("[data-latin-name]");
-  var name = document.getElementById("name");
+  // The single name, or the given and family names where the form asks them.
+  var names = ["name", "given_name", "family_name"]
+    .map(function (id) { return document.getElementById(id); })
+    .filter(Boolean);
   var latin = box && box.querySelector("input");
-  if (!name || !latin) return;
+  if (!names.length || !latin) return;
   var otherScript = /(?![\p{Script=Latin}])\p{L}/u;
   function update() {
-    box.hidden = !otherScript.test(name.value) && !latin.value && !box.querySelector(".error");
+    var typed = names.map(function (input) { return input.value; }).join(" ");
+    box.hidden = !otherScript.test(typed) && !latin.value && !box.querySelector(".error");
   }
-  name.addEventListener("input", update);
+  names.forEach(function (input) { input.addEventListener("input", update); });
   update();
 })();

@@ -150,7 +150,11 @@ def export_delegate(delegate: Delegate) -> dict:
 
 
 def _details(person) -> dict:
-    return {key: str(value) for key, value in person.details().items()}
+    """As text, but a yes/no answer as true/false, and null where it was not asked."""
+    return {
+        key: value if value is None or isinstance(value, bool) else str(value)
+        for key, value in person.details().items()
+    }
 
 
 def _registration_data(registration: Registration) -> dict:
@@ -251,7 +255,7 @@ def erase_delegate(delegate: Delegate, *, now: datetime | None = None) -> Erasur
         registrations = list(
             session.scalars(sa.select(Registration).where(Registration.delegate_id == delegate.id))
         )
-        names = [name for r in registrations for name in (r.name, r.latin_name) if name]  # before they go
+        names = [name for r in registrations for name in _names_of(r) if name]  # before they go
         count = _anonymise_registrations(session, registrations, now)
         _anonymise_delegate(session, delegate, now, extra_names=names)
         # Without the person's name: the log says that it happened, not to whom.
@@ -325,6 +329,12 @@ class Scrubber:
         return sorted(set(self.terms) | escaped)
 
 
+def _names_of(person: Delegate | Registration) -> tuple[str, ...]:
+    """Every form of the person's name that stored text may hold: whole, in Latin letters, and
+    its given and family parts where the form asked them."""
+    return (person.name, person.latin_name, person.given_name, person.family_name)
+
+
 def _anonymise_registrations(
     session: OrmSession, registrations: Sequence[Registration], now: datetime
 ) -> int:
@@ -333,11 +343,12 @@ def _anonymise_registrations(
     if not todo:
         return 0
     ids = [registration.id for registration in todo]
-    scrub = Scrubber(names={name for r in todo for name in (r.name, r.latin_name) if name})
+    scrub = Scrubber(names={name for r in todo for name in _names_of(r) if name})
     for registration in todo:
         registration.name = ""
         registration.latin_name = ""
         registration.job_title = ""
+        _clear_standard_fields(registration)
         registration.answers = {}
         registration.consent_participant_list = False
         registration.manage_key = ""  # no link can match an empty key: every link dies
@@ -365,7 +376,7 @@ def _anonymise_delegate(session: OrmSession, delegate: Delegate, now: datetime, 
     the address take too, so that they still count as this person."""
     old_email = delegate.email
     placeholder = f"erased-{secrets.token_hex(12)}@invalid"
-    names = {delegate.name, delegate.latin_name, *extra_names} - {""}
+    names = {*_names_of(delegate), *extra_names} - {""}
     walk_ins = session.scalars(
         sa.select(Attendance).where(
             Attendance.registration_id.is_(None), sa.func.lower(Attendance.email) == old_email
@@ -381,11 +392,35 @@ def _anonymise_delegate(session: OrmSession, delegate: Delegate, now: datetime, 
     delegate.name = ""
     delegate.latin_name = ""
     delegate.job_title = ""
+    _clear_standard_fields(delegate)
     delegate.anonymised_dt = now
     _redact_messages(session, Message.to_address == old_email)
     _scrub_imports(session, scrub, {row.event_id for row in walk_ins}, [])
     _scrub_audit(session, scrub, _mentions(scrub))
     session.flush()
+
+
+# The standard fields that are the person's own (names, gender, needs, the interpretation and
+# visa asked for). Kept, as the organisation and country are: whom they represented and whether
+# as head of delegation, an official capacity that the summaries of delegations count. Gender
+# goes too: a person erased counts as "not collected" in the figures by gender computed after.
+ERASED_FIELDS = {
+    "salutation": "",
+    "given_name": "",
+    "family_name": "",
+    "gender": "",
+    "interpretation_language": "",
+    "accessibility_needs": "",
+    "dietary_needs": "",
+    "dietary_other": "",
+    "visa_letter_needed": None,
+}
+
+
+def _clear_standard_fields(person: Delegate | Registration) -> None:
+    for name, empty in ERASED_FIELDS.items():
+        if hasattr(type(person), name):  # a delegate keeps no answer of an event's form
+            setattr(person, name, empty)
 
 
 def pseudonym(key: str) -> str:

@@ -115,6 +115,8 @@ class SeriesDetails:
     reminder_schedule: list[Reminder] | None = None
     # Months after the last event until registrations are anonymised.
     retention_months: int = 24
+    # The standard fields its events' forms ask ({"gender": True}: required); None: none.
+    form_fields: dict | None = None
 
 
 @dataclass
@@ -142,6 +144,8 @@ class EventDetails:
     recommendations_count: int = 0
     # False: a change of time, place or join link is a correction nobody is told of.
     notify_registrants: bool = True
+    # The standard fields its form asks ({"gender": True}: required); None: its series'.
+    form_fields: dict | None = None
 
     # Changed on an existing event only through reschedule / set_capacity.
     MOVE_FIELDS = ("start_dt", "end_dt", "format", "place", "join_url")
@@ -157,6 +161,7 @@ class EventDetails:
         "description",
         "outcomes",
         "recommendations_count",
+        "form_fields",
     )
 
     def check(self) -> None:
@@ -249,7 +254,8 @@ def update_series(series: Series, details: SeriesDetails, version: int | None) -
         series = locked(session, Series, series.id)
         _check_version(series, version)
         before = _snapshot(
-            series, ("title", "description", "chair", "organiser", "is_published", "retention_months")
+            series,
+            ("title", "description", "chair", "organiser", "is_published", "retention_months", "form_fields"),
         )
         _apply_series(series, details)
         changed = [name for name, value in before.items() if getattr(series, name) != value]
@@ -265,6 +271,7 @@ def _apply_series(series: Series, details: SeriesDetails) -> None:
     series.is_published = details.is_published
     series.reminder_schedule = _schedule(details.reminder_schedule, series.reminder_schedule)
     series.retention_months = details.retention_months
+    series.form_fields = details.form_fields
 
 
 def cancel_series(series: Series, note: str = "") -> list[Event]:

@@ -37,6 +37,7 @@ from ...models import (
 )
 from ...models.people import new_manage_key
 from .. import audit
+from ..fields import SENSITIVE_COLUMNS
 from ..mail import mailouts, notifications
 from ..webhooks import webhooks
 
@@ -148,9 +149,31 @@ class Applicant:
     language: str = "en"
     consent_participant_list: bool = False
     answers: dict = field(default_factory=dict)
+    # The standard fields (enums.StandardField), None where the form did not ask them: an edit
+    # from a form without a field keeps what was given before.
+    salutation: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    gender: str | None = None
+    representing_country: str | None = None
+    representing_organisation: str | None = None
+    head_of_delegation: bool | None = None
+    interpretation_language: str | None = None
+    accessibility_needs: str | None = None
+    dietary_needs: str | None = None
+    dietary_other: str | None = None
+    visa_letter_needed: bool | None = None
 
     def details(self) -> dict:
-        return {name: getattr(self, name) for name in Registration.DETAIL_FIELDS}
+        """The person's details, as a Delegate keeps them."""
+        return self._given(Delegate.DETAIL_FIELDS)
+
+    def declared(self) -> dict:
+        """What the registration keeps: the person's details and what this event's form asked."""
+        return self._given(Registration.DETAIL_FIELDS)
+
+    def _given(self, fields: tuple[str, ...]) -> dict:
+        return {name: getattr(self, name) for name in fields if getattr(self, name) is not None}
 
 
 @dataclass
@@ -299,7 +322,8 @@ def _enter(
         else None
     )
     values = {
-        **applicant.details(),
+        **NOT_ASKED,
+        **applicant.declared(),
         "consent_privacy_dt": now,
         "consent_participant_list": applicant.consent_participant_list,
         "answers": applicant.answers,
@@ -321,6 +345,13 @@ def _enter(
         outcome = _announce(session, registration, position)
         webhooks.emit("registration.created", registration)
     return outcome
+
+
+# A new registration's standard fields its form did not ask (every column, for `persistent`).
+NOT_ASKED: dict = {
+    name: None if name in ("head_of_delegation", "visa_letter_needed") else ""
+    for name in ("salutation", "given_name", "family_name", *Registration.DECLARED_FIELDS)
+}
 
 
 def _insert_registration(session: OrmSession, values: dict) -> Registration:
@@ -581,7 +612,7 @@ def update_details(registration: Registration, applicant: Applicant) -> Registra
 def _change_details(registration: Registration, applicant: Applicant) -> bool:
     """Apply the declared details; if anything changed, bump the version and confirm by email."""
     before = (registration.details(), registration.consent_participant_list)
-    registration.set_details(applicant.details())
+    registration.set_details(applicant.declared())
     registration.consent_participant_list = applicant.consent_participant_list
     registration.delegate.set_details(applicant.details())
     if (registration.details(), registration.consent_participant_list) == before:
@@ -748,7 +779,12 @@ def edit_details(
                 )
             )
         if _change_details(registration, applicant):
-            _record(by, "edit", registration, "details changed", details=registration.details())
+            # Gender, diet and accessibility needs stay out of the audit log: it outlives an
+            # erasure, which scrubs names from it, not such answers.
+            details = {
+                name: value for name, value in registration.details().items() if name not in SENSITIVE_COLUMNS
+            }
+            _record(by, "edit", registration, "details changed", details=details)
     return registration
 
 

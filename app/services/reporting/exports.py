@@ -28,7 +28,7 @@ from sqlalchemy.sql import Select
 from ...database import write_transaction
 from ...extensions import db
 from ...models import Event, OrganisationKind, RegistrationStatus, Series
-from .. import audit, regions
+from .. import audit, fields, regions
 from . import xlsx_stream
 
 BATCH = 1000
@@ -73,9 +73,19 @@ class Words:
     countries: dict[str, tuple[str, str]]
     yes: str
     no: str
+    # The standard fields' values in words, per column (services/fields.py).
+    standard: dict[str, dict]
 
     def country_cells(self, code: str) -> tuple[str, str]:
         return self.countries.get(code) or (neutralise(code), neutralise(code))
+
+    def standard_cell(self, column: str, value):
+        if column == "representing_country":
+            return self.country_cells(value)[1]
+        words = self.standard.get(column)
+        if words:
+            return words.get(value, neutralise(value))
+        return neutralise(value)
 
 
 def _words() -> Words:
@@ -87,6 +97,7 @@ def _words() -> Words:
         countries={"": ("", ""), **{code: (code, neutralise(name)) for code, name in names.items()}},
         yes=_("yes"),
         no=_("no"),
+        standard={column: fields.value_words(column) for column in fields.LABELS},
     )
 
 
@@ -109,10 +120,19 @@ FIELDS = (
 REGISTERED = 11  # the cell of "Registered at (UTC)"
 
 
-def _picker(statement: Select) -> Callable:
-    """A row's FIELDS as one tuple, taken by position: a lookup by name per cell costs more."""
+def standard_columns(target: Event | Series) -> list[str]:
+    """A column per standard field its form asked (or any of the series' events' forms), the
+    name in Latin letters apart (a column of every export)."""
+    events = target.events if isinstance(target, Series) else [target]
+    asked = fields.asked_by_any(event.asked_fields for event in events)
+    return [column for column in fields.asked_columns(asked) if column not in FIELDS]
+
+
+def _picker(statement: Select, extra: list[str]) -> Callable:
+    """A row's FIELDS (then the `extra` columns) as one tuple, taken by position: a lookup by
+    name per cell costs more."""
     names = list(statement.selected_columns.keys())
-    return operator.itemgetter(*(names.index(field) for field in FIELDS))
+    return operator.itemgetter(*(names.index(field) for field in (*FIELDS, *extra)))
 
 
 def _cells(values: tuple, words: Words) -> list:
@@ -132,7 +152,7 @@ def _cells(values: tuple, words: Words) -> list:
         registered,
         attended,
         minutes,
-    ) = values
+    ) = values[: len(FIELDS)]
     code, country = words.country_cells(code)
     return [
         neutralise(title),
@@ -152,21 +172,27 @@ def _cells(values: tuple, words: Words) -> list:
     ]
 
 
-def _rows(statement: Select, words: Words) -> Iterator[list]:
+def _rows(statement: Select, words: Words, extra: list[str]) -> Iterator[list]:
     """The cells of every row of one query, fetched BATCH at a time (a server-side cursor on
     PostgreSQL), as plain rows: the ORM is not asked to build anything per row."""
-    pick = _picker(statement)
+    pick = _picker(statement, extra)
     result = db.session.connection().execute(statement.execution_options(yield_per=BATCH))
     try:
         for partition in result.partitions():
             for row in partition:
-                yield _cells(pick(row), words)
+                values = pick(row)
+                cells = _cells(values, words)
+                cells.extend(
+                    words.standard_cell(column, value)
+                    for column, value in zip(extra, values[len(FIELDS) :], strict=True)
+                )
+                yield cells
     finally:
         result.close()
 
 
-def _header() -> list[str]:
-    return [neutralise(str(label)) for label in COLUMNS]
+def _header(extra: list[str]) -> list[str]:
+    return [neutralise(str(label)) for label in COLUMNS] + [fields.label(column) for column in extra]
 
 
 def _record(target: Event | Series, statement: Select, filters: dict, fmt: str) -> int:
@@ -191,7 +217,8 @@ def csv_export(target: Event | Series, statement: Select, filters: dict) -> Iter
     `statement` is the table's SELECT, `filters` what the organiser chose (for the audit log).
     """
     _record(target, statement, filters, "csv")
-    return _csv_chunks(_rows(statement, _words()))
+    extra = standard_columns(target)
+    return _csv_chunks(_header(extra), _rows(statement, _words(), extra))
 
 
 def _csv_instant(moment: datetime) -> str:
@@ -200,13 +227,13 @@ def _csv_instant(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
-def _csv_chunks(rows: Iterable[list]) -> Iterator[str]:
+def _csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     """The header at once (the download starts while the rows' query runs), then a chunk
     per BATCH rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # None, the minutes of no one recorded, is written as ""
     buffer.write("\ufeff")  # the BOM by which Excel knows the file is UTF-8
-    writer.writerow(_header())
+    writer.writerow(header)
     yield _taken(buffer)
     for number, row in enumerate(rows, start=1):
         row[REGISTERED] = _csv_instant(row[REGISTERED])
@@ -227,4 +254,7 @@ def xlsx_export(target: Event | Series, statement: Select, filters: dict) -> Ite
     """Record the export now, then give the workbook in chunks as the rows are read: text as
     text, the registration's instant as a date, the minutes as a number."""
     _record(target, statement, filters, "xlsx")
-    return xlsx_stream.workbook(_("Registrations"), _header(), _rows(statement, _words()), batch=BATCH)
+    extra = standard_columns(target)
+    return xlsx_stream.workbook(
+        _("Registrations"), _header(extra), _rows(statement, _words(), extra), batch=BATCH
+    )

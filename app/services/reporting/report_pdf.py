@@ -313,6 +313,7 @@ def event_report(event: Event, *, public: bool = False) -> Report:
             *_arrival_blocks(summary.figures),
         ]
         blocks += [Heading(_("Who took part")), *_exhibit_blocks(charts.event_exhibits(summary))]
+        blocks += [] if public else _gender_blocks(summaries.gender_figures([event]))
     if summary and summary.top_organisations and not public:
         blocks += [
             Heading(_("Organisations with most participants"), level=2),
@@ -351,6 +352,39 @@ def _arrival_blocks(figures) -> list[Block]:
     ]
 
 
+def _gender_blocks(gender: summaries.GenderFigures | None) -> list[Block]:
+    """Registered and attended by gender, where the form asked it ("not collected" apart)."""
+    if gender is None:
+        return []
+    blocks: list[Block] = [
+        Heading(_("Participation by gender"), level=2),
+        Text(
+            ngettext(
+                "Among the registrants of the %(num)d event whose form asked it.",
+                "Among the registrants of the %(num)d events whose form asked it.",
+                gender.events,
+            ),
+            muted=True,
+        ),
+        Grid(
+            [_("Gender"), _("Registered"), _("Attended")],
+            [[share.label, _count(share.registered), _count(share.attended)] for share in gender.shares],
+            widths=(2, 1, 1),
+        ),
+    ]
+    if gender.heads_of_delegation:
+        blocks.append(
+            Text(
+                _(
+                    "Heads of delegation: %(registered)s registered, %(attended)s attended.",
+                    registered=_count(gender.heads_of_delegation),
+                    attended=_count(gender.heads_attended),
+                )
+            )
+        )
+    return blocks
+
+
 def _event_notice(summary: EventSummary) -> list[Block]:
     if summary.figures.based_on_registrations:
         return [Text(_("Based on registrations; attendance not recorded."), muted=True)]
@@ -369,6 +403,7 @@ def series_report(series: Series, *, public: bool = False) -> Report:
     blocks += [Heading(_("In figures")), *_figure_blocks(series_figures(summary))]
     blocks += _modules_table(summary, public)
     blocks += [Heading(_("Who took part")), *_exhibit_blocks(charts.series_exhibits(summary))]
+    blocks += [] if public else _gender_blocks(summaries.gender_figures(events))
     blocks += _document_blocks(series.documents, series.is_published, public)
     for event in events:
         blocks += _module_blocks(event, public)

@@ -51,6 +51,7 @@ from ...models import (
     Delegate,
     Event,
     EventKind,
+    Gender,
     OrganisationKind,
     ParticipantsVersion,
     PublishedFigures,
@@ -167,6 +168,35 @@ class Breakdowns:
     @property
     def country_count(self) -> int:
         return sum(1 for share in self.countries if share.key)
+
+
+@dataclass(frozen=True)
+class GenderShare:
+    """One gender as people gave it, or "not collected" (key ""): registered and attended."""
+
+    key: str
+    label: str
+    registered: int
+    attended: int
+
+
+@dataclass
+class GenderFigures:
+    """Participation by gender, over the events whose form asked it (the others' registrants
+    were never asked). Attended: registrants who attended (walk-ins were not asked)."""
+
+    events: int
+    shares: list[GenderShare]
+    heads_of_delegation: int = 0  # registered as head of their delegation, where asked
+    heads_attended: int = 0
+
+    @property
+    def registered(self) -> int:
+        return sum(share.registered for share in self.shares)
+
+    @property
+    def attended(self) -> int:
+        return sum(share.attended for share in self.shares)
 
 
 @dataclass
@@ -656,6 +686,63 @@ def event_summary(event: Event, *, published: bool = False) -> EventSummary | No
         breakdowns=breakdowns,
         top_organisations=_top_organisations(breakdowns.taking_part),
     )
+
+
+def gender_figures(events: Sequence[Event]) -> GenderFigures | None:
+    """Registered and attended by gender, and the heads of delegation (two statements), over
+    the events that asked gender; "not collected" (registrations made before the question was
+    asked, or erased) apart from "prefer not to say". None if no event asked it. Live figures
+    for the console's pages and reports, asked for apart from the summary (whose statements
+    stay as counted): they are not part of what is published."""
+    asked = [event.id for event in events if "gender" in event.asked_fields]
+    if not asked:
+        return None
+    counts = {row.gender: row for row in db.session.execute(_registrations_by_gender(), {"events": asked})}
+    order = [*(member.value for member in Gender), ""]
+    shares = [
+        GenderShare(
+            key=key,
+            label=Gender(key).title if key else str(_l("Not collected")),
+            registered=counts[key].registered if key in counts else 0,
+            attended=counts[key].attended if key in counts else 0,
+        )
+        for key in order
+        if key or key in counts  # "not collected" only where there are some
+    ]
+    heads = db.session.execute(_heads_of_delegation(), {"events": asked}).one()
+    return GenderFigures(
+        events=len(asked), shares=shares, heads_of_delegation=heads.registered, heads_attended=heads.attended
+    )
+
+
+def _attended_registration() -> sa.ColumnElement[bool]:
+    return sa.exists().where(
+        Attendance.event_id == Registration.event_id,
+        Attendance.registration_id == Registration.id,
+        Attendance.attended.is_(True),
+    )
+
+
+@cache
+def _registrations_by_gender() -> sa.Select:
+    """Every registration counts as registered, as in the figures (cancelled ones too)."""
+    return (
+        sa.select(
+            Registration.gender,
+            sa.func.count().label("registered"),
+            sa.func.count(sa.case((_attended_registration(), 1))).label("attended"),
+        )
+        .where(Registration.event_id.in_(_events()))
+        .group_by(Registration.gender)
+    )
+
+
+@cache
+def _heads_of_delegation() -> sa.Select:
+    return sa.select(
+        sa.func.count().label("registered"),
+        sa.func.count(sa.case((_attended_registration(), 1))).label("attended"),
+    ).where(Registration.event_id.in_(_events()), Registration.head_of_delegation.is_(True))
 
 
 ARRIVAL_STEP = timedelta(minutes=15)
