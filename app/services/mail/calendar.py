@@ -8,10 +8,12 @@ from functools import cache
 from urllib.parse import urlencode
 
 from flask import current_app
+from flask_babel import gettext as _
 from icalendar import Calendar, Timezone, vCalAddress, vText
 from icalendar import Event as CalendarEntry
 
 from ...database import utcnow
+from ...formatting import agenda_hours, zone_label
 from ...models import Event, Registration, RegistrationStatus
 from ..links import external_url, site_host
 
@@ -81,11 +83,37 @@ def _location(event: Event, join_url: str) -> str:
 
 
 def _description(event: Event, join_url: str) -> str:
+    """The entry's text, in the reader's language: the theme, the join details where the caller
+    gives the join link (the passcode and dial-in are as secret), the agenda, the event's page."""
     description = [event.theme] if event.theme else []
     if join_url:
-        description.append(f"Join: {join_url}")
+        description.append("\n".join(join_lines(event, join_url)))
+    if event.agenda_items:
+        description.append(_agenda_text(event))
     description.append(external_url("public.event", event_id=event.id))
     return "\n\n".join(description)
+
+
+def join_lines(event: Event, join_url: str) -> list[str]:
+    lines = [f"{_('Join link:')} {join_url}"]
+    if event.join_passcode:
+        lines.append(f"{_('Passcode:')} {event.join_passcode}")
+    if event.dial_in:
+        lines += [_("Dial-in:"), *event.dial_in.splitlines()]
+    return lines
+
+
+def _agenda_text(event: Event) -> str:
+    """'Agenda (times in CET (UTC+01:00))' and a line an item: '10:00–10:45 Opening — Room A'."""
+    if any(item.start_dt for item in event.agenda_items):
+        heading = _("Agenda (times in %(zone)s)", zone=zone_label(event.start_dt.astimezone(event.zone)))
+    else:
+        heading = _("Agenda")
+    lines = [heading]
+    for item in event.agenda_items:
+        line = " ".join(part for part in (agenda_hours(item), item.title) if part)
+        lines.append(f"{line} — {item.room}" if item.room else line)
+    return "\n".join(lines)
 
 
 def _entry(event: Event, uid: str, join_url: str = "", cancelled: bool = False) -> CalendarEntry:
