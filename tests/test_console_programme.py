@@ -92,6 +92,8 @@ def edit_form(event: Event, **overrides) -> dict:
         end=local(fresh.end_dt),
         place=fresh.place,
         join_url=fresh.join_url,
+        join_passcode=fresh.join_passcode,
+        dial_in=fresh.dial_in,
         capacity="" if fresh.capacity is None else str(fresh.capacity),
         registration_opens=local(fresh.registration_opens_dt),
         registration_closes=local(fresh.registration_closes_dt),

@@ -63,7 +63,8 @@ def events_by_id(ids: list[int]) -> dict[int, Event]:
 
 def event_versions(ids: list[int]) -> dict[int, int]:
     """Each event's version (bumped by every edit): what a page kept for a while is keyed by."""
-    return dict(db.session.execute(sa.select(Event.id, Event.version).where(Event.id.in_(ids))).tuples())
+    rows = db.session.execute(sa.select(Event.id, Event.version).where(Event.id.in_(ids)))
+    return {event_id: version for event_id, version in rows}
 
 
 def open_events(series: Series) -> list[Event]:
