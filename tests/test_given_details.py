@@ -92,14 +92,28 @@ def test_a_latin_name_is_given_back_after_the_name(registration):
     ("language", "lines"),
     [
         ("en", ["What you gave us:", "Country: Ethiopia", "Kind of organisation: Member state"]),
-        ("fr", [f"Ce que vous nous avez indiqué{NNBSP}:", f"Pays{NNBSP}: Éthiopie", f"Type d'organisation{NNBSP}: État membre"]),
-        ("ar", ["البيانات التي قدمتها لنا:", "البلد: \u2068إثيوبيا\u2069", "نوع المنظمة: \u2068دولة عضو\u2069"]),
+        (
+            "fr",
+            [
+                f"Ce que vous nous avez indiqué{NNBSP}:",
+                f"Pays{NNBSP}: Éthiopie",
+                f"Type d'organisation{NNBSP}: État membre",
+            ],
+        ),
+        (
+            "ar",
+            ["البيانات التي قدمتها لنا:", "البلد: \u2068إثيوبيا\u2069", "نوع المنظمة: \u2068دولة عضو\u2069"],
+        ),
     ],
 )
-def test_the_confirmation_says_what_was_given_in_the_delegates_language(mail_app, smtp_server, language, lines):
+def test_the_confirmation_says_what_was_given_in_the_delegates_language(
+    mail_app, smtp_server, language, lines
+):
     event = make_event()
     client = mail_app.test_client()
-    response = submit(client, f"/events/{event.id}/register?lang={language}", delegate_form(language=language))
+    response = submit(
+        client, f"/events/{event.id}/register?lang={language}", delegate_form(language=language)
+    )
     assert response.status_code == 302
     [message] = smtp_server.inbox.messages
     text = message.get_body(("plain",)).get_content()

@@ -12,7 +12,6 @@ from app.extensions import db
 from app.models import Event, Registration, RegistrationStatus
 from tests.conftest import delegate_form, make_event, manage_path, submit
 from tests.test_console_programme import edit_form, post, text_of
-from tests.test_registration_pages import register as register_in_new_browser
 
 JOIN_URL = "https://zoom.us/j/81234567890"
 PASSCODE = "4Ps-0626"
@@ -180,7 +179,12 @@ def test_the_event_form_saves_the_passcode_and_dial_in(app, console):
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("join_passcode", "x" * 101), ("join_passcode", "12\x0034"), ("dial_in", "+41\x07 22"), ("dial_in", "9" * 2001)],
+    [
+        ("join_passcode", "x" * 101),
+        ("join_passcode", "12\x0034"),
+        ("dial_in", "+41\x07 22"),
+        ("dial_in", "9" * 2001),
+    ],
 )
 def test_a_bad_passcode_or_dial_in_is_refused(app, console, field, value):
     event = joinable()

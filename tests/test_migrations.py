@@ -154,7 +154,9 @@ def test_the_events_with_attendance_are_published_by_the_upgrade(tmp_path):
                 defaults = {
                     column.name: column.default.arg
                     for column in Event.__table__.columns
-                    if column.name in then.c and column.default is not None and not callable(column.default.arg)
+                    if column.name in then.c
+                    and column.default is not None
+                    and not callable(column.default.arg)
                 }
                 for number in (1, 2):
                     connection.execute(

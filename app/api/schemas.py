@@ -119,16 +119,25 @@ class AgendaItemSchema(ma.Schema):
     title = ma.fields.String(required=True)
     description = ma.fields.String(required=True)
     start = ma.fields.DateTime(
-        attribute="start_dt", required=True, allow_none=True, metadata={"description": "In UTC; None: not set"}
+        attribute="start_dt",
+        required=True,
+        allow_none=True,
+        metadata={"description": "In UTC; None: not set"},
     )
     end = ma.fields.DateTime(
         attribute="end_dt", required=True, allow_none=True, metadata={"description": "In UTC; None: not set"}
     )
     local_start = ma.fields.Function(
-        _item_local("start_dt"), required=True, allow_none=True, metadata={**DATE_TIME, "type": ["string", "null"]}
+        _item_local("start_dt"),
+        required=True,
+        allow_none=True,
+        metadata={**DATE_TIME, "type": ["string", "null"]},
     )
     local_end = ma.fields.Function(
-        _item_local("end_dt"), required=True, allow_none=True, metadata={**DATE_TIME, "type": ["string", "null"]}
+        _item_local("end_dt"),
+        required=True,
+        allow_none=True,
+        metadata={**DATE_TIME, "type": ["string", "null"]},
     )
     room = ma.fields.String(required=True, metadata={"description": "The room or session; empty if none"})
     speakers = ma.fields.List(ma.fields.Nested(SpeakerSchema), required=True)

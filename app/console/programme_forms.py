@@ -28,7 +28,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..models import AgendaItem, AgendaItemKind, DocumentKind, Event, EventFormat, EventKind, Series, SpeakerRole
+from ..models import (
+    AgendaItem,
+    AgendaItemKind,
+    DocumentKind,
+    Event,
+    EventFormat,
+    EventKind,
+    Series,
+    SpeakerRole,
+)
 from ..registration.forms import multiline_text, options, plain_text, strip
 from ..services.mail.reminders import (
     MINUTES_PER_DAY,

@@ -15,7 +15,8 @@ full. The result page's key holds the language and each outcome's event, status
 and the event's version: a confirmed registrant's page shows the join details and
 the time, and an organiser's edit of them must show at once (one small query reads
 the versions). What a key cannot see (the series' other events, an agenda item's
-edit in the calendar links, the configuration) shows after at most `MAX_AGE` seconds. Each process keeps its own pages; none holds anything
+edit in the calendar links, the configuration) shows after at most `MAX_AGE`
+seconds. Each process keeps its own pages; none holds anything
 about a person.
 
 Kept by measure (issue 18 §1 keeps a shortcut only where removing it costs more than
