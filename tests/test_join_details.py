@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import Event, Registration, RegistrationStatus
 from tests.conftest import delegate_form, make_event, manage_path, submit
 from tests.test_console_programme import edit_form, post, text_of
+from tests.test_embed import post as embed_post
 
 JOIN_URL = "https://zoom.us/j/81234567890"
 PASSCODE = "4Ps-0626"
@@ -109,6 +110,19 @@ def test_the_result_pages_calendar_file_is_for_that_browser_only(app):
     registration.status = RegistrationStatus.CANCELLED
     db.session.commit()
     assert browser.get(url).status_code == 404  # no longer confirmed
+
+
+def test_the_embedded_forms_answer_shows_no_join_details(app):
+    """Its outcome travels in a signed URL naming only the event and the status, the same for
+    every confirmed registrant and valid for an hour: shared, it would hand the join details to
+    anyone. So it says they come by email."""
+    event = joinable()
+    frame = app.test_client(use_cookies=False)
+    response = embed_post(frame, event)
+    assert response.status_code == 302
+    page = text_of(frame.get(response.headers["Location"]))
+    assert "Your seat is confirmed." in page
+    assert_no_secret(page)
 
 
 def test_a_waiting_browser_gets_no_calendar_file(app):
