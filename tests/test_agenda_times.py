@@ -195,3 +195,20 @@ def test_the_api_gives_the_times_and_room(event, client):
     assert client.get(f"/api/v1/events/{event.id}/agenda").get_json()[0]["id"] == item.id
     schema = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["AgendaItem"]
     assert {"start", "end", "local_start", "local_end", "room"} <= set(schema["properties"])
+
+
+@pytest.mark.parametrize("path", ["/calendar.ics", "/series/{series}/calendar.ics"])
+def test_the_feeds_give_each_events_agenda_and_read_it_in_one_go(client, path):
+    from tests.conftest import make_series, statements
+
+    series = make_series()
+    url = path.format(series=series.id)
+    counts = []
+    for day in range(1, 4):
+        add_timed_item(make_event(f"Module {day}", series=series, start=START.replace(day=day)))
+        db.session.expire_all()
+        with statements() as executed:
+            body = client.get(url).get_data(as_text=True)
+        assert body.count("Agenda (times in CEST (UTC+02:00))") == day
+        counts.append(len(executed))
+    assert counts[0] == counts[-1], counts  # not one more per event

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app, make_response, request
 from icalendar import vDuration
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Event, Series
@@ -28,11 +29,18 @@ REFRESH_INTERVAL = timedelta(hours=6)
 DTSTAMP_LINE = re.compile(rb"^DTSTAMP:[^\r\n]*\r\n", re.MULTILINE)
 
 
+# Each entry's text holds its agenda and its title its series: read with the events, not per event.
+FEED_EVENTS = (
+    db.select(Event)
+    .where(Event.is_published.is_(True))
+    .order_by(Event.start_dt, Event.id)
+    .options(selectinload(Event.agenda_items), selectinload(Event.series))
+)
+
+
 @bp.route("/calendar.ics")
 def programme_calendar():
-    events = db.session.scalars(
-        db.select(Event).where(Event.is_published.is_(True)).order_by(Event.start_dt, Event.id)
-    ).all()
+    events = db.session.scalars(FEED_EVENTS).all()
     return _feed(current_app.config["PROGRAMME_NAME"], events, external_url("public.home"))
 
 
@@ -40,7 +48,8 @@ def programme_calendar():
 def series_calendar(series_id: int):
     series: Series = published_series_or_404(series_id)
     page = external_url("public.series", series_id=series.id)
-    return _feed(series.title, series.published_events, page)
+    events = db.session.scalars(FEED_EVENTS.where(Event.series_id == series.id)).all()
+    return _feed(series.title, events, page)
 
 
 def event_uid(event: Event) -> str:
