@@ -207,3 +207,16 @@ def test_a_bad_passcode_or_dial_in_is_refused(app, console, field, value):
     assert "error-summary" in text_of(response)
     saved = db.session.get(Event, event.id, populate_existing=True)
     assert (saved.join_passcode, saved.dial_in) == (PASSCODE, DIAL_IN)
+
+
+def test_a_meeting_by_telephone_only_gives_its_dial_in_to_the_confirmed_calendar(app):
+    event = make_event(join_url="", join_passcode=PASSCODE, dial_in=DIAL_IN)
+    browser = app.test_client()
+    page = register(browser, event)
+    assert PASSCODE in page and "Meeting ID: 812 3456 7890" in page
+    [entry] = Calendar.from_ical(
+        browser.get(f"/registrations/done/events/{event.id}/calendar.ics").data
+    ).walk("VEVENT")
+    assert "Passcode: 4Ps-0626\nDial-in:\n+41 22 555 01 23 (Geneva)" in str(entry["DESCRIPTION"])
+    assert "Join link" not in str(entry["DESCRIPTION"])
+    assert_no_secret(text_of(app.test_client().get(f"/events/{event.id}/calendar.ics")))
