@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 
 from flask import current_app, make_response, request
@@ -57,7 +58,7 @@ def event_uid(event: Event) -> str:
     return f"event-{event.id}@{site_host()}"
 
 
-def feed_calendar(name: str, events: list[Event], page: str) -> bytes:
+def feed_calendar(name: str, events: Sequence[Event], page: str) -> bytes:
     calendar = _calendar("PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-caldesc", page)
@@ -68,7 +69,7 @@ def feed_calendar(name: str, events: list[Event], page: str) -> bytes:
     return calendar_bytes(calendar)
 
 
-def _feed(name: str, events: list[Event], page: str):
+def _feed(name: str, events: Sequence[Event], page: str):
     body = feed_calendar(name, events, page)
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
