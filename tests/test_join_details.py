@@ -11,7 +11,7 @@ from icalendar import Calendar
 from app.extensions import db
 from app.models import Event, Registration, RegistrationStatus
 from tests.conftest import delegate_form, make_event, manage_path, submit
-from tests.test_console_programme import edit_form, post, text_of
+from tests.test_console_programme import app_config, edit_form, post, text_of  # noqa: F401 (fixture)
 from tests.test_embed import post as embed_post
 
 JOIN_URL = "https://zoom.us/j/81234567890"
@@ -220,3 +220,20 @@ def test_a_meeting_by_telephone_only_gives_its_dial_in_to_the_confirmed_calendar
     assert "Passcode: 4Ps-0626\nDial-in:\n+41 22 555 01 23 (Geneva)" in str(entry["DESCRIPTION"])
     assert "Join link" not in str(entry["DESCRIPTION"])
     assert_no_secret(text_of(app.test_client().get(f"/events/{event.id}/calendar.ics")))
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_new_passcode_is_news_to_the_confirmed_only(app, smtp_server, console, language):
+    event = joinable(capacity=1)
+    register(app.test_client(), event, language, email="seated@example.org")
+    register(app.test_client(), event, language, email="waiting@example.org")
+    smtp_server.inbox.clear()
+    response = post(console, f"/console/events/{event.id}/edit", edit_form(event, join_passcode="NEW-0001"))
+    assert response.status_code == 303
+    [update] = smtp_server.inbox.messages
+    assert update["To"].endswith("<seated@example.org>")
+    text = update.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    label = {"en": "Passcode", "fr": "Code secret"}[language]
+    assert f"{label}\n" in text and PASSCODE in text and "NEW-0001" in text
+    [entry] = Calendar.from_ical(next(update.iter_attachments()).get_content().encode()).walk("VEVENT")
+    assert "NEW-0001" in str(entry["DESCRIPTION"]) and int(entry["SEQUENCE"]) == 1

@@ -307,7 +307,7 @@ class EventForm(VersionedForm):
     notify_registrants = BooleanField(
         _l("Notify registrants of this change"),
         description=_l(
-            "Sent only if the time, format, place or join link changes, with the old and the new "
+            "Sent only if the time, format, place or join details change, with the old and the new "
             "values. Uncheck it to correct a mistake without emailing anyone."
         ),
     )

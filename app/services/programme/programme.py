@@ -145,15 +145,13 @@ class EventDetails:
     notify_registrants: bool = True
 
     # Changed on an existing event only through reschedule / set_capacity.
-    MOVE_FIELDS = ("start_dt", "end_dt", "format", "place", "join_url")
+    MOVE_FIELDS = ("start_dt", "end_dt", "format", "place", "join_url", "join_passcode", "dial_in")
     PLAIN_FIELDS = (
         "title",
         "timezone",
         "series_id",
         "kind",
         "theme",
-        "join_passcode",
-        "dial_in",
         "registration_opens_dt",
         "registration_closes_dt",
         "requires_approval",
@@ -398,6 +396,8 @@ def _move(event: Event, details: EventDetails, now: datetime | None) -> bool:
             details.end_dt,
             place=details.place,
             join_url=details.join_url,
+            join_passcode=details.join_passcode,
+            dial_in=details.dial_in,
             format=details.format,
             notify=details.notify_registrants,
             now=now,
