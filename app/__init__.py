@@ -150,9 +150,13 @@ def register_api(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from . import formatting
     from .services.mail.calendar import add_to_calendar_links
+    from .services.registration.given import given_details
 
     formatting.register(app)
     app.jinja_env.globals["calendar_links"] = add_to_calendar_links
+    # The emails are written by the mail domain, below the registration domain: they reach
+    # the summary of what a delegate gave through the templates.
+    app.jinja_env.globals["given_details"] = given_details
 
 
 def register_commands(app: Flask) -> None:

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
 from .database import utcnow
-from .models import Event, RegistrationState, RegistrationWindow
+from .models import AgendaItem, Event, RegistrationState, RegistrationWindow
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
@@ -118,6 +118,21 @@ def event_hours(event: Event) -> str:
     return hours(event.start_dt.astimezone(event.zone), event.end_dt.astimezone(event.zone))
 
 
+def agenda_hours(item: AgendaItem) -> str:
+    """An agenda item's times in its event's zone: '10:00–10:45', or '10:00' with no end; with the
+    day ('31 Mar 10:00–10:45') when the event spans days; '' for an item without times."""
+    if item.start_dt is None:
+        return ""
+    zone = item.event.zone
+    start = item.start_dt.astimezone(zone)
+    hours = f"{start:%H:%M}"
+    if item.end_dt is not None:
+        hours += f"–{item.end_dt.astimezone(zone):%H:%M}"
+    if item.event.start_dt.astimezone(zone).date() != item.event.end_dt.astimezone(zone).date():
+        return f"{short_date(start)} {hours}"
+    return hours
+
+
 def instant_in(value: datetime, zone: ZoneInfo | str) -> str:
     """One instant in a zone: 'Friday 12 March 2027, 23:59 EAT (UTC+03:00)'."""
     zone = ZoneInfo(zone) if isinstance(zone, str) else zone
@@ -160,6 +175,7 @@ def register(app: Flask) -> None:
     app.jinja_env.filters["event_when"] = event_when
     app.jinja_env.filters["event_hours"] = event_hours
     app.jinja_env.filters["instant_in"] = instant_in
+    app.jinja_env.filters["agenda_hours"] = agenda_hours
     app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.filters["short_date"] = short_date
     app.jinja_env.filters["zone_label"] = zone_label

@@ -92,6 +92,8 @@ def edit_form(event: Event, **overrides) -> dict:
         end=local(fresh.end_dt),
         place=fresh.place,
         join_url=fresh.join_url,
+        join_passcode=fresh.join_passcode,
+        dial_in=fresh.dial_in,
         capacity="" if fresh.capacity is None else str(fresh.capacity),
         registration_opens=local(fresh.registration_opens_dt),
         registration_closes=local(fresh.registration_closes_dt),
@@ -493,6 +495,8 @@ def test_a_new_join_link_is_a_change_of_place(app, smtp_server, console):
         ({"place": "The Hague, The Netherlands"}, {"first", "second"}),
         # The join link goes only to the confirmed: the waiting list is not told of it.
         ({"join_url": "https://zoom.us/j/99999999999"}, {"first"}),
+        ({"join_passcode": "NEW-0001"}, {"first"}),
+        ({"dial_in": "+41 22 555 01 23\nMeeting ID: 812 3456 7890"}, {"first"}),
         ({"title": "Partnerships"}, set()),
         ({"description": "New words."}, set()),
         ({"theme": "Fostering partnerships"}, set()),
@@ -530,7 +534,7 @@ def test_the_edit_form_offers_the_notice_checked(app, console):
     event = make_event("Partnership")
     page = text_of(console.get(f"/console/events/{event.id}/edit"))
     assert re.search(r'<input[^>]* checked [^>]*name="notify_registrants"', page)
-    assert 'id="notify_registrants-hint">Sent only if the time, format, place or join link changes' in page
+    assert 'id="notify_registrants-hint">Sent only if the time, format, place or join details change' in page
     assert 'name="notify_registrants"' not in text_of(console.get("/console/events/new"))
 
 

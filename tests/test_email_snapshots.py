@@ -56,6 +56,8 @@ CASES = {
     "registration_confirmed": lambda r: notifications.queue_confirmation(r),
     "registration_confirmed-promoted": lambda r: notifications.queue_confirmation(r, promoted=True),
     "registration_confirmed-approved": lambda r: notifications.queue_confirmation(r, approved=True),
+    "registration_confirmed-fr": in_language("fr", notifications.queue_confirmation),
+    "registration_confirmed-ar": in_language("ar", notifications.queue_confirmation),
     "registration_waitlisted": lambda r: notifications.queue_waitlisted(r, 3),
     "registration_pending": lambda r: notifications.queue_pending(r),
     "registration_cancelled": lambda r: notifications.queue_cancelled(r),
@@ -83,7 +85,12 @@ CASES = {
 def registration(app):
     series = make_series()
     event = make_event(
-        "Partnership", series=series, start=START, theme="Fostering partnerships to combat human trafficking"
+        "Partnership",
+        series=series,
+        start=START,
+        theme="Fostering partnerships to combat human trafficking",
+        join_passcode="4Ps-0626",
+        dial_in="+41 22 555 01 23 (Geneva)\nMeeting ID: 812 3456 7890",
     )
     add_keynote(
         event, "Mr. Vincent Cochetel", "Special Envoy for the Central Mediterranean Situation", "UNHCR"

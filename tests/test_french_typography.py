@@ -66,10 +66,15 @@ TAG = re.compile(r"<style\b.*?</style>|<[^>]+>", re.S)
 @pytest.mark.parametrize("case", sorted(case for case in CASES if not case.endswith("-ar")))
 def test_every_french_email_spaces_its_punctuation(registration, case):  # noqa: F811 - the fixture
     sent = as_sent(in_language("fr", CASES[case]), registration)
-    # What the organisers wrote is theirs (an English title keeps its colon), and the header's
-    # name is not French.
-    theirs = registration.event.series.title
-    text = sent["txt"].removeprefix("Subject: ").replace(theirs, "")
-    page = html.unescape(TAG.sub(" ", sent["html"])).replace(theirs, "")
+    # What the organisers wrote is theirs (an English title keeps its colon, a dial-in its
+    # "Meeting ID:"), and the header's name is not French.
+    text = without_theirs(sent["txt"].removeprefix("Subject: "), registration)
+    page = without_theirs(html.unescape(TAG.sub(" ", sent["html"])), registration)
     assert not spacing_problems(text), spacing_problems(text)
     assert not spacing_problems(page), spacing_problems(page)
+
+
+def without_theirs(text: str, sent_for) -> str:
+    for theirs in (sent_for.event.series.title, *sent_for.event.dial_in.splitlines()):
+        text = text.replace(theirs, "")
+    return text

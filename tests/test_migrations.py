@@ -149,14 +149,27 @@ def test_the_events_with_attendance_are_published_by_the_upgrade(tmp_path):
             flask_migrate.upgrade(directory=MIGRATIONS, revision="a1fcb31882c4")
             start = datetime(2026, 11, 3, 9, tzinfo=UTC)
             with db.engine.begin() as connection:
+                # The table as it was at that revision: the model's later columns are not there yet.
+                then = sa.Table("event", sa.MetaData(), autoload_with=connection)
+                defaults = {
+                    column.name: column.default.arg
+                    for column in Event.__table__.columns
+                    if column.name in then.c
+                    and column.default is not None
+                    and not callable(column.default.arg)
+                }
                 for number in (1, 2):
                     connection.execute(
-                        sa.insert(Event.__table__).values(
-                            id=number,
-                            title=f"Webinar {number}",
-                            start_dt=start,
-                            end_dt=start + timedelta(hours=2),
-                            timezone="Europe/Vienna",
+                        sa.insert(then).values(
+                            {
+                                **defaults,
+                                "id": number,
+                                "title": f"Webinar {number}",
+                                "start_dt": start,
+                                "end_dt": start + timedelta(hours=2),
+                                "timezone": "Europe/Vienna",
+                                "created_dt": start,
+                            }
                         )
                     )
                 connection.execute(

@@ -59,6 +59,16 @@ def _local(name: str):
     return lambda event: getattr(event, name).astimezone(event.zone).isoformat()
 
 
+def _item_local(name: str):
+    """An agenda item's optional instant in its event's zone, with its offset; None if not set."""
+
+    def local(item):
+        instant = getattr(item, name)
+        return instant.astimezone(item.event.zone).isoformat() if instant else None
+
+    return local
+
+
 def _external(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
@@ -113,6 +123,28 @@ class AgendaItemSchema(ma.Schema):
     kind = _enum(AgendaItemKind, required=True)
     title = ma.fields.String(required=True)
     description = ma.fields.String(required=True)
+    start = ma.fields.DateTime(
+        attribute="start_dt",
+        required=True,
+        allow_none=True,
+        metadata={"description": "In UTC; None: not set"},
+    )
+    end = ma.fields.DateTime(
+        attribute="end_dt", required=True, allow_none=True, metadata={"description": "In UTC; None: not set"}
+    )
+    local_start = ma.fields.Function(
+        _item_local("start_dt"),
+        required=True,
+        allow_none=True,
+        metadata={**DATE_TIME, "type": ["string", "null"]},
+    )
+    local_end = ma.fields.Function(
+        _item_local("end_dt"),
+        required=True,
+        allow_none=True,
+        metadata={**DATE_TIME, "type": ["string", "null"]},
+    )
+    room = ma.fields.String(required=True, metadata={"description": "The room or session; empty if none"})
     speakers = ma.fields.List(ma.fields.Nested(SpeakerSchema), required=True)
 
 

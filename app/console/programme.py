@@ -417,7 +417,7 @@ def _delete(owner: Event | Series, done: str):
 def agenda_add(event_id: int):
     event = queries.event_or_404(event_id)
     form = AgendaItemForm()
-    saved, item, status = _attempt(form, lambda: service.add_agenda_item(event, form.details()))
+    saved, item, status = _attempt(form, lambda: service.add_agenda_item(event, form.details(event.timezone)))
     if saved:
         flash(_("“%(title)s” is added to the agenda.", title=item.title), "success")
         return redirect(url_for(".event", event_id=event_id, _anchor="agenda"), 303)
@@ -428,8 +428,10 @@ def agenda_add(event_id: int):
 @requires(AccountRole.VIEWER)
 def agenda_item(item_id: int):
     item = db.get_or_404(AgendaItem, item_id)
-    form = AgendaItemForm(obj=item)
-    saved, _result, status = _attempt(form, lambda: service.update_agenda_item(item, form.details()))
+    form = AgendaItemForm(obj=item, **AgendaItemForm.local_times(item))
+    saved, _result, status = _attempt(
+        form, lambda: service.update_agenda_item(item, form.details(item.event.timezone))
+    )
     if saved:
         flash(_("The agenda item is saved."), "success")
         return redirect(url_for(".agenda_item", item_id=item_id), 303)
@@ -437,7 +439,7 @@ def agenda_item(item_id: int):
 
 
 def _item_page(item: AgendaItem, status: int = 200, problem: str | None = None, **forms):
-    forms.setdefault("form", AgendaItemForm(formdata=None, obj=item))
+    forms.setdefault("form", AgendaItemForm(formdata=None, obj=item, **AgendaItemForm.local_times(item)))
     forms.setdefault("speaker_form", SpeakerForm(formdata=None))
     return _page("agenda_item.html", status, item=item, confirm_form=ConfirmForm(), problem=problem, **forms)
 

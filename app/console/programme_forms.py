@@ -29,6 +29,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..models import (
+    AgendaItem,
     AgendaItemKind,
     DocumentKind,
     Event,
@@ -311,6 +312,14 @@ class EventForm(VersionedForm, FormFieldsForm):
     join_url = url_field(
         _l("Join link"), description=_l("Sent only to confirmed registrants, in the reminders.")
     )
+    join_passcode = line(
+        _l("Passcode"), 100, description=_l("Shown with the join link, to confirmed registrants only.")
+    )
+    dial_in = text(
+        _l("Dial-in"),
+        max_length=2000,
+        description=_l("Telephone numbers, one a line, and the meeting ID; to confirmed registrants only."),
+    )
     capacity = IntegerField(
         _l("Capacity"),
         validators=[Optional(), NumberRange(min=0, max=1_000_000)],
@@ -336,7 +345,7 @@ class EventForm(VersionedForm, FormFieldsForm):
     notify_registrants = BooleanField(
         _l("Notify registrants of this change"),
         description=_l(
-            "Sent only if the time, format, place or join link changes, with the old and the new "
+            "Sent only if the time, format, place or join details change, with the old and the new "
             "values. Uncheck it to correct a mistake without emailing anyone."
         ),
     )
@@ -401,6 +410,8 @@ class EventForm(VersionedForm, FormFieldsForm):
             "end": local(event.end_dt),
             "place": event.place,
             "join_url": event.join_url,
+            "join_passcode": event.join_passcode,
+            "dial_in": event.dial_in,
             "capacity": event.capacity,
             "registration_opens": local(event.registration_opens_dt),
             "registration_closes": local(event.registration_closes_dt),
@@ -429,6 +440,8 @@ class EventForm(VersionedForm, FormFieldsForm):
             end_dt=end,
             place=self.place.data or "",
             join_url=self.join_url.data or "",
+            join_passcode=self.join_passcode.data or "",
+            dial_in=self.dial_in.data or "",
             capacity=self.capacity.data,
             registration_opens_dt=self.instants["registration_opens"],
             registration_closes_dt=self.instants["registration_closes"],
@@ -460,11 +473,33 @@ class AgendaItemForm(PageForm):
     kind = enum_select(_l("Kind"), AgendaItemKind)
     title = line(_l("Title"), 300, required=True)
     description = text(_l("Description"), max_length=5000, description=_l("Markdown."))
+    start = local_time(_l("Starts"))  # its hint names the event's zone (templates)
+    end = local_time(_l("Ends"), description=_l("Optional; after the start."))
+    room = line(_l("Room or session"), 200, description=_l("Optional."))
     submit = SubmitField(_l("Save the item"))
 
-    def details(self) -> ItemDetails:
+    @staticmethod
+    def local_times(item: AgendaItem) -> dict:
+        """The item's times as the form shows them: wall-clock times in the event's zone."""
+        zone = item.event.zone
+        return {
+            name: instant.astimezone(zone).replace(tzinfo=None) if instant else None
+            for name, instant in (("start", item.start_dt), ("end", item.end_dt))
+        }
+
+    def details(self, zone_name: str) -> ItemDetails:
+        """Raises ProgrammeError (on its field) for a time the event's zone skips or repeats."""
+        start, end = (
+            local_instant(field.data, zone_name, field.name) if field.data else None
+            for field in (self.start, self.end)
+        )
         return ItemDetails(
-            title=self.title.data, kind=self.kind.data, description=self.description.data or ""
+            title=self.title.data,
+            kind=self.kind.data,
+            description=self.description.data or "",
+            start_dt=start,
+            end_dt=end,
+            room=self.room.data or "",
         )
 
 

@@ -141,6 +141,8 @@ FOUR_PS_EVENTS: tuple[dict, ...] = (
         day=date(2021, 3, 31),
         capacity=150,
         join_url="https://zoom.us/j/8123456789",
+        join_passcode="4Ps-0331",
+        dial_in="+41 22 555 01 23 (Geneva)\n+31 70 555 04 56 (The Hague)\nMeeting ID: 812 345 6789",
         text=PREVENTION_TEXT,
         registrations=((CONFIRMED, 110), (CANCELLED, 4)),
         # "more than 100 attendees and panellists"

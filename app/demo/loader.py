@@ -261,6 +261,8 @@ class _Demo:
             timezone=values["timezone"],
             place=values.get("place", ""),
             join_url=values.get("join_url", ""),
+            join_passcode=values.get("join_passcode", ""),
+            dial_in=values.get("dial_in", ""),
             capacity=values["capacity"],
             registration_opens_dt=opens_dt,
             requires_approval=values.get("requires_approval", False),
@@ -270,6 +272,7 @@ class _Demo:
             created_dt=min(opens_dt, self.now) - timedelta(days=7),
         )
         event.agenda_items = [_agenda_item(position, *item) for position, item in enumerate(values["agenda"])]
+        _timed(event.agenda_items, start, end)
         return event
 
     def document(
@@ -507,6 +510,15 @@ def _agenda_item(
             for index, (name, job, organisation, role) in enumerate(speakers)
         ],
     )
+
+
+def _timed(items: Sequence[AgendaItem], start: datetime, end: datetime) -> None:
+    """Times for the demo's agenda: the event's span shared evenly, in slots of whole 5 minutes."""
+    if not items:
+        return
+    slot = timedelta(minutes=(end - start) // timedelta(minutes=5) // len(items) * 5)
+    for index, item in enumerate(items):
+        item.start_dt, item.end_dt = start + index * slot, start + (index + 1) * slot
 
 
 def _agenda_text(spec: dict) -> list[str]:

@@ -118,6 +118,10 @@ class Event(Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     place: Mapped[str] = mapped_column(sa.String(300), default="")
     join_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    # As secret as the join link: shown only where it is (confirmed registrants).
+    join_passcode: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    # Dial-in numbers, one a line, and the meeting id.
+    dial_in: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     capacity: Mapped[int | None] = mapped_column()
     confirmed_count: Mapped[int] = mapped_column(default=0, server_default="0")
     registration_opens_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -223,6 +227,12 @@ class AgendaItem(Model):
     """A keynote, panel or session of an event."""
 
     __tablename__ = "agenda_item"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "start_dt IS NULL OR end_dt IS NULL OR end_dt > start_dt", name="ends_after_start"
+        ),
+        sa.CheckConstraint("end_dt IS NULL OR start_dt IS NOT NULL", name="end_needs_start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -232,6 +242,10 @@ class AgendaItem(Model):
     )
     title: Mapped[str] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Optional times within the event, shown in the event's zone.
+    start_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    room: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     event: Mapped[Event] = relationship(back_populates="agenda_items")
     speakers: Mapped[list[Speaker]] = relationship(

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import timedelta
 
 from flask import current_app, make_response, request
 from icalendar import vDuration
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Event, Series
@@ -28,11 +30,18 @@ REFRESH_INTERVAL = timedelta(hours=6)
 DTSTAMP_LINE = re.compile(rb"^DTSTAMP:[^\r\n]*\r\n", re.MULTILINE)
 
 
+# Each entry's text holds its agenda and its title its series: read with the events, not per event.
+FEED_EVENTS = (
+    db.select(Event)
+    .where(Event.is_published.is_(True))
+    .order_by(Event.start_dt, Event.id)
+    .options(selectinload(Event.agenda_items), selectinload(Event.series))
+)
+
+
 @bp.route("/calendar.ics")
 def programme_calendar():
-    events = db.session.scalars(
-        db.select(Event).where(Event.is_published.is_(True)).order_by(Event.start_dt, Event.id)
-    ).all()
+    events = db.session.scalars(FEED_EVENTS).all()
     return _feed(current_app.config["PROGRAMME_NAME"], events, external_url("public.home"))
 
 
@@ -40,7 +49,8 @@ def programme_calendar():
 def series_calendar(series_id: int):
     series: Series = published_series_or_404(series_id)
     page = external_url("public.series", series_id=series.id)
-    return _feed(series.title, series.published_events, page)
+    events = db.session.scalars(FEED_EVENTS.where(Event.series_id == series.id)).all()
+    return _feed(series.title, events, page)
 
 
 def event_uid(event: Event) -> str:
@@ -48,7 +58,7 @@ def event_uid(event: Event) -> str:
     return f"event-{event.id}@{site_host()}"
 
 
-def feed_calendar(name: str, events: list[Event], page: str) -> bytes:
+def feed_calendar(name: str, events: Sequence[Event], page: str) -> bytes:
     calendar = _calendar("PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-caldesc", page)
@@ -59,7 +69,7 @@ def feed_calendar(name: str, events: list[Event], page: str) -> bytes:
     return calendar_bytes(calendar)
 
 
-def _feed(name: str, events: list[Event], page: str):
+def _feed(name: str, events: Sequence[Event], page: str):
     body = feed_calendar(name, events, page)
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"

@@ -61,6 +61,12 @@ def events_by_id(ids: list[int]) -> dict[int, Event]:
     return {event.id: event for event in db.session.scalars(db.select(Event).where(Event.id.in_(ids)))}
 
 
+def event_versions(ids: list[int]) -> dict[int, int]:
+    """Each event's version (bumped by every edit): what a page kept for a while is keyed by."""
+    rows = db.session.execute(sa.select(Event.id, Event.version).where(Event.id.in_(ids)))
+    return {event_id: version for event_id, version in rows}
+
+
 def open_events(series: Series) -> list[Event]:
     """The events of a series that take registrations now, in order."""
     return [e for e in series.published_events if e.registration_window().accepts_registrations]

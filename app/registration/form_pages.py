@@ -11,10 +11,12 @@ values go, and filled in per visitor.
 The form page's key holds whatever it shows that can change: the language, the
 event's version (every edit of the event bumps it), the registration state in
 words (which carries "4 seats left" or "Closes in 3 days") and whether it is
-full. The result page's key holds the language and each outcome's event and
-status, and it reads no event at all. What a key cannot see (the series' other
-events, an event's edit seen by the result page, the configuration) shows after
-at most `MAX_AGE` seconds. Each process keeps its own pages; none holds anything
+full. The result page's key holds the language and each outcome's event, status
+and the event's version: a confirmed registrant's page shows the join details and
+the time, and an organiser's edit of them must show at once (one small query reads
+the versions). What a key cannot see (the series' other events, an agenda item's
+edit in the calendar links, the configuration) shows after at most `MAX_AGE`
+seconds. Each process keeps its own pages; none holds anything
 about a person.
 
 Kept by measure (issue 18 §1 keeps a shortcut only where removing it costs more than
@@ -37,7 +39,7 @@ from flask_wtf.csrf import generate_csrf
 
 from ..formatting import window_label
 from ..models import Event, RegistrationStatus
-from ..public.queries import events_by_id
+from ..public.queries import event_versions, events_by_id
 from .forms import RegistrationForm, new_form_stamp
 from .standard_fields import form_class, setting_key
 
@@ -140,7 +142,12 @@ def outcomes_page(stored: list[dict]) -> str:
     """The result page of a registration form: `stored` holds, per event, its id, the
     status (None: the neutral answer) and the place on the waiting list."""
     stored = stored[: len(PLACE_MARKS)]
-    key = ("done", str(get_locale()), *((item["event_id"], item["status"]) for item in stored))
+    versions = event_versions([item["event_id"] for item in stored])
+    key = (
+        "done",
+        str(get_locale()),
+        *((item["event_id"], item["status"], versions.get(item["event_id"])) for item in stored),
+    )
     places = [str(item["position"]) for item in stored if item["position"] is not None]
 
     def render(for_visitor: bool):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from email_validator import EmailNotValidError
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -35,6 +37,12 @@ from .forms import (
 from .standard_fields import asked_by_any, asked_fields_of, form_class
 
 OUTCOME_KEY = "registration_outcomes"
+# The registrations this browser just confirmed, by event: the result page's calendar file. The
+# session is the signed cookie of the browser that sent the form, so the file goes to nobody else;
+# kept a day, for the last few events.
+CALENDARS_KEY = "registration_calendars"
+CALENDARS_KEPT_SECONDS = 24 * 3600
+CALENDARS_KEPT = 10
 
 
 def _configured(name: str):
@@ -159,7 +167,36 @@ def _show_outcomes(outcomes: list[service.Outcome]):
         }
         for outcome in outcomes
     ]
+    _keep_calendars(outcomes)
     return redirect(url_for(".done"))
+
+
+def _keep_calendars(outcomes: list[service.Outcome]) -> None:
+    now = time.time()
+    kept = {
+        event_id: entry
+        for event_id, entry in session.get(CALENDARS_KEY, {}).items()
+        if now - entry[1] < CALENDARS_KEPT_SECONDS
+    }
+    for outcome in outcomes:
+        if outcome.status == RegistrationStatus.CONFIRMED and outcome.registration_id is not None:
+            kept.pop(str(outcome.event_id), None)
+            kept[str(outcome.event_id)] = [outcome.registration_id, now]
+    if kept or CALENDARS_KEY in session:
+        session[CALENDARS_KEY] = dict(list(kept.items())[-CALENDARS_KEPT:])
+
+
+@bp.route("/registrations/done/events/<int:event_id>/calendar.ics")
+def done_calendar(event_id: int):
+    """The result page's calendar file: the invitation of the registration this browser has just
+    confirmed for the event (the same entry as the email's), or 404."""
+    entry = session.get(CALENDARS_KEY, {}).get(str(event_id))
+    if not entry or time.time() - entry[1] >= CALENDARS_KEPT_SECONDS:
+        abort(404)
+    registration = service.confirmed_registration(entry[0], event_id)
+    if registration is None:
+        abort(404)
+    return _calendar_file(registration)
 
 
 @bp.route("/registrations/done")
@@ -344,6 +381,10 @@ def calendar(token: str):
     registration = _registration_or_404(token)
     if registration.status != RegistrationStatus.CONFIRMED:
         abort(404)
+    return _calendar_file(registration)
+
+
+def _calendar_file(registration):
     return (
         registration_calendar(registration),
         200,

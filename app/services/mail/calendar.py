@@ -8,10 +8,12 @@ from functools import cache
 from urllib.parse import urlencode
 
 from flask import current_app
+from flask_babel import gettext as _
 from icalendar import Calendar, Timezone, vCalAddress, vText
 from icalendar import Event as CalendarEntry
 
 from ...database import utcnow
+from ...formatting import agenda_hours, zone_label
 from ...models import Event, Registration, RegistrationStatus
 from ..links import external_url, site_host
 
@@ -45,12 +47,12 @@ def calendar_title(event: Event) -> str:
     return f"{event.series.title} — {event.title}" if event.series else event.title
 
 
-def add_to_calendar_links(event: Event, join_url: str = "") -> dict[str, str]:
+def add_to_calendar_links(event: Event, with_join_details: bool = False) -> dict[str, str]:
     """Links that open a new entry, filled in, in Google Calendar and in Outlook on the web
     (work or school, and Outlook.com): for those who would rather not open an .ics file. The
-    join link only where the caller gives it (a confirmed registrant's)."""
-    title, location = calendar_title(event), _location(event, join_url)
-    details = _description(event, join_url)
+    join details only where the caller asks (a confirmed registrant's)."""
+    title, location = calendar_title(event), _location(event, with_join_details)
+    details = _description(event, with_join_details)
     start, end = event.start_dt.astimezone(UTC), event.end_dt.astimezone(UTC)
     google = {
         "action": "TEMPLATE",
@@ -76,19 +78,45 @@ def add_to_calendar_links(event: Event, join_url: str = "") -> dict[str, str]:
     }
 
 
-def _location(event: Event, join_url: str) -> str:
-    return event.place or join_url
+def _location(event: Event, with_join_details: bool) -> str:
+    return event.place or (event.join_url if with_join_details else "")
 
 
-def _description(event: Event, join_url: str) -> str:
+def _description(event: Event, with_join_details: bool) -> str:
+    """The entry's text, in the reader's language: the theme, the join details where the caller
+    asks for them (the link, passcode and dial-in go together), the agenda, the event's page."""
     description = [event.theme] if event.theme else []
-    if join_url:
-        description.append(f"Join: {join_url}")
+    if with_join_details and (lines := join_lines(event)):
+        description.append("\n".join(lines))
+    if event.agenda_items:
+        description.append(_agenda_text(event))
     description.append(external_url("public.event", event_id=event.id))
     return "\n\n".join(description)
 
 
-def _entry(event: Event, uid: str, join_url: str = "", cancelled: bool = False) -> CalendarEntry:
+def join_lines(event: Event) -> list[str]:
+    lines = [f"{_('Join link:')} {event.join_url}"] if event.join_url else []
+    if event.join_passcode:
+        lines.append(f"{_('Passcode:')} {event.join_passcode}")
+    if event.dial_in:
+        lines += [_("Dial-in:"), *event.dial_in.splitlines()]
+    return lines
+
+
+def _agenda_text(event: Event) -> str:
+    """'Agenda (times in CET (UTC+01:00))' and a line an item: '10:00–10:45 Opening — Room A'."""
+    if any(item.start_dt for item in event.agenda_items):
+        heading = _("Agenda (times in %(zone)s)", zone=zone_label(event.start_dt.astimezone(event.zone)))
+    else:
+        heading = _("Agenda")
+    lines = [heading]
+    for item in event.agenda_items:
+        line = " ".join(part for part in (agenda_hours(item), item.title) if part)
+        lines.append(f"{line} — {item.room}" if item.room else line)
+    return "\n".join(lines)
+
+
+def _entry(event: Event, uid: str, with_join_details: bool = False, cancelled: bool = False) -> CalendarEntry:
     page = external_url("public.event", event_id=event.id)
     entry = CalendarEntry()
     entry.add("uid", uid)
@@ -102,9 +130,9 @@ def _entry(event: Event, uid: str, join_url: str = "", cancelled: bool = False) 
     entry.add("url", page)
     entry.add("organizer", _organizer())
     entry.add("status", "CANCELLED" if cancelled or event.is_cancelled else "CONFIRMED")
-    if location := _location(event, join_url):
+    if location := _location(event, with_join_details):
         entry.add("location", location)
-    entry.add("description", _description(event, join_url))
+    entry.add("description", _description(event, with_join_details))
     return entry
 
 
@@ -144,7 +172,7 @@ def registration_calendar(registration: Registration, cancel: bool = False) -> b
     event = registration.event
     confirmed = registration.status == RegistrationStatus.CONFIRMED and not cancel
     calendar = _calendar("CANCEL" if cancel else "REQUEST")
-    entry = _entry(event, registration_uid(registration), event.join_url if confirmed else "", cancel)
+    entry = _entry(event, registration_uid(registration), confirmed, cancel)
     attendee = vCalAddress(f"mailto:{registration.email}")
     attendee.params["cn"] = vText(registration.name)
     attendee.params["role"] = vText("REQ-PARTICIPANT")

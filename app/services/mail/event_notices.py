@@ -56,10 +56,10 @@ def _tell_registrants(
     return count or 0  # COUNT(*) gives a row, which mypy cannot know
 
 
-# Registrants are told when the time, the format, the place or the join link changes; the
+# Registrants are told when the time, the format, the place or the join details change; the
 # rest of an event (its title, description, agenda, speakers) is no news worth an email.
-# The join link is sent only to the confirmed: nobody else hears that it changed.
-CONFIRMED_ONLY_FIELDS = {"join_url"}
+# The join details are sent only to the confirmed: nobody else hears that they changed.
+CONFIRMED_ONLY_FIELDS = set(notifications.JOIN_DETAIL_FIELDS)
 
 
 def _changes(event: Event, new: dict) -> dict:
@@ -70,7 +70,7 @@ def _changes(event: Event, new: dict) -> dict:
     new_when = [new["start_dt"].isoformat(), new["end_dt"].isoformat()]
     if (event.start_dt, event.end_dt) != (new["start_dt"], new["end_dt"]):
         changes["when"] = {"old": old_when, "new": new_when}
-    for field in ("format", "place", "join_url"):
+    for field in ("format", "place", *notifications.JOIN_DETAIL_FIELDS):
         old_value, new_value = getattr(event, field), new[field]
         if old_value != new_value:
             changes[field] = {"old": old_value, "new": new_value}  # an EventFormat is a str
@@ -84,6 +84,8 @@ def reschedule(
     *,
     place: str | None = None,
     join_url: str | None = None,
+    join_passcode: str | None = None,
+    dial_in: str | None = None,
     format: EventFormat | None = None,
     notify: bool = True,
     now: datetime | None = None,
@@ -112,6 +114,8 @@ def reschedule(
             "format": event.format if format is None else format,
             "place": event.place if place is None else place,
             "join_url": event.join_url if join_url is None else join_url,
+            "join_passcode": event.join_passcode if join_passcode is None else join_passcode,
+            "dial_in": event.dial_in if dial_in is None else dial_in,
         }
         changes = _changes(event, new)
         if not changes:

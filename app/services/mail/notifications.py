@@ -572,12 +572,18 @@ def queue_reminder(registration: Registration, reminder) -> int:
     return queue_composed([message])[0]
 
 
+# As secret as one another: each goes only where the join link goes (confirmed registrants).
+JOIN_DETAIL_FIELDS = ("join_url", "join_passcode", "dial_in")
+
+
 def queue_event_changed(registration: Registration, with_calendar: bool, changes: dict | None = None) -> int:
-    """`changes`: {field: {"old": ..., "new": ...}} as event_notices records them; a join
-    link is kept only in the emails of the confirmed, who alone receive it."""
+    """`changes`: {field: {"old": ..., "new": ...}} as event_notices records them; the join
+    details are kept only in the emails of the confirmed, who alone receive them."""
     subject = _l("Changed: %(title)s", title=registration.event.title)
     if not with_calendar:
-        changes = {field: change for field, change in (changes or {}).items() if field != "join_url"}
+        changes = {
+            field: change for field, change in (changes or {}).items() if field not in JOIN_DETAIL_FIELDS
+        }
     return queue_to_compose(
         "event_changed",
         registration,
@@ -593,6 +599,8 @@ CHANGE_LABELS = {
     "format": _l("Format"),
     "place": _l("Place"),
     "join_url": _l("Join link"),
+    "join_passcode": _l("Passcode"),
+    "dial_in": _l("Dial-in"),
 }
 
 

@@ -133,6 +133,8 @@ class EventDetails:
     theme: str = ""
     place: str = ""
     join_url: str = ""
+    join_passcode: str = ""
+    dial_in: str = ""
     capacity: int | None = None
     registration_opens_dt: datetime | None = None
     registration_closes_dt: datetime | None = None
@@ -148,7 +150,7 @@ class EventDetails:
     form_fields: dict | None = None
 
     # Changed on an existing event only through reschedule / set_capacity.
-    MOVE_FIELDS = ("start_dt", "end_dt", "format", "place", "join_url")
+    MOVE_FIELDS = ("start_dt", "end_dt", "format", "place", "join_url", "join_passcode", "dial_in")
     PLAIN_FIELDS = (
         "title",
         "timezone",
@@ -182,6 +184,20 @@ class ItemDetails:
     title: str
     kind: AgendaItemKind = AgendaItemKind.SESSION
     description: str = ""
+    # Optional, UTC: an end needs a start, and both fall within the event.
+    start_dt: datetime | None = None
+    end_dt: datetime | None = None
+    room: str = ""
+
+    def check(self, event: Event) -> None:
+        start, end = self.start_dt, self.end_dt
+        if end is not None and start is None:
+            raise ProgrammeError(_l("Give the start time too."), "start")
+        for name, instant in (("start", start), ("end", end)):
+            if instant is not None and not event.start_dt <= instant <= event.end_dt:
+                raise ProgrammeError(_l("Choose a time within the event."), name)
+        if start is not None and end is not None and end <= start:
+            raise ProgrammeError(_l("The item must end after it starts."), "end")
 
 
 @dataclass
@@ -389,6 +405,8 @@ def _move(event: Event, details: EventDetails, now: datetime | None) -> bool:
             details.end_dt,
             place=details.place,
             join_url=details.join_url,
+            join_passcode=details.join_passcode,
+            dial_in=details.dial_in,
             format=details.format,
             notify=details.notify_registrants,
             now=now,
@@ -497,10 +515,12 @@ SPEAKERS = _Listed(Speaker, AgendaItem, "agenda_item_id", "speakers", "speaker",
 
 
 def add_agenda_item(event: Event, details: ItemDetails) -> AgendaItem:
+    details.check(event)
     return _add(AGENDA, event, details)
 
 
 def update_agenda_item(item: AgendaItem, details: ItemDetails) -> AgendaItem:
+    details.check(item.event)
     return _update(AGENDA, item, details)
 
 

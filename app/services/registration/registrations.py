@@ -193,9 +193,11 @@ class Outcome:
     # Read while the unit of work is open: after its commit, reading `event.id`
     # would load the whole event again.
     event_id: int = field(init=False)
+    registration_id: int | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.event_id = self.event.id
+        self.registration_id = self.registration.id if self.registration is not None else None
 
     @property
     def is_neutral(self) -> bool:
@@ -517,6 +519,15 @@ def release_seat(session: OrmSession, event: Event) -> None:
         .execution_options(synchronize_session=False)
     )
     session.expire(event, ["confirmed_count"])
+
+
+def confirmed_registration(registration_id: int, event_id: int) -> Registration | None:
+    """The registration, if it is for that event and its seat is confirmed (no longer once
+    cancelled, or erased)."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event_id:
+        return None
+    return registration if registration.status == RegistrationStatus.CONFIRMED else None
 
 
 def waitlist_position(session: OrmSession, registration: Registration) -> int:

@@ -41,7 +41,7 @@ from fpdf.enums import TextDirection
 from fpdf.fonts import FontFace, TTFFont
 
 from ...database import utcnow
-from ...formatting import event_when, isolate, long_date
+from ...formatting import agenda_hours, event_when, isolate, long_date
 from ...models import AgendaItem, Document, Event, Series, SpeakerRole
 from ..links import external_url
 from ..mail.certificates import (
@@ -222,7 +222,12 @@ def _speaker(speaker) -> str:
 
 def _agenda_item(item: AgendaItem) -> list[Block]:
     kind = item.kind.title
-    blocks: list[Block] = [Heading(kind if item.title in ("", kind) else f"{kind}: {item.title}", level=3)]
+    heading = kind if item.title in ("", kind) else f"{kind}: {item.title}"
+    if hours := agenda_hours(item):
+        heading = f"{narrative.isolated(hours)} {heading}"
+    blocks: list[Block] = [Heading(heading, level=3)]
+    if item.room:
+        blocks.append(Text(_("Room or session: %(room)s", room=narrative.isolated(item.room)), muted=True))
     blocks += prose(item.description)
     if item.speakers:
         blocks.append(Bullets([_speaker(speaker) for speaker in item.speakers]))
