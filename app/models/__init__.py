@@ -6,6 +6,7 @@ from .enums import (
     AccountRole,
     AgendaItemKind,
     AttendanceSource,
+    BadgeRole,
     DocumentKind,
     EventFormat,
     EventKind,
@@ -20,7 +21,7 @@ from .enums import (
 )
 from .messages import Mailing, Mailout, Message, MessageContent, SentReminder
 from .participation import ParticipantsVersion, PublishedFigures
-from .people import Attendance, AttendanceImport, Delegate, Registration, registrations_matching
+from .people import Attendance, AttendanceImport, Delegate, DoorScan, Registration, registrations_matching
 from .privacy import PrivacyNotice
 from .programme import (
     AgendaItem,
@@ -52,7 +53,9 @@ __all__ = [
     "AgendaItemKind",
     "Attendance",
     "AttendanceSource",
+    "BadgeRole",
     "Delegate",
+    "DoorScan",
     "Document",
     "DocumentKind",
     "Event",
