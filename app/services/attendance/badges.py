@@ -1,0 +1,275 @@
+"""Badges for an in-person meeting: A6 cards, one a page or four to an A4 sheet, as PDF bytes.
+
+Each badge says who the wearer is (salutation, given name, the family name emphasised,
+organisation, whom they represent), carries a colour band for their role and the QR code
+of their check-in code (links.check_in_code): the door scans it (attendance/door.py).
+
+The font is chosen as the certificates choose it (mail/certificates.py): the PDF core fonts
+when every text fits latin-1, else DejaVu Sans with text shaping, so that an Arabic name is
+joined and set right to left.
+
+Printing records when each badge was printed (`badge_printed_dt`), so that the desk can print
+the late arrivals only: the confirmed whose badge was never printed.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import segno
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from fpdf import FPDF
+
+from ...database import utcnow, write_transaction
+from ...extensions import db
+from ...formatting import long_date
+from ...models import Account, BadgeRole, Event, EventFormat, OrganisationKind, Registration, RegistrationStatus
+from .. import audit
+from ..links import check_in_code
+from ..mail.certificates import CORE_FONT, UNICODE_FONT, add_unicode_font, to_latin1
+from ..regions import country_name
+from .attendance import AttendanceError, Conflict
+
+# The band of each role: (fill, text) colours, told apart in grey print too (dark, mid, light).
+ROLE_COLOURS = {
+    BadgeRole.DELEGATE: ((18, 54, 92), (255, 255, 255)),
+    BadgeRole.SPEAKER: ((178, 34, 34), (255, 255, 255)),
+    BadgeRole.ORGANISER: ((26, 122, 62), (255, 255, 255)),
+    BadgeRole.PRESS: ((242, 200, 17), (0, 0, 0)),
+}
+NAVY = (18, 54, 92)
+GREY = (74, 85, 104)
+
+# A6 in millimetres; an A4 sheet holds two by two of them exactly.
+BADGE_W, BADGE_H = 105.0, 148.5
+QR_SIZE = 34.0
+BAND_H = 16.0
+MARGIN = 8.0
+CUT_MARK = 5.0
+
+
+class Layout(enum.StrEnum):
+    A6 = "a6"  # one badge a page (a badge printer, or A6 card stock)
+    A4 = "a4"  # four badges a sheet, with cut marks
+
+
+class Who(enum.StrEnum):
+    EVERYONE = "everyone"  # every confirmed registrant
+    LATE = "late"  # the confirmed whose badge was never printed
+    CHOSEN = "chosen"  # the confirmed among those ticked in the registrations table
+
+
+# --- what a badge says --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BadgeLines:
+    """What one badge says, already in the reader's language."""
+
+    salutation: str
+    given_name: str
+    family_name: str  # emphasised: the whole name when given and family names are not known
+    organisation: str
+    representing: str
+    head_of_delegation: bool
+    role: BadgeRole
+    code: str  # the check-in code the QR holds
+
+    def texts(self) -> Iterable[str]:
+        yield from (self.salutation, self.given_name, self.family_name, self.organisation)
+        yield from (self.representing, self.role.title)
+
+
+def badge_lines(registration: Registration) -> BadgeLines:
+    """The one place a badge reads a registration.
+
+    Salutation, given and family names, "representing" and head of delegation are read with
+    getattr and a fallback, so that they can come from the registration form's own fields
+    (where it has them) with a change here alone: without them the whole name is emphasised,
+    and a member state's delegate represents their country.
+    """
+    given = (getattr(registration, "given_name", "") or "").strip()
+    family = (getattr(registration, "family_name", "") or "").strip()
+    if not (given or family):
+        given, family = "", registration.name
+    representing = (getattr(registration, "representing", "") or "").strip()
+    if not representing and registration.organisation_kind == OrganisationKind.MEMBER_STATE and registration.country:
+        representing = country_name(registration.country)
+    return BadgeLines(
+        salutation=(getattr(registration, "salutation", "") or "").strip(),
+        given_name=given,
+        family_name=family,
+        organisation=registration.organisation,
+        representing=representing,
+        head_of_delegation=bool(getattr(registration, "head_of_delegation", False)),
+        role=registration.badge_role,
+        code=check_in_code(registration),
+    )
+
+
+# --- who gets a badge -------------------------------------------------------------------------
+
+
+class BadgeError(AttendanceError):
+    pass
+
+
+def to_print(event: Event, who: Who, chosen: Sequence[int] = ()) -> list[Registration]:
+    """The confirmed registrants whose badges `who` asks for, by name."""
+    if event.format == EventFormat.ONLINE:
+        raise Conflict(_("This event is held online: it has no badges."))
+    statement = (
+        sa.select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+        .order_by(Registration.search_text, Registration.id)
+    )
+    if who == Who.LATE:
+        statement = statement.where(Registration.badge_printed_dt.is_(None))
+    elif who == Who.CHOSEN:
+        statement = statement.where(Registration.id.in_(list(chosen)))
+    return list(db.session.scalars(statement))
+
+
+def badge_counts(event: Event) -> dict:
+    """The confirmed, those of them never printed (the late arrivals), and the last printing."""
+    confirmed = sa.and_(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+    total, late, last = db.session.execute(
+        sa.select(
+            sa.func.count(Registration.id),
+            sa.func.count(Registration.id).filter(Registration.badge_printed_dt.is_(None)),
+            sa.func.max(Registration.badge_printed_dt),
+        ).where(confirmed)
+    ).one()
+    return {"confirmed": total, "late": late, "last_printed": last}
+
+
+def print_badges(event: Event, who: Who, layout: Layout, *, by: Account, chosen: Sequence[int] = ()) -> bytes:
+    """The badges as a PDF, each recorded as printed now. Refused when there is nobody to print."""
+    with write_transaction() as session:
+        people = to_print(event, who, chosen)
+        if not people:
+            raise BadgeError(_("Nobody to print: no confirmed registrant is among those asked for."))
+        session.execute(
+            sa.update(Registration)
+            .where(Registration.id.in_([person.id for person in people]))
+            .values(badge_printed_dt=utcnow())
+        )
+        audit.record(
+            "attendance.badges_printed",
+            event,
+            f"{event.title}: {len(people)} badges printed ({who.value}, {layout.value})",
+            actor=by,
+            event_id=event.id,
+            count=len(people),
+        )
+        lines = [badge_lines(person) for person in people]
+    return render(event, lines, layout)
+
+
+def set_badge_role(registration: Registration, role: BadgeRole, *, by: Account) -> bool:
+    """Give a registrant's badge another colour band; whether it changed."""
+    with write_transaction():
+        if registration.badge_role == role:
+            return False
+        registration.badge_role = role
+        audit.record(
+            "registration.badge_role",
+            registration,
+            f"{registration.name}: badge role {role.value}",
+            actor=by,
+            event_id=registration.event_id,
+        )
+    return True
+
+
+# --- the PDF ------------------------------------------------------------------------------------
+
+
+def render(event: Event, badges: Sequence[BadgeLines], layout: Layout) -> bytes:
+    heading = event.title
+    when = long_date(event.start_dt.astimezone(event.zone))
+    pdf = _BadgePdf(layout, [heading, when, *(text for badge in badges for text in badge.texts())])
+    pdf.set_title(_("Badges: %(title)s", title=event.title))
+    if layout == Layout.A6:
+        for badge in badges:
+            pdf.add_page()
+            pdf.badge(0, 0, badge, heading, when)
+    else:
+        for index, badge in enumerate(badges):
+            if index % 4 == 0:
+                pdf.add_page()
+            pdf.badge((index % 2) * BADGE_W, (index % 4 // 2) * BADGE_H, badge, heading, when)
+            if index % 4 == 3 or index == len(badges) - 1:
+                pdf.cut_marks()  # last, over the colour bands
+    return bytes(pdf.output())
+
+
+class _BadgePdf(FPDF):
+    def __init__(self, layout: Layout, texts: Iterable[str]):
+        super().__init__(orientation="P", unit="mm", format=(BADGE_W, BADGE_H) if layout == Layout.A6 else "A4")
+        self.unicode = add_unicode_font(self, texts)
+        self.set_auto_page_break(False)
+        self.set_margins(0, 0, 0)
+
+    def use(self, size: float, *, bold: bool = False, colour=NAVY) -> None:
+        self.set_font(UNICODE_FONT if self.unicode else CORE_FONT, "B" if bold else "", size)
+        self.set_text_color(*colour)
+
+    def line_of(self, x: float, text: str, size: float, *, bold: bool = False, colour=NAVY) -> None:
+        """A centred paragraph across the badge at the current height (wrapped if it must)."""
+        if not text:
+            return
+        self.use(size, bold=bold, colour=colour)
+        self.set_x(x + MARGIN)
+        encoded = text if self.unicode else to_latin1(text)
+        self.multi_cell(BADGE_W - 2 * MARGIN, size * 0.45, encoded, align="C", new_x="LMARGIN", new_y="NEXT")
+
+    def badge(self, x: float, y: float, badge: BadgeLines, heading: str, when: str) -> None:
+        self.set_y(y + MARGIN)
+        self.line_of(x, heading, 9, colour=GREY)
+        self.line_of(x, when, 8, colour=GREY)
+        self.set_y(y + 30)
+        self.line_of(x, badge.salutation, 11, colour=GREY)
+        self.line_of(x, badge.given_name, 16)
+        self.line_of(x, badge.family_name, 21, bold=True)
+        self.ln(2)
+        self.line_of(x, badge.organisation, 10, colour=GREY)
+        self.line_of(x, badge.representing, 12, bold=True)
+        if badge.head_of_delegation:
+            self.line_of(x, _("Head of delegation"), 9)
+        band_top = y + BADGE_H - BAND_H
+        self.qr(badge.code, x + (BADGE_W - QR_SIZE) / 2, band_top - QR_SIZE - 4)
+        fill, ink = ROLE_COLOURS[badge.role]
+        self.set_fill_color(*fill)
+        self.rect(x, band_top, BADGE_W, BAND_H, style="F")
+        self.set_y(band_top + (BAND_H - 14 * 0.45) / 2)
+        self.line_of(x, badge.role.title.upper(), 14, bold=True, colour=ink)
+
+    def qr(self, code: str, x: float, y: float) -> None:
+        """The code as vector squares, one rectangle for each run of dark modules in a row."""
+        matrix = segno.make_qr(code, error="m").matrix
+        quiet = 2
+        module = QR_SIZE / (len(matrix) + 2 * quiet)
+        self.set_fill_color(0, 0, 0)
+        for row_index, row in enumerate(matrix):
+            top = y + (row_index + quiet) * module
+            start = None
+            for column, dark in enumerate([*row, 0]):
+                if dark and start is None:
+                    start = column
+                elif not dark and start is not None:
+                    self.rect(x + (start + quiet) * module, top, (column - start) * module, module, style="F")
+                    start = None
+
+    def cut_marks(self) -> None:
+        """Short lines in the sheet's margins where the two cuts go (not across the badges)."""
+        self.set_draw_color(*GREY)
+        self.set_line_width(0.2)
+        middle_x, middle_y = BADGE_W, BADGE_H
+        self.line(middle_x, 0, middle_x, CUT_MARK)
+        self.line(middle_x, self.h - CUT_MARK, middle_x, self.h)
+        self.line(0, middle_y, CUT_MARK, middle_y)
+        self.line(self.w - CUT_MARK, middle_y, self.w, middle_y)
