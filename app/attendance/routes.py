@@ -246,6 +246,7 @@ def check_in_scan(event_id: int):
         return redirect(url_for(".check_in", event_id=event.id), 303)
     return jsonify(
         outcome=result.outcome,
+        id=result.registration.id,
         message=message,
         name=result.registration.name,
         details=[

@@ -67,11 +67,23 @@
       message.textContent = answer.message;
       result.appendChild(message);
     }
+    if (kind === "ok" && answer.id) markListed(answer.id, title);
     if (answer && answer.counts) {
       var counts = document.querySelector(".checkin-counts");
       if (counts) counts.textContent = answer.counts;
     }
     if (navigator.vibrate) navigator.vibrate(kind === "ok" ? 80 : [60, 60, 60]);
+  }
+
+  // The person's row in the list below, if shown, no longer offers "Check in".
+  function markListed(id, title) {
+    var item = document.getElementById("reg-" + id);
+    var button = item && item.querySelector(".checkin-button");
+    if (!button) return;
+    var done = document.createElement("span");
+    done.className = "present";
+    done.textContent = "✓ " + title;
+    button.closest("form").replaceWith(done);
   }
 
   function scanned(code) {
@@ -109,7 +121,15 @@
       );
   }
 
+  // Found once, when the page opens: a network drop later must not leave the page without one.
+  var decoding = null;
+
   function decoder() {
+    if (!decoding) decoding = findDecoder();
+    return decoding;
+  }
+
+  function findDecoder() {
     if ("BarcodeDetector" in window) {
       return BarcodeDetector.getSupportedFormats().then(function (formats) {
         if (formats.indexOf("qr_code") < 0) throw new Error("no qr_code");
@@ -198,6 +218,7 @@
   });
 
   if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    decoder().catch(function () { decoding = null; });
     start.hidden = false;
     start.addEventListener("click", open);
     stop.addEventListener("click", close);
