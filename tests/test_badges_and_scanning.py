@@ -46,7 +46,9 @@ PEOPLE = [
 @pytest.fixture
 def event(app):
     return make_event(
-        "Steering Committee meeting", format=EventFormat.IN_PERSON, place="World Forum, Churchillplein 10, The Hague"
+        "Steering Committee meeting",
+        format=EventFormat.IN_PERSON,
+        place="World Forum, Churchillplein 10, The Hague",
     )
 
 
@@ -143,7 +145,9 @@ def test_a_scan_checks_the_right_person_in_once(console, event, people):
     assert again.get_json()["message"] == f"Vincent Cochetel was already checked in at {time}."
     assert checked_in() == [people[1].id]
     assert db.session.scalar(sa.select(Attendance.first_join_dt)) == arrived
-    actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action == "attendance.check_in"))
+    actions = db.session.scalars(
+        sa.select(AuditEntry.action).where(AuditEntry.action == "attendance.check_in")
+    )
     assert len(list(actions)) == 1
 
 
@@ -163,7 +167,9 @@ def test_a_scan_refused_says_why_and_changes_nothing(console, event, people, why
         code = code[:-1] + ("A" if code[-1] != "A" else "B")
     elif why == "other event":
         other = make_event("Senior Officials' Meeting", format=EventFormat.IN_PERSON)
-        code = links.check_in_code(register(other, Applicant(email=person.email, name=person.name)).registration)
+        code = links.check_in_code(
+            register(other, Applicant(email=person.email, name=person.name)).registration
+        )
     elif why == "cancelled":
         cancel(person)
     else:
@@ -217,13 +223,17 @@ def test_the_offline_queue_sent_again_counts_once(console, event, people):
     a scan again, maybe after the desk took the check-in back: it is recorded once, as it was."""
     code = links.check_in_code(people[2])
     five_minutes_ago = utcnow() - timedelta(minutes=5)
-    first = scan(console, event, code, client_id="a1b2c3d4e5f6", scanned_at=int(five_minutes_ago.timestamp() * 1000))
+    first = scan(
+        console, event, code, client_id="a1b2c3d4e5f6", scanned_at=int(five_minutes_ago.timestamp() * 1000)
+    )
     assert first.get_json()["outcome"] == "checked_in"
     arrived = db.session.scalar(sa.select(Attendance.first_join_dt))
     assert abs(arrived - five_minutes_ago) < timedelta(seconds=1)  # the time the scan was read
 
     # The desk takes the check-in back; the same queued scan arrives again.
-    console.post(f"/console/events/{event.id}/check-in/{people[2].id}/undo", data={"csrf_token": token(console)})
+    console.post(
+        f"/console/events/{event.id}/check-in/{people[2].id}/undo", data={"csrf_token": token(console)}
+    )
     assert checked_in() == []
     for _ in range(2):
         again = scan(console, event, code, client_id="a1b2c3d4e5f6")
@@ -240,7 +250,13 @@ def test_the_offline_queue_sent_again_counts_once(console, event, people):
 
 def test_a_queued_scan_from_a_wrong_clock_arrives_now(console, event, people):
     tomorrow = utcnow() + timedelta(days=1)
-    scan(console, event, links.check_in_code(people[0]), client_id="clockwrong1", scanned_at=int(tomorrow.timestamp() * 1000))
+    scan(
+        console,
+        event,
+        links.check_in_code(people[0]),
+        client_id="clockwrong1",
+        scanned_at=int(tomorrow.timestamp() * 1000),
+    )
     arrived = db.session.scalar(sa.select(Attendance.first_join_dt))
     assert abs(arrived - utcnow()) < timedelta(minutes=1)
 
@@ -251,7 +267,11 @@ def test_the_check_in_page_may_open_the_camera_and_no_other(console, event, peop
     assert "'unsafe-inline'" not in page.headers["Content-Security-Policy"]
     html = page.get_data(as_text=True)
     assert "check-in-scan.js" in html and "vendor/jsqr-1.4.0/jsQR.js" in html
-    assert console.get(f"/console/events/{event.id}/attendance").headers["Permissions-Policy"].startswith("camera=()")
+    assert (
+        console.get(f"/console/events/{event.id}/attendance")
+        .headers["Permissions-Policy"]
+        .startswith("camera=()")
+    )
     assert console.get("/static/vendor/jsqr-1.4.0/jsQR.js").status_code == 200
 
 
@@ -311,7 +331,9 @@ def test_badge_lines_take_the_registration_forms_fields_when_there(app, event, p
 
 def test_late_arrivals_only_are_printed_the_second_time(console, event, people):
     assert print_badges(console, event).status_code == 200
-    late = register(event, Applicant(email="late@example.org", name="Late Comer", organisation="IOM")).registration
+    late = register(
+        event, Applicant(email="late@example.org", name="Late Comer", organisation="IOM")
+    ).registration
     response = print_badges(console, event, who="late")
     assert codes_in_pdf(response.data) == [[links.check_in_code(late)]]
     nobody = print_badges(console, event, who="late")
@@ -328,20 +350,30 @@ def test_the_ticked_ones_from_the_registrations_table(console, event, people):
     response = print_badges(console, event, who="chosen", layout="a4", ids=[people[0].id, people[4].id])
     assert codes_in_pdf(response.data) == [[links.check_in_code(people[0])]]  # the cancelled one left out
     printed = db.session.scalars(
-        sa.select(Registration.id).where(Registration.badge_printed_dt.is_not(None)).execution_options(populate_existing=True)
+        sa.select(Registration.id)
+        .where(Registration.badge_printed_dt.is_not(None))
+        .execution_options(populate_existing=True)
     )
     assert list(printed) == [people[0].id]
 
 
 @pytest.mark.parametrize(
     "form",
-    [{"who": "all"}, {"layout": "letter"}, {"who": "chosen"}, {"who": "chosen", "ids": ["one"]}, {"who": "chosen", "ids": [2**40]}],
+    [
+        {"who": "all"},
+        {"layout": "letter"},
+        {"who": "chosen"},
+        {"who": "chosen", "ids": ["one"]},
+        {"who": "chosen", "ids": [2**40]},
+    ],
 )
 def test_bad_badge_requests_are_refused(console, event, people, form):
     response = print_badges(console, event, **form)
     assert response.status_code == 400
     assert response.mimetype == "text/html"
-    assert db.session.scalar(sa.select(sa.func.count()).where(Registration.badge_printed_dt.is_not(None))) == 0
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(Registration.badge_printed_dt.is_not(None))) == 0
+    )
 
 
 def test_a_viewer_prints_no_badge(signed_in, event, people):
@@ -360,7 +392,9 @@ def test_the_badge_role_is_set_on_the_registration_page(console, event, people):
     response = console.post(url, data={"role": "press", "csrf_token": token(console)})
     assert response.status_code == 303
     assert db.session.get(Registration, people[1].id, populate_existing=True).badge_role == BadgeRole.PRESS
-    assert 'value="press" selected' in console.get(f"/console/registrations/{people[1].id}").get_data(as_text=True)
+    assert 'value="press" selected' in console.get(f"/console/registrations/{people[1].id}").get_data(
+        as_text=True
+    )
     assert console.post(url, data={"role": "king", "csrf_token": token(console)}).status_code == 400
     assert db.session.get(Registration, people[1].id, populate_existing=True).badge_role == BadgeRole.PRESS
 
@@ -369,7 +403,9 @@ def test_the_badge_role_is_set_on_the_registration_page(console, event, people):
 
 
 def test_the_confirmation_of_an_in_person_meeting_carries_the_qr_and_a_map(mail_app, smtp_server):
-    event = make_event("Steering Committee meeting", format=EventFormat.IN_PERSON, place="World Forum, The Hague")
+    event = make_event(
+        "Steering Committee meeting", format=EventFormat.IN_PERSON, place="World Forum, The Hague"
+    )
     person = register(event, Applicant(email="amina@example.org", name="Amina Yusuf")).registration
     deliver_pending()
     email = smtp_server.inbox.messages[-1]

@@ -23,8 +23,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 
 from ..console.forms import SearchForm
 from ..models import BadgeRole, Registration
-from ..security import MAX_ID
 from ..registration.forms import options
+from ..security import MAX_ID
 from ..services.attendance import attendance as service
 from ..services.attendance import decisions
 from ..services.attendance import participant_reports as reports

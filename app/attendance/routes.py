@@ -144,7 +144,9 @@ def check_in(event_id: int):
     return _check_in_page(_event(event_id))
 
 
-def _check_in_page(event: Event, status: int = 200, problem: str | None = None, scan_form: ScanForm | None = None):
+def _check_in_page(
+    event: Event, status: int = 200, problem: str | None = None, scan_form: ScanForm | None = None
+):
     search = CheckInSearchForm(request.args)
     valid = search.validate()
     query = (search.q.data or "").strip() if valid else ""
@@ -318,7 +320,10 @@ def event_badges(event_id: int):
             return Response(
                 pdf,
                 mimetype="application/pdf",
-                headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+                headers={
+                    "Content-Disposition": f'attachment; filename="{filename}"',
+                    "Cache-Control": "no-store",
+                },
             )
     elif form.is_submitted():
         status = 400
@@ -340,7 +345,9 @@ def badge_role(registration_id: int):
         abort(400)
     role = BadgeRole(form.role.data)
     if badges.set_badge_role(registration, role, by=current_user):
-        flash(_("The badge of %(name)s now says %(role)s.", name=registration.name, role=role.title), "success")
+        flash(
+            _("The badge of %(name)s now says %(role)s.", name=registration.name, role=role.title), "success"
+        )
     return redirect(url_for("console.registration", registration_id=registration.id), 303)
 
 

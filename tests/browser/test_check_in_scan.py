@@ -98,8 +98,12 @@ def arrivals(registration_id: int) -> int:
 
 
 def test_a_badge_scanned_by_the_camera_checks_its_wearer_in(camera_page, live_url, tmp_path):
-    event = make_event("Steering Committee meeting", format=EventFormat.IN_PERSON, place="World Forum, The Hague")
-    amina = register(event, Applicant(email="amina@example.org", name="Amina Yusuf", organisation="AU")).registration
+    event = make_event(
+        "Steering Committee meeting", format=EventFormat.IN_PERSON, place="World Forum, The Hague"
+    )
+    amina = register(
+        event, Applicant(email="amina@example.org", name="Amina Yusuf", organisation="AU")
+    ).registration
     register(event, Applicant(email="johan@example.org", name="Johan Kruger", organisation="UNODC"))
     organiser = make_account("organiser", "door@secretariat.example.org", "Door Desk")
     page, _context = camera_page(fake_camera_video(links.check_in_code(amina), tmp_path / "badge.y4m"))

@@ -26,7 +26,15 @@ from fpdf import FPDF
 from ...database import utcnow, write_transaction
 from ...extensions import db
 from ...formatting import long_date
-from ...models import Account, BadgeRole, Event, EventFormat, OrganisationKind, Registration, RegistrationStatus
+from ...models import (
+    Account,
+    BadgeRole,
+    Event,
+    EventFormat,
+    OrganisationKind,
+    Registration,
+    RegistrationStatus,
+)
 from .. import audit
 from ..links import check_in_code
 from ..mail.certificates import CORE_FONT, UNICODE_FONT, add_unicode_font, to_latin1
@@ -96,7 +104,11 @@ def badge_lines(registration: Registration) -> BadgeLines:
     if not (given or family):
         given, family = "", registration.name
     representing = (getattr(registration, "representing", "") or "").strip()
-    if not representing and registration.organisation_kind == OrganisationKind.MEMBER_STATE and registration.country:
+    if (
+        not representing
+        and registration.organisation_kind == OrganisationKind.MEMBER_STATE
+        and registration.country
+    ):
         representing = country_name(registration.country)
     return BadgeLines(
         salutation=(getattr(registration, "salutation", "") or "").strip(),
@@ -135,7 +147,9 @@ def to_print(event: Event, who: Who, chosen: Sequence[int] = ()) -> list[Registr
 
 def badge_counts(event: Event) -> dict:
     """The confirmed, those of them never printed (the late arrivals), and the last printing."""
-    confirmed = sa.and_(Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED)
+    confirmed = sa.and_(
+        Registration.event_id == event.id, Registration.status == RegistrationStatus.CONFIRMED
+    )
     total, late, last = db.session.execute(
         sa.select(
             sa.func.count(Registration.id),
@@ -209,7 +223,9 @@ def render(event: Event, badges: Sequence[BadgeLines], layout: Layout) -> bytes:
 
 class _BadgePdf(FPDF):
     def __init__(self, layout: Layout, texts: Iterable[str]):
-        super().__init__(orientation="P", unit="mm", format=(BADGE_W, BADGE_H) if layout == Layout.A6 else "A4")
+        super().__init__(
+            orientation="P", unit="mm", format=(BADGE_W, BADGE_H) if layout == Layout.A6 else "A4"
+        )
         self.unicode = add_unicode_font(self, texts)
         self.set_auto_page_break(False)
         self.set_margins(0, 0, 0)

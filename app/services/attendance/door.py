@@ -60,7 +60,11 @@ def scan(
     now = now or utcnow()
     with write_transaction() as session:
         registration = session.get(Registration, found.registration_id)
-        if registration is None or registration.event_id != event.id or registration.anonymised_dt is not None:
+        if (
+            registration is None
+            or registration.event_id != event.id
+            or registration.anonymised_dt is not None
+        ):
             raise Conflict(_l("This registration no longer exists."))
         # Under the registration's lock: the same scan sent twice at once is recorded once.
         registration = lock_row(session, Registration, registration.id)
