@@ -19,8 +19,9 @@ from app.models import Attendance, EventFormat
 from app.services import links
 from app.services.registration.registrations import Applicant, register
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, screenshot
+from tests.browser.test_accessibility import open_in, submit_form
 from tests.browser.test_console_journey import sign_in
-from tests.conftest import make_account, make_event
+from tests.conftest import PASSWORD, make_account, make_event
 
 pytestmark = pytest.mark.browser
 
@@ -149,3 +150,19 @@ def test_scans_wait_through_a_network_drop_and_count_once(camera_page, live_url,
     wait_until(lambda: queued(page, event.id) == 0)
     assert arrivals(johan.id) == 1
     assert page.locator(".checkin-counts").inner_text() == "1 checked in of 1 confirmed"
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_check_in_and_badges_pages_pass_axe(audited_page, axe, live_url, lang):
+    event = make_event(
+        "Steering Committee meeting", format=EventFormat.IN_PERSON, place="World Forum, The Hague"
+    )
+    register(event, Applicant(email="amina@example.org", name="Amina Yusuf", organisation="AU"))
+    organiser = make_account("organiser", "door@secretariat.example.org", "Door Desk")
+    open_in(audited_page, f"{live_url}/console/login", lang)
+    audited_page.locator("#email").fill(organiser.email)
+    audited_page.locator("#password").fill(PASSWORD)
+    submit_form(audited_page)
+    for path in ("check-in", "badges"):
+        audited_page.goto(f"{live_url}/console/events/{event.id}/{path}")
+        axe.check(audited_page)
