@@ -327,6 +327,8 @@ def test_badge_lines_take_the_registration_forms_fields_when_there(app, event, p
     lines = badges.badge_lines(person)
     assert (lines.salutation, lines.given_name, lines.family_name) == ("Ms", "Aida", "Awel")
     assert lines.representing == "Ethiopia" and lines.head_of_delegation
+    person.representing = person.organisation
+    assert badges.badge_lines(person).representing == ""  # the organisation, said once
 
 
 def test_late_arrivals_only_are_printed_the_second_time(console, event, people):
