@@ -233,7 +233,8 @@ def qr_code(code: str) -> segno.QRCode:
 
 def _runs(row) -> list[tuple[int, int]]:
     """The runs of dark modules of a row, as (first, after last)."""
-    runs, start = [], None
+    runs: list[tuple[int, int]] = []
+    start = None
     for column, dark in enumerate([*row, 0]):
         if dark and start is None:
             start = column
@@ -245,7 +246,8 @@ def _runs(row) -> list[tuple[int, int]]:
 
 def _rectangles(matrix) -> list[tuple[tuple[int, int], int, int]]:
     """The dark modules as rectangles: (run, first row, number of rows)."""
-    done, open_runs = [], {}
+    done: list[tuple[tuple[int, int], int, int]] = []
+    open_runs: dict[tuple[int, int], int] = {}
     for row_index, row in enumerate([*matrix, []]):
         runs = set(_runs(row))
         for run in list(open_runs):
