@@ -108,6 +108,12 @@
     })
       .then(function (response) {
         if (response.status >= 500) throw new Error("server");
+        var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+        if (response.redirected || !json) {
+          // Signed out, or the page's CSRF token expired: the scan stays queued for the reload.
+          show("refused", data.expired);
+          throw new Error("expired");
+        }
         return response.json().then(function (answer) {
           keep(queue().filter(function (s) { return s.client_id !== scan.client_id; }));
           if (!response.ok) show("refused", data.refused, answer);

@@ -166,3 +166,24 @@ def test_the_check_in_and_badges_pages_pass_axe(audited_page, axe, live_url, lan
     for path in ("check-in", "badges"):
         audited_page.goto(f"{live_url}/console/events/{event.id}/{path}")
         axe.check(audited_page)
+
+
+def test_scans_wait_while_the_desk_is_signed_out_and_go_after_the_reload(camera_page, live_url, tmp_path):
+    event = make_event("Thematic meeting", format=EventFormat.HYBRID, place="World Forum, The Hague")
+    johan = register(event, Applicant(email="johan@example.org", name="Johan Kruger")).registration
+    organiser = make_account("organiser", "door@secretariat.example.org", "Door Desk")
+    page, context = camera_page(fake_camera_video(links.check_in_code(johan), tmp_path / "badge.y4m"))
+
+    sign_in(page, live_url, organiser.email)
+    page.goto(f"{live_url}/console/events/{event.id}/check-in")
+    context.clear_cookies()  # the session ended (signed out elsewhere, or expired)
+    page.get_by_role("button", name="Scan", exact=True).click()
+    page.get_by_text("This page has expired").wait_for()
+    page.get_by_role("button", name="Stop the camera").click()
+    assert queued(page, event.id) >= 1
+    assert arrivals(johan.id) == 0
+
+    sign_in(page, live_url, organiser.email)
+    page.goto(f"{live_url}/console/events/{event.id}/check-in")
+    wait_until(lambda: queued(page, event.id) == 0)
+    assert arrivals(johan.id) == 1
