@@ -45,15 +45,13 @@ def fake_camera_video(code: str, path: Path) -> Path:
 
 
 @pytest.fixture
-def camera_page(tmp_path, request):
-    """A phone-sized page in a Chromium whose camera films `request.param`'s video."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests did not run: no Playwright")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"browser tests did not run: {CHROMIUM} is missing")
+def camera_page(browser):
+    """open_with(video) -> a phone-sized page, and its context, in a Chromium whose camera films
+    `video`: launched by the session's Playwright (a second one in the process would refuse)."""
+    opened: list = []
 
     def open_with(video: Path):
-        playwright = sync_api.sync_playwright().start()
-        browser = playwright.chromium.launch(
+        camera_browser = browser.browser_type.launch(
             executable_path=CHROMIUM,
             headless=True,
             args=[
@@ -63,18 +61,18 @@ def camera_page(tmp_path, request):
                 f"--use-file-for-fake-video-capture={video}",
             ],
         )
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-GB", has_touch=True)
+        context = camera_browser.new_context(
+            viewport={"width": 360, "height": 740}, locale="en-GB", has_touch=True
+        )
         page = context.new_page()
         page.set_default_timeout(15_000)
-        opened.append((playwright, browser, context))
+        opened.append((camera_browser, context))
         return page, context
 
-    opened: list = []
     yield open_with
-    for playwright, browser, context in opened:
+    for camera_browser, context in opened:
         context.close()
-        browser.close()
-        playwright.stop()
+        camera_browser.close()
 
 
 def queued(page, event_id: int) -> int:
