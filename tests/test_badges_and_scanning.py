@@ -345,42 +345,59 @@ def test_late_arrivals_only_are_printed_the_second_time(console, event, people):
     assert "6 confirmed; 0 of them have no badge printed yet." in page
 
 
+def print_from_table(client, event, query: str = "", **form):
+    """The registrations table's "Print their badges", its filters in the query string."""
+    url = f"/console/events/{event.id}/registrations/badges{query}"
+    return client.post(url, data={"csrf_token": token(client), **form})
+
+
+def printed() -> list[int]:
+    statement = sa.select(Registration.id).where(Registration.badge_printed_dt.is_not(None))
+    return sorted(db.session.scalars(statement.execution_options(populate_existing=True)))
+
+
 def test_the_ticked_ones_from_the_registrations_table(console, event, people):
     cancel(people[4])
-    table = console.get(f"/console/events/{event.id}/registrations").get_data(as_text=True)
-    assert f'formaction="/console/events/{event.id}/badges"' in table
-    response = print_badges(console, event, who="chosen", layout="a4", ids=[people[0].id, people[4].id])
+    table = console.get(f"/console/events/{event.id}/registrations?status=confirmed").get_data(as_text=True)
+    assert f'formaction="/console/events/{event.id}/registrations/badges?status=confirmed"' in table
+    response = print_from_table(console, event, ids=[people[0].id, people[4].id])
+    assert response.mimetype == "application/pdf"
     assert codes_in_pdf(response.data) == [[links.check_in_code(people[0])]]  # the cancelled one left out
-    printed = db.session.scalars(
-        sa.select(Registration.id)
-        .where(Registration.badge_printed_dt.is_not(None))
-        .execution_options(populate_existing=True)
-    )
-    assert list(printed) == [people[0].id]
+    assert printed() == [people[0].id]
+
+
+def test_the_whole_list_as_filtered_from_the_registrations_table(console, event, people):
+    response = print_from_table(console, event, "?q=unodc", everyone="y")
+    assert response.mimetype == "application/pdf"
+    unodc = sorted(links.check_in_code(person) for person in people if person.organisation == "UNODC")
+    assert codes_in_pdf(response.data) == [unodc]
+    assert printed() == sorted(person.id for person in people if person.organisation == "UNODC")
 
 
 @pytest.mark.parametrize(
-    "form",
-    [
-        {"who": "all"},
-        {"layout": "letter"},
-        {"who": "chosen"},
-        {"who": "chosen", "ids": ["one"]},
-        {"who": "chosen", "ids": [2**40]},
-    ],
+    ("query", "form"),
+    [("", {}), ("", {"ids": ["one"]}), ("", {"ids": [2**40]}), ("?status=nonsense", {"everyone": "y"})],
 )
+def test_bad_requests_from_the_table_are_refused(console, event, people, query, form):
+    response = print_from_table(console, event, query, **form)
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    assert printed() == []
+
+
+@pytest.mark.parametrize("form", [{"who": "all"}, {"layout": "letter"}, {"who": "chosen"}])
 def test_bad_badge_requests_are_refused(console, event, people, form):
     response = print_badges(console, event, **form)
     assert response.status_code == 400
     assert response.mimetype == "text/html"
-    assert (
-        db.session.scalar(sa.select(sa.func.count()).where(Registration.badge_printed_dt.is_not(None))) == 0
-    )
+    assert printed() == []
 
 
 def test_a_viewer_prints_no_badge(signed_in, event, people):
     viewer = signed_in("viewer")
     assert print_badges(viewer, event).status_code == 403
+    assert print_from_table(viewer, event, ids=[people[0].id]).status_code == 403
+    assert printed() == []
 
 
 def test_no_badges_for_an_online_event(console, people):

@@ -14,25 +14,19 @@ from wtforms import (
     RadioField,
     SearchField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
-    ValidationError,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..console.forms import SearchForm
 from ..models import BadgeRole, Registration
 from ..registration.forms import options
-from ..security import MAX_ID
 from ..services.attendance import attendance as service
 from ..services.attendance import decisions
 from ..services.attendance import participant_reports as reports
 from ..services.attendance.badges import Layout, Who
 from ..services.attendance.participant_reports import FIELDS
-
-# Ticked in one page of the registrations table (its largest page) at most.
-MAX_BADGES_CHOSEN = 1000
 
 
 class CheckInSearchForm(SearchForm):
@@ -261,7 +255,6 @@ class BadgesForm(FlaskForm):
             [
                 (Who.EVERYONE.value, _l("Everyone confirmed")),
                 (Who.LATE.value, _l("Late arrivals: the confirmed whose badge was never printed")),
-                (Who.CHOSEN.value, _l("Those ticked in the registrations table")),
             ]
         ),
         default=Who.EVERYONE.value,
@@ -276,21 +269,7 @@ class BadgesForm(FlaskForm):
         ),
         default=Layout.A4.value,
     )
-    # Ticked in the registrations table, whose "Print badges" button posts here.
-    ids = SelectMultipleField(
-        coerce=int,
-        validate_choice=False,  # the service keeps the event's confirmed among them
-        invalid_value_message=_l("The chosen registrations could not be read."),
-    )
     submit = SubmitField(_l("Print the badges (PDF)"))
-
-    def validate_ids(self, field) -> None:
-        if self.who.data != Who.CHOSEN.value:
-            return
-        if not field.data:
-            raise ValidationError(_l("Tick at least one registration."))
-        if len(field.data) > MAX_BADGES_CHOSEN or any(not 1 <= value <= MAX_ID for value in field.data):
-            raise ValidationError(_l("The chosen registrations could not be read."))
 
 
 class BadgeRoleForm(FlaskForm):

@@ -305,18 +305,13 @@ def event_badges(event_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            pdf = badges.print_badges(
-                event,
-                badges.Who(form.who.data),
-                badges.Layout(form.layout.data),
-                by=current_user,
-                chosen=form.ids.data or (),
-            )
+            who, layout = badges.Who(form.who.data), badges.Layout(form.layout.data)
+            pdf = badges.print_badges(event, who, layout, by=current_user)
         except service.AttendanceError as error:
             flash(str(error), "error")
             status = error.status
         else:
-            filename = f"badges-{event.id}-{form.who.data}-{form.layout.data}.pdf"
+            filename = badges.filename(event, who, layout)
             return Response(
                 pdf,
                 mimetype="application/pdf",

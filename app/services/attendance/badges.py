@@ -68,7 +68,7 @@ class Layout(enum.StrEnum):
 class Who(enum.StrEnum):
     EVERYONE = "everyone"  # every confirmed registrant
     LATE = "late"  # the confirmed whose badge was never printed
-    CHOSEN = "chosen"  # the confirmed among those ticked in the registrations table
+    CHOSEN = "chosen"  # the confirmed among those chosen in the registrations table (ticked, or its list)
 
 
 # --- what a badge says --------------------------------------------------------------------------
@@ -184,6 +184,10 @@ def print_badges(event: Event, who: Who, layout: Layout, *, by: Account, chosen:
         )
         lines = [badge_lines(person) for person in people]
     return render(event, lines, layout)
+
+
+def filename(event: Event, who: Who, layout: Layout) -> str:
+    return f"badges-{event.id}-{who.value}-{layout.value}.pdf"
 
 
 def set_badge_role(registration: Registration, role: BadgeRole, *, by: Account) -> bool:
