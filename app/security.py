@@ -39,6 +39,8 @@ EMAIL_PREVIEW_POLICY = {
 }
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# The check-in page (g.camera) reads QR codes through the camera, of this origin only.
+CAMERA_POLICY = PERMISSIONS_POLICY.replace("camera=()", "camera=(self)")
 REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 # scheme://host[:port], nothing that could end a directive or open another one.
@@ -83,7 +85,7 @@ def add_headers(response: Response) -> Response:
     headers["X-Content-Type-Options"] = "nosniff"
     # A view may ask for stricter (the manage pages: no-referrer, their token is in the URL).
     headers.setdefault("Referrer-Policy", REFERRER_POLICY)
-    headers["Permissions-Policy"] = PERMISSIONS_POLICY
+    headers["Permissions-Policy"] = CAMERA_POLICY if g.get("camera") else PERMISSIONS_POLICY
     hsts = current_app.config.get("HSTS_SECONDS") or 0
     if hsts > 0:
         headers["Strict-Transport-Security"] = f"max-age={int(hsts)}; includeSubDomains"

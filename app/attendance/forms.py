@@ -8,15 +8,24 @@ from zoneinfo import available_timezones
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, SearchField, SelectField, SubmitField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..console.forms import SearchForm
-from ..models import Registration
+from ..models import BadgeRole, Registration
 from ..registration.forms import options
 from ..services.attendance import attendance as service
 from ..services.attendance import decisions
 from ..services.attendance import participant_reports as reports
+from ..services.attendance.badges import Layout, Who
 from ..services.attendance.participant_reports import FIELDS
 
 
@@ -234,3 +243,55 @@ class MergeForm(FlaskForm):
 class ThresholdForm(FlaskForm):
     minutes = threshold_field()
     submit = SubmitField(_l("Save"))
+
+
+# --- badges and check-in by scanning -----------------------------------------------------------
+
+
+class BadgesForm(FlaskForm):
+    who = RadioField(
+        _l("Whose badges"),
+        choices=options(
+            [
+                (Who.EVERYONE.value, _l("Everyone confirmed")),
+                (Who.LATE.value, _l("Late arrivals: the confirmed whose badge was never printed")),
+            ]
+        ),
+        default=Who.EVERYONE.value,
+    )
+    layout = RadioField(
+        _l("Paper"),
+        choices=options(
+            [
+                (Layout.A4.value, _l("A4 sheets of four badges, with cut marks")),
+                (Layout.A6.value, _l("A6, one badge a page")),
+            ]
+        ),
+        default=Layout.A4.value,
+    )
+    submit = SubmitField(_l("Print the badges (PDF)"))
+
+
+class BadgeRoleForm(FlaskForm):
+    role = SelectField(_l("Badge role"), validators=[InputRequired()])
+    submit = SubmitField(_l("Save the badge"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = options(BadgeRole.choices())
+
+
+class ScanForm(FlaskForm):
+    """A code read by the camera (sent by the page's script, as JSON) or typed (a handheld
+    scanner types it too)."""
+
+    code = StringField(
+        _l("Check-in code"),
+        filters=[lambda value: (value or "").strip()],
+        validators=[InputRequired(_l("Scan or type a check-in code.")), Length(max=100)],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+    client_id = StringField(validators=[Optional(), Regexp(r"^[A-Za-z0-9_-]{8,64}$")])
+    # When the page read it, in milliseconds since 1970 (a queued scan arrives later).
+    scanned_at = IntegerField(validators=[Optional(), NumberRange(min=0, max=2**53)])
+    submit = SubmitField(_l("Check in"))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -24,13 +24,14 @@ from ..models import (
     AccountRole,
     Attendance,
     AttendanceImport,
+    BadgeRole,
     Event,
     EventFormat,
     ImportStatus,
     Registration,
 )
 from ..services.attendance import attendance as service
-from ..services.attendance import corrections, decisions
+from ..services.attendance import badges, corrections, decisions, door
 from ..services.attendance.attendance import FORM_OVERHEAD
 from ..services.attendance.participant_reports import (
     DAY_FIRST,
@@ -44,12 +45,15 @@ from ..services.attendance.participant_reports import (
 from . import bp
 from .forms import (
     GROUP_TITLES,
+    BadgeRoleForm,
+    BadgesForm,
     CheckInSearchForm,
     DecideForm,
     GroupForm,
     MappingForm,
     MergeForm,
     ReadingForm,
+    ScanForm,
     ThresholdForm,
     UploadForm,
     choices_form,
@@ -140,10 +144,14 @@ def check_in(event_id: int):
     return _check_in_page(_event(event_id))
 
 
-def _check_in_page(event: Event, status: int = 200, problem: str | None = None):
+def _check_in_page(
+    event: Event, status: int = 200, problem: str | None = None, scan_form: ScanForm | None = None
+):
     search = CheckInSearchForm(request.args)
     valid = search.validate()
     query = (search.q.data or "").strip() if valid else ""
+    # The page may open the camera, for the scanner (app/security.py: no other page may).
+    g.camera = True
     return render_template(
         "attendance/check_in.html",
         event=event,
@@ -155,6 +163,7 @@ def _check_in_page(event: Event, status: int = 200, problem: str | None = None):
         problem=problem,
         online=event.format == EventFormat.ONLINE,
         limit=service.CHECK_IN_LIMIT,
+        scan_form=scan_form or ScanForm(formdata=None),
     ), (status if valid else 400)
 
 
@@ -208,6 +217,133 @@ def _checked_out(registration: Registration, checked_out: bool) -> Notice:
     if checked_out:
         return _("%(name)s is checked out.", name=registration.name)
     return _("%(name)s was already checked out.", name=registration.name), "info"
+
+
+# --- check-in by scanning a badge or a confirmation email's QR code ---------------------------------
+
+
+@bp.route("/events/<int:event_id>/check-in/scan", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def check_in_scan(event_id: int):
+    """A code read by the page's camera (JSON, answered in JSON) or typed into its form."""
+    event = _event(event_id)
+    form = ScanForm()
+    if not form.validate_on_submit():
+        problem = " ".join(str(error) for errors in form.errors.values() for error in errors)
+        return _scan_refused(event, form, 400, problem)
+    scanned = form.scanned_at.data
+    try:
+        result = door.scan(
+            event,
+            form.code.data,
+            by=current_user,
+            client_id=form.client_id.data or None,
+            scanned_dt=datetime.fromtimestamp(scanned / 1000, UTC) if scanned is not None else None,
+        )
+    except service.AttendanceError as error:
+        return _scan_refused(event, form, error.status, str(error))
+    message = _scan_message(event, result)
+    if not request.is_json:
+        flash(message, "success" if result.outcome == door.CHECKED_IN else "info")
+        return redirect(url_for(".check_in", event_id=event.id), 303)
+    return jsonify(
+        outcome=result.outcome,
+        id=result.registration.id,
+        message=message,
+        name=result.registration.name,
+        details=[
+            text
+            for text in (
+                result.lines.organisation,
+                result.lines.representing,
+                result.lines.role.title,
+                _("Head of delegation") if result.lines.head_of_delegation else "",
+            )
+            if text
+        ],
+        counts=_counts_line(event),
+    )
+
+
+def _scan_refused(event: Event, form: ScanForm, status: int, problem: str):
+    if request.is_json:
+        return jsonify(outcome="refused", message=problem or _("The scan could not be read.")), status
+    return _check_in_page(event, status, problem or _("The scan could not be read."), scan_form=form)
+
+
+def _scan_message(event: Event, result: door.Scan) -> str:
+    name = result.registration.name
+    arrived = result.arrived_dt.astimezone(event.zone).strftime("%H:%M") if result.arrived_dt else ""
+    if result.outcome == door.CHECKED_IN:
+        return _("%(name)s is checked in at %(time)s.", name=name, time=arrived)
+    return _("%(name)s was already checked in at %(time)s.", name=name, time=arrived)
+
+
+def _counts_line(event: Event) -> str:
+    counts = service.check_in_counts(event)
+    return _(
+        "%(checked)d checked in of %(confirmed)d confirmed",
+        checked=counts["checked_in"],
+        confirmed=counts["confirmed"],
+    )
+
+
+# --- badges -------------------------------------------------------------------------------------
+
+
+@bp.app_context_processor
+def _badge_roles() -> dict:
+    return {"BadgeRole": BadgeRole}
+
+
+@bp.route("/events/<int:event_id>/badges", methods=["GET", "POST"])
+@requires(AccountRole.ORGANISER)
+def event_badges(event_id: int):
+    """The page to print badges, and the PDF it (or the registrations table's button) asks for."""
+    event = _event(event_id)
+    form = BadgesForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            who, layout = badges.Who(form.who.data), badges.Layout(form.layout.data)
+            pdf = badges.print_badges(event, who, layout, by=current_user)
+        except service.AttendanceError as error:
+            flash(str(error), "error")
+            status = error.status
+        else:
+            filename = badges.filename(event, who, layout)
+            return Response(
+                pdf,
+                mimetype="application/pdf",
+                headers={
+                    "Content-Disposition": f'attachment; filename="{filename}"',
+                    "Cache-Control": "no-store",
+                },
+            )
+    elif form.is_submitted():
+        status = 400
+    return render_template(
+        "attendance/badges.html",
+        event=event,
+        form=form,
+        counts=badges.badge_counts(event),
+        online=event.format == EventFormat.ONLINE,
+    ), status
+
+
+@bp.route("/registrations/<int:registration_id>/badge", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def badge_role(registration_id: int):
+    registration = db.get_or_404(Registration, registration_id)
+    form = BadgeRoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    role = BadgeRole(form.role.data)
+    if badges.set_badge_role(registration, role, by=current_user):
+        flash(
+            _("The badge of %(name)s now says %(role)s.", name=registration.name, role=role.title), "success"
+        )
+    return redirect(url_for("console.registration", registration_id=registration.id), 303)
 
 
 # --- importing a participant report ------------------------------------------------------------

@@ -35,6 +35,8 @@ from ..models import (
 )
 from ..registration.standard_fields import form_class
 from ..services import fields, regions
+from ..services.attendance import badges
+from ..services.attendance.attendance import AttendanceError
 from ..services.registration import audience
 from ..services.registration import registrations as service
 from ..services.reporting import exports
@@ -45,6 +47,7 @@ from .mailouts import action_notice, promotion_notice
 from .registrations_forms import (
     ACTION_LABELS,
     AddRegistrationForm,
+    BadgesOfListForm,
     CapacityForm,
     EditRegistrationForm,
     RegistrationActionForm,
@@ -197,6 +200,35 @@ def _act(scope: Scope):
     flash(action_notice(jobs), "success")
     # Its progress; an action on a series' registrations has one for each event, the first shown.
     return redirect(url_for(".mailout", mailout_id=jobs[0].id), 303)
+
+
+@bp.route("/events/<int:event_id>/registrations/badges", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def registrations_badges(event_id: int):
+    """The badges (A4 sheets) of the ticked registrations, or of the whole list as filtered."""
+    event = queries.event_or_404(event_id)
+    scope = Scope(event=event)
+    form = BadgesOfListForm()
+    if not form.validate_on_submit():
+        return _table_page(scope, action_form=form, status=400)
+    ids = form.ids.data
+    if form.everyone.data:
+        filters = _filters(scope)
+        if not filters.validate():
+            return _table_page(scope, action_form=form, status=400)
+        ids = table.ids_of(scope.event_ids, filters.table_query())
+    who, layout = badges.Who.CHOSEN, badges.Layout.A4
+    try:
+        pdf = badges.print_badges(event, who, layout, by=current_user, chosen=ids)
+    except AttendanceError as error:
+        flash(str(error), "error")
+        return _table_page(scope, action_form=form, status=error.status)
+    disposition = f'attachment; filename="{badges.filename(event, who, layout)}"'
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+    )
 
 
 def _act_on_one(scope: Scope, form: RegistrationActionForm):

@@ -207,3 +207,11 @@ class EditRegistrationForm(DelegateDetailsForm):
     # The registration's version when the form was opened: a later change refuses this edit.
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     submit = SubmitField(_l("Save changes"))
+
+
+class BadgesOfListForm(RegistrationActionForm):
+    """The table's "Print their badges": the ticked registrations, or every one of the list (its
+    search and filters); the badges service keeps the confirmed among them."""
+
+    def validate_action(self, field) -> None:
+        pass  # no action to choose: printing is the action

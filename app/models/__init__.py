@@ -6,6 +6,7 @@ from .enums import (
     AccountRole,
     AgendaItemKind,
     AttendanceSource,
+    BadgeRole,
     DietaryNeed,
     DocumentKind,
     EventFormat,
@@ -26,7 +27,7 @@ from .enums import (
 )
 from .messages import Mailing, MailingAttachment, Mailout, Message, MessageContent, SentReminder
 from .participation import ParticipantsVersion, PublishedFigures
-from .people import Attendance, AttendanceImport, Delegate, Registration, registrations_matching
+from .people import Attendance, AttendanceImport, Delegate, DoorScan, Registration, registrations_matching
 from .privacy import PrivacyNotice
 from .programme import (
     AgendaItem,
@@ -61,7 +62,9 @@ __all__ = [
     "AgendaItemKind",
     "Attendance",
     "AttendanceSource",
+    "BadgeRole",
     "Delegate",
+    "DoorScan",
     "Document",
     "DietaryNeed",
     "DocumentKind",

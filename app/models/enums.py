@@ -180,6 +180,24 @@ class RegistrationStatus(TitledEnum):
         return (cls.PENDING, cls.CONFIRMED, cls.WAITLISTED, cls.REJECTED)
 
 
+class BadgeRole(TitledEnum):
+    """The colour band of a badge: who the wearer is at the meeting."""
+
+    DELEGATE = "delegate"
+    SPEAKER = "speaker"
+    ORGANISER = "organiser"
+    PRESS = "press"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.DELEGATE: _l("Delegate"),
+            cls.SPEAKER: _l("Speaker"),
+            cls.ORGANISER: _l("Organiser"),
+            cls.PRESS: _l("Press"),
+        }
+
+
 class AttendanceSource(TitledEnum):
     CHECK_IN = "check_in"
     ZOOM = "zoom"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..database import UTCDateTime, contains_folded, contains_text, folded_fields, utcnow
 from ..database.base import Model
 from .accounts import Account
-from .enums import AttendanceSource, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
+from .enums import AttendanceSource, BadgeRole, ImportStatus, OrganisationKind, RegistrationStatus, enum_type
 from .programme import Event
 
 NAME_PART_MAX = 100
@@ -196,6 +196,12 @@ class Registration(PersonDetails, Model):
         "visa_letter_needed",
     )
     DETAIL_FIELDS = PersonDetails.DETAIL_FIELDS + DECLARED_FIELDS
+    # The colour band of the person's badge, chosen by the organisers (delegate unless said).
+    badge_role: Mapped[BadgeRole] = mapped_column(
+        enum_type(BadgeRole, "badge_role"), default=BadgeRole.DELEGATE, server_default="delegate"
+    )
+    # When their badge was last printed: "late arrivals" are the confirmed with none yet.
+    badge_printed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship(back_populates="registrations")
     delegate: Mapped[Delegate] = relationship(back_populates="registrations")
@@ -324,3 +330,20 @@ class AttendanceImport(Model):
 
     event: Mapped[Event] = relationship()
     account: Mapped[Account | None] = relationship()
+
+
+class DoorScan(Model):
+    """A scan of a check-in code sent by the check-in page, kept by the id the page gave it: a
+    scan queued offline and sent again (twice, or after a lost answer) is recorded once."""
+
+    __table_args__ = (sa.UniqueConstraint("event_id", "client_id", name="uq_door_scan_event_client"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    registration_id: Mapped[int | None] = mapped_column(sa.ForeignKey("registration.id", ondelete="CASCADE"))
+    # When the page read the code (a queued scan arrives later), and when it reached us.
+    scanned_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the scan did: "checked_in" or "already" (see attendance/door.py).
+    outcome: Mapped[str] = mapped_column(sa.String(16))

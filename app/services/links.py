@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import re
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -17,6 +20,7 @@ MANAGE_SALT = "plenary.manage-registration"
 MY_REGISTRATIONS_SALT = "plenary.my-registrations"
 # How long the link to a person's list of registrations works: it is asked for to be used now.
 MY_REGISTRATIONS_LINK_LIFE = timedelta(hours=24)
+CHECK_IN_KEY_PURPOSE = b"plenary.check-in-code"
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -107,3 +111,42 @@ def delegate_for_token(token: str) -> Delegate | None:
     if not hmac.compare_digest(_address_mark(delegate.email), mark):
         return None
     return delegate
+
+
+# --- check-in codes ------------------------------------------------------------------------------
+#
+# The QR code of a badge or a confirmation email: "P1-<event id>-<registration id>-<MAC>". It
+# names no person (ids only), and only this site can make one: the MAC is an HMAC-SHA256 of both
+# ids under a key of its own, derived from SECRET_KEY, cut to 130 bits, in upper-case base32 so
+# that the whole code fits QR's compact alphanumeric mode. It does not expire: a badge serves to
+# the end of the meeting; a cancelled or erased registration is refused where the code is read.
+
+CHECK_IN_CODE = re.compile(r"P1-([0-9]{1,10})-([0-9]{1,10})-([A-Z2-7]{26})")
+
+
+@dataclass(frozen=True)
+class CheckInCode:
+    event_id: int
+    registration_id: int
+
+
+def _check_in_mac(event_id: int, registration_id: int) -> str:
+    key = hmac.new(current_app.config["SECRET_KEY"].encode(), CHECK_IN_KEY_PURPOSE, hashlib.sha256).digest()
+    digest = hmac.new(key, f"{event_id}:{registration_id}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode()[:26]
+
+
+def check_in_code(registration: Registration) -> str:
+    event_id, registration_id = registration.event_id, registration.id
+    return f"P1-{event_id}-{registration_id}-{_check_in_mac(event_id, registration_id)}"
+
+
+def read_check_in_code(code: str) -> CheckInCode | None:
+    """The ids a check-in code holds, or None for anything this site did not make."""
+    match = CHECK_IN_CODE.fullmatch((code or "").strip().upper()[:100])
+    if match is None:
+        return None
+    event_id, registration_id = int(match[1]), int(match[2])
+    if not hmac.compare_digest(match[3], _check_in_mac(event_id, registration_id)):
+        return None
+    return CheckInCode(event_id, registration_id)

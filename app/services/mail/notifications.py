@@ -22,6 +22,7 @@ previews them.
 from __future__ import annotations
 
 import base64
+import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from email.utils import formatdate, make_msgid
 from typing import cast
 
 import css_inline
+import segno
 import sqlalchemy as sa
 from email_validator import validate_email
 from flask import current_app, render_template
@@ -49,7 +51,14 @@ from ...formatting import event_when, time_range
 from ...i18n import email_locale
 from ...models import Event, EventFormat, Message, MessageContent, MessageStatus, Registration
 from .. import regions
-from ..links import MY_REGISTRATIONS_LINK_LIFE, external_url, manage_url, my_registrations_url, site_host
+from ..links import (
+    MY_REGISTRATIONS_LINK_LIFE,
+    check_in_code,
+    external_url,
+    manage_url,
+    my_registrations_url,
+    site_host,
+)
 from . import personal_links
 from .calendar import registration_calendar
 
@@ -245,6 +254,9 @@ def composed(message: Message, registration: Registration) -> Message:
         context = _context(registration, composition["context"])
         if message.kind in MORE_CONTEXT:
             context.update(MORE_CONTEXT[message.kind](registration, composition["context"]))
+        if message.kind == CONFIRMATION and registration.event.format != EventFormat.ONLINE:
+            attachments.append(_check_in_qr(registration))
+            context["check_in_qr"] = CHECK_IN_QR_ID
         content = _content(message.kind, attachments, context)
     copy = Message(
         kind=message.kind,
@@ -336,12 +348,31 @@ def build(message: Message, with_name: bool = True) -> EmailMessage:
     mime.set_content(message.body_text)
     if message.body_html:
         mime.add_alternative(message.body_html, subtype="html")
+        for item in message.attachments:
+            if "content_id" in item:
+                _add_inline_image(mime, item)
     for item in message.attachments:
         if _is_invitation(item):
             _add_invitation(mime, item)
     for item in message.attachments:
-        _attach(mime, item)
+        if "content_id" not in item:
+            _attach(mime, item)
     return mime
+
+
+def _add_inline_image(mime: EmailMessage, item: dict) -> None:
+    """An image the HTML shows (cid:), beside it in a multipart/related part."""
+    html = mime.get_body(preferencelist=("html",))
+    maintype, _, subtype = item["content_type"].partition("/")
+    if html is not None:
+        html.add_related(
+            _attachment_bytes(item),
+            maintype=maintype,
+            subtype=subtype,
+            cid=f"<{item['content_id']}>",
+            filename=item["filename"],
+            disposition="inline",
+        )
 
 
 def _is_invitation(item: dict) -> bool:
@@ -430,6 +461,25 @@ def _calendar_attachment(registration: Registration, cancel: bool = False) -> di
     }
 
 
+CONFIRMATION = "registration_confirmed"
+# The Content-ID of the confirmation's QR code, which its HTML shows as <img src="cid:...">.
+CHECK_IN_QR_ID = "check-in-code"
+
+
+def _check_in_qr(registration: Registration) -> dict:
+    """The delegate's check-in code as a PNG, shown inside the HTML of the email (a related
+    part, not an attachment); "personal": the stored copy keeps its name, not its bytes."""
+    png = io.BytesIO()
+    segno.make_qr(check_in_code(registration), error="m").save(png, kind="png", scale=6, border=4)
+    return {
+        "filename": "check-in.png",
+        "content_type": "image/png",
+        "content_b64": base64.b64encode(png.getvalue()).decode("ascii"),
+        "content_id": CHECK_IN_QR_ID,
+        "personal": True,
+    }
+
+
 def queue_confirmation(registration: Registration, promoted: bool = False, approved: bool = False) -> int:
     title = registration.event.title
     if promoted:
@@ -439,7 +489,7 @@ def queue_confirmation(registration: Registration, promoted: bool = False, appro
     else:
         subject = _l("Registration confirmed: %(title)s", title=title)
     return queue_to_compose(
-        "registration_confirmed",
+        CONFIRMATION,
         registration,
         subject,
         calendar="REQUEST",

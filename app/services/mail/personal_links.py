@@ -115,11 +115,15 @@ def _url_start(text: str, earliest: int, path: int) -> int:
 
 
 def hide_in(content: MessageContent) -> None:
-    """Hide the links of a message's text, HTML and attachments, its MIME bytes aside."""
+    """Hide the links of a message's text, HTML and attachments, its MIME bytes aside; an
+    attachment marked "personal" (the check-in QR code of a confirmation) keeps its name only."""
     hiding = Hiding.here()
     content.body_text = hiding.text(content.body_text)
     content.body_html = hiding.text(content.body_html, html=True)
-    content.attachments = hiding.json(content.attachments)
+    content.attachments = [
+        {key: value for key, value in item.items() if key != BINARY_KEY} if item.get("personal") else item
+        for item in hiding.json(content.attachments)
+    ]
 
 
 # --- what the console shows -----------------------------------------------------------------------
