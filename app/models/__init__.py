@@ -18,6 +18,7 @@ from .enums import (
     RegistrationStatus,
     SpeakerRole,
 )
+from .integrations import MeetingLink, MeetingState, Platform, PlatformCredentials
 from .messages import Mailing, Mailout, Message, MessageContent, SentReminder
 from .participation import ParticipantsVersion, PublishedFigures
 from .people import Attendance, AttendanceImport, Delegate, Registration, registrations_matching
@@ -44,6 +45,8 @@ __all__ = [
     "ImportStatus",
     "Invitation",
     "Mailing",
+    "MeetingLink",
+    "MeetingState",
     "MailingAudience",
     "Mailout",
     "MailoutKind",
@@ -63,6 +66,8 @@ __all__ = [
     "MessageStatus",
     "OrganisationKind",
     "ParticipantsVersion",
+    "Platform",
+    "PlatformCredentials",
     "PrivacyNotice",
     "PublishedFigures",
     "Registration",

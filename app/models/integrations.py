@@ -1,0 +1,83 @@
+"""The video platforms: the programme's credentials, and an event's link to its meeting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import UTCDateTime, utcnow
+from ..database.base import Model
+from .enums import TitledEnum, enum_type
+from .programme import Event
+
+
+class Platform(TitledEnum):
+    ZOOM = "zoom"
+    TEAMS = "teams"
+    WEBEX = "webex"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.ZOOM: _l("Zoom"), cls.TEAMS: _l("Microsoft Teams"), cls.WEBEX: _l("Webex")}
+
+
+class MeetingState(TitledEnum):
+    """Where an event's link to its meeting stands."""
+
+    LINKED = "linked"  # the platform knows the meeting
+    FAILED = "failed"  # the last call to the platform failed: see last_error
+    GONE = "gone"  # the platform says the meeting no longer exists
+
+    @classmethod
+    def _titles(cls):
+        return {cls.LINKED: _l("Linked"), cls.FAILED: _l("Problem"), cls.GONE: _l("Deleted on the platform")}
+
+
+class PlatformCredentials(Model):
+    """The programme's credentials on each platform: one row, set by an admin. Secrets are kept
+    encrypted (services/integrations/secrets.py) and never shown again."""
+
+    __tablename__ = "platform_credentials"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    zoom_account_id: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    zoom_client_id: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    zoom_client_secret: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    graph_tenant_id: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    graph_client_id: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    graph_client_secret: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    webex_token: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MeetingLink(Model):
+    """An event's meeting on a platform: the webinar or meeting whose registrants and report
+    are the event's."""
+
+    __tablename__ = "meeting_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"), unique=True)
+    platform: Mapped[Platform] = mapped_column(enum_type(Platform, "platform"))
+    # Zoom's webinar or meeting id (the number), Teams' online meeting id, Webex's meeting id.
+    meeting_id: Mapped[str] = mapped_column(sa.String(200))
+    # Zoom: "webinar" or "meeting", as the platform answered.
+    meeting_kind: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
+    topic: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    # The shared join link as the platform gives it (Teams: as the organiser gave it).
+    join_url: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
+    state: Mapped[MeetingState] = mapped_column(enum_type(MeetingState, "state"), default=MeetingState.LINKED)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    linked_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The last participant report fetched, and the import preview it became.
+    fetched_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fetched_import_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("attendance_import.id", ondelete="SET NULL")
+    )
+
+    event: Mapped[Event] = relationship()
