@@ -13,6 +13,8 @@ from flask import current_app
 from ...database import utcnow, write_transaction
 from ...extensions import db
 from ...models import Account, Platform, PlatformCredentials
+
+__all__ = ["Credentials", "NotConfigured", "Platform", "credentials_for", "save", "status", "stored"]
 from .. import audit
 from . import secrets
 

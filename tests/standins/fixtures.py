@@ -1,0 +1,37 @@
+"""Fixtures that run the platforms' stand-ins; a test module imports those it uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.services.integrations import zoom as zoom_client
+
+from . import zoom
+
+
+@pytest.fixture(scope="session")
+def zoom_server():
+    standin, server = zoom.start()
+    yield standin
+    server.shutdown()
+
+
+@pytest.fixture
+def zoom_standin(zoom_server):
+    """The Zoom stand-in, emptied, and no token of an earlier test kept by the client."""
+    zoom_server.reset()
+    zoom_client.forget_tokens()
+    yield zoom_server
+    zoom_client.forget_tokens()
+
+
+def zoom_settings(standin: zoom.ZoomStandIn) -> dict:
+    """The app's configuration pointing at the stand-in, its credentials from the environment."""
+    return {
+        "ZOOM_API_URL": standin.url + "/v2",
+        "ZOOM_OAUTH_URL": standin.url,
+        "ZOOM_ACCOUNT_ID": standin.account_id,
+        "ZOOM_CLIENT_ID": standin.client_id,
+        "ZOOM_CLIENT_SECRET": standin.client_secret,
+        "PLATFORM_MAX_WAIT": 5,
+    }
