@@ -24,7 +24,7 @@ CORS_MAX_AGE_SECONDS = 600
 
 def init_app(app: Flask) -> None:
     from ..extensions import csrf
-    from . import attendance, docs, errors, events, organiser, registrations, series, summaries  # noqa: F401
+    from . import attendance, docs, errors, events, meetings, organiser, registrations, series, summaries  # noqa: F401
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})

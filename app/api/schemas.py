@@ -853,3 +853,50 @@ class WalkInMergeSchema(ma.Schema):
         metadata={"description": "`registration`, or `walk_in` (another walk-in's attendance id)"},
     )
     id = ma.fields.Integer(required=True, validate=validate.Range(1, 2147483647))
+
+
+# --- an event's meeting on a video platform (app/api/meetings.py) --------------------------------
+
+PLATFORMS = ("zoom", "teams", "webex")
+
+
+class MeetingLinkInputSchema(ma.Schema):
+    platform = ma.fields.String(required=True, validate=validate.OneOf(PLATFORMS))
+    meeting_id = ma.fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Zoom: the webinar or meeting id (digits, spaces allowed); Webex: the meeting number"},
+    )
+    join_url = ma.fields.String(
+        validate=validate.Length(min=1, max=1000),
+        metadata={"description": "Teams: the online meeting's join URL"},
+    )
+
+    @ma.validates_schema
+    def one_way_to_name_it(self, data, **kwargs):
+        if data.get("platform") == "teams":
+            if not data.get("join_url"):
+                raise ma.ValidationError(str(_l("A Teams meeting is named by its join URL.")), "join_url")
+        elif not data.get("meeting_id"):
+            raise ma.ValidationError(str(_l("Give the meeting id.")), "meeting_id")
+
+
+class MeetingLinkSchema(ma.Schema):
+    platform = ma.fields.String(required=True)
+    meeting_id = ma.fields.String(required=True)
+    meeting_kind = ma.fields.String(required=True, metadata={"description": "Zoom: `webinar` or `meeting`"})
+    topic = ma.fields.String(required=True, metadata={"description": "The meeting's title on the platform"})
+    join_url = ma.fields.String(required=True, metadata={"description": "The shared join link the platform gives"})
+    state = ma.fields.String(
+        required=True,
+        metadata={"description": "`linked`; `failed`: the last call failed (see `last_error`); `gone`: deleted on the platform"},
+    )
+    last_error = ma.fields.String(required=True)
+    linked = ma.fields.DateTime(attribute="linked_dt", required=True, metadata={"description": "In UTC"})
+    checked = ma.fields.DateTime(attribute="checked_dt", required=True, allow_none=True)
+    fetched = ma.fields.DateTime(
+        attribute="fetched_dt",
+        required=True,
+        allow_none=True,
+        metadata={"description": "When the participant report was last fetched, in UTC"},
+    )
+    fetched_import_id = ma.fields.Integer(required=True, allow_none=True)

@@ -155,9 +155,14 @@ class ZoomClient:
         return list(self.pages(f"/report/{kind}s/{_number(meeting_id)}/participants", "participants"))
 
 
+class BadMeetingId(ValueError):
+    def __str__(self) -> str:
+        return str(_l("A Zoom webinar or meeting id is a number, such as 812 3456 7890."))
+
+
 def _number(meeting_id: str) -> str:
     """A meeting id as Zoom's paths take it: the number without the spaces people type."""
     cleaned = "".join(str(meeting_id).split()).replace("-", "")
     if not cleaned.isdigit():
-        raise PlatformError(_l("A Zoom webinar or meeting id is a number, such as 812 3456 7890."))
+        raise BadMeetingId(meeting_id)
     return quote(cleaned, safe="")
