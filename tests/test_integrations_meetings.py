@@ -88,3 +88,81 @@ def test_a_read_token_cannot_link(client, zoom_standin, event):  # noqa: F811
 def test_without_credentials_linking_says_so(app, client, zoom_standin, event, writer, monkeypatch):  # noqa: F811
     monkeypatch.setitem(app.config, "ZOOM_CLIENT_ID", "")
     problem(put(client, event.id, writer, {"platform": "zoom", "meeting_id": "81234567890"}), 409, "platform-not-configured")
+
+
+# --- the console ------------------------------------------------------------------------------
+
+from tests.conftest import csrf_token  # noqa: E402
+
+
+def test_the_event_page_links_and_unlinks_a_meeting(console, zoom_standin, event):  # noqa: F811
+    zoom_standin.add_meeting("81234567890", topic="Partnership webinar")
+    page = f"/console/events/{event.id}"
+    token = csrf_token(console, page)
+    response = console.post(
+        f"/console/events/{event.id}/meeting",
+        data={"csrf_token": token, "platform": "zoom", "meeting_id": "812 3456 7890"},
+    )
+    assert response.status_code == 302
+    html = console.get(page).get_data(as_text=True)
+    assert "Partnership webinar" in html and "81234567890" in html
+    response = console.post(f"/console/events/{event.id}/meeting/unlink", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(MeetingLink)) is None
+
+
+def test_the_event_page_says_why_a_meeting_is_refused(console, zoom_standin, event):  # noqa: F811
+    token = csrf_token(console, f"/console/events/{event.id}")
+    for data, words in (
+        ({"platform": "zoom", "meeting_id": "81234567890"}, "81234567890"),
+        ({"platform": "zoom", "meeting_id": "abc"}, "is a number"),
+        ({"platform": "skype", "meeting_id": "1"}, "Not a valid choice"),
+    ):
+        response = console.post(f"/console/events/{event.id}/meeting", data={"csrf_token": token, **data})
+        assert response.status_code == 400
+        assert words in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(MeetingLink)) is None
+
+
+def test_a_viewer_sees_no_link_form_and_cannot_link(signed_in, zoom_standin, event):  # noqa: F811
+    viewer = signed_in("viewer")
+    zoom_standin.add_meeting("81234567890")
+    assert "Link the meeting" not in viewer.get(f"/console/events/{event.id}").get_data(as_text=True)
+    token = csrf_token(viewer, "/console/password")
+    response = viewer.post(
+        f"/console/events/{event.id}/meeting",
+        data={"csrf_token": token, "platform": "zoom", "meeting_id": "81234567890"},
+    )
+    assert response.status_code == 403
+    assert db.session.scalar(db.select(MeetingLink)) is None
+
+
+def test_credentials_are_set_by_an_admin_and_never_shown_again(signed_in, app):
+    admin = signed_in("admin")
+    token = csrf_token(admin, "/console/platforms")
+    response = admin.post(
+        "/console/platforms",
+        data={
+            "csrf_token": token,
+            "zoom_account_id": "acc-console",
+            "zoom_client_id": "cid-console",
+            "zoom_client_secret": "very-secret-value-42",
+        },
+    )
+    assert response.status_code == 302
+    html = admin.get("/console/platforms").get_data(as_text=True)
+    assert "acc-console" in html and "very-secret-value-42" not in html
+    assert "Set: enter a new one to replace it." in html
+    # Saving again without a secret keeps the one stored.
+    admin.post("/console/platforms", data={"csrf_token": token, "zoom_account_id": "acc-console", "zoom_client_id": "cid-2"})
+    from app.services.integrations.credentials import Platform, credentials_for
+
+    assert credentials_for(Platform.ZOOM)["zoom_client_secret"] == "very-secret-value-42"
+    audit = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "platform_credentials.changed")).all()
+    assert audit and all("very-secret" not in str(entry.details) for entry in audit)
+    admin.post("/console/platforms", data={"csrf_token": token, "clear_zoom": "y"})
+    assert credentials_for(Platform.ZOOM).source == "environment"
+
+
+def test_organisers_cannot_see_the_credentials_page(console):
+    assert console.get("/console/platforms").status_code == 403
