@@ -14,7 +14,7 @@ from wtforms.validators import Length, Optional
 from ..models import AccountRole, Platform
 from ..registration.forms import options
 from ..services.integrations import credentials as service
-from ..services.integrations import meetings
+from ..services.integrations import meetings, registrants
 from . import bp
 from .access import requires
 from .queries import event_or_404
@@ -77,6 +77,13 @@ def platforms_save():
 
 
 # --- an event's meeting ------------------------------------------------------------------------
+
+
+def meeting_context(event) -> dict:
+    """What the event's page shows of its meeting: the link, and how many registrants the
+    platform has (counts only: the personal links are the registrants' own)."""
+    meeting = meetings.link_of(event)
+    return {"meeting": meeting, "standing": registrants.standing(meeting) if meeting else None}
 
 
 class MeetingForm(FlaskForm):

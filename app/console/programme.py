@@ -34,13 +34,12 @@ from ..public.queries import document_response
 from ..services.mail import event_notices as event_service
 from ..services.mail.reminders import schedule_for
 from ..services.programme import documents as document_service
-from ..services.integrations import meetings
 from ..services.programme import programme as service
 from . import bp, queries
 from .access import requires
 from .actions import press
 from .forms import ConfirmForm
-from .integrations import MeetingForm
+from .integrations import MeetingForm, meeting_context
 from .mailouts import promotion_notice
 from .programme_forms import (
     AgendaItemForm,
@@ -258,7 +257,7 @@ def _event_page(event: Event, status: int = 200, problem: str | None = None, **f
         counts=counts,
         deletable=not service.registration_count(db.session(), event),
         reminders_text=schedule_text([reminder.as_dict() for reminder in schedule_for(event)]),
-        meeting=meetings.link_of(event),
+        **meeting_context(event),
         problem=problem,
         **_document_forms(forms),
     )

@@ -18,7 +18,7 @@ from .enums import (
     RegistrationStatus,
     SpeakerRole,
 )
-from .integrations import MeetingLink, MeetingState, Platform, PlatformCredentials
+from .integrations import MeetingLink, MeetingState, Platform, PlatformCredentials, PlatformRegistrant
 from .messages import Mailing, Mailout, Message, MessageContent, SentReminder
 from .participation import ParticipantsVersion, PublishedFigures
 from .people import Attendance, AttendanceImport, Delegate, Registration, registrations_matching
@@ -68,6 +68,7 @@ __all__ = [
     "ParticipantsVersion",
     "Platform",
     "PlatformCredentials",
+    "PlatformRegistrant",
     "PrivacyNotice",
     "PublishedFigures",
     "Registration",

@@ -81,3 +81,32 @@ class MeetingLink(Model):
     )
 
     event: Mapped[Event] = relationship()
+
+
+class PlatformRegistrant(Model):
+    """A registration as a registrant of its event's meeting on the platform (Zoom): their
+    personal join link, and whether the platform has them as they should be.
+
+    The join link is as secret as a manage link: only the person sees it, on their manage page
+    and in their emails (services/join_links.py), never an organiser's page or a stored email.
+    """
+
+    __tablename__ = "platform_registrant"
+    __table_args__ = (sa.Index("ix_platform_registrant_due", "meeting_link_id", "next_attempt_dt"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("registration.id", ondelete="CASCADE"), unique=True
+    )
+    meeting_link_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_link.id", ondelete="CASCADE"))
+    # Whether the platform has them as an approved registrant now.
+    on_platform: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    registrant_id: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    join_url: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    # A failed call is tried again from then (backoff); a worker's claim lasts until then too.
+    next_attempt_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[MeetingLink] = relationship()

@@ -52,8 +52,28 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_link')),
         sa.UniqueConstraint('event_id', name=op.f('uq_meeting_link_event_id')),
     )
+    op.create_table(
+        'platform_registrant',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('registration_id', sa.Integer(), nullable=False),
+        sa.Column('meeting_link_id', sa.Integer(), nullable=False),
+        sa.Column('on_platform', sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column('registrant_id', sa.String(length=100), server_default='', nullable=False),
+        sa.Column('join_url', sa.String(length=1000), server_default='', nullable=False),
+        sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('next_attempt_dt', UTCDateTime(), nullable=True),
+        sa.Column('last_error', sa.Text(), server_default='', nullable=False),
+        sa.Column('updated_dt', UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['meeting_link_id'], ['meeting_link.id'], name=op.f('fk_platform_registrant_meeting_link_id_meeting_link'), ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['registration_id'], ['registration.id'], name=op.f('fk_platform_registrant_registration_id_registration'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_platform_registrant')),
+        sa.UniqueConstraint('registration_id', name=op.f('uq_platform_registrant_registration_id')),
+    )
+    op.create_index('ix_platform_registrant_due', 'platform_registrant', ['meeting_link_id', 'next_attempt_dt'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_platform_registrant_due', table_name='platform_registrant')
+    op.drop_table('platform_registrant')
     op.drop_table('meeting_link')
     op.drop_table('platform_credentials')

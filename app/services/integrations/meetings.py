@@ -10,6 +10,7 @@ from ...models import Account, Event, MeetingLink, MeetingState, Platform
 from .. import audit
 from .credentials import NotConfigured
 from .http import NotFound, PlatformError
+from .kicks import want_sync
 from .zoom import BadMeetingId, ZoomClient
 
 
@@ -91,6 +92,8 @@ def link(
             platform=platform,
             meeting_id=found["meeting_id"],
         )
+        session.flush()
+        want_sync(session, event.id)  # its confirmed registrants added on the platform
     return meeting
 
 

@@ -13,6 +13,7 @@ from icalendar import Event as CalendarEntry
 
 from ...database import utcnow
 from ...models import Event, Registration, RegistrationStatus
+from ..join_links import join_url_for
 from ..links import external_url, site_host
 
 PRODID = "-//Plenary//Registration//EN"
@@ -144,7 +145,7 @@ def registration_calendar(registration: Registration, cancel: bool = False) -> b
     event = registration.event
     confirmed = registration.status == RegistrationStatus.CONFIRMED and not cancel
     calendar = _calendar("CANCEL" if cancel else "REQUEST")
-    entry = _entry(event, registration_uid(registration), event.join_url if confirmed else "", cancel)
+    entry = _entry(event, registration_uid(registration), join_url_for(registration) if confirmed else "", cancel)
     attendee = vCalAddress(f"mailto:{registration.email}")
     attendee.params["cn"] = vText(registration.name)
     attendee.params["role"] = vText("REQ-PARTICIPANT")

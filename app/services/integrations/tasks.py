@@ -1,0 +1,29 @@
+"""The platforms' work on the job queue: registrants kept in step, reports fetched."""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from ...queue import huey, with_app_context
+
+
+@huey.task(retries=3, retry_delay=60)
+@with_app_context
+def sync_registrants(event_id: int) -> int:
+    """Bring Zoom's registrants of the event in step; another run while more is left."""
+    from .registrants import sync_event
+
+    progress = sync_event(event_id)
+    if progress.more:
+        sync_registrants(event_id)
+    return progress.added + progress.cancelled
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@with_app_context
+def sweep_registrants() -> int:
+    """Every linked upcoming event, every five minutes: retries that fell due, and whatever a
+    lost task or a bulk change left."""
+    from .registrants import events_to_sync, sync_event
+
+    return sum(sync_event(event_id).added for event_id in events_to_sync())
