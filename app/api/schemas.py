@@ -900,3 +900,7 @@ class MeetingLinkSchema(ma.Schema):
         metadata={"description": "When the participant report was last fetched, in UTC"},
     )
     fetched_import_id = ma.fields.Integer(required=True, allow_none=True)
+
+
+class AttendanceFetchSchema(ma.Schema):
+    """No field yet: the body is `{}` (every call to the API with a body sends JSON)."""

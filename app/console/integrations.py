@@ -14,7 +14,9 @@ from wtforms.validators import Length, Optional
 from ..models import AccountRole, Platform
 from ..registration.forms import options
 from ..services.integrations import credentials as service
-from ..services.integrations import meetings, registrants
+from ..services.attendance.attendance import AttendanceError
+from ..services.attendance.participant_reports import ReportError
+from ..services.integrations import attendance_fetch, meetings, registrants
 from . import bp
 from .access import requires
 from .queries import event_or_404
@@ -126,6 +128,20 @@ def event_meeting_unlink(event_id: int):
     meetings.unlink(event_or_404(event_id), by=current_user)
     flash(_("The meeting is unlinked."), "success")
     return redirect(url_for(".event", event_id=event_id, _anchor="meeting"))
+
+
+@bp.route("/events/<int:event_id>/meeting/fetch", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def event_meeting_fetch(event_id: int):
+    """Fetch the participant report now: its import preview opens, as for an uploaded file."""
+    event = event_or_404(event_id)
+    try:
+        fetched = attendance_fetch.fetch_report(event, by=current_user)
+    except (meetings.MeetingError, AttendanceError, ReportError) as error:
+        return _back_with_problem(event_id, str(error))
+    if not fetched.changed:
+        flash(_("The report is the same as the one fetched before: its preview is kept."), "info")
+    return redirect(url_for("attendance.import_page", event_id=event_id, import_id=fetched.imported.id))
 
 
 def _back_with_problem(event_id: int, problem: str):
