@@ -34,8 +34,14 @@ def get_meeting(event_id: int):
 @writer
 @bp.arguments(MeetingLinkInputSchema)
 @bp.response(200, MeetingLinkSchema)
-@bp.alt_response(409, response="CONFLICT", description="The event is cancelled, or the platform's credentials are not set")
-@bp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="The platform has no such meeting, or cannot be linked yet")
+@bp.alt_response(
+    409, response="CONFLICT", description="The event is cancelled, or the platform's credentials are not set"
+)
+@bp.alt_response(
+    422,
+    response="UNPROCESSABLE_ENTITY",
+    description="The platform has no such meeting, or cannot be linked yet",
+)
 @bp.alt_response(502, response="BAD_GATEWAY", description="The platform refused or failed the call")
 def put_meeting(data: dict, event_id: int):
     """Link the event to a meeting: `{"platform": "zoom", "meeting_id": "812 3456 7890"}`

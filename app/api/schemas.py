@@ -864,7 +864,10 @@ class MeetingLinkInputSchema(ma.Schema):
     platform = ma.fields.String(required=True, validate=validate.OneOf(PLATFORMS))
     meeting_id = ma.fields.String(
         validate=validate.Length(min=1, max=200),
-        metadata={"description": "Zoom: the webinar or meeting id (digits, spaces allowed); Webex: the meeting number"},
+        metadata={
+            "description": "Zoom: the webinar or meeting id (digits, spaces allowed); "
+            "Webex: the meeting number"
+        },
     )
     join_url = ma.fields.String(
         validate=validate.Length(min=1, max=1000),
@@ -885,10 +888,15 @@ class MeetingLinkSchema(ma.Schema):
     meeting_id = ma.fields.String(required=True)
     meeting_kind = ma.fields.String(required=True, metadata={"description": "Zoom: `webinar` or `meeting`"})
     topic = ma.fields.String(required=True, metadata={"description": "The meeting's title on the platform"})
-    join_url = ma.fields.String(required=True, metadata={"description": "The shared join link the platform gives"})
+    join_url = ma.fields.String(
+        required=True, metadata={"description": "The shared join link the platform gives"}
+    )
     state = ma.fields.String(
         required=True,
-        metadata={"description": "`linked`; `failed`: the last call failed (see `last_error`); `gone`: deleted on the platform"},
+        metadata={
+            "description": "`linked`; `failed`: the last call failed (see `last_error`); "
+            "`gone`: deleted on the platform"
+        },
     )
     last_error = ma.fields.String(required=True)
     linked = ma.fields.DateTime(attribute="linked_dt", required=True, metadata={"description": "In UTC"})

@@ -13,10 +13,10 @@ from wtforms.validators import Length, Optional
 
 from ..models import AccountRole, Platform
 from ..registration.forms import options
-from ..services.integrations import credentials as service
 from ..services.attendance.attendance import AttendanceError
 from ..services.attendance.participant_reports import ReportError
 from ..services.integrations import attendance_fetch, meetings, registrants
+from ..services.integrations import credentials as service
 from . import bp
 from .access import requires
 from .queries import event_or_404
@@ -96,7 +96,9 @@ class MeetingForm(FlaskForm):
         description=_l("Zoom: the webinar or meeting ID, such as 812 3456 7890."),
     )
     join_url = StringField(
-        _l("Join URL"), validators=[Optional(), Length(max=1000)], description=_l("Microsoft Teams: the join link.")
+        _l("Join URL"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("Microsoft Teams: the join link."),
     )
     submit = SubmitField(_l("Link the meeting"))
 

@@ -38,7 +38,6 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -66,7 +65,12 @@ class ZoomStandIn:
     # --- what the tests set up ---------------------------------------------------------------
 
     def add_meeting(self, number: str, kind: str = "webinar", topic: str = "Partnership", participants=()):
-        self.meetings[number] = {"kind": kind, "topic": topic, "registrants": {}, "participants": list(participants)}
+        self.meetings[number] = {
+            "kind": kind,
+            "topic": topic,
+            "registrants": {},
+            "participants": list(participants),
+        }
         return self.meetings[number]
 
     def expire_tokens(self) -> None:
@@ -113,7 +117,10 @@ class ZoomStandIn:
         expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         if request.headers.get("Authorization") != f"Basic {expected}":
             return _json({"reason": "Invalid client_id or client_secret", "error": "invalid_client"}, 400)
-        if request.args.get("grant_type") != "account_credentials" or request.args.get("account_id") != self.account_id:
+        if (
+            request.args.get("grant_type") != "account_credentials"
+            or request.args.get("account_id") != self.account_id
+        ):
             return _json({"reason": "Invalid request : Invalid account_id", "error": "invalid_request"}, 400)
         token = secrets.token_urlsafe(24)
         with self.lock:
@@ -241,7 +248,10 @@ def _json(body, status: int = 200) -> Response:
 
 def _too_many(after: str | None) -> Response:
     response = _json(
-        {"code": 429, "message": "You have reached the maximum per-second rate limit for this API. Try again later."},
+        {
+            "code": 429,
+            "message": "You have reached the maximum per-second rate limit for this API. Try again later.",
+        },
         429,
     )
     if after is not None:

@@ -28,7 +28,14 @@ from .http import NotFound, PlatformError
 from .meetings import MeetingError, link_of, record_problem, zoom_client
 
 # The header of Zoom's participant export ("Name (original name)" makes it Zoom's to the reader).
-HEADER = ("Name (original name)", "User Email", "Join Time", "Leave Time", "Duration (Minutes)", "In Waiting Room")
+HEADER = (
+    "Name (original name)",
+    "User Email",
+    "Join Time",
+    "Leave Time",
+    "Duration (Minutes)",
+    "In Waiting Room",
+)
 WAITING = "in_waiting_room"
 # The first fetch this long after the end (Zoom's report is there within minutes, complete after
 # some hours), again a day after the end, and none for events ended longer ago than that.
@@ -88,7 +95,9 @@ def fetch_report(event: Event, *, by: Account | None) -> Fetched:
     attendance.check_importable(event)
     data = zoom_csv(_participants(meeting))
     filename = f"zoom-{meeting.meeting_id}-participants.csv"
-    earlier = db.session.get(AttendanceImport, meeting.fetched_import_id) if meeting.fetched_import_id else None
+    earlier = (
+        db.session.get(AttendanceImport, meeting.fetched_import_id) if meeting.fetched_import_id else None
+    )
     if earlier is not None and earlier.file_sha256 == hashlib.sha256(data).hexdigest():
         _fetched(meeting.id, earlier.id)
         return Fetched(earlier, data, filename, changed=False)

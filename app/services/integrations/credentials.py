@@ -97,7 +97,11 @@ def status() -> dict[Platform, dict[str, str]]:
             else:
                 shown[platform][name] = value
         shown[platform]["_source"] = (
-            "console" if all(console.values()) and console else "environment" if all(environment.values()) else ""
+            "console"
+            if all(console.values()) and console
+            else "environment"
+            if all(environment.values())
+            else ""
         )
     return shown
 
@@ -130,5 +134,7 @@ def save(changes: dict[str, str], *, clear: frozenset[str] = frozenset(), by: Ac
             setattr(row, name, "")
             changed.append(name)
         row.updated_dt = utcnow()
-        audit.record("platform_credentials.changed", row, "Platform credentials changed", actor=by, fields=changed)
+        audit.record(
+            "platform_credentials.changed", row, "Platform credentials changed", actor=by, fields=changed
+        )
     return row

@@ -93,10 +93,17 @@ def send(
     for attempt in range(retrying.max_tries):
         try:
             response = session.request(
-                method, url, headers=authorise(fresh), timeout=retrying.timeout, allow_redirects=False, **kwargs
+                method,
+                url,
+                headers=authorise(fresh),
+                timeout=retrying.timeout,
+                allow_redirects=False,
+                **kwargs,
             )
         except requests.RequestException as error:
-            failure = PlatformError(_l("%(platform)s could not be reached.", platform=platform), None, type(error).__name__)
+            failure = PlatformError(
+                _l("%(platform)s could not be reached.", platform=platform), None, type(error).__name__
+            )
             wait = retrying.backoff(attempt)
         else:
             if response.status_code < 300:

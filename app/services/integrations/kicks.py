@@ -45,7 +45,9 @@ def _kick() -> None:
     if EVERY_EVENT in wanted:
         linked = events_to_sync()
     else:  # the usual case, one registration: one lookup by the unique index
-        linked = list(db.session.scalars(sa.select(MeetingLink.event_id).where(MeetingLink.event_id.in_(wanted))))
+        linked = list(
+            db.session.scalars(sa.select(MeetingLink.event_id).where(MeetingLink.event_id.in_(wanted)))
+        )
     for event_id in sorted(linked):
         try:
             sync_registrants(event_id)

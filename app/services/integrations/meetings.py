@@ -34,7 +34,9 @@ def zoom_client() -> ZoomClient:
         return ZoomClient.from_app()
     except NotConfigured:
         raise MeetingError(
-            _l("Zoom's credentials are not set: an admin sets them under Platforms."), 409, "platform-not-configured"
+            _l("Zoom's credentials are not set: an admin sets them under Platforms."),
+            409,
+            "platform-not-configured",
         ) from None
 
 
@@ -104,7 +106,9 @@ def unlink(event: Event, *, by: Account | None) -> bool:
         meeting = link_of(event)
         if meeting is None:
             return False
-        audit.record("event.meeting_unlinked", event, "Meeting unlinked", actor=by, meeting_id=meeting.meeting_id)
+        audit.record(
+            "event.meeting_unlinked", event, "Meeting unlinked", actor=by, meeting_id=meeting.meeting_id
+        )
         session.delete(meeting)
     return True
 

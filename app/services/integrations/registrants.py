@@ -15,6 +15,7 @@ row is tried again with backoff, and the event's console page shows the problem.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -109,10 +110,8 @@ def sync_event(event_id: int, *, client: ZoomClient | None = None, now: datetime
                 _done(item, True, str(answer.get("registrant_id") or ""), str(answer.get("join_url") or ""))
                 progress.added += 1
             else:
-                try:
+                with contextlib.suppress(NotFound):  # deleted on Zoom already: what we wanted
                     client.cancel_registrant(kind, number, item.registrant_id, item.email)
-                except NotFound:
-                    pass  # deleted on Zoom already: what we wanted
                 _done(item, False, item.registrant_id, "")
                 progress.cancelled += 1
         except NotFound as error:  # the meeting itself is gone (an add on a deleted webinar)
@@ -137,7 +136,12 @@ def _claim(session: OrmSession, meeting: MeetingLink, now: datetime) -> list[Wor
     session.execute(
         sa.insert(PlatformRegistrant).from_select(
             ["registration_id", "meeting_link_id", "on_platform", "updated_dt"],
-            sa.select(Registration.id, sa.literal(meeting.id), sa.false(), sa.literal(now, PlatformRegistrant.updated_dt.type))
+            sa.select(
+                Registration.id,
+                sa.literal(meeting.id),
+                sa.false(),
+                sa.literal(now, PlatformRegistrant.updated_dt.type),
+            )
             .where(Registration.event_id == meeting.event_id, confirmed)
             .where(~sa.exists().where(PlatformRegistrant.registration_id == Registration.id)),
         )
@@ -159,7 +163,14 @@ def _claim(session: OrmSession, meeting: MeetingLink, now: datetime) -> list[Wor
     for row, status, email, name in rows:
         row.next_attempt_dt = now + CLAIM
         work.append(
-            Work(row.id, row.registration_id, status == RegistrationStatus.CONFIRMED, email, name, row.registrant_id)
+            Work(
+                row.id,
+                row.registration_id,
+                status == RegistrationStatus.CONFIRMED,
+                email,
+                name,
+                row.registrant_id,
+            )
         )
     return work
 

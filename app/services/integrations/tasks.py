@@ -47,6 +47,10 @@ def fetch_reports() -> int:
         try:
             fetch_report(db.session.get_one(Event, event_id), by=None)
             fetched += 1
-        except (MeetingError, AttendanceError, ReportError) as error:  # shown on the event's page; tried next hour
+        except (
+            MeetingError,
+            AttendanceError,
+            ReportError,
+        ) as error:  # shown on the event's page; tried next hour
             logging.getLogger(__name__).info("report of event %s not fetched: %s", event_id, error)
     return fetched

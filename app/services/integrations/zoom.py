@@ -88,7 +88,10 @@ class ZoomClient:
                 self.retrying,
                 lambda _fresh: {},
                 "Zoom",
-                params={"grant_type": "account_credentials", "account_id": self.credentials["zoom_account_id"]},
+                params={
+                    "grant_type": "account_credentials",
+                    "account_id": self.credentials["zoom_account_id"],
+                },
                 auth=(self.credentials["zoom_client_id"], self.credentials["zoom_client_secret"]),
             )
         except PlatformError as error:

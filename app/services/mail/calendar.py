@@ -145,7 +145,9 @@ def registration_calendar(registration: Registration, cancel: bool = False) -> b
     event = registration.event
     confirmed = registration.status == RegistrationStatus.CONFIRMED and not cancel
     calendar = _calendar("CANCEL" if cancel else "REQUEST")
-    entry = _entry(event, registration_uid(registration), join_url_for(registration) if confirmed else "", cancel)
+    entry = _entry(
+        event, registration_uid(registration), join_url_for(registration) if confirmed else "", cancel
+    )
     attendee = vCalAddress(f"mailto:{registration.email}")
     attendee.params["cn"] = vText(registration.name)
     attendee.params["role"] = vText("REQ-PARTICIPANT")

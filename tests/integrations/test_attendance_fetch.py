@@ -14,18 +14,12 @@ from app.models import AttendanceImport, ImportStatus, MeetingLink, MeetingState
 from app.services.integrations import attendance_fetch, meetings
 from app.services.registration.registrations import Applicant, add_registration
 from tests.conftest import make_account, make_event
-from tests.standins.fixtures import zoom_server, zoom_settings, zoom_standin  # noqa: F401
 from tests.standins.zoom import participant
 from tests.test_api import problem
 from tests.test_api_attendance import token_of
 from tests.test_attendance_import import DELEGATES
 
 WEBINAR = "81234567890"
-
-
-@pytest.fixture
-def app_config(zoom_server):  # noqa: F811
-    return zoom_settings(zoom_server)
 
 
 @pytest.fixture
@@ -59,12 +53,18 @@ def report_of(start, extra: int = 1200) -> list[dict]:
         for name, email, _ in DELEGATES
     ]
     name, email, _ = DELEGATES[0]
-    rows.append(participant(name, email, iso(start + timedelta(minutes=100)), iso(start + timedelta(minutes=110))))
+    rows.append(
+        participant(name, email, iso(start + timedelta(minutes=100)), iso(start + timedelta(minutes=110)))
+    )
     rows += [
         participant(f"Guest {n}", f"guest{n}@example.net", iso(start), iso(start + timedelta(minutes=30)))
         for n in range(extra)
     ]
-    rows.append(participant("Left waiting", "", iso(start), iso(start + timedelta(minutes=3)), status="in_waiting_room"))
+    rows.append(
+        participant(
+            "Left waiting", "", iso(start), iso(start + timedelta(minutes=3)), status="in_waiting_room"
+        )
+    )
     return rows
 
 
@@ -72,7 +72,7 @@ def fetch(client, event_id, headers):
     return client.post(f"/api/v1/events/{event_id}/attendance/fetch", headers=headers, json={})
 
 
-def test_the_fetched_report_answers_as_the_same_file_uploaded(client, zoom_standin, organiser, writer):  # noqa: F811
+def test_the_fetched_report_answers_as_the_same_file_uploaded(client, zoom_standin, organiser, writer):
     event = past_event(zoom_standin, organiser)
     response = fetch(client, event.id, writer)
     assert response.status_code == 200, response.get_json()
@@ -96,7 +96,7 @@ def test_the_fetched_report_answers_as_the_same_file_uploaded(client, zoom_stand
 
 
 def test_fetching_again_replaces_the_earlier_fetch_and_the_same_rows_keep_it(
-    client, zoom_standin, organiser, writer  # noqa: F811
+    client, zoom_standin, organiser, writer
 ):
     event = past_event(zoom_standin, organiser)
     fetch(client, event.id, writer)
@@ -112,7 +112,7 @@ def test_fetching_again_replaces_the_earlier_fetch_and_the_same_rows_keep_it(
     assert db.session.get(AttendanceImport, second).status == ImportStatus.PREVIEW
 
 
-def test_what_cannot_be_fetched_is_refused(client, zoom_standin, organiser, writer):  # noqa: F811
+def test_what_cannot_be_fetched_is_refused(client, zoom_standin, organiser, writer):
     problem(fetch(client, 999999, writer), 404, "not-found")
     upcoming = make_event("Later")
     problem(fetch(client, upcoming.id, writer), 404, "not-found")  # no meeting linked
@@ -122,13 +122,16 @@ def test_what_cannot_be_fetched_is_refused(client, zoom_standin, organiser, writ
     event = past_event(zoom_standin, organiser)
     del zoom_standin.meetings[WEBINAR]
     problem(fetch(client, event.id, writer), 422, "meeting-not-found")
-    assert db.session.scalar(sa.select(MeetingLink.state).where(MeetingLink.event_id == event.id)) == MeetingState.GONE
+    assert (
+        db.session.scalar(sa.select(MeetingLink.state).where(MeetingLink.event_id == event.id))
+        == MeetingState.GONE
+    )
     reader = token_of(organiser, "read")
     assert fetch(client, event.id, reader).status_code == 403
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AttendanceImport)) == 0
 
 
-def test_the_console_button_opens_the_preview(zoom_standin, organiser, console):  # noqa: F811
+def test_the_console_button_opens_the_preview(zoom_standin, organiser, console):
     event = past_event(zoom_standin, organiser, people=report_of(utcnow() - timedelta(hours=3), extra=3))
     from tests.conftest import csrf_token
 
@@ -139,7 +142,7 @@ def test_the_console_button_opens_the_preview(zoom_standin, organiser, console):
     assert "Aida Awel" in page and "Guest 2" in page
 
 
-def test_the_worker_fetches_reports_of_ended_events(zoom_standin, organiser):  # noqa: F811
+def test_the_worker_fetches_reports_of_ended_events(zoom_standin, organiser):
     from app.services.integrations.tasks import fetch_reports
 
     event = past_event(zoom_standin, organiser, ended=timedelta(hours=1))

@@ -9,24 +9,19 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Message, MessageContent, PlatformRegistrant, Registration, RegistrationStatus
+from app.models import MessageContent, PlatformRegistrant, Registration, RegistrationStatus
 from app.services.integrations import meetings, registrants
 from app.services.join_links import join_url_for
 from app.services.registration import registrations as service
 from app.services.registration.registrations import Applicant
 from tests.conftest import make_account, make_event, manage_path, shared_app, with_fresh_database
-from tests.standins.fixtures import zoom_server, zoom_settings, zoom_standin  # noqa: F401
+from tests.standins.fixtures import zoom_settings
 
 WEBINAR = "81234567890"
 
 
 @pytest.fixture
-def app_config(zoom_server):  # noqa: F811
-    return zoom_settings(zoom_server)
-
-
-@pytest.fixture
-def zoom_mail_app(tmp_path, smtp_server, zoom_server):  # noqa: F811
+def zoom_mail_app(tmp_path, smtp_server, zoom_server):
     settings = zoom_settings(zoom_server)
     yield from with_fresh_database(
         shared_app(tmp_path, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, **settings)
@@ -46,16 +41,22 @@ def linked_event(standin, **fields):
 
 def row_of(registration_id: int) -> PlatformRegistrant | None:
     db.session.expire_all()
-    return db.session.scalar(sa.select(PlatformRegistrant).where(PlatformRegistrant.registration_id == registration_id))
+    return db.session.scalar(
+        sa.select(PlatformRegistrant).where(PlatformRegistrant.registration_id == registration_id)
+    )
 
 
 def test_a_confirmed_registrant_gets_their_own_link_by_email_and_on_the_manage_page(
-    zoom_mail_app, smtp_server, zoom_standin  # noqa: F811
+    zoom_mail_app, smtp_server, zoom_standin
 ):
     event = linked_event(zoom_standin)
     outcome = service.register(event, person())
     [added] = zoom_standin.meetings[WEBINAR]["registrants"].values()
-    assert (added["email"], added["first_name"], added["last_name"]) == ("amina1@example.org", "Amina", "Yusuf1")
+    assert (added["email"], added["first_name"], added["last_name"]) == (
+        "amina1@example.org",
+        "Amina",
+        "Yusuf1",
+    )
     personal = added["join_url"]
     assert join_url_for(outcome.registration) == personal != event.join_url
     [message] = smtp_server.inbox.messages
@@ -70,7 +71,7 @@ def test_a_confirmed_registrant_gets_their_own_link_by_email_and_on_the_manage_p
     assert personal in client.get(manage_path(message)).get_data(as_text=True)
 
 
-def test_organisers_pages_never_show_a_personal_link(zoom_standin, app, signed_in):  # noqa: F811
+def test_organisers_pages_never_show_a_personal_link(zoom_standin, app, signed_in):
     event = linked_event(zoom_standin)
     outcome = service.register(event, person())
     personal = join_url_for(outcome.registration)
@@ -81,7 +82,7 @@ def test_organisers_pages_never_show_a_personal_link(zoom_standin, app, signed_i
             assert personal not in client.get(page).get_data(as_text=True)
 
 
-def test_cancelling_cancels_the_registrant_on_zoom(zoom_standin, app):  # noqa: F811
+def test_cancelling_cancels_the_registrant_on_zoom(zoom_standin, app):
     event = linked_event(zoom_standin)
     outcome = service.register(event, person())
     row = row_of(outcome.registration.id)
@@ -92,7 +93,7 @@ def test_cancelling_cancels_the_registrant_on_zoom(zoom_standin, app):  # noqa: 
     assert join_url_for(db.session.get(Registration, outcome.registration.id)) == ""
 
 
-def test_rejecting_cancels_and_approving_adds(zoom_standin, app):  # noqa: F811
+def test_rejecting_cancels_and_approving_adds(zoom_standin, app):
     organiser = make_account("organiser")
     event = linked_event(zoom_standin, requires_approval=True)
     outcome = service.register(event, person())
@@ -105,7 +106,7 @@ def test_rejecting_cancels_and_approving_adds(zoom_standin, app):  # noqa: F811
     assert zoom_standin.meetings[WEBINAR]["registrants"][row.registrant_id]["status"] == "denied"
 
 
-def test_promotion_from_the_waiting_list_adds_them(zoom_standin, app):  # noqa: F811
+def test_promotion_from_the_waiting_list_adds_them(zoom_standin, app):
     event = linked_event(zoom_standin, capacity=1)
     first = service.register(event, person(1))
     second = service.register(event, person(2))
@@ -117,7 +118,7 @@ def test_promotion_from_the_waiting_list_adds_them(zoom_standin, app):  # noqa: 
     assert statuses == ["approved", "denied"]
 
 
-def test_linking_an_event_adds_its_confirmed_registrants(zoom_standin, app):  # noqa: F811
+def test_linking_an_event_adds_its_confirmed_registrants(zoom_standin, app):
     event = make_event("Partnership")
     confirmed = [service.register(event, person(n)).registration.id for n in range(3)]
     zoom_standin.add_meeting(WEBINAR)
@@ -126,7 +127,7 @@ def test_linking_an_event_adds_its_confirmed_registrants(zoom_standin, app):  # 
     assert len(zoom_standin.meetings[WEBINAR]["registrants"]) == 3
 
 
-def test_a_failure_never_blocks_a_registration_and_is_tried_again(zoom_standin, app, signed_in):  # noqa: F811
+def test_a_failure_never_blocks_a_registration_and_is_tried_again(zoom_standin, app, signed_in):
     event = linked_event(zoom_standin)
     zoom_standin.rate_limited.extend(["3600"])  # an hour: longer than a call may wait
     outcome = service.register(event, person())
@@ -142,7 +143,7 @@ def test_a_failure_never_blocks_a_registration_and_is_tried_again(zoom_standin, 
     assert row_of(outcome.registration.id).on_platform
 
 
-def test_a_webinar_deleted_on_zoom_is_shown_and_registrations_go_on(zoom_standin, app):  # noqa: F811
+def test_a_webinar_deleted_on_zoom_is_shown_and_registrations_go_on(zoom_standin, app):
     event = linked_event(zoom_standin)
     del zoom_standin.meetings[WEBINAR]
     outcome = service.register(event, person())
@@ -153,7 +154,7 @@ def test_a_webinar_deleted_on_zoom_is_shown_and_registrations_go_on(zoom_standin
     assert join_url_for(outcome.registration) == event.join_url
 
 
-def test_a_registrant_deleted_on_zoom_is_cancelled_all_the_same(zoom_standin, app):  # noqa: F811
+def test_a_registrant_deleted_on_zoom_is_cancelled_all_the_same(zoom_standin, app):
     event = linked_event(zoom_standin)
     outcome = service.register(event, person())
     zoom_standin.meetings[WEBINAR]["registrants"].clear()  # the stand-in still answers 204
@@ -161,13 +162,14 @@ def test_a_registrant_deleted_on_zoom_is_cancelled_all_the_same(zoom_standin, ap
     assert not row_of(outcome.registration.id).on_platform
 
 
-def test_the_sweep_catches_what_a_bulk_change_left(zoom_standin, app, monkeypatch):  # noqa: F811
+def test_the_sweep_catches_what_a_bulk_change_left(zoom_standin, app, monkeypatch):
     event = linked_event(zoom_standin)
     outcome = service.register(event, person())
     # A change no listener saw (raw SQL): the periodic sweep brings Zoom in step.
     with db.engine.begin() as connection:
         connection.execute(
-            sa.text("UPDATE registration SET status = 'cancelled' WHERE id = :id"), {"id": outcome.registration.id}
+            sa.text("UPDATE registration SET status = 'cancelled' WHERE id = :id"),
+            {"id": outcome.registration.id},
         )
     from app.services.integrations.tasks import sweep_registrants
 

@@ -7,13 +7,7 @@ import pytest
 from app.services.integrations import credentials
 from app.services.integrations.http import NotAuthorised, NotFound, RateLimited, Retrying
 from app.services.integrations.zoom import ZoomClient
-from tests.standins.fixtures import zoom_server, zoom_settings, zoom_standin  # noqa: F401
 from tests.standins.zoom import participant
-
-
-@pytest.fixture
-def app_config(zoom_server):  # noqa: F811
-    return zoom_settings(zoom_server)
 
 
 @pytest.fixture
@@ -22,7 +16,7 @@ def waits():
 
 
 @pytest.fixture
-def client(app, zoom_standin, waits):  # noqa: F811
+def client(app, zoom_standin, waits):
     return ZoomClient.from_app(Retrying(timeout=5, max_tries=5, max_wait=30, sleep=waits.append))
 
 

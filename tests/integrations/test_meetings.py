@@ -7,14 +7,8 @@ import pytest
 from app.extensions import db
 from app.models import AuditEntry, MeetingLink
 from tests.conftest import make_account, make_event
-from tests.standins.fixtures import zoom_server, zoom_settings, zoom_standin  # noqa: F401
 from tests.test_api import problem
 from tests.test_api_attendance import token_of
-
-
-@pytest.fixture
-def app_config(zoom_server):  # noqa: F811
-    return zoom_settings(zoom_server)
 
 
 @pytest.fixture
@@ -31,7 +25,7 @@ def put(client, event_id, headers, body):
     return client.put(f"/api/v1/events/{event_id}/meeting", headers=headers, json=body)
 
 
-def test_linking_asks_zoom_and_keeps_what_it_says(client, zoom_standin, event, writer):  # noqa: F811
+def test_linking_asks_zoom_and_keeps_what_it_says(client, zoom_standin, event, writer):
     zoom_standin.add_meeting("81234567890", topic="Partnership webinar")
     response = put(client, event.id, writer, {"platform": "zoom", "meeting_id": "812 3456 7890"})
     assert response.status_code == 200, response.get_json()
@@ -48,8 +42,12 @@ def test_linking_asks_zoom_and_keeps_what_it_says(client, zoom_standin, event, w
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "event.meeting_linked"))
 
 
-def test_a_meeting_zoom_does_not_know_is_refused(client, zoom_standin, event, writer):  # noqa: F811
-    problem(put(client, event.id, writer, {"platform": "zoom", "meeting_id": "81234567890"}), 422, "meeting-not-found")
+def test_a_meeting_zoom_does_not_know_is_refused(client, zoom_standin, event, writer):
+    problem(
+        put(client, event.id, writer, {"platform": "zoom", "meeting_id": "81234567890"}),
+        422,
+        "meeting-not-found",
+    )
     assert db.session.scalar(db.select(MeetingLink)) is None
 
 
@@ -65,13 +63,13 @@ def test_a_meeting_zoom_does_not_know_is_refused(client, zoom_standin, event, wr
         {},
     ],
 )
-def test_bad_input_is_refused_and_changes_nothing(client, zoom_standin, event, writer, body):  # noqa: F811
+def test_bad_input_is_refused_and_changes_nothing(client, zoom_standin, event, writer, body):
     response = put(client, event.id, writer, body)
     assert 400 <= response.status_code < 500
     assert db.session.scalar(db.select(MeetingLink)) is None
 
 
-def test_unlinking(client, zoom_standin, event, writer):  # noqa: F811
+def test_unlinking(client, zoom_standin, event, writer):
     zoom_standin.add_meeting("81234567890")
     put(client, event.id, writer, {"platform": "zoom", "meeting_id": "81234567890"})
     assert client.delete(f"/api/v1/events/{event.id}/meeting", headers=writer).status_code == 204
@@ -79,15 +77,19 @@ def test_unlinking(client, zoom_standin, event, writer):  # noqa: F811
     problem(client.delete(f"/api/v1/events/{event.id}/meeting", headers=writer), 404, "not-found")
 
 
-def test_a_read_token_cannot_link(client, zoom_standin, event):  # noqa: F811
+def test_a_read_token_cannot_link(client, zoom_standin, event):
     zoom_standin.add_meeting("81234567890")
     reader = token_of(make_account("organiser"), "read")
     assert put(client, event.id, reader, {"platform": "zoom", "meeting_id": "81234567890"}).status_code == 403
 
 
-def test_without_credentials_linking_says_so(app, client, zoom_standin, event, writer, monkeypatch):  # noqa: F811
+def test_without_credentials_linking_says_so(app, client, zoom_standin, event, writer, monkeypatch):
     monkeypatch.setitem(app.config, "ZOOM_CLIENT_ID", "")
-    problem(put(client, event.id, writer, {"platform": "zoom", "meeting_id": "81234567890"}), 409, "platform-not-configured")
+    problem(
+        put(client, event.id, writer, {"platform": "zoom", "meeting_id": "81234567890"}),
+        409,
+        "platform-not-configured",
+    )
 
 
 # --- the console ------------------------------------------------------------------------------
@@ -95,7 +97,7 @@ def test_without_credentials_linking_says_so(app, client, zoom_standin, event, w
 from tests.conftest import csrf_token  # noqa: E402
 
 
-def test_the_event_page_links_and_unlinks_a_meeting(console, zoom_standin, event):  # noqa: F811
+def test_the_event_page_links_and_unlinks_a_meeting(console, zoom_standin, event):
     zoom_standin.add_meeting("81234567890", topic="Partnership webinar")
     page = f"/console/events/{event.id}"
     token = csrf_token(console, page)
@@ -111,7 +113,7 @@ def test_the_event_page_links_and_unlinks_a_meeting(console, zoom_standin, event
     assert db.session.scalar(db.select(MeetingLink)) is None
 
 
-def test_the_event_page_says_why_a_meeting_is_refused(console, zoom_standin, event):  # noqa: F811
+def test_the_event_page_says_why_a_meeting_is_refused(console, zoom_standin, event):
     token = csrf_token(console, f"/console/events/{event.id}")
     for data, words in (
         ({"platform": "zoom", "meeting_id": "81234567890"}, "81234567890"),
@@ -124,7 +126,7 @@ def test_the_event_page_says_why_a_meeting_is_refused(console, zoom_standin, eve
     assert db.session.scalar(db.select(MeetingLink)) is None
 
 
-def test_a_viewer_sees_no_link_form_and_cannot_link(signed_in, zoom_standin, event):  # noqa: F811
+def test_a_viewer_sees_no_link_form_and_cannot_link(signed_in, zoom_standin, event):
     viewer = signed_in("viewer")
     zoom_standin.add_meeting("81234567890")
     assert "Link the meeting" not in viewer.get(f"/console/events/{event.id}").get_data(as_text=True)
@@ -154,11 +156,16 @@ def test_credentials_are_set_by_an_admin_and_never_shown_again(signed_in, app):
     assert "acc-console" in html and "very-secret-value-42" not in html
     assert "Set: enter a new one to replace it." in html
     # Saving again without a secret keeps the one stored.
-    admin.post("/console/platforms", data={"csrf_token": token, "zoom_account_id": "acc-console", "zoom_client_id": "cid-2"})
+    admin.post(
+        "/console/platforms",
+        data={"csrf_token": token, "zoom_account_id": "acc-console", "zoom_client_id": "cid-2"},
+    )
     from app.services.integrations.credentials import Platform, credentials_for
 
     assert credentials_for(Platform.ZOOM)["zoom_client_secret"] == "very-secret-value-42"
-    audit = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "platform_credentials.changed")).all()
+    audit = db.session.scalars(
+        db.select(AuditEntry).where(AuditEntry.action == "platform_credentials.changed")
+    ).all()
     assert audit and all("very-secret" not in str(entry.details) for entry in audit)
     admin.post("/console/platforms", data={"csrf_token": token, "clear_zoom": "y"})
     assert credentials_for(Platform.ZOOM).source == "environment"

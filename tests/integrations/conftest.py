@@ -1,0 +1,15 @@
+"""The platforms' tests: the app points at the stand-ins (tests/standins), with Zoom's
+credentials from the environment's settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.standins.fixtures import zoom_server, zoom_settings, zoom_standin
+
+__all__ = ["zoom_server", "zoom_standin"]
+
+
+@pytest.fixture
+def app_config(zoom_server):
+    return zoom_settings(zoom_server)
