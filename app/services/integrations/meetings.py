@@ -34,7 +34,7 @@ def zoom_client() -> ZoomClient:
         return ZoomClient.from_app()
     except NotConfigured:
         raise MeetingError(
-            _l("Zoom's credentials are not set: an admin sets them under Platforms."),
+            _l("Zoom's credentials are not set: an admin sets them under Video platforms."),
             409,
             "platform-not-configured",
         ) from None
