@@ -121,3 +121,15 @@ def test_without_credentials_zoom_is_not_configured(app, monkeypatch):
     monkeypatch.setitem(app.config, "ZOOM_CLIENT_SECRET", "")
     with pytest.raises(credentials.NotConfigured):
         credentials.credentials_for(credentials.Platform.ZOOM)
+
+
+def test_calls_are_paced_at_the_configured_rate():
+    from app.services.integrations.http import Pacer
+
+    waits: list[float] = []
+    pacing = Pacer(20, sleep=waits.append)
+    for _ in range(5):
+        pacing.wait()
+    # Five calls at once: the first goes, each next one 1/20 s after the one before.
+    assert len(waits) == 4
+    assert [round(w, 2) for w in waits] == pytest.approx([0.05, 0.10, 0.15, 0.20], abs=0.01)

@@ -4,6 +4,7 @@ platforms' rules for retrying (429 with Retry-After, 5xx and network failures wi
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +59,37 @@ class Retrying:
 
     def backoff(self, attempt: int) -> float:
         return min(2.0**attempt, self.max_wait)
+
+
+class Pacer:
+    """At most `rate` calls a second from this process (0: no pacing), spaced evenly: calls made
+    at the platform's documented rate are not answered 429, whose Retry-After would cost more."""
+
+    def __init__(self, rate: float, sleep: Callable[[float], None] = time.sleep):
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.sleep = sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self.sleep(slot - now)
+
+
+_pacers: dict[tuple[str, float], Pacer] = {}
+_pacers_lock = threading.Lock()
+
+
+def pacer(platform: str, rate: float) -> Pacer:
+    """The process's pacer of a platform's calls (one for every client of it)."""
+    with _pacers_lock:
+        return _pacers.setdefault((platform, rate), Pacer(rate))
 
 
 def retry_after(response: requests.Response, now: datetime | None = None) -> float | None:

@@ -29,7 +29,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...models import Platform
 from .credentials import Credentials, credentials_for
-from .http import NotAuthorised, NotFound, PlatformError, Retrying, send
+from .http import NotAuthorised, NotFound, Pacer, PlatformError, Retrying, pacer, send
 
 WEBINAR, MEETING = "webinar", "meeting"
 # The largest page the report API gives (Zoom: page_size at most 300).
@@ -54,6 +54,7 @@ class ZoomClient:
     oauth_url: str
     retrying: Retrying = field(default_factory=Retrying)
     session: requests.Session = field(default_factory=requests.Session)
+    pacing: Pacer | None = None
 
     @classmethod
     def from_app(cls, retrying: Retrying | None = None) -> ZoomClient:
@@ -64,6 +65,7 @@ class ZoomClient:
             config["ZOOM_API_URL"].rstrip("/"),
             config["ZOOM_OAUTH_URL"].rstrip("/"),
             retrying or Retrying.from_app(),
+            pacing=pacer("Zoom", float(config["ZOOM_RATE_PER_SECOND"])),
         )
 
     # --- the token ---------------------------------------------------------------------------
@@ -113,6 +115,8 @@ class ZoomClient:
     # --- calls -------------------------------------------------------------------------------
 
     def call(self, method: str, path: str, **kwargs) -> dict | None:
+        if self.pacing is not None:
+            self.pacing.wait()
         response = send(
             self.session, method, self.api_url + path, self.retrying, self._authorise, "Zoom", **kwargs
         )
