@@ -245,6 +245,8 @@ class Config:
     GRAPH_CLIENT_ID = os.environ.get("GRAPH_CLIENT_ID", "")
     GRAPH_CLIENT_SECRET = os.environ.get("GRAPH_CLIENT_SECRET", "")
     WEBEX_TOKEN = os.environ.get("WEBEX_TOKEN", "")
+    # The Zoom app's event subscription "Secret Token", which signs its webhooks.
+    ZOOM_WEBHOOK_SECRET = os.environ.get("ZOOM_WEBHOOK_SECRET", "")
     # The Fernet key (32 url-safe base64 bytes) the console's platform secrets are encrypted with;
     # without it, a key derived from SECRET_KEY with HKDF (changing SECRET_KEY then loses them).
     PLENARY_SECRETS_KEY = os.environ.get("PLENARY_SECRETS_KEY", "")

@@ -480,17 +480,17 @@ def merge_walk_in(data: dict, event_id: int, attendance_id: int):
 @writer
 @bp.arguments(AttendanceFetchSchema)
 @bp.response(200, AttendanceReportSchema, description="The preview: nothing was recorded yet")
-@bp.alt_response(404, response="NOT_FOUND", description="No such event, or no meeting linked to it")
+@bp.alt_response(
+    404,
+    response="NOT_FOUND",
+    description="No such event, no meeting linked to it, or the platform no longer has the meeting",
+)
 @bp.alt_response(
     409,
     response="CONFLICT",
     description="The event is cancelled or has not started, or the platform's credentials are not set",
 )
-@bp.alt_response(
-    422,
-    response="UNPROCESSABLE_ENTITY",
-    description="The platform no longer has the meeting, or its report holds no participant",
-)
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="The report holds no participant")
 @bp.alt_response(502, response="BAD_GATEWAY", description="The platform refused or failed the call")
 def fetch_attendance(_body: dict, event_id: int):
     """Fetch the participant report of the event's linked meeting now

@@ -46,9 +46,10 @@ def get_meeting(event_id: int):
 def put_meeting(data: dict, event_id: int):
     """Link the event to a meeting: `{"platform": "zoom", "meeting_id": "812 3456 7890"}`
 
-    The platform is asked for the meeting first: an id it does not know is refused (422). A
-    meeting linked before is replaced. Only Zoom can be linked for now. Needs a read and write
-    token of an organiser.
+    The platform is asked for the meeting first: an id it does not know is refused (404,
+    `meeting-not-found`). A meeting linked before is replaced. Only Zoom can be linked for now
+    (Teams and Webex: 409). Linking an upcoming event adds its confirmed registrants on Zoom,
+    each with their own join link. Needs a read and write token of an organiser.
     """
     event = event_or_404(event_id)
     try:
@@ -56,7 +57,6 @@ def put_meeting(data: dict, event_id: int):
             event,
             Platform(data["platform"]),
             meeting_id=data.get("meeting_id", ""),
-            join_url=data.get("join_url", ""),
             by=g.api_token.account,
         )
     except service.MeetingError as error:

@@ -861,26 +861,16 @@ PLATFORMS = ("zoom", "teams", "webex")
 
 
 class MeetingLinkInputSchema(ma.Schema):
-    platform = ma.fields.String(required=True, validate=validate.OneOf(PLATFORMS))
+    platform = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(PLATFORMS),
+        metadata={"description": "Only `zoom` can be linked for now: `teams` and `webex` answer 409"},
+    )
     meeting_id = ma.fields.String(
-        validate=validate.Length(min=1, max=200),
-        metadata={
-            "description": "Zoom: the webinar or meeting id (digits, spaces allowed); "
-            "Webex: the meeting number"
-        },
+        required=True,
+        validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[0-9][0-9 -]*$")],
+        metadata={"description": "Zoom: the webinar or meeting id, spaces allowed (812 3456 7890)"},
     )
-    join_url = ma.fields.String(
-        validate=validate.Length(min=1, max=1000),
-        metadata={"description": "Teams: the online meeting's join URL"},
-    )
-
-    @ma.validates_schema
-    def one_way_to_name_it(self, data, **kwargs):
-        if data.get("platform") == "teams":
-            if not data.get("join_url"):
-                raise ma.ValidationError(str(_l("A Teams meeting is named by its join URL.")), "join_url")
-        elif not data.get("meeting_id"):
-            raise ma.ValidationError(str(_l("Give the meeting id.")), "meeting_id")
 
 
 class MeetingLinkSchema(ma.Schema):

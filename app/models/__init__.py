@@ -18,7 +18,14 @@ from .enums import (
     RegistrationStatus,
     SpeakerRole,
 )
-from .integrations import MeetingLink, MeetingState, Platform, PlatformCredentials, PlatformRegistrant
+from .integrations import (
+    LiveParticipant,
+    MeetingLink,
+    MeetingState,
+    Platform,
+    PlatformCredentials,
+    PlatformRegistrant,
+)
 from .messages import Mailing, Mailout, Message, MessageContent, SentReminder
 from .participation import ParticipantsVersion, PublishedFigures
 from .people import Attendance, AttendanceImport, Delegate, Registration, registrations_matching
@@ -44,6 +51,7 @@ __all__ = [
     "AuditEntry",
     "ImportStatus",
     "Invitation",
+    "LiveParticipant",
     "Mailing",
     "MeetingLink",
     "MeetingState",

@@ -51,6 +51,8 @@ class PlatformCredentials(Model):
     graph_client_id: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     graph_client_secret: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     webex_token: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The Zoom app's event subscription "Secret Token": webhooks are checked with it.
+    zoom_webhook_secret: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -110,3 +112,19 @@ class PlatformRegistrant(Model):
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting: Mapped[MeetingLink] = relationship()
+
+
+class LiveParticipant(Model):
+    """Who is in a Zoom webinar or meeting now, as its webhooks tell (joined, left): the count
+    on the event's page. The report after the event stays the source of the figures."""
+
+    __tablename__ = "live_participant"
+    __table_args__ = (sa.UniqueConstraint("meeting_link_id", "participant_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_link_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_link.id", ondelete="CASCADE"))
+    # Zoom's participant_uuid (or user_id): no name, no address is kept.
+    participant_key: Mapped[str] = mapped_column(sa.String(200))
+    in_room: Mapped[bool] = mapped_column(default=False)
+    # The webhook's event_ts (ms): an older notification arriving late changes nothing.
+    event_ts: Mapped[int] = mapped_column(sa.BigInteger, default=0)

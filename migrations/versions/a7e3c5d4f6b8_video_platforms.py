@@ -28,6 +28,7 @@ def upgrade():
         sa.Column('graph_client_id', sa.String(length=100), server_default='', nullable=False),
         sa.Column('graph_client_secret', sa.Text(), server_default='', nullable=False),
         sa.Column('webex_token', sa.Text(), server_default='', nullable=False),
+        sa.Column('zoom_webhook_secret', sa.Text(), server_default='', nullable=False),
         sa.Column('updated_dt', UTCDateTime(), nullable=False),
         sa.CheckConstraint('id = 1', name=op.f('ck_platform_credentials_one_row')),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_platform_credentials')),
@@ -70,9 +71,21 @@ def upgrade():
         sa.UniqueConstraint('registration_id', name=op.f('uq_platform_registrant_registration_id')),
     )
     op.create_index('ix_platform_registrant_due', 'platform_registrant', ['meeting_link_id', 'next_attempt_dt'], unique=False)
+    op.create_table(
+        'live_participant',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('meeting_link_id', sa.Integer(), nullable=False),
+        sa.Column('participant_key', sa.String(length=200), nullable=False),
+        sa.Column('in_room', sa.Boolean(), nullable=False),
+        sa.Column('event_ts', sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(['meeting_link_id'], ['meeting_link.id'], name=op.f('fk_live_participant_meeting_link_id_meeting_link'), ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_live_participant')),
+        sa.UniqueConstraint('meeting_link_id', 'participant_key', name=op.f('uq_live_participant_meeting_link_id')),
+    )
 
 
 def downgrade():
+    op.drop_table('live_participant')
     op.drop_index('ix_platform_registrant_due', table_name='platform_registrant')
     op.drop_table('platform_registrant')
     op.drop_table('meeting_link')

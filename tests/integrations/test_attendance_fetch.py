@@ -121,7 +121,7 @@ def test_what_cannot_be_fetched_is_refused(client, zoom_standin, organiser, writ
     problem(fetch(client, upcoming.id, writer), 409, "conflict")  # not started
     event = past_event(zoom_standin, organiser)
     del zoom_standin.meetings[WEBINAR]
-    problem(fetch(client, event.id, writer), 422, "meeting-not-found")
+    problem(fetch(client, event.id, writer), 404, "meeting-not-found")
     assert (
         db.session.scalar(sa.select(MeetingLink.state).where(MeetingLink.event_id == event.id))
         == MeetingState.GONE

@@ -45,7 +45,7 @@ def test_linking_asks_zoom_and_keeps_what_it_says(client, zoom_standin, event, w
 def test_a_meeting_zoom_does_not_know_is_refused(client, zoom_standin, event, writer):
     problem(
         put(client, event.id, writer, {"platform": "zoom", "meeting_id": "81234567890"}),
-        422,
+        404,
         "meeting-not-found",
     )
     assert db.session.scalar(db.select(MeetingLink)) is None
@@ -56,10 +56,11 @@ def test_a_meeting_zoom_does_not_know_is_refused(client, zoom_standin, event, wr
     [
         {"platform": "zoom"},
         {"platform": "skype", "meeting_id": "1"},
-        {"platform": "teams", "meeting_id": "1"},
+        {"platform": "teams", "join_url": "https://teams.microsoft.com/l/meetup-join/x"},
         {"platform": "zoom", "meeting_id": ""},
         {"platform": "zoom", "meeting_id": "x" * 201},
         {"platform": "zoom", "meeting_id": "not a number"},
+        {"platform": "webex", "meeting_id": "1234"},
         {},
     ],
 )

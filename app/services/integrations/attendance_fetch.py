@@ -74,13 +74,13 @@ def zoom_csv(participants: list[dict]) -> bytes:
 
 def _participants(meeting: MeetingLink) -> list[dict]:
     if meeting.platform != Platform.ZOOM:
-        raise MeetingError(_l("Only Zoom's reports can be fetched for now."), 422, "platform-not-supported")
+        raise MeetingError(_l("Only Zoom's reports can be fetched for now."), 409, "platform-not-supported")
     client = zoom_client()
     try:
         return client.participants(meeting.meeting_kind or "webinar", meeting.meeting_id)
     except NotFound as error:
         record_problem(meeting.id, error)
-        raise MeetingError(str(error), 422, "meeting-not-found") from None
+        raise MeetingError(str(error), 404, "meeting-not-found") from None
     except PlatformError as error:
         record_problem(meeting.id, error)
         raise MeetingError(str(error), 502, "platform-failed") from None

@@ -43,14 +43,14 @@ def zoom_client() -> ZoomClient:
 def _look_up(platform: Platform, meeting_id: str, join_url: str) -> dict:
     """What the platform says of the meeting: {"meeting_id", "kind", "topic", "join_url"}."""
     if platform != Platform.ZOOM:
-        raise MeetingError(_l("Only Zoom meetings can be linked for now."), 422, "platform-not-supported")
+        raise MeetingError(_l("Only Zoom meetings can be linked for now."), 409, "platform-not-supported")
     if not meeting_id:
         raise MeetingError(_l("Give the Zoom webinar or meeting id."))
     client = zoom_client()
     try:
         found = client.meeting(meeting_id)
     except NotFound as error:
-        raise MeetingError(str(error), 422, "meeting-not-found") from None
+        raise MeetingError(str(error), 404, "meeting-not-found") from None
     except BadMeetingId as error:
         raise MeetingError(str(error)) from None
     except PlatformError as error:
