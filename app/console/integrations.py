@@ -15,7 +15,7 @@ from ..models import AccountRole, Platform
 from ..registration.forms import options
 from ..services.attendance.attendance import AttendanceError
 from ..services.attendance.participant_reports import ReportError
-from ..services.integrations import attendance_fetch, meetings, registrants
+from ..services.integrations import attendance_fetch, meetings, registrants, zoom_webhooks
 from ..services.integrations import credentials as service
 from . import bp
 from .access import requires
@@ -39,6 +39,7 @@ class CredentialsForm(FlaskForm):
     graph_client_id = _plain(_l("Microsoft Entra application (client) ID"))
     graph_client_secret = _secret(_l("Microsoft Entra client secret"))
     webex_token = _secret(_l("Webex access token"))
+    zoom_webhook_secret = _secret(_l("Zoom webhook secret token"))
     clear_zoom = BooleanField(_l("Remove Zoom's credentials"))
     clear_teams = BooleanField(_l("Remove Microsoft Teams' credentials"))
     clear_webex = BooleanField(_l("Remove Webex's credentials"))
@@ -50,7 +51,8 @@ class CredentialsForm(FlaskForm):
     def cleared(self) -> frozenset[str]:
         chosen = [Platform.ZOOM] * bool(self.clear_zoom.data) + [Platform.TEAMS] * bool(self.clear_teams.data)
         chosen += [Platform.WEBEX] * bool(self.clear_webex.data)
-        return frozenset(name for platform in chosen for name, _env, _secret in service.FIELDS[platform])
+        names = [name for platform in chosen for name, _env, _secret in service.FIELDS[platform]]
+        return frozenset(names + [service.WEBHOOK_SECRET] * bool(self.clear_zoom.data))
 
 
 @bp.route("/platforms")
@@ -85,7 +87,13 @@ def meeting_context(event) -> dict:
     """What the event's page shows of its meeting: the link, and how many registrants the
     platform has (counts only: the personal links are the registrants' own)."""
     meeting = meetings.link_of(event)
-    return {"meeting": meeting, "standing": registrants.standing(meeting) if meeting else None}
+    if meeting is None:
+        return {"meeting": None, "standing": None, "in_room": 0}
+    return {
+        "meeting": meeting,
+        "standing": registrants.standing(meeting),
+        "in_room": zoom_webhooks.in_room(meeting),
+    }
 
 
 class MeetingForm(FlaskForm):

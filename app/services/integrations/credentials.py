@@ -32,7 +32,12 @@ FIELDS: dict[Platform, tuple[tuple[str, str, bool], ...]] = {
     ),
     Platform.WEBEX: (("webex_token", "WEBEX_TOKEN", True),),
 }
-SECRET_FIELDS = frozenset(name for fields in FIELDS.values() for name, _, secret in fields if secret)
+# Zoom's webhook secret token: optional (without it, webhooks are refused), so not in the set
+# that makes Zoom's credentials complete.
+WEBHOOK_SECRET = "zoom_webhook_secret"  # noqa: S105 - a column's name
+SECRET_FIELDS = frozenset(
+    [*(name for fields in FIELDS.values() for name, _, secret in fields if secret), WEBHOOK_SECRET]
+)
 
 
 @dataclass(frozen=True, repr=False)
@@ -96,6 +101,12 @@ def status() -> dict[Platform, dict[str, str]]:
                 shown[platform][name] = "set" if value else ("environment" if environment[name] else "")
             else:
                 shown[platform][name] = value
+        if platform == Platform.ZOOM:
+            webhook = bool(row and row.zoom_webhook_secret)
+            environment_webhook = bool(current_app.config.get("ZOOM_WEBHOOK_SECRET"))
+            shown[platform][WEBHOOK_SECRET] = (
+                "set" if webhook else ("environment" if environment_webhook else "")
+            )
         shown[platform]["_source"] = (
             "console"
             if all(console.values()) and console
@@ -106,7 +117,7 @@ def status() -> dict[Platform, dict[str, str]]:
     return shown
 
 
-ALL_FIELDS = frozenset(name for fields in FIELDS.values() for name, _, _ in fields)
+ALL_FIELDS = frozenset([*(name for fields in FIELDS.values() for name, _, _ in fields), WEBHOOK_SECRET])
 
 
 def save(changes: dict[str, str], *, clear: frozenset[str] = frozenset(), by: Account) -> PlatformCredentials:
