@@ -175,3 +175,14 @@ def test_the_sweep_catches_what_a_bulk_change_left(zoom_standin, app, monkeypatc
 
     sweep_registrants.call_local()
     assert not row_of(outcome.registration.id).on_platform
+
+
+def test_erasing_a_person_cancels_them_on_zoom(zoom_standin, app):
+    from app.services.privacy.personal_data import erase_delegate
+
+    event = linked_event(zoom_standin)
+    outcome = service.register(event, person())
+    row = row_of(outcome.registration.id)
+    erase_delegate(db.session.get(Registration, outcome.registration.id).delegate)
+    assert zoom_standin.meetings[WEBINAR]["registrants"][row.registrant_id]["status"] == "denied"
+    assert not row_of(outcome.registration.id).on_platform

@@ -101,7 +101,7 @@ def test_registrants_added_and_cancelled(client, zoom_standin):
     meeting = zoom_standin.add_meeting("81234567890")
     added = client.add_registrant("webinar", "81234567890", "amal@example.org", "Amal", "Haddad")
     assert added["join_url"].startswith("https://zoom.us/w/81234567890?tk=")
-    client.cancel_registrant("webinar", "81234567890", added["registrant_id"], "amal@example.org")
+    client.cancel_registrant("webinar", "81234567890", added["registrant_id"])
     assert meeting["registrants"][added["registrant_id"]]["status"] == "denied"
 
 

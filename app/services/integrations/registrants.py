@@ -111,7 +111,7 @@ def sync_event(event_id: int, *, client: ZoomClient | None = None, now: datetime
                 progress.added += 1
             else:
                 with contextlib.suppress(NotFound):  # deleted on Zoom already: what we wanted
-                    client.cancel_registrant(kind, number, item.registrant_id, item.email)
+                    client.cancel_registrant(kind, number, item.registrant_id)
                 _done(item, False, item.registrant_id, "")
                 progress.cancelled += 1
         except NotFound as error:  # the meeting itself is gone (an add on a deleted webinar)

@@ -153,8 +153,9 @@ class ZoomClient:
         body = {"email": email, "first_name": first_name[:64] or email, "last_name": last_name[:64]}
         return self.call("POST", f"/{kind}s/{_number(meeting_id)}/registrants", json=body) or {}
 
-    def cancel_registrant(self, kind: str, meeting_id: str, registrant_id: str, email: str) -> None:
-        body = {"action": "cancel", "registrants": [{"id": registrant_id, "email": email}]}
+    def cancel_registrant(self, kind: str, meeting_id: str, registrant_id: str) -> None:
+        # By Zoom's registrant id alone: after an erasure the address we hold is no longer theirs.
+        body = {"action": "cancel", "registrants": [{"id": registrant_id}]}
         self.call("PUT", f"/{kind}s/{_number(meeting_id)}/registrants/status", json=body)
 
     def participants(self, kind: str, meeting_id: str) -> list[dict]:
