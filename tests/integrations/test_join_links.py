@@ -186,3 +186,14 @@ def test_erasing_a_person_cancels_them_on_zoom(zoom_standin, app):
     erase_delegate(db.session.get(Registration, outcome.registration.id).delegate)
     assert zoom_standin.meetings[WEBINAR]["registrants"][row.registrant_id]["status"] == "denied"
     assert not row_of(outcome.registration.id).on_platform
+
+
+def test_a_viewer_sees_how_many_failed_but_not_the_platforms_words(zoom_standin, app, signed_in):
+    event = linked_event(zoom_standin)
+    zoom_standin.rate_limited.extend(["3600"])
+    service.register(event, person())
+    error = row_of(db.session.scalar(sa.select(Registration.id))).last_error
+    viewer_page = signed_in("viewer").get(f"/console/events/{event.id}").get_data(as_text=True)
+    organiser_page = signed_in("organiser").get(f"/console/events/{event.id}").get_data(as_text=True)
+    assert "could not be added" in viewer_page and error not in viewer_page
+    assert error in organiser_page.replace("&#39;", "'")
