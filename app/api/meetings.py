@@ -11,7 +11,7 @@ from ..services.integrations import meetings as service
 from .errors import problem_abort
 from .events import EVENT_ID
 from .organiser import TOKEN, bp, reader, writer
-from .schemas import MeetingLinkInputSchema, MeetingLinkSchema
+from .schemas import MEETING_LINK_INPUT, MeetingLinkInputSchema, MeetingLinkSchema
 
 MEETING = EVENT_ID + "/meeting"
 
@@ -33,6 +33,7 @@ def get_meeting(event_id: int):
 @bp.doc(**TOKEN)
 @writer
 @bp.arguments(MeetingLinkInputSchema)
+@bp.doc(requestBody={"content": {"application/json": {"schema": MEETING_LINK_INPUT}}})
 @bp.response(200, MeetingLinkSchema)
 @bp.alt_response(
     409, response="CONFLICT", description="The event is cancelled, or the platform's credentials are not set"
@@ -44,12 +45,13 @@ def get_meeting(event_id: int):
 )
 @bp.alt_response(502, response="BAD_GATEWAY", description="The platform refused or failed the call")
 def put_meeting(data: dict, event_id: int):
-    """Link the event to a meeting: `{"platform": "zoom", "meeting_id": "812 3456 7890"}`
+    """Link the event to a meeting: `{"platform": "zoom", "meeting_id": "812 3456 7890"}`, or
+    `{"platform": "teams", "join_url": "https://teams.microsoft.com/l/meetup-join/…"}`
 
     The platform is asked for the meeting first: an id it does not know is refused (404,
-    `meeting-not-found`). A meeting linked before is replaced. Only Zoom can be linked for now
-    (Teams and Webex: 409). Linking an upcoming event adds its confirmed registrants on Zoom,
-    each with their own join link. Needs a read and write token of an organiser.
+    `meeting-not-found`). A meeting linked before is replaced. Webex cannot be linked yet
+    (409). Linking an upcoming Zoom event adds its confirmed registrants on Zoom, each with
+    their own join link. Needs a read and write token of an organiser.
     """
     event = event_or_404(event_id)
     try:
@@ -57,6 +59,7 @@ def put_meeting(data: dict, event_id: int):
             event,
             Platform(data["platform"]),
             meeting_id=data.get("meeting_id", ""),
+            join_url=data.get("join_url", ""),
             by=g.api_token.account,
         )
     except service.MeetingError as error:

@@ -861,16 +861,58 @@ PLATFORMS = ("zoom", "teams", "webex")
 
 
 class MeetingLinkInputSchema(ma.Schema):
+    """Zoom and Webex name a meeting by its id, Teams by its join link (MEETING_LINK_INPUT)."""
+
     platform = ma.fields.String(
         required=True,
         validate=validate.OneOf(PLATFORMS),
-        metadata={"description": "Only `zoom` can be linked for now: `teams` and `webex` answer 409"},
+        metadata={"description": "`zoom` or `teams`; `webex` answers 409 for now"},
     )
     meeting_id = ma.fields.String(
-        required=True,
         validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[0-9][0-9 -]*$")],
         metadata={"description": "Zoom: the webinar or meeting id, spaces allowed (812 3456 7890)"},
     )
+    join_url = ma.fields.String(
+        validate=[validate.Length(min=1, max=1000), validate.Regexp(r"^https://")],
+        metadata={
+            "description": "Teams: the meeting's join link (https://teams.microsoft.com/l/meetup-join/…)"
+        },
+    )
+
+    @ma.validates_schema
+    def named_as_the_platform_names_it(self, data, **kwargs):
+        wanted = "join_url" if data.get("platform") == "teams" else "meeting_id"
+        if not data.get(wanted):
+            raise ma.ValidationError(str(_l("Required for this platform.")), wanted)
+
+
+# The schema as the OpenAPI document states it, with the rule above (what the document says is
+# accepted must be what the view accepts; marshmallow's rule has no OpenAPI form of its own).
+MEETING_LINK_INPUT = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "platform": {"type": "string", "enum": list(PLATFORMS), "description": "`webex` answers 409 for now"},
+        "meeting_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200,
+            "pattern": "^[0-9][0-9 -]*$",
+            "description": "Zoom: the webinar or meeting id, spaces allowed (812 3456 7890)",
+        },
+        "join_url": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1000,
+            "pattern": "^https://",
+            "description": "Teams: the meeting's join link (https://teams.microsoft.com/l/meetup-join/…)",
+        },
+    },
+    "oneOf": [
+        {"properties": {"platform": {"enum": ["zoom", "webex"]}}, "required": ["platform", "meeting_id"]},
+        {"properties": {"platform": {"enum": ["teams"]}}, "required": ["platform", "join_url"]},
+    ],
+}
 
 
 class MeetingLinkSchema(ma.Schema):

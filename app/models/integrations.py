@@ -70,6 +70,8 @@ class MeetingLink(Model):
     # Zoom: "webinar" or "meeting", as the platform answered.
     meeting_kind: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     topic: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    # Teams: the organiser's Entra user id, under whom Graph finds the meeting and its reports.
+    organizer_id: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     # The shared join link as the platform gives it (Teams: as the organiser gave it).
     join_url: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
     state: Mapped[MeetingState] = mapped_column(enum_type(MeetingState, "state"), default=MeetingState.LINKED)

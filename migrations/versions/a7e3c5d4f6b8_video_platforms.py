@@ -41,6 +41,7 @@ def upgrade():
         sa.Column('meeting_id', sa.String(length=200), nullable=False),
         sa.Column('meeting_kind', sa.String(length=20), server_default='', nullable=False),
         sa.Column('topic', sa.String(length=300), server_default='', nullable=False),
+        sa.Column('organizer_id', sa.String(length=100), server_default='', nullable=False),
         sa.Column('join_url', sa.String(length=1000), server_default='', nullable=False),
         sa.Column('state', sa.Enum('linked', 'failed', 'gone', name='state', native_enum=False, create_constraint=True, length=32), nullable=False),
         sa.Column('last_error', sa.Text(), server_default='', nullable=False),

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.standins.fixtures import zoom_server, zoom_settings, zoom_standin
+from tests.standins.fixtures import (
+    graph_server,
+    graph_settings,
+    graph_standin,
+    zoom_server,
+    zoom_settings,
+    zoom_standin,
+)
 
-__all__ = ["zoom_server", "zoom_standin"]
+__all__ = ["graph_server", "graph_standin", "zoom_server", "zoom_standin"]
 
 
 @pytest.fixture
-def app_config(zoom_server):
-    return zoom_settings(zoom_server)
+def app_config(zoom_server, graph_server):
+    return {**zoom_settings(zoom_server), **graph_settings(graph_server)}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from app.services.integrations import graph as graph_client
 from app.services.integrations import zoom as zoom_client
 
-from . import zoom
+from . import graph, zoom
 
 
 @pytest.fixture(scope="session")
@@ -34,4 +35,29 @@ def zoom_settings(standin: zoom.ZoomStandIn) -> dict:
         "ZOOM_CLIENT_ID": standin.client_id,
         "ZOOM_CLIENT_SECRET": standin.client_secret,
         "PLATFORM_MAX_WAIT": 5,
+    }
+
+
+@pytest.fixture(scope="session")
+def graph_server():
+    standin, server = graph.start()
+    yield standin
+    server.shutdown()
+
+
+@pytest.fixture
+def graph_standin(graph_server):
+    graph_server.reset()
+    graph_client.forget_tokens()
+    yield graph_server
+    graph_client.forget_tokens()
+
+
+def graph_settings(standin: graph.GraphStandIn) -> dict:
+    return {
+        "GRAPH_API_URL": standin.url + "/v1.0",
+        "GRAPH_LOGIN_URL": standin.url,
+        "GRAPH_TENANT_ID": standin.tenant_id,
+        "GRAPH_CLIENT_ID": standin.client_id,
+        "GRAPH_CLIENT_SECRET": standin.client_secret,
     }

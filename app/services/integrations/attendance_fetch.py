@@ -25,7 +25,7 @@ from ...extensions import db
 from ...models import Account, AttendanceImport, Event, ImportStatus, MeetingLink, MeetingState, Platform
 from ..attendance import attendance
 from .http import NotFound, PlatformError
-from .meetings import MeetingError, link_of, record_problem, zoom_client
+from .meetings import MeetingError, graph_client, link_of, record_problem, zoom_client
 
 # The header of Zoom's participant export ("Name (original name)" makes it Zoom's to the reader).
 HEADER = (
@@ -72,12 +72,54 @@ def zoom_csv(participants: list[dict]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def _participants(meeting: MeetingLink) -> list[dict]:
-    if meeting.platform != Platform.ZOOM:
-        raise MeetingError(_l("Only Zoom's reports can be fetched for now."), 409, "platform-not-supported")
-    client = zoom_client()
+# Teams' records written with a column only Teams' reports have: the reader takes them for Teams'.
+TEAMS_HEADER = ("Name", "Email", "Participant ID (UPN)", "Join Time", "Leave Time", "Role")
+
+
+def teams_csv(records: list[dict]) -> bytes:
+    """Graph's attendance records as a CSV, one row per interval between joining and leaving."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(TEAMS_HEADER)
+    for record in records:
+        identity = record.get("identity")
+        if not isinstance(identity, dict):
+            identity = {}
+        name = identity.get("displayName") or record.get("emailAddress") or ""
+        for interval in record.get("attendanceIntervals") or [{}]:
+            writer.writerow(
+                (
+                    name,
+                    record.get("emailAddress") or "",
+                    "",
+                    interval.get("joinDateTime") or "",
+                    interval.get("leaveDateTime") or "",
+                    record.get("role") or "",
+                )
+            )
+    return out.getvalue().encode("utf-8")
+
+
+def _report_file(meeting: MeetingLink) -> tuple[bytes, str]:
+    """The platform's report as a file the attendance reader recognises, and its name."""
+    if meeting.platform == Platform.ZOOM:
+        zoom = zoom_client()
+        kind, number = meeting.meeting_kind or "webinar", meeting.meeting_id
+        data = _fetched_rows(meeting, lambda: zoom_csv(zoom.participants(kind, number)))
+        return data, f"zoom-{number}-participants.csv"
+    if meeting.platform == Platform.TEAMS:
+        graph = graph_client()
+        organizer, online_meeting = meeting.organizer_id, meeting.meeting_id
+        data = _fetched_rows(meeting, lambda: teams_csv(graph.attendance_records(organizer, online_meeting)))
+        return data, "teams-attendance-report.csv"
+    raise MeetingError(
+        _l("Only Zoom's and Teams' reports can be fetched for now."), 409, "platform-not-supported"
+    )
+
+
+def _fetched_rows(meeting: MeetingLink, fetch) -> bytes:
     try:
-        return client.participants(meeting.meeting_kind or "webinar", meeting.meeting_id)
+        return fetch()
     except NotFound as error:
         record_problem(meeting.id, error)
         raise MeetingError(str(error), 404, "meeting-not-found") from None
@@ -93,8 +135,7 @@ def fetch_report(event: Event, *, by: Account | None) -> Fetched:
     if meeting is None:
         raise MeetingError(_l("No meeting is linked to this event."), 404, "not-found")
     attendance.check_importable(event)
-    data = zoom_csv(_participants(meeting))
-    filename = f"zoom-{meeting.meeting_id}-participants.csv"
+    data, filename = _report_file(meeting)
     earlier = (
         db.session.get(AttendanceImport, meeting.fetched_import_id) if meeting.fetched_import_id else None
     )
@@ -125,7 +166,7 @@ def due_for_fetching(now: datetime | None = None) -> list[int]:
         sa.select(Event.id, Event.end_dt, MeetingLink.fetched_dt)
         .join(MeetingLink, MeetingLink.event_id == Event.id)
         .where(
-            MeetingLink.platform == Platform.ZOOM,
+            MeetingLink.platform.in_((Platform.ZOOM, Platform.TEAMS)),
             MeetingLink.state != MeetingState.GONE,
             Event.is_cancelled.is_(False),
             Event.end_dt <= now - FIRST_FETCH,

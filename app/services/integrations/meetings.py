@@ -9,6 +9,7 @@ from ...extensions import db
 from ...models import Account, Event, MeetingLink, MeetingState, Platform
 from .. import audit
 from .credentials import NotConfigured
+from .graph import BadJoinUrl, GraphClient, organizer_of
 from .http import NotFound, PlatformError
 from .kicks import want_sync
 from .zoom import BadMeetingId, ZoomClient
@@ -40,10 +41,26 @@ def zoom_client() -> ZoomClient:
         ) from None
 
 
+def graph_client() -> GraphClient:
+    try:
+        return GraphClient.from_app()
+    except NotConfigured:
+        raise MeetingError(
+            _l("Microsoft Graph's credentials are not set: an admin sets them under Video platforms."),
+            409,
+            "platform-not-configured",
+        ) from None
+
+
 def _look_up(platform: Platform, meeting_id: str, join_url: str) -> dict:
-    """What the platform says of the meeting: {"meeting_id", "kind", "topic", "join_url"}."""
+    """What the platform says of the meeting: {"meeting_id", "kind", "topic", "join_url",
+    "organizer_id"}."""
+    if platform == Platform.TEAMS:
+        return _look_up_teams(join_url)
     if platform != Platform.ZOOM:
-        raise MeetingError(_l("Only Zoom meetings can be linked for now."), 409, "platform-not-supported")
+        raise MeetingError(
+            _l("Only Zoom and Teams meetings can be linked for now."), 409, "platform-not-supported"
+        )
     if not meeting_id:
         raise MeetingError(_l("Give the Zoom webinar or meeting id."))
     client = zoom_client()
@@ -60,6 +77,30 @@ def _look_up(platform: Platform, meeting_id: str, join_url: str) -> dict:
         "kind": found["kind"],
         "topic": str(found.get("topic") or "")[:300],
         "join_url": str(found.get("join_url") or "")[:1000],
+        "organizer_id": "",
+    }
+
+
+def _look_up_teams(join_url: str) -> dict:
+    if not join_url:
+        raise MeetingError(_l("Give the Teams meeting's join link."))
+    try:
+        organizer_of(join_url)  # a link that names no organiser is refused before any call
+    except BadJoinUrl as error:
+        raise MeetingError(str(error)) from None
+    client = graph_client()
+    try:
+        found = client.meeting(join_url)
+    except NotFound as error:
+        raise MeetingError(str(error), 404, "meeting-not-found") from None
+    except PlatformError as error:
+        raise MeetingError(str(error), 502, "platform-failed") from None
+    return {
+        "meeting_id": str(found["id"])[:200],
+        "kind": "",
+        "topic": str(found.get("subject") or "")[:300],
+        "join_url": str(found.get("joinWebUrl") or join_url)[:1000],
+        "organizer_id": str(found["organizer_id"])[:100],
     }
 
 
@@ -83,6 +124,7 @@ def link(
         meeting.meeting_id = found["meeting_id"]
         meeting.meeting_kind = found["kind"]
         meeting.topic = found["topic"]
+        meeting.organizer_id = found["organizer_id"]
         meeting.join_url = found["join_url"]
         meeting.state, meeting.last_error = MeetingState.LINKED, ""
         meeting.linked_dt = meeting.checked_dt = utcnow()
