@@ -1,4 +1,4 @@
-"""For organisers: an event linked to its meeting on Zoom (Teams and Webex to come), so that the
+"""For organisers: an event linked to its meeting on Zoom, Teams or Webex, so that the
 platform's registrants and participant report are the event's."""
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ def put_meeting(data: dict, event_id: int):
     `{"platform": "teams", "join_url": "https://teams.microsoft.com/l/meetup-join/…"}`
 
     The platform is asked for the meeting first: an id it does not know is refused (404,
-    `meeting-not-found`). A meeting linked before is replaced. Webex cannot be linked yet
-    (409). Linking an upcoming Zoom event adds its confirmed registrants on Zoom, each with
+    `meeting-not-found`). A meeting linked before is replaced (Webex: by its meeting number).
+    Linking an upcoming Zoom event adds its confirmed registrants on Zoom, each with
     their own join link. Needs a read and write token of an organiser.
     """
     event = event_or_404(event_id)

@@ -866,11 +866,14 @@ class MeetingLinkInputSchema(ma.Schema):
     platform = ma.fields.String(
         required=True,
         validate=validate.OneOf(PLATFORMS),
-        metadata={"description": "`zoom` or `teams`; `webex` answers 409 for now"},
+        metadata={"description": "`zoom`, `teams` or `webex`"},
     )
     meeting_id = ma.fields.String(
         validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[0-9][0-9 -]*$")],
-        metadata={"description": "Zoom: the webinar or meeting id, spaces allowed (812 3456 7890)"},
+        metadata={
+            "description": "Zoom: the webinar or meeting id, spaces allowed (812 3456 7890); "
+            "Webex: the meeting number"
+        },
     )
     join_url = ma.fields.String(
         validate=[validate.Length(min=1, max=1000), validate.Regexp(r"^https://")],
@@ -892,13 +895,14 @@ MEETING_LINK_INPUT = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "platform": {"type": "string", "enum": list(PLATFORMS), "description": "`webex` answers 409 for now"},
+        "platform": {"type": "string", "enum": list(PLATFORMS)},
         "meeting_id": {
             "type": "string",
             "minLength": 1,
             "maxLength": 200,
             "pattern": "^[0-9][0-9 -]*$",
-            "description": "Zoom: the webinar or meeting id, spaces allowed (812 3456 7890)",
+            "description": "Zoom: the webinar or meeting id, spaces allowed (812 3456 7890); "
+            "Webex: the meeting number",
         },
         "join_url": {
             "type": "string",

@@ -9,14 +9,17 @@ from tests.standins.fixtures import (
     graph_server,
     graph_settings,
     graph_standin,
+    webex_server,
+    webex_settings,
+    webex_standin,
     zoom_server,
     zoom_settings,
     zoom_standin,
 )
 
-__all__ = ["graph_server", "graph_standin", "zoom_server", "zoom_standin"]
+__all__ = ["graph_server", "graph_standin", "webex_server", "webex_standin", "zoom_server", "zoom_standin"]
 
 
 @pytest.fixture
-def app_config(zoom_server, graph_server):
-    return {**zoom_settings(zoom_server), **graph_settings(graph_server)}
+def app_config(zoom_server, graph_server, webex_server):
+    return {**zoom_settings(zoom_server), **graph_settings(graph_server), **webex_settings(webex_server)}

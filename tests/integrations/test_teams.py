@@ -108,8 +108,13 @@ def test_a_join_link_graph_does_not_know_or_cannot_read(client, graph_standin, o
         404,
         "meeting-not-found",
     )
+    not_teams = {"platform": "teams", "join_url": "https://example.org/not-teams"}
+    problem(
+        client.put(f"/api/v1/events/{event.id}/meeting", headers=writer, json=not_teams),
+        404,
+        "meeting-not-found",
+    )
     for body in (
-        {"platform": "teams", "join_url": "https://example.org/not-teams"},
         {"platform": "teams", "meeting_id": "123"},
         {"platform": "zoom", "join_url": JOIN},
     ):

@@ -7,7 +7,7 @@ import pytest
 from app.services.integrations import graph as graph_client
 from app.services.integrations import zoom as zoom_client
 
-from . import graph, zoom
+from . import graph, webex, zoom
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +61,20 @@ def graph_settings(standin: graph.GraphStandIn) -> dict:
         "GRAPH_CLIENT_ID": standin.client_id,
         "GRAPH_CLIENT_SECRET": standin.client_secret,
     }
+
+
+@pytest.fixture(scope="session")
+def webex_server():
+    standin, server = webex.start()
+    yield standin
+    server.shutdown()
+
+
+@pytest.fixture
+def webex_standin(webex_server):
+    webex_server.reset()
+    return webex_server
+
+
+def webex_settings(standin: webex.WebexStandIn) -> dict:
+    return {"WEBEX_API_URL": standin.url + "/v1", "WEBEX_TOKEN": standin.token}

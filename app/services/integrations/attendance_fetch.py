@@ -25,7 +25,7 @@ from ...extensions import db
 from ...models import Account, AttendanceImport, Event, ImportStatus, MeetingLink, MeetingState, Platform
 from ..attendance import attendance
 from .http import NotFound, PlatformError
-from .meetings import MeetingError, graph_client, link_of, record_problem, zoom_client
+from .meetings import MeetingError, graph_client, link_of, record_problem, webex_client, zoom_client
 
 # The header of Zoom's participant export ("Name (original name)" makes it Zoom's to the reader).
 HEADER = (
@@ -100,6 +100,31 @@ def teams_csv(records: list[dict]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+# Webex's columns: "Invited" and "Registered" make the reader take the file for Webex's.
+WEBEX_HEADER = ("Name", "Email", "Join Time", "Leave Time", "Invited", "Registered")
+
+
+def webex_csv(participants: list[dict]) -> bytes:
+    """Webex's participants as a CSV, one row per device's stay (or the person's, without devices)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(WEBEX_HEADER)
+    for person in participants:
+        stays = person.get("devices") or [person]
+        for stay in stays:
+            writer.writerow(
+                (
+                    person.get("displayName") or person.get("email") or "",
+                    person.get("email") or "",
+                    stay.get("joinedTime") or "",
+                    stay.get("leftTime") or "",
+                    "",
+                    "",
+                )
+            )
+    return out.getvalue().encode("utf-8")
+
+
 def _report_file(meeting: MeetingLink) -> tuple[bytes, str]:
     """The platform's report as a file the attendance reader recognises, and its name."""
     if meeting.platform == Platform.ZOOM:
@@ -112,9 +137,11 @@ def _report_file(meeting: MeetingLink) -> tuple[bytes, str]:
         organizer, online_meeting = meeting.organizer_id, meeting.meeting_id
         data = _fetched_rows(meeting, lambda: teams_csv(graph.attendance_records(organizer, online_meeting)))
         return data, "teams-attendance-report.csv"
-    raise MeetingError(
-        _l("Only Zoom's and Teams' reports can be fetched for now."), 409, "platform-not-supported"
-    )
+    webex = webex_client()
+    number = meeting.meeting_id
+    return _fetched_rows(
+        meeting, lambda: webex_csv(webex.participants(number))
+    ), f"webex-{number}-participants.csv"
 
 
 def _fetched_rows(meeting: MeetingLink, fetch) -> bytes:
@@ -166,7 +193,6 @@ def due_for_fetching(now: datetime | None = None) -> list[int]:
         sa.select(Event.id, Event.end_dt, MeetingLink.fetched_dt)
         .join(MeetingLink, MeetingLink.event_id == Event.id)
         .where(
-            MeetingLink.platform.in_((Platform.ZOOM, Platform.TEAMS)),
             MeetingLink.state != MeetingState.GONE,
             Event.is_cancelled.is_(False),
             Event.end_dt <= now - FIRST_FETCH,

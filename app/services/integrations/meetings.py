@@ -12,6 +12,7 @@ from .credentials import NotConfigured
 from .graph import BadJoinUrl, GraphClient, organizer_of
 from .http import NotFound, PlatformError
 from .kicks import want_sync
+from .webex import WebexClient
 from .zoom import BadMeetingId, ZoomClient
 
 
@@ -57,10 +58,8 @@ def _look_up(platform: Platform, meeting_id: str, join_url: str) -> dict:
     "organizer_id"}."""
     if platform == Platform.TEAMS:
         return _look_up_teams(join_url)
-    if platform != Platform.ZOOM:
-        raise MeetingError(
-            _l("Only Zoom and Teams meetings can be linked for now."), 409, "platform-not-supported"
-        )
+    if platform == Platform.WEBEX:
+        return _look_up_webex(meeting_id)
     if not meeting_id:
         raise MeetingError(_l("Give the Zoom webinar or meeting id."))
     client = zoom_client()
@@ -81,13 +80,43 @@ def _look_up(platform: Platform, meeting_id: str, join_url: str) -> dict:
     }
 
 
+def webex_client() -> WebexClient:
+    try:
+        return WebexClient.from_app()
+    except NotConfigured:
+        raise MeetingError(
+            _l("Webex's token is not set: an admin sets it under Video platforms."),
+            409,
+            "platform-not-configured",
+        ) from None
+
+
+def _look_up_webex(number: str) -> dict:
+    if not number:
+        raise MeetingError(_l("Give the Webex meeting number."))
+    client = webex_client()
+    try:
+        found = client.meeting(number)
+    except NotFound as error:
+        raise MeetingError(str(error), 404, "meeting-not-found") from None
+    except PlatformError as error:
+        raise MeetingError(str(error), 502, "platform-failed") from None
+    return {
+        "meeting_id": str(found.get("meetingNumber") or number)[:200],
+        "kind": "",
+        "topic": str(found.get("title") or "")[:300],
+        "join_url": str(found.get("webLink") or "")[:1000],
+        "organizer_id": "",
+    }
+
+
 def _look_up_teams(join_url: str) -> dict:
     if not join_url:
         raise MeetingError(_l("Give the Teams meeting's join link."))
     try:
         organizer_of(join_url)  # a link that names no organiser is refused before any call
-    except BadJoinUrl as error:
-        raise MeetingError(str(error)) from None
+    except BadJoinUrl as error:  # no Teams meeting has it: as a link Graph does not know
+        raise MeetingError(str(error), 404, "meeting-not-found") from None
     client = graph_client()
     try:
         found = client.meeting(join_url)
