@@ -2,8 +2,9 @@
 preview as an uploaded file: the attendance domain reads it (participant_reports), matches it
 and keeps it for the organiser to check, decide and confirm, exactly as an upload.
 
-The platform's rows are written as the CSV of Zoom's own export (the columns the report reader
-recognises as Zoom's), their times in UTC with the offset, so nothing of the reading differs.
+The platform's rows are written as a CSV with the columns of that platform's export (those by
+which the report reader recognises Zoom's, Teams' or Webex's), their times in UTC with the
+offset as the APIs give them, so nothing of the reading differs.
 Fetching again replaces the earlier fetch: a preview not yet confirmed is discarded, an import
 confirmed is replaced once the new one is (attendance.start_import's `replaces`). The same rows
 fetched again change nothing: the organiser's choices in the preview are kept.
