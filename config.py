@@ -233,6 +233,36 @@ class Config:
     WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", 5))
     WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", 6))
 
+    # Video platforms (docs/integrations.md). Their base URLs, the real ones by default: tests and
+    # self-hosted proxies point them elsewhere.
+    ZOOM_API_URL = os.environ.get("ZOOM_API_URL", "https://api.zoom.us/v2")
+    ZOOM_OAUTH_URL = os.environ.get("ZOOM_OAUTH_URL", "https://zoom.us")
+    GRAPH_API_URL = os.environ.get("GRAPH_API_URL", "https://graph.microsoft.com/v1.0")
+    GRAPH_LOGIN_URL = os.environ.get("GRAPH_LOGIN_URL", "https://login.microsoftonline.com")
+    WEBEX_API_URL = os.environ.get("WEBEX_API_URL", "https://webexapis.com/v1")
+    # Credentials kept in the environment; those an admin sets in the console win.
+    ZOOM_ACCOUNT_ID = os.environ.get("ZOOM_ACCOUNT_ID", "")
+    ZOOM_CLIENT_ID = os.environ.get("ZOOM_CLIENT_ID", "")
+    ZOOM_CLIENT_SECRET = os.environ.get("ZOOM_CLIENT_SECRET", "")
+    GRAPH_TENANT_ID = os.environ.get("GRAPH_TENANT_ID", "")
+    GRAPH_CLIENT_ID = os.environ.get("GRAPH_CLIENT_ID", "")
+    GRAPH_CLIENT_SECRET = os.environ.get("GRAPH_CLIENT_SECRET", "")
+    WEBEX_TOKEN = os.environ.get("WEBEX_TOKEN", "")
+    # The Zoom app's event subscription "Secret Token", which signs its webhooks.
+    ZOOM_WEBHOOK_SECRET = os.environ.get("ZOOM_WEBHOOK_SECRET", "")
+    # The Fernet key (32 url-safe base64 bytes) the console's platform secrets are encrypted with;
+    # without it, a key derived from SECRET_KEY with HKDF (changing SECRET_KEY then loses them).
+    PLENARY_SECRETS_KEY = os.environ.get("PLENARY_SECRETS_KEY", "")
+    # A platform call: seconds to wait for an answer, tries when rate-limited or unreachable, and
+    # the longest Retry-After honoured within one call (a longer one fails the call, to be retried
+    # later by the queue).
+    PLATFORM_TIMEOUT = float(os.environ.get("PLATFORM_TIMEOUT", 20))
+    PLATFORM_MAX_TRIES = int(os.environ.get("PLATFORM_MAX_TRIES", 5))
+    PLATFORM_MAX_WAIT = float(os.environ.get("PLATFORM_MAX_WAIT", 60))
+    # Zoom calls a second from one process: its "Light" APIs (registrants) allow 30 a second on
+    # Pro, 80 on Business and above, for the whole account (developers.zoom.us, "Rate limits").
+    ZOOM_RATE_PER_SECOND = float(os.environ.get("ZOOM_RATE_PER_SECOND", 20))
+
 
 class DevelopmentConfig(Config):
     # `flask seed-demo` adds one console account per role (see the README).
@@ -255,6 +285,8 @@ class TestingConfig(Config):
     REGISTRATION_EMAIL_RATE_LIMIT = "off"
     MANAGE_RATE_LIMIT = "off"
     LINK_REQUEST_RATE_LIMIT = "off"
+    # The stand-ins of the platforms answer as fast as they can; the pacing has its own test.
+    ZOOM_RATE_PER_SECOND = 0
 
 
 class ProductionConfig(Config):

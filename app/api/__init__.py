@@ -24,11 +24,22 @@ CORS_MAX_AGE_SECONDS = 600
 
 def init_app(app: Flask) -> None:
     from ..extensions import csrf
-    from . import attendance, docs, errors, events, organiser, registrations, series, summaries  # noqa: F401
+    from . import (  # noqa: F401
+        attendance,
+        docs,
+        errors,
+        events,
+        meetings,
+        organiser,
+        platform_hooks,
+        registrations,
+        series,
+        summaries,
+    )
 
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (series.bp, events.bp, summaries.bp, registrations.bp, organiser.bp):
+    for blueprint in (series.bp, events.bp, summaries.bp, registrations.bp, organiser.bp, platform_hooks.bp):
         csrf.exempt(blueprint)  # JSON from other systems: no browser session, no form token
         api.register_blueprint(blueprint)
     app.register_blueprint(docs.bp)

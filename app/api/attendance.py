@@ -28,10 +28,13 @@ from ..services.attendance import attendance as service
 from ..services.attendance import corrections, decisions
 from ..services.attendance import participant_reports as reports
 from ..services.attendance.attendance import FORM_OVERHEAD
+from ..services.integrations import attendance_fetch
+from ..services.integrations.meetings import MeetingError
 from .errors import problem_abort
 from .events import EVENT_ID
 from .organiser import TOKEN, bp, reader, writer
 from .schemas import (
+    AttendanceFetchSchema,
     AttendanceImportListSchema,
     AttendanceReportFileSchema,
     AttendanceReportQuerySchema,
@@ -467,3 +470,47 @@ def merge_walk_in(data: dict, event_id: int, attendance_id: int):
         corrections.merge_walk_in(event, attendance_id, **{target: data["id"]}, by=g.api_token.account)
     except service.AttendanceError as error:
         problem_abort(error.status, str(error))
+
+
+# --- the participant report fetched from the event's meeting (services/integrations) -------------
+
+
+@bp.post(EVENT_ID + "/attendance/fetch")
+@bp.doc(**TOKEN)
+@writer
+@bp.arguments(AttendanceFetchSchema)
+@bp.response(200, AttendanceReportSchema, description="The preview: nothing was recorded yet")
+@bp.alt_response(
+    404,
+    response="NOT_FOUND",
+    description="No such event, no meeting linked to it, or the platform no longer has the meeting",
+)
+@bp.alt_response(
+    409,
+    response="CONFLICT",
+    description="The event is cancelled or has not started, or the platform's credentials are not set",
+)
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY", description="The report holds no participant")
+@bp.alt_response(502, response="BAD_GATEWAY", description="The platform refused or failed the call")
+def fetch_attendance(_body: dict, event_id: int):
+    """Fetch the participant report of the event's linked meeting now
+
+    The report is fetched from the platform (Zoom: the report API of the past webinar or meeting,
+    every page) and kept as an import preview, as an uploaded report is, for the organiser to
+    check and confirm in the console; fetching again replaces the earlier fetch (the same rows
+    fetched again keep the preview and its choices). The answer is the preview an upload of
+    the same report answers with. The worker also fetches each report after the event ends,
+    and again a day later. The body is `{}`. Needs a read and write token of an organiser.
+    """
+    event = event_or_404(event_id)
+    try:
+        fetched = attendance_fetch.fetch_report(event, by=g.api_token.account)
+    except MeetingError as error:
+        problem_abort(error.status, str(error), slug=error.slug)
+    except reports.ReportError as error:
+        _refused(str(error), "report-unreadable", "report")
+    except service.AttendanceError as error:
+        problem_abort(error.status, str(error))
+    decided = {"unmatched": service.UNDECIDED, "link": []}
+    report = _read(event, fetched.data, fetched.filename, None, None)
+    return _answer(event, report, _matched(event, report, decided), decided, False, None)

@@ -81,6 +81,10 @@ EXTRA_PROBLEMS: dict[str, str] = {
     "report-not-recognised": _l("Participant report not recognised"),
     "report-unreadable": _l("Participant report not readable"),
     "already-imported": _l("Report already imported"),
+    "meeting-not-found": _l("Meeting not found on the platform"),
+    "platform-not-configured": _l("Platform credentials not set"),
+    "platform-not-supported": _l("Platform not supported yet"),
+    "platform-failed": _l("The platform refused or failed the call"),
 }
 
 

@@ -961,3 +961,98 @@ class WalkInMergeSchema(ma.Schema):
         metadata={"description": "`registration`, or `walk_in` (another walk-in's attendance id)"},
     )
     id = ma.fields.Integer(required=True, validate=validate.Range(1, 2147483647))
+
+
+# --- an event's meeting on a video platform (app/api/meetings.py) --------------------------------
+
+PLATFORMS = ("zoom", "teams", "webex")
+
+
+class MeetingLinkInputSchema(ma.Schema):
+    """Zoom and Webex name a meeting by its id, Teams by its join link (MEETING_LINK_INPUT)."""
+
+    platform = ma.fields.String(
+        required=True,
+        validate=validate.OneOf(PLATFORMS),
+        metadata={"description": "`zoom`, `teams` or `webex`"},
+    )
+    meeting_id = ma.fields.String(
+        validate=[validate.Length(min=1, max=200), validate.Regexp(r"^[0-9][0-9 -]*$")],
+        metadata={
+            "description": "Zoom: the webinar or meeting id, spaces allowed (812 3456 7890); "
+            "Webex: the meeting number"
+        },
+    )
+    join_url = ma.fields.String(
+        validate=[validate.Length(min=1, max=1000), validate.Regexp(r"^https://")],
+        metadata={
+            "description": "Teams: the meeting's join link (https://teams.microsoft.com/l/meetup-join/…)"
+        },
+    )
+
+    @ma.validates_schema
+    def named_as_the_platform_names_it(self, data, **kwargs):
+        wanted = "join_url" if data.get("platform") == "teams" else "meeting_id"
+        if not data.get(wanted):
+            raise ma.ValidationError(str(_l("Required for this platform.")), wanted)
+
+
+# The schema as the OpenAPI document states it, with the rule above (what the document says is
+# accepted must be what the view accepts; marshmallow's rule has no OpenAPI form of its own).
+MEETING_LINK_INPUT = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "platform": {"type": "string", "enum": list(PLATFORMS)},
+        "meeting_id": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 200,
+            "pattern": "^[0-9][0-9 -]*$",
+            "description": "Zoom: the webinar or meeting id, spaces allowed (812 3456 7890); "
+            "Webex: the meeting number",
+        },
+        "join_url": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1000,
+            "pattern": "^https://",
+            "description": "Teams: the meeting's join link (https://teams.microsoft.com/l/meetup-join/…)",
+        },
+    },
+    "oneOf": [
+        {"properties": {"platform": {"enum": ["zoom", "webex"]}}, "required": ["platform", "meeting_id"]},
+        {"properties": {"platform": {"enum": ["teams"]}}, "required": ["platform", "join_url"]},
+    ],
+}
+
+
+class MeetingLinkSchema(ma.Schema):
+    platform = ma.fields.String(required=True)
+    meeting_id = ma.fields.String(required=True)
+    meeting_kind = ma.fields.String(required=True, metadata={"description": "Zoom: `webinar` or `meeting`"})
+    topic = ma.fields.String(required=True, metadata={"description": "The meeting's title on the platform"})
+    join_url = ma.fields.String(
+        required=True, metadata={"description": "The shared join link the platform gives"}
+    )
+    state = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "`linked`; `failed`: the last call failed (see `last_error`); "
+            "`gone`: deleted on the platform"
+        },
+    )
+    last_error = ma.fields.String(required=True)
+    linked = ma.fields.DateTime(attribute="linked_dt", required=True, metadata={"description": "In UTC"})
+    checked = ma.fields.DateTime(attribute="checked_dt", required=True, allow_none=True)
+    fetched = ma.fields.DateTime(
+        attribute="fetched_dt",
+        required=True,
+        allow_none=True,
+        metadata={"description": "When the participant report was last fetched, in UTC"},
+    )
+    fetched_import_id = ma.fields.Integer(required=True, allow_none=True)
+
+
+class AttendanceFetchSchema(ma.Schema):
+    """No field yet: the body is `{}` (every call to the API with a body sends JSON)."""

@@ -14,6 +14,7 @@ from . import (  # noqa: E402,F401
     api_tokens,
     follow_up,
     home,
+    integrations,
     mailouts,
     messages,
     privacy,

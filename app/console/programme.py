@@ -39,6 +39,7 @@ from . import bp, queries
 from .access import requires
 from .actions import press
 from .forms import ConfirmForm
+from .integrations import MeetingForm, meeting_context
 from .mailouts import promotion_notice
 from .programme_forms import (
     AgendaItemForm,
@@ -233,6 +234,11 @@ def series_delete(series_id: int):
 # --- events ----------------------------------------------------------------------------------
 
 
+def event_page_with_problem(event_id: int, problem: str, status: int):
+    """The event's page with a problem to show, for a form posted from it elsewhere."""
+    return _event_page(_with_programme(event_id), status, problem)
+
+
 @bp.route("/events/<int:event_id>")
 @requires(AccountRole.VIEWER)
 def event(event_id: int):
@@ -242,6 +248,7 @@ def event(event_id: int):
 def _event_page(event: Event, status: int = 200, problem: str | None = None, **forms):
     forms.setdefault("cancel_form", CancelForm(formdata=None))
     forms.setdefault("item_form", AgendaItemForm(formdata=None))
+    forms.setdefault("meeting_form", MeetingForm(formdata=None))
     counts = queries.status_counts_by_event([event.id]).get(event.id, {})
     return _page(
         "event.html",
@@ -250,6 +257,7 @@ def _event_page(event: Event, status: int = 200, problem: str | None = None, **f
         counts=counts,
         deletable=not service.registration_count(db.session(), event),
         reminders_text=schedule_text([reminder.as_dict() for reminder in schedule_for(event)]),
+        **meeting_context(event),
         problem=problem,
         **_document_forms(forms),
     )

@@ -25,6 +25,14 @@ from .enums import (
     SpeakerRole,
     StandardField,
 )
+from .integrations import (
+    LiveParticipant,
+    MeetingLink,
+    MeetingState,
+    Platform,
+    PlatformCredentials,
+    PlatformRegistrant,
+)
 from .messages import Mailing, MailingAttachment, Mailout, Message, MessageContent, SentReminder
 from .participation import ParticipantsVersion, PublishedFigures
 from .people import Attendance, AttendanceImport, Delegate, DoorScan, Registration, registrations_matching
@@ -52,8 +60,11 @@ __all__ = [
     "ImportStatus",
     "InterpretationLanguage",
     "Invitation",
+    "LiveParticipant",
     "Mailing",
     "MailingAttachment",
+    "MeetingLink",
+    "MeetingState",
     "MailingAudience",
     "Mailout",
     "MailoutKind",
@@ -76,6 +87,9 @@ __all__ = [
     "MessageStatus",
     "OrganisationKind",
     "ParticipantsVersion",
+    "Platform",
+    "PlatformCredentials",
+    "PlatformRegistrant",
     "PrivacyNotice",
     "PublishedFigures",
     "Registration",

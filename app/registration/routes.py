@@ -17,6 +17,7 @@ from ..public.queries import (
     published_event_or_404,
     published_series_or_404,
 )
+from ..services.join_links import join_url_for
 from ..services.links import delegate_for_token, manage_token, registration_for_token
 from ..services.mail.calendar import registration_calendar
 from ..services.privacy import personal_data
@@ -312,6 +313,7 @@ def _manage_page(registration, form, token):
         form=form,
         token=token,
         position=position,
+        join_link=join_url_for(registration),
         cancel_form=CancelForm(),
     )
 

@@ -266,7 +266,7 @@ def start_import(
     data: bytes,
     zone: str | None = None,
     *,
-    by: Account,
+    by: Account | None,
     day_first: bool | None = None,
     replaces: AttendanceImport | None = None,
 ) -> AttendanceImport:
@@ -314,7 +314,7 @@ def start_import(
         )
         imported = AttendanceImport(
             event_id=event.id,
-            account_id=by.id,
+            account_id=by.id if by is not None else None,  # None: fetched by the worker
             filename=(filename or "report")[:255],
             file_sha256=sha,
             source=AttendanceSource.OTHER,
@@ -705,7 +705,7 @@ def decide_one(imported: AttendanceImport, index: int, choice: str, *, by: Accou
     return save_choices(imported, {index: choice}, None, by=by)
 
 
-def discard_import(imported: AttendanceImport, *, by: Account) -> AttendanceImport:
+def discard_import(imported: AttendanceImport, *, by: Account | None) -> AttendanceImport:
     with write_transaction() as session:
         imported = _previewed(session, imported, mapped=False)
         imported.status = ImportStatus.DISCARDED

@@ -15,6 +15,7 @@ from icalendar import Event as CalendarEntry
 from ...database import utcnow
 from ...formatting import agenda_hours, zone_label
 from ...models import Event, Registration, RegistrationStatus
+from ..join_links import join_url_for
 from ..links import external_url, site_host
 
 PRODID = "-//Plenary//Registration//EN"
@@ -47,12 +48,13 @@ def calendar_title(event: Event) -> str:
     return f"{event.series.title} — {event.title}" if event.series else event.title
 
 
-def add_to_calendar_links(event: Event, with_join_details: bool = False) -> dict[str, str]:
+def add_to_calendar_links(event: Event, join_url: str | None = None) -> dict[str, str]:
     """Links that open a new entry, filled in, in Google Calendar and in Outlook on the web
     (work or school, and Outlook.com): for those who would rather not open an .ics file. The
-    join details only where the caller asks (a confirmed registrant's)."""
-    title, location = calendar_title(event), _location(event, with_join_details)
-    details = _description(event, with_join_details)
+    join details only where the caller gives the link to show (a confirmed registrant's, "" for
+    a meeting by telephone alone); None leaves them out."""
+    title, location = calendar_title(event), _location(event, join_url)
+    details = _description(event, join_url)
     start, end = event.start_dt.astimezone(UTC), event.end_dt.astimezone(UTC)
     google = {
         "action": "TEMPLATE",
@@ -78,15 +80,15 @@ def add_to_calendar_links(event: Event, with_join_details: bool = False) -> dict
     }
 
 
-def _location(event: Event, with_join_details: bool) -> str:
-    return event.place or (event.join_url if with_join_details else "")
+def _location(event: Event, join_url: str | None) -> str:
+    return event.place or join_url or ""
 
 
-def _description(event: Event, with_join_details: bool) -> str:
+def _description(event: Event, join_url: str | None) -> str:
     """The entry's text, in the reader's language: the theme, the join details where the caller
     asks for them (the link, passcode and dial-in go together), the agenda, the event's page."""
     description = [event.theme] if event.theme else []
-    if with_join_details and (lines := join_lines(event)):
+    if join_url is not None and (lines := join_lines(event, join_url)):
         description.append("\n".join(lines))
     if event.agenda_items:
         description.append(_agenda_text(event))
@@ -94,8 +96,8 @@ def _description(event: Event, with_join_details: bool) -> str:
     return "\n\n".join(description)
 
 
-def join_lines(event: Event) -> list[str]:
-    lines = [f"{_('Join link:')} {event.join_url}"] if event.join_url else []
+def join_lines(event: Event, join_url: str) -> list[str]:
+    lines = [f"{_('Join link:')} {join_url}"] if join_url else []
     if event.join_passcode:
         lines.append(f"{_('Passcode:')} {event.join_passcode}")
     if event.dial_in:
@@ -116,7 +118,7 @@ def _agenda_text(event: Event) -> str:
     return "\n".join(lines)
 
 
-def _entry(event: Event, uid: str, with_join_details: bool = False, cancelled: bool = False) -> CalendarEntry:
+def _entry(event: Event, uid: str, join_url: str | None = None, cancelled: bool = False) -> CalendarEntry:
     page = external_url("public.event", event_id=event.id)
     entry = CalendarEntry()
     entry.add("uid", uid)
@@ -130,9 +132,9 @@ def _entry(event: Event, uid: str, with_join_details: bool = False, cancelled: b
     entry.add("url", page)
     entry.add("organizer", _organizer())
     entry.add("status", "CANCELLED" if cancelled or event.is_cancelled else "CONFIRMED")
-    if location := _location(event, with_join_details):
+    if location := _location(event, join_url):
         entry.add("location", location)
-    entry.add("description", _description(event, with_join_details))
+    entry.add("description", _description(event, join_url))
     return entry
 
 
@@ -172,7 +174,9 @@ def registration_calendar(registration: Registration, cancel: bool = False) -> b
     event = registration.event
     confirmed = registration.status == RegistrationStatus.CONFIRMED and not cancel
     calendar = _calendar("CANCEL" if cancel else "REQUEST")
-    entry = _entry(event, registration_uid(registration), confirmed, cancel)
+    entry = _entry(
+        event, registration_uid(registration), join_url_for(registration) if confirmed else None, cancel
+    )
     attendee = vCalAddress(f"mailto:{registration.email}")
     attendee.params["cn"] = vText(registration.name)
     attendee.params["role"] = vText("REQ-PARTICIPANT")

@@ -51,6 +51,7 @@ from ...formatting import event_when, time_range
 from ...i18n import email_locale
 from ...models import Event, EventFormat, Message, MessageContent, MessageStatus, Registration
 from .. import regions
+from ..join_links import join_url_for
 from ..links import (
     MY_REGISTRATIONS_LINK_LIFE,
     check_in_code,
@@ -110,6 +111,8 @@ def _context(registration: Registration, context: dict) -> dict:
         when=event_when(event),
         manage_url=manage_url(registration),
         event_url=external_url("public.event", event_id=event.id),
+        # Their own join link once the platform gave it (a secret: hidden in the stored copy).
+        join_link=join_url_for(registration) or event.join_url,
     )
 
 

@@ -98,10 +98,14 @@ def _link_pattern() -> re.Pattern:
         )
         paths = "|".join(re.escape(prefix) for prefix in prefixes) or "(?!)"  # (?!): none to hide
         pattern = current_app.extensions[EXTENSION_KEY] = re.compile(
-            rf"(?:{paths}){URL_CHARACTERS}*{URL_LAST_CHARACTER}"
+            rf"(?:{paths}){URL_CHARACTERS}*{URL_LAST_CHARACTER}|{PERSONAL_JOIN_PATH}"
         )
     return pattern
 
+
+# A platform's personal join link (services/join_links.py), from its path: Zoom's
+# /w/81234567890?tk=… (with &pwd=… for meetings), whoever's host it is on.
+PERSONAL_JOIN_PATH = rf"/w/\d+\?(?:{URL_CHARACTERS}*&)?tk={URL_CHARACTERS}*{URL_LAST_CHARACTER}"
 
 # Up to the last character that cannot be in a URL.
 BEFORE_URL = re.compile(rf".*[\s{re.escape(URL_ENDS)}]", re.DOTALL)
