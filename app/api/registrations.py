@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from .. import rate_limits
 from ..models import RegistrationStatus
 from ..public.queries import open_events, published_event_or_404, published_series_or_404
+from ..services.registration import questions
 from ..services.registration import registrations as service
 from . import limits
 from .errors import problem_abort
@@ -47,6 +48,8 @@ def register_for_event(data: dict, event_id: int):
         outcome = service.register(event, _applicant(data))
     except service.EventNotOpen as error:
         _closed(error.event)
+    except questions.InvalidAnswers as invalid:
+        _invalid_answers(invalid)
     return _answer([outcome])
 
 
@@ -89,12 +92,22 @@ def register_for_series(data: dict, series_id: int):
         outcomes = service.register_for_series(series, chosen, _applicant(data))
     except service.EventNotOpen as error:
         _closed(error.event)
+    except questions.InvalidAnswers as invalid:
+        _invalid_answers(invalid)
     return _answer(outcomes)
 
 
 def _applicant(data: dict) -> service.Applicant:
     fields = {name: data[name] for name in service.Applicant.__dataclass_fields__ if name in data}
     return service.Applicant(**fields)
+
+
+def _invalid_answers(invalid: questions.InvalidAnswers):
+    problem_abort(
+        422,
+        _("Some answers to the organisers' questions are not valid: see `errors`. Nothing was registered."),
+        errors=[{"field": f"answers.{key}", "message": message} for key, message in invalid.errors.items()],
+    )
 
 
 def _closed(event):

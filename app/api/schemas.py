@@ -432,6 +432,24 @@ class RegistrationSchema(ma.Schema):
         metadata={"description": "Must be true: consent to the privacy notice", "enum": [True]},
     )
     consent_participant_list = JsonBoolean(load_default=False)
+    answers = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Raw(),
+        load_default=dict,
+        metadata={
+            "description": (
+                "Answers to the organisers' questions of the event (for a series: the series' "
+                "questions), by question key: text, a date as YYYY-MM-DD, a country as ISO 3166-1 "
+                "alpha-2, a choice by its key (yes/no: `yes` or `no`), several choices as a list of "
+                "keys. An unknown question or choice, a required answer missing (a conditional "
+                "question only when shown) answer 422, each error naming `answers.<key>`."
+            ),
+            "additionalProperties": {
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+            },
+            "example": {"do_you_need_a_visa_letter": "yes", "passport_details": "EP1234567"},
+        },
+    )
 
 
 class SeriesRegistrationSchema(RegistrationSchema):
@@ -508,6 +526,20 @@ class RegistrationRowSchema(ma.Schema):
     created = ma.fields.DateTime(attribute="created_dt", required=True)
     attended = ma.fields.Boolean(required=True)
     minutes = ma.fields.Integer(required=True, allow_none=True)
+    answers = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Raw(),
+        required=True,
+        metadata={
+            "description": (
+                "Answers to the organisers' questions, by question key; choices by their keys "
+                "(stable when a question or choice is relabelled), several choices as a list"
+            ),
+            "additionalProperties": {
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+            },
+        },
+    )
 
 
 class RegistrationPageSchema(ma.Schema):

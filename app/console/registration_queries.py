@@ -118,6 +118,7 @@ def table_select(event_ids: list[int], query: TableQuery) -> Select:
             Registration.created_dt,
             attended.label("attended"),
             Attendance.minutes,
+            Registration.answers,
         )
         .join(Delegate, Delegate.id == Registration.delegate_id)
         .join(Event, Event.id == Registration.event_id)

@@ -15,6 +15,7 @@ from .enums import (
     MailoutStatus,
     MessageStatus,
     OrganisationKind,
+    QuestionKind,
     RegistrationStatus,
     SpeakerRole,
 )
@@ -31,6 +32,7 @@ from .programme import (
     Series,
     Speaker,
 )
+from .questions import Question
 from .stamps import SpentFormStamp
 from .webhooks import Webhook, WebhookDelivery, WebhookDeliveryStatus
 
@@ -65,6 +67,8 @@ __all__ = [
     "ParticipantsVersion",
     "PrivacyNotice",
     "PublishedFigures",
+    "Question",
+    "QuestionKind",
     "Registration",
     "RegistrationState",
     "RegistrationStatus",

@@ -9,7 +9,8 @@ cost of these pages. So each page is rendered once, cut where the visitor's
 values go, and filled in per visitor.
 
 The form page's key holds whatever it shows that can change: the language, the
-event's version (every edit of the event bumps it), the registration state in
+event's version (every edit of the event bumps it), its questions' ids and versions (every
+change of a question bumps its own), the registration state in
 words (which carries "4 seats left" or "Closes in 3 days") and whether it is
 full. The result page's key holds the language and each outcome's event and
 status, and it reads no event at all. What a key cannot see (the series' other
@@ -31,13 +32,16 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from flask import current_app, render_template, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from ..formatting import window_label
-from ..models import Event, RegistrationStatus
+from ..extensions import db
+from ..models import Event, Question, RegistrationStatus
 from ..public.queries import events_by_id
+from ..services.registration import questions
 from .forms import RegistrationForm, new_form_stamp
 
 MAX_AGE = 30.0
@@ -118,15 +122,25 @@ def _page(key: tuple, values: list[str], render) -> str:
 
 def registration_page(event: Event) -> str:
     """The empty registration form of `event` for this visitor."""
+    asked = questions.for_event(event)
     key: tuple = ("form", str(get_locale()), event.id, event.version, event.is_full)
-    key += (window_label(event, event.registration_window()),)
+    key += (window_label(event, event.registration_window()), questions.version_key(asked))
 
     def render(for_visitor: bool):
-        form = RegistrationForm()  # its token and stamp are the visitor's own in any case
+        form = RegistrationForm(questions=asked)  # its token and stamp are the visitor's own in any case
         html = render_form_page(event, form)
         return html, None if for_visitor else [form.csrf_token.current_token, form.started.data]
 
     return _page(key, [generate_csrf(), new_form_stamp()], render)
+
+
+def event_questions(event_id: int) -> list[Question]:
+    """The questions of a published event's form, read without loading the event (the service
+    locks it): none if there is no such event (the service then answers 404)."""
+    series_id = db.session.scalar(
+        sa.select(Event.series_id).where(Event.id == event_id, Event.is_published.is_(True))
+    )
+    return questions.for_event_id(event_id, series_id)
 
 
 def render_form_page(event: Event, form: RegistrationForm) -> str:
