@@ -472,3 +472,78 @@ def test_a_question_on_another_answer_is_set_from_the_console(app, console):
     )
     assert response.status_code == 303
     assert questions.for_event(event)[1].show_if == {"question_key": "do_you_need_a_visa_letter", "answer_key": "yes"}
+
+
+def test_the_registrations_table_shows_and_filters_answers(app, console):
+    event = make_event()
+    diet(event)
+    visa(event, required=False)
+    register(event, applicant({"dietary_needs": ["halal", "vegetarian"]}, email="a@example.org"))
+    register(event, applicant({"dietary_needs": ["no_gluten"], "do_you_need_a_visa_letter": "yes"}, email="b@example.org"))
+    register(event, applicant({}, email="c@example.org"))
+    url = f"/console/events/{event.id}/registrations"
+    page = console.get(url).get_data(as_text=True)
+    assert "Vegetarian, Halal" in page and '<option value="dietary_needs:halal">Dietary needs: Halal</option>' in page
+    for answer, emails in (
+        ("dietary_needs:halal", {"a@example.org"}),
+        ("dietary_needs:no_gluten", {"b@example.org"}),
+        ("do_you_need_a_visa_letter:yes", {"b@example.org"}),
+    ):
+        page = console.get(url, query_string={"answer": answer}).get_data(as_text=True)
+        assert {e for e in ("a@example.org", "b@example.org", "c@example.org") if e in page} == emails, answer
+    assert console.get(url, query_string={"answer": "dietary_needs:pizza"}).status_code == 400
+
+
+def test_the_registration_page_shows_answers_of_a_retired_question(app, console):
+    event = make_event()
+    question = visa(event, required=False)
+    registration = register(event, applicant({"do_you_need_a_visa_letter": "yes"})).registration
+    questions.remove_question(question)
+    page = console.get(f"/console/registrations/{registration.id}").get_data(as_text=True)
+    assert "<dt>Do you need a visa letter?</dt><dd>Yes</dd>" in page
+
+
+# --- exports and summaries --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_exports_have_a_column_per_question_with_labels_in_the_exports_language(app, console, language):
+    from tests.test_exports import read_csv, sheet_cells
+
+    event = make_event()
+    diet(event)
+    visa(event, required=False)
+    register(event, applicant({"dietary_needs": ["halal", "vegetarian"], "do_you_need_a_visa_letter": "yes"}))
+    headers = {"Accept-Language": language}
+    rows = read_csv(console.get(f"/console/events/{event.id}/registrations.csv", headers=headers))
+    cells = sheet_cells(console.get(f"/console/events/{event.id}/registrations.xlsx", headers=headers))
+    expected = {
+        "en": (["Dietary needs", "Do you need a visa letter?"], ["Vegetarian, Halal", "Yes"]),
+        "fr": (["Régime alimentaire", "Avez-vous besoin d’une lettre pour le visa ?"], ["Végétarien, Halal", "Oui"]),
+    }[language]
+    for table in (rows, cells):
+        assert table[0][-2:] == expected[0]
+        assert [str(cell) for cell in table[1][-2:]] == expected[1]
+    filtered = read_csv(console.get(f"/console/events/{event.id}/registrations.csv?answer=dietary_needs:no_gluten"))
+    assert len(filtered) == 1
+
+
+def test_the_event_summary_breaks_down_choice_answers(app, console):
+    from app.services.reporting import summaries
+
+    event = make_event()
+    diet(event)
+    visa(event, required=False)
+    questions.add_question(event, QuestionDetails(kind=QuestionKind.COUNTRY, labels={"en": "Passport country"}))
+    questions.add_question(event, QuestionDetails(kind=QuestionKind.SHORT_TEXT, labels={"en": "Notes"}))
+    register(event, applicant({"dietary_needs": ["halal", "vegetarian"], "passport_country": "ET"}, email="a@example.org"))
+    register(event, applicant({"dietary_needs": ["halal"], "do_you_need_a_visa_letter": "no", "notes": "x"}, email="b@example.org"))
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        counted = summaries.answer_breakdowns(event, "fr")
+    assert [(b.label, b.counts, b.answered) for b in counted] == [
+        ("Régime alimentaire", [("Halal", 2), ("Végétarien", 1)], 2),
+        ("Avez-vous besoin d’une lettre pour le visa ?", [("Non", 1)], 1),
+        ("Passport country", [("Éthiopie", 1)], 1),
+    ]
+    page = console.get(f"/console/reports/events/{event.id}").get_data(as_text=True)
+    assert "Answers to the questions" in page and "<th scope=\"row\">Halal</th><td class=\"num\">2</td>" in page

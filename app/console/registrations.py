@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import get_locale, ngettext
 from flask_login import current_user
 
 from ..errors import render_error
@@ -34,7 +34,7 @@ from ..models import (
     Series,
 )
 from ..services import regions
-from ..services.registration import audience
+from ..services.registration import audience, questions
 from ..services.registration import registrations as service
 from ..services.reporting import exports
 from . import bp, queries
@@ -122,10 +122,22 @@ def series_registrations(series_id: int):
     return _table_page(_series_scope(series_id))
 
 
-def _filters(scope: Scope) -> TableFilterForm:
+def _filters(scope: Scope, asked: list | None = None) -> TableFilterForm:
     """The table's search and filters, from the query string (the actions' too)."""
     countries = table.countries_present(scope.event_ids)
-    return TableFilterForm(request.args, addresses=current_user.sees_contact_details, countries=countries)
+    return TableFilterForm(
+        request.args,
+        addresses=current_user.sees_contact_details,
+        countries=countries,
+        answers=questions.filter_choices(_scope_questions(scope) if asked is None else asked, str(get_locale())),
+    )
+
+
+def _scope_questions(scope: Scope) -> list:
+    """The questions of the table's event (its series' too), or of the series, retired ones too."""
+    if scope.event is not None:
+        return questions.for_event(scope.event, with_retired=True)
+    return questions.owned(scope.target, with_retired=True)
 
 
 def _table_page(
@@ -135,7 +147,8 @@ def _table_page(
     status: int = 200,
 ):
     event_ids = scope.event_ids
-    filters = _filters(scope)
+    asked = _scope_questions(scope)
+    filters = _filters(scope, asked)
     if not filters.validate() and status == 200:
         status = 400  # the page still shows, without the filters that made no sense
     rows = table.page_of(
@@ -153,6 +166,8 @@ def _table_page(
         capacity_form=capacity_form,
         table_args=table_args,
         country_name=regions.country_name,
+        answers_of=questions.lines_of(asked, str(get_locale())),
+        has_questions=bool(asked),
     ), status
 
 
@@ -284,7 +299,7 @@ def series_registrations_export(series_id: int, fmt: str):
 
 
 def _export(scope: Scope, fmt: str):
-    filters = TableFilterForm(request.args, addresses=current_user.sees_contact_details)
+    filters = _filters(scope)
     if not filters.validate():
         # Better no file than one with other rows than the organiser chose.
         return render_error(400, _("The filters of this export are not valid. Go back to the table."))
@@ -352,6 +367,7 @@ def _registration_page(registration: Registration, form: EditRegistrationForm):
         added_by=added_by,
         action_form=RegistrationActionForm(formdata=None),
         country_name=regions.country_name,
+        answers=questions.answer_lines(registration, str(get_locale())),
     )
 
 

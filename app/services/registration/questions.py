@@ -157,13 +157,81 @@ def version_key(questions: Iterable[Question]) -> tuple:
 def answer_lines(registration: Registration, locale: str) -> list[tuple[str, str]]:
     """(label, shown answer) of each question the person answered, in the form's order, retired
     ones too: for the confirmation's summary and the registration's page."""
-    answers = registration.answers or {}
-    if not answers:
+    if not registration.answers:
         return []
+    return lines_of(for_event(registration.event, with_retired=True), locale)(registration.answers)
+
+
+def lines_of(questions: list[Question], locale: str):
+    """A function from a registration's answers to its (label, shown answer) lines, in the
+    order of `questions`: for the rows of a table, its questions read once."""
+    labels = [(question, label(question, locale)) for question in questions]
+
+    def lines(answers: Mapping | None) -> list[tuple[str, str]]:
+        answers = answers or {}
+        return [
+            (text, shown_value(question, answers[question.key], locale))
+            for question, text in labels
+            if answers.get(question.key) not in (None, "", [])
+        ]
+
+    return lines
+
+
+def for_target(target: Series | Event) -> list[Question]:
+    """The questions of an event (its series' first), or of a series and each of its events,
+    retired ones too: the columns of an export."""
+    if isinstance(target, Event):
+        return for_event(target, with_retired=True)
+    event_ids = [event.id for event in target.events]
+    return list(
+        db.session.scalars(
+            sa.select(Question)
+            .where(sa.or_(Question.series_id == target.id, Question.event_id.in_(event_ids)))
+            .order_by(Question.event_id.is_not(None), Question.event_id, Question.position, Question.id)
+        )
+    )
+
+
+def cell_maker(questions: list[Question], locale: str):
+    """A function from a registration's answers to one cell per question, as the reader reads
+    them (choices by label, a country by name, a date as YYYY-MM-DD): the labels looked up once
+    per export, not per cell."""
+    names: list[dict[str, str] | None] = []
+    for question in questions:
+        if question.kind == QuestionKind.COUNTRY:
+            names.append(country_names(locale))
+        elif question.kind in (QuestionKind.ONE_CHOICE, QuestionKind.SEVERAL_CHOICES, QuestionKind.YES_NO):
+            names.append(dict(choice_options(question, locale, with_retired=True)))
+        else:
+            names.append(None)
+    keys = [question.key for question in questions]
+
+    def cells(answers: Mapping | None) -> list[str]:
+        answers = answers or {}
+        row = []
+        for key, named in zip(keys, names, strict=True):
+            value = answers.get(key)
+            if value in (None, "", []):
+                row.append("")
+            elif named is None:
+                row.append(str(value))
+            else:
+                values = value if isinstance(value, list) else [value]
+                row.append(", ".join(named.get(str(item), str(item)) for item in values))
+        return row
+
+    return cells
+
+
+def filter_choices(questions: list[Question], locale: str) -> list[tuple[str, str]]:
+    """("question:choice", "Question: Choice") of every answer a choice question can have (a
+    retired choice too: people gave it), for filtering a table by answer."""
     return [
-        (label(question, locale), shown_value(question, answers[question.key], locale))
-        for question in for_event(registration.event, with_retired=True)
-        if answers.get(question.key) not in (None, "", [])
+        (f"{question.key}:{key}", f"{label(question, locale)}: {text}")
+        for question in questions
+        if question.kind in (QuestionKind.ONE_CHOICE, QuestionKind.SEVERAL_CHOICES, QuestionKind.YES_NO)
+        for key, text in choice_options(question, locale, with_retired=True)
     ]
 
 
@@ -490,11 +558,15 @@ class Breakdown:
     answered: int
 
 
-def breakdowns(event: Event, registrations_answers: Iterable[Mapping | None], locale: str) -> list[Breakdown]:
-    """For each counted question of the event, the people per answer among `registrations_answers`."""
-    questions = [q for q in for_event(event, with_retired=True) if q.kind.is_counted]
-    if not questions:
-        return []
+def counted(event: Event) -> list[Question]:
+    """The event's questions whose answers a summary breaks down (retired ones too)."""
+    return [q for q in for_event(event, with_retired=True) if q.kind.is_counted]
+
+
+def breakdowns(
+    questions: list[Question], registrations_answers: Iterable[Mapping | None], locale: str
+) -> list[Breakdown]:
+    """For each of `questions`, the people per answer among `registrations_answers`."""
     counters = {question.key: Counter() for question in questions}
     answered = Counter()
     for answers in registrations_answers:

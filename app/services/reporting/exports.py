@@ -29,6 +29,7 @@ from ...database import write_transaction
 from ...extensions import db
 from ...models import Event, OrganisationKind, RegistrationStatus, Series
 from .. import audit, regions
+from ..registration import questions as asked
 from . import xlsx_stream
 
 BATCH = 1000
@@ -73,13 +74,16 @@ class Words:
     countries: dict[str, tuple[str, str]]
     yes: str
     no: str
+    # The cells of the organisers' questions, one per question (services/registration/questions.py).
+    answers: Callable[[dict | None], list[str]]
 
     def country_cells(self, code: str) -> tuple[str, str]:
         return self.countries.get(code) or (neutralise(code), neutralise(code))
 
 
-def _words() -> Words:
-    names = regions.country_names(str(get_locale() or "en"))
+def _words(target: Event | Series) -> Words:
+    locale = str(get_locale() or "en")
+    names = regions.country_names(locale)
     return Words(
         kinds={kind: kind.title for kind in OrganisationKind},
         statuses={status: status.title for status in RegistrationStatus},
@@ -87,6 +91,7 @@ def _words() -> Words:
         countries={"": ("", ""), **{code: (code, neutralise(name)) for code, name in names.items()}},
         yes=_("yes"),
         no=_("no"),
+        answers=asked.cell_maker(asked.for_target(target), locale),
     )
 
 
@@ -110,9 +115,10 @@ REGISTERED = 11  # the cell of "Registered at (UTC)"
 
 
 def _picker(statement: Select) -> Callable:
-    """A row's FIELDS as one tuple, taken by position: a lookup by name per cell costs more."""
+    """A row's FIELDS and its answers as one tuple, taken by position: a lookup by name per cell
+    costs more."""
     names = list(statement.selected_columns.keys())
-    return operator.itemgetter(*(names.index(field) for field in FIELDS))
+    return operator.itemgetter(*(names.index(field) for field in (*FIELDS, "answers")))
 
 
 def _cells(values: tuple, words: Words) -> list:
@@ -132,6 +138,7 @@ def _cells(values: tuple, words: Words) -> list:
         registered,
         attended,
         minutes,
+        answers,
     ) = values
     code, country = words.country_cells(code)
     return [
@@ -149,6 +156,7 @@ def _cells(values: tuple, words: Words) -> list:
         registered,
         words.yes if attended else words.no,
         minutes,
+        *(neutralise(cell) for cell in words.answers(answers)),
     ]
 
 
@@ -165,8 +173,11 @@ def _rows(statement: Select, words: Words) -> Iterator[list]:
         result.close()
 
 
-def _header() -> list[str]:
-    return [neutralise(str(label)) for label in COLUMNS]
+def _header(target: Event | Series) -> list[str]:
+    """The columns, then one per question of the organisers, in the export's language."""
+    locale = str(get_locale() or "en")
+    questions = [asked.label(question, locale) for question in asked.for_target(target)]
+    return [neutralise(str(label)) for label in (*COLUMNS, *questions)]
 
 
 def _record(target: Event | Series, statement: Select, filters: dict, fmt: str) -> int:
@@ -191,7 +202,7 @@ def csv_export(target: Event | Series, statement: Select, filters: dict) -> Iter
     `statement` is the table's SELECT, `filters` what the organiser chose (for the audit log).
     """
     _record(target, statement, filters, "csv")
-    return _csv_chunks(_rows(statement, _words()))
+    return _csv_chunks(_header(target), _rows(statement, _words(target)))
 
 
 def _csv_instant(moment: datetime) -> str:
@@ -200,13 +211,13 @@ def _csv_instant(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")[:19] + "Z"
 
 
-def _csv_chunks(rows: Iterable[list]) -> Iterator[str]:
+def _csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     """The header at once (the download starts while the rows' query runs), then a chunk
     per BATCH rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)  # None, the minutes of no one recorded, is written as ""
     buffer.write("\ufeff")  # the BOM by which Excel knows the file is UTF-8
-    writer.writerow(_header())
+    writer.writerow(header)
     yield _taken(buffer)
     for number, row in enumerate(rows, start=1):
         row[REGISTERED] = _csv_instant(row[REGISTERED])
@@ -227,4 +238,6 @@ def xlsx_export(target: Event | Series, statement: Select, filters: dict) -> Ite
     """Record the export now, then give the workbook in chunks as the rows are read: text as
     text, the registration's instant as a date, the minutes as a number."""
     _record(target, statement, filters, "xlsx")
-    return xlsx_stream.workbook(_("Registrations"), _header(), _rows(statement, _words()), batch=BATCH)
+    return xlsx_stream.workbook(
+        _("Registrations"), _header(target), _rows(statement, _words(target)), batch=BATCH
+    )

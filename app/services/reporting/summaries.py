@@ -59,6 +59,7 @@ from ...models import (
     Series,
 )
 from .. import audit, regions
+from ..registration import questions
 
 logger = logging.getLogger(__name__)
 
@@ -656,6 +657,21 @@ def event_summary(event: Event, *, published: bool = False) -> EventSummary | No
         breakdowns=breakdowns,
         top_organisations=_top_organisations(breakdowns.taking_part),
     )
+
+
+def answer_breakdowns(event: Event, locale: str) -> list[questions.Breakdown]:
+    """How the people registered (confirmed, waiting or awaiting approval) answered each of the
+    organisers' choice, yes/no and country questions: live, for the organisers' summary only
+    (answers are not published)."""
+    asked = questions.counted(event)
+    if not asked:
+        return []
+    answers = db.session.scalars(
+        sa.select(Registration.answers).where(
+            Registration.event_id == event.id, Registration.status.in_(RegistrationStatus.active())
+        )
+    )
+    return questions.breakdowns(asked, answers, locale)
 
 
 ARRIVAL_STEP = timedelta(minutes=15)
