@@ -56,7 +56,9 @@ def diet(owner, required=False) -> Question:
 
 
 def applicant(answers=None, email="amina.yusuf@example.org") -> Applicant:
-    return Applicant(email=email, name="Amina Yusuf", organisation="MoLSA", country="ET", answers=answers or {})
+    return Applicant(
+        email=email, name="Amina Yusuf", organisation="MoLSA", country="ET", answers=answers or {}
+    )
 
 
 # --- the service's rules ---------------------------------------------------------------------
@@ -76,7 +78,9 @@ def test_a_conditional_question_is_required_only_when_shown(app):
     visa(event)
     passport(event)
     asked = questions.for_event(event)
-    assert questions.check_answers(asked, {"do_you_need_a_visa_letter": "no"}) == {"do_you_need_a_visa_letter": "no"}
+    assert questions.check_answers(asked, {"do_you_need_a_visa_letter": "no"}) == {
+        "do_you_need_a_visa_letter": "no"
+    }
     with pytest.raises(InvalidAnswers) as refused:
         questions.check_answers(asked, {"do_you_need_a_visa_letter": "yes"})
     assert refused.value.errors == {"passport_details": "Answer this question."}
@@ -84,7 +88,9 @@ def test_a_conditional_question_is_required_only_when_shown(app):
     assert questions.check_answers(asked, {"do_you_need_a_visa_letter": "no", "passport_details": "X1"}) == {
         "do_you_need_a_visa_letter": "no"
     }
-    assert questions.check_answers(asked, {"do_you_need_a_visa_letter": "yes", "passport_details": " X1 "}) == {
+    assert questions.check_answers(
+        asked, {"do_you_need_a_visa_letter": "yes", "passport_details": " X1 "}
+    ) == {
         "do_you_need_a_visa_letter": "yes",
         "passport_details": "X1",
     }
@@ -129,8 +135,13 @@ def test_registering_checks_and_stores_answers_by_key(app):
     with pytest.raises(InvalidAnswers):
         register(event, applicant({"dietary_needs": ["halal"]}))
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
-    outcome = register(event, applicant({"do_you_need_a_visa_letter": "no", "dietary_needs": ["halal", "vegetarian"]}))
-    assert outcome.registration.answers == {"do_you_need_a_visa_letter": "no", "dietary_needs": ["vegetarian", "halal"]}
+    outcome = register(
+        event, applicant({"do_you_need_a_visa_letter": "no", "dietary_needs": ["halal", "vegetarian"]})
+    )
+    assert outcome.registration.answers == {
+        "do_you_need_a_visa_letter": "no",
+        "dietary_needs": ["vegetarian", "halal"],
+    }
 
 
 def test_the_series_form_answers_the_series_questions_for_each_event(app):
@@ -182,7 +193,11 @@ def test_a_choice_key_the_question_does_not_have_is_refused(app):
     with pytest.raises(QuestionError):
         questions.update_question(
             question,
-            QuestionDetails(kind=question.kind, labels={"en": "Food"}, choices=[{"key": "forged", "labels": {"en": "X"}}, {"key": "", "labels": {"en": "Y"}}]),
+            QuestionDetails(
+                kind=question.kind,
+                labels={"en": "Food"},
+                choices=[{"key": "forged", "labels": {"en": "X"}}, {"key": "", "labels": {"en": "Y"}}],
+            ),
         )
 
 
@@ -194,7 +209,9 @@ def test_a_question_answered_is_retired_one_not_answered_is_deleted(app):
     assert questions.remove_question(unanswered) is False
     assert questions.for_event(event) == []
     assert [q.key for q in questions.for_event(event, with_retired=True)] == ["do_you_need_a_visa_letter"]
-    assert questions.answer_lines(registration, "fr") == [("Avez-vous besoin d’une lettre pour le visa ?", "Oui")]
+    assert questions.answer_lines(registration, "fr") == [
+        ("Avez-vous besoin d’une lettre pour le visa ?", "Oui")
+    ]
 
 
 def test_a_question_others_depend_on_cannot_be_removed(app):
@@ -267,7 +284,9 @@ def test_the_form_asks_the_questions_in_the_page_language(app, language, label, 
     event = make_event()
     visa(event)
     passport(event)
-    page = app.test_client().get(form_url(event), headers={"Accept-Language": language}).get_data(as_text=True)
+    page = (
+        app.test_client().get(form_url(event), headers={"Accept-Language": language}).get_data(as_text=True)
+    )
     assert label in page
     assert f'value="yes"> <label for="q_do_you_need_a_visa_letter-0">{yes}</label>' in page
     # Without the script, the condition is in the label.
@@ -298,7 +317,9 @@ def test_the_form_refuses_a_missing_answer_and_keeps_what_was_typed(app):
 def test_a_forged_choice_is_refused_with_a_400(app):
     event = make_event()
     diet(event)
-    response = submit(app.test_client(), form_url(event), delegate_form(q_dietary_needs=["vegetarian", "pizza"]))
+    response = submit(
+        app.test_client(), form_url(event), delegate_form(q_dietary_needs=["vegetarian", "pizza"])
+    )
     assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
 
@@ -349,7 +370,9 @@ def test_the_api_checks_answers_like_the_form_and_shows_them(app, client):
     passport(event)
     url = f"/api/v1/events/{event.id}/registrations"
     body = delegate_form(consent_privacy=True)
-    refused = client.post(url, json={**body, "answers": {"do_you_need_a_visa_letter": "yes", "shoe_size": "42"}})
+    refused = client.post(
+        url, json={**body, "answers": {"do_you_need_a_visa_letter": "yes", "shoe_size": "42"}}
+    )
     assert refused.status_code == 422
     fields = {error["field"] for error in refused.get_json()["errors"]}
     assert fields == {"answers.passport_details", "answers.shoe_size"}
@@ -364,9 +387,17 @@ def test_the_api_checks_answers_like_the_form_and_shows_them(app, client):
 def test_the_api_document_describes_answers(client):
     document = client.get("/api/v1/openapi.json").get_json()
     schemas = document["components"]["schemas"]
-    registration = next(s for name, s in schemas.items() if name.startswith("Registration") and "consent_privacy" in s["properties"])
+    registration = next(
+        s
+        for name, s in schemas.items()
+        if name.startswith("Registration") and "consent_privacy" in s["properties"]
+    )
     assert "questions" in registration["properties"]["answers"]["description"]
-    row = next(s for name, s in schemas.items() if "minutes" in s.get("properties", {}) and "attended" in s["properties"])
+    row = next(
+        s
+        for name, s in schemas.items()
+        if "minutes" in s.get("properties", {}) and "attended" in s["properties"]
+    )
     assert "answers" in row["required"]
 
 
@@ -394,7 +425,9 @@ def test_an_organiser_adds_edits_moves_and_removes_questions(app, console):
     url = f"/console/events/{event.id}/questions"
     assert console.get(url).status_code == 200
     assert submit(console, url, question_form()).status_code == 303
-    assert submit(console, url, question_form(kind="yes_no", label_en="Need a visa letter?")).status_code == 303
+    assert (
+        submit(console, url, question_form(kind="yes_no", label_en="Need a visa letter?")).status_code == 303
+    )
     first, second = questions.for_event(event)
     assert first.choices == [
         {"key": "morning", "labels": {"en": "Morning", "fr": "Matin"}},
@@ -404,15 +437,25 @@ def test_an_organiser_adds_edits_moves_and_removes_questions(app, console):
     assert "Which session?" in page and "Preview" in page
     # Relabel a choice (its key stays), remove the other, add one.
     edited = question_form(
-        **{"choices-0-key": "morning", "choices-0-en": "Morning session", "choices-1-key": "afternoon", "choices-1-en": "", "choices-2-en": "Evening"}
+        **{
+            "choices-0-key": "morning",
+            "choices-0-en": "Morning session",
+            "choices-1-key": "afternoon",
+            "choices-1-en": "",
+            "choices-2-en": "Evening",
+        }
     )
     assert submit(console, f"/console/questions/{first.id}", edited).status_code == 303
     db.session.expire_all()
     assert questions.choice_options(first, "en") == [("morning", "Morning session"), ("evening", "Evening")]
     token = csrf_token(console, url)
-    assert console.post(f"/console/questions/{second.id}/move/up", data={"csrf_token": token}).status_code == 303
+    assert (
+        console.post(f"/console/questions/{second.id}/move/up", data={"csrf_token": token}).status_code == 303
+    )
     assert [q.id for q in questions.for_event(event)] == [second.id, first.id]
-    assert console.post(f"/console/questions/{first.id}/delete", data={"csrf_token": token}).status_code == 303
+    assert (
+        console.post(f"/console/questions/{first.id}/delete", data={"csrf_token": token}).status_code == 303
+    )
     assert [q.id for q in questions.for_event(event, with_retired=True)] == [second.id]
 
 
@@ -456,7 +499,11 @@ def test_viewers_read_the_questions_and_change_nothing(app, signed_in):
     assert "Add a question" not in page.get_data(as_text=True)
     assert viewer.get(f"/console/questions/{question.id}").status_code == 200
     token = token_of(viewer)
-    for path in (f"/console/series/{series.id}/questions", f"/console/questions/{question.id}", f"/console/questions/{question.id}/delete"):
+    for path in (
+        f"/console/series/{series.id}/questions",
+        f"/console/questions/{question.id}",
+        f"/console/questions/{question.id}/delete",
+    ):
         assert viewer.post(path, data=question_form(csrf_token=token)).status_code == 403
     assert len(questions.for_series(series)) == 1
 
@@ -468,10 +515,18 @@ def test_a_question_on_another_answer_is_set_from_the_console(app, console):
     response = submit(
         console,
         url,
-        question_form(kind="short_text", label_en="Passport details", show_if="do_you_need_a_visa_letter:yes", required="y"),
+        question_form(
+            kind="short_text",
+            label_en="Passport details",
+            show_if="do_you_need_a_visa_letter:yes",
+            required="y",
+        ),
     )
     assert response.status_code == 303
-    assert questions.for_event(event)[1].show_if == {"question_key": "do_you_need_a_visa_letter", "answer_key": "yes"}
+    assert questions.for_event(event)[1].show_if == {
+        "question_key": "do_you_need_a_visa_letter",
+        "answer_key": "yes",
+    }
 
 
 def test_the_registrations_table_shows_and_filters_answers(app, console):
@@ -479,11 +534,19 @@ def test_the_registrations_table_shows_and_filters_answers(app, console):
     diet(event)
     visa(event, required=False)
     register(event, applicant({"dietary_needs": ["halal", "vegetarian"]}, email="a@example.org"))
-    register(event, applicant({"dietary_needs": ["no_gluten"], "do_you_need_a_visa_letter": "yes"}, email="b@example.org"))
+    register(
+        event,
+        applicant(
+            {"dietary_needs": ["no_gluten"], "do_you_need_a_visa_letter": "yes"}, email="b@example.org"
+        ),
+    )
     register(event, applicant({}, email="c@example.org"))
     url = f"/console/events/{event.id}/registrations"
     page = console.get(url).get_data(as_text=True)
-    assert "Vegetarian, Halal" in page and '<option value="dietary_needs:halal">Dietary needs: Halal</option>' in page
+    assert (
+        "Vegetarian, Halal" in page
+        and '<option value="dietary_needs:halal">Dietary needs: Halal</option>' in page
+    )
     for answer, emails in (
         ("dietary_needs:halal", {"a@example.org"}),
         ("dietary_needs:no_gluten", {"b@example.org"}),
@@ -519,12 +582,17 @@ def test_exports_have_a_column_per_question_with_labels_in_the_exports_language(
     cells = sheet_cells(console.get(f"/console/events/{event.id}/registrations.xlsx", headers=headers))
     expected = {
         "en": (["Dietary needs", "Do you need a visa letter?"], ["Vegetarian, Halal", "Yes"]),
-        "fr": (["Régime alimentaire", "Avez-vous besoin d’une lettre pour le visa ?"], ["Végétarien, Halal", "Oui"]),
+        "fr": (
+            ["Régime alimentaire", "Avez-vous besoin d’une lettre pour le visa ?"],
+            ["Végétarien, Halal", "Oui"],
+        ),
     }[language]
     for table in (rows, cells):
         assert table[0][-2:] == expected[0]
         assert [str(cell) for cell in table[1][-2:]] == expected[1]
-    filtered = read_csv(console.get(f"/console/events/{event.id}/registrations.csv?answer=dietary_needs:no_gluten"))
+    filtered = read_csv(
+        console.get(f"/console/events/{event.id}/registrations.csv?answer=dietary_needs:no_gluten")
+    )
     assert len(filtered) == 1
 
 
@@ -534,10 +602,23 @@ def test_the_event_summary_breaks_down_choice_answers(app, console):
     event = make_event()
     diet(event)
     visa(event, required=False)
-    questions.add_question(event, QuestionDetails(kind=QuestionKind.COUNTRY, labels={"en": "Passport country"}))
+    questions.add_question(
+        event, QuestionDetails(kind=QuestionKind.COUNTRY, labels={"en": "Passport country"})
+    )
     questions.add_question(event, QuestionDetails(kind=QuestionKind.SHORT_TEXT, labels={"en": "Notes"}))
-    register(event, applicant({"dietary_needs": ["halal", "vegetarian"], "passport_country": "ET"}, email="a@example.org"))
-    register(event, applicant({"dietary_needs": ["halal"], "do_you_need_a_visa_letter": "no", "notes": "x"}, email="b@example.org"))
+    register(
+        event,
+        applicant(
+            {"dietary_needs": ["halal", "vegetarian"], "passport_country": "ET"}, email="a@example.org"
+        ),
+    )
+    register(
+        event,
+        applicant(
+            {"dietary_needs": ["halal"], "do_you_need_a_visa_letter": "no", "notes": "x"},
+            email="b@example.org",
+        ),
+    )
     with app.test_request_context(headers={"Accept-Language": "fr"}):
         counted = summaries.answer_breakdowns(event, "fr")
     assert [(b.label, b.counts, b.answered) for b in counted] == [
@@ -546,4 +627,4 @@ def test_the_event_summary_breaks_down_choice_answers(app, console):
         ("Passport country", [("Éthiopie", 1)], 1),
     ]
     page = console.get(f"/console/reports/events/{event.id}").get_data(as_text=True)
-    assert "Answers to the questions" in page and "<th scope=\"row\">Halal</th><td class=\"num\">2</td>" in page
+    assert "Answers to the questions" in page and '<th scope="row">Halal</th><td class="num">2</td>' in page

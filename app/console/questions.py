@@ -22,7 +22,11 @@ STEPS = {"up": -1, "down": 1}
 
 
 def _owner_of(question: Question) -> Series | Event:
-    owner = db.session.get(Series, question.series_id) if question.series_id else db.session.get(Event, question.event_id)
+    owner = (
+        db.session.get(Series, question.series_id)
+        if question.series_id
+        else db.session.get(Event, question.event_id)
+    )
     if owner is None:
         abort(404)
     return owner
@@ -41,7 +45,9 @@ def _list_url(owner: Series | Event) -> str:
     return url_for("console.event_questions", event_id=owner.id)
 
 
-def _page(owner: Series | Event, status: int = 200, problem: str | None = None, form: QuestionForm | None = None):
+def _page(
+    owner: Series | Event, status: int = 200, problem: str | None = None, form: QuestionForm | None = None
+):
     asked = service.owned(owner)
     preview = service.for_event(owner) if isinstance(owner, Event) else asked
     return render_template(
@@ -107,10 +113,11 @@ def question(question_id: int):
     if form.is_submitted():
         if question.retired_dt is not None:
             abort(409)
-        status = _save(form, lambda: service.update_question(question, form.details()))
-        if status is None:
+        refused = _save(form, lambda: service.update_question(question, form.details()))
+        if refused is None:
             flash(_("The question is saved."), "success")
             return redirect(_list_url(owner), 303)
+        status = refused
     return render_template(
         "console/questions/edit.html",
         owner=owner,
@@ -146,9 +153,9 @@ def question_delete(question_id: int):
         refused=lambda status, why: _page(owner, status, why),
         back=_list_url(owner),
         errors=service.QuestionError,
-        done=lambda retired: _(
-            "People had answered it: the question is off the form, and their answers are kept."
-        )
-        if retired
-        else _("The question is removed."),
+        done=lambda retired: (
+            _("People had answered it: the question is off the form, and their answers are kept.")
+            if retired
+            else _("The question is removed.")
+        ),
     )

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from ..models import Question, QuestionKind
@@ -48,7 +57,11 @@ class QuestionForm(FlaskForm):
     label_en = StringField(
         _l("Question in English"),
         filters=[strip],
-        validators=[InputRequired(message=_l("Give the question in English.")), Length(max=LABEL_MAX), plain_text],
+        validators=[
+            InputRequired(message=_l("Give the question in English.")),
+            Length(max=LABEL_MAX),
+            plain_text,
+        ],
         render_kw={"maxlength": LABEL_MAX},
     )
     label_fr = _text(_l("Question in French"), LABEL_MAX, plain_text)
@@ -68,7 +81,11 @@ class QuestionForm(FlaskForm):
             (
                 (
                     f"{target.key}:{answer}",
-                    _l("If “%(question)s” is answered “%(answer)s”", question=rules.label(target, "en"), answer=text),
+                    _l(
+                        "If “%(question)s” is answered “%(answer)s”",
+                        question=rules.label(target, "en"),
+                        answer=text,
+                    ),
                 )
                 for target in conditions
                 for answer, text in rules.choice_options(target, "en")

@@ -17,8 +17,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..errors import render_error
@@ -129,7 +129,9 @@ def _filters(scope: Scope, asked: list | None = None) -> TableFilterForm:
         request.args,
         addresses=current_user.sees_contact_details,
         countries=countries,
-        answers=questions.filter_choices(_scope_questions(scope) if asked is None else asked, str(get_locale())),
+        answers=questions.filter_choices(
+            _scope_questions(scope) if asked is None else asked, str(get_locale())
+        ),
     )
 
 

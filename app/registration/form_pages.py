@@ -37,8 +37,8 @@ from flask import current_app, render_template, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
-from ..formatting import window_label
 from ..extensions import db
+from ..formatting import window_label
 from ..models import Event, Question, RegistrationStatus
 from ..public.queries import events_by_id
 from ..services.registration import questions

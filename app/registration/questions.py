@@ -2,17 +2,28 @@
 added to a form as it is built (`ask`), checked together by the service's rules
 (services/registration/questions.py) so that the page and the API refuse the same answers.
 
-A question shown on another's answer carries its condition (templates/registration/
-_questions.html) for static/questions.js, which hides it until the answer is given; without a script it stays in
-the page, its condition in its label ("If you answered Yes to …").
+A question shown on another's answer carries its condition (in
+templates/registration/_questions.html) for static/questions.js, which hides it until the
+answer is given; without a script it stays in the page, its condition in its label ("If you
+answered Yes to …").
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.form import _Auto
-from wtforms import Field, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -68,7 +79,7 @@ def question_fields(form) -> list[Field]:
 
 
 def _unbound(question: Question, by_key: dict[str, Question], locale: str):
-    options = {
+    options: dict[str, Any] = {
         "label": _label(question, by_key, locale),
         "description": rules.help_text(question, locale),
         "validators": [_checked],
@@ -82,7 +93,9 @@ def _unbound(question: Question, by_key: dict[str, Question], locale: str):
         options["render_kw"] = {"type": "date"}
         return StringField(**options, filters=[_strip])
     if kind == QuestionKind.COUNTRY:
-        return SelectField(**options, choices=_choices(countries(locale), _("Choose a country")), validate_choice=False)
+        return SelectField(
+            **options, choices=_choices(countries(locale), _("Choose a country")), validate_choice=False
+        )
     choices = rules.choice_options(question, locale)
     if kind == QuestionKind.SEVERAL_CHOICES:
         return CheckboxesField(**options, choices=_choices(choices), validate_choice=False)
@@ -102,7 +115,9 @@ def _label(question: Question, by_key: dict[str, Question], locale: str) -> str:
     condition = question.show_if
     if condition and condition.get("question_key") in by_key:
         target = by_key[condition["question_key"]]
-        answer = dict(rules.choice_options(target, locale, with_retired=True)).get(condition["answer_key"], "")
+        answer = dict(rules.choice_options(target, locale, with_retired=True)).get(
+            condition["answer_key"], ""
+        )
         text = _(
             "If you answered “%(answer)s” to “%(question)s”: %(label)s",
             answer=answer,

@@ -120,7 +120,13 @@ def register_series(series_id: int):
         try:
             outcomes = service.register_for_series(series, chosen, form.to_applicant())
         except questions.InvalidAnswers:  # the questions changed between the check and the lock
-            flash(_("The questions of this form have just changed. Nothing was registered; please check your answers."), "error")
+            flash(
+                _(
+                    "The questions of this form have just changed. Nothing was registered; "
+                    "please check your answers."
+                ),
+                "error",
+            )
             return redirect(url_for(".register_series", series_id=series.id))
         except service.EventNotOpen as error:  # closed between the page and the click
             flash(

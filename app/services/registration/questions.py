@@ -124,7 +124,9 @@ def owned(owner: Series | Event, *, with_retired: bool = False) -> list[Question
     return list(db.session.scalars(query.order_by(Question.position, Question.id)))
 
 
-def for_event(event: Event, *, with_retired: bool = False, session: OrmSession | None = None) -> list[Question]:
+def for_event(
+    event: Event, *, with_retired: bool = False, session: OrmSession | None = None
+) -> list[Question]:
     """What an event's form asks: its series' questions first, then its own."""
     return for_event_id(event.id, event.series_id, with_retired=with_retired, session=session)
 
@@ -320,7 +322,9 @@ def _bad_date():
     raise QuestionError(_l("Enter a date such as 2027-03-15."))
 
 
-def checked_for(session: OrmSession, event: Event, raw: Mapping[str, object] | None, *, series_only: bool) -> dict:
+def checked_for(
+    session: OrmSession, event: Event, raw: Mapping[str, object] | None, *, series_only: bool
+) -> dict:
     """The answers for a registration to `event`: its questions (or only its series', for the
     series form) checked against what was sent."""
     if series_only and event.series_id is not None:
@@ -416,15 +420,17 @@ def has_answers(session: OrmSession, question: Question) -> bool:
         events = sa.select(sa.literal(question.event_id))
     else:
         events = sa.select(Event.id).where(Event.series_id == question.series_id)
-    stored = session.scalars(
+    stored: Iterable[dict | None] = session.scalars(
         sa.select(Registration.answers).where(Registration.event_id.in_(events.scalar_subquery()))
     )
     return any(answers and question.key in answers for answers in stored)
 
 
 def _owner(question: Question) -> Series | Event:
-    owner = db.session.get(Series, question.series_id) if question.series_id else db.session.get(
-        Event, question.event_id
+    owner = (
+        db.session.get(Series, question.series_id)
+        if question.series_id
+        else db.session.get(Event, question.event_id)
     )
     assert owner is not None  # the constraint: one owner, which cascades its questions away
     return owner
@@ -438,7 +444,9 @@ def _in_scope(owner: Series | Event) -> list[Question]:
     event_ids = [event.id for event in owner.events]
     return list(
         db.session.scalars(
-            sa.select(Question).where(sa.or_(Question.series_id == owner.id, Question.event_id.in_(event_ids)))
+            sa.select(Question).where(
+                sa.or_(Question.series_id == owner.id, Question.event_id.in_(event_ids))
+            )
         )
     )
 
@@ -487,7 +495,9 @@ def _choices(question: Question, given: list[dict]) -> list[dict]:
         if key and key not in existing:
             raise QuestionError(_l("A choice was sent that this question does not have."))
         if not key:
-            key = _free(re.sub(r"[^a-z0-9]+", "_", folded_ascii(labels[FALLBACK])).strip("_")[:30] or "choice", taken)
+            key = _free(
+                re.sub(r"[^a-z0-9]+", "_", folded_ascii(labels[FALLBACK])).strip("_")[:30] or "choice", taken
+            )
             taken.add(key)
         kept.append({"key": key, "labels": labels})
     if len({choice["key"] for choice in kept}) != len(kept):
@@ -511,12 +521,16 @@ def _condition(question: Question, show_if: dict | None, siblings: list[Question
     always shown (one level: no chains, no cycles), and one of its choices."""
     if not show_if or not show_if.get("question_key"):
         return None
-    if any(q.show_if and q.show_if.get("question_key") == question.key for q in siblings if q.id != question.id):
+    if any(
+        q.show_if and q.show_if.get("question_key") == question.key for q in siblings if q.id != question.id
+    ):
         raise QuestionError(_l("Other questions are shown on the answer to this one: it is always shown."))
     candidates = {q.key: q for q in conditions_for(question, siblings)}
     target = candidates.get(show_if["question_key"])
     if target is None:
-        raise QuestionError(_l("A question can depend only on a choice or yes/no question that is always shown."))
+        raise QuestionError(
+            _l("A question can depend only on a choice or yes/no question that is always shown.")
+        )
     if show_if.get("answer_key") not in dict(choice_options(target, FALLBACK)):
         raise QuestionError(_l("Choose the answer on which the question is shown."))
     return {"question_key": target.key, "answer_key": show_if["answer_key"]}
@@ -567,21 +581,25 @@ def breakdowns(
     questions: list[Question], registrations_answers: Iterable[Mapping | None], locale: str
 ) -> list[Breakdown]:
     """For each of `questions`, the people per answer among `registrations_answers`."""
-    counters = {question.key: Counter() for question in questions}
-    answered = Counter()
+    counters: dict[str, Counter[str]] = {question.key: Counter() for question in questions}
+    answered: Counter[str] = Counter()
     for answers in registrations_answers:
         for question in questions:
             value = (answers or {}).get(question.key)
             if value in (None, "", []):
                 continue
             answered[question.key] += 1
-            counters[question.key].update(value if isinstance(value, list) else [value])
+            counters[question.key].update(
+                str(item) for item in (value if isinstance(value, list) else [value])
+            )
     return [
         Breakdown(
             label(question, locale),
             [
                 (shown_value(question, value, locale), count)
-                for value, count in sorted(counters[question.key].items(), key=lambda item: (-item[1], item[0]))
+                for value, count in sorted(
+                    counters[question.key].items(), key=lambda item: (-item[1], item[0])
+                )
             ],
             answered[question.key],
         )

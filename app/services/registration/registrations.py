@@ -228,7 +228,9 @@ def _register(
             # Read the clock only once the event is locked, so that the waiting
             # list's order (by status_changed_dt) is the order of arrival.
             outcomes.append(
-                _register_one(session, event, delegate, replace(applicant, answers=answers), batch_key, now or utcnow())
+                _register_one(
+                    session, event, delegate, replace(applicant, answers=answers), batch_key, now or utcnow()
+                )
             )
     return outcomes
 

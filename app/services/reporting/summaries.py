@@ -666,7 +666,7 @@ def answer_breakdowns(event: Event, locale: str) -> list[questions.Breakdown]:
     asked = questions.counted(event)
     if not asked:
         return []
-    answers = db.session.scalars(
+    answers: Iterable[dict | None] = db.session.scalars(
         sa.select(Registration.answers).where(
             Registration.event_id == event.id, Registration.status.in_(RegistrationStatus.active())
         )
