@@ -27,7 +27,7 @@ from sqlalchemy.sql import Select
 
 from ...database import write_transaction
 from ...extensions import db
-from ...models import Event, OrganisationKind, RegistrationStatus, Series
+from ...models import Event, OrganisationKind, Question, RegistrationStatus, Series
 from .. import audit, regions
 from ..registration import questions as asked
 from . import xlsx_stream
@@ -81,7 +81,7 @@ class Words:
         return self.countries.get(code) or (neutralise(code), neutralise(code))
 
 
-def _words(target: Event | Series) -> Words:
+def _words(questions: list[Question]) -> Words:
     locale = str(get_locale() or "en")
     names = regions.country_names(locale)
     return Words(
@@ -91,7 +91,7 @@ def _words(target: Event | Series) -> Words:
         countries={"": ("", ""), **{code: (code, neutralise(name)) for code, name in names.items()}},
         yes=_("yes"),
         no=_("no"),
-        answers=asked.cell_maker(asked.for_target(target), locale),
+        answers=asked.cell_maker(questions, locale),
     )
 
 
@@ -173,11 +173,11 @@ def _rows(statement: Select, words: Words) -> Iterator[list]:
         result.close()
 
 
-def _header(target: Event | Series) -> list[str]:
+def _header(questions: list[Question]) -> list[str]:
     """The columns, then one per question of the organisers, in the export's language."""
     locale = str(get_locale() or "en")
-    questions = [asked.label(question, locale) for question in asked.for_target(target)]
-    return [neutralise(str(label)) for label in (*COLUMNS, *questions)]
+    labels = [asked.label(question, locale) for question in questions]
+    return [neutralise(str(label)) for label in (*COLUMNS, *labels)]
 
 
 def _record(target: Event | Series, statement: Select, filters: dict, fmt: str) -> int:
@@ -202,7 +202,8 @@ def csv_export(target: Event | Series, statement: Select, filters: dict) -> Iter
     `statement` is the table's SELECT, `filters` what the organiser chose (for the audit log).
     """
     _record(target, statement, filters, "csv")
-    return _csv_chunks(_header(target), _rows(statement, _words(target)))
+    questions = asked.for_target(target)
+    return _csv_chunks(_header(questions), _rows(statement, _words(questions)))
 
 
 def _csv_instant(moment: datetime) -> str:
@@ -238,6 +239,7 @@ def xlsx_export(target: Event | Series, statement: Select, filters: dict) -> Ite
     """Record the export now, then give the workbook in chunks as the rows are read: text as
     text, the registration's instant as a date, the minutes as a number."""
     _record(target, statement, filters, "xlsx")
+    questions = asked.for_target(target)
     return xlsx_stream.workbook(
-        _("Registrations"), _header(target), _rows(statement, _words(target)), batch=BATCH
+        _("Registrations"), _header(questions), _rows(statement, _words(questions)), batch=BATCH
     )
