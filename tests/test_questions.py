@@ -386,7 +386,7 @@ def test_the_api_checks_answers_like_the_form_and_shows_them(app, client):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
     answers = {"do_you_need_a_visa_letter": "yes", "passport_details": "EP1234567"}
     assert client.post(url, json={**body, "answers": answers}).status_code == 202
-    _token, plain = create_token(make_account("viewer"), "Reader", ApiTokenScope.READ)
+    _token, plain = create_token(make_account("organiser"), "Reader", ApiTokenScope.READ)
     listed = client.get(url, headers={"Authorization": f"Bearer {plain}"}).get_json()
     assert listed["items"][0]["answers"] == answers
 
@@ -635,3 +635,31 @@ def test_the_event_summary_breaks_down_choice_answers(app, console):
     ]
     page = console.get(f"/console/reports/events/{event.id}").get_data(as_text=True)
     assert "Answers to the questions" in page and '<th scope="row">Halal</th><td class="num">2</td>' in page
+
+
+def test_viewers_read_chosen_answers_but_no_typed_one(app, signed_in):
+    from app.models import ApiTokenScope
+    from app.services.accounts.api_tokens import create_token
+    from tests.conftest import make_account
+
+    event = make_event()
+    visa(event)
+    passport(event)
+    registration = register(
+        event, applicant({"do_you_need_a_visa_letter": "yes", "passport_details": "EP1234567"})
+    ).registration
+    viewer, organiser = signed_in("viewer"), signed_in("organiser")
+    for client, sees in ((viewer, False), (organiser, True)):
+        for url in (f"/console/events/{event.id}/registrations", f"/console/registrations/{registration.id}"):
+            page = client.get(url).get_data(as_text=True)
+            assert "Yes" in page
+            assert ("EP1234567" in page) is sees, (url, sees)
+    for role, expected in (
+        ("viewer", {"do_you_need_a_visa_letter": "yes"}),
+        ("organiser", {"do_you_need_a_visa_letter": "yes", "passport_details": "EP1234567"}),
+    ):
+        _token, plain = create_token(make_account(role), "Reader", ApiTokenScope.READ)
+        listed = app.test_client().get(
+            f"/api/v1/events/{event.id}/registrations", headers={"Authorization": f"Bearer {plain}"}
+        )
+        assert listed.get_json()["items"][0]["answers"] == expected

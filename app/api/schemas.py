@@ -533,7 +533,8 @@ class RegistrationRowSchema(ma.Schema):
         metadata={
             "description": (
                 "Answers to the organisers' questions, by question key; choices by their keys "
-                "(stable when a question or choice is relabelled), several choices as a list"
+                "(stable when a question or choice is relabelled), several choices as a list. "
+                "A viewer's token reads no typed (text) answer: they may hold an address"
             ),
             "additionalProperties": {
                 "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]

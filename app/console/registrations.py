@@ -168,7 +168,9 @@ def _table_page(
         capacity_form=capacity_form,
         table_args=table_args,
         country_name=regions.country_name,
-        answers_of=questions.lines_of(asked, str(get_locale())),
+        answers_of=questions.lines_of(
+            questions.readable(asked, current_user.sees_contact_details), str(get_locale())
+        ),
         has_questions=bool(asked),
     ), status
 
@@ -369,7 +371,9 @@ def _registration_page(registration: Registration, form: EditRegistrationForm):
         added_by=added_by,
         action_form=RegistrationActionForm(formdata=None),
         country_name=regions.country_name,
-        answers=questions.answer_lines(registration, str(get_locale())),
+        answers=questions.answer_lines(
+            registration, str(get_locale()), with_text=current_user.sees_contact_details
+        ),
     )
 
 

@@ -156,12 +156,26 @@ def version_key(questions: Iterable[Question]) -> tuple:
     return tuple((question.id, question.version) for question in questions)
 
 
-def answer_lines(registration: Registration, locale: str) -> list[tuple[str, str]]:
+TEXT_KINDS = (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT)
+
+
+def readable(questions: list[Question], sees_contact_details: bool) -> list[Question]:
+    """The questions whose answers a reader may see: a viewer (who sees no addresses) does not
+    read typed answers, which may hold an address or a passport number; choices, yes/no,
+    countries and dates they do."""
+    if sees_contact_details:
+        return questions
+    return [question for question in questions if question.kind not in TEXT_KINDS]
+
+
+def answer_lines(registration: Registration, locale: str, *, with_text: bool = True) -> list[tuple[str, str]]:
     """(label, shown answer) of each question the person answered, in the form's order, retired
-    ones too: for the confirmation's summary and the registration's page."""
+    ones too: for the confirmation's summary and the registration's page (`with_text` False:
+    for a viewer, see `readable`)."""
     if not registration.answers:
         return []
-    return lines_of(for_event(registration.event, with_retired=True), locale)(registration.answers)
+    asked = readable(for_event(registration.event, with_retired=True), with_text)
+    return lines_of(asked, locale)(registration.answers)
 
 
 def lines_of(questions: list[Question], locale: str):
