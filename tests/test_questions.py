@@ -663,3 +663,25 @@ def test_viewers_read_chosen_answers_but_no_typed_one(app, signed_in):
             f"/api/v1/events/{event.id}/registrations", headers={"Authorization": f"Bearer {plain}"}
         )
         assert listed.get_json()["items"][0]["answers"] == expected
+
+
+def test_a_retired_question_is_read_not_changed_and_unknown_ones_are_not_found(app, console):
+    event = make_event()
+    question = visa(event, required=False)
+    register(event, applicant({"do_you_need_a_visa_letter": "no"}))
+    questions.remove_question(question)
+    assert console.get(f"/console/questions/{question.id}").status_code == 200
+    token = csrf_token(console, f"/console/events/{event.id}/questions")
+    response = console.post(
+        f"/console/questions/{question.id}", data=question_form(kind="yes_no", csrf_token=token)
+    )
+    assert response.status_code == 409
+    assert console.get("/console/questions/999999").status_code == 404
+    assert (
+        console.post(
+            f"/console/questions/{question.id}/move/sideways", data={"csrf_token": token}
+        ).status_code
+        == 404
+    )
+    assert console.post("/console/questions/999999/delete", data={"csrf_token": token}).status_code == 404
+    assert console.post(f"/console/questions/{question.id}/delete", data={}).status_code == 400  # no CSRF

@@ -19,7 +19,9 @@ from tests.conftest import make_account, make_event
 pytestmark = pytest.mark.browser
 
 
-def test_a_question_from_the_console_to_the_delegate_to_the_export(page, live_url, smtp_server):
+def test_a_question_from_the_console_to_the_delegate_to_the_export(audited_page, axe, live_url, smtp_server):
+    """With axe-core (WCAG 2.1 AA) on the console's questions page and the delegate's form."""
+    page = audited_page
     event = make_event("Partnership", is_published=True)
     organiser = make_account("organiser", "sara.pauciullo@secretariat.example.org", "Sara Pauciullo")
     sign_in(page, live_url, organiser.email)
@@ -38,11 +40,16 @@ def test_a_question_from_the_console_to_the_delegate_to_the_export(page, live_ur
     page.get_by_label("Shown").select_option(label="If “Do you need a visa letter?” is answered “Yes”")
     page.get_by_role("button", name="Save the question").click()
     assert "The question is added." in page.content()
+    axe.check(page)  # the list, the form to add one and the preview
 
     # The delegate, in a browser of their own: the passport question waits for a Yes.
-    delegate = page.context.browser.new_context(viewport={"width": 360, "height": 800}, is_mobile=True)
+    delegate = page.context.browser.new_context(
+        viewport={"width": 360, "height": 800}, is_mobile=True, bypass_csp=True
+    )
+    delegate.add_init_script(script=axe.source)
     public = delegate.new_page()
     public.goto(f"{live_url}/events/{event.id}/register")
+    axe.check(public)
     passport = public.locator("#q_passport_details")
     assert not passport.is_visible()
     fill_in(public, "Amina Yusuf", "amina.yusuf@example.org", "Ministry of Labour", "member_state", "ET")
@@ -50,6 +57,11 @@ def test_a_question_from_the_console_to_the_delegate_to_the_export(page, live_ur
     assert not passport.is_visible()
     public.get_by_label("Yes", exact=True).check()
     assert passport.is_visible()
+    public.get_by_role("button", name="Register").click()  # the passport left empty: refused
+    assert "Answer this question." in public.content()
+    assert public.locator("#q_passport_details").is_visible()
+    axe.check(public)
+    passport = public.locator("#q_passport_details")
     passport.fill("EP1234567, expires 2031-05-01")
     public.get_by_role("button", name="Register").click()
     assert "/registrations/done" in public.url

@@ -404,6 +404,8 @@ def move_question(question: Question, step: int) -> bool:
 def remove_question(question: Question) -> bool:
     """Delete the question, or retire it if anyone answered it; True if retired. Refused while
     another question is shown on its answer."""
+    if question.retired_dt is not None:
+        return True  # removed before: its answers stay
     with write_transaction() as session:
         owner = _owner(question)
         dependants = [
