@@ -685,3 +685,25 @@ def test_a_retired_question_is_read_not_changed_and_unknown_ones_are_not_found(a
     )
     assert console.post("/console/questions/999999/delete", data={"csrf_token": token}).status_code == 404
     assert console.post(f"/console/questions/{question.id}/delete", data={}).status_code == 400  # no CSRF
+
+
+def test_the_embedded_form_asks_the_questions_too(app):
+    from tests.test_embed import post
+
+    event = make_event()
+    visa(event)
+    frame = app.test_client(use_cookies=False)
+    assert "Do you need a visa letter?" in frame.get(f"/embed/events/{event.id}/register").get_data(
+        as_text=True
+    )
+    assert post(frame, event).status_code == 400
+    assert post(frame, event, q_do_you_need_a_visa_letter="no").status_code == 302
+    assert db.session.scalar(sa.select(Registration.answers)) == {"do_you_need_a_visa_letter": "no"}
+
+
+def test_the_questions_page_names_a_condition_by_its_labels(app, console):
+    event = make_event()
+    visa(event)
+    passport(event)
+    page = unescape(console.get(f"/console/events/{event.id}/questions").get_data(as_text=True))
+    assert "Shown if “Do you need a visa letter?” is answered “Yes”" in page
