@@ -32,12 +32,10 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import current_app, render_template, session
 from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
-from ..extensions import db
 from ..formatting import window_label
 from ..models import Event, Question, RegistrationStatus
 from ..public.queries import events_by_id
@@ -137,10 +135,7 @@ def registration_page(event: Event) -> str:
 def event_questions(event_id: int) -> list[Question]:
     """The questions of a published event's form, read without loading the event (the service
     locks it): none if there is no such event (the service then answers 404)."""
-    series_id = db.session.scalar(
-        sa.select(Event.series_id).where(Event.id == event_id, Event.is_published.is_(True))
-    )
-    return questions.for_event_id(event_id, series_id)
+    return questions.for_published_event_id(event_id)
 
 
 def render_form_page(event: Event, form: RegistrationForm) -> str:

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date
@@ -128,21 +129,34 @@ def for_event(
     event: Event, *, with_retired: bool = False, session: OrmSession | None = None
 ) -> list[Question]:
     """What an event's form asks: its series' questions first, then its own."""
-    return for_event_id(event.id, event.series_id, with_retired=with_retired, session=session)
+    statement = _event_questions(with_retired, by_published_event=False)
+    values = {"event_id": event.id, "series_id": event.series_id}
+    return list((session or db.session).scalars(statement, values))
 
 
-def for_event_id(
-    event_id: int, series_id: int | None, *, with_retired: bool = False, session: OrmSession | None = None
-) -> list[Question]:
-    owners = Question.event_id == event_id
-    if series_id is not None:
-        owners = sa.or_(owners, Question.series_id == series_id)
-    query = sa.select(Question).where(owners)
+def for_published_event_id(event_id: int) -> list[Question]:
+    """What the form of the published event `event_id` asks, in one statement without loading
+    the event (which the registration service locks): its own questions if it is not published."""
+    return list(db.session.scalars(_event_questions(False, by_published_event=True), {"event_id": event_id}))
+
+
+@cache
+def _event_questions(with_retired: bool, *, by_published_event: bool) -> sa.Select[Question]:
+    """Built once (building it cost more than running it): series first (its event_id is NULL),
+    each in its own order. A NULL series matches nothing."""
+    series_id: sa.ColumnElement = sa.bindparam("series_id")
+    if by_published_event:
+        series_id = (
+            sa.select(Event.series_id)
+            .where(Event.id == sa.bindparam("event_id"), Event.is_published.is_(True))
+            .scalar_subquery()
+        )
+    statement = sa.select(Question).where(
+        sa.or_(Question.event_id == sa.bindparam("event_id"), Question.series_id == series_id)
+    )
     if not with_retired:
-        query = query.where(Question.retired_dt.is_(None))
-    # Series first (its event_id is NULL), each in its own order.
-    query = query.order_by(Question.event_id.is_not(None), Question.position, Question.id)
-    return list((session or db.session).scalars(query))
+        statement = statement.where(Question.retired_dt.is_(None))
+    return statement.order_by(Question.event_id.is_not(None), Question.position, Question.id)
 
 
 def for_series(series: Series, *, session: OrmSession | None = None) -> list[Question]:
