@@ -707,3 +707,25 @@ def test_the_questions_page_names_a_condition_by_its_labels(app, console):
     passport(event)
     page = unescape(console.get(f"/console/events/{event.id}/questions").get_data(as_text=True))
     assert "Shown if “Do you need a visa letter?” is answered “Yes”" in page
+
+
+def test_the_event_report_pdf_counts_the_answers_and_the_public_one_does_not(app, console):
+    from tests.test_report_downloads import pdf_text
+
+    event = make_event("Partnership")
+    diet(event)
+    register(event, applicant({"dietary_needs": ["halal", "vegetarian"]}))
+    report = console.get(f"/console/reports/events/{event.id}/report.pdf")
+    assert report.status_code == 200
+    text = pdf_text(report.get_data())
+    assert "Answers to the questions" in text and "Dietary needs" in text and "Halal 1" in text
+    from app.services.reporting import report_pdf
+
+    with app.test_request_context():
+        public = report_pdf.event_report(event, public=True)
+        private = report_pdf.event_report(event)
+    texts = [
+        [text for block in report.blocks for text in report_pdf._block_texts(block)]
+        for report in (public, private)
+    ]
+    assert "Dietary needs" not in texts[0] and "Dietary needs" in texts[1]
