@@ -729,3 +729,54 @@ def test_the_event_report_pdf_counts_the_answers_and_the_public_one_does_not(app
         for report in (public, private)
     ]
     assert "Dietary needs" not in texts[0] and "Dietary needs" in texts[1]
+
+
+def test_a_choice_another_question_is_shown_on_cannot_be_removed(app):
+    event = make_event()
+    session = questions.add_question(
+        event,
+        QuestionDetails(
+            kind=QuestionKind.ONE_CHOICE,
+            labels={"en": "Which session?"},
+            choices=[
+                {"labels": {"en": "Morning"}},
+                {"labels": {"en": "Afternoon"}},
+                {"labels": {"en": "Both"}},
+            ],
+        ),
+    )
+    questions.add_question(
+        event,
+        QuestionDetails(
+            kind=QuestionKind.YES_NO,
+            labels={"en": "Lunch?"},
+            show_if={"question_key": "which_session", "answer_key": "both"},
+        ),
+    )
+    with pytest.raises(QuestionError):
+        questions.update_question(
+            session,
+            QuestionDetails(
+                kind=session.kind,
+                labels={"en": "Which session?"},
+                choices=[
+                    {"key": "morning", "labels": {"en": "Morning"}},
+                    {"key": "afternoon", "labels": {"en": "Afternoon"}},
+                ],
+            ),
+        )
+    db.session.expire_all()
+    assert [key for key, _label in questions.choice_options(session, "en")] == [
+        "morning",
+        "afternoon",
+        "both",
+    ]
+
+
+def test_moving_steps_over_no_retired_question(app):
+    event = make_event()
+    first, retired, last = visa(event, required=False), diet(event), passport(event)
+    register(event, applicant({"dietary_needs": ["halal"]}))
+    questions.remove_question(retired)
+    assert questions.move_question(last, -1) is True
+    assert [q.key for q in questions.for_event(event)] == [last.key, first.key]

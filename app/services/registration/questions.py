@@ -393,6 +393,7 @@ def update_question(question: Question, details: QuestionDetails) -> Question:
     with write_transaction():
         owner = _owner(question)
         _apply(question, details, owned(owner, with_retired=True))
+        _check_dependants_still_shown(owner, question)
         question.version += 1
         audit.record("question.update", question, _summary(owner, question), key=question.key)
     return question
@@ -401,7 +402,7 @@ def update_question(question: Question, details: QuestionDetails) -> Question:
 def move_question(question: Question, step: int) -> bool:
     """Swap with its neighbour (step -1: up, +1: down); positions become 0..n-1."""
     with write_transaction():
-        ordered = owned(_owner(question), with_retired=True)
+        ordered = owned(_owner(question))  # the retired are off the form: not stepped over
         index = next(i for i, q in enumerate(ordered) if q.id == question.id)
         target = index + step
         if not 0 <= target < len(ordered):
@@ -442,6 +443,20 @@ def remove_question(question: Question) -> bool:
         else:
             session.delete(question)
     return answered
+
+
+def _check_dependants_still_shown(owner: Series | Event, question: Question) -> None:
+    """A choice another question is shown on stays: removing it would hide that question."""
+    offered = dict(choice_options(question, FALLBACK))
+    for dependant in _in_scope(owner):
+        condition = dependant.show_if or {}
+        if condition.get("question_key") == question.key and condition.get("answer_key") not in offered:
+            raise QuestionError(
+                _l(
+                    "“%(label)s” is shown on a choice removed here: change it first.",
+                    label=label(dependant, FALLBACK),
+                )
+            )
 
 
 def has_answers(session: OrmSession, question: Question) -> bool:
