@@ -208,7 +208,10 @@ def test_both_exports_read_their_rows_as_the_response_streams(console, app, fmt)
         chunks = list(response.response)
     rows_query = [statement for statement in while_streaming if "ORDER BY" in statement]
     assert len(rows_query) == 1 and "JOIN delegate" in rows_query[0]  # one query for all rows
-    assert not [statement for statement in in_the_view if "ORDER BY" in statement]
+    # The rows are not read in the view (the organisers' questions, for the columns, are).
+    assert not [
+        statement for statement in in_the_view if "ORDER BY" in statement and "JOIN delegate" in statement
+    ]
     assert len(chunks) >= 3  # a chunk per thousand rows
     if fmt == "xlsx":
         book = openpyxl.load_workbook(io.BytesIO(b"".join(chunks)), read_only=True)

@@ -135,3 +135,19 @@ def test_the_standard_fields_the_event_asked_are_given_back_too(registration):
 
     assert lines["Genre"] == "Femme"
     assert "Nom complet" in lines
+
+
+def test_the_answers_to_the_organisers_questions_are_given_back_too(app):
+    from app.services.registration.registrations import Applicant, register
+    from tests.test_questions import diet, visa
+
+    event = make_event()
+    visa(event)
+    diet(event)
+    answers = {"do_you_need_a_visa_letter": "no", "dietary_needs": ["halal", "vegetarian"]}
+    outcome = register(event, Applicant(email="amina@example.org", name="Amina Yusuf", answers=answers))
+
+    lines = dict(given_details(outcome.registration, "fr"))
+
+    assert lines["Avez-vous besoin d’une lettre pour le visa ?"] == "Non"
+    assert lines["Régime alimentaire"] == "Végétarien, Halal"

@@ -5,6 +5,7 @@ the console, with the token's owner recorded in the audit log."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from ..models import (
     RegistrationStatus,
 )
 from ..services.mail import outbox
+from ..services.registration import questions
 from ..services.registration import registrations as service
 from ..services.reporting import summaries
 from . import limits
@@ -114,8 +116,17 @@ def list_registrations(event_id: int, limit: int, cursor: str | None = None, **f
     statement = table_select([event.id], query).order_by(None).order_by(Registration.id)
     if after is not None:
         statement = statement.where(Registration.id > after)
-    rows = db.session.execute(statement.limit(limit + 1)).all()
+    rows: Sequence[Any] = db.session.execute(statement.limit(limit + 1)).all()
+    if not query.shows_addresses:  # a viewer reads no typed answer (questions.readable)
+        asked = questions.readable(questions.for_event(event, with_retired=True), False)
+        rows = [_answers_of(row, {question.key for question in asked}) for row in rows]
     return _page(rows, limit, key=lambda row: row.id)
+
+
+def _answers_of(row: sa.Row, keys: set[str]) -> SimpleNamespace:
+    """The row with only the answers to `keys`."""
+    answers = {key: value for key, value in (row.answers or {}).items() if key in keys}
+    return SimpleNamespace(**{**row._asdict(), "answers": answers})
 
 
 @bp.post("/registrations/<int(max=2147483647):registration_id>/status")

@@ -11,6 +11,7 @@ from .. import rate_limits
 from ..models import RegistrationStatus, StandardField
 from ..public.queries import open_events, published_event_or_404, published_series_or_404
 from ..services import fields
+from ..services.registration import questions
 from ..services.registration import registrations as service
 from . import limits
 from .errors import problem_abort
@@ -48,6 +49,8 @@ def register_for_event(data: dict, event_id: int):
         outcome = service.register(event, _applicant(data, event.asked_fields))
     except service.EventNotOpen as error:
         _closed(error.event)
+    except questions.InvalidAnswers as invalid:
+        _invalid_answers(invalid)
     return _answer([outcome])
 
 
@@ -92,6 +95,8 @@ def register_for_series(data: dict, series_id: int):
         )
     except service.EventNotOpen as error:
         _closed(error.event)
+    except questions.InvalidAnswers as invalid:
+        _invalid_answers(invalid)
     return _answer(outcomes)
 
 
@@ -117,6 +122,14 @@ def _applicant(data: dict, asked: dict[str, bool]) -> service.Applicant:
             errors=[{"field": column, "message": message} for column, message in wrong],
         )
     return service.Applicant(**given, **standard)
+
+
+def _invalid_answers(invalid: questions.InvalidAnswers):
+    problem_abort(
+        422,
+        _("Some answers to the organisers' questions are not valid: see `errors`. Nothing was registered."),
+        errors=[{"field": f"answers.{key}", "message": message} for key, message in invalid.errors.items()],
+    )
 
 
 def _closed(event):

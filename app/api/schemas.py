@@ -508,6 +508,24 @@ class RegistrationSchema(ma.Schema):
     dietary_needs = _enum(DietaryNeed, metadata=ASKED)
     dietary_other = PlainText(max_length=NAME_MAX, metadata=ASKED)
     visa_letter_needed = JsonBoolean(metadata=ASKED)
+    answers = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Raw(),
+        load_default=dict,
+        metadata={
+            "description": (
+                "Answers to the organisers' questions of the event (for a series: the series' "
+                "questions), by question key: text, a date as YYYY-MM-DD, a country as ISO 3166-1 "
+                "alpha-2, a choice by its key (yes/no: `yes` or `no`), several choices as a list of "
+                "keys. An unknown question or choice, a required answer missing (a conditional "
+                "question only when shown) answer 422, each error naming `answers.<key>`."
+            ),
+            "additionalProperties": {
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+            },
+            "example": {"do_you_need_a_visa_letter": "yes", "passport_details": "EP1234567"},
+        },
+    )
 
 
 class SeriesRegistrationSchema(RegistrationSchema):
@@ -616,6 +634,21 @@ class RegistrationRowSchema(ma.Schema):
         required=True, allow_none=True, metadata={"description": NULL_FOR_VIEWERS}
     )
     visa_letter_needed = ma.fields.Boolean(required=True, allow_none=True)
+    answers = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Raw(),
+        required=True,
+        metadata={
+            "description": (
+                "Answers to the organisers' questions, by question key; choices by their keys "
+                "(stable when a question or choice is relabelled), several choices as a list. "
+                "A viewer's token reads no typed (text) answer: they may hold an address"
+            ),
+            "additionalProperties": {
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+            },
+        },
+    )
 
 
 class RegistrationPageSchema(ma.Schema):

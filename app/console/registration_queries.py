@@ -49,6 +49,8 @@ class TableQuery:
     country: str = ""
     organisation_kind: OrganisationKind | None = None
     attended: bool | None = None
+    # (question key, choice key): those who gave that answer to an organiser's choice question.
+    answer: tuple[str, str] | None = None
     sort: str = "registered"
     descending: bool = True
     # Whether the reader may see addresses (an organiser): else the rows carry none, and the
@@ -128,6 +130,7 @@ def table_select(event_ids: list[int], query: TableQuery) -> Select:
                 else sa.null().label(column)
                 for column in STANDARD_COLUMNS
             ),
+            Registration.answers,
         )
         .join(Delegate, Delegate.id == Registration.delegate_id)
         .join(Event, Event.id == Registration.event_id)
@@ -167,7 +170,17 @@ def _filtered(statement: Select, query: TableQuery, attended) -> Select:
         statement = statement.where(Registration.organisation_kind == query.organisation_kind)
     if query.attended is not None:
         statement = statement.where(attended.is_(sa.true()) if query.attended else attended.is_(sa.false()))
+    if query.answer is not None:
+        statement = statement.where(_answered(*query.answer))
     return statement
+
+
+def _answered(question_key: str, choice_key: str) -> sa.ColumnElement[bool]:
+    """The answer's JSON text holds the choice's key, quoted: the one choice ("halal") or one of
+    several (["halal", "vegetarian"]). Keys are slugs, so no other answer contains it quoted;
+    the same text on SQLite and PostgreSQL (its `json` type has no containment operator)."""
+    answer = sa.cast(Registration.answers[question_key], sa.Text)
+    return answer.contains(f'"{choice_key}"', autoescape=True)
 
 
 def ids_of(event_ids: list[int], query: TableQuery) -> list[int]:

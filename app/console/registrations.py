@@ -17,8 +17,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from ..errors import render_error
@@ -37,7 +37,7 @@ from ..registration.standard_fields import form_class
 from ..services import fields, regions
 from ..services.attendance import badges
 from ..services.attendance.attendance import AttendanceError
-from ..services.registration import audience
+from ..services.registration import audience, questions
 from ..services.registration import registrations as service
 from ..services.reporting import exports
 from . import bp, queries
@@ -126,10 +126,24 @@ def series_registrations(series_id: int):
     return _table_page(_series_scope(series_id))
 
 
-def _filters(scope: Scope) -> TableFilterForm:
+def _filters(scope: Scope, asked: list | None = None) -> TableFilterForm:
     """The table's search and filters, from the query string (the actions' too)."""
     countries = table.countries_present(scope.event_ids)
-    return TableFilterForm(request.args, addresses=current_user.sees_contact_details, countries=countries)
+    return TableFilterForm(
+        request.args,
+        addresses=current_user.sees_contact_details,
+        countries=countries,
+        answers=questions.filter_choices(
+            _scope_questions(scope) if asked is None else asked, str(get_locale())
+        ),
+    )
+
+
+def _scope_questions(scope: Scope) -> list:
+    """The questions of the table's event (its series' too), or of the series, retired ones too."""
+    if scope.event is not None:
+        return questions.for_event(scope.event, with_retired=True)
+    return questions.owned(scope.target, with_retired=True)
 
 
 def _table_page(
@@ -139,7 +153,8 @@ def _table_page(
     status: int = 200,
 ):
     event_ids = scope.event_ids
-    filters = _filters(scope)
+    asked = _scope_questions(scope)
+    filters = _filters(scope, asked)
     if not filters.validate() and status == 200:
         status = 400  # the page still shows, without the filters that made no sense
     rows = table.page_of(
@@ -158,6 +173,10 @@ def _table_page(
         table_args=table_args,
         country_name=regions.country_name,
         shown_value=fields.shown_value,
+        answers_of=questions.lines_of(
+            questions.readable(asked, current_user.sees_contact_details), str(get_locale())
+        ),
+        has_questions=bool(asked),
     ), status
 
 
@@ -318,7 +337,7 @@ def series_registrations_export(series_id: int, fmt: str):
 
 
 def _export(scope: Scope, fmt: str):
-    filters = TableFilterForm(request.args, addresses=current_user.sees_contact_details)
+    filters = _filters(scope)
     if not filters.validate():
         # Better no file than one with other rows than the organiser chose.
         return render_error(400, _("The filters of this export are not valid. Go back to the table."))
@@ -390,6 +409,9 @@ def _registration_page(registration: Registration, form: EditRegistrationForm):
         # What the event's form asked; gender, diet and accessibility are not a viewer's to read.
         standard_lines=fields.field_lines(
             registration, registration.event.asked_fields, sensitive=current_user.sees_contact_details
+        ),
+        answers=questions.answer_lines(
+            registration, str(get_locale()), with_text=current_user.sees_contact_details
         ),
     )
 

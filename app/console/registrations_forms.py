@@ -86,11 +86,14 @@ class TableFilterForm(SearchForm):
     )
     kind = SelectField(_l("Kind of organisation"), default="")
     attended = SelectField(_l("Attendance"), default="")
+    answer = SelectField(_l("Answer"), default="", validate_choice=True)
     sort = SelectField(_l("Sort by"), default="registered")
     order = SelectField(_l("Order"), default="desc")
     per_page = SelectField(_l("Rows per page"), coerce=int, default=DEFAULT_PAGE_SIZE)
 
-    def __init__(self, *args, addresses: bool, countries: Sequence[str] = (), **kwargs):
+    def __init__(
+        self, *args, addresses: bool, countries: Sequence[str] = (), answers: Sequence = (), **kwargs
+    ):
         """`addresses`: whether the reader may see registrants' addresses (and search them)."""
         super().__init__(*args, **kwargs)
         self.addresses = addresses
@@ -104,6 +107,8 @@ class TableFilterForm(SearchForm):
         self.per_page.choices = options((size, str(size)) for size in PAGE_SIZES)
         named = [(code, regions.country_name(code)) for code in regions.by_country_name(countries)]
         self.country.choices = options(named, _l("Any country"))
+        # (value "question:choice", label) of each choice question's answers (registration/questions.py)
+        self.answer.choices = options(answers, _l("Any answer"))
 
     def table_query(self) -> TableQuery:
         """The query asked for; a field that did not validate is left out rather than guessed."""
@@ -118,6 +123,7 @@ class TableFilterForm(SearchForm):
             country=valid(self.country) or "",
             organisation_kind=OrganisationKind(kind) if kind else None,
             attended={"yes": True, "no": False}.get(attended or ""),
+            answer=_answer_pair(valid(self.answer)),
             sort=valid(self.sort) or "registered",
             descending=(valid(self.order) or "desc") == "desc",
             shows_addresses=self.addresses,
@@ -125,6 +131,11 @@ class TableFilterForm(SearchForm):
 
     def page_size(self) -> int:
         return DEFAULT_PAGE_SIZE if self.per_page.errors else self.per_page.data
+
+
+def _answer_pair(value: str | None) -> tuple[str, str] | None:
+    question_key, _sep, choice_key = (value or "").partition(":")
+    return (question_key, choice_key) if question_key and choice_key else None
 
 
 class RegistrationActionForm(FlaskForm):

@@ -19,6 +19,7 @@ from .enums import (
     MailoutStatus,
     MessageStatus,
     OrganisationKind,
+    QuestionKind,
     RegistrationStatus,
     Salutation,
     SpeakerGender,
@@ -46,6 +47,7 @@ from .programme import (
     Series,
     Speaker,
 )
+from .questions import Question
 from .stamps import SpentFormStamp
 from .webhooks import Webhook, WebhookDelivery, WebhookDeliveryStatus
 
@@ -92,6 +94,8 @@ __all__ = [
     "PlatformRegistrant",
     "PrivacyNotice",
     "PublishedFigures",
+    "Question",
+    "QuestionKind",
     "Registration",
     "RegistrationState",
     "RegistrationStatus",

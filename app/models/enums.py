@@ -472,3 +472,42 @@ def enum_type(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+class QuestionKind(TitledEnum):
+    """The kinds of question an organiser can add to a registration form."""
+
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    ONE_CHOICE = "one_choice"
+    SEVERAL_CHOICES = "several_choices"
+    YES_NO = "yes_no"
+    COUNTRY = "country"
+    DATE = "date"
+
+    @classmethod
+    def _titles(cls):
+        return {
+            cls.SHORT_TEXT: _l("Short text"),
+            cls.LONG_TEXT: _l("Long text"),
+            cls.ONE_CHOICE: _l("One choice"),
+            cls.SEVERAL_CHOICES: _l("Several choices"),
+            cls.YES_NO: _l("Yes or no"),
+            cls.COUNTRY: _l("A country"),
+            cls.DATE: _l("A date"),
+        }
+
+    @property
+    def has_choices(self) -> bool:
+        """Whether the organiser lists the choices (a yes/no or a country has its own)."""
+        return self in (QuestionKind.ONE_CHOICE, QuestionKind.SEVERAL_CHOICES)
+
+    @property
+    def is_counted(self) -> bool:
+        """Whether the summaries break its answers down, choice by choice."""
+        return self in (
+            QuestionKind.ONE_CHOICE,
+            QuestionKind.SEVERAL_CHOICES,
+            QuestionKind.YES_NO,
+            QuestionKind.COUNTRY,
+        )

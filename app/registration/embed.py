@@ -32,6 +32,7 @@ from .. import rate_limits
 from ..extensions import csrf, db
 from ..models import Event, RegistrationStatus
 from ..public.queries import published_event_or_404
+from ..services.registration import questions
 from ..services.registration import registrations as service
 from . import bp
 from .forms import RegistrationForm
@@ -96,13 +97,13 @@ def embed_register(event_id: int):
     if not window.accepts_registrations:
         status = 409 if request.method == "POST" else 200
         return render_template("registration/embed.html", event=event, window=window, form=None), status
-    form = form_class(EmbedRegistrationForm, event.asked_fields)()
+    form = form_class(EmbedRegistrationForm, event.asked_fields)(questions=questions.for_event(event))
     if form.is_submitted() and not valid_form_token(form.embed_token.data, event):
         return _refuse(400, str(EXPIRED))
     if form.validate_on_submit():
         try:
             outcome = service.register(event, form.to_applicant())
-        except service.EventNotOpen:
+        except (service.EventNotOpen, questions.InvalidAnswers):  # changed since the check
             return redirect(url_for(".embed_register", event_id=event.id))
         rate_limits.note_emails_sent([outcome])  # counted by the per-email rate limit
         return redirect(url_for(".embed_done", outcome=_outcome_token(outcome)))

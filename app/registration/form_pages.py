@@ -9,7 +9,8 @@ cost of these pages. So each page is rendered once, cut where the visitor's
 values go, and filled in per visitor.
 
 The form page's key holds whatever it shows that can change: the language, the
-event's version (every edit of the event bumps it), the registration state in
+event's version (every edit of the event bumps it), its questions' ids and versions (every
+change of a question bumps its own), the registration state in
 words (which carries "4 seats left" or "Closes in 3 days") and whether it is
 full. The result page's key holds the language and each outcome's event, status
 and the event's version: a confirmed registrant's page shows the join details and
@@ -38,8 +39,9 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from ..formatting import window_label
-from ..models import Event, RegistrationStatus
+from ..models import Event, Question, RegistrationStatus
 from ..public.queries import event_versions, events_by_id
+from ..services.registration import questions
 from .forms import RegistrationForm, new_form_stamp
 from .standard_fields import form_class, setting_key
 
@@ -123,15 +125,23 @@ def registration_page(event: Event) -> str:
     """The empty registration form of `event` for this visitor."""
     # The fields asked: an edit of the series' setting does not bump the event's version.
     asked = event.asked_fields
+    asked_questions = questions.for_event(event)
     key: tuple = ("form", str(get_locale()), event.id, event.version, event.is_full, setting_key(asked))
-    key += (window_label(event, event.registration_window()),)
+    key += (window_label(event, event.registration_window()), questions.version_key(asked_questions))
 
     def render(for_visitor: bool):
-        form = form_class(RegistrationForm, asked)()  # its token and stamp are the visitor's own anyway
+        # Its token and stamp are the visitor's own in any case.
+        form = form_class(RegistrationForm, asked)(questions=asked_questions)
         html = render_form_page(event, form)
         return html, None if for_visitor else [form.csrf_token.current_token, form.started.data]
 
     return _page(key, [generate_csrf(), new_form_stamp()], render)
+
+
+def event_questions(event_id: int) -> list[Question]:
+    """The questions of a published event's form, read without loading the event (the service
+    locks it): none if there is no such event (the service then answers 404)."""
+    return questions.for_published_event_id(event_id)
 
 
 def render_form_page(event: Event, form: RegistrationForm) -> str:

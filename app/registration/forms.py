@@ -39,6 +39,7 @@ from ..models import OrganisationKind
 from ..services.regions import countries
 from ..services.registration import form_stamps
 from ..services.registration.registrations import Applicant
+from . import questions as asked
 
 NAME_MAX = 200
 EMAIL_MAX = 254
@@ -385,6 +386,10 @@ class RegistrationForm(SpamChecks, DelegateDetailsForm):
     )
     submit = SubmitField(_l("Register"))
 
+    def __init__(self, *args, questions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        asked.ask(self, list(questions))  # the organisers' questions (registration/questions.py)
+
     # The order a person fills them in.
     FIELD_ORDER = (
         "name",
@@ -397,7 +402,9 @@ class RegistrationForm(SpamChecks, DelegateDetailsForm):
     )
 
     def to_applicant(self) -> Applicant:
-        return self.applicant(self.email.data)
+        applicant = self.applicant(self.email.data)
+        applicant.answers = asked.answers(self)
+        return applicant
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -415,6 +422,17 @@ class SeriesRegistrationForm(RegistrationForm):
     def validate_events(self, field) -> None:
         if not field.data:
             raise ValidationError(_l("Choose at least one event."))
+
+
+class QuestionsPreview(PublicForm):
+    """The organisers' questions as the form shows them, unanswered (the console's preview)."""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, questions):
+        super().__init__(formdata=None)
+        asked.ask(self, list(questions), read_request=False)
 
 
 class ManageForm(DelegateDetailsForm):

@@ -21,9 +21,10 @@ from ..services.join_links import join_url_for
 from ..services.links import delegate_for_token, manage_token, registration_for_token
 from ..services.mail.calendar import registration_calendar
 from ..services.privacy import personal_data
+from ..services.registration import questions
 from ..services.registration import registrations as service
 from . import bp
-from .form_pages import outcomes_page, registration_page, render_form_page
+from .form_pages import event_questions, outcomes_page, registration_page, render_form_page
 from .forms import (
     CancelForm,
     EraseForm,
@@ -98,16 +99,19 @@ def _rate_limited(view):
 def register(event_id: int):
     if request.method in ("GET", "HEAD"):
         return _form_page(event_id, registration_page)
-    form = form_class(RegistrationForm, asked_fields_of(event_id))()
+    # The event is read once, locked, by the service: before it, only what its form asks (the
+    # standard fields and the organisers' questions).
+    form = form_class(RegistrationForm, asked_fields_of(event_id))(questions=event_questions(event_id))
     if not form.validate_on_submit():
         return _form_page(event_id, lambda event: (render_form_page(event, form), 400))
-    # The event is read once, locked, by the service: before it, only the fields its form asks.
     try:
         outcome = service.register_for_published(event_id, form.to_applicant())
     except service.UnknownEvent:
         abort(404)
     except service.EventNotOpen as closed:
         return _closed(closed.event)
+    except questions.InvalidAnswers:  # the questions changed between the check and the lock
+        return _form_page(event_id, lambda event: (render_form_page(event, form), 409))
     return _show_outcomes([outcome])
 
 
@@ -123,7 +127,9 @@ def _form_page(event_id: int, page):
 def register_series(series_id: int):
     series = published_series_or_404(series_id)
     choices = open_events(series)
-    form = form_class(SeriesRegistrationForm, asked_by_any([event.asked_fields for event in choices]))()
+    form = form_class(SeriesRegistrationForm, asked_by_any([event.asked_fields for event in choices]))(
+        questions=questions.for_series(series)
+    )
     form.offer(choices)
     if request.method == "GET":  # ticked in advance: only where a seat is the delegate's at once
         form.events.data = [e.id for e in choices if not e.is_full and not e.requires_approval]
@@ -131,6 +137,15 @@ def register_series(series_id: int):
         chosen = [e for e in choices if e.id in form.events.data]
         try:
             outcomes = service.register_for_series(series, chosen, form.to_applicant())
+        except questions.InvalidAnswers:  # the questions changed between the check and the lock
+            flash(
+                _(
+                    "The questions of this form have just changed. Nothing was registered; "
+                    "please check your answers."
+                ),
+                "error",
+            )
+            return redirect(url_for(".register_series", series_id=series.id))
         except service.EventNotOpen as error:  # closed between the page and the click
             flash(
                 _(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -98,6 +99,7 @@ def _event_page(event: Event, form: SummaryForm, status: int = 200):
         form=form,
         exhibits=charts.event_exhibits(summary),
         gender=summaries.gender_figures([event]),
+        answer_breakdowns=summaries.answer_breakdowns(event, str(get_locale())),
         chart_url=lambda key, fmt: url_for(".event_chart", event_id=event.id, key=key, fmt=fmt),
     ), status
 

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from ...models import Registration
 from ..fields import standard_field_lines
 from ..regions import country_name
+from .questions import answer_lines
 
 
 def given_details(registration: Registration, locale: str) -> list[tuple[str, str]]:
@@ -34,8 +35,9 @@ def given_details(registration: Registration, locale: str) -> list[tuple[str, st
                 _("Yes") if registration.consent_participant_list else _("No"),
             ),
         ]
-    # The meeting's own fields (salutation, gender, needs ...), already in `locale`.
-    return lines + standard_field_lines(registration, locale)
+    # The meeting's own fields (salutation, gender, needs ...) and the answers to the organisers'
+    # questions, already in `locale`.
+    return lines + standard_field_lines(registration, locale) + answer_lines(registration, locale)
 
 
 def _language_name(code: str) -> str:

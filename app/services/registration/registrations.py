@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cache
 from typing import cast
@@ -40,6 +40,7 @@ from .. import audit
 from ..fields import SENSITIVE_COLUMNS
 from ..mail import mailouts, notifications
 from ..webhooks import webhooks
+from . import questions
 
 # Emails a visitor can have sent again and again to any address (a repeated registration, a
 # request for the links): each goes at most once per registration (per person for the links)
@@ -225,7 +226,8 @@ def register_for_series(
         raise RegistrationError(_l("Choose at least one event."))
     if any(event.series_id != series.id for event in events):
         raise RegistrationError(_l("An event chosen is not part of this series."))
-    return register_for_events(events, applicant, now=now)
+    # The series form asks the series' questions: an event's own are asked on its own form.
+    return _register([event.id for event in events], applicant, now, series_only=True)
 
 
 def register_for_events(
@@ -235,8 +237,13 @@ def register_for_events(
 
 
 def _register(
-    event_ids: list[int], applicant: Applicant, now: datetime | None, published_only: bool = False
+    event_ids: list[int],
+    applicant: Applicant,
+    now: datetime | None,
+    published_only: bool = False,
+    series_only: bool = False,
 ) -> list[Outcome]:
+    """InvalidAnswers (nothing registered) if the answers do not fit an event's questions."""
     event_ids = sorted(set(event_ids))  # one lock order: no deadlocks
     batch_key = secrets.token_hex(8) if len(event_ids) > 1 else None
     with write_transaction() as session:
@@ -244,9 +251,14 @@ def _register(
         outcomes = []
         for event_id in event_ids:
             event = _locked_event(session, event_id, published_only)
+            answers = questions.checked_for(session, event, applicant.answers, series_only=series_only)
             # Read the clock only once the event is locked, so that the waiting
             # list's order (by status_changed_dt) is the order of arrival.
-            outcomes.append(_register_one(session, event, delegate, applicant, batch_key, now or utcnow()))
+            outcomes.append(
+                _register_one(
+                    session, event, delegate, replace(applicant, answers=answers), batch_key, now or utcnow()
+                )
+            )
     return outcomes
 
 

@@ -27,8 +27,9 @@ from sqlalchemy.sql import Select
 
 from ...database import write_transaction
 from ...extensions import db
-from ...models import Event, OrganisationKind, RegistrationStatus, Series
+from ...models import Event, OrganisationKind, Question, RegistrationStatus, Series
 from .. import audit, fields, regions
+from ..registration import questions as asked
 from . import xlsx_stream
 
 BATCH = 1000
@@ -75,6 +76,8 @@ class Words:
     no: str
     # The standard fields' values in words, per column (services/fields.py).
     standard: dict[str, dict]
+    # The cells of the organisers' questions, one per question (services/registration/questions.py).
+    answers: Callable[[dict | None], list[str]]
 
     def country_cells(self, code: str) -> tuple[str, str]:
         return self.countries.get(code) or (neutralise(code), neutralise(code))
@@ -88,8 +91,9 @@ class Words:
         return neutralise(value)
 
 
-def _words() -> Words:
-    names = regions.country_names(str(get_locale() or "en"))
+def _words(questions: list[Question]) -> Words:
+    locale = str(get_locale() or "en")
+    names = regions.country_names(locale)
     return Words(
         kinds={kind: kind.title for kind in OrganisationKind},
         statuses={status: status.title for status in RegistrationStatus},
@@ -98,6 +102,7 @@ def _words() -> Words:
         yes=_("yes"),
         no=_("no"),
         standard={column: fields.value_words(column) for column in fields.LABELS},
+        answers=asked.cell_maker(questions, locale),
     )
 
 
@@ -124,15 +129,15 @@ def standard_columns(target: Event | Series) -> list[str]:
     """A column per standard field its form asked (or any of the series' events' forms), the
     name in Latin letters apart (a column of every export)."""
     events = target.events if isinstance(target, Series) else [target]
-    asked = fields.asked_by_any(event.asked_fields for event in events)
-    return [column for column in fields.asked_columns(asked) if column not in FIELDS]
+    chosen = fields.asked_by_any(event.asked_fields for event in events)
+    return [column for column in fields.asked_columns(chosen) if column not in FIELDS]
 
 
 def _picker(statement: Select, extra: list[str]) -> Callable:
-    """A row's FIELDS (then the `extra` columns) as one tuple, taken by position: a lookup by
-    name per cell costs more."""
+    """A row's FIELDS, its answers, then the `extra` columns as one tuple, taken by position: a
+    lookup by name per cell costs more."""
     names = list(statement.selected_columns.keys())
-    return operator.itemgetter(*(names.index(field) for field in (*FIELDS, *extra)))
+    return operator.itemgetter(*(names.index(field) for field in (*FIELDS, "answers", *extra)))
 
 
 def _cells(values: tuple, words: Words) -> list:
@@ -184,15 +189,22 @@ def _rows(statement: Select, words: Words, extra: list[str]) -> Iterator[list]:
                 cells = _cells(values, words)
                 cells.extend(
                     words.standard_cell(column, value)
-                    for column, value in zip(extra, values[len(FIELDS) :], strict=True)
+                    for column, value in zip(extra, values[len(FIELDS) + 1 :], strict=True)
                 )
+                cells.extend(neutralise(cell) for cell in words.answers(values[len(FIELDS)]))
                 yield cells
     finally:
         result.close()
 
 
-def _header(extra: list[str]) -> list[str]:
-    return [neutralise(str(label)) for label in COLUMNS] + [fields.label(column) for column in extra]
+def _header(extra: list[str], questions: list[Question]) -> list[str]:
+    """The columns, the standard fields asked, then one per question of the organisers, in the
+    export's language."""
+    locale = str(get_locale() or "en")
+    labels = [asked.label(question, locale) for question in questions]
+    return [
+        neutralise(str(label)) for label in (*COLUMNS, *(fields.label(column) for column in extra), *labels)
+    ]
 
 
 def _record(target: Event | Series, statement: Select, filters: dict, fmt: str) -> int:
@@ -217,8 +229,8 @@ def csv_export(target: Event | Series, statement: Select, filters: dict) -> Iter
     `statement` is the table's SELECT, `filters` what the organiser chose (for the audit log).
     """
     _record(target, statement, filters, "csv")
-    extra = standard_columns(target)
-    return _csv_chunks(_header(extra), _rows(statement, _words(), extra))
+    extra, questions = standard_columns(target), asked.for_target(target)
+    return _csv_chunks(_header(extra, questions), _rows(statement, _words(questions), extra))
 
 
 def _csv_instant(moment: datetime) -> str:
@@ -254,7 +266,7 @@ def xlsx_export(target: Event | Series, statement: Select, filters: dict) -> Ite
     """Record the export now, then give the workbook in chunks as the rows are read: text as
     text, the registration's instant as a date, the minutes as a number."""
     _record(target, statement, filters, "xlsx")
-    extra = standard_columns(target)
+    extra, questions = standard_columns(target), asked.for_target(target)
     return xlsx_stream.workbook(
-        _("Registrations"), _header(extra), _rows(statement, _words(), extra), batch=BATCH
+        _("Registrations"), _header(extra, questions), _rows(statement, _words(questions), extra), batch=BATCH
     )

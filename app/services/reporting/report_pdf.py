@@ -328,6 +328,8 @@ def event_report(event: Event, *, public: bool = False) -> Report:
                 widths=(3, 1),
             ),
         ]
+    if not public:  # answers are never published
+        blocks += _answer_blocks(event)
     blocks += _agenda_blocks(event)
     blocks += _document_blocks(event.documents, event.is_published, public)
     blocks += _outcome_blocks(event)
@@ -341,6 +343,23 @@ def event_report(event: Event, *, public: bool = False) -> Report:
         people=_people(series),
         blocks=blocks,
     )
+
+
+def _answer_blocks(event: Event) -> list[Block]:
+    """The answers to the organisers' choice, yes/no and country questions, counted."""
+    counted = summaries.answer_breakdowns(event, str(get_locale() or "en"))
+    if not counted:
+        return []
+    blocks: list[Block] = [Heading(_("Answers to the questions"), level=2)]
+    for breakdown in counted:
+        blocks.append(
+            Grid(
+                [breakdown.label, _("People")],
+                [[shown, charts.number(count)] for shown, count in breakdown.counts],
+                widths=(3, 1),
+            )
+        )
+    return blocks
 
 
 def _arrival_blocks(figures) -> list[Block]:

@@ -60,6 +60,7 @@ from ...models import (
     Series,
 )
 from .. import audit, regions
+from ..registration import questions
 
 logger = logging.getLogger(__name__)
 
@@ -743,6 +744,21 @@ def _heads_of_delegation() -> sa.Select:
         sa.func.count().label("registered"),
         sa.func.count(sa.case((_attended_registration(), 1))).label("attended"),
     ).where(Registration.event_id.in_(_events()), Registration.head_of_delegation.is_(True))
+
+
+def answer_breakdowns(event: Event, locale: str) -> list[questions.Breakdown]:
+    """How the people registered (confirmed, waiting or awaiting approval) answered each of the
+    organisers' choice, yes/no and country questions: live, for the organisers' summary only
+    (answers are not published)."""
+    asked = questions.counted(event)
+    if not asked:
+        return []
+    answers: Iterable[dict | None] = db.session.scalars(
+        sa.select(Registration.answers).where(
+            Registration.event_id == event.id, Registration.status.in_(RegistrationStatus.active())
+        )
+    )
+    return questions.breakdowns(asked, answers, locale)
 
 
 ARRIVAL_STEP = timedelta(minutes=15)
