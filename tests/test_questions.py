@@ -144,13 +144,23 @@ def test_registering_checks_and_stores_answers_by_key(app):
     }
 
 
-def test_the_series_form_answers_the_series_questions_for_each_event(app):
+def test_the_series_form_answers_the_series_questions_and_each_events_own(app):
     series = make_series()
     first, second = make_event("One", series=series), make_event("Two", series=series)
     visa(series)
-    visa(second, labels={"en": "Own question"})  # asked on the event's own form only
-    outcomes = register_for_series(series, [first, second], applicant({"do_you_need_a_visa_letter": "yes"}))
-    assert [o.registration.answers for o in outcomes] == [{"do_you_need_a_visa_letter": "yes"}] * 2
+    visa(second, labels={"en": "Own question"})  # required, asked only of those who choose "Two"
+    # Skipping an event's own required question through the series form registers nobody.
+    with pytest.raises(InvalidAnswers) as refused:
+        register_for_series(series, [first, second], applicant({"do_you_need_a_visa_letter": "yes"}))
+    assert refused.value.errors == {"own_question": "Answer this question."}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+    given = applicant({"do_you_need_a_visa_letter": "yes"})
+    given.event_answers = {second.id: {"own_question": "no"}}
+    outcomes = register_for_series(series, [first, second], given)
+    assert [o.registration.answers for o in outcomes] == [
+        {"do_you_need_a_visa_letter": "yes"},
+        {"do_you_need_a_visa_letter": "yes", "own_question": "no"},
+    ]
 
 
 def test_labels_fall_back_to_english(app):
