@@ -959,3 +959,20 @@ def test_the_console_shows_questions_in_its_language_else_in_english(app, consol
     assert "<strong>Which meal?</strong>" in page
     edit = unescape(console.get(f"/console/questions/{question.id}", headers=headers).get_data(as_text=True))
     assert f"<h1>{label}</h1>" in edit
+
+
+def test_the_api_series_registration_answers_each_chosen_events_own_questions(app, client):
+    series = make_series()
+    one, two = make_event("One", series=series), make_event("Two", series=series)
+    visa(two, labels={"en": "Own question"})  # required, Two's own
+    url = f"/api/v1/series/{series.id}/registrations"
+    body = {**delegate_form(consent_privacy=True), "events": [one.id, two.id]}
+    refused = client.post(url, json=body)
+    assert refused.status_code == 422
+    assert {error["field"] for error in refused.get_json()["errors"]} == {"answers.own_question"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+    assert client.post(url, json={**body, "event_answers": {"x": {}}}).status_code == 422
+    accepted = client.post(url, json={**body, "event_answers": {str(two.id): {"own_question": "yes"}}})
+    assert accepted.status_code == 202, accepted.get_data(as_text=True)
+    stored = dict(db.session.execute(sa.select(Registration.event_id, Registration.answers)).all())
+    assert stored == {one.id: {}, two.id: {"own_question": "yes"}}
