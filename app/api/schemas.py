@@ -515,10 +515,11 @@ class RegistrationSchema(ma.Schema):
         metadata={
             "description": (
                 "Answers to the organisers' questions of the event (for a series: the series' "
-                "questions; each event's own in `event_answers`), by question key: text, a date as YYYY-MM-DD, a country as ISO 3166-1 "
-                "alpha-2, a choice by its key (yes/no: `yes` or `no`), several choices as a list of "
-                "keys. An unknown question or choice, a required answer missing (a conditional "
-                "question only when shown) answer 422, each error naming `answers.<key>`."
+                "questions; each event's own in `event_answers`), by question key: text, a date as "
+                "YYYY-MM-DD, a country as ISO 3166-1 alpha-2, a choice by its key (yes/no: `yes` "
+                "or `no`), several choices as a list of keys. An unknown question or choice, a "
+                "required answer missing (a conditional question only when shown) answer 422, each "
+                "error naming `answers.<key>`."
             ),
             "additionalProperties": {
                 "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]

@@ -192,7 +192,9 @@ def _checked(form, field) -> None:
     if event_id not in checked:
         asked, sent = list(form.questions), answers(form)
         if event_id is not None:
-            own = [f.question for event, fields in form.question_groups if event.id == event_id for f in fields]
+            own = [
+                f.question for event, fields in form.question_groups if event.id == event_id for f in fields
+            ]
             asked, sent = asked + own, {**sent, **_sent(form, own, event_id)}
         try:
             rules.check_answers(asked, sent)

@@ -321,7 +321,10 @@ def manage(token: str):
             service.update_details(registration, form.applicant(registration.email), with_answers=True)
         except questions.InvalidAnswers:  # the questions changed between the check and the save
             form.form_errors.append(
-                _("The questions of this form have just changed. Nothing was saved; please check your answers.")
+                _(
+                    "The questions of this form have just changed. Nothing was saved; "
+                    "please check your answers."
+                )
             )
             return _manage_page(registration, form, token), 409
         flash(_("Your details have been saved."), "success")

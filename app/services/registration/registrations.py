@@ -643,7 +643,9 @@ def update_details(
         answers = None
         if with_answers:
             asked = questions.for_event(registration.event, session=session)
-            answers = questions.kept_with(registration, asked, questions.check_answers(asked, applicant.answers))
+            answers = questions.kept_with(
+                registration, asked, questions.check_answers(asked, applicant.answers)
+            )
         _change_details(registration, applicant, answers)
     return registration
 
