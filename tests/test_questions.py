@@ -144,13 +144,23 @@ def test_registering_checks_and_stores_answers_by_key(app):
     }
 
 
-def test_the_series_form_answers_the_series_questions_for_each_event(app):
+def test_the_series_form_answers_the_series_questions_and_each_events_own(app):
     series = make_series()
     first, second = make_event("One", series=series), make_event("Two", series=series)
     visa(series)
-    visa(second, labels={"en": "Own question"})  # asked on the event's own form only
-    outcomes = register_for_series(series, [first, second], applicant({"do_you_need_a_visa_letter": "yes"}))
-    assert [o.registration.answers for o in outcomes] == [{"do_you_need_a_visa_letter": "yes"}] * 2
+    visa(second, labels={"en": "Own question"})  # required, asked only of those who choose "Two"
+    # Skipping an event's own required question through the series form registers nobody.
+    with pytest.raises(InvalidAnswers) as refused:
+        register_for_series(series, [first, second], applicant({"do_you_need_a_visa_letter": "yes"}))
+    assert refused.value.errors == {"own_question": "Answer this question."}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+    given = applicant({"do_you_need_a_visa_letter": "yes"})
+    given.event_answers = {second.id: {"own_question": "no"}}
+    outcomes = register_for_series(series, [first, second], given)
+    assert [o.registration.answers for o in outcomes] == [
+        {"do_you_need_a_visa_letter": "yes"},
+        {"do_you_need_a_visa_letter": "yes", "own_question": "no"},
+    ]
 
 
 def test_labels_fall_back_to_english(app):
@@ -780,3 +790,187 @@ def test_moving_steps_over_no_retired_question(app):
     questions.remove_question(retired)
     assert questions.move_question(last, -1) is True
     assert [q.key for q in questions.for_event(event)] == [last.key, first.key]
+
+
+# --- changing one's answers from the manage link ----------------------------------------------
+
+
+def manage_url(registration) -> str:
+    from app.services.links import manage_token
+
+    return f"/registrations/manage/{manage_token(registration)}"
+
+
+def manage_form(**answers) -> dict:
+    """The manage form's details as registered (tests.conftest.delegate_form), and `answers`."""
+    details = delegate_form(**answers)
+    for name in ("email", "consent_privacy"):
+        details.pop(name)
+    return details
+
+
+def stored_answers(registration_id: int) -> dict:
+    db.session.rollback()  # the request committed in its own transaction
+    return db.session.get(Registration, registration_id).answers
+
+
+def test_a_delegate_changes_their_answers_from_the_manage_link(mail_app, smtp_server):
+    event = make_event("Partnership")
+    visa(event)
+    passport(event)
+    arrival = questions.add_question(
+        event, QuestionDetails(kind=QuestionKind.SHORT_TEXT, labels={"en": "Arrival"})
+    )
+    given = applicant({"do_you_need_a_visa_letter": "no", "arrival": "Addis Ababa, 14 March"})
+    registration = register(event, given).registration
+    questions.remove_question(arrival)  # answered: retired, its answer kept and shown, not changed
+    site, url = mail_app.test_client(), manage_url(registration)
+    page = unescape(site.get(url).get_data(as_text=True))
+    radio = 'name="q_do_you_need_a_visa_letter" type="radio" value="no"'
+    assert f'checked id="q_do_you_need_a_visa_letter-1" {radio}' in page
+    assert "<dt>Arrival</dt><dd>Addis Ababa, 14 March</dd>" in page and 'name="q_arrival"' not in page
+    before = len(smtp_server.inbox.to(given.email))
+
+    # As at registration: a required answer missing where shown, an unknown choice -> 400, nothing changed.
+    for sent, message in (
+        ({"q_do_you_need_a_visa_letter": "yes"}, "Answer this question."),
+        ({"q_do_you_need_a_visa_letter": "maybe"}, "Not a valid choice."),
+        ({}, "Answer this question."),
+    ):
+        response = submit(site, url, manage_form(name="Amina Yusuf Ali", **sent))
+        assert response.status_code == 400, sent
+        assert message in response.get_data(as_text=True)
+        assert stored_answers(registration.id) == given.answers
+        assert db.session.get(Registration, registration.id).name == "Amina Yusuf"
+
+    response = submit(
+        site, url, manage_form(q_do_you_need_a_visa_letter="yes", q_passport_details="EP1234567")
+    )
+    assert response.status_code == 302
+    assert stored_answers(registration.id) == {
+        "do_you_need_a_visa_letter": "yes",
+        "passport_details": "EP1234567",
+        "arrival": "Addis Ababa, 14 March",
+    }
+    emails = smtp_server.inbox.to(given.email)[before:]
+    assert [message["Subject"] for message in emails] == ["Registration details changed: Partnership"]
+    text = emails[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Do you need a visa letter?: Yes" in text and "Passport details: EP1234567" in text
+    # Saving the same answers again changes nothing and sends nothing.
+    assert (
+        submit(
+            site, url, manage_form(q_do_you_need_a_visa_letter="yes", q_passport_details="EP1234567")
+        ).status_code
+        == 302
+    )
+    assert len(smtp_server.inbox.to(given.email)) == before + 1
+
+
+# --- the series form asks each chosen event's own questions ----------------------------------
+
+
+def test_the_series_form_asks_each_chosen_events_own_questions(app):
+    series = make_series()
+    one, two = make_event("One", series=series), make_event("Two", series=series)
+    visa(series, required=False)
+    # The same label, so the same key, on both events: each event's answer is its own.
+    for event in (one, two):
+        questions.add_question(
+            event,
+            QuestionDetails(kind=QuestionKind.SHORT_TEXT, labels={"en": "Session topic"}, required=True),
+        )
+    url = f"/series/{series.id}/register"
+    page = unescape(app.test_client().get(url).get_data(as_text=True))
+    for event in (one, two):
+        assert f'<fieldset class="questions" data-question-event="{event.id}">' in page
+        assert f"Questions for “{event.title}”" in page and f'name="e{event.id}_q_session_topic"' in page
+
+    # An event not chosen: its questions are neither checked nor answered.
+    response = submit(
+        app.test_client(), url, delegate_form(events=[str(one.id)], **{f"e{one.id}_q_session_topic": "Cash"})
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Registration.answers)) == {"session_topic": "Cash"}
+
+    # A chosen event's required question skipped: refused, nothing registered.
+    email = "dawit.bekele@example.org"
+    response = submit(
+        app.test_client(),
+        url,
+        delegate_form(
+            email=email, events=[str(one.id), str(two.id)], **{f"e{one.id}_q_session_topic": "Cash"}
+        ),
+    )
+    assert response.status_code == 400
+    assert "Answer this question." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+
+    response = submit(
+        app.test_client(),
+        url,
+        delegate_form(
+            email=email,
+            events=[str(one.id), str(two.id)],
+            q_do_you_need_a_visa_letter="yes",
+            **{f"e{one.id}_q_session_topic": "Cash", f"e{two.id}_q_session_topic": "Care"},
+        ),
+    )
+    assert response.status_code == 302
+    stored = dict(
+        db.session.execute(
+            sa.select(Registration.event_id, Registration.answers)
+            .join(Registration.delegate)
+            .where(sa.text("delegate.email = :email").bindparams(email=email))
+        ).all()
+    )
+    assert stored == {
+        one.id: {"do_you_need_a_visa_letter": "yes", "session_topic": "Cash"},
+        two.id: {"do_you_need_a_visa_letter": "yes", "session_topic": "Care"},
+    }
+
+
+# --- the console in its own language --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "choice"),
+    [("fr", "Régime alimentaire", "Végétarien"), ("ar", "Dietary needs", "خالٍ من الغلوتين")],
+)
+def test_the_console_shows_questions_in_its_language_else_in_english(app, console, language, label, choice):
+    event = make_event()
+    question = diet(event)
+    questions.add_question(
+        event,
+        QuestionDetails(
+            kind=QuestionKind.SHORT_TEXT,
+            labels={"en": "Which meal?"},
+            show_if={"question_key": "dietary_needs", "answer_key": "no_gluten"},
+        ),
+    )
+    headers = {"Accept-Language": language}
+    page = unescape(
+        console.get(f"/console/events/{event.id}/questions", headers=headers).get_data(as_text=True)
+    )
+    assert (
+        f"<strong>{label}</strong>" in page and choice in page and "Halal" in page
+    )  # no translation: English
+    assert "<strong>Which meal?</strong>" in page
+    edit = unescape(console.get(f"/console/questions/{question.id}", headers=headers).get_data(as_text=True))
+    assert f"<h1>{label}</h1>" in edit
+
+
+def test_the_api_series_registration_answers_each_chosen_events_own_questions(app, client):
+    series = make_series()
+    one, two = make_event("One", series=series), make_event("Two", series=series)
+    visa(two, labels={"en": "Own question"})  # required, Two's own
+    url = f"/api/v1/series/{series.id}/registrations"
+    body = {**delegate_form(consent_privacy=True), "events": [one.id, two.id]}
+    refused = client.post(url, json=body)
+    assert refused.status_code == 422
+    assert {error["field"] for error in refused.get_json()["errors"]} == {"answers.own_question"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+    assert client.post(url, json={**body, "event_answers": {"x": {}}}).status_code == 422
+    accepted = client.post(url, json={**body, "event_answers": {str(two.id): {"own_question": "yes"}}})
+    assert accepted.status_code == 202, accepted.get_data(as_text=True)
+    stored = dict(db.session.execute(sa.select(Registration.event_id, Registration.answers)).all())
+    assert stored == {one.id: {}, two.id: {"own_question": "yes"}}

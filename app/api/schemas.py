@@ -515,10 +515,11 @@ class RegistrationSchema(ma.Schema):
         metadata={
             "description": (
                 "Answers to the organisers' questions of the event (for a series: the series' "
-                "questions), by question key: text, a date as YYYY-MM-DD, a country as ISO 3166-1 "
-                "alpha-2, a choice by its key (yes/no: `yes` or `no`), several choices as a list of "
-                "keys. An unknown question or choice, a required answer missing (a conditional "
-                "question only when shown) answer 422, each error naming `answers.<key>`."
+                "questions; each event's own in `event_answers`), by question key: text, a date as "
+                "YYYY-MM-DD, a country as ISO 3166-1 alpha-2, a choice by its key (yes/no: `yes` "
+                "or `no`), several choices as a list of keys. An unknown question or choice, a "
+                "required answer missing (a conditional question only when shown) answer 422, each "
+                "error naming `answers.<key>`."
             ),
             "additionalProperties": {
                 "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
@@ -534,6 +535,27 @@ class SeriesRegistrationSchema(RegistrationSchema):
         required=True,
         validate=validate.Length(min=1, max=100),
         metadata={"description": "Ids of the series' open events to register for"},
+    )
+    event_answers = ma.fields.Dict(
+        keys=ma.fields.Integer(),
+        values=ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw()),
+        load_default=dict,
+        metadata={
+            "description": (
+                "Answers to each chosen event's own questions, by event id then question key, as "
+                "in `answers` (which holds those to the series' questions, given for every event). "
+                "A chosen event's required question left unanswered answers 422; answers for an "
+                "event not chosen are ignored."
+            ),
+            "propertyNames": {"pattern": "^[0-9]{1,9}$"},
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {
+                    "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+                },
+            },
+            "example": {"12": {"session_topic": "Cash transfers"}},
+        },
     )
 
 

@@ -5,6 +5,7 @@ not deleted), and a preview of the form's part they make. Viewers read; organise
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -63,6 +64,7 @@ def _page(
         confirm_form=ConfirmForm(),
         problem=problem,
         service=service,
+        locale=str(get_locale()),  # each question's words in the console's language, else English
     ), status
 
 
@@ -125,6 +127,8 @@ def question(question_id: int):
         form=form,
         can_edit=current_user.can(AccountRole.ORGANISER) and question.retired_dt is None,
         languages=service.LANGUAGES,
+        service=service,
+        locale=str(get_locale()),
     ), status
 
 

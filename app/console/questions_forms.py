@@ -3,6 +3,7 @@ required, and the answer it is shown on."""
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -77,18 +78,19 @@ class QuestionForm(FlaskForm):
     def __init__(self, *args, conditions: list[Question], question: Question | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.question = question
+        locale = str(get_locale())  # the other questions named in the console's language
         self.show_if.choices = options(
             (
                 (
                     f"{target.key}:{answer}",
                     _l(
                         "If “%(question)s” is answered “%(answer)s”",
-                        question=rules.label(target, "en"),
+                        question=rules.label(target, locale),
                         answer=text,
                     ),
                 )
                 for target in conditions
-                for answer, text in rules.choice_options(target, "en")
+                for answer, text in rules.choice_options(target, locale)
             ),
             _l("Always"),
         )

@@ -404,6 +404,7 @@ class RegistrationForm(SpamChecks, DelegateDetailsForm):
     def to_applicant(self) -> Applicant:
         applicant = self.applicant(self.email.data)
         applicant.answers = asked.answers(self)
+        applicant.event_answers = asked.event_answers(self)
         return applicant
 
 
@@ -416,8 +417,14 @@ class SeriesRegistrationForm(RegistrationForm):
     events = MultiCheckboxField(_l("Events"), coerce=int, validate_choice=True)
     submit = SubmitField(_l("Register for the chosen events"))
 
-    def offer(self, events) -> None:
+    def offer(self, events, own_questions=()) -> None:
+        """The events to choose among, and (event, its own questions) of each: asked, under the
+        event's title, of those who choose it."""
         self.events.choices = [SelectChoice(event.id, event.title) for event in events]
+        asked.ask_per_event(self, list(own_questions))
+
+    def chosen_event_ids(self) -> set[int]:
+        return set(self.events.data or ())
 
     def validate_events(self, field) -> None:
         if not field.data:
@@ -437,6 +444,16 @@ class QuestionsPreview(PublicForm):
 
 class ManageForm(DelegateDetailsForm):
     submit = SubmitField(_l("Save changes"))
+
+    def __init__(self, *args, questions=(), answers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The event's questions, to change one's answers as at registration.
+        asked.ask(self, list(questions), given=answers)
+
+    def applicant(self, email: str) -> Applicant:
+        applicant = super().applicant(email)
+        applicant.answers = asked.answers(self)
+        return applicant
 
 
 class CancelForm(PublicForm):

@@ -4,6 +4,7 @@ import time
 
 from email_validator import EmailNotValidError
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
@@ -130,7 +131,7 @@ def register_series(series_id: int):
     form = form_class(SeriesRegistrationForm, asked_by_any([event.asked_fields for event in choices]))(
         questions=questions.for_series(series)
     )
-    form.offer(choices)
+    form.offer(choices, questions.own_of_events(choices))
     if request.method == "GET":  # ticked in advance: only where a seat is the delegate's at once
         form.events.data = [e.id for e in choices if not e.is_full and not e.requires_approval]
     if choices and form.validate_on_submit():
@@ -304,14 +305,28 @@ def my_registrations(token: str):
 def manage(token: str):
     registration = _registration_or_404(token)
     asked = registration.event.asked_fields
-    form = form_class(ManageForm, asked)(obj=registration if request.method == "GET" else None)
-    if request.method == "GET":
+    shown = request.method == "GET"
+    form = form_class(ManageForm, asked)(
+        obj=registration if shown else None,
+        questions=questions.for_event(registration.event),
+        answers=registration.answers if shown else None,
+    )
+    if shown:
         form.organisation_kind.data = registration.organisation_kind.value
     if not registration.is_active:
         # A cancelled or rejected registration is shown, not changed.
         return _manage_page(registration, form, token), 409 if form.is_submitted() else 200
     if form.validate_on_submit():
-        service.update_details(registration, form.applicant(registration.email))
+        try:
+            service.update_details(registration, form.applicant(registration.email), with_answers=True)
+        except questions.InvalidAnswers:  # the questions changed between the check and the save
+            form.form_errors.append(
+                _(
+                    "The questions of this form have just changed. Nothing was saved; "
+                    "please check your answers."
+                )
+            )
+            return _manage_page(registration, form, token), 409
         flash(_("Your details have been saved."), "success")
         return redirect(url_for(".manage", token=token))
     return _manage_page(registration, form, token), 400 if form.is_submitted() else 200
@@ -330,6 +345,7 @@ def _manage_page(registration, form, token):
         position=position,
         join_link=join_url_for(registration),
         cancel_form=CancelForm(),
+        retired_answers=questions.retired_lines(registration, str(get_locale())),
     )
 
 

@@ -80,3 +80,37 @@ def test_a_question_from_the_console_to_the_delegate_to_the_export(audited_page,
     assert [(row["Name"], row["Do you need a visa letter?"], row["Passport details"]) for row in rows] == [
         ("Amina Yusuf", "Yes", "EP1234567, expires 2031-05-01")
     ]
+
+
+def test_the_series_form_shows_an_events_own_questions_while_it_is_ticked(audited_page, axe, live_url):
+    """The series form asks each event's own questions under its title, shown only while the
+    event is ticked (without a script: always shown, answered only for the events chosen)."""
+    from app.models import QuestionKind
+    from app.services.registration import questions
+    from app.services.registration.questions import QuestionDetails
+    from tests.conftest import make_series
+
+    page = audited_page
+    series = make_series("The 4Ps Revisited", is_published=True)
+    one = make_event("Prevention", series=series, is_published=True)
+    two = make_event("Protection", series=series, is_published=True)
+    questions.add_question(
+        two, QuestionDetails(kind=QuestionKind.SHORT_TEXT, labels={"en": "Session topic"}, required=True)
+    )
+    page.goto(f"{live_url}/series/{series.id}/register")
+    group = page.locator(f'[data-question-event="{two.id}"]')
+    assert group.is_visible()  # both open events ticked in advance
+    axe.check(page)
+    page.get_by_label("Protection", exact=False).uncheck()
+    assert not group.is_visible()
+    fill_in(page, "Amina Yusuf", "amina.yusuf@example.org", "Ministry of Labour", "member_state", "ET")
+    page.get_by_label("Protection", exact=False).check()
+    assert group.is_visible()
+    page.get_by_role("button", name="Register for the chosen events").click()  # unanswered: refused
+    assert "Answer this question." in page.content()
+    page.locator(f"#e{two.id}_q_session_topic").fill("Cash transfers")
+    page.get_by_role("button", name="Register for the chosen events").click()
+    assert "/registrations/done" in page.url
+    db.session.rollback()  # see what the server committed
+    stored = dict(db.session.execute(sa.select(Registration.event_id, Registration.answers)).all())
+    assert stored == {one.id: {}, two.id: {"session_topic": "Cash transfers"}}

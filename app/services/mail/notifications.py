@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import policy as email_policy
@@ -588,9 +588,15 @@ DETAIL_LABELS = {
 }
 
 
-def queue_details_changed(registration: Registration) -> int:
-    with force_locale(email_locale(registration.language)):  # the labels and values, translated
+def queue_details_changed(
+    registration: Registration, more_lines: Callable[[str], list[tuple[str, str]]] | None = None
+) -> int:
+    """`more_lines(locale)`: lines a domain above this one adds (the answers to the organisers'
+    questions, which the registration service reads)."""
+    locale = email_locale(registration.language)
+    with force_locale(locale):  # the labels and values, translated
         details = [(str(label), str(_display(registration, name))) for name, label in DETAIL_LABELS.items()]
+        details += more_lines(locale) if more_lines else []
     subject = _l("Registration details changed: %(title)s", title=registration.event.title)
     return queue_to_compose("registration_changed", registration, subject, details=details)
 

@@ -160,9 +160,24 @@ def _event_questions(with_retired: bool, *, by_published_event: bool) -> sa.Sele
 
 
 def for_series(series: Series, *, session: OrmSession | None = None) -> list[Question]:
-    """What the series form (several events at once) asks: the series' own questions."""
+    """What the series form (several events at once) asks of all: the series' own questions
+    (then, for each chosen event, its own: `owned`)."""
     query = sa.select(Question).where(Question.series_id == series.id, Question.retired_dt.is_(None))
     return list((session or db.session).scalars(query.order_by(Question.position, Question.id)))
+
+
+def own_of_events(events: list[Event]) -> list[tuple[Event, list[Question]]]:
+    """(event, its own questions) for each of `events`, in their order, read in one statement:
+    what the series form asks besides the series' questions, per event chosen."""
+    by_event: dict[int, list[Question]] = {event.id: [] for event in events}
+    if by_event:
+        for question in db.session.scalars(
+            sa.select(Question)
+            .where(Question.event_id.in_(list(by_event)), Question.retired_dt.is_(None))
+            .order_by(Question.position, Question.id)
+        ):
+            by_event[question.event_id].append(question)  # type: ignore[index]  # event_id set by the WHERE
+    return [(event, by_event[event.id]) for event in events]
 
 
 def version_key(questions: Iterable[Question]) -> tuple:
@@ -350,22 +365,27 @@ def _bad_date():
     raise QuestionError(_l("Enter a date such as 2027-03-15."))
 
 
-def checked_for(
-    session: OrmSession, event: Event, raw: Mapping[str, object] | None, *, series_only: bool
-) -> dict:
-    """The answers for a registration to `event`: its questions (or only its series', for the
-    series form) checked against what was sent."""
-    if series_only and event.series_id is not None:
-        questions = list(
-            session.scalars(
-                sa.select(Question)
-                .where(Question.series_id == event.series_id, Question.retired_dt.is_(None))
-                .order_by(Question.position, Question.id)
-            )
-        )
-    else:
-        questions = for_event(event, session=session)
+def checked_for(session: OrmSession, event: Event, raw: Mapping[str, object] | None) -> dict:
+    """The answers for a registration to `event`: its questions (its series' and its own)
+    checked against what was sent, whichever form sent them."""
+    questions = for_event(event, session=session)
     return check_answers(questions, raw) if questions or raw else {}
+
+
+def kept_with(registration: Registration, asked: list[Question], checked: dict) -> dict:
+    """A registration's answers once changed to `checked` (the answers to the questions
+    `asked`): those to questions no longer asked (retired) stay as they were."""
+    asked_keys = {question.key for question in asked}
+    kept = {key: value for key, value in (registration.answers or {}).items() if key not in asked_keys}
+    return {**kept, **checked}
+
+
+def retired_lines(registration: Registration, locale: str) -> list[tuple[str, str]]:
+    """(label, shown answer) of the answers to retired questions: shown, no longer changed."""
+    if not registration.answers:
+        return []
+    retired = [q for q in for_event(registration.event, with_retired=True) if q.retired_dt is not None]
+    return lines_of(retired, locale)(registration.answers)
 
 
 # --- changing --------------------------------------------------------------------------------

@@ -150,6 +150,9 @@ class Applicant:
     language: str = "en"
     consent_participant_list: bool = False
     answers: dict = field(default_factory=dict)
+    # The series form: the answers to each chosen event's own questions, by event id (`answers`
+    # then holds those to the series' questions, asked once for all).
+    event_answers: dict[int, dict] = field(default_factory=dict)
     # The standard fields (enums.StandardField), None where the form did not ask them: an edit
     # from a form without a field keeps what was given before.
     salutation: str | None = None
@@ -164,6 +167,11 @@ class Applicant:
     dietary_needs: str | None = None
     dietary_other: str | None = None
     visa_letter_needed: bool | None = None
+
+    def answers_for(self, event_id: int) -> dict:
+        """What was answered for a registration to `event_id`: the form's answers and, from the
+        series form, those to the event's own questions."""
+        return {**self.answers, **self.event_answers.get(event_id, {})}
 
     def details(self) -> dict:
         """The person's details, as a Delegate keeps them."""
@@ -226,8 +234,8 @@ def register_for_series(
         raise RegistrationError(_l("Choose at least one event."))
     if any(event.series_id != series.id for event in events):
         raise RegistrationError(_l("An event chosen is not part of this series."))
-    # The series form asks the series' questions: an event's own are asked on its own form.
-    return _register([event.id for event in events], applicant, now, series_only=True)
+    # Each registration answers the series' questions and its event's own (`event_answers`).
+    return _register([event.id for event in events], applicant, now)
 
 
 def register_for_events(
@@ -241,7 +249,6 @@ def _register(
     applicant: Applicant,
     now: datetime | None,
     published_only: bool = False,
-    series_only: bool = False,
 ) -> list[Outcome]:
     """InvalidAnswers (nothing registered) if the answers do not fit an event's questions."""
     event_ids = sorted(set(event_ids))  # one lock order: no deadlocks
@@ -251,7 +258,7 @@ def _register(
         outcomes = []
         for event_id in event_ids:
             event = _locked_event(session, event_id, published_only)
-            answers = questions.checked_for(session, event, applicant.answers, series_only=series_only)
+            answers = questions.checked_for(session, event, applicant.answers_for(event_id))
             # Read the clock only once the event is locked, so that the waiting
             # list's order (by status_changed_dt) is the order of arrival.
             outcomes.append(
@@ -621,27 +628,43 @@ def cancel(
     return promoted
 
 
-def update_details(registration: Registration, applicant: Applicant) -> Registration:
+def update_details(
+    registration: Registration, applicant: Applicant, *, with_answers: bool = False
+) -> Registration:
     """Change what a registrant declared, and confirm it by email if anything changed.
 
+    `with_answers`: the form asked the event's questions too (the manage form), so
+    `applicant.answers` replaces the answers to them, checked as at registration
+    (InvalidAnswers, nothing changed); the answers to retired questions stay.
     The address stays: it identifies the delegate.
     """
     with write_transaction() as session:
         registration = session.get_one(Registration, registration.id, populate_existing=True)
-        _change_details(registration, applicant)
+        answers = None
+        if with_answers:
+            asked = questions.for_event(registration.event, session=session)
+            answers = questions.kept_with(
+                registration, asked, questions.check_answers(asked, applicant.answers)
+            )
+        _change_details(registration, applicant, answers)
     return registration
 
 
-def _change_details(registration: Registration, applicant: Applicant) -> bool:
-    """Apply the declared details; if anything changed, bump the version and confirm by email."""
-    before = (registration.details(), registration.consent_participant_list)
+def _change_details(registration: Registration, applicant: Applicant, answers: dict | None = None) -> bool:
+    """Apply the declared details (and `answers`, unless None); if anything changed, bump the
+    version and confirm by email."""
+    before = (registration.details(), registration.consent_participant_list, registration.answers or {})
     registration.set_details(applicant.declared())
     registration.consent_participant_list = applicant.consent_participant_list
     registration.delegate.set_details(applicant.details())
-    if (registration.details(), registration.consent_participant_list) == before:
+    if answers is not None:
+        registration.answers = answers
+    if (registration.details(), registration.consent_participant_list, registration.answers or {}) == before:
         return False
     registration.version += 1
-    notifications.queue_details_changed(registration)
+    notifications.queue_details_changed(
+        registration, lambda locale: questions.answer_lines(registration, locale)
+    )
     return True
 
 
