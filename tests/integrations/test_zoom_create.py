@@ -23,7 +23,9 @@ START = datetime(2027, 1, 12, 19, 30, tzinfo=UTC)
 @pytest.fixture
 def event(app):
     series = make_series("Labour Migration Dialogue")
-    return make_event("Skills partnerships", series=series, start=START, timezone="America/New_York", hours=2)
+    return make_event(
+        "Skills partnerships", series=series, start=START, timezone="America/New_York", hours=2, join_url=""
+    )
 
 
 @pytest.fixture
@@ -56,6 +58,8 @@ def test_a_webinar_is_created_from_the_event_and_linked(client, zoom_standin, ev
     on_zoom = zoom_standin.meetings[body["meeting_id"]]
     assert on_zoom["start_time"] == "2027-01-12T19:30:00Z"
     assert body["join_url"] == f"https://zoom.us/w/{body['meeting_id']}"
+    db.session.expire_all()
+    assert event.join_url == body["join_url"]  # the event had none: the shared link is Zoom's
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "event.meeting_linked"))
 
 
@@ -99,6 +103,13 @@ def test_bad_requests_to_create_are_refused_and_create_nothing(client, zoom_stan
     response = client.put(f"/api/v1/events/{event.id}/meeting", headers=writer, json=body)
     assert response.status_code == 422, response.get_json()
     assert zoom_standin.created == [] and db.session.scalar(db.select(MeetingLink)) is None
+
+
+def test_an_event_with_a_join_link_keeps_it(client, zoom_standin, writer):
+    event = make_event(join_url="https://zoom.us/j/81234567890")
+    assert create(client, event.id, writer).status_code == 200
+    db.session.expire_all()
+    assert event.join_url == "https://zoom.us/j/81234567890"
 
 
 def test_an_event_already_linked_gets_no_second_webinar(client, zoom_standin, event, writer):

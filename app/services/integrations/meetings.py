@@ -145,11 +145,16 @@ def link(
     return _keep(event, platform, found, by, f"Linked to {platform.value} {found['kind']} {found['meeting_id']}")
 
 
-def _keep(event: Event, platform: Platform, found: dict, by: Account | None, note: str) -> MeetingLink:
+def _keep(
+    event: Event, platform: Platform, found: dict, by: Account | None, note: str, *, shared_link: bool = False
+) -> MeetingLink:
     """The link to what the platform said (`found`, as `_look_up` gives it), its confirmed
-    registrants then added on the platform."""
+    registrants then added on the platform. With `shared_link`, an event without a join link
+    takes the platform's shared one (whoever Zoom has no personal link for yet needs one)."""
     with write_transaction() as session:
         event = lock_row(session, Event, event.id)
+        if shared_link and not event.join_url and found["join_url"]:
+            event.join_url = found["join_url"][:500]
         meeting = link_of(event)
         if meeting is None:
             meeting = MeetingLink(event_id=event.id)
@@ -239,7 +244,8 @@ def create_on_zoom(event: Event, kind: str, *, by: Account | None) -> MeetingLin
         "join_url": str(created.get("join_url") or "")[:1000],
         "organizer_id": "",
     }
-    return _keep(event, Platform.ZOOM, found, by, f"Created the Zoom {kind} {found['meeting_id']}")
+    note = f"Created the Zoom {kind} {found['meeting_id']}"
+    return _keep(event, Platform.ZOOM, found, by, note, shared_link=True)
 
 
 def update_on_zoom(event: Event, *, by: Account | None) -> MeetingLink:
