@@ -1039,7 +1039,9 @@ class MeetingLinkInputSchema(ma.Schema):
             if data.get("platform") != "zoom":
                 raise ma.ValidationError(str(_l("Only Zoom meetings are created from the event.")), "create")
             if data.get("meeting_id"):
-                raise ma.ValidationError(str(_l("Give a meeting ID or ask to create one, not both.")), "create")
+                raise ma.ValidationError(
+                    str(_l("Give a meeting ID or ask to create one, not both.")), "create"
+                )
             return
         wanted = "join_url" if data.get("platform") == "teams" else "meeting_id"
         if not data.get(wanted):

@@ -63,7 +63,9 @@ def test_a_webinar_is_created_from_the_event_and_linked(client, zoom_standin, ev
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "event.meeting_linked"))
 
 
-def test_creating_adds_the_confirmed_registrants_with_their_own_links(app, client, zoom_standin, event, writer):
+def test_creating_adds_the_confirmed_registrants_with_their_own_links(
+    app, client, zoom_standin, event, writer
+):
     outcome = registrations.register(
         event, Applicant(email="amina@example.org", name="Amina Yusuf", organisation="Ministry of Labour")
     )
@@ -183,7 +185,9 @@ def test_zoom_is_given_the_new_title_and_times(client, zoom_standin, event, writ
 def test_a_webinar_linked_by_id_is_updated_too(client, zoom_standin, event, writer):
     zoom_standin.add_meeting("81234567890", kind="meeting", topic="Old title")
     client.put(
-        f"/api/v1/events/{event.id}/meeting", headers=writer, json={"platform": "zoom", "meeting_id": "81234567890"}
+        f"/api/v1/events/{event.id}/meeting",
+        headers=writer,
+        json={"platform": "zoom", "meeting_id": "81234567890"},
     )
     assert update(client, event.id, writer).status_code == 200
     assert zoom_standin.meetings["81234567890"]["start_time"] == "2027-01-12T19:30:00Z"

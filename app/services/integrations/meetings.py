@@ -142,7 +142,9 @@ def link(
     if event.is_cancelled:
         raise MeetingError(_l("The event is cancelled."), 409)
     found = _look_up(platform, meeting_id.strip(), join_url.strip())
-    return _keep(event, platform, found, by, f"Linked to {platform.value} {found['kind']} {found['meeting_id']}")
+    return _keep(
+        event, platform, found, by, f"Linked to {platform.value} {found['kind']} {found['meeting_id']}"
+    )
 
 
 def _keep(
@@ -268,18 +270,20 @@ def update_on_zoom(event: Event, *, by: Account | None) -> MeetingLink:
         record_problem(meeting.id, error)
         raise MeetingError(str(error), 502, "platform-failed") from None
     with write_transaction() as session:
-        meeting = session.get(MeetingLink, meeting.id)
-        meeting.topic = schedule["topic"]
-        meeting.state, meeting.last_error = MeetingState.LINKED, ""
-        meeting.checked_dt = utcnow()
+        current = session.get(MeetingLink, meeting.id)
+        if current is None:  # unlinked meanwhile: Zoom has the change all the same
+            raise MeetingError(_l("The event has no meeting."), 404, "not-found")
+        current.topic = schedule["topic"]
+        current.state, current.last_error = MeetingState.LINKED, ""
+        current.checked_dt = utcnow()
         audit.record(
             "event.meeting_updated",
             event,
-            f"Zoom {meeting.meeting_kind} {meeting.meeting_id} given the event's title and times",
+            f"Zoom {current.meeting_kind} {current.meeting_id} given the event's title and times",
             actor=by,
-            meeting_id=meeting.meeting_id,
+            meeting_id=current.meeting_id,
         )
-    return meeting
+    return current
 
 
 def unlink(event: Event, *, by: Account | None) -> bool:
