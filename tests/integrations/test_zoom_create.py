@@ -60,6 +60,10 @@ def test_a_webinar_is_created_from_the_event_and_linked(client, zoom_standin, ev
     assert body["join_url"] == f"https://zoom.us/w/{body['meeting_id']}"
     db.session.expire_all()
     assert event.join_url == body["join_url"]  # the event had none: the shared link is Zoom's
+    # Zoom's start_url starts the webinar as its host: neither kept nor shown.
+    assert "zak=" not in response.get_data(as_text=True)
+    page = client.get(f"/api/v1/events/{event.id}/meeting", headers=writer).get_data(as_text=True)
+    assert "zak=" not in page and "zak=" not in str(db.session.scalar(db.select(MeetingLink)).__dict__)
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "event.meeting_linked"))
 
 
