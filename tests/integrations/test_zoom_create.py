@@ -257,3 +257,47 @@ def test_a_viewer_can_neither_create_nor_update(signed_in, zoom_standin, event):
         )
         assert response.status_code == 403
     assert zoom_standin.created == []
+
+
+# --- on the queue, when the event is moved or renamed ------------------------------------------
+
+
+def edit(event_id: int, **changes) -> None:
+    from app.database import write_transaction
+    from app.models import Event
+
+    with write_transaction() as session:
+        row = session.get(Event, event_id)
+        for name, value in changes.items():
+            setattr(row, name, value)
+
+
+def patches(standin, meeting_id: str) -> int:
+    return sum(1 for call in standin.calls if call == ("PATCH", f"/v2/webinars/{meeting_id}"))
+
+
+def test_moving_or_renaming_the_event_updates_zoom_by_itself(client, zoom_standin, event, writer):
+    meeting_id = create(client, event.id, writer).get_json()["meeting_id"]
+    edit(event.id, description="Not what Zoom is given")
+    assert patches(zoom_standin, meeting_id) == 0
+    edit(
+        event.id,
+        title="Skills partnerships II",
+        start_dt=START + timedelta(hours=1),
+        end_dt=START + timedelta(hours=3),
+    )
+    assert patches(zoom_standin, meeting_id) == 1
+    on_zoom = zoom_standin.meetings[meeting_id]
+    assert (on_zoom["topic"], on_zoom["start_time"]) == (
+        "Labour Migration Dialogue — Skills partnerships II",
+        "2027-01-12T20:30:00Z",
+    )
+
+
+def test_a_failed_update_never_blocks_the_change_and_shows_on_the_event(client, zoom_standin, event, writer):
+    meeting_id = create(client, event.id, writer).get_json()["meeting_id"]
+    del zoom_standin.meetings[meeting_id]
+    edit(event.id, title="Renamed")
+    db.session.expire_all()
+    assert db.session.get(type(event), event.id).title == "Renamed"
+    assert db.session.scalar(db.select(MeetingLink)).state == MeetingState.GONE
