@@ -262,6 +262,9 @@ class Config:
     # Zoom calls a second from one process: its "Light" APIs (registrants) allow 30 a second on
     # Pro, 80 on Business and above, for the whole account (developers.zoom.us, "Rate limits").
     ZOOM_RATE_PER_SECOND = float(os.environ.get("ZOOM_RATE_PER_SECOND", 20))
+    # The Zoom user who hosts the webinars and meetings created from events: a user id or an
+    # address; "me" is the user who built the Server-to-Server app.
+    ZOOM_HOST_USER = os.environ.get("ZOOM_HOST_USER", "me")
 
 
 class DevelopmentConfig(Config):

@@ -1021,6 +1021,12 @@ class WalkInMergeSchema(ma.Schema):
 # --- an event's meeting on a video platform (app/api/meetings.py) --------------------------------
 
 PLATFORMS = ("zoom", "teams", "webex")
+ZOOM_KINDS = ("webinar", "meeting")
+CREATE_DESCRIPTION = (
+    "Zoom, instead of `meeting_id`: create a `webinar` or a `meeting` from the event (topic: the "
+    "series, then the event's title; start in the event's time zone; duration; registration "
+    "approved automatically) and link it"
+)
 
 
 class MeetingLinkInputSchema(ma.Schema):
@@ -1044,9 +1050,21 @@ class MeetingLinkInputSchema(ma.Schema):
             "description": "Teams: the meeting's join link (https://teams.microsoft.com/l/meetup-join/…)"
         },
     )
+    create = ma.fields.String(
+        validate=validate.OneOf(ZOOM_KINDS),
+        metadata={"description": CREATE_DESCRIPTION},
+    )
 
     @ma.validates_schema
     def named_as_the_platform_names_it(self, data, **kwargs):
+        if data.get("create"):
+            if data.get("platform") != "zoom":
+                raise ma.ValidationError(str(_l("Only Zoom meetings are created from the event.")), "create")
+            if data.get("meeting_id"):
+                raise ma.ValidationError(
+                    str(_l("Give a meeting ID or ask to create one, not both.")), "create"
+                )
+            return
         wanted = "join_url" if data.get("platform") == "teams" else "meeting_id"
         if not data.get(wanted):
             raise ma.ValidationError(str(_l("Required for this platform.")), wanted)
@@ -1074,12 +1092,30 @@ MEETING_LINK_INPUT = {
             "pattern": "^https://",
             "description": "Teams: the meeting's join link (https://teams.microsoft.com/l/meetup-join/…)",
         },
+        "create": {"type": "string", "enum": list(ZOOM_KINDS), "description": CREATE_DESCRIPTION},
     },
     "oneOf": [
-        {"properties": {"platform": {"enum": ["zoom", "webex"]}}, "required": ["platform", "meeting_id"]},
-        {"properties": {"platform": {"enum": ["teams"]}}, "required": ["platform", "join_url"]},
+        {
+            "properties": {"platform": {"enum": ["zoom", "webex"]}},
+            "required": ["platform", "meeting_id"],
+            "not": {"required": ["create"]},
+        },
+        {
+            "properties": {"platform": {"enum": ["teams"]}},
+            "required": ["platform", "join_url"],
+            "not": {"required": ["create"]},
+        },
+        {
+            "properties": {"platform": {"enum": ["zoom"]}},
+            "required": ["platform", "create"],
+            "not": {"required": ["meeting_id"]},
+        },
     ],
 }
+
+
+class MeetingUpdateSchema(ma.Schema):
+    """No field: the body is `{}` (the event is what Zoom is given)."""
 
 
 class MeetingLinkSchema(ma.Schema):

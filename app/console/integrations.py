@@ -132,6 +132,46 @@ def event_meeting_link(event_id: int):
     return redirect(url_for(".event", event_id=event_id, _anchor="meeting"))
 
 
+class ZoomCreateForm(FlaskForm):
+    kind = SelectField(
+        _l("Create on Zoom"),
+        choices=options([("webinar", _l("a webinar")), ("meeting", _l("a meeting"))]),
+        validate_choice=True,
+        description=_l(
+            "Titled with the series and the event's title, at the event's time in its time zone, "
+            "with registration approved automatically: each registrant gets their own join link."
+        ),
+    )
+    submit = SubmitField(_l("Create and link"))
+
+
+@bp.route("/events/<int:event_id>/meeting/create", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def event_meeting_create(event_id: int):
+    event = event_or_404(event_id)
+    form = ZoomCreateForm()
+    if not form.validate_on_submit():
+        return _back_with_problem(event_id, "; ".join(e for errors in form.errors.values() for e in errors))
+    try:
+        meetings.create_on_zoom(event, form.kind.data, by=current_user)
+    except meetings.MeetingError as error:
+        return _back_with_problem(event_id, str(error))
+    flash(_("The Zoom webinar or meeting is created and linked."), "success")
+    return redirect(url_for(".event", event_id=event_id, _anchor="meeting"))
+
+
+@bp.route("/events/<int:event_id>/meeting/zoom-update", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def event_meeting_zoom_update(event_id: int):
+    """Give Zoom the event's title and times as they are now."""
+    try:
+        meetings.update_on_zoom(event_or_404(event_id), by=current_user)
+    except meetings.MeetingError as error:
+        return _back_with_problem(event_id, str(error))
+    flash(_("Zoom has the event's title and times."), "success")
+    return redirect(url_for(".event", event_id=event_id, _anchor="meeting"))
+
+
 @bp.route("/events/<int:event_id>/meeting/unlink", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def event_meeting_unlink(event_id: int):

@@ -39,7 +39,7 @@ from . import bp, queries
 from .access import requires
 from .actions import press
 from .forms import ConfirmForm
-from .integrations import MeetingForm, meeting_context
+from .integrations import MeetingForm, ZoomCreateForm, meeting_context
 from .mailouts import promotion_notice
 from .programme_forms import (
     AgendaItemForm,
@@ -249,6 +249,7 @@ def _event_page(event: Event, status: int = 200, problem: str | None = None, **f
     forms.setdefault("cancel_form", CancelForm(formdata=None))
     forms.setdefault("item_form", AgendaItemForm(formdata=None))
     forms.setdefault("meeting_form", MeetingForm(formdata=None))
+    forms.setdefault("zoom_create_form", ZoomCreateForm(formdata=None))
     counts = queries.status_counts_by_event([event.id]).get(event.id, {})
     return _page(
         "event.html",

@@ -14,6 +14,20 @@ documents it. Each answer names the page of the reference it follows:
 - GET /webinars/{webinarId} "Get a webinar", GET /meetings/{meetingId} "Get a meeting": {"id",
   "uuid", "topic", "type", "start_time", "duration", "timezone", "join_url", "registration_url",
   "settings": {"approval_type"}}.
+- POST /users/{userId}/webinars "Create a webinar", POST /users/{userId}/meetings "Create a
+  meeting" (developers.zoom.us/docs/api/meetings/#tag/webinars/POST/users/{userId}/webinars and
+  …/#tag/meetings/POST/users/{userId}/meetings; the older text in github.com/zoom/api,
+  includes/webinars/post_userId_webinars): body {"topic" (at most 200 characters), "type" (5 a
+  webinar; 2 a scheduled meeting), "start_time" ("yyyy-MM-ddTHH:mm:ss" in "timezone", or
+  "…Z" in GMT), "timezone" (an IANA id), "duration" (minutes), "settings": {"approval_type" (0
+  automatic, 1 manual, 2 no registration), "registration_type"}}; 201 with the webinar as "Get a
+  webinar" gives it, start_time in GMT ("…Z"), plus "host_id", "start_url", "created_at"; an
+  unknown userId 404 {"code": 1001, "message": "User does not exist: …"}; a webinar on an account
+  without the webinar plan 400 {"code": 200, "message": "Cannot use webinar API, …"}
+  (github.com/zoom/api errors/WebinarAPIs.md, "Create a webinar").
+- PATCH /webinars/{webinarId} "Update a webinar", PATCH /meetings/{meetingId} "Update a meeting"
+  (github.com/zoom/api includes/webinars/patch_webinarId, includes/meetings/patch_meetingId):
+  the same fields as creating, any of them; 204 No Content.
 - POST /webinars/{webinarId}/registrants "Add a webinar registrant" (meetings alike): body
   {"email", "first_name", "last_name"}; 201 {"id", "join_url", "registrant_id", "start_time",
   "topic", "occurrences"}.
@@ -57,6 +71,11 @@ class ZoomStandIn:
     # Requests answered per second at most (0: no limit), as Zoom's limits per second.
     per_second: int = 0
     calls: list[tuple[str, str]] = field(default_factory=list)
+    # The bodies of the webinars and meetings created, as sent; the host's user id besides "me".
+    created: list[dict] = field(default_factory=list)
+    host_user: str = "host@example.org"
+    # False: an account without the webinar add-on ("Error definitions": 400, code 200).
+    webinar_plan: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
     _window: list[float] = field(default_factory=list)
     _ids = itertools.count(1)
@@ -68,6 +87,10 @@ class ZoomStandIn:
         self.meetings[number] = {
             "kind": kind,
             "topic": topic,
+            "start_time": "2026-12-20T09:00:00Z",
+            "duration": 120,
+            "timezone": "Europe/Brussels",
+            "settings": {"approval_type": 0, "registration_type": 1},
             "registrants": {},
             "participants": list(participants),
         }
@@ -83,8 +106,10 @@ class ZoomStandIn:
             self.tokens.clear()
             self.rate_limited.clear()
             self.calls.clear()
+            self.created.clear()
             self.per_second = 0
             self.token_seconds = 3600
+            self.webinar_plan = True
 
     # --- the server --------------------------------------------------------------------------
 
@@ -105,6 +130,8 @@ class ZoomStandIn:
         parts = request.path.strip("/").split("/")
         if parts[0] == "v2":
             parts = parts[1:]
+        if len(parts) == 3 and parts[0] == "users" and parts[2] in ("webinars", "meetings"):
+            return self.create(request, parts[1], parts[2][:-1])
         if len(parts) >= 2 and parts[0] in ("webinars", "meetings"):
             return self.meeting_call(request, parts[0][:-1], parts[1], parts[2:])
         if len(parts) == 4 and parts[0] == "report" and parts[3] == "participants":
@@ -161,20 +188,15 @@ class ZoomStandIn:
             noun = "Webinar" if kind == "webinar" else "Meeting"
             return _json({"code": 3001, "message": f"{noun} does not exist: {number}."}, 404)
         if not rest and request.method == "GET":
-            return _json(
-                {
-                    "id": int(number),
-                    "uuid": base64.b64encode(number.encode()).decode(),
-                    "topic": meeting["topic"],
-                    "type": 5 if kind == "webinar" else 2,
-                    "start_time": "2026-12-20T09:00:00Z",
-                    "duration": 120,
-                    "timezone": "Europe/Brussels",
-                    "join_url": f"https://zoom.us/{'w' if kind == 'webinar' else 'j'}/{number}",
-                    "registration_url": f"https://zoom.us/{kind}/register/WN_{number}",
-                    "settings": {"approval_type": 0},
-                }
-            )
+            return _json(self.described(kind, number))
+        if not rest and request.method == "PATCH":
+            body = json.loads(request.get_data() or b"{}")
+            changed = _schedule(body, partial=True)
+            if changed is None:
+                return _json({"code": 300, "message": "Validation Failed."}, 400)
+            with self.lock:
+                meeting.update(changed)
+            return Response(status=204)
         if rest == ["registrants"] and request.method == "POST":
             body = json.loads(request.get_data() or b"{}")
             if not body.get("email") or not body.get("first_name"):
@@ -219,6 +241,55 @@ class ZoomStandIn:
             return Response(status=204)
         return _json({"code": 300, "message": "Not found"}, 404)
 
+    def described(self, kind: str, number: str) -> dict:
+        """The webinar or meeting as "Get a webinar" / "Get a meeting" give it."""
+        meeting = self.meetings[number]
+        return {
+            "id": int(number),
+            "uuid": base64.b64encode(number.encode()).decode(),
+            "host_id": "KDcuGIm1QgePTO8WbOqwIQ",
+            "topic": meeting["topic"],
+            "type": 5 if kind == "webinar" else 2,
+            "start_time": meeting["start_time"],
+            "duration": meeting["duration"],
+            "timezone": meeting["timezone"],
+            "join_url": f"https://zoom.us/{'w' if kind == 'webinar' else 'j'}/{number}",
+            "registration_url": f"https://zoom.us/{kind}/register/WN_{number}",
+            "settings": dict(meeting["settings"]),
+        }
+
+    def create(self, request: Request, user: str, kind: str) -> Response:
+        if request.method != "POST":
+            return _json({"code": 300, "message": "Not found"}, 404)
+        if user != "me" and user != self.host_user:
+            return _json({"code": 1001, "message": f"User does not exist: {user}."}, 404)
+        if kind == "webinar" and not self.webinar_plan:
+            message = (
+                "Cannot use webinar API, you need to subscribe webinar plan and enable webinar for "
+                f"this user: {user}."
+            )
+            return _json({"code": 200, "message": message}, 400)
+        body = json.loads(request.get_data() or b"{}")
+        scheduled = _schedule(body, partial=False)
+        if scheduled is None or body.get("type") != (5 if kind == "webinar" else 2):
+            return _json({"code": 300, "message": "Validation Failed."}, 400)
+        number = str(81000000000 + next(self._ids))
+        with self.lock:
+            self.meetings[number] = {
+                "kind": kind,
+                **scheduled,
+                "settings": dict(body.get("settings") or {}),
+                "registrants": {},
+                "participants": [],
+            }
+            self.created.append({"kind": kind, "user": user, **body})
+        answer = {
+            **self.described(kind, number),
+            "start_url": f"https://zoom.us/s/{number}?zak={secrets.token_urlsafe(12)}",
+            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        return _json(answer, 201)
+
     def report(self, request: Request, kind: str, number: str) -> Response:
         meeting = self.meetings.get(number)
         if meeting is None or meeting["kind"] != kind:
@@ -240,6 +311,33 @@ class ZoomStandIn:
                 key: chunk,
             }
         )
+
+
+def _schedule(body: dict, *, partial: bool) -> dict | None:
+    """The topic, start (kept in GMT, as Zoom gives it back), zone and duration of a create or
+    update body; None when Zoom would refuse it."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    wanted = ("topic", "start_time", "timezone", "duration")
+    if not partial and any(body.get(name) in (None, "") for name in wanted):
+        return None
+    out = {name: body[name] for name in wanted if name in body}
+    if "topic" in out and not (isinstance(out["topic"], str) and 0 < len(out["topic"]) <= 200):
+        return None
+    if "duration" in out and not (isinstance(out["duration"], int) and out["duration"] > 0):
+        return None
+    try:
+        zone = ZoneInfo(body.get("timezone") or "UTC")
+        if "start_time" in out:
+            given = out["start_time"]
+            when = datetime.fromisoformat(given.replace("Z", "+00:00"))
+            if when.tzinfo is None:  # local time in the timezone given
+                when = when.replace(tzinfo=zone)
+            out["start_time"] = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, TypeError, AttributeError, ZoneInfoNotFoundError):
+        return None
+    return out
 
 
 def _json(body, status: int = 200) -> Response:

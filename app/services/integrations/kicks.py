@@ -18,11 +18,14 @@ from sqlalchemy.orm import Session as OrmSession
 from ...database import on_commit
 from ...database.units import UNIT_OF_WORK
 from ...extensions import db
-from ...models import MeetingLink, Registration
+from ...models import Event, MeetingLink, Platform, Registration
 
 log = logging.getLogger(__name__)
 
 PENDING = "integrations.events_to_sync"
+MOVED = "integrations.events_moved"
+# What Zoom is given of an event (meetings.zoom_schedule): a change to one updates Zoom.
+SCHEDULE_FIELDS = ("title", "start_dt", "end_dt", "timezone", "series_id")
 EVERY_EVENT = 0  # a bulk change whose events are not known
 REGISTRATION_TABLE = Registration.__tablename__
 
@@ -75,3 +78,34 @@ def _registrations_written(state: ORMExecuteState) -> None:
     parameters = state.parameters if isinstance(state.parameters, dict) else None
     event_id = parameters.get("event_id") if parameters else None
     want_sync(state.session, event_id if isinstance(event_id, int) else EVERY_EVENT)
+
+
+@sa.event.listens_for(OrmSession, "after_flush")
+def _events_flushed(session: OrmSession, _context) -> None:
+    """An event moved or renamed in a unit of work: its Zoom webinar follows after the commit."""
+    if UNIT_OF_WORK not in session.info:
+        return
+    for obj in session.dirty:
+        if isinstance(obj, Event) and any(
+            getattr(sa.inspect(obj).attrs, name).history.has_changes() for name in SCHEDULE_FIELDS
+        ):
+            session.info.setdefault(MOVED, set()).add(obj.id)
+            on_commit(_kick_moved)
+
+
+def _kick_moved() -> None:
+    from .tasks import update_zoom_meeting
+
+    moved = db.session().info.pop(MOVED, set())
+    if not moved or not current_app.config.get("OUTBOX_KICK", True):
+        return
+    linked = db.session.scalars(
+        sa.select(MeetingLink.event_id).where(
+            MeetingLink.event_id.in_(moved), MeetingLink.platform == Platform.ZOOM
+        )
+    )
+    for event_id in sorted(linked):
+        try:
+            update_zoom_meeting(event_id)
+        except Exception:  # the queue being down must not fail the change: "Update on Zoom" remains
+            log.exception("could not enqueue the Zoom update of event %s", event_id)

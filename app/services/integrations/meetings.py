@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from ...database import lock_row, utcnow, write_transaction
@@ -13,13 +14,13 @@ from .graph import BadJoinUrl, GraphClient, organizer_of
 from .http import NotFound, PlatformError
 from .kicks import want_sync
 from .webex import WebexClient
-from .zoom import BadMeetingId, ZoomClient
+from .zoom import MEETING, WEBINAR, BadMeetingId, ZoomClient
 
 
 class MeetingError(ValueError):
     """Why an event cannot be linked; `status` is the HTTP status the API answers with."""
 
-    def __init__(self, message, status: int = 422, slug: str = "validation-error"):
+    def __init__(self, message, status: int = 422, slug: str | None = None):
         super().__init__(message)
         self.message, self.status, self.slug = message, status, slug
 
@@ -141,8 +142,21 @@ def link(
     if event.is_cancelled:
         raise MeetingError(_l("The event is cancelled."), 409)
     found = _look_up(platform, meeting_id.strip(), join_url.strip())
+    return _keep(
+        event, platform, found, by, f"Linked to {platform.value} {found['kind']} {found['meeting_id']}"
+    )
+
+
+def _keep(
+    event: Event, platform: Platform, found: dict, by: Account | None, note: str, *, shared_link: bool = False
+) -> MeetingLink:
+    """The link to what the platform said (`found`, as `_look_up` gives it), its confirmed
+    registrants then added on the platform. With `shared_link`, an event without a join link
+    takes the platform's shared one (whoever Zoom has no personal link for yet needs one)."""
     with write_transaction() as session:
         event = lock_row(session, Event, event.id)
+        if shared_link and not event.join_url and found["join_url"]:
+            event.join_url = found["join_url"][:500]
         meeting = link_of(event)
         if meeting is None:
             meeting = MeetingLink(event_id=event.id)
@@ -160,7 +174,7 @@ def link(
         audit.record(
             "event.meeting_linked",
             event,
-            f"Linked to {platform.value} {found['kind']} {found['meeting_id']}",
+            note,
             actor=by,
             platform=platform,
             meeting_id=found["meeting_id"],
@@ -168,6 +182,108 @@ def link(
         session.flush()
         want_sync(session, event.id)  # its confirmed registrants added on the platform
     return meeting
+
+
+# --- a Zoom webinar or meeting made from the event ----------------------------------------------
+
+# Zoom's "type": a scheduled webinar, a scheduled meeting.
+ZOOM_TYPES = {WEBINAR: 5, MEETING: 2}
+# The longest topic Zoom takes ("Create a webinar": topic, at most 200 characters).
+ZOOM_TOPIC_LENGTH = 200
+
+
+def zoom_schedule(event: Event) -> dict:
+    """The event as Zoom's webinars and meetings take it: the topic (the series, then the
+    event's title), the start in the event's own zone and that zone, so that Zoom shows the time
+    the organisers chose, and the duration in whole minutes."""
+    title = f"{event.series.title} — {event.title}" if event.series else event.title
+    minutes = -(-int((event.end_dt - event.start_dt).total_seconds()) // 60)
+    return {
+        "topic": title[:ZOOM_TOPIC_LENGTH],
+        "start_time": event.start_dt.astimezone(event.zone).strftime("%Y-%m-%dT%H:%M:%S"),
+        "timezone": event.timezone,
+        "duration": max(minutes, 1),
+    }
+
+
+def create_on_zoom(event: Event, kind: str, *, by: Account | None) -> MeetingLink:
+    """Create the event's Zoom webinar or meeting, with registration approved automatically
+    (Zoom gives personal join links to registrants only), and link it as if linked by its id.
+    Refused when the event already has a meeting: a second click must not make a second
+    webinar. Raises MeetingError."""
+    if kind not in ZOOM_TYPES:
+        raise MeetingError(_l("Zoom makes a webinar or a meeting."))
+    if event.is_cancelled:
+        raise MeetingError(_l("The event is cancelled."), 409)
+    if event.is_past():
+        raise MeetingError(_l("The event is over."), 409)
+    if link_of(event) is not None:
+        raise MeetingError(_l("The event already has a meeting: unlink it first."), 409)
+    body = {
+        **zoom_schedule(event),
+        "type": ZOOM_TYPES[kind],
+        # 0: registrants approved automatically; 1: registered once for every occurrence.
+        "settings": {"approval_type": 0, "registration_type": 1},
+    }
+    client = zoom_client()
+    try:
+        created = client.create(kind, body)
+    except NotFound as error:  # the only path named is the host's: a deployment's setting
+        raise MeetingError(
+            _l(
+                "Zoom has no user %(user)s to host it: ZOOM_HOST_USER names a user of the account.",
+                user=current_app.config["ZOOM_HOST_USER"],
+            ),
+            409,
+            "platform-not-configured",
+        ) from error
+    except PlatformError as error:
+        raise MeetingError(str(error), 502, "platform-failed") from None
+    found = {
+        "meeting_id": str(created["id"]),
+        "kind": kind,
+        "topic": str(created.get("topic") or body["topic"])[:300],
+        "join_url": str(created.get("join_url") or "")[:1000],
+        "organizer_id": "",
+    }
+    note = f"Created the Zoom {kind} {found['meeting_id']}"
+    return _keep(event, Platform.ZOOM, found, by, note, shared_link=True)
+
+
+def update_on_zoom(event: Event, *, by: Account | None) -> MeetingLink:
+    """Give the linked Zoom webinar or meeting the event's title, start, zone and duration as
+    they are now (after the event was moved or renamed). Raises MeetingError."""
+    meeting = link_of(event)
+    if meeting is None:
+        raise MeetingError(_l("The event has no meeting."), 404, "not-found")
+    if meeting.platform != Platform.ZOOM or meeting.meeting_kind not in ZOOM_TYPES:
+        raise MeetingError(_l("Only a Zoom webinar or meeting is updated from the event."), 409)
+    if event.is_cancelled:
+        raise MeetingError(_l("The event is cancelled."), 409)
+    schedule = zoom_schedule(event)
+    try:
+        zoom_client().update(meeting.meeting_kind, meeting.meeting_id, schedule)
+    except NotFound as error:
+        record_problem(meeting.id, error)
+        raise MeetingError(str(error), 404, "meeting-not-found") from None
+    except PlatformError as error:
+        record_problem(meeting.id, error)
+        raise MeetingError(str(error), 502, "platform-failed") from None
+    with write_transaction() as session:
+        current = session.get(MeetingLink, meeting.id)
+        if current is None:  # unlinked meanwhile: Zoom has the change all the same
+            raise MeetingError(_l("The event has no meeting."), 404, "not-found")
+        current.topic = schedule["topic"]
+        current.state, current.last_error = MeetingState.LINKED, ""
+        current.checked_dt = utcnow()
+        audit.record(
+            "event.meeting_updated",
+            event,
+            f"Zoom {current.meeting_kind} {current.meeting_id} given the event's title and times",
+            actor=by,
+            meeting_id=current.meeting_id,
+        )
+    return current
 
 
 def unlink(event: Event, *, by: Account | None) -> bool:

@@ -19,6 +19,30 @@ def sync_registrants(event_id: int) -> int:
     return progress.added + progress.cancelled
 
 
+@huey.task(retries=3, retry_delay=60)
+@with_app_context
+def update_zoom_meeting(event_id: int) -> bool:
+    """Give the event's Zoom webinar its new title and times (the event was moved or renamed).
+    A failure is shown on the event's page; one the platform may get over is tried again."""
+    import logging
+
+    from ...extensions import db
+    from ...models import Event
+    from .meetings import MeetingError, update_on_zoom
+
+    event = db.session.get(Event, event_id)
+    if event is None or event.is_past():
+        return False
+    try:
+        update_on_zoom(event, by=None)
+    except MeetingError as error:
+        if error.status == 502:  # rate-limited or failing: huey tries again
+            raise
+        logging.getLogger(__name__).info("Zoom meeting of event %s not updated: %s", event_id, error)
+        return False
+    return True
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 @with_app_context
 def sweep_registrants() -> int:

@@ -6,6 +6,12 @@ Shapes as Zoom's API reference documents them (developers.zoom.us/docs/api/):
   Basic with the client id and secret → {"access_token", "token_type": "bearer", "expires_in"}
   (docs/internal-apps/s2s-oauth/);
 - GET /webinars/{webinarId}, GET /meetings/{meetingId} → {"id", "topic", "start_time", "join_url"…};
+- POST /users/{userId}/webinars "Create a webinar", POST /users/{userId}/meetings "Create a meeting"
+  {"topic", "type": 5 | 2, "start_time" (local, with "timezone"), "timezone", "duration" (minutes),
+  "settings": {"approval_type", "registration_type"}} → 201 {"id", "uuid", "host_id", "topic",
+  "type", "start_time" (UTC), "duration", "timezone", "join_url", "start_url", "registration_url",
+  "settings"};
+- PATCH /webinars/{webinarId} "Update a webinar" (meetings alike), the same fields → 204;
 - POST /webinars/{webinarId}/registrants (and /meetings/…) {"email", "first_name", "last_name"}
   → 201 {"id", "registrant_id", "join_url", "topic", "start_time"};
 - PUT /webinars/{webinarId}/registrants/status {"action": "cancel", "registrants": [{"id", "email"}]}
@@ -147,6 +153,17 @@ class ZoomClient:
                 continue
             return {**found, "kind": kind}
         raise NotFound(_l("Zoom has no webinar or meeting %(id)s.", id=number), 404)
+
+    def create(self, kind: str, body: dict) -> dict:
+        """A new webinar or meeting hosted by ZOOM_HOST_USER ("me": the user who built the app);
+        Zoom answers with it as "Get a webinar" would, "kind" added."""
+        host = quote(current_app.config["ZOOM_HOST_USER"] or "me", safe="@")
+        created = self.call("POST", f"/users/{host}/{kind}s", json=body) or {}
+        return {**created, "kind": kind}
+
+    def update(self, kind: str, meeting_id: str, body: dict) -> None:
+        """Change the webinar's or meeting's topic, start, duration… (the fields given)."""
+        self.call("PATCH", f"/{kind}s/{_number(meeting_id)}", json=body)
 
     def add_registrant(self, kind: str, meeting_id: str, email: str, first_name: str, last_name: str) -> dict:
         """Register a person; Zoom answers with their registrant_id and personal join_url."""
