@@ -190,3 +190,78 @@ def test_the_events_with_attendance_are_published_by_the_upgrade(tmp_path):
             db.session.remove()
             drop_everything()
             db.engine.dispose()
+
+
+def test_no_upgrade_or_downgrade_loses_the_rows_of_other_tables(tmp_path):
+    """On SQLite a batch rebuild drops the old table, and with foreign keys on that deletes every
+    row pointing at it ON DELETE CASCADE: a migration that rebuilt `agenda_item` took the
+    speakers with it, one that rebuilt `event` the registrations. Each migration since keeps them."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.models import AgendaItem, Delegate, Event, Registration, Speaker
+
+    app = make_app(tmp_path)
+    with app.app_context():
+        drop_everything()
+        try:
+            flask_migrate.upgrade(directory=MIGRATIONS, revision="b7d41e0c9a25")
+            start = datetime(2026, 11, 3, 9, tzinfo=UTC)
+            with db.engine.begin() as connection:
+                insert_as_then(
+                    connection,
+                    Event,
+                    id=1,
+                    title="Partnership",
+                    start_dt=start,
+                    end_dt=start + timedelta(hours=2),
+                    timezone="Europe/Vienna",
+                    created_dt=start,
+                )
+                insert_as_then(connection, AgendaItem, id=1, event_id=1, title="Opening")
+                insert_as_then(connection, Speaker, id=1, agenda_item_id=1, name="Amina")
+                insert_as_then(
+                    connection, Delegate, id=1, email="amina@example.org", name="Amina", created_dt=start
+                )
+                insert_as_then(
+                    connection,
+                    Registration,
+                    id=1,
+                    event_id=1,
+                    delegate_id=1,
+                    status="confirmed",
+                    consent_privacy_dt=start,
+                    manage_key="k" * 40,
+                    created_dt=start,
+                    status_changed_dt=start,
+                    name="Amina",
+                    answers={},
+                )
+
+            def counted() -> tuple[int, int]:
+                with db.engine.connect() as connection:
+                    return (
+                        connection.scalar(sa.text("SELECT count(*) FROM speaker")),
+                        connection.scalar(sa.text("SELECT count(*) FROM registration")),
+                    )
+
+            assert counted() == (1, 1)
+            flask_migrate.upgrade(directory=MIGRATIONS)
+            assert counted() == (1, 1)
+            flask_migrate.downgrade(directory=MIGRATIONS, revision="b7d41e0c9a25")
+            assert counted() == (1, 1)
+        finally:
+            db.session.remove()
+            drop_everything()
+            db.engine.dispose()
+
+
+def insert_as_then(connection, model, **values) -> None:
+    """A row of `model`'s table as the table is at the database's revision: the model's plain
+    defaults for the columns there then, and `values`."""
+    then = sa.Table(model.__tablename__, sa.MetaData(), autoload_with=connection)
+    defaults = {}
+    for column in model.__table__.columns:
+        default = column.default.arg if column.default is not None else None
+        if column.name in then.c and default is not None and not callable(default):
+            defaults[column.name] = default.value if hasattr(default, "value") else default
+    connection.execute(sa.insert(then).values({**defaults, **values}))
