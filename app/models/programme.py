@@ -16,6 +16,7 @@ from ..database.base import Model
 from .enums import AgendaItemKind, DocumentKind, EventFormat, EventKind, SpeakerGender, SpeakerRole, enum_type
 
 if TYPE_CHECKING:
+    from .integrations import MeetingLink
     from .people import Registration
 
 
@@ -156,6 +157,8 @@ class Event(Model):
     documents: Mapped[list[Document]] = relationship(
         back_populates="event", order_by="Document.position", cascade="all, delete-orphan"
     )
+    # Read once per event however many registrants' emails are composed (join_links.join_url_for).
+    meeting_link: Mapped[MeetingLink | None] = relationship(viewonly=True, uselist=False)
     registrations: Mapped[list[Registration]] = relationship(
         back_populates="event", lazy="write_only", passive_deletes=True
     )

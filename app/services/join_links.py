@@ -19,6 +19,8 @@ def join_url_for(registration: Registration) -> str:
     """The join link to give this registrant: none before their seat is confirmed."""
     if registration.status != RegistrationStatus.CONFIRMED:
         return ""
+    if registration.event.meeting_link is None:  # no platform gives personal links: one query an event
+        return registration.event.join_url
     personal = db.session.scalar(
         sa.select(PlatformRegistrant.join_url).where(
             PlatformRegistrant.registration_id == registration.id,
