@@ -21,7 +21,7 @@ from ..services.join_links import join_url_for
 from ..services.links import delegate_for_token, manage_token, registration_for_token
 from ..services.mail.calendar import registration_calendar
 from ..services.privacy import personal_data
-from ..services.registration import questions
+from ..services.registration import questions, visa_letters
 from ..services.registration import registrations as service
 from . import bp
 from .form_pages import event_questions, outcomes_page, registration_page, render_form_page
@@ -37,6 +37,7 @@ from .forms import (
     normalise_email,
 )
 from .standard_fields import asked_by_any, asked_fields_of, form_class
+from .visa_letters import PassportForm, passport_section
 
 OUTCOME_KEY = "registration_outcomes"
 # The registrations this browser just confirmed, by event: the result page's calendar file. The
@@ -317,7 +318,7 @@ def manage(token: str):
     return _manage_page(registration, form, token), 400 if form.is_submitted() else 200
 
 
-def _manage_page(registration, form, token):
+def _manage_page(registration, form, token, passport_form=None):
     position = None
     if registration.status == RegistrationStatus.WAITLISTED:
         position = service.waitlist_position(db.session, registration)
@@ -330,6 +331,43 @@ def _manage_page(registration, form, token):
         position=position,
         join_link=join_url_for(registration),
         cancel_form=CancelForm(),
+        visa=passport_section(registration, passport_form),
+    )
+
+
+@bp.route("/registrations/manage/<token>/visa-letter", methods=["POST"])
+@manage_limit
+def visa_passport(token: str):
+    """The passport details for a visa support letter: only where the event asks the visa
+    question, the person said yes, and the registration is still active."""
+    registration = _registration_or_404(token)
+    if not (registration.is_active and visa_letters.asks_for_letter(registration)):
+        abort(404)
+    passport = PassportForm()
+    if passport.validate_on_submit():
+        visa_letters.give_passport(registration, passport.passport())
+        flash(_("Your passport details have been saved. The organisers will send your letter."), "success")
+        return redirect(url_for(".manage", token=token), 303)
+    form = form_class(ManageForm, registration.event.asked_fields)(obj=registration, formdata=None)
+    form.organisation_kind.data = registration.organisation_kind.value
+    return _manage_page(registration, form, token, passport), 400
+
+
+@bp.route("/registrations/manage/<token>/visa-letter.pdf")
+@manage_limit
+def visa_letter_pdf(token: str):
+    """The approved letter, for its owner."""
+    registration = _registration_or_404(token)
+    letter = visa_letters.downloadable(registration)
+    if letter is None:
+        abort(404)
+    return (
+        visa_letters.letter_pdf(letter),
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'attachment; filename="{visa_letters.FILENAME}"',
+        },
     )
 
 

@@ -187,8 +187,7 @@ def record_download(listing: ParticipantsList, fmt: str) -> None:
         audit.record(
             "participants_list.download",
             event,
-            f"{event.title}: list of participants ({listing.who.value}, {listing.count})"
-            f" as {fmt.upper()}",
+            f"{event.title}: list of participants ({listing.who.value}, {listing.count}) as {fmt.upper()}",
             event_id=event.id,
             format=fmt,
             rows=listing.count,
