@@ -64,7 +64,7 @@ def manage(registration) -> str:
 
 def give(client, registration, **changes):
     data = {**PASSPORT, **changes}
-    data["csrf_token"] = csrf_token(client, manage(registration))
+    data["csrf_token"] = csrf_token(client, "/registrations/manage/resend")  # a page with a form, always
     return client.post(manage(registration) + "/visa-letter", data=data)
 
 
@@ -242,3 +242,22 @@ def test_gone_when_the_retention_period_ends(app, client):
     later = utcnow() + timedelta(days=31 * (app.config["RETENTION_MONTHS"] + 2))
     personal_data.apply_retention(later)
     assert db.session.scalar(sa.select(sa.func.count(VisaLetter.id))) == 0
+
+
+def test_a_cancelled_registration_gives_no_details(app, client):
+    from app.services.registration.registrations import cancel
+
+    registration = delegate(meeting())
+    cancel(registration)
+    page = client.get(manage(registration)).get_data(as_text=True)
+    assert "Passport number" not in page
+    assert give(client, registration).status_code == 404
+    assert letter_row(registration) is None
+
+
+def test_the_manage_page_form_in_french_and_arabic(app, client):
+    registration = delegate(meeting())
+    french = client.get(manage(registration), headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Numéro de passeport" in french and "Lettre d’appui pour le visa" in french
+    arabic = client.get(manage(registration), headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert "رقم جواز السفر" in arabic
