@@ -236,7 +236,8 @@ def pdf(listing: ParticipantsList) -> PdfFile:
     event = listing.event
     title = _("List of participants")
     when = long_date(event.start_dt.astimezone(event.zone))
-    document = _ListPdf([title, event.title, when, *_texts(listing.delegations)])
+    right_to_left = str(get_locale() or "en") == "ar"
+    document = _ListPdf([title, event.title, when, *_texts(listing.delegations)], right_to_left)
     document.set_title(f"{title}: {event.title}")
     document.draw(title, event.title, when, listing.delegations)
     return PdfFile(f"{filename_stem(listing)}.pdf", bytes(document.output()))
@@ -250,10 +251,23 @@ def _texts(delegations: Sequence[Delegation]) -> Iterable[str]:
             yield from person.texts()
 
 
+def _unmarked(text: str) -> str:
+    """`text` without fpdf2's markdown markers (**, __, --), set with markdown=True: a name
+    such as "Jean--Pierre" keeps its characters, split by a space."""
+    for marker in ("**", "__", "--"):
+        while marker in text:
+            text = text.replace(marker, f"{marker[0]} {marker[0]}")
+    return text
+
+
 class _ListPdf(FPDF):
-    def __init__(self, texts: Iterable[str]):
+    INDENT = 6.0
+
+    def __init__(self, texts: Iterable[str], right_to_left: bool):
         super().__init__(orientation="P", unit="mm", format="A4")
         self.unicode = add_unicode_font(self, texts)
+        # An Arabic list reads from the right: its lines start at the right margin.
+        self.line_align = "R" if right_to_left else "L"
         self.set_margins(20, 18, 20)
         self.set_auto_page_break(True, margin=18)
 
@@ -262,35 +276,44 @@ class _ListPdf(FPDF):
         self.set_font(UNICODE_FONT if shaped else CORE_FONT, "B" if bold else "", size)
         return text if shaped else to_latin1(text)
 
-    def paragraph(self, text: str, size: float, *, bold: bool = False, colour=NAVY, align="L") -> None:
+    def paragraph(self, text: str, size: float, *, bold: bool = False, colour=NAVY, align="") -> None:
         if text:
             self.set_text_color(*colour)
             encoded = self._font(text, size, bold)
-            self.multi_cell(0, size * 0.5, encoded, align=align, new_x="LMARGIN", new_y="NEXT")
+            self.multi_cell(
+                0, size * 0.5, encoded, align=align or self.line_align, new_x="LMARGIN", new_y="NEXT"
+            )
+
+    def indented(self, text: str, size: float, height: float, *, markdown: bool = False) -> None:
+        """A paragraph indented from the side the lines start on."""
+        if self.line_align == "L":
+            self.set_x(self.l_margin + self.INDENT)
+        width = self.w - self.l_margin - self.r_margin - self.INDENT
+        self.multi_cell(
+            width, height, text, align=self.line_align, markdown=markdown, new_x="LMARGIN", new_y="NEXT"
+        )
 
     def person(self, person: Person, heading: str) -> None:
-        """The name on one line, the family name in bold; the title and organisation below (the
-        organisation said once where it is the delegation's heading)."""
+        """The name on one line, the family name in bold (one paragraph, so that a right-to-left
+        name is laid out as a whole); the title and organisation below (the organisation said
+        once where it is the delegation's heading)."""
         self.set_text_color(*NAVY)
-        self.set_x(self.l_margin + 6)
-        for text, bold in (
-            (person.salutation, False),
-            (person.given_name, False),
-            (person.family_name, True),
-        ):
-            if text:
-                encoded = self._font(text + " ", 10.5, bold)
-                self.cell(self.get_string_width(encoded), 5.5, encoded)
-        self.ln(5.5)
+        name = " ".join(part for part in (person.salutation, person.given_name, person.family_name) if part)
+        self._font(name, 10.5, False)  # one font for the line: markdown changes its style only
+        shaped = self.font_family == UNICODE_FONT.lower()
+
+        def plain(text: str) -> str:
+            return _unmarked(text if shaped else to_latin1(text))
+
+        parts = [plain(person.salutation), plain(person.given_name), f"**{plain(person.family_name)}**"]
+        self.indented(" ".join(part for part in parts if part.strip("*")), 10.5, 5.5, markdown=True)
         organisation = "" if person.organisation == heading else person.organisation
         details = " – ".join(part for part in (person.job_title, organisation) if part)
         if person.head_of_delegation:
             details = " – ".join(part for part in (_("Head of delegation"), details) if part)
         if details:
-            self.set_x(self.l_margin + 6)
             self.set_text_color(*GREY)
-            encoded = self._font(details, 9, False)
-            self.multi_cell(0, 4.5, encoded, new_x="LMARGIN", new_y="NEXT")
+            self.indented(self._font(details, 9, False), 9, 4.5)
         self.ln(1.5)
 
     def draw(self, title: str, event_title: str, when: str, delegations: Sequence[Delegation]) -> None:
