@@ -222,6 +222,17 @@ def test_the_list_in_arabic(app, signed_in, event, people):
     assert "Haile" in text and "Kruger" in text
     # The title, a group and a state in Arabic (a lam-alef ligature reads back split: avoided).
     assert "قائمة المشاركين" in text and "مشاركون آخرون" in text and "إثيوبيا" in text
+    # The lines start at the right margin: the state's name ends there, not at the left.
+    document = pdfium.PdfDocument(response.data)
+    page = document[0]
+    textpage = page.get_textpage()
+    at = textpage.get_text_range().index("إثيوبيا")
+    left = textpage.get_charbox(at)[0]
+    width = page.get_width()
+    textpage.close()
+    page.close()
+    document.close()
+    assert left > width / 2
 
 
 def test_viewers_and_bad_choices_refused(app, signed_in, event, people):

@@ -239,6 +239,7 @@ def test_in_the_download_and_gone_with_the_erasure(app, client):
 def test_gone_when_the_retention_period_ends(app, client):
     registration = delegate(meeting())
     give(client, registration)
+    assert letter_row(registration) is not None
     later = utcnow() + timedelta(days=31 * (app.config["RETENTION_MONTHS"] + 2))
     personal_data.apply_retention(later)
     assert db.session.scalar(sa.select(sa.func.count(VisaLetter.id))) == 0
