@@ -188,6 +188,12 @@ def test_approving_emails_the_letter_and_the_manage_page_gives_it(mail_app, smtp
     kinds = db.session.scalars(sa.select(Message.kind).where(Message.registration_id == registration.id))
     assert "visa_letter" in kinds
 
+    # Approving again (a second click) sends nothing more.
+    again = approve(organiser, event, letter)
+    assert again.status_code == 409 and "already been sent" in again.get_data(as_text=True)
+    deliver_pending()
+    assert len([m for m in smtp_server.inbox.messages if "Visa" in m["Subject"]]) == 1
+
     download = client.get(manage(registration) + "/visa-letter.pdf")
     assert download.status_code == 200 and download.mimetype == "application/pdf"
     assert "EP1234567" in pdf_text(download.data)

@@ -140,6 +140,8 @@ def approve_and_send(event: Event, letter_id: int, *, by: Account) -> VisaLetter
         registration = letter.registration
         if not registration.is_active:
             raise VisaLetterError(_("This registration is no longer active."))
+        if letter.sent_dt is not None:  # a second click, or another organiser's: one email
+            raise VisaLetterError(_("This letter has already been sent."))
         now = utcnow()
         letter.approved_dt, letter.approved_by_id = now, by.id
         message = notifications.render(
