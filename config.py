@@ -121,6 +121,16 @@ class Config:
         "PROGRAMME_ADDRESS", "Khartoum Process Secretariat, Gonzagagasse 1, 1010 Vienna, Austria"
     )
     DOCUMENTS_DIR = os.environ.get("DOCUMENTS_DIR")  # default: <instance>/documents
+    # The visa support letters' letterhead (lines separated by "|") and who signs them.
+    VISA_LETTER_LETTERHEAD = os.environ.get(
+        "VISA_LETTER_LETTERHEAD",
+        "Khartoum Process Secretariat|Gonzagagasse 1, 1010 Vienna, Austria"
+        "|secretariat@khartoumprocess.example.org",
+    )
+    VISA_LETTER_SIGNATORY_NAME = os.environ.get("VISA_LETTER_SIGNATORY_NAME", "Head of the Secretariat")
+    VISA_LETTER_SIGNATORY_TITLE = os.environ.get(
+        "VISA_LETTER_SIGNATORY_TITLE", "Khartoum Process Secretariat"
+    )
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "UTC"

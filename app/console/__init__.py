@@ -21,5 +21,6 @@ from . import (  # noqa: E402,F401
     programme,
     questions,
     registrations,
+    visa_letters,
     webhooks,
 )

@@ -49,9 +49,11 @@ from .programme import (
 )
 from .questions import Question
 from .stamps import SpentFormStamp
+from .visa import VisaLetter
 from .webhooks import Webhook, WebhookDelivery, WebhookDeliveryStatus
 
 __all__ = [
+    "VisaLetter",
     "Account",
     "AccountRole",
     "ApiToken",

@@ -22,7 +22,7 @@ from ..services.join_links import join_url_for
 from ..services.links import delegate_for_token, manage_token, registration_for_token
 from ..services.mail.calendar import registration_calendar
 from ..services.privacy import personal_data
-from ..services.registration import questions
+from ..services.registration import questions, visa_letters
 from ..services.registration import registrations as service
 from . import bp
 from .form_pages import event_questions, outcomes_page, registration_page, render_form_page
@@ -38,6 +38,7 @@ from .forms import (
     normalise_email,
 )
 from .standard_fields import asked_by_any, asked_fields_of, form_class
+from .visa_letters import PassportForm, passport_section
 
 OUTCOME_KEY = "registration_outcomes"
 # The registrations this browser just confirmed, by event: the result page's calendar file. The
@@ -304,15 +305,7 @@ def my_registrations(token: str):
 @manage_limit
 def manage(token: str):
     registration = _registration_or_404(token)
-    asked = registration.event.asked_fields
-    shown = request.method == "GET"
-    form = form_class(ManageForm, asked)(
-        obj=registration if shown else None,
-        questions=questions.for_event(registration.event),
-        answers=registration.answers if shown else None,
-    )
-    if shown:
-        form.organisation_kind.data = registration.organisation_kind.value
+    form = _manage_form(registration, shown=request.method == "GET")
     if not registration.is_active:
         # A cancelled or rejected registration is shown, not changed.
         return _manage_page(registration, form, token), 409 if form.is_submitted() else 200
@@ -332,7 +325,22 @@ def manage(token: str):
     return _manage_page(registration, form, token), 400 if form.is_submitted() else 200
 
 
-def _manage_page(registration, form, token):
+def _manage_form(registration, *, shown: bool) -> ManageForm:
+    """The manage page's form: what the registration holds when `shown`, else what was posted."""
+    # Shown again after another form of the page was posted (the passport's): not from that post.
+    posted_elsewhere = {"formdata": None} if shown and request.method == "POST" else {}
+    form = form_class(ManageForm, registration.event.asked_fields)(
+        obj=registration if shown else None,
+        questions=questions.for_event(registration.event),
+        answers=registration.answers if shown else None,
+        **posted_elsewhere,
+    )
+    if shown:
+        form.organisation_kind.data = registration.organisation_kind.value
+    return form
+
+
+def _manage_page(registration, form, token, passport_form=None):
     position = None
     if registration.status == RegistrationStatus.WAITLISTED:
         position = service.waitlist_position(db.session, registration)
@@ -346,6 +354,41 @@ def _manage_page(registration, form, token):
         join_link=join_url_for(registration),
         cancel_form=CancelForm(),
         retired_answers=questions.retired_lines(registration, str(get_locale())),
+        visa=passport_section(registration, passport_form),
+    )
+
+
+@bp.route("/registrations/manage/<token>/visa-letter", methods=["POST"])
+@manage_limit
+def visa_passport(token: str):
+    """The passport details for a visa support letter: only where the event asks the visa
+    question, the person said yes, and the registration is still active."""
+    registration = _registration_or_404(token)
+    if not (registration.is_active and visa_letters.asks_for_letter(registration)):
+        abort(404)
+    passport = PassportForm()
+    if passport.validate_on_submit():
+        visa_letters.give_passport(registration, passport.passport())
+        flash(_("Your passport details have been saved. The organisers will send your letter."), "success")
+        return redirect(url_for(".manage", token=token), 303)
+    return _manage_page(registration, _manage_form(registration, shown=True), token, passport), 400
+
+
+@bp.route("/registrations/manage/<token>/visa-letter.pdf")
+@manage_limit
+def visa_letter_pdf(token: str):
+    """The approved letter, for its owner."""
+    registration = _registration_or_404(token)
+    letter = visa_letters.downloadable(registration)
+    if letter is None:
+        abort(404)
+    return (
+        visa_letters.letter_pdf(letter),
+        200,
+        {
+            "Content-Type": "application/pdf",
+            "Content-Disposition": f'attachment; filename="{visa_letters.FILENAME}"',
+        },
     )
 
 

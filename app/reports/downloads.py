@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template, request
+from flask import abort, render_template, request
 
 from ..console.access import requires
 from ..downloads import chart_response, download_response, pdf_response
 from ..extensions import db
 from ..models import AccountRole, Event, Series
 from ..periods import PeriodForm
-from ..services.reporting import charts, figure_exports, report_pdf, summaries
+from ..services.reporting import charts, figure_exports, participants_list, report_pdf, summaries
 from . import bp
 
 
@@ -117,3 +117,23 @@ def programme_chart(key: str, fmt: str):
 @requires(AccountRole.ORGANISER)
 def event_attendance_export(event_id: int, fmt: str):
     return download_response(figure_exports.attendance_export(db.get_or_404(Event, event_id), fmt))
+
+
+# --- the list of participants: names, organisers only ---------------------------------------------
+
+
+@bp.route("/events/<int:event_id>/participants.pdf", defaults={"fmt": "pdf"})
+@bp.route("/events/<int:event_id>/participants.xlsx", defaults={"fmt": "xlsx"})
+@requires(AccountRole.ORGANISER)
+def event_participants_list(event_id: int, fmt: str):
+    """The published list of participants: ?who=attended (the default) or confirmed."""
+    event = db.get_or_404(Event, event_id)
+    try:
+        who = participants_list.Who(request.args.get("who", participants_list.Who.ATTENDED.value))
+    except ValueError:
+        abort(400)
+    listing = participants_list.participants_list(event, who)
+    participants_list.record_download(listing, fmt)
+    if fmt == "pdf":
+        return pdf_response(participants_list.pdf(listing))
+    return download_response(participants_list.xlsx(listing))

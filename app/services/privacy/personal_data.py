@@ -40,11 +40,13 @@ from ...models import (
     Registration,
     RegistrationStatus,
     Series,
+    VisaLetter,
     WebhookDelivery,
 )
 from .. import audit
 from ..attendance import participant_reports as reports
 from ..registration import registrations as registration_service
+from ..registration import visa_letters
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +178,7 @@ def _registration_data(registration: Registration) -> dict:
         "consent_privacy_at": _iso(registration.consent_privacy_dt),
         "privacy_notice_version": registration.privacy_notice_version,
         "consent_participant_list": registration.consent_participant_list,
+        "visa_letter": visa_letters.export(registration),
     }
 
 
@@ -358,6 +361,12 @@ def _anonymise_registrations(
             sa.update(Attendance)
             .where(Attendance.registration_id.in_(chunk))
             .values(name="", email="")
+            .execution_options(synchronize_session=False)
+        )
+        # The passport details of a visa letter go whole: nothing of them is kept for a figure.
+        session.execute(
+            sa.delete(VisaLetter)
+            .where(VisaLetter.registration_id.in_(chunk))
             .execution_options(synchronize_session=False)
         )
         _redact_messages(session, Message.registration_id.in_(chunk))
