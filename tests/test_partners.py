@@ -371,3 +371,40 @@ def test_a_partner_keeps_its_event_in_its_series(app, programme):
     page = partner.get(f"/console/events/{programme['A']['event_id']}/edit").get_data(as_text=True)
     assert "Alpha Partnership Series" in page
     assert "None: a standalone event" not in page
+
+
+def test_ids_sent_in_a_form_of_its_own_event_reach_nothing_of_another(app, programme):
+    """The address names A's event; the ticked ids are B's: nothing of B changes or shows."""
+    from app.models import Registration, RegistrationStatus
+
+    partner = signed_in_partner(app, programme["A"]["series_id"])
+    alpha, bravo = programme["A"], programme["B"]
+    csrf = token_of(partner)
+    response = partner.post(
+        f"/console/events/{alpha['event_id']}/registrations/actions",
+        data={"csrf_token": csrf, "action": "cancel", "ids": [str(bravo["registration_id"])]},
+        follow_redirects=True,
+    )
+    assert response.status_code in (200, 400, 409)
+    assert not [word for word in HIDDEN if word in response.get_data(as_text=True)]
+    db.session.expire_all()
+    assert db.session.get(Registration, bravo["registration_id"]).status == RegistrationStatus.CONFIRMED
+    response = partner.post(
+        f"/console/series/{alpha['series_id']}/registrations/actions",
+        data={"csrf_token": csrf, "action": "cancel", "ids": [str(bravo["registration_id"])]},
+        follow_redirects=True,
+    )
+    assert not [word for word in HIDDEN if word in response.get_data(as_text=True)]
+    db.session.expire_all()
+    assert db.session.get(Registration, bravo["registration_id"]).status == RegistrationStatus.CONFIRMED
+
+
+def test_the_accounts_list_tells_a_partner(app, programme, signed_in):
+    admin = signed_in("admin")
+    partner = partner_of(programme["A"]["series_id"], email="partner@iom.example.org")
+    row = next(
+        line
+        for line in admin.get("/console/accounts").get_data(as_text=True).split("<tr")
+        if partner.email in line
+    )
+    assert "Partner: 1 series" in row
