@@ -46,6 +46,7 @@ from tests.conftest import (
     make_event,
     make_series,
     sign_in,
+    submit,
 )
 from tests.test_console_registrations import register
 
@@ -408,3 +409,37 @@ def test_the_accounts_list_tells_a_partner(app, programme, signed_in):
         if partner.email in line
     )
     assert "Partner: 1 series" in row
+
+
+def test_an_organiser_partner_adds_events_to_its_series_only(app, programme):
+    from tests.test_console_programme import event_form
+
+    partner = signed_in_partner(app, programme["A"]["series_id"])
+    page = partner.get("/console/events/new").get_data(as_text=True)
+    assert "Alpha Partnership Series" in page
+    assert not [word for word in HIDDEN if word in page]
+    assert "None: a standalone event" not in page
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Event))
+    for elsewhere in (str(programme["B"]["series_id"]), ""):
+        response = submit(
+            partner, "/console/events/new", event_form(title="Partner meeting", series=elsewhere)
+        )
+        assert response.status_code == 400, elsewhere
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == count
+    response = submit(
+        partner,
+        "/console/events/new",
+        event_form(title="Partner meeting", series=str(programme["A"]["series_id"])),
+    )
+    assert response.status_code == 303
+    created = db.session.scalar(sa.select(Event).where(Event.title == "Partner meeting"))
+    assert created.series_id == programme["A"]["series_id"]
+
+
+def test_a_viewer_partner_adds_no_event(app, programme):
+    from tests.test_console_programme import event_form
+
+    viewer = signed_in_partner(app, programme["A"]["series_id"], AccountRole.VIEWER)
+    assert viewer.get("/console/events/new").status_code == 403
+    data = event_form(series=str(programme["A"]["series_id"])) | {"csrf_token": token_of(viewer)}
+    assert viewer.post("/console/events/new", data=data).status_code == 403

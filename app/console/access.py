@@ -48,10 +48,12 @@ protected_blueprints: set[str] = set()
 
 
 # The pages naming no series or event that a partner may still open: its lists (filtered by
-# `queries.only_reachable`) and its own API tokens. Every other such page is the programme's.
+# `queries.only_reachable`), a new event (its form offers the partner's series only, and no
+# standalone event) and its own API tokens. Every other such page is the programme's.
 PARTNER_PAGES = {
     "console.home",
     "console.programme",
+    "console.event_new",
     "console.mail_log",
     "console.api_tokens",
     "console.api_token_create",
