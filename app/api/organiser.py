@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import g
 from flask_smorest import Blueprint
 
-from ..console.queries import event_or_404, series_or_404
+from ..console.queries import event_or_404, only_reachable_messages, series_or_404
 from ..console.registration_queries import TableQuery, table_select
 from ..extensions import db
 from ..models import (
@@ -222,6 +222,7 @@ def mail_log(limit: int, cursor: str | None = None, **filters):
         kind=filters.get("kind", ""),
         addresses=reader.sees_contact_details,
     )
+    statement = only_reachable_messages(statement, reader)
     if before is not None:
         statement = statement.where(Message.id < before)
     rows = db.session.scalars(statement.limit(limit + 1)).all()

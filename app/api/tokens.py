@@ -1,15 +1,16 @@
 """Personal API tokens in the API: read from `Authorization: Bearer ...`, checked against
-their scope and their owner's role. They are made, revoked and checked by
-app/services/accounts/api_tokens.py."""
+their scope and their owner's role (for a partner, the one on the series asked about). They
+are made, revoked and checked by app/services/accounts/api_tokens.py."""
 
 from __future__ import annotations
 
 from functools import wraps
 from typing import NoReturn
 
-from flask import g, request
+from flask import abort, g, request
 from flask_babel import gettext as _
 
+from ..console.access import reaches
 from ..models import AccountRole, ApiToken, ApiTokenScope
 from ..services.accounts.api_tokens import valid_token
 from .errors import ProblemException
@@ -40,6 +41,9 @@ def requires_token(scope: ApiTokenScope, role: AccountRole = AccountRole.VIEWER)
             token = token_from_request()
             if scope == ApiTokenScope.WRITE and token.scope != ApiTokenScope.WRITE:
                 raise ProblemException(403, _("This token may only read: create a read and write token."))
+            # A partner's token reaches its series only; elsewhere, as if nothing were there.
+            if not reaches(token.account, request.endpoint, request.view_args):
+                abort(404)
             if not token.account.can(role):
                 raise ProblemException(403, _("Your account's role does not allow this."))
             g.api_token = token

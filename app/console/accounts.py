@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..database import contains_text
 from ..extensions import db
-from ..models import Account, AccountRole, AuditEntry, Invitation
+from ..models import Account, AccountRole, AuditEntry, Invitation, Series
 from ..services.accounts import accounts as service
 from . import bp
 from .access import requires
-from .accounts_forms import AccountForm, AuditFilterForm, InviteForm
+from .accounts_forms import AccountForm, AuditFilterForm, InviteForm, SeriesGrantForm
 from .forms import ConfirmForm
 from .queries import page_asked
 
@@ -95,9 +95,50 @@ def account(account_id: int):
             flash(_("The account of %(name)s is saved.", name=account.name), "success")
             return redirect(url_for(".accounts"))
     status = 400 if form.is_submitted() else 200
+    return _account_page(account, form=form, status=status)
+
+
+def _series_grant_form(**kwargs) -> SeriesGrantForm:
+    everything = db.session.scalars(sa.select(Series).order_by(Series.title)).all()
+    return SeriesGrantForm(series_choices=everything, **kwargs)
+
+
+def _account_page(account: Account, status: int = 200, **forms):
+    forms.setdefault("form", AccountForm(obj=account, formdata=None))
+    forms.setdefault("grant_form", _series_grant_form(formdata=None))
     return render_template(
-        "console/account.html", account=account, form=form, confirm_form=ConfirmForm()
+        "console/account.html", account=account, confirm_form=ConfirmForm(), **forms
     ), status
+
+
+@bp.route("/accounts/<int:account_id>/series", methods=["POST"])
+@requires(AccountRole.ADMIN)
+def account_series_grant(account_id: int):
+    account = _account_or_404(account_id)
+    grant_form = _series_grant_form()
+    if grant_form.validate_on_submit():
+        try:
+            service.grant_series(account, grant_form.series.data, grant_form.role.data, by=current_user)
+        except service.AccountError as error:
+            grant_form.series.errors.append(str(error))
+        else:
+            flash(_("The rights of %(name)s on this series are saved.", name=account.name), "success")
+            return redirect(url_for(".account", account_id=account.id), 303)
+    return _account_page(account, 400, grant_form=grant_form)
+
+
+@bp.route("/accounts/<int:account_id>/series/<int:grant_id>/remove", methods=["POST"])
+@requires(AccountRole.ADMIN)
+def account_series_revoke(account_id: int, grant_id: int):
+    account = _account_or_404(account_id)
+    if not ConfirmForm().validate_on_submit():
+        return _account_page(account, 400)
+    try:
+        service.revoke_series_grant(account, grant_id, by=current_user)
+    except service.AccountError:
+        abort(404)
+    flash(_("%(name)s no longer has rights on this series.", name=account.name), "success")
+    return redirect(url_for(".account", account_id=account.id), 303)
 
 
 @bp.route("/accounts/<int:account_id>/delete", methods=["POST"])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..models import AccountRole
+from ..models import AccountRole, Series
 from ..registration.forms import options
 from .forms import SearchForm
 
@@ -39,3 +41,20 @@ class AccountForm(FlaskForm):
 
 class AuditFilterForm(SearchForm):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+
+
+class SeriesGrantForm(FlaskForm):
+    """An admin gives a partner's account a role on one series and its events."""
+
+    series = SelectField(_l("Series"), coerce=int, validators=[DataRequired()])
+    role = SelectField(
+        _l("Role on this series"),
+        choices=options((role.value, role.title) for role in (AccountRole.ORGANISER, AccountRole.VIEWER)),
+        validators=[DataRequired()],
+        coerce=AccountRole,
+    )
+    submit = SubmitField(_l("Give these rights"))
+
+    def __init__(self, *args, series_choices: Sequence[Series] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.series.choices = options((series.id, series.title) for series in series_choices)

@@ -26,7 +26,7 @@ from .access import requires
 from .forms import ConfirmForm
 from .messages_forms import MailingForm, MailLogFilterForm
 from .programme import accept_document_body
-from .queries import event_or_404, page_asked
+from .queries import event_or_404, only_reachable_messages, page_asked
 
 MAIL_LOG_PAGE_SIZE = 50
 
@@ -265,7 +265,7 @@ def mail_log():
     form = MailLogFilterForm(request.args, kinds=outbox.kinds(), addresses=addresses)
     valid = form.validate()
     messages = db.paginate(
-        outbox.search(**form.criteria(), addresses=addresses),
+        only_reachable_messages(outbox.search(**form.criteria(), addresses=addresses), current_user),
         page=page_asked(),
         per_page=MAIL_LOG_PAGE_SIZE,
         error_out=False,

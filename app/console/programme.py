@@ -91,7 +91,9 @@ def _step(direction: str) -> int:
 
 
 def _all_series() -> list[Series]:
-    return list(db.session.scalars(sa.select(Series).order_by(Series.created_dt.desc(), Series.id.desc())))
+    """Every series, or a partner's."""
+    listed = queries.only_reachable(sa.select(Series), Series.id, current_user)
+    return list(db.session.scalars(listed.order_by(Series.created_dt.desc(), Series.id.desc())))
 
 
 def _default_zone() -> str:
@@ -130,7 +132,9 @@ def _with_programme(event_id: int) -> Event:
 @requires(AccountRole.VIEWER)
 def programme():
     now = utcnow()
-    listed = sa.select(Event).options(selectinload(Event.series))
+    listed = queries.only_reachable(
+        sa.select(Event).options(selectinload(Event.series)), Event.series_id, current_user
+    )
     upcoming = db.session.scalars(listed.where(Event.end_dt > now).order_by(Event.start_dt)).all()
     past = db.paginate(
         listed.where(Event.end_dt <= now).order_by(Event.start_dt.desc()),
@@ -266,11 +270,16 @@ def _event_page(event: Event, status: int = 200, problem: str | None = None, **f
 
 def _event_form(event: Event | None = None) -> EventForm:
     if event is not None:
-        return EventForm(series_choices=_all_series(), data=EventForm.data_of(event))
+        return EventForm(
+            series_choices=_all_series(),
+            standalone_allowed=not current_user.is_partner,
+            data=EventForm.data_of(event),
+        )
     everything = _all_series()
     wanted = request.args.get("series_id", type=int)
     return EventForm(
         series_choices=everything,
+        standalone_allowed=not current_user.is_partner,
         data={
             "series": wanted if any(s.id == wanted for s in everything) else None,
             "timezone": _default_zone(),

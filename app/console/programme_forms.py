@@ -355,11 +355,16 @@ class EventForm(VersionedForm, FormFieldsForm):
     )
     submit = SubmitField(_l("Save the event"))
 
-    def __init__(self, *args, series_choices: Sequence[Series] = (), **kwargs):
+    def __init__(
+        self, *args, series_choices: Sequence[Series] = (), standalone_allowed: bool = True, **kwargs
+    ):
         super().__init__(*args, **kwargs)
-        self.series.choices = options(
-            ((series.id, series.title) for series in series_choices), _l("None: a standalone event")
-        )
+        pairs = ((series.id, series.title) for series in series_choices)
+        if standalone_allowed:
+            self.series.choices = options(pairs, _l("None: a standalone event"))
+        else:  # a partner's event stays in one of its series
+            self.series.choices = options(pairs)
+            self.series.validators = [DataRequired()]
         self.instants: dict[str, datetime | None] = {}
 
     def validate_reminders(self, field) -> None:

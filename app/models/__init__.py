@@ -1,6 +1,6 @@
 """The data model. Import models from here."""
 
-from .accounts import Account, AuditEntry, Invitation
+from .accounts import Account, AuditEntry, Invitation, SeriesGrant
 from .api_tokens import ApiToken, ApiTokenScope
 from .enums import (
     AccountRole,
@@ -105,6 +105,7 @@ __all__ = [
     "RegistrationWindow",
     "SentReminder",
     "Series",
+    "SeriesGrant",
     "Speaker",
     "SpeakerGender",
     "SpeakerRole",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -13,6 +14,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..database import UTCDateTime, utcnow
 from ..database.base import Model
 from .enums import AccountRole, enum_type
+
+if TYPE_CHECKING:
+    from .programme import Series
 
 
 def _hash(password: str) -> str:
@@ -43,6 +47,11 @@ class Account(UserMixin, Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # A partner's rights, one series each; with any of them the global role no longer applies.
+    series_grants: Mapped[list[SeriesGrant]] = relationship(
+        back_populates="account", cascade="all, delete-orphan"
+    )
+
     def set_password(self, password: str) -> None:
         self.password_hash = _hash(password)
 
@@ -63,8 +72,35 @@ class Account(UserMixin, Model):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_key}"
 
+    @property
+    def is_partner(self) -> bool:
+        """An account with rights on some series only: it sees and changes nothing else."""
+        return bool(self.series_grants)
+
+    def role_in(self, series_id: int | None) -> AccountRole | None:
+        """The role this account has on a series (None: a standalone event); None if no rights."""
+        if not self.is_partner:
+            return self.role
+        return next((grant.role for grant in self.series_grants if grant.series_id == series_id), None)
+
+    def act_in(self, series_id: int | None) -> None:
+        """Set by the access check (app/console/scope.py) for the series a request is about: what a
+        partner may do and see there follows that series' grant, not its best one."""
+        self._acting_role: AccountRole | None = self.role_in(series_id) if series_id else None
+
+    @property
+    def effective_role(self) -> AccountRole:
+        if not self.is_partner:
+            return self.role
+        acting = getattr(self, "_acting_role", None)
+        if acting is not None:
+            return acting
+        # Outside any one series (the dashboard, the mail log of all its series): the least of its
+        # grants, so that no address of a series where it is a viewer shows there.
+        return min((grant.role for grant in self.series_grants), key=lambda role: role.rank)
+
     def can(self, role: AccountRole) -> bool:
-        return self.role.can(role)
+        return self.effective_role.can(role)
 
     @property
     def sees_contact_details(self) -> bool:
@@ -74,6 +110,25 @@ class Account(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<Account {self.id} {self.email} {self.role}>"
+
+
+class SeriesGrant(Model):
+    """A partner organisation's rights (organiser or viewer) on one series and its events."""
+
+    __tablename__ = "series_grant"
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "series_id", name="uq_series_grant_account_series"),
+        sa.CheckConstraint("role IN ('organiser', 'viewer')", name="not_admin"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    series_id: Mapped[int] = mapped_column(sa.ForeignKey("series.id", ondelete="CASCADE"), index=True)
+    role: Mapped[AccountRole] = mapped_column(enum_type(AccountRole, "role"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[Account] = relationship(back_populates="series_grants")
+    series: Mapped[Series] = relationship()
 
 
 class Invitation(Model):

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from ...database import utcnow, write_transaction
 from ...extensions import db
-from ...models import Account, AccountRole, Invitation
+from ...models import Account, AccountRole, Invitation, Series, SeriesGrant
 from .. import audit
 from ..links import external_url
 from ..mail import notifications
@@ -193,6 +193,8 @@ def change_account(account: Account, *, role: AccountRole, is_enabled: bool, by:
         account = session.get_one(Account, account.id, populate_existing=True)
         if account.id == by.id and (role != AccountRole.ADMIN or not is_enabled):
             raise AccountError(_l("You cannot remove your own administrator rights."))
+        if role == AccountRole.ADMIN and account.series_grants:
+            raise AccountError(_l("This account has rights on some series only: remove them first."))
         before = {"role": account.role, "is_enabled": account.is_enabled}
         account.role = role
         account.is_enabled = is_enabled
@@ -223,3 +225,61 @@ def delete_account(account: Account, by: Account) -> None:
             raise AccountError(_l("You cannot delete your own account."))
         audit.record("account.delete", account, account.email)
         session.delete(account)
+
+
+PARTNER_ROLES = (AccountRole.ORGANISER, AccountRole.VIEWER)
+
+
+def grant_series(account: Account, series_id: int, role: AccountRole, *, by: Account) -> SeriesGrant:
+    """An admin gives an account (a partner organisation's) a role on one series and its events;
+    with any such grant the account reaches nothing else. Its sessions end: its rights changed."""
+    if role not in PARTNER_ROLES:
+        raise AccountError(_l("On a series, an account is an organiser or a viewer."))
+    with write_transaction() as session:
+        account = session.get_one(Account, account.id, populate_existing=True)
+        if account.role == AccountRole.ADMIN:
+            raise AccountError(_l("An administrator reaches every series already."))
+        series = session.get(Series, series_id)
+        if series is None:
+            raise AccountError(_l("This series does not exist."))
+        grant = session.scalar(
+            sa.select(SeriesGrant).where(
+                SeriesGrant.account_id == account.id, SeriesGrant.series_id == series_id
+            )
+        )
+        before = grant.role if grant is not None else None
+        if grant is None:
+            grant = SeriesGrant(account=account, series_id=series_id, role=role)
+            session.add(grant)
+        grant.role = role
+        if before != role:
+            account.session_key = new_session_key()
+            session.flush()
+            audit.record(
+                "account.series_grant",
+                account,
+                f"{account.email}: {series.title} ({role.value})",
+                actor=by,
+                series_id=series_id,
+                before=before,
+                after=role,
+            )
+    return grant
+
+
+def revoke_series_grant(account: Account, grant_id: int, *, by: Account) -> None:
+    with write_transaction() as session:
+        grant = session.get(SeriesGrant, grant_id)
+        if grant is None or grant.account_id != account.id:
+            raise AccountError(_l("This account has no such right."))
+        account = session.get_one(Account, account.id, populate_existing=True)
+        account.session_key = new_session_key()
+        audit.record(
+            "account.series_revoke",
+            account,
+            f"{account.email}: {grant.series.title}",
+            actor=by,
+            series_id=grant.series_id,
+            role=grant.role,
+        )
+        session.delete(grant)
