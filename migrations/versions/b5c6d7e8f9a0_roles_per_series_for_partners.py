@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b5c6d7e8f9a0'
-down_revision = 'c3a9e1f0b2d4'
+down_revision = 'a4b5c6d7e8f9'
 branch_labels = None
 depends_on = None
 
