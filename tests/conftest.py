@@ -34,7 +34,7 @@ if _WORKER_SET_UP_HERE:
     os.environ["PLENARY_TEST_WORKER"] = WORKER
     os.environ["PLENARY_INSTANCE_DIR"] = tempfile.mkdtemp(prefix=f"plenary-tests-{WORKER}-")
     os.environ.pop("PLENARY_TEST_SQLITE_DIR", None)  # the controller's: made again below
-    if "TEST_DATABASE_URL" in os.environ:  # the worker's database is made at the session's start
+    if os.environ.get("TEST_DATABASE_URL"):  # the worker's database is made at the session's start
         _url = _DATABASE_OF_THE_RUN = sa.engine.make_url(os.environ["TEST_DATABASE_URL"])
         os.environ["TEST_DATABASE_URL"] = _url.set(database=f"{_url.database}_{WORKER}").render_as_string(
             hide_password=False
