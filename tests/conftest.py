@@ -420,6 +420,8 @@ XDIST_GROUPS = {
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items) -> None:
+    if not config.pluginmanager.has_plugin("xdist"):  # `-p no:xdist`: no groups, no marker
+        return
     for item in items:
         for marker, group in XDIST_GROUPS.items():
             if item.get_closest_marker(marker) and not item.get_closest_marker("xdist_group"):
