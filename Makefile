@@ -48,7 +48,12 @@ $(AXE): tests/browser/package-lock.json
 # Compiled modules, and the test modules pytest rewrites, kept under .pytest_cache/ from one run
 # to the next, even where PYTHONDONTWRITEBYTECODE is set (nothing is written beside the sources):
 # compiling them at every run took 5 s of CPU before the first test.
-PYTEST := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.pytest_cache/pycache $(BIN)/python -m pytest
+# The suite runs in PYTEST_WORKERS pytest-xdist workers, one a core, each with its own database
+# and instance folder (tests/conftest.py); the tests of one xdist_group run in one worker.
+# PYTEST_WORKERS=0: all in this process (a debugger, --pdb). PYTEST_ARGS is passed on too.
+PYTEST_WORKERS ?= 2
+PYTEST := PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/.pytest_cache/pycache $(BIN)/python -m pytest \
+	-n $(PYTEST_WORKERS) $(if $(filter 0,$(PYTEST_WORKERS)),,--dist loadgroup)
 
 ## make test: lint, then the whole suite (SQLite; PostgreSQL with TEST_DATABASE_URL)
 test: $(VENV)/.dev $(CATALOGUES) | $(if $(NPM),$(AXE))

@@ -22,6 +22,23 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
+import sqlalchemy as sa
+
+# Under pytest-xdist (`make test` runs two workers), each worker is a session of its own, with
+# its own instance folder, SQLite file and PostgreSQL database: the tests of one worker empty
+# the tables between tests, which would pull the rows from under the other's. The processes a
+# test starts inherit the worker's environment, and with it the worker's folders and database.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1"...; "" without xdist
+_WORKER_SET_UP_HERE = bool(WORKER) and os.environ.get("PLENARY_TEST_WORKER") != WORKER
+if _WORKER_SET_UP_HERE:
+    os.environ["PLENARY_TEST_WORKER"] = WORKER
+    os.environ["PLENARY_INSTANCE_DIR"] = tempfile.mkdtemp(prefix=f"plenary-tests-{WORKER}-")
+    os.environ.pop("PLENARY_TEST_SQLITE_DIR", None)  # the controller's: made again below
+    if os.environ.get("TEST_DATABASE_URL"):  # the worker's database is made at the session's start
+        _url = _DATABASE_OF_THE_RUN = sa.engine.make_url(os.environ["TEST_DATABASE_URL"])
+        os.environ["TEST_DATABASE_URL"] = _url.set(database=f"{_url.database}_{WORKER}").render_as_string(
+            hide_password=False
+        )
 # Before the app is imported: the job queue's files go to a throwaway folder.
 os.environ.setdefault("PLENARY_INSTANCE_DIR", tempfile.mkdtemp(prefix="plenary-tests-"))
 # The session's SQLite database lives here; processes a test starts (spawned, so they import
@@ -43,7 +60,6 @@ for _limit in (
     os.environ.setdefault(_limit, "off")
 
 import pytest  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 from flask import g, has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
@@ -358,11 +374,58 @@ RESTART_SEQUENCES = (
 )
 
 
+def pytest_sessionstart(session) -> None:
+    if _WORKER_SET_UP_HERE and TEST_DATABASE_URL:
+        _worker_database("CREATE")
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
     while _shared_apps:
         _drop(_shared_apps.popitem()[1].app)
     if _SQLITE_DIR_MADE_HERE:
         shutil.rmtree(SQLITE_DIR, ignore_errors=True)
+    if _WORKER_SET_UP_HERE:
+        shutil.rmtree(os.environ["PLENARY_INSTANCE_DIR"], ignore_errors=True)
+        if TEST_DATABASE_URL:
+            _worker_database("DROP")
+
+
+def _worker_database(action: str) -> None:
+    """A pytest-xdist worker's PostgreSQL database created afresh (dropped first, in case an
+    interrupted run left it), or dropped; through a connection to the run's TEST_DATABASE_URL."""
+    engine = sa.create_engine(_DATABASE_OF_THE_RUN, isolation_level="AUTOCOMMIT")
+    name = engine.dialect.identifier_preparer.quote(sa.engine.make_url(TEST_DATABASE_URL).database)
+    try:
+        with engine.connect() as connection:
+            # FORCE: connections the session's processes left open do not keep it.
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            if action == "CREATE":
+                connection.exec_driver_sql(f"CREATE DATABASE {name}")
+    finally:
+        engine.dispose()
+
+
+# --- two workers: the tests that are not to run beside each other ------------------------------
+#
+# `make test` runs the suite in two pytest-xdist workers with `--dist loadgroup`: the tests of
+# one xdist_group run in one worker, one after the other, while the other worker takes the rest.
+XDIST_GROUPS = {
+    # Those that start processes or threads by the dozen (gunicorn, queue workers, races), and
+    # whose outcome depends on a worker being killed in time: one at a time.
+    "slow": "processes",
+    # One Chromium for all of them (the `browser` fixture is the session's), not one a worker.
+    "browser": "browser",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(config, items) -> None:
+    if not config.pluginmanager.has_plugin("xdist"):  # `-p no:xdist`: no groups, no marker
+        return
+    for item in items:
+        for marker, group in XDIST_GROUPS.items():
+            if item.get_closest_marker(marker) and not item.get_closest_marker("xdist_group"):
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 # --- real concurrency ------------------------------------------------------------

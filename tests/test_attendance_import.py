@@ -99,6 +99,18 @@ def test_times_with_a_dotted_or_lower_case_meridiem_are_read(app, morning, noon)
     assert (aida.first_join, aida.last_leave) == (at("09:58:12"), at("12:01:30"))
 
 
+@pytest.mark.parametrize(
+    "day, month", [("30 JUNE 2021", 6), ("30 jun 2021", 6), ("06/30/21", 6), ("30 Sept 2021", 9)]
+)
+def test_dates_with_the_months_name_in_any_case_or_shortened_as_en_gb_does_are_read(app, day, month):
+    """CLDR's en-GB shortens September to "Sept", which strptime's "%b" does not read."""
+    data = (DATA / "zoom_meeting_participants.csv").read_text(encoding="utf-8-sig").replace("06/30/2021", day)
+    report = reports.read_report(reports.read_table(data.encode(), "report.csv"), BRUSSELS)
+    aida = by_email(report)["aida.awel@ilo.example.org"]
+    in_month = (at("09:58:12").replace(month=month), at("12:01:30").replace(month=month))
+    assert (aida.first_join, aida.last_leave) == in_month
+
+
 def test_rejoins_overlaps_and_rows_without_an_email_are_merged_per_person(app):
     report = read("zoom_meeting_participants.csv")
     assert report.rows == 14 and len(report.participants) == 10

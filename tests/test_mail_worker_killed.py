@@ -48,6 +48,9 @@ class SlowInbox(InboxHandler):
         return await super().handle_DATA(server, session, envelope)
 
 
+pytestmark = pytest.mark.slow  # a queue worker in its own process, killed mid-delivery
+
+
 @pytest.fixture
 def slow_smtp():
     server = SmtpServer()

@@ -65,6 +65,7 @@ def wait_for_port(port: int, seconds: float = 60) -> bool:
     return False
 
 
+@pytest.mark.slow  # gunicorn and a queue worker
 def test_the_server_and_worker_use_the_instance_folder_and_stop_cleanly_on_ctrl_c(tmp_path):
     instance = tmp_path / "elsewhere" / "instance"  # not yet made: the launcher makes it
     port = free_port()

@@ -182,6 +182,7 @@ def site_without_redis(mail_app, tmp_path):
         server.wait(timeout=15)
 
 
+@pytest.mark.slow  # gunicorn and a queue worker
 def test_without_redis_every_part_of_the_site_answers_and_mail_waits_in_the_outbox(
     mail_app, smtp_server, site_without_redis
 ):

@@ -37,7 +37,7 @@ import zipfile
 from collections.abc import Iterable, Set
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -1025,60 +1025,41 @@ def _summary_day(match: re.Match) -> date | None:
 
 
 _UTC = ZoneInfo("UTC")
-_DIRECTIVES = {
-    "%m": r"(?P<m>\d{1,2})",
-    "%d": r"(?P<d>\d{1,2})",
-    "%Y": r"(?P<Y>\d{4})",
-    "%y": r"(?P<y>\d{2})",
-    "%H": r"(?P<H>\d{1,2})",
-    "%I": r"(?P<I>\d{1,2})",
-    "%M": r"(?P<M>\d{2})",
-    "%S": r"(?P<S>\d{2})",
-    "%p": r"(?P<p>[AaPp]\.?[Mm]\.?)",
-    "%b": r"(?P<b>[^\W\d_]{3,9})",
-    "%B": r"(?P<b>[^\W\d_]{3,9})",
-}
 _MONTHS = {
     name: number
     for number, name in enumerate(
         ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
     )
 }
-
-
-@cache
-def _pattern(fmt: str) -> re.Pattern:
-    """A format as a regular expression: strptime, without its overhead per call (a report
-    has tens of thousands of timestamps)."""
-    parts = re.split(r"(%[a-zA-Z])", fmt)
-    return re.compile("".join(_DIRECTIVES.get(part, re.escape(part)) for part in parts), re.IGNORECASE)
+# What the platforms write and strptime does not read: "a.m."/"p.m." (some languages' Teams and
+# Zoom exports), and a month's name shortened otherwise than Python's "Sep" ("Sept" in en-GB).
+_MERIDIEM = re.compile(r"\b([ap])\.?m\.?$", re.IGNORECASE)
+_MONTH_NAME = re.compile(r"[^\W\d_]{3,9}")
 
 
 def _parse(value: str, fmt: str) -> datetime | None:
+    value = value.strip()
     if fmt == ISO:
         try:
             return datetime.fromisoformat(value)
         except ValueError:
             return None
-    match = _pattern(fmt).fullmatch(value.strip())
-    if match is None:
-        return None
-    found = match.groupdict()
+    if "%p" in fmt:
+        value = _MERIDIEM.sub(r"\1M", value)
+    if "%b" in fmt or "%B" in fmt:
+        value = _MONTH_NAME.sub(_month_abbreviation, value, count=1)
+        fmt = fmt.replace("%B", "%b")
     try:
-        if found.get("Y") is None and found.get("y") is None:
-            year, month, day = 2000, 1, 1  # a clock time: the caller gives the day
-        else:
-            year = int(found["Y"]) if found.get("Y") else 2000 + int(found["y"])
-            month = int(found["m"]) if found.get("m") else _MONTHS[found["b"][:3].casefold()]
-            day = int(found["d"])
-        hour = int(found["H"]) if found.get("H") is not None else int(found["I"])
-        if found.get("p") is not None:
-            if not 1 <= hour <= 12:
-                return None
-            hour = hour % 12 + (12 if found["p"][0] in "pP" else 0)
-        return datetime(year, month, day, hour, int(found["M"]), int(found.get("S") or 0))
-    except (ValueError, KeyError):
+        moment = datetime.strptime(value, fmt)
+    except ValueError:
         return None
+    # strptime puts "69" to "99" in the 1900s; a report's two-digit year is this century's.
+    return moment.replace(year=2000 + moment.year % 100) if "%y" in fmt else moment
+
+
+def _month_abbreviation(name: re.Match) -> str:
+    start = name[0][:3].casefold()
+    return start if start in _MONTHS else name[0]
 
 
 def _not_a_time(line: int, value: str) -> ReportError:

@@ -334,7 +334,14 @@ class ContentWaits(smtplib.SMTP):
         code, reply = self.getreply()
         if code != 354:
             raise smtplib.SMTPDataError(code, reply)
-        self.before_content()
+        try:
+            self.before_content()
+        except BaseException:
+            # The server now reads everything up to a line "." as the message: a QUIT would be
+            # part of it, unanswered until MAIL_TIMEOUT (30 s). Dropping the connection instead
+            # abandons the message, which a server accepts only at that line.
+            self.close()
+            raise
         content = smtplib._quote_periods(msg)  # type: ignore[attr-defined]  # private: not in its stubs
         if content[-2:] != smtplib.bCRLF:
             content += smtplib.bCRLF
