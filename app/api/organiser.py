@@ -24,6 +24,7 @@ from ..models import (
     Registration,
     RegistrationStatus,
 )
+from ..services import join_links
 from ..services.mail import outbox
 from ..services.registration import questions
 from ..services.registration import registrations as service
@@ -117,16 +118,21 @@ def list_registrations(event_id: int, limit: int, cursor: str | None = None, **f
     if after is not None:
         statement = statement.where(Registration.id > after)
     rows: Sequence[Any] = db.session.execute(statement.limit(limit + 1)).all()
+    keys = None
     if not query.shows_addresses:  # a viewer reads no typed answer (questions.readable)
         asked = questions.readable(questions.for_event(event, with_retired=True), False)
-        rows = [_answers_of(row, {question.key for question in asked}) for row in rows]
-    return _page(rows, limit, key=lambda row: row.id)
+        keys = {question.key for question in asked}
+    personal = join_links.with_personal_links([row.id for row in rows])
+    return _page([_row(row, keys, row.id in personal) for row in rows], limit, key=lambda row: row.id)
 
 
-def _answers_of(row: sa.Row, keys: set[str]) -> SimpleNamespace:
-    """The row with only the answers to `keys`."""
-    answers = {key: value for key, value in (row.answers or {}).items() if key in keys}
-    return SimpleNamespace(**{**row._asdict(), "answers": answers})
+def _row(row: sa.Row, keys: set[str] | None, personal_join_link: bool) -> SimpleNamespace:
+    """The row as the API gives it: with only the answers to `keys` (None: all), and whether a
+    personal join link was given."""
+    answers = row.answers or {}
+    if keys is not None:
+        answers = {key: value for key, value in answers.items() if key in keys}
+    return SimpleNamespace(**{**row._asdict(), "answers": answers, "personal_join_link": personal_join_link})
 
 
 @bp.post("/registrations/<int(max=2147483647):registration_id>/status")

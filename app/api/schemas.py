@@ -656,6 +656,17 @@ class RegistrationRowSchema(ma.Schema):
         required=True, allow_none=True, metadata={"description": NULL_FOR_VIEWERS}
     )
     visa_letter_needed = ma.fields.Boolean(required=True, allow_none=True)
+    personal_join_link = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": (
+                "Whether the video platform has given this person a join link of their own (the "
+                "event linked to a Zoom webinar or meeting). The link itself is not here: it lets "
+                "anyone in as that person, so it goes only to them, in their emails and on their "
+                "manage page"
+            )
+        },
+    )
     answers = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Raw(),

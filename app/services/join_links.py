@@ -29,3 +29,19 @@ def join_url_for(registration: Registration) -> str:
         )
     )
     return personal or registration.event.join_url
+
+
+def with_personal_links(registration_ids: list[int]) -> set[int]:
+    """Which of these registrations the platform has given a personal join link: for the API,
+    which says so without giving the link (it lets anyone in as that person)."""
+    if not registration_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(PlatformRegistrant.registration_id).where(
+                PlatformRegistrant.registration_id.in_(registration_ids),
+                PlatformRegistrant.on_platform.is_(True),
+                PlatformRegistrant.join_url != "",
+            )
+        )
+    )

@@ -197,3 +197,24 @@ def test_a_viewer_sees_how_many_failed_but_not_the_platforms_words(zoom_standin,
     organiser_page = signed_in("organiser").get(f"/console/events/{event.id}").get_data(as_text=True)
     assert "could not be added" in viewer_page and error not in viewer_page
     assert error in organiser_page.replace("&#39;", "'")
+
+
+def test_the_api_says_who_has_a_personal_link_and_never_gives_it(zoom_standin, app):
+    """The issue asks the API's registration resource for the person's own join link; a
+    personal link lets anyone in as that person, so (docs/security.md) it goes only to them:
+    the API says whether the platform has given one, not what it is."""
+    from tests.test_api_attendance import token_of
+
+    event = linked_event(zoom_standin)
+    given = service.register(event, person(1)).registration
+    without = service.register(event, person(2)).registration
+    db.session.execute(sa.delete(PlatformRegistrant).where(PlatformRegistrant.registration_id == without.id))
+    db.session.commit()
+    personal = join_url_for(given)
+    for role in ("organiser", "viewer"):
+        headers = token_of(make_account(role), "read")
+        response = app.test_client().get(f"/api/v1/events/{event.id}/registrations", headers=headers)
+        assert response.status_code == 200
+        assert personal not in response.get_data(as_text=True)
+        rows = {row["id"]: row["personal_join_link"] for row in response.json["items"]}
+        assert rows == {given.id: True, without.id: False}
