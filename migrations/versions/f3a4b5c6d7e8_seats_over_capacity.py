@@ -1,0 +1,46 @@
+"""Seats given over capacity on purpose (protocol)
+
+Revision ID: f3a4b5c6d7e8
+Revises: c3a9e1f0b2d4
+Create Date: 2026-12-07 02:50:00
+
+The capacity's backstop CHECK now lets the confirmed count go beyond the capacity by
+the seats organisers gave over it (event.protocol_seats), and no further.
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'f3a4b5c6d7e8'
+down_revision = 'c3a9e1f0b2d4'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('protocol_seats', sa.Integer(), server_default='0', nullable=False))
+        batch_op.drop_constraint(op.f('ck_event_confirmed_within_capacity'), type_='check')
+        batch_op.create_check_constraint(
+            'confirmed_within_capacity',
+            sa.text('capacity IS NULL OR confirmed_count <= capacity + protocol_seats'),
+        )
+        batch_op.create_check_constraint('protocol_seats_not_negative', sa.text('protocol_seats >= 0'))
+
+
+def downgrade():
+    # Seats over capacity cannot be kept under the stricter check: the capacity grows to
+    # hold them (nobody loses a confirmed seat by a downgrade).
+    op.execute(
+        "UPDATE event SET capacity = confirmed_count "
+        "WHERE capacity IS NOT NULL AND confirmed_count > capacity"
+    )
+    with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_event_protocol_seats_not_negative'), type_='check')
+        batch_op.drop_constraint(op.f('ck_event_confirmed_within_capacity'), type_='check')
+        batch_op.create_check_constraint(
+            'confirmed_within_capacity', sa.text('capacity IS NULL OR confirmed_count <= capacity')
+        )
+        batch_op.drop_column('protocol_seats')
