@@ -12,6 +12,7 @@ from . import (  # noqa: E402,F401
     access,
     accounts,
     api_tokens,
+    focal_points,
     follow_up,
     home,
     integrations,

@@ -2,6 +2,7 @@
 
 from .accounts import Account, AuditEntry, Invitation
 from .api_tokens import ApiToken, ApiTokenScope
+from .delegations import FocalPoint
 from .enums import (
     AccountRole,
     AgendaItemKind,
@@ -52,6 +53,7 @@ from .stamps import SpentFormStamp
 from .webhooks import Webhook, WebhookDelivery, WebhookDeliveryStatus
 
 __all__ = [
+    "FocalPoint",
     "Account",
     "AccountRole",
     "ApiToken",

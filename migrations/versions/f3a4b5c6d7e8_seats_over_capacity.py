@@ -1,4 +1,4 @@
-"""Seats given over capacity on purpose (protocol)
+"""Seats given over capacity on purpose (protocol); the focal points of delegations
 
 Revision ID: f3a4b5c6d7e8
 Revises: c3a9e1f0b2d4
@@ -10,6 +10,7 @@ the seats organisers gave over it (event.protocol_seats), and no further.
 """
 from alembic import op
 import sqlalchemy as sa
+
 
 
 # revision identifiers, used by Alembic.
@@ -28,9 +29,22 @@ def upgrade():
             sa.text('capacity IS NULL OR confirmed_count <= capacity + protocol_seats'),
         )
         batch_op.create_check_constraint('protocol_seats_not_negative', sa.text('protocol_seats >= 0'))
+    op.create_table('focal_point',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('country', sa.String(length=2), server_default='', nullable=False),
+    sa.Column('organisation', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("(country = '') <> (organisation = '')", name=op.f('ck_focal_point_one_delegation')),
+    sa.CheckConstraint('email = lower(email)', name=op.f('ck_focal_point_email_lowercase')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_focal_point')),
+    sa.UniqueConstraint('country', 'organisation', 'email', name='uq_focal_point_delegation_email')
+    )
 
 
 def downgrade():
+    op.drop_table('focal_point')
     # Seats over capacity cannot be kept under the stricter check: the capacity grows to
     # hold them (nobody loses a confirmed seat by a downgrade).
     op.execute(
