@@ -18,6 +18,7 @@ from . import (  # noqa: E402,F401
     integrations,
     mailouts,
     messages,
+    nominations,
     privacy,
     programme,
     questions,

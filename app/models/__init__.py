@@ -2,7 +2,7 @@
 
 from .accounts import Account, AuditEntry, Invitation
 from .api_tokens import ApiToken, ApiTokenScope
-from .delegations import FocalPoint
+from .delegations import FocalPoint, Nomination
 from .enums import (
     AccountRole,
     AgendaItemKind,
@@ -19,6 +19,7 @@ from .enums import (
     MailoutKind,
     MailoutStatus,
     MessageStatus,
+    NomineeRole,
     OrganisationKind,
     QuestionKind,
     RegistrationStatus,
@@ -54,6 +55,8 @@ from .webhooks import Webhook, WebhookDelivery, WebhookDeliveryStatus
 
 __all__ = [
     "FocalPoint",
+    "Nomination",
+    "NomineeRole",
     "Account",
     "AccountRole",
     "ApiToken",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..database import UTCDateTime, utcnow
 from ..database.base import Model
+from .enums import NomineeRole, enum_type
 
 
 class FocalPoint(Model):
@@ -28,3 +29,26 @@ class FocalPoint(Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(sa.String(254))
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Nomination(Model):
+    """A person a focal point nominated to an event's delegation of their country or
+    organisation; a replaced one stays, with when (the quota counts those standing)."""
+
+    __tablename__ = "nomination"
+    __table_args__ = (
+        sa.CheckConstraint("(country = '') <> (organisation = '')", name="one_delegation"),
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.Index("ix_nomination_delegation", "event_id", "country", "organisation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("event.id", ondelete="CASCADE"))
+    focal_point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("focal_point.id", ondelete="SET NULL"))
+    country: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    name: Mapped[str] = mapped_column(sa.String(200))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    role: Mapped[NomineeRole] = mapped_column(enum_type(NomineeRole, "nominee_role"))
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    replaced_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -102,6 +102,9 @@ class Event(Model):
         ),
         sa.CheckConstraint("protocol_seats >= 0", name="protocol_seats_not_negative"),
         sa.CheckConstraint(
+            "nomination_quota IS NULL OR nomination_quota >= 1", name="nomination_quota_positive"
+        ),
+        sa.CheckConstraint(
             "registration_opens_dt IS NULL OR registration_closes_dt IS NULL "
             "OR registration_closes_dt > registration_opens_dt",
             name="registration_window_ordered",
@@ -131,6 +134,10 @@ class Event(Model):
     # purpose ("seat over capacity": registrations.seat_over_capacity); written only by the
     # seat counter's guarded UPDATEs, and back to 0 once the count is within capacity again.
     protocol_seats: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Delegations nominated by their focal points (issue 21): on when a quota per delegation
+    # is set; nominations close at `nominations_close_dt`, else when registration closes.
+    nomination_quota: Mapped[int | None] = mapped_column()
+    nominations_close_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_opens_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requires_approval: Mapped[bool] = mapped_column(default=False)
