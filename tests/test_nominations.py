@@ -15,7 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app.database import utcnow
 from app.extensions import db
-from app.models import AuditEntry, Event, FocalPoint, Message, Nomination
+from app.models import AuditEntry, Event, FocalPoint, Message, Nomination, Registration
 from app.services import links
 from tests.conftest import csrf_token, make_account, make_event
 from tests.test_console_registrations import token
@@ -209,3 +209,58 @@ def test_bad_settings_and_an_invitation_without_quota_are_refused(console, app):
     db.session.rollback()
     assert db.session.get(Event, event.id).nomination_quota is None
     assert not db.session.scalars(sa.select(Message).where(Message.kind == "nomination_invitation")).all()
+
+
+def test_organisers_see_each_delegation_and_approve_it_at_once(console, signed_in, client, app):
+    from app.models import OrganisationKind, RegistrationStatus
+    from app.services.registration import registrations
+
+    event = meeting(quota=3, requires_approval=True)
+    ethiopia, kenya = focal_point(), focal_point(country="KE", email="wanjiru@mfa.go.ke", name="Wanjiru")
+    nominate(client, path(event, ethiopia), "Amina Yusuf", "amina@mofa.gov.et", "head")
+    nominate(client, path(event, ethiopia), "Dawit Bekele", "dawit@mofa.gov.et")
+    nominate(client, path(event, ethiopia), "Sara Tesfaye", "sara@mofa.gov.et")
+    nominate(client, path(event, kenya), "Otieno Ouma", "otieno@mfa.go.ke")
+    for name, email in (
+        ("Amina Yusuf", "amina@mofa.gov.et"),
+        ("Dawit Bekele", "dawit@mofa.gov.et"),
+        ("Otieno Ouma", "otieno@mfa.go.ke"),
+    ):
+        applicant = registrations.Applicant(
+            email=email,
+            name=name,
+            organisation="Ministry",
+            organisation_kind=OrganisationKind.MEMBER_STATE,
+            country="ET",
+        )
+        registrations.register(db.session.get(Event, event.id), applicant)
+    url = f"/console/events/{event.id}/delegations"
+    body = unescape(console.get(url).get_data(as_text=True))
+    assert (
+        "3 nominated, 2 registered, 0 approved." in body and "1 nominated, 1 registered, 0 approved." in body
+    )
+    assert "not registered yet" in body
+    viewer = signed_in("viewer")
+    assert "Approve the delegation" not in viewer.get(url).get_data(as_text=True)
+    assert viewer.post(f"{url}/approve?delegation=ET", data={"csrf_token": token(viewer)}).status_code == 403
+
+    response = console.post(f"{url}/approve?delegation=ET", data={"csrf_token": token(console)})
+    assert response.status_code == 303
+    db.session.rollback()
+    statuses = {
+        r.name: r.status
+        for r in db.session.scalars(sa.select(Registration).where(Registration.event_id == event.id))
+    }
+    assert statuses == {
+        "Amina Yusuf": RegistrationStatus.CONFIRMED,
+        "Dawit Bekele": RegistrationStatus.CONFIRMED,
+        "Otieno Ouma": RegistrationStatus.PENDING,  # another delegation
+    }
+    assert "3 nominated, 2 registered, 2 approved." in unescape(console.get(url).get_data(as_text=True))
+    # Nobody left to approve, an unknown delegation: refused, nothing changes.
+    assert (
+        console.post(f"{url}/approve?delegation=ET", data={"csrf_token": token(console)}).status_code == 400
+    )
+    assert (
+        console.post(f"{url}/approve?delegation=XX", data={"csrf_token": token(console)}).status_code == 404
+    )

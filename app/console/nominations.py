@@ -3,7 +3,7 @@ then invite every focal point on record to nominate their delegation."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -51,3 +51,40 @@ def event_nominations_invite(event_id: int):
         return _event_page(event, error.status, problem=str(error))
     flash(ngettext("%(num)d focal point invited.", "%(num)d focal points invited.", sent), "success")
     return _back(event_id)
+
+
+@bp.route("/events/<int:event_id>/delegations")
+@requires(AccountRole.VIEWER)
+def event_delegations(event_id: int):
+    """Per delegation: nominated, registered, approved; organisers approve a delegation at once."""
+    return _delegations_page(queries.event_or_404(event_id))
+
+
+def _delegations_page(event, status: int = 200, problem: str | None = None):
+    return render_template(
+        "console/programme/delegations.html",
+        event=event,
+        delegations=service.delegations_of(event),
+        confirm_form=ConfirmForm(),
+        problem=problem,
+    ), status
+
+
+@bp.route("/events/<int:event_id>/delegations/approve", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def event_delegation_approve(event_id: int):
+    event = queries.event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        return _delegations_page(event, 400, _("The form had expired. Please send it again."))
+    key = request.args.get("delegation", "")
+    try:
+        outcome = service.approve_delegation(event, key, by=current_user)
+    except service.NominationError as error:
+        return _delegations_page(event, error.status, str(error))
+    flash(
+        ngettext("%(num)d registration approved.", "%(num)d registrations approved.", len(outcome.done)),
+        "success",
+    )
+    if outcome.refused:
+        flash("; ".join(f"{name}: {reason}" for name, reason in outcome.refused), "error")
+    return redirect(url_for(".event_delegations", event_id=event_id), 303)

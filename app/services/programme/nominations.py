@@ -17,9 +17,19 @@ from flask_babel import lazy_gettext as _l
 
 from ...database import lock_row, utcnow, write_transaction
 from ...extensions import db
-from ...models import Account, Event, FocalPoint, Nomination, NomineeRole
-from .. import audit, links
+from ...models import (
+    Account,
+    Delegate,
+    Event,
+    FocalPoint,
+    Nomination,
+    NomineeRole,
+    Registration,
+    RegistrationStatus,
+)
+from .. import audit, links, regions
 from ..mail import notifications
+from ..registration import registrations
 from .focal_points import delegation_label
 
 
@@ -200,3 +210,73 @@ def _add(session, invitation: Invitation, nominee: Nominee, now: datetime | None
         f"{nominee.name} ({nominee.role.value}), {invitation.delegation}, {invitation.event.title}",
     )
     return nomination
+
+
+# --- what organisers see and do, per delegation ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DelegationNominees:
+    """One delegation's standing nominees, each with their registration for the event if any."""
+
+    country: str
+    organisation: str
+    label: str
+    nominees: list[tuple[Nomination, Registration | None]]
+
+    @property
+    def key(self) -> str:
+        return self.country or f"org:{self.organisation}"
+
+    @property
+    def registered(self) -> int:
+        return sum(1 for _n, r in self.nominees if r is not None and r.is_active)
+
+    @property
+    def approved(self) -> int:
+        return sum(1 for _n, r in self.nominees if r is not None and r.status == RegistrationStatus.CONFIRMED)
+
+    @property
+    def awaiting_approval(self) -> list[Registration]:
+        return [r for _n, r in self.nominees if r is not None and r.status == RegistrationStatus.PENDING]
+
+
+def delegations_of(event: Event) -> list[DelegationNominees]:
+    """Each delegation with standing nominees: member states by name, then organisations."""
+    rows = db.session.execute(
+        sa.select(Nomination, Registration)
+        .outerjoin(Delegate, Delegate.email == Nomination.email)
+        .outerjoin(
+            Registration, sa.and_(Registration.delegate_id == Delegate.id, Registration.event_id == event.id)
+        )
+        .where(Nomination.event_id == event.id, Nomination.replaced_dt.is_(None))
+        .order_by(Nomination.created_dt, Nomination.id)
+    ).all()
+    grouped: dict[tuple[str, str], list] = {}
+    for nomination, registration in rows:
+        grouped.setdefault((nomination.country, nomination.organisation), []).append(
+            (nomination, registration)
+        )
+    ranks = {code: rank for rank, code in enumerate(regions.by_country_name({c for c, _o in grouped if c}))}
+    ordered = sorted(grouped, key=lambda k: (not k[0], ranks.get(k[0], 0), k[1].casefold()))
+    return [
+        DelegationNominees(
+            country=country,
+            organisation=organisation,
+            label=regions.country_name(country) if country else organisation,
+            nominees=grouped[(country, organisation)],
+        )
+        for country, organisation in ordered
+    ]
+
+
+def approve_delegation(event: Event, key: str, *, by: Account) -> registrations.BulkOutcome:
+    """Approve every registration of the delegation's nominees still awaiting approval, each in
+    its own unit of work (a seat if one is free, else the waiting list, as one by one)."""
+    delegation = next((d for d in delegations_of(event) if d.key == key), None)
+    if delegation is None:
+        raise LinkNotValid(_l("This delegation has no nominee for this event."))
+    ids = [registration.id for registration in delegation.awaiting_approval]
+    if not ids:
+        raise NominationError(_l("Nobody of this delegation is awaiting approval."))
+    return registrations.act_on_many("approve", ids, [event.id], by=by)
