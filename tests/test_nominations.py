@@ -17,7 +17,7 @@ from app.database import utcnow
 from app.extensions import db
 from app.models import AuditEntry, Event, FocalPoint, Message, Nomination, Registration
 from app.services import links
-from tests.conftest import csrf_token, make_account, make_event
+from tests.conftest import csrf_token, delegate_form, make_account, make_event
 from tests.test_console_registrations import token
 
 LINK = re.compile(r"https?://[^\s\"'<>]+/nominate/[^\s\"'<>]+")
@@ -128,6 +128,8 @@ def test_a_focal_point_replaces_a_nominee_before_the_deadline(client, app):
     response = nominate(client, f"{url}/replace/{amina.id}", "Dawit Bekele", "dawit@mofa.gov.et", "head")
     assert response.status_code == 303
     assert standing(event) == [("Dawit Bekele", "head")]
+    # The replaced nominee's link to the form opens nothing any more.
+    assert client.get(f"/nominee/{links.nominee_token(amina.id, amina.email)}").status_code == 404
     # A nominee of another delegation cannot be replaced from this link.
     kenya = focal_point(country="KE", email="wanjiru@mfa.go.ke", name="Wanjiru")
     dawit = db.session.scalars(sa.select(Nomination).where(Nomination.replaced_dt.is_(None))).one()
@@ -264,3 +266,53 @@ def test_organisers_see_each_delegation_and_approve_it_at_once(console, signed_i
     assert (
         console.post(f"{url}/approve?delegation=XX", data={"csrf_token": token(console)}).status_code == 404
     )
+
+
+def test_each_nominee_gets_a_link_to_the_events_form_pre_filled(mail_app, smtp_server):
+    from app.models import RegistrationStatus
+
+    with mail_app.app_context():
+        event = make_event(
+            "Senior Officials' Meeting",
+            nomination_quota=2,
+            form_fields={"names": True, "representing": True, "head_of_delegation": False},
+        )
+        focal = focal_point()
+        client = mail_app.test_client()
+        assert (
+            nominate(client, path(event, focal), "Amina Yusuf", "amina@mofa.gov.et", "head").status_code
+            == 303
+        )
+        [message] = smtp_server.inbox.to("amina@mofa.gov.et")
+        stored = db.session.scalars(sa.select(Message).where(Message.kind == "nomination_registration")).one()
+        assert "/nominee/" not in stored.body_text  # the stored copy keeps no personal link
+        link = re.search(r"https?://\S+/nominee/\S+", message.get_body(("plain",)).get_content()).group(0)
+        url = link[link.index("/nominee/") :]
+        nominee = mail_app.test_client()
+        body = unescape(nominee.get(url).get_data(as_text=True))
+        assert 'value="amina@mofa.gov.et"' in body and 'value="Yusuf"' in body
+        assert '<option selected value="ET">' in body
+        # Sent with what the page holds (its CSRF token and stamp), it is the event's registration.
+        hidden = dict(re.findall(r'<input[^>]*name="(csrf_token|started)"[^>]*value="([^"]*)"', body))
+        data = delegate_form(
+            name=None,
+            email="amina@mofa.gov.et",
+            given_name="Amina",
+            family_name="Yusuf",
+            representing_country="ET",
+            head_of_delegation="yes",
+            **hidden,
+        )
+        response = nominee.post(url, data=data)
+        assert response.status_code in (302, 303), unescape(response.get_data(as_text=True))[:3000]
+        registration = db.session.scalars(
+            sa.select(Registration).where(Registration.event_id == event.id)
+        ).one()
+        assert (registration.given_name, registration.family_name, registration.representing_country) == (
+            "Amina",
+            "Yusuf",
+            "ET",
+        )
+        assert registration.head_of_delegation is True and registration.status == RegistrationStatus.CONFIRMED
+        # A forged link, or one of a replaced nominee, opens nothing.
+        assert nominee.get(url[:-2] + "xx").status_code == 404

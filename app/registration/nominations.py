@@ -3,17 +3,20 @@ nominees for an event; they add some up to the quota and replace one until nomin
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from ..models import NomineeRole
+from ..extensions import db
+from ..models import Event, NomineeRole
 from ..services.programme import nominations as service
 from . import bp
-from .forms import EMAIL_MAX, EmailAddress, PublicForm, options, plain_text, strip
-from .routes import manage_limit
+from .form_pages import event_questions, render_form_page
+from .forms import EMAIL_MAX, EmailAddress, PublicForm, RegistrationForm, options, plain_text, strip
+from .routes import manage_limit, register
+from .standard_fields import form_class
 
 
 class NomineeForm(PublicForm):
@@ -94,3 +97,36 @@ def nomination_replace(token: str, nomination_id: int):
         return _page(token, invitation, form, error.status)
     flash(_("%(name)s replaces the nominee.", name=form.name.data), "success")
     return redirect(url_for(".nominate", token=token), 303)
+
+
+@bp.route("/nominee/<token>", methods=["GET", "POST"])
+@manage_limit
+def nominee_register(token: str):
+    """A nominee's own registration: the event's form, pre-filled from their nomination (name,
+    email, representing, head of delegation); sent, it is the event's registration as any."""
+    try:
+        nomination = service.nomination_for(token)
+    except service.LinkNotValid as error:
+        return _refused(error)
+    if request.method == "POST":
+        return register(nomination.event_id)
+    event = db.get_or_404(Event, nomination.event_id)
+    if not event.is_published or not event.registration_window().accepts_registrations:
+        return register(nomination.event_id)  # its own answer: not found, or closed
+    form = form_class(RegistrationForm, event.asked_fields)(
+        formdata=None, questions=event_questions(event.id), data=_prefilled(nomination)
+    )
+    return render_form_page(event, form)
+
+
+def _prefilled(nomination) -> dict:
+    given, _sep, family = nomination.name.partition(" ")
+    return {
+        "email": nomination.email,
+        "name": nomination.name,
+        "given_name": given,
+        "family_name": family,
+        "representing_country": nomination.country,
+        "representing_organisation": nomination.organisation,
+        "head_of_delegation": nomination.role == NomineeRole.HEAD,
+    }

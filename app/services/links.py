@@ -145,6 +145,27 @@ def read_nomination_token(token: str) -> tuple[int, int, str] | None:
     return event_id, focal_point_id, mark
 
 
+def nominee_token(nomination_id: int, email: str) -> str:
+    """A nominee's link to their pre-filled registration form: signed, dated, bound to the
+    address they were nominated with."""
+    return _nomination_serializer().dumps(["nominee", nomination_id, _address_mark(email)])
+
+
+def read_nominee_token(token: str) -> tuple[int, str] | None:
+    """(nomination id, address mark), or None for a forged or expired link."""
+    if not token or len(token) > 300:
+        return None
+    try:
+        kind, nomination_id, mark = _nomination_serializer().loads(
+            token, max_age=int(NOMINATION_LINK_LIFE.total_seconds())
+        )
+    except (BadData, TypeError, ValueError):
+        return None
+    if kind != "nominee" or not isinstance(nomination_id, int) or not isinstance(mark, str):
+        return None
+    return nomination_id, mark
+
+
 def address_matches(email: str, mark: str) -> bool:
     return hmac.compare_digest(_address_mark(email), mark)
 

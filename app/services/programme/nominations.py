@@ -120,6 +120,37 @@ def invite_focal_points(event: Event, *, by: Account, now: datetime | None = Non
     return len(focal_points)
 
 
+def _invite_to_register(invitation: Invitation, nomination: Nomination) -> None:
+    """The nominee's email: their own registration, the event's form pre-filled."""
+    event = invitation.event
+    notifications.queue_account_email(
+        "nomination_registration",
+        nomination.email,
+        nomination.name,
+        _l("You are nominated: %(title)s", title=event.title),
+        event_title=event.title,
+        delegation=invitation.delegation,
+        register_url=links.external_url(
+            "registration.nominee_register", token=links.nominee_token(nomination.id, nomination.email)
+        ),
+    )
+
+
+def nomination_for(token: str) -> Nomination:
+    """The standing nomination a nominee's link names; refused if forged, expired, replaced,
+    or its event no longer takes registrations (the form says so then)."""
+    read = links.read_nominee_token(token)
+    nomination = db.session.get(Nomination, read[0]) if read else None
+    if (
+        read is None
+        or nomination is None
+        or nomination.replaced_dt is not None
+        or not links.address_matches(nomination.email, read[1])
+    ):
+        raise LinkNotValid(_l("This link is not valid or has expired. Ask the secretariat for a new one."))
+    return nomination
+
+
 def invitation_for(token: str) -> Invitation:
     """The event and focal point a link opens; refused if forged, expired, or sent to an
     address no longer on record."""
@@ -204,6 +235,7 @@ def _add(session, invitation: Invitation, nominee: Nominee, now: datetime | None
     )
     session.add(nomination)
     session.flush()
+    _invite_to_register(invitation, nomination)
     audit.record(
         "nomination.add",
         nomination,
