@@ -316,3 +316,15 @@ def test_each_nominee_gets_a_link_to_the_events_form_pre_filled(mail_app, smtp_s
         assert registration.head_of_delegation is True and registration.status == RegistrationStatus.CONFIRMED
         # A forged link, or one of a replaced nominee, opens nothing.
         assert nominee.get(url[:-2] + "xx").status_code == 404
+
+
+def test_the_deadline_is_typed_in_the_events_zone(console, app):
+    event = meeting(quota=None, timezone="Africa/Addis_Ababa")
+    url = f"/console/events/{event.id}/nominations"
+    data = {"csrf_token": token(console), "quota": "2", "closes": "2026-12-01T17:00"}
+    assert console.post(url, data=data).status_code == 303
+    db.session.rollback()
+    saved = db.session.get(Event, event.id)
+    assert saved.nomination_quota == 2
+    assert saved.nominations_close_dt.isoformat() == "2026-12-01T14:00:00+00:00"  # UTC+3
+    assert 'value="2026-12-01T17:00"' in console.get(f"/console/events/{event.id}").get_data(as_text=True)
