@@ -48,6 +48,7 @@ from .programme_forms import (
     DocumentForm,
     DocumentLinkForm,
     EventForm,
+    NominationSettingsForm,
     SeriesForm,
     SpeakerForm,
     schedule_text,
@@ -254,6 +255,7 @@ def _event_page(event: Event, status: int = 200, problem: str | None = None, **f
     forms.setdefault("item_form", AgendaItemForm(formdata=None))
     forms.setdefault("meeting_form", MeetingForm(formdata=None))
     forms.setdefault("zoom_create_form", ZoomCreateForm(formdata=None))
+    forms.setdefault("nominations_form", NominationSettingsForm.of(event))
     counts = queries.status_counts_by_event([event.id]).get(event.id, {})
     return _page(
         "event.html",

@@ -588,3 +588,22 @@ class DocumentLinkForm(DocumentForm):
     id_prefix = "link-"
     url = url_field(_l("Address"), required=True, description=_l("A recording or a page elsewhere."))
     submit = SubmitField(_l("Add the link"))
+
+
+class NominationSettingsForm(FlaskForm):
+    """An event's nominations by focal points (issue 21): a quota per delegation switches them on."""
+
+    quota = IntegerField(
+        _l("Nominees per delegation"),
+        validators=[Optional(), NumberRange(min=1, max=100)],
+        description=_l("Empty: no nominations."),
+        render_kw={"min": 1, "max": 100},
+    )
+    closes = local_time(_l("Nominations close"), description=_l("Empty: when registration closes."))
+    submit = SubmitField(_l("Save the nominations"))
+
+    @classmethod
+    def of(cls, event: Event) -> NominationSettingsForm:
+        closes = event.nominations_close_dt
+        local = closes.astimezone(event.zone).replace(tzinfo=None) if closes else None
+        return cls(formdata=None, data={"quota": event.nomination_quota, "closes": local})

@@ -51,6 +51,7 @@ from .registrations_forms import (
     CapacityForm,
     EditRegistrationForm,
     RegistrationActionForm,
+    SeatOverCapacityForm,
     TableFilterForm,
 )
 
@@ -219,6 +220,38 @@ def _act(scope: Scope):
     flash(action_notice(jobs), "success")
     # Its progress; an action on a series' registrations has one for each event, the first shown.
     return redirect(url_for(".mailout", mailout_id=jobs[0].id), 303)
+
+
+@bp.route("/events/<int:event_id>/registrations/seat-over-capacity", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def registrations_seat_over_capacity(event_id: int):
+    """Protocol: the ticked people confirmed though the event is full, in the request (a few
+    people, named one by one), all or none."""
+    scope = _event_scope(event_id)
+    form = SeatOverCapacityForm()
+    if not form.validate_on_submit():
+        return _table_page(scope, action_form=form, status=400)
+    try:
+        seated = service.seat_over_capacity(form.ids.data, event_id, by=current_user)
+    except service.UnknownRegistrations as error:
+        form.ids.errors.append(str(error))
+        return _table_page(scope, action_form=form, status=400)
+    except service.CannotSeat as error:
+        form.ids.errors.append(str(error))
+        return _table_page(scope, action_form=form, status=409)
+    event = queries.event_or_404(event_id)
+    flash(
+        ngettext(
+            "%(num)d person seated. Over capacity by %(over)d.",
+            "%(num)d people seated. Over capacity by %(over)d.",
+            len(seated),
+            over=event.over_capacity_by,
+        ),
+        "success",
+    )
+    if form.return_to.data == "registration":
+        return redirect(url_for(".registration", registration_id=form.ids.data[0]), 303)
+    return redirect(scope.url("registrations", **table_args()), 303)
 
 
 @bp.route("/events/<int:event_id>/registrations/badges", methods=["POST"])

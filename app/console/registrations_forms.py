@@ -138,6 +138,16 @@ def _answer_pair(value: str | None) -> tuple[str, str] | None:
     return (question_key, choice_key) if question_key and choice_key else None
 
 
+def check_ticks(field) -> None:
+    """The ticked registrations: at least one, not too many, each a possible id."""
+    if not field.data:
+        raise ValidationError(_l("Tick at least one registration."))
+    if len(field.data) > MAX_CHOSEN:
+        raise ValidationError(_l("Choose at most %(max)d registrations at once.", max=MAX_CHOSEN))
+    if any(not 1 <= value <= MAX_ID for value in field.data):
+        raise ValidationError(_l("The chosen registrations could not be read."))
+
+
 class RegistrationActionForm(FlaskForm):
     """One action on the registrations ticked in the table (or on one, from its own page)."""
 
@@ -166,12 +176,7 @@ class RegistrationActionForm(FlaskForm):
     def validate_ids(self, field) -> None:
         if self.everyone.data:
             return  # the ticks are not read
-        if not field.data:
-            raise ValidationError(_l("Tick at least one registration."))
-        if len(field.data) > MAX_CHOSEN:
-            raise ValidationError(_l("Choose at most %(max)d registrations at once.", max=MAX_CHOSEN))
-        if any(not 1 <= value <= MAX_ID for value in field.data):
-            raise ValidationError(_l("The chosen registrations could not be read."))
+        check_ticks(field)
 
     def validate_action(self, field) -> None:
         if not field.data:
@@ -218,6 +223,29 @@ class EditRegistrationForm(DelegateDetailsForm):
     # The registration's version when the form was opened: a later change refuses this edit.
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=1, max=MAX_ID)])
     submit = SubmitField(_l("Save changes"))
+
+
+class SeatOverCapacityForm(RegistrationActionForm):
+    """Protocol: the ticked people (or the one of a registration's page) confirmed even though
+    the event is full. Its own button and its own confirmation, never an action of the list."""
+
+    protocol_confirmed = BooleanField(
+        _l("Seat them even though the event is full (over capacity)"),
+        validators=[
+            DataRequired(message=_l("Tick the box to confirm that these people are seated over capacity."))
+        ],
+    )
+    submit = SubmitField(_l("Seat over capacity"))
+
+    def validate_everyone(self, field) -> None:
+        if field.data:
+            raise ValidationError(_l("Seating over capacity applies to the ticked people only."))
+
+    def validate_ids(self, field) -> None:
+        check_ticks(field)  # whatever `everyone` says: it is refused
+
+    def validate_action(self, field) -> None:
+        pass  # no action to choose: seating is the action
 
 
 class BadgesOfListForm(RegistrationActionForm):

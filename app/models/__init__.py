@@ -2,6 +2,7 @@
 
 from .accounts import Account, AuditEntry, Invitation, SeriesGrant
 from .api_tokens import ApiToken, ApiTokenScope
+from .delegations import FocalPoint, Nomination
 from .enums import (
     AccountRole,
     AgendaItemKind,
@@ -18,6 +19,7 @@ from .enums import (
     MailoutKind,
     MailoutStatus,
     MessageStatus,
+    NomineeRole,
     OrganisationKind,
     QuestionKind,
     RegistrationStatus,
@@ -53,6 +55,9 @@ from .visa import VisaLetter
 from .webhooks import Webhook, WebhookDelivery, WebhookDeliveryStatus
 
 __all__ = [
+    "FocalPoint",
+    "Nomination",
+    "NomineeRole",
     "VisaLetter",
     "Account",
     "AccountRole",

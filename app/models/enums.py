@@ -88,6 +88,18 @@ class SpeakerGender(TitledEnum):
         return {cls.NOT_GIVEN: _l("Not given"), cls.WOMAN: _l("Woman"), cls.MAN: _l("Man")}
 
 
+class NomineeRole(TitledEnum):
+    """A nominee's place in their delegation, as the focal point gives it (issue 21)."""
+
+    HEAD = "head"
+    MEMBER = "member"
+    ADVISER = "adviser"
+
+    @classmethod
+    def _titles(cls):
+        return {cls.HEAD: _l("Head of delegation"), cls.MEMBER: _l("Member"), cls.ADVISER: _l("Adviser")}
+
+
 class SpeakerRole(TitledEnum):
     SPEAKER = "speaker"
     MODERATOR = "moderator"

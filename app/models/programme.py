@@ -95,9 +95,15 @@ class Event(Model):
         sa.CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_not_negative"),
         sa.CheckConstraint("confirmed_count >= 0", name="confirmed_not_negative"),
         # The backstop of the seat-taking UPDATE: overbooking is impossible
-        # even if a code path forgets the guard.
+        # even if a code path forgets the guard. Only the seats organisers gave over
+        # capacity on purpose (protocol, `protocol_seats`) go beyond it.
         sa.CheckConstraint(
-            "capacity IS NULL OR confirmed_count <= capacity", name="confirmed_within_capacity"
+            "capacity IS NULL OR confirmed_count <= capacity + protocol_seats",
+            name="confirmed_within_capacity",
+        ),
+        sa.CheckConstraint("protocol_seats >= 0", name="protocol_seats_not_negative"),
+        sa.CheckConstraint(
+            "nomination_quota IS NULL OR nomination_quota >= 1", name="nomination_quota_positive"
         ),
         sa.CheckConstraint(
             "registration_opens_dt IS NULL OR registration_closes_dt IS NULL "
@@ -125,6 +131,14 @@ class Event(Model):
     dial_in: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     capacity: Mapped[int | None] = mapped_column()
     confirmed_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # How many of the confirmed seats are beyond the capacity, given by organisers on
+    # purpose ("seat over capacity": registrations.seat_over_capacity); written only by the
+    # seat counter's guarded UPDATEs, and back to 0 once the count is within capacity again.
+    protocol_seats: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Delegations nominated by their focal points (issue 21): on when a quota per delegation
+    # is set; nominations close at `nominations_close_dt`, else when registration closes.
+    nomination_quota: Mapped[int | None] = mapped_column()
+    nominations_close_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_opens_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     requires_approval: Mapped[bool] = mapped_column(default=False)
@@ -188,6 +202,19 @@ class Event(Model):
         if self.capacity is None:
             return None
         return max(self.capacity - self.confirmed_count, 0)
+
+    @property
+    def seats_within_capacity(self) -> int:
+        """The confirmed seats but those organisers gave over capacity: the least the
+        capacity can be lowered to."""
+        return self.confirmed_count - self.protocol_seats
+
+    @property
+    def over_capacity_by(self) -> int:
+        """How many confirmed seats are beyond the capacity (organisers' protocol seats)."""
+        if self.capacity is None:
+            return 0
+        return max(self.confirmed_count - self.capacity, 0)
 
     @property
     def is_full(self) -> bool:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("registration", __name__)
 
-from . import embed, routes  # noqa: E402,F401
+from . import embed, nominations, routes  # noqa: E402,F401

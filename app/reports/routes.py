@@ -14,7 +14,7 @@ from ..console.forms import ConfirmForm
 from ..extensions import db
 from ..models import AccountRole, Event, Series
 from ..periods import PeriodForm
-from ..services.reporting import charts, narrative, summaries
+from ..services.reporting import charts, delegations, narrative, summaries
 from ..services.reporting.summaries import SummaryError
 from . import bp
 from .forms import SummaryForm
@@ -99,6 +99,7 @@ def _event_page(event: Event, form: SummaryForm, status: int = 200):
         form=form,
         exhibits=charts.event_exhibits(summary),
         gender=summaries.gender_figures([event]),
+        delegations=delegations.delegation_figures(event),
         answer_breakdowns=summaries.answer_breakdowns(event, str(get_locale())),
         chart_url=lambda key, fmt: url_for(".event_chart", event_id=event.id, key=key, fmt=fmt),
     ), status

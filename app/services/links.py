@@ -113,6 +113,63 @@ def delegate_for_token(token: str) -> Delegate | None:
     return delegate
 
 
+# --- a focal point's link to nominate their delegation ---------------------------------------------
+
+NOMINATION_SALT = "plenary.nominate-delegation"
+# How long a focal point's link works; the event's nomination deadline may end it earlier.
+NOMINATION_LINK_LIFE = timedelta(days=30)
+
+
+def _nomination_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=NOMINATION_SALT)
+
+
+def nomination_token(event_id: int, focal_point_id: int, email: str) -> str:
+    """Signed, dated, and bound to the focal point's address (a contact replaced at the same
+    id opens nothing)."""
+    return _nomination_serializer().dumps([event_id, focal_point_id, _address_mark(email)])
+
+
+def read_nomination_token(token: str) -> tuple[int, int, str] | None:
+    """(event id, focal point id, address mark), or None for a forged or expired link."""
+    if not token or len(token) > 300:
+        return None
+    try:
+        event_id, focal_point_id, mark = _nomination_serializer().loads(
+            token, max_age=int(NOMINATION_LINK_LIFE.total_seconds())
+        )
+    except (BadData, TypeError, ValueError):
+        return None
+    if not (isinstance(event_id, int) and isinstance(focal_point_id, int) and isinstance(mark, str)):
+        return None
+    return event_id, focal_point_id, mark
+
+
+def nominee_token(nomination_id: int, email: str) -> str:
+    """A nominee's link to their pre-filled registration form: signed, dated, bound to the
+    address they were nominated with."""
+    return _nomination_serializer().dumps(["nominee", nomination_id, _address_mark(email)])
+
+
+def read_nominee_token(token: str) -> tuple[int, str] | None:
+    """(nomination id, address mark), or None for a forged or expired link."""
+    if not token or len(token) > 300:
+        return None
+    try:
+        kind, nomination_id, mark = _nomination_serializer().loads(
+            token, max_age=int(NOMINATION_LINK_LIFE.total_seconds())
+        )
+    except (BadData, TypeError, ValueError):
+        return None
+    if kind != "nominee" or not isinstance(nomination_id, int) or not isinstance(mark, str):
+        return None
+    return nomination_id, mark
+
+
+def address_matches(email: str, mark: str) -> bool:
+    return hmac.compare_digest(_address_mark(email), mark)
+
+
 # --- check-in codes ------------------------------------------------------------------------------
 #
 # The QR code of a badge or a confirmation email: "P1-<event id>-<registration id>-<MAC>". It

@@ -364,8 +364,9 @@ def update_event(
         _keep_seconds(event, details)
         _series_or_error(session, details.series_id)
         capacity_changes = details.capacity != event.capacity
-        if capacity_changes and details.capacity is not None and details.capacity < event.confirmed_count:
-            raise ProgrammeError(_capacity_too_low(event.confirmed_count, details.capacity), "capacity")
+        taken = event.seats_within_capacity
+        if capacity_changes and details.capacity is not None and details.capacity < taken:
+            raise ProgrammeError(_capacity_too_low(taken, details.capacity), "capacity")
         before = _snapshot(event, details.PLAIN_FIELDS + ("reminder_schedule",))
         for name in details.PLAIN_FIELDS:
             setattr(event, name, getattr(details, name))

@@ -75,6 +75,21 @@ TAKE_SEAT = (
     )
     .values(confirmed_count=EVENTS.c.confirmed_count + 1)
 )
+# A seat beyond the capacity, which only `seat_over_capacity` takes, on an organiser's
+# explicit decision: only when no seat is free, and counted in `protocol_seats`, which the
+# capacity's CHECK allows beyond it.
+TAKE_SEAT_OVER_CAPACITY = (
+    sa.update(EVENTS)
+    .where(
+        EVENTS.c.id == sa.bindparam("event_id"),
+        EVENTS.c.capacity.is_not(None),
+        EVENTS.c.confirmed_count >= EVENTS.c.capacity,
+    )
+    .values(
+        confirmed_count=EVENTS.c.confirmed_count + 1,
+        protocol_seats=EVENTS.c.protocol_seats + 1,
+    )
+)
 # The version in force: what the delegate has just agreed to (read by the INSERT itself).
 PRIVACY_NOTICE_IN_FORCE = sa.select(sa.func.max(PrivacyNotice.version)).scalar_subquery()
 NEW_REGISTRATION = (
@@ -531,13 +546,18 @@ def take_seat(session: OrmSession, event: Event) -> bool:
 
 
 def release_seat(session: OrmSession, event: Event) -> None:
+    """Give a seat back; while the event is over capacity the seat was one beyond it, so
+    nobody can take it (`take_seat` waits until the count is under the capacity)."""
     session.execute(
         sa.update(Event)
         .where(Event.id == event.id, Event.confirmed_count > 0)
-        .values(confirmed_count=Event.confirmed_count - 1)
+        .values(
+            confirmed_count=Event.confirmed_count - 1,
+            protocol_seats=sa.case((Event.protocol_seats > 0, Event.protocol_seats - 1), else_=0),
+        )
         .execution_options(synchronize_session=False)
     )
-    session.expire(event, ["confirmed_count"])
+    session.expire(event, ["confirmed_count", "protocol_seats"])
 
 
 def confirmed_registration(registration_id: int, event_id: int) -> Registration | None:
@@ -717,25 +737,29 @@ def set_capacity(event: Event, capacity: int | None, *, now: datetime | None = N
         raise RegistrationError(_l("The capacity cannot be negative."))
     with write_transaction() as session:
         event = lock_row(session, Event, event.id)
-        if capacity is not None and capacity < event.confirmed_count:
+        if capacity is not None and capacity < event.seats_within_capacity:
             raise RegistrationError(
                 _l(
                     "%(taken)d seats are already taken: cancel registrations before lowering the capacity "
                     "to %(capacity)d.",
-                    taken=event.confirmed_count,
+                    taken=event.seats_within_capacity,
                     capacity=capacity,
                 )
             )
         if capacity == event.capacity:
             return None
-        # Outside the ORM's versioned UPDATE: the seat counter's guard reads this column.
+        # Outside the ORM's versioned UPDATE: the seat counter's guard reads this column. The
+        # seats given over capacity are those still beyond the new one.
+        beyond: sa.ColumnElement[int] | int = 0
+        if capacity is not None:
+            beyond = sa.case((Event.confirmed_count > capacity, Event.confirmed_count - capacity), else_=0)
         session.execute(
             sa.update(Event)
             .where(Event.id == event.id)
-            .values(capacity=capacity)
+            .values(capacity=capacity, protocol_seats=beyond)
             .execution_options(synchronize_session=False)
         )
-        session.expire(event, ["capacity"])
+        session.expire(event, ["capacity", "protocol_seats"])
         audit.record("event.capacity", event, f"{event.title}: capacity {capacity}", capacity=capacity)
         return start_promotion(session, event, now)
 
@@ -794,6 +818,77 @@ def promote(registration: Registration, *, by: Account, now: datetime | None = N
         notifications.queue_confirmation(registration, promoted=True)
         _record(by, "promote", registration, "moved from the waiting list")
     return registration
+
+
+# Who an organiser can seat over capacity: people still waiting for a seat.
+SEATABLE_OVER_CAPACITY = (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)
+
+
+class CannotSeat(RegistrationError):
+    """Seating over capacity refused as a whole: nothing was changed."""
+
+
+def seat_over_capacity(
+    registration_ids: list[int], event_id: int, *, by: Account, now: datetime | None = None
+) -> list[Registration]:
+    """Protocol: confirm these people (awaiting approval or on the waiting list) even though
+    the event is full, each recorded in the audit log with how far over capacity it goes.
+
+    A free seat is taken first, as anyone's; only then one beyond the capacity
+    (`TAKE_SEAT_OVER_CAPACITY`), which no other path takes. All or nothing, in one unit of
+    work: a registration of another event or in another status refuses the whole request."""
+    moment = now or utcnow()
+    with write_transaction() as session:
+        event = lock_row(session, Event, event_id)
+        if event.is_cancelled or event.has_started(moment):
+            raise CannotSeat(_l("The event has started or is cancelled: nobody can be seated."))
+        # The event's lock, then its registrations' (the order of `_locked_with_event`).
+        chosen_ones = session.scalars(
+            sa.select(Registration)
+            .where(Registration.id.in_(set(registration_ids)), Registration.event_id == event.id)
+            .order_by(Registration.status_changed_dt, Registration.id)
+            .with_for_update()
+        ).all()
+        if not chosen_ones or len(chosen_ones) != len(set(registration_ids)):
+            raise UnknownRegistrations(
+                _l("Some of the chosen registrations are not in this list. Nothing was changed.")
+            )
+        others = [
+            registration.name
+            for registration in chosen_ones
+            if registration.status not in SEATABLE_OVER_CAPACITY
+        ]
+        if others:
+            raise CannotSeat(
+                _l(
+                    "Only people awaiting approval or on the waiting list can be seated; not: %(names)s. "
+                    "Nothing was changed.",
+                    names=", ".join(others),
+                )
+            )
+        for registration in chosen_ones:
+            _seat(session, event, registration, moment, by)
+    return list(chosen_ones)
+
+
+def _seat(
+    session: OrmSession, event: Event, registration: Registration, moment: datetime, by: Account
+) -> None:
+    over = not take_seat(session, event)
+    if over and rowcount(session.execute(TAKE_SEAT_OVER_CAPACITY, {"event_id": event.id})) != 1:
+        raise CannotSeat(_l("The event has no capacity to go beyond."))  # unlimited: take_seat never fails
+    session.expire(event, ["confirmed_count", "protocol_seats"])
+    approved = registration.status == RegistrationStatus.PENDING
+    _set_status(registration, RegistrationStatus.CONFIRMED, moment)
+    session.flush()
+    notifications.queue_confirmation(registration, promoted=not approved, approved=approved)
+    _record(
+        by,
+        "seat_over_capacity",
+        registration,
+        f"seated over capacity (over by {event.over_capacity_by})" if over else "seated in a free seat",
+        over_capacity_by=event.over_capacity_by,
+    )
 
 
 def resend(registration: Registration, *, by: Account) -> Registration:

@@ -52,7 +52,7 @@ from ..mail.certificates import (
     add_unicode_font,
     to_latin1,
 )
-from . import charts, narrative, summaries
+from . import charts, delegations, narrative, summaries
 from .figure_exports import Figure, event_figures, participants_label, programme_figures, series_figures
 from .summaries import EventSummary, ProgrammeSummary, SeriesSummary, local_date
 
@@ -319,6 +319,7 @@ def event_report(event: Event, *, public: bool = False) -> Report:
         ]
         blocks += [Heading(_("Who took part")), *_exhibit_blocks(charts.event_exhibits(summary))]
         blocks += [] if public else _gender_blocks(summaries.gender_figures([event]))
+        blocks += [] if public else _delegation_blocks(delegations.delegation_figures(event))
     if summary and summary.top_organisations and not public:
         blocks += [
             Heading(_("Organisations with most participants"), level=2),
@@ -404,6 +405,47 @@ def _gender_blocks(gender: summaries.GenderFigures | None) -> list[Block]:
                     registered=_count(gender.heads_of_delegation),
                     attended=_count(gender.heads_attended),
                 )
+            )
+        )
+    return blocks
+
+
+def _delegation_blocks(figures: delegations.DelegationFigures | None) -> list[Block]:
+    """Member states represented and heads of delegation present, then each delegation."""
+    if figures is None:
+        return []
+    blocks: list[Block] = [
+        Heading(_("Participation by delegation"), level=2),
+        Text(
+            _(
+                "Member states represented: %(confirmed)s confirmed, %(present)s present. "
+                "Heads of delegation: %(heads_confirmed)s confirmed, %(heads_present)s present.",
+                confirmed=_count(figures.member_states_confirmed),
+                present=_count(figures.member_states_present),
+                heads_confirmed=_count(figures.heads_confirmed),
+                heads_present=_count(figures.heads_present),
+            )
+        ),
+    ]
+    if figures.delegations:
+        blocks.append(
+            Grid(
+                [_("Delegation"), _("Registered"), _("Confirmed"), _("Present"), _("Head of delegation")],
+                [
+                    [
+                        row.label,
+                        _count(row.registered),
+                        _count(row.confirmed),
+                        _count(row.present),
+                        _("present")
+                        if row.head_present
+                        else _("seat confirmed")
+                        if row.head_confirmed
+                        else "–",
+                    ]
+                    for row in figures.delegations
+                ],
+                widths=(3, 1, 1, 1, 2),
             )
         )
     return blocks
