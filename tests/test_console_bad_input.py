@@ -42,6 +42,7 @@ def payloads() -> list[dict]:
         dict.fromkeys(names, JUNK),
         dict.fromkeys(names, "-1"),
         dict.fromkeys(names, "99999999999999999999999"),
+        dict.fromkeys(names, "https://["),  # urlsplit raises on an unclosed IPv6 host
         {"ids": ["abc", "-3", "999999", "1"], "action": "approve", "version": "x"},
     ]
 

@@ -93,7 +93,10 @@ def text(label, max_length: int = TEXT_MAX, **kwargs) -> TextAreaField:
 
 
 def web_address(form, field) -> None:
-    parts = urlsplit(field.data or "")
+    try:
+        parts = urlsplit(field.data or "")
+    except ValueError:  # "https://[": an unclosed IPv6 host
+        raise ValidationError(_l("Enter an address starting with https:// or http://.")) from None
     if field.data and (parts.scheme not in ("http", "https") or not parts.hostname):
         raise ValidationError(_l("Enter an address starting with https:// or http://."))
 

@@ -53,7 +53,10 @@ def forget_tokens() -> None:
 
 def organizer_of(join_url: str) -> str:
     """The organiser's user id in a Teams join link's `context` parameter. Raises BadJoinUrl."""
-    parts = urlsplit(join_url.strip())
+    try:
+        parts = urlsplit(join_url.strip())
+    except ValueError:  # "https://[": an unclosed IPv6 host
+        raise BadJoinUrl(join_url) from None
     if parts.scheme != "https" or "/meetup-join/" not in parts.path:
         raise BadJoinUrl(join_url)
     try:

@@ -270,7 +270,11 @@ def add_file(owner: Event | Series, details: DocumentDetails, stream: BinaryIO, 
 
 
 def add_link(owner: Event | Series, details: DocumentDetails, url: str) -> Document:
-    if urlsplit(url).scheme not in ("http", "https"):
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError:  # "https://[": an unclosed IPv6 host
+        scheme = ""
+    if scheme not in ("http", "https"):
         raise DocumentError(_l("Enter an address starting with https:// or http://."), "url")
     return _add(owner, details, url=url)
 
