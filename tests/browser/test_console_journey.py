@@ -32,7 +32,9 @@ def sign_in(page, live_url: str, email: str) -> None:
 def create_webinar(page, start: str, end: str) -> None:
     page.get_by_role("link", name="New event").first.click()
     page.get_by_label("Title", exact=True).fill("Partnership")
-    page.get_by_label("Series", exact=True).select_option(label="Trafficking in Human Beings: The 4Ps Revisited")
+    page.get_by_label("Series", exact=True).select_option(
+        label="Trafficking in Human Beings: The 4Ps Revisited"
+    )
     page.get_by_label("Theme").fill("Partnership and cooperation along the route")
     page.get_by_label("Time zone").select_option("Europe/Brussels")
     page.get_by_label("Starts", exact=True).fill(start)
