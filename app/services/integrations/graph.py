@@ -21,8 +21,6 @@ As Graph's reference documents them (learn.microsoft.com/graph/api/…):
 from __future__ import annotations
 
 import json
-import threading
-import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -32,11 +30,9 @@ from flask_babel import lazy_gettext as _l
 
 from ...models import Platform
 from .credentials import Credentials, credentials_for
-from .http import NotAuthorised, NotFound, PlatformError, Retrying, send
+from .http import NotFound, Retrying, TokenCache, send
 
-TOKEN_MARGIN = 60
-_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
-_tokens_lock = threading.Lock()
+_tokens = TokenCache(_l("Microsoft Graph refused the programme's credentials."))
 
 
 class BadJoinUrl(ValueError):
@@ -47,8 +43,7 @@ class BadJoinUrl(ValueError):
 
 
 def forget_tokens() -> None:
-    with _tokens_lock:
-        _tokens.clear()
+    _tokens.clear()
 
 
 def organizer_of(join_url: str) -> str:
@@ -88,38 +83,28 @@ class GraphClient:
         )
 
     def token(self, fresh: bool = False) -> str:
-        key = (self.login_url, self.credentials["graph_tenant_id"], self.credentials["graph_client_id"])
-        with _tokens_lock:
-            cached = _tokens.get(key)
-            if cached and not fresh and cached[1] > time.monotonic():
-                return cached[0]
-            _tokens.pop(key, None)
-        try:
-            response = send(
-                self.session,
-                "POST",
-                f"{self.login_url}/{quote(self.credentials['graph_tenant_id'], safe='')}/oauth2/v2.0/token",
-                self.retrying,
-                lambda _fresh: {},
-                "Microsoft Graph",
-                data={
-                    "client_id": self.credentials["graph_client_id"],
-                    "client_secret": self.credentials["graph_client_secret"],
-                    "scope": "https://graph.microsoft.com/.default",
-                    "grant_type": "client_credentials",
-                },
-            )
-        except PlatformError as error:
-            if error.status in (400, 401, 403):
-                raise NotAuthorised(
-                    _l("Microsoft Graph refused the programme's credentials."), error.status, error.detail
-                ) from None
-            raise
-        body = response.json()
-        expires = time.monotonic() + max(int(body.get("expires_in", 3600)) - TOKEN_MARGIN, 0)
-        with _tokens_lock:
-            _tokens[key] = (body["access_token"], expires)
-        return body["access_token"]
+        """The account's access token, from the cache unless `fresh` or about to expire."""
+        return _tokens.token(
+            (self.login_url, self.credentials["graph_tenant_id"], self.credentials["graph_client_id"]),
+            fresh,
+            self._request_token,
+        )
+
+    def _request_token(self) -> requests.Response:
+        return send(
+            self.session,
+            "POST",
+            f"{self.login_url}/{quote(self.credentials['graph_tenant_id'], safe='')}/oauth2/v2.0/token",
+            self.retrying,
+            lambda _fresh: {},
+            "Microsoft Graph",
+            data={
+                "client_id": self.credentials["graph_client_id"],
+                "client_secret": self.credentials["graph_client_secret"],
+                "scope": "https://graph.microsoft.com/.default",
+                "grant_type": "client_credentials",
+            },
+        )
 
     def _authorise(self, fresh: bool) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(fresh)}"}

@@ -194,3 +194,41 @@ def _detail(response: requests.Response) -> str:
             code = body.get("code")
             return f"{code}: {body['message']}" if code is not None else str(body["message"])
     return f"HTTP {response.status_code}"
+
+
+# Renewed this long before the platform says it expires: a call begun with it must not fail.
+TOKEN_MARGIN = 60
+
+
+class TokenCache:
+    """A platform's OAuth client-credentials tokens, one per account, kept until shortly before
+    they expire; shared by the threads of a process."""
+
+    def __init__(self, refused) -> None:
+        self.refused = refused  # what NotAuthorised says when the platform refuses the credentials
+        self._tokens: dict[tuple, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def token(self, key: tuple, fresh: bool, request: Callable[[], requests.Response]) -> str:
+        """The account's token, from the cache unless `fresh` or about to expire; else asked for
+        with `request` (a 400, 401 or 403 there is NotAuthorised)."""
+        with self._lock:
+            cached = self._tokens.get(key)
+            if cached and not fresh and cached[1] > time.monotonic():
+                return cached[0]
+            self._tokens.pop(key, None)
+        try:
+            response = request()
+        except PlatformError as error:
+            if error.status in (400, 401, 403):  # Zoom: 400 {"error": "invalid_client"}
+                raise NotAuthorised(self.refused, error.status, error.detail) from None
+            raise
+        body = response.json()
+        expires = time.monotonic() + max(int(body.get("expires_in", 3600)) - TOKEN_MARGIN, 0)
+        with self._lock:
+            self._tokens[key] = (body["access_token"], expires)
+        return body["access_token"]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()

@@ -23,8 +23,6 @@ Shapes as Zoom's API reference documents them (developers.zoom.us/docs/api/):
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -35,22 +33,19 @@ from flask_babel import lazy_gettext as _l
 
 from ...models import Platform
 from .credentials import Credentials, credentials_for
-from .http import NotAuthorised, NotFound, Pacer, PlatformError, Retrying, pacer, send
+from .http import NotFound, Pacer, Retrying, TokenCache, pacer, send
 
 WEBINAR, MEETING = "webinar", "meeting"
 # The largest page the report API gives (Zoom: page_size at most 300).
 PAGE_SIZE = 300
 # A token is renewed this long before Zoom says it expires (clocks and slow calls).
-TOKEN_MARGIN = 60
 
 # Tokens by (OAuth URL, account, client): one per process, shared by every call until it expires.
-_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
-_tokens_lock = threading.Lock()
+_tokens = TokenCache(_l("Zoom refused the programme's credentials."))
 
 
 def forget_tokens() -> None:
-    with _tokens_lock:
-        _tokens.clear()
+    _tokens.clear()
 
 
 @dataclass
@@ -82,38 +77,22 @@ class ZoomClient:
 
     def token(self, fresh: bool = False) -> str:
         """The account's access token, from the cache unless `fresh` or about to expire."""
-        key = self._token_key
-        with _tokens_lock:
-            cached = _tokens.get(key)
-            if cached and not fresh and cached[1] > time.monotonic():
-                return cached[0]
-            _tokens.pop(key, None)
-        try:
-            response = send(
-                self.session,
-                "POST",
-                f"{self.oauth_url}/oauth/token",
-                self.retrying,
-                lambda _fresh: {},
-                "Zoom",
-                params={
-                    "grant_type": "account_credentials",
-                    "account_id": self.credentials["zoom_account_id"],
-                },
-                auth=(self.credentials["zoom_client_id"], self.credentials["zoom_client_secret"]),
-            )
-        except PlatformError as error:
-            if error.status in (400, 401, 403):  # Zoom: 400 {"error": "invalid_client"}
-                raise NotAuthorised(
-                    _l("Zoom refused the programme's credentials."), error.status, error.detail
-                ) from None
-            raise
-        body = response.json()
-        token = body["access_token"]
-        expires = time.monotonic() + max(int(body.get("expires_in", 3600)) - TOKEN_MARGIN, 0)
-        with _tokens_lock:
-            _tokens[key] = (token, expires)
-        return token
+        return _tokens.token(self._token_key, fresh, self._request_token)
+
+    def _request_token(self) -> requests.Response:
+        return send(
+            self.session,
+            "POST",
+            f"{self.oauth_url}/oauth/token",
+            self.retrying,
+            lambda _fresh: {},
+            "Zoom",
+            params={
+                "grant_type": "account_credentials",
+                "account_id": self.credentials["zoom_account_id"],
+            },
+            auth=(self.credentials["zoom_client_id"], self.credentials["zoom_client_secret"]),
+        )
 
     def _authorise(self, fresh: bool) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(fresh)}"}
