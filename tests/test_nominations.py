@@ -15,7 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app.database import utcnow
 from app.extensions import db
-from app.models import AuditEntry, Event, FocalPoint, Message, Nomination, Registration
+from app.models import AuditEntry, Event, FocalPoint, Message, Nomination, NomineeRole, Registration
 from app.services import links
 from tests.conftest import csrf_token, delegate_form, make_account, make_event
 from tests.test_console_registrations import token
@@ -328,3 +328,63 @@ def test_the_deadline_is_typed_in_the_events_zone(console, app):
     assert saved.nomination_quota == 2
     assert saved.nominations_close_dt.isoformat() == "2026-12-01T14:00:00+00:00"  # UTC+3
     assert 'value="2026-12-01T17:00"' in console.get(f"/console/events/{event.id}").get_data(as_text=True)
+
+
+# --- personal data: a nominee or a focal point is a person too ---------------------------------------
+
+
+def nominated(event: Event, email: str = "amina@mofa.gov.et", name: str = "Amina Yusuf") -> Nomination:
+    nomination = Nomination(
+        event_id=event.id,
+        country="ET",
+        name=name,
+        email=email,
+        role=NomineeRole.HEAD,
+        focal_point_id=focal_point().id,
+    )
+    db.session.add(nomination)
+    db.session.commit()
+    return nomination
+
+
+def test_the_download_and_the_erasure_take_in_nominations_and_focal_points(app):
+    from app.models import Delegate
+    from app.services.privacy import personal_data
+
+    event = meeting()
+    nomination = nominated(event)
+    other = Nomination(
+        event_id=event.id,
+        country="ET",
+        name="Dawit Bekele",
+        email="dawit@mofa.gov.et",
+        role=NomineeRole.MEMBER,
+    )
+    db.session.add_all([other, FocalPoint(country="ER", name="Amina Yusuf", email="amina@mofa.gov.et")])
+    amina = Delegate(email="amina@mofa.gov.et", name="Amina Yusuf")
+    db.session.add(amina)
+    db.session.commit()
+
+    data = personal_data.export_delegate(amina)
+    assert [n["event"] for n in data["nominations"]] == [event.title]
+    assert [f["delegation"] for f in data["focal_point_of"]] == ["ER"]
+
+    ids = nomination.id, other.id
+    personal_data.erase_delegate(amina)
+
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(Nomination.id)).all() == [ids[1]]  # someone else's stays
+    assert db.session.scalars(sa.select(FocalPoint.email)).all() == ["tigist@mofa.gov.et"]
+
+
+def test_the_retention_period_takes_the_nominations_of_its_events(app):
+    from app.services.privacy import personal_data
+
+    event = meeting(start=utcnow() - timedelta(days=800))
+    nomination = nominated(event)
+    assert nomination.id is not None
+
+    personal_data.apply_retention()
+
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(Nomination)).all() == []

@@ -33,9 +33,11 @@ from ...models import (
     AuditEntry,
     Delegate,
     Event,
+    FocalPoint,
     Message,
     MessageContent,
     MessageStatus,
+    Nomination,
     PrivacyNotice,
     Registration,
     RegistrationStatus,
@@ -140,6 +142,7 @@ def export_delegate(delegate: Delegate) -> dict:
         "registrations": [_registration_data(registration) for registration in registrations],
         "attendance": [_attendance_data(row) for row in _attendance_of(delegate, ids)],
         "messages": [_message_data(message) for message in _messages_of(delegate, ids)],
+        **_delegation_data(delegate.email),
     }
     with write_transaction():
         audit.record(
@@ -179,6 +182,34 @@ def _registration_data(registration: Registration) -> dict:
         "privacy_notice_version": registration.privacy_notice_version,
         "consent_participant_list": registration.consent_participant_list,
         "visa_letter": visa_letters.export(registration),
+    }
+
+
+def _delegation_data(email: str) -> dict:
+    """Where the person was nominated to a delegation, and which delegations they are the focal
+    point of (kept under their address, by a focal point or the organisers)."""
+    nominations = db.session.execute(
+        sa.select(Nomination, Event.title)
+        .join(Event, Event.id == Nomination.event_id)
+        .where(Nomination.email == email)
+        .order_by(Nomination.id)
+    ).all()
+    focal = db.session.scalars(sa.select(FocalPoint).where(FocalPoint.email == email).order_by(FocalPoint.id))
+    return {
+        "nominations": [
+            {
+                "event": title,
+                "delegation": nomination.country or nomination.organisation,
+                "name": nomination.name,
+                "role": nomination.role.value,
+                "nominated_at": _iso(nomination.created_dt),
+                "replaced_at": _iso(nomination.replaced_dt),
+            }
+            for nomination, title in nominations
+        ],
+        "focal_point_of": [
+            {"delegation": point.country or point.organisation, "name": point.name} for point in focal
+        ],
     }
 
 
@@ -253,6 +284,9 @@ def erase_delegate(delegate: Delegate, *, now: datetime | None = None) -> Erasur
             session, sa.or_(Message.registration_id.in_(ids), Message.to_address == delegate.email)
         )
         cancelled = _cancel_upcoming(delegate, now)
+        # Nominated or a focal point under this address: nothing of it is kept for a figure.
+        session.execute(sa.delete(Nomination).where(Nomination.email == delegate.email))
+        session.execute(sa.delete(FocalPoint).where(FocalPoint.email == delegate.email))
         if delegate.anonymised_dt is not None:
             return Erasure(registrations=0, cancelled=cancelled)
         registrations = list(
@@ -624,6 +658,8 @@ def _expire(group: Expired, now: datetime) -> RetentionResult:
                 )
             )
         )
+        # Whom the focal points nominated goes with the events' registrations.
+        session.execute(sa.delete(Nomination).where(Nomination.event_id.in_(event_ids)))
         if not registrations and not _walk_ins_to_do(session, event_ids):
             return RetentionResult(group.label, group.series.id if group.series else None, event_ids, 0, 0)
         count = _anonymise_registrations(session, registrations, now)
