@@ -388,3 +388,56 @@ def test_the_retention_period_takes_the_nominations_of_its_events(app):
 
     db.session.expire_all()
     assert db.session.scalars(sa.select(Nomination)).all() == []
+
+
+def test_a_whole_delegation_is_seated_over_capacity_at_once(console, signed_in, client, app):
+    """Protocol: a member state's delegation seated though the event is full, each seat in the
+    audit log; another delegation's waiting people stay where they are."""
+    from app.models import RegistrationStatus
+    from app.services.registration import registrations
+
+    event = meeting(quota=3)
+    event.capacity = 1
+    db.session.commit()
+    ethiopia, kenya = focal_point(), focal_point(country="KE", email="wanjiru@mfa.go.ke", name="Wanjiru")
+    people = (
+        (ethiopia, "Amina Yusuf", "amina@mofa.gov.et"),
+        (ethiopia, "Dawit Bekele", "dawit@mofa.gov.et"),
+        (ethiopia, "Sara Tesfaye", "sara@mofa.gov.et"),
+        (kenya, "Otieno Ouma", "otieno@mfa.go.ke"),
+    )
+    for focal, name, email in people:
+        nominate(client, path(event, focal), name, email)
+        registrations.register(
+            db.session.get(Event, event.id), registrations.Applicant(email=email, name=name)
+        )
+    url = f"/console/events/{event.id}/delegations"
+    assert "Seat the delegation over capacity" in unescape(console.get(url).get_data(as_text=True))
+    viewer = signed_in("viewer")
+    assert (
+        viewer.post(f"{url}/seat-over-capacity?delegation=ET", data={"csrf_token": token(viewer)}).status_code
+        == 403
+    )
+
+    response = console.post(f"{url}/seat-over-capacity?delegation=ET", data={"csrf_token": token(console)})
+
+    assert response.status_code == 303
+    db.session.rollback()
+    statuses = {
+        r.name: r.status
+        for r in db.session.scalars(sa.select(Registration).where(Registration.event_id == event.id))
+    }
+    assert statuses == {
+        "Amina Yusuf": RegistrationStatus.CONFIRMED,
+        "Dawit Bekele": RegistrationStatus.CONFIRMED,
+        "Sara Tesfaye": RegistrationStatus.CONFIRMED,
+        "Otieno Ouma": RegistrationStatus.WAITLISTED,  # another delegation
+    }
+    assert db.session.get(Event, event.id).over_capacity_by == 2
+    seated = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("%over_capacity%"))).all()
+    assert len(seated) == 2
+    # Nobody of it left waiting, an unknown delegation: refused, nothing changes.
+    again = console.post(f"{url}/seat-over-capacity?delegation=ET", data={"csrf_token": token(console)})
+    assert again.status_code == 400
+    unknown = console.post(f"{url}/seat-over-capacity?delegation=XX", data={"csrf_token": token(console)})
+    assert unknown.status_code == 404

@@ -11,6 +11,7 @@ from flask_login import current_user
 from ..models import AccountRole
 from ..services.programme import nominations as service
 from ..services.programme.programme import ProgrammeError, local_instant
+from ..services.registration.registrations import CannotSeat
 from . import bp, queries
 from .access import requires
 from .forms import ConfirmForm
@@ -87,4 +88,31 @@ def event_delegation_approve(event_id: int):
     )
     if outcome.refused:
         flash("; ".join(f"{name}: {reason}" for name, reason in outcome.refused), "error")
+    return redirect(url_for(".event_delegations", event_id=event_id), 303)
+
+
+@bp.route("/events/<int:event_id>/delegations/seat-over-capacity", methods=["POST"])
+@requires(AccountRole.ORGANISER)
+def event_delegation_seat_over_capacity(event_id: int):
+    event = queries.event_or_404(event_id)
+    if not ConfirmForm().validate_on_submit():
+        return _delegations_page(event, 400, _("The form had expired. Please send it again."))
+    try:
+        seated = service.seat_delegation_over_capacity(
+            event, request.args.get("delegation", ""), by=current_user
+        )
+    except service.NominationError as error:
+        return _delegations_page(event, error.status, str(error))
+    except CannotSeat as error:
+        return _delegations_page(event, 409, str(error))
+    event = queries.event_or_404(event_id)
+    flash(
+        ngettext(
+            "%(num)d person seated. Over capacity by %(over)d.",
+            "%(num)d people seated. Over capacity by %(over)d.",
+            len(seated),
+            over=event.over_capacity_by,
+        ),
+        "success",
+    )
     return redirect(url_for(".event_delegations", event_id=event_id), 303)

@@ -272,6 +272,12 @@ class DelegationNominees:
     def awaiting_approval(self) -> list[Registration]:
         return [r for _n, r in self.nominees if r is not None and r.status == RegistrationStatus.PENDING]
 
+    @property
+    def waiting_for_a_seat(self) -> list[Registration]:
+        """Awaiting approval or on the waiting list: whom protocol may seat."""
+        waiting = (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED)
+        return [r for _n, r in self.nominees if r is not None and r.status in waiting]
+
 
 def delegations_of(event: Event) -> list[DelegationNominees]:
     """Each delegation with standing nominees: member states by name, then organisations."""
@@ -302,13 +308,28 @@ def delegations_of(event: Event) -> list[DelegationNominees]:
     ]
 
 
-def approve_delegation(event: Event, key: str, *, by: Account) -> registrations.BulkOutcome:
-    """Approve every registration of the delegation's nominees still awaiting approval, each in
-    its own unit of work (a seat if one is free, else the waiting list, as one by one)."""
+def _delegation(event: Event, key: str) -> DelegationNominees:
     delegation = next((d for d in delegations_of(event) if d.key == key), None)
     if delegation is None:
         raise LinkNotValid(_l("This delegation has no nominee for this event."))
+    return delegation
+
+
+def approve_delegation(event: Event, key: str, *, by: Account) -> registrations.BulkOutcome:
+    """Approve every registration of the delegation's nominees still awaiting approval, each in
+    its own unit of work (a seat if one is free, else the waiting list, as one by one)."""
+    delegation = _delegation(event, key)
     ids = [registration.id for registration in delegation.awaiting_approval]
     if not ids:
         raise NominationError(_l("Nobody of this delegation is awaiting approval."))
     return registrations.act_on_many("approve", ids, [event.id], by=by)
+
+
+def seat_delegation_over_capacity(event: Event, key: str, *, by: Account) -> list[Registration]:
+    """Protocol: the delegation's nominees awaiting approval or on the waiting list confirmed
+    though the event is full, all or none, each seat in the audit log
+    (registrations.seat_over_capacity, which raises CannotSeat)."""
+    ids = [registration.id for registration in _delegation(event, key).waiting_for_a_seat]
+    if not ids:
+        raise NominationError(_l("Nobody of this delegation is waiting for a seat."))
+    return registrations.seat_over_capacity(ids, event.id, by=by)
