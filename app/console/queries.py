@@ -131,22 +131,19 @@ def _owner(model, value: int) -> sa.Select:
     )
 
 
+def _of_event(model, value: int) -> sa.Select:
+    """The series of the event that the `model` row `value` belongs to."""
+    return sa.select(Event.series_id).join(model, model.event_id == Event.id).where(model.id == value)
+
+
 # For each argument of an address that names an object: the query of its series (NULL for a
 # standalone event's). An argument not here names something of the whole programme (an account,
 # a webhook, a token): no partner reaches it.
 _SERIES_OF: dict[str, Callable[[int], sa.Select]] = {
     "series_id": lambda value: sa.select(Series.id).where(Series.id == value),
     "event_id": lambda value: sa.select(Event.series_id).where(Event.id == value),
-    "registration_id": lambda value: (
-        sa.select(Event.series_id)
-        .join(Registration, Registration.event_id == Event.id)
-        .where(Registration.id == value)
-    ),
-    "item_id": lambda value: (
-        sa.select(Event.series_id)
-        .join(AgendaItem, AgendaItem.event_id == Event.id)
-        .where(AgendaItem.id == value)
-    ),
+    "registration_id": lambda value: _of_event(Registration, value),
+    "item_id": lambda value: _of_event(AgendaItem, value),
     "speaker_id": lambda value: (
         sa.select(Event.series_id)
         .join(AgendaItem, AgendaItem.event_id == Event.id)
@@ -155,22 +152,10 @@ _SERIES_OF: dict[str, Callable[[int], sa.Select]] = {
     ),
     "document_id": lambda value: _owner(Document, value),
     "question_id": lambda value: _owner(Question, value),
-    "mailing_id": lambda value: (
-        sa.select(Event.series_id).join(Mailing, Mailing.event_id == Event.id).where(Mailing.id == value)
-    ),
-    "mailout_id": lambda value: (
-        sa.select(Event.series_id).join(Mailout, Mailout.event_id == Event.id).where(Mailout.id == value)
-    ),
-    "import_id": lambda value: (
-        sa.select(Event.series_id)
-        .join(AttendanceImport, AttendanceImport.event_id == Event.id)
-        .where(AttendanceImport.id == value)
-    ),
-    "attendance_id": lambda value: (
-        sa.select(Event.series_id)
-        .join(Attendance, Attendance.event_id == Event.id)
-        .where(Attendance.id == value)
-    ),
+    "mailing_id": lambda value: _of_event(Mailing, value),
+    "mailout_id": lambda value: _of_event(Mailout, value),
+    "import_id": lambda value: _of_event(AttendanceImport, value),
+    "attendance_id": lambda value: _of_event(Attendance, value),
     # A message of the mail log: one to a registrant (the others are the programme's: invitations...).
     "message_id": lambda value: (
         sa.select(Event.series_id)
