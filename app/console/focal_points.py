@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
 from ..models import AccountRole, FocalPoint
-from ..registration.forms import EMAIL_MAX, EmailAddress, country_choices, plain_text, strip
+from ..registration.forms import country_choices, email_field, plain_text, strip
 from ..services.programme import focal_points as service
 from . import bp
 from .access import requires
@@ -35,11 +35,7 @@ class FocalPointForm(FlaskForm):
         validators=[DataRequired(), Length(max=200), plain_text],
         render_kw={"maxlength": 200},
     )
-    email = EmailField(
-        _l("Email"),
-        validators=[DataRequired(), Length(max=EMAIL_MAX), EmailAddress()],
-        render_kw={"maxlength": EMAIL_MAX},
-    )
+    email = email_field()
     submit = SubmitField(_l("Add the focal point"))
 
     def __init__(self, *args, locale: str, **kwargs):

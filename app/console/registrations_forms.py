@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
     HiddenField,
     IntegerField,
     SearchField,
@@ -33,9 +32,8 @@ from wtforms.widgets import HiddenInput
 
 from ..models import OrganisationKind, RegistrationStatus
 from ..registration.forms import (
-    EMAIL_MAX,
     DelegateDetailsForm,
-    EmailAddress,
+    email_field,
     multiline_text,
     options,
     plain_text,
@@ -202,11 +200,7 @@ class CapacityForm(FlaskForm):
 class AddRegistrationForm(DelegateDetailsForm):
     """A delegate who registered by phone or letter, added by an organiser."""
 
-    email = EmailField(
-        _l("Email"),
-        validators=[DataRequired(), Length(max=EMAIL_MAX), EmailAddress()],
-        render_kw={"maxlength": EMAIL_MAX},
-    )
+    email = email_field()
     consent_privacy = BooleanField(
         _l("The person agreed to the privacy notice"),
         validators=[

@@ -374,12 +374,19 @@ class SpamChecks(_Form):
         self.started.data = new_form_stamp(self.stamp_binding())
 
 
-class RegistrationForm(SpamChecks, DelegateDetailsForm):
-    email = EmailField(
+def email_field(*, autocomplete: bool = False) -> EmailField:
+    """A required address, at most EMAIL_MAX characters, checked as email_validator checks it;
+    `autocomplete` where it is the visitor's own."""
+    shown: dict = {"autocomplete": "email"} if autocomplete else {}
+    return EmailField(
         _l("Email"),
         validators=[DataRequired(), Length(max=EMAIL_MAX), EmailAddress()],
-        render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX},
+        render_kw={**shown, "maxlength": EMAIL_MAX},
     )
+
+
+class RegistrationForm(SpamChecks, DelegateDetailsForm):
+    email = email_field(autocomplete=True)
     consent_privacy = BooleanField(
         _l("I agree to the privacy notice: my details are used to run this event and its reporting."),
         validators=[DataRequired(message=_l("You need to agree to the privacy notice to register."))],
@@ -463,11 +470,7 @@ class CancelForm(PublicForm):
 class LinkRequestForm(SpamChecks, PublicForm):
     """An address, to send the links to its registrations to: the person who lost them."""
 
-    email = EmailField(
-        _l("Email"),
-        validators=[DataRequired(), Length(max=EMAIL_MAX), EmailAddress()],
-        render_kw={"autocomplete": "email", "maxlength": EMAIL_MAX},
-    )
+    email = email_field(autocomplete=True)
     submit = SubmitField(_l("Send me the links"))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectField, StringField, SubmitField
+from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db
@@ -14,7 +14,14 @@ from ..models import Event, NomineeRole
 from ..services.programme import nominations as service
 from . import bp
 from .form_pages import event_questions, render_form_page
-from .forms import EMAIL_MAX, EmailAddress, PublicForm, RegistrationForm, options, plain_text, strip
+from .forms import (
+    PublicForm,
+    RegistrationForm,
+    email_field,
+    options,
+    plain_text,
+    strip,
+)
 from .routes import manage_limit, register
 from .standard_fields import form_class
 
@@ -26,11 +33,7 @@ class NomineeForm(PublicForm):
         validators=[DataRequired(), Length(max=200), plain_text],
         render_kw={"maxlength": 200},
     )
-    email = EmailField(
-        _l("Email"),
-        validators=[DataRequired(), Length(max=EMAIL_MAX), EmailAddress()],
-        render_kw={"maxlength": EMAIL_MAX},
-    )
+    email = email_field()
     role = SelectField(_l("Role in the delegation"), default=NomineeRole.MEMBER.value)
     submit = SubmitField(_l("Nominate"))
 
