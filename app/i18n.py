@@ -68,9 +68,11 @@ def configure(app: Flask) -> None:
     def switcher() -> dict:
         return {"language_links": language_links if len(app.config["UI_LANGUAGES"]) > 1 else None}
 
-    # A page's language decides its content: caches must keep each apart.
+    # A page's language decides its content: caches must keep each apart (a static file has one).
     @app.after_request
     def vary_on_language(response):
+        if request.endpoint == "static":
+            return response
         if "Vary" in response.headers:
             response.vary.update(("Cookie", "Accept-Language"))
         else:  # most responses: set at once, without parsing a header that is not there

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, Flask, current_app, session
+from flask import Blueprint, Flask, current_app, request, session
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
 
 bp = Blueprint("auth", __name__, url_prefix="/console")
@@ -22,6 +23,17 @@ def configure_login(app: Flask) -> None:
     # A stolen cookie used from elsewhere is refused: the session is dropped (SignInManager).
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_unexpired)
+    app.session_interface = PagesOnlySessionInterface()
+
+
+class PagesOnlySessionInterface(SecureCookieSessionInterface):
+    """The session cookie is refreshed by pages, never by a static file: a stylesheet answered
+    after the browser dropped its cookie (signed out in another tab) would put the old one back,
+    and a response that sets a cookie cannot be kept by a shared cache."""
+
+    def save_session(self, app: Flask, session_, response) -> None:
+        if request.endpoint != "static":
+            super().save_session(app, session_, response)
 
 
 def _load_unexpired(session_id: str):
