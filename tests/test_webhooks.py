@@ -65,12 +65,16 @@ class Receiver:
         return self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    state = Receiver()
+@pytest.fixture(scope="module")
+def receiving() -> Iterator[list[Receiver]]:
+    """One server for the module, answering as the current test's Receiver (`receiving[0]`):
+    its port, and so the app's configuration, stays the same from test to test, and the tests
+    share one app (a server and an app for each test took half a second)."""
+    receivers = [Receiver()]
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
+            state = receivers[0]
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             state.requests.append(Received(self.path, dict(self.headers.items()), body))
             time.sleep(state.delay)
@@ -92,12 +96,19 @@ def receiver() -> Iterator[Receiver]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    receivers[0].port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield state
+    yield receivers
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def receiver(receiving: list[Receiver]) -> Receiver:
+    """The receiver of this test: what earlier tests set and received is forgotten."""
+    receiving[0] = Receiver(port=receiving[0].port)
+    return receiving[0]
 
 
 @pytest.fixture
