@@ -47,7 +47,8 @@ def browser():
 def live_url(mail_app):
     """The app served over real HTTP on a free local port."""
     server = make_server("127.0.0.1", 0, mail_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A shutdown waits for serve_forever's next poll: 0.5 s by default, at the end of each test.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
