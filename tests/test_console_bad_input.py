@@ -26,7 +26,9 @@ JUNK = "\x00\x1b<script>alert(1)</script>\r\nBcc: victim@example.org" + "é" * 1
 
 
 def payloads() -> list[dict]:
-    long = "x" * 100_000
+    # Past every one-line and note limit, and under MAX_CONTENT_LENGTH (1 MB) in all, so that the
+    # fields reach the forms' checks (100,000 a field only ever met the 413 of the whole request).
+    long = "x" * 5_001
     names = [
         "title", "name", "email", "organisation", "organisation_kind", "country", "job_title", "language",
         "capacity", "seats", "version", "start", "end", "timezone", "place", "join_url", "kind", "format",
@@ -109,8 +111,9 @@ def test_no_form_of_the_console_answers_junk_with_a_server_error(app, signed_in,
     assert len(rules) > 20
     failures = []
     for rule in rules:
-        for ids in (world, dict(world, event_id=world["past_event_id"])):
-            url = fill(rule, ids)
+        # An upcoming event and a past one, where the rule names an event (else one URL).
+        urls = dict.fromkeys(fill(rule, ids) for ids in (world, dict(world, event_id=world["past_event_id"])))
+        for url in urls:
             for payload in payloads():
                 data = dict(payload, csrf_token=token)
                 if "upload" in rule.endpoint or "import" in rule.endpoint or "file" in rule.rule:
