@@ -30,7 +30,8 @@ from app.services.webhooks import webhooks
 from tests.conftest import make_account, make_event
 from tests.test_api import problem
 from tests.test_attendance_import import BAD_ROWS, BROKEN, DELEGATES, SAMPLES, teams_bomb
-from tests.test_webhooks import receiver as receiver  # a fixture
+from tests.test_webhooks import receiver as receiver  # fixtures
+from tests.test_webhooks import receiving as receiving
 
 DATA = Path(__file__).parent / "data"
 START = datetime(2021, 6, 30, 8, tzinfo=UTC)  # 10:00 in Brussels
