@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, has_request_context, request, url_for
 
-from .security import site_path
+from .security import serves_a_file, site_path
 
 LANGUAGE_COOKIE = "plenary_lang"
 LANGUAGE_COOKIE_DAYS = 365
@@ -71,7 +71,7 @@ def configure(app: Flask) -> None:
     # A page's language decides its content: caches must keep each apart (a static file has one).
     @app.after_request
     def vary_on_language(response):
-        if request.endpoint == "static":
+        if serves_a_file():
             return response
         if "Vary" in response.headers:
             response.vary.update(("Cookie", "Accept-Language"))

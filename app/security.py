@@ -15,8 +15,17 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, unquote, urlsplit
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, request
 from werkzeug.routing import IntegerConverter
+
+# Files served as they are: the same for everyone, whatever the session or the language.
+FILE_ENDPOINTS = frozenset({"static", "public.favicon"})
+
+
+def serves_a_file() -> bool:
+    """Whether the current request asks for a stylesheet, a script, an image or the icon."""
+    return request.endpoint in FILE_ENDPOINTS
+
 
 STRICT_POLICY = {
     "default-src": "'self'",

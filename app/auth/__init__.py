@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Blueprint, Flask, current_app, request, session
+from flask import Blueprint, Flask, current_app, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import lazy_gettext as _l
+
+from ..security import serves_a_file
 
 bp = Blueprint("auth", __name__, url_prefix="/console")
 
@@ -27,12 +29,13 @@ def configure_login(app: Flask) -> None:
 
 
 class PagesOnlySessionInterface(SecureCookieSessionInterface):
-    """The session cookie is refreshed by pages, never by a static file: a stylesheet answered
-    after the browser dropped its cookie (signed out in another tab) would put the old one back,
-    and a response that sets a cookie cannot be kept by a shared cache."""
+    """The session cookie is refreshed by pages, never by a file (a stylesheet, the icon the
+    browser asks for after the page): one answered after the browser dropped its cookie (signed
+    out in another tab) would put the old one back, and a shared cache cannot keep a response
+    that sets a cookie."""
 
     def save_session(self, app: Flask, session_, response) -> None:
-        if request.endpoint != "static":
+        if not serves_a_file():
             super().save_session(app, session_, response)
 
 
