@@ -437,6 +437,24 @@ def test_a_check_in_is_not_undone_by_a_report(console, event, registered):
 
 
 @pytest.mark.parametrize(
+    ("arrival", "first_join"),
+    [("09:55:00", "09:55:00"), ("10:40:00", "10:20:00")],  # her report: joined online at 10:20
+    ids=["at-the-door-first", "online-first"],
+)
+def test_a_report_keeps_the_earlier_of_the_check_in_and_its_own_join(
+    console, event, registered, arrival, first_join
+):
+    event.format = EventFormat.HYBRID
+    db.session.commit()
+    conny = db.session.get(Registration, registered["Conny Rijken"])
+    service.check_in(conny, by=console.account, now=at(arrival))
+    import_zoom_meeting(console, event)
+    row = attendance()["Conny Rijken"]
+    assert row.source == AttendanceSource.CHECK_IN
+    assert row.first_join_dt == at(first_join)
+
+
+@pytest.mark.parametrize(
     ("filename", "zone", "first_join"),
     [
         ("teams_attendance_report.csv", "Africa/Nairobi", datetime(2021, 6, 30, 6, 58, 12, tzinfo=UTC)),

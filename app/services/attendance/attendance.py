@@ -1016,6 +1016,12 @@ def _upsert(session: OrmSession, rows: list[dict]) -> None:
     new, old = insert.excluded, table.c
     checked_in = old.source == AttendanceSource.CHECK_IN
     longer_check_in = sa.and_(checked_in, old.minutes > new.minutes)
+    # Arrived at the door before joining online: the arrival is the first join.
+    earlier_arrival = sa.and_(
+        checked_in,
+        old.first_join_dt.is_not(None),
+        sa.or_(new.first_join_dt.is_(None), old.first_join_dt < new.first_join_dt),
+    )
     # A check-in is the stronger record: a report adds to it, never takes it back.
     statement = insert.on_conflict_do_update(
         index_elements=["event_id", "participant_key"],
@@ -1024,7 +1030,7 @@ def _upsert(session: OrmSession, rows: list[dict]) -> None:
             "name": new.name,
             "email": new.email,
             "import_id": new.import_id,
-            "first_join_dt": new.first_join_dt,
+            "first_join_dt": sa.case((earlier_arrival, old.first_join_dt), else_=new.first_join_dt),
             "last_leave_dt": new.last_leave_dt,
             "source": sa.case((checked_in, old.source), else_=new.source),
             "minutes": sa.case((longer_check_in, old.minutes), else_=new.minutes),
