@@ -25,8 +25,7 @@ from ...database import utcnow, write_transaction
 from ...extensions import db
 from ...models import Account, AttendanceImport, Event, ImportStatus, MeetingLink, MeetingState, Platform
 from ..attendance import attendance
-from .http import NotFound, PlatformError
-from .meetings import MeetingError, graph_client, link_of, record_problem, webex_client, zoom_client
+from .meetings import MeetingError, graph_client, link_of, platform_answers, webex_client, zoom_client
 
 # The header of Zoom's participant export ("Name (original name)" makes it Zoom's to the reader).
 HEADER = (
@@ -128,32 +127,18 @@ def webex_csv(participants: list[dict]) -> bytes:
 
 def _report_file(meeting: MeetingLink) -> tuple[bytes, str]:
     """The platform's report as a file the attendance reader recognises, and its name."""
-    if meeting.platform == Platform.ZOOM:
-        zoom = zoom_client()
-        kind, number = meeting.meeting_kind or "webinar", meeting.meeting_id
-        data = _fetched_rows(meeting, lambda: zoom_csv(zoom.participants(kind, number)))
-        return data, f"zoom-{number}-participants.csv"
-    if meeting.platform == Platform.TEAMS:
-        graph = graph_client()
-        organizer, online_meeting = meeting.organizer_id, meeting.meeting_id
-        data = _fetched_rows(meeting, lambda: teams_csv(graph.attendance_records(organizer, online_meeting)))
-        return data, "teams-attendance-report.csv"
-    webex = webex_client()
     number = meeting.meeting_id
-    return _fetched_rows(
-        meeting, lambda: webex_csv(webex.participants(number))
-    ), f"webex-{number}-participants.csv"
-
-
-def _fetched_rows(meeting: MeetingLink, fetch) -> bytes:
-    try:
-        return fetch()
-    except NotFound as error:
-        record_problem(meeting.id, error)
-        raise MeetingError(str(error), 404, "meeting-not-found") from None
-    except PlatformError as error:
-        record_problem(meeting.id, error)
-        raise MeetingError(str(error), 502, "platform-failed") from None
+    if meeting.platform == Platform.ZOOM:
+        zoom, name = zoom_client(), f"zoom-{number}-participants.csv"
+        with platform_answers(meeting.id):
+            return zoom_csv(zoom.participants(meeting.meeting_kind or "webinar", number)), name
+    if meeting.platform == Platform.TEAMS:
+        graph, name = graph_client(), "teams-attendance-report.csv"
+        with platform_answers(meeting.id):
+            return teams_csv(graph.attendance_records(meeting.organizer_id, number)), name
+    webex, name = webex_client(), f"webex-{number}-participants.csv"
+    with platform_answers(meeting.id):
+        return webex_csv(webex.participants(number)), name
 
 
 def fetch_report(event: Event, *, by: Account | None) -> Fetched:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -26,6 +29,23 @@ class MeetingError(ValueError):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+@contextmanager
+def platform_answers(meeting_id: int | None = None) -> Iterator[None]:
+    """A call to a platform, its refusal as a MeetingError: 404 for what it does not know, 502
+    for any other failure. For a linked meeting (`meeting_id`), what it said is also kept on the
+    link for the event's page (`record_problem`)."""
+    try:
+        yield
+    except NotFound as error:
+        if meeting_id is not None:
+            record_problem(meeting_id, error)
+        raise MeetingError(str(error), 404, "meeting-not-found") from None
+    except PlatformError as error:
+        if meeting_id is not None:
+            record_problem(meeting_id, error)
+        raise MeetingError(str(error), 502, "platform-failed") from None
 
 
 def link_of(event: Event) -> MeetingLink | None:
@@ -64,14 +84,11 @@ def _look_up(platform: Platform, meeting_id: str, join_url: str) -> dict:
     if not meeting_id:
         raise MeetingError(_l("Give the Zoom webinar or meeting id."))
     client = zoom_client()
-    try:
-        found = client.meeting(meeting_id)
-    except NotFound as error:
-        raise MeetingError(str(error), 404, "meeting-not-found") from None
-    except BadMeetingId as error:
-        raise MeetingError(str(error)) from None
-    except PlatformError as error:
-        raise MeetingError(str(error), 502, "platform-failed") from None
+    with platform_answers():
+        try:
+            found = client.meeting(meeting_id)
+        except BadMeetingId as error:
+            raise MeetingError(str(error)) from None
     return {
         "meeting_id": str(found.get("id") or meeting_id),
         "kind": found["kind"],
@@ -96,12 +113,8 @@ def _look_up_webex(number: str) -> dict:
     if not number:
         raise MeetingError(_l("Give the Webex meeting number."))
     client = webex_client()
-    try:
+    with platform_answers():
         found = client.meeting(number)
-    except NotFound as error:
-        raise MeetingError(str(error), 404, "meeting-not-found") from None
-    except PlatformError as error:
-        raise MeetingError(str(error), 502, "platform-failed") from None
     return {
         "meeting_id": str(found.get("meetingNumber") or number)[:200],
         "kind": "",
@@ -119,12 +132,8 @@ def _look_up_teams(join_url: str) -> dict:
     except BadJoinUrl as error:  # no Teams meeting has it: as a link Graph does not know
         raise MeetingError(str(error), 404, "meeting-not-found") from None
     client = graph_client()
-    try:
+    with platform_answers():
         found = client.meeting(join_url)
-    except NotFound as error:
-        raise MeetingError(str(error), 404, "meeting-not-found") from None
-    except PlatformError as error:
-        raise MeetingError(str(error), 502, "platform-failed") from None
     return {
         "meeting_id": str(found["id"])[:200],
         "kind": "",
@@ -226,19 +235,18 @@ def create_on_zoom(event: Event, kind: str, *, by: Account | None) -> MeetingLin
         "settings": {"approval_type": 0, "registration_type": 1},
     }
     client = zoom_client()
-    try:
-        created = client.create(kind, body)
-    except NotFound as error:  # the only path named is the host's: a deployment's setting
-        raise MeetingError(
-            _l(
-                "Zoom has no user %(user)s to host it: ZOOM_HOST_USER names a user of the account.",
-                user=current_app.config["ZOOM_HOST_USER"],
-            ),
-            409,
-            "platform-not-configured",
-        ) from error
-    except PlatformError as error:
-        raise MeetingError(str(error), 502, "platform-failed") from None
+    with platform_answers():
+        try:
+            created = client.create(kind, body)
+        except NotFound as error:  # the only path named is the host's: a deployment's setting
+            raise MeetingError(
+                _l(
+                    "Zoom has no user %(user)s to host it: ZOOM_HOST_USER names a user of the account.",
+                    user=current_app.config["ZOOM_HOST_USER"],
+                ),
+                409,
+                "platform-not-configured",
+            ) from error
     found = {
         "meeting_id": str(created["id"]),
         "kind": kind,
@@ -261,14 +269,8 @@ def update_on_zoom(event: Event, *, by: Account | None) -> MeetingLink:
     if event.is_cancelled:
         raise MeetingError(_l("The event is cancelled."), 409)
     schedule = zoom_schedule(event)
-    try:
+    with platform_answers(meeting.id):
         zoom_client().update(meeting.meeting_kind, meeting.meeting_id, schedule)
-    except NotFound as error:
-        record_problem(meeting.id, error)
-        raise MeetingError(str(error), 404, "meeting-not-found") from None
-    except PlatformError as error:
-        record_problem(meeting.id, error)
-        raise MeetingError(str(error), 502, "platform-failed") from None
     with write_transaction() as session:
         current = session.get(MeetingLink, meeting.id)
         if current is None:  # unlinked meanwhile: Zoom has the change all the same
