@@ -17,6 +17,7 @@ from .access import requires
 from .forms import ConfirmForm
 from .programme import _event_page
 from .programme_forms import NominationSettingsForm
+from .registrations import flash_seated
 
 
 def _back(event_id: int):
@@ -105,14 +106,5 @@ def event_delegation_seat_over_capacity(event_id: int):
         return _delegations_page(event, error.status, str(error))
     except CannotSeat as error:
         return _delegations_page(event, 409, str(error))
-    event = queries.event_or_404(event_id)
-    flash(
-        ngettext(
-            "%(num)d person seated. Over capacity by %(over)d.",
-            "%(num)d people seated. Over capacity by %(over)d.",
-            len(seated),
-            over=event.over_capacity_by,
-        ),
-        "success",
-    )
+    flash_seated(event_id, len(seated))
     return redirect(url_for(".event_delegations", event_id=event_id), 303)

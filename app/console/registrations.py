@@ -222,6 +222,21 @@ def _act(scope: Scope):
     return redirect(url_for(".mailout", mailout_id=jobs[0].id), 303)
 
 
+def flash_seated(event_id: int, count: int) -> None:
+    """How many were seated over capacity, and by how much the event is over it now (read again:
+    the service took the seats in a transaction of its own)."""
+    event = queries.event_or_404(event_id)
+    flash(
+        ngettext(
+            "%(num)d person seated. Over capacity by %(over)d.",
+            "%(num)d people seated. Over capacity by %(over)d.",
+            count,
+            over=event.over_capacity_by,
+        ),
+        "success",
+    )
+
+
 @bp.route("/events/<int:event_id>/registrations/seat-over-capacity", methods=["POST"])
 @requires(AccountRole.ORGANISER)
 def registrations_seat_over_capacity(event_id: int):
@@ -239,16 +254,7 @@ def registrations_seat_over_capacity(event_id: int):
     except service.CannotSeat as error:
         form.ids.errors.append(str(error))
         return _table_page(scope, action_form=form, status=409)
-    event = queries.event_or_404(event_id)
-    flash(
-        ngettext(
-            "%(num)d person seated. Over capacity by %(over)d.",
-            "%(num)d people seated. Over capacity by %(over)d.",
-            len(seated),
-            over=event.over_capacity_by,
-        ),
-        "success",
-    )
+    flash_seated(event_id, len(seated))
     if form.return_to.data == "registration":
         return redirect(url_for(".registration", registration_id=form.ids.data[0]), 303)
     return redirect(scope.url("registrations", **table_args()), 303)
