@@ -436,6 +436,7 @@ def test_a_whole_delegation_is_seated_over_capacity_at_once(console, signed_in, 
     assert db.session.get(Event, event.id).over_capacity_by == 2
     seated = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action.like("%over_capacity%"))).all()
     assert len(seated) == 2
+    assert "2 people seated. Over capacity by 2." in unescape(console.get(url).get_data(as_text=True))
     # Nobody of it left waiting, an unknown delegation: refused, nothing changes.
     again = console.post(f"{url}/seat-over-capacity?delegation=ET", data={"csrf_token": token(console)})
     assert again.status_code == 400
