@@ -200,6 +200,16 @@ def _attendance_of(session: OrmSession, registration: Registration) -> Attendanc
     ).one_or_none()
 
 
+def attended(event_id: int) -> sa.Exists:
+    """Whether the registration of the query it is put in attended the event (a correlated
+    EXISTS on its Attendance row)."""
+    return sa.exists().where(
+        Attendance.event_id == event_id,
+        Attendance.registration_id == Registration.id,
+        Attendance.attended.is_(True),
+    )
+
+
 def registrant_key(registration_id: int) -> str:
     return f"reg:{registration_id}"
 
@@ -1168,11 +1178,7 @@ def attendance_counts(event: Event) -> dict[str, int]:
             sa.select(sa.func.count(Registration.id)).where(
                 Registration.event_id == event.id,
                 Registration.status == RegistrationStatus.CONFIRMED,
-                ~sa.exists().where(
-                    Attendance.event_id == event.id,
-                    Attendance.registration_id == Registration.id,
-                    Attendance.attended.is_(True),
-                ),
+                ~attended(event.id),
             )
         )
         or 0

@@ -23,8 +23,9 @@ from fpdf import FPDF
 from ...database import folded, write_transaction
 from ...extensions import db
 from ...formatting import long_date
-from ...models import Attendance, Event, OrganisationKind, Registration, RegistrationStatus
+from ...models import Event, OrganisationKind, Registration, RegistrationStatus
 from .. import audit, fields
+from ..attendance import attendance
 from ..mail.certificates import CORE_FONT, GREY, NAVY, UNICODE_FONT, add_unicode_font, fits_latin1, to_latin1
 from ..regions import by_country_name, country_name
 from .figure_exports import Download, Table, download
@@ -98,16 +99,7 @@ def listed(event: Event, who: Who) -> list[Registration]:
         Registration.anonymised_dt.is_(None),
     )
     if who == Who.ATTENDED:
-        attended = (
-            sa.select(Attendance.id)
-            .where(
-                Attendance.event_id == event.id,
-                Attendance.registration_id == Registration.id,
-                Attendance.attended.is_(True),
-            )
-            .exists()
-        )
-        statement = statement.where(attended)
+        statement = statement.where(attendance.attended(event.id))
     else:
         statement = statement.where(Registration.status == RegistrationStatus.CONFIRMED)
     return list(db.session.scalars(statement))

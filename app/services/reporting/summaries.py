@@ -60,6 +60,7 @@ from ...models import (
     Series,
 )
 from .. import audit, regions
+from ..attendance import attendance
 from ..registration import questions
 
 logger = logging.getLogger(__name__)
@@ -1555,22 +1556,13 @@ def participant_list(event: Event) -> list[ListedParticipant]:
     """The people who agreed to appear on the public list of participants: confirmed,
     and, where attendance was recorded, attended. Name, organisation and country only."""
     recorded = sa.select(Attendance.id).where(Attendance.event_id == event.id).exists()
-    attended = (
-        sa.select(Attendance.id)
-        .where(
-            Attendance.event_id == event.id,
-            Attendance.registration_id == Registration.id,
-            Attendance.attended.is_(True),
-        )
-        .exists()
-    )
     rows = db.session.execute(
         sa.select(Registration.name, Registration.organisation, Registration.country)
         .where(
             Registration.event_id == event.id,
             Registration.status == CONFIRMED,
             Registration.consent_participant_list.is_(True),
-            sa.or_(~recorded, attended),
+            sa.or_(~recorded, attendance.attended(event.id)),
         )
         .order_by(Registration.name, Registration.id)
     ).all()
