@@ -15,8 +15,10 @@ from itsdangerous import URLSafeTimedSerializer
 
 from app.database import utcnow
 from app.extensions import db
+from app.formatting import instant_in
 from app.models import AuditEntry, Event, FocalPoint, Message, Nomination, NomineeRole, Registration
 from app.services import links
+from app.services.programme import nominations as nominations_service
 from tests.conftest import csrf_token, delegate_form, make_account, make_event
 from tests.test_console_registrations import token
 
@@ -77,6 +79,9 @@ def test_organisers_set_a_quota_and_invite_the_focal_points_by_email(console, cl
     assert [m.to_address for m in messages] == [ethiopia.email, "ana@iom.int"]
     # The stored copy never holds the personal link (services/mail/personal_links.py).
     assert "/nominate/" not in messages[0].body_text and "personal link removed" in messages[0].body_text
+    # Until when, in the event's zone with its offset, as every time the site shows.
+    closes = instant_in(nominations_service.closes_dt(event), event.zone)
+    assert "(UTC" in closes and closes in messages[0].body_text
     assert db.session.scalar(
         sa.select(sa.func.count())
         .select_from(AuditEntry)

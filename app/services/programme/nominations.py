@@ -108,7 +108,8 @@ def invite_focal_points(event: Event, *, by: Account, now: datetime | None = Non
                 event_title=event.title,
                 delegation=delegation_label(focal_point),
                 quota=event.nomination_quota,
-                closes=closes_dt(event).astimezone(event.zone).strftime("%Y-%m-%d %H:%M %Z"),
+                closes=closes_dt(event),
+                zone=event.zone,
                 nominate_url=links.external_url(
                     "registration.nominate",
                     token=links.nomination_token(event.id, focal_point.id, focal_point.email),
