@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -70,6 +71,17 @@ def api_schema(app, token: str | None):
     )
 
 
+def programme_ids(names: set[str], programme: dict) -> Iterator[dict]:
+    """The path parameters naming the programme's own objects, for an operation whose path has
+    the parameters `names`."""
+    if "event_id" in names:
+        yield from ({"event_id": event_id} for event_id in programme["event_ids"])
+    if "series_id" in names:
+        yield {"series_id": programme["series_id"]}
+    if "registration_id" in names:
+        yield {"registration_id": programme["registration_id"]}
+
+
 def needs_token(operation) -> bool:
     return bool(operation.definition.raw.get("security"))
 
@@ -112,15 +124,8 @@ def test_every_operation_conforms_and_never_fails(app, programme, mode, with_tok
         names = {p.name for p in operation.path_parameters}
         # Made-up ids, mostly unknown: 404 problems.
         run_operation(operation, mode, None, answers, examples=FEW_EXAMPLES if names else examples)
-        if "event_id" in names:
-            for event_id in programme["event_ids"]:
-                run_operation(operation, mode, {"event_id": event_id}, answers, examples=examples)
-        if "series_id" in names:
-            run_operation(operation, mode, {"series_id": programme["series_id"]}, answers, examples=examples)
-        if "registration_id" in names:
-            run_operation(
-                operation, mode, {"registration_id": programme["registration_id"]}, answers, examples=examples
-            )
+        for path_parameters in programme_ids(names, programme):
+            run_operation(operation, mode, path_parameters, answers, examples=examples)
 
     # The token was sent, or not: the mail log read the request, or only asked for a token.
     mail_log = {status for (label, status) in answers if label == "GET /api/v1/messages"}
