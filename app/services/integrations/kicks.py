@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
 
@@ -19,6 +18,7 @@ from ...database import on_commit
 from ...database.units import UNIT_OF_WORK
 from ...extensions import db
 from ...models import Event, MeetingLink, Platform, Registration
+from ...queue import kicks_wanted
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def _kick() -> None:
     from .tasks import sync_registrants  # tasks import the services they run
 
     wanted = db.session().info.pop(PENDING, set())
-    if not wanted or not current_app.config.get("OUTBOX_KICK", True):
+    if not wanted or not kicks_wanted():
         return
     if EVERY_EVENT in wanted:
         linked = events_to_sync()
@@ -97,7 +97,7 @@ def _kick_moved() -> None:
     from .tasks import update_zoom_meeting
 
     moved = db.session().info.pop(MOVED, set())
-    if not moved or not current_app.config.get("OUTBOX_KICK", True):
+    if not moved or not kicks_wanted():
         return
     linked = db.session.scalars(
         sa.select(MeetingLink.event_id).where(
