@@ -123,11 +123,6 @@ def _chosen(form, event_id: int | None) -> bool:
     return event_id is None or event_id in (getattr(form, "chosen_event_ids", lambda: set())())
 
 
-def question_fields(form) -> list[Field]:
-    """The fields of the form's own questions (an event's own: `form.question_groups`)."""
-    return [form[field_name(question)] for question in getattr(form, "questions", [])]
-
-
 def _unbound(question: Question, by_key: dict[str, Question], locale: str):
     options: dict[str, Any] = {
         "label": _label(question, by_key, locale),
