@@ -52,26 +52,29 @@ def link_of(event: Event) -> MeetingLink | None:
     return db.session.scalar(db.select(MeetingLink).where(MeetingLink.event_id == event.id))
 
 
-def zoom_client() -> ZoomClient:
+def _client(client_class, not_set):
+    """The platform's client from the app's settings; without credentials, a 409 saying so."""
     try:
-        return ZoomClient.from_app()
+        return client_class.from_app()
     except NotConfigured:
-        raise MeetingError(
-            _l("Zoom's credentials are not set: an admin sets them under Video platforms."),
-            409,
-            "platform-not-configured",
-        ) from None
+        raise MeetingError(not_set, 409, "platform-not-configured") from None
+
+
+def zoom_client() -> ZoomClient:
+    return _client(
+        ZoomClient, _l("Zoom's credentials are not set: an admin sets them under Video platforms.")
+    )
 
 
 def graph_client() -> GraphClient:
-    try:
-        return GraphClient.from_app()
-    except NotConfigured:
-        raise MeetingError(
-            _l("Microsoft Graph's credentials are not set: an admin sets them under Video platforms."),
-            409,
-            "platform-not-configured",
-        ) from None
+    return _client(
+        GraphClient,
+        _l("Microsoft Graph's credentials are not set: an admin sets them under Video platforms."),
+    )
+
+
+def webex_client() -> WebexClient:
+    return _client(WebexClient, _l("Webex's token is not set: an admin sets it under Video platforms."))
 
 
 def _look_up(platform: Platform, meeting_id: str, join_url: str) -> dict:
@@ -96,17 +99,6 @@ def _look_up(platform: Platform, meeting_id: str, join_url: str) -> dict:
         "join_url": str(found.get("join_url") or "")[:1000],
         "organizer_id": "",
     }
-
-
-def webex_client() -> WebexClient:
-    try:
-        return WebexClient.from_app()
-    except NotConfigured:
-        raise MeetingError(
-            _l("Webex's token is not set: an admin sets it under Video platforms."),
-            409,
-            "platform-not-configured",
-        ) from None
 
 
 def _look_up_webex(number: str) -> dict:
