@@ -290,8 +290,7 @@ class _ListPdf(FPDF):
         name is laid out as a whole); the title and organisation below (the organisation said
         once where it is the delegation's heading)."""
         self.set_text_color(*NAVY)
-        name = " ".join(part for part in (person.salutation, person.given_name, person.family_name) if part)
-        self._font(name, 10.5, False)  # one font for the line: markdown changes its style only
+        self._font(person.name, 10.5, False)  # one font for the line: markdown changes its style only
         shaped = self.font_family == UNICODE_FONT.lower()
 
         def plain(text: str) -> str:
