@@ -336,28 +336,26 @@ def update(mailing: Mailing, draft: Draft, *, by: Account) -> Mailing:
 def cancel(mailing: Mailing, *, by: Account) -> None:
     """Cancel a scheduled message before it starts going; AlreadyStarted after. Its files go."""
     with write_transaction() as session:
-        if not _claim_unstarted(session, mailing.id, {"cancelled_dt": utcnow()}):
+        if not _cancelled(session, mailing.id):
             raise AlreadyStarted(session.get_one(Mailing, mailing.id, populate_existing=True))
-        mailing = session.get_one(Mailing, mailing.id, populate_existing=True)
-        attachments.remove(session, list(mailing.attachments))
-        audit.record("mailing.cancel", mailing, f"“{mailing.subject}”", event_id=mailing.event_id)
 
 
 def cancel_scheduled_of(session: OrmSession, event: Event) -> int:
     """The event's scheduled messages that have not started, cancelled with it (a reminder
     for a meeting that no longer takes place must not go out); returns how many."""
-    waiting = session.scalars(
-        sa.select(Mailing).where(
-            Mailing.event_id == event.id, Mailing.started_dt.is_(None), Mailing.cancelled_dt.is_(None)
-        )
-    ).all()
-    for mailing in waiting:
-        if _claim_unstarted(session, mailing.id, {"cancelled_dt": utcnow()}):
-            attachments.remove(session, list(mailing.attachments))
-            audit.record(
-                "mailing.cancel", mailing, f"“{mailing.subject}”: the event is cancelled", event_id=event.id
-            )
-    return len(waiting)
+    waiting = scheduled_of(event)
+    return sum(_cancelled(session, mailing.id, ": the event is cancelled") for mailing in waiting)
+
+
+def _cancelled(session: OrmSession, mailing_id: int, why: str = "") -> bool:
+    """Whether the message, not started nor cancelled, is now cancelled: its files removed, an
+    audit entry written."""
+    if not _claim_unstarted(session, mailing_id, {"cancelled_dt": utcnow()}):
+        return False
+    mailing = session.get_one(Mailing, mailing_id, populate_existing=True)
+    attachments.remove(session, list(mailing.attachments))
+    audit.record("mailing.cancel", mailing, f"“{mailing.subject}”{why}", event_id=mailing.event_id)
+    return True
 
 
 def attachments_of(mailing: Mailing) -> list[MailingAttachment]:
