@@ -134,6 +134,19 @@ def country_name(country: str, locale: str | None = None) -> str:
     return country_names(locale or _page_locale()).get(code) or code
 
 
+def delegation_name(country: str, organisation: str, locale: str | None = None) -> str:
+    """A delegation's name: its member state's (in `locale`, the page's language by default),
+    else its organisation's."""
+    return country_name(country, locale) if country else organisation
+
+
+def delegation_order(country: str, organisation: str, locale: str | None = None) -> tuple:
+    """A delegation's place in a list: member states first, in the alphabetical order of their
+    names in `locale`, then organisations by name (folded, as the countries are)."""
+    ranks = country_ranks(locale or _page_locale())
+    return (not country, ranks.get(country, len(ranks)), country, folded(organisation))
+
+
 def countries(locale: str | None = None) -> tuple[tuple[str, str], ...]:
     """Every ISO 3166 country as (code, name) in `locale`, in the order a reader of that
     language looks for it (Åland with the A's)."""

@@ -38,22 +38,18 @@ class FocalPointDetails:
 
     @property
     def delegation(self) -> str:
-        return regions.country_name(self.country) if self.country else self.organisation
+        return regions.delegation_name(self.country, self.organisation)
 
 
 def delegation_label(focal_point: FocalPoint) -> str:
-    return regions.country_name(focal_point.country) if focal_point.country else focal_point.organisation
+    return regions.delegation_name(focal_point.country, focal_point.organisation)
 
 
 def focal_points() -> Sequence[FocalPoint]:
     """Member states first, in the order of their names in the page's language, then
     organisations by name; each delegation's contacts by name."""
     found = db.session.scalars(sa.select(FocalPoint)).all()
-    ranks = {code: rank for rank, code in enumerate(regions.by_country_name({f.country for f in found}))}
-    return sorted(
-        found,
-        key=lambda f: (not f.country, ranks.get(f.country, 0), folded(f.organisation), folded(f.name)),
-    )
+    return sorted(found, key=lambda f: (*regions.delegation_order(f.country, f.organisation), folded(f.name)))
 
 
 def add_focal_point(details: FocalPointDetails, *, by: Account) -> FocalPoint:

@@ -296,16 +296,14 @@ def delegations_of(event: Event) -> list[DelegationNominees]:
         grouped.setdefault((nomination.country, nomination.organisation), []).append(
             (nomination, registration)
         )
-    ranks = {code: rank for rank, code in enumerate(regions.by_country_name({c for c, _o in grouped if c}))}
-    ordered = sorted(grouped, key=lambda k: (not k[0], ranks.get(k[0], 0), k[1].casefold()))
     return [
         DelegationNominees(
             country=country,
             organisation=organisation,
-            label=regions.country_name(country) if country else organisation,
+            label=regions.delegation_name(country, organisation),
             nominees=grouped[(country, organisation)],
         )
-        for country, organisation in ordered
+        for country, organisation in sorted(grouped, key=lambda key: regions.delegation_order(*key))
     ]
 
 

@@ -11,7 +11,6 @@ from functools import cache
 
 import sqlalchemy as sa
 
-from ...database import folded
 from ...extensions import db
 from ...models import Attendance, Event, Registration, RegistrationStatus, StandardField
 from .. import regions
@@ -73,11 +72,7 @@ def delegation_figures(event: Event) -> DelegationFigures | None:
         Delegation(
             country=row.representing_country,
             organisation=row.representing_organisation if not row.representing_country else "",
-            label=(
-                regions.country_name(row.representing_country)
-                if row.representing_country
-                else row.representing_organisation
-            ),
+            label=regions.delegation_name(row.representing_country, row.representing_organisation),
             registered=row.registered,
             confirmed=row.confirmed,
             present=row.present,
@@ -86,8 +81,7 @@ def delegation_figures(event: Event) -> DelegationFigures | None:
         )
         for row in rows
     ]
-    ranks = {code: rank for rank, code in enumerate(regions.by_country_name(d.country for d in delegations))}
-    delegations.sort(key=lambda d: (not d.is_member_state, ranks.get(d.country, 0), folded(d.label)))
+    delegations.sort(key=lambda d: regions.delegation_order(d.country, d.organisation))
     return DelegationFigures(delegations)
 
 
