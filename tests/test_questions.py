@@ -522,7 +522,7 @@ def test_viewers_read_the_questions_and_change_nothing(app, signed_in):
         f"/console/questions/{question.id}/delete",
     ):
         assert viewer.post(path, data=question_form(csrf_token=token)).status_code == 403
-    assert len(questions.for_series(series)) == 1
+    assert len(questions.owned(series)) == 1
 
 
 def test_a_question_on_another_answer_is_set_from_the_console(app, console):

@@ -130,7 +130,7 @@ def register_series(series_id: int):
     series = published_series_or_404(series_id)
     choices = open_events(series)
     form = form_class(SeriesRegistrationForm, asked_by_any([event.asked_fields for event in choices]))(
-        questions=questions.for_series(series)
+        questions=questions.owned(series)
     )
     form.offer(choices, questions.own_of_events(choices))
     if request.method == "GET":  # ticked in advance: only where a seat is the delegate's at once

@@ -117,7 +117,8 @@ def _shown(question: Question, value, locale: str) -> str:
 
 
 def owned(owner: Series | Event, *, with_retired: bool = False) -> list[Question]:
-    """The questions a series or an event asks itself, in order."""
+    """The questions a series or an event asks itself, in order (a series' are what its form,
+    for several events at once, asks of all; each chosen event's own follow)."""
     column = Question.series_id if isinstance(owner, Series) else Question.event_id
     query = sa.select(Question).where(column == owner.id)
     if not with_retired:
@@ -157,13 +158,6 @@ def _event_questions(with_retired: bool, *, by_published_event: bool) -> sa.Sele
     if not with_retired:
         statement = statement.where(Question.retired_dt.is_(None))
     return statement.order_by(Question.event_id.is_not(None), Question.position, Question.id)
-
-
-def for_series(series: Series, *, session: OrmSession | None = None) -> list[Question]:
-    """What the series form (several events at once) asks of all: the series' own questions
-    (then, for each chosen event, its own: `owned`)."""
-    query = sa.select(Question).where(Question.series_id == series.id, Question.retired_dt.is_(None))
-    return list((session or db.session).scalars(query.order_by(Question.position, Question.id)))
 
 
 def own_of_events(events: list[Event]) -> list[tuple[Event, list[Question]]]:
@@ -444,7 +438,7 @@ def remove_question(question: Question) -> bool:
     with write_transaction() as session:
         owner = _owner(question)
         dependants = [
-            q for q in _in_scope(owner) if q.show_if and q.show_if.get("question_key") == question.key
+            q for q in for_target(owner) if q.show_if and q.show_if.get("question_key") == question.key
         ]
         if dependants:
             raise QuestionError(
@@ -468,7 +462,7 @@ def remove_question(question: Question) -> bool:
 def _check_dependants_still_shown(owner: Series | Event, question: Question) -> None:
     """A choice another question is shown on stays: removing it would hide that question."""
     offered = dict(choice_options(question, FALLBACK))
-    for dependant in _in_scope(owner):
+    for dependant in for_target(owner):
         condition = dependant.show_if or {}
         if condition.get("question_key") == question.key and condition.get("answer_key") not in offered:
             raise QuestionError(
@@ -501,24 +495,9 @@ def _owner(question: Question) -> Series | Event:
     return owner
 
 
-def _in_scope(owner: Series | Event) -> list[Question]:
-    """The questions whose keys must not collide with the owner's: an event's and its series'; a
-    series' and those of each of its events."""
-    if isinstance(owner, Event):
-        return for_event(owner, with_retired=True)
-    event_ids = [event.id for event in owner.events]
-    return list(
-        db.session.scalars(
-            sa.select(Question).where(
-                sa.or_(Question.series_id == owner.id, Question.event_id.in_(event_ids))
-            )
-        )
-    )
-
-
 def _new_key(owner: Series | Event, english: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "_", folded_ascii(english)).strip("_")[: KEY_MAX - 4] or "question"
-    taken = {question.key for question in _in_scope(owner)}
+    taken = {question.key for question in for_target(owner)}
     key, n = base, 2
     while key in taken:
         key, n = f"{base}_{n}", n + 1
@@ -610,7 +589,7 @@ def conditions_for(question: Question, siblings: list[Question]) -> list[Questio
         if event is not None and event.series_id is not None:
             series = db.session.get(Series, event.series_id)
             assert series is not None
-            pool += for_series(series)
+            pool += owned(series)
     return [
         q
         for q in pool
