@@ -4,7 +4,7 @@ not deleted), and a preview of the form's part they make. Viewers read; organise
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -49,14 +49,15 @@ def _list_url(owner: Series | Event) -> str:
 def _page(
     owner: Series | Event, status: int = 200, problem: str | None = None, form: QuestionForm | None = None
 ):
-    asked = service.owned(owner)
+    everything = service.owned(owner, with_retired=True)
+    asked = [q for q in everything if q.retired_dt is None]
     preview = service.for_event(owner) if isinstance(owner, Event) else asked
     return render_template(
         "console/questions/list.html",
         owner=owner,
         is_series=isinstance(owner, Series),
         questions=asked,
-        retired=[q for q in service.owned(owner, with_retired=True) if q.retired_dt is not None],
+        retired=[q for q in everything if q.retired_dt is not None],
         inherited=[q for q in preview if q.series_id is not None] if isinstance(owner, Event) else [],
         preview=QuestionsPreview(preview),
         form=form or QuestionForm(formdata=None, conditions=service.conditions_for(_draft(owner), asked)),
@@ -82,9 +83,9 @@ def series_questions(series_id: int):
 
 def _list_or_add(owner: Series | Event):
     """The page; a POST (organisers only: see access.py) adds a question."""
-    form = QuestionForm(conditions=service.conditions_for(_draft(owner), service.owned(owner)))
-    if not form.is_submitted():
+    if request.method != "POST":  # the page builds its own empty form
         return _page(owner)
+    form = QuestionForm(conditions=service.conditions_for(_draft(owner), service.owned(owner)))
     status = _save(form, lambda: service.add_question(owner, form.details()))
     if status is None:
         flash(_("The question is added."), "success")
