@@ -45,12 +45,7 @@ def _kick() -> None:
     wanted = db.session().info.pop(PENDING, set())
     if not wanted or not kicks_wanted():
         return
-    if EVERY_EVENT in wanted:
-        linked = events_to_sync()
-    else:  # the usual case, one registration: one lookup by the unique index
-        linked = list(
-            db.session.scalars(sa.select(MeetingLink.event_id).where(MeetingLink.event_id.in_(wanted)))
-        )
+    linked = events_to_sync(among=None if EVERY_EVENT in wanted else wanted)
     for event_id in sorted(linked):
         try:
             sync_registrants(event_id)

@@ -74,14 +74,19 @@ def syncable(session: OrmSession, event_id: int, now: datetime) -> MeetingLink |
     return session.scalars(
         sa.select(MeetingLink)
         .join(Event, Event.id == MeetingLink.event_id)
-        .where(
-            MeetingLink.event_id == event_id,
-            MeetingLink.platform == Platform.ZOOM,
-            MeetingLink.state != MeetingState.GONE,
-            Event.is_cancelled.is_(False),
-            Event.end_dt > now,
-        )
+        .where(MeetingLink.event_id == event_id, _kept_in_step(now))
     ).first()
+
+
+def _kept_in_step(now: datetime) -> sa.ColumnElement[bool]:
+    """A meeting (its event joined) whose registrants are kept in step: on Zoom, which still
+    has it, and the event neither cancelled nor over."""
+    return sa.and_(
+        MeetingLink.platform == Platform.ZOOM,
+        MeetingLink.state != MeetingState.GONE,
+        Event.is_cancelled.is_(False),
+        Event.end_dt > now,
+    )
 
 
 def sync_event(event_id: int, *, client: ZoomClient | None = None, now: datetime | None = None) -> Progress:
@@ -220,18 +225,13 @@ def standing(meeting: MeetingLink) -> Standing:
     return Standing(rows[0] or 0, rows[1] or 0, rows[2] or "")
 
 
-def events_to_sync(now: datetime | None = None) -> list[int]:
-    """Every event whose registrants are kept in step on a platform now."""
-    now = now or utcnow()
-    return list(
-        db.session.scalars(
-            sa.select(MeetingLink.event_id)
-            .join(Event, Event.id == MeetingLink.event_id)
-            .where(
-                MeetingLink.platform == Platform.ZOOM,
-                MeetingLink.state != MeetingState.GONE,
-                Event.is_cancelled.is_(False),
-                Event.end_dt > now,
-            )
-        )
+def events_to_sync(now: datetime | None = None, *, among: set[int] | None = None) -> list[int]:
+    """Every event (or those of `among`) whose registrants are kept in step on a platform now."""
+    statement = (
+        sa.select(MeetingLink.event_id)
+        .join(Event, Event.id == MeetingLink.event_id)
+        .where(_kept_in_step(now or utcnow()))
     )
+    if among is not None:  # the usual case, one registration: one lookup by the unique index
+        statement = statement.where(MeetingLink.event_id.in_(among))
+    return list(db.session.scalars(statement))
