@@ -86,6 +86,16 @@ def shown_value(column: str, value) -> str:
     return str(value)
 
 
+def printed_name(registration: Registration) -> tuple[str, str, str]:
+    """Salutation, given name and family name as a badge or a list of participants prints
+    them: without given and family names, the whole name stands as the family name (the part
+    emphasised)."""
+    given, family = registration.given_name.strip(), registration.family_name.strip()
+    if not (given or family):
+        given, family = "", registration.name
+    return shown_value("salutation", registration.salutation), given, family
+
+
 def label(column: str) -> str:
     return str(LABELS[column])
 

@@ -96,9 +96,7 @@ def badge_lines(registration: Registration) -> BadgeLines:
     """The one place a badge reads a registration: the meeting form's standard fields where
     it asked them (services/fields.py); without given and family names the whole name is
     emphasised, and a member state's delegate represents their country."""
-    given, family = registration.given_name.strip(), registration.family_name.strip()
-    if not (given or family):
-        given, family = "", registration.name
+    salutation, given, family = fields.printed_name(registration)
     representing = fields.shown_value("representing_country", registration.representing_country) or (
         registration.representing_organisation.strip()
     )
@@ -111,7 +109,7 @@ def badge_lines(registration: Registration) -> BadgeLines:
     if representing == registration.organisation:
         representing = ""  # said once
     return BadgeLines(
-        salutation=fields.shown_value("salutation", registration.salutation),
+        salutation=salutation,
         given_name=given,
         family_name=family,
         organisation=registration.organisation,

@@ -131,11 +131,9 @@ def _place(registration: Registration) -> tuple[Group, str]:
 
 
 def person_of(registration: Registration) -> Person:
-    given, family = registration.given_name.strip(), registration.family_name.strip()
-    if not (given or family):
-        given, family = "", registration.name
+    salutation, given, family = fields.printed_name(registration)
     return Person(
-        salutation=fields.shown_value("salutation", registration.salutation),
+        salutation=salutation,
         given_name=given,
         family_name=family,
         job_title=registration.job_title,
