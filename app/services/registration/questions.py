@@ -496,12 +496,12 @@ def _owner(question: Question) -> Series | Event:
 
 
 def _new_key(owner: Series | Event, english: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "_", folded_ascii(english)).strip("_")[: KEY_MAX - 4] or "question"
-    taken = {question.key for question in for_target(owner)}
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}_{n}", n + 1
-    return key
+    return _free(_slug(english, KEY_MAX - 4, "question"), {question.key for question in for_target(owner)})
+
+
+def _slug(text: str, length: int, default: str) -> str:
+    """A key made of the words of `text`: lowercase ASCII letters and digits joined by "_"."""
+    return re.sub(r"[^a-z0-9]+", "_", folded_ascii(text)).strip("_")[:length] or default
 
 
 def folded_ascii(text: str) -> str:
@@ -539,9 +539,7 @@ def _choices(question: Question, given: list[dict]) -> list[dict]:
         if key and key not in existing:
             raise QuestionError(_l("A choice was sent that this question does not have."))
         if not key:
-            key = _free(
-                re.sub(r"[^a-z0-9]+", "_", folded_ascii(labels[FALLBACK])).strip("_")[:30] or "choice", taken
-            )
+            key = _free(_slug(labels[FALLBACK], 30, "choice"), taken)
             taken.add(key)
         kept.append({"key": key, "labels": labels})
     if len({choice["key"] for choice in kept}) != len(kept):
