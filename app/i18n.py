@@ -68,7 +68,7 @@ def configure(app: Flask) -> None:
     def switcher() -> dict:
         return {"language_links": language_links if len(app.config["UI_LANGUAGES"]) > 1 else None}
 
-    # A page's language decides its content: caches must keep each apart (a static file has one).
+    # A page's language decides its content: caches must keep each apart (a file has one).
     @app.after_request
     def vary_on_language(response):
         if serves_a_file():
