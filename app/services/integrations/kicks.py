@@ -55,9 +55,10 @@ def _kick() -> None:
 
 @sa.event.listens_for(OrmSession, "after_flush")
 def _registrations_flushed(session: OrmSession, _context) -> None:
-    for obj in (*session.new, *session.dirty):
+    new = session.new  # a set built at each reading: read once, not once an object
+    for obj in (*new, *session.dirty):
         if isinstance(obj, Registration) and (
-            obj in session.new or sa.inspect(obj).attrs.status.history.has_changes()
+            obj in new or sa.inspect(obj).attrs.status.history.has_changes()
         ):
             want_sync(session, obj.event_id)
 
