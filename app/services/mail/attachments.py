@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session as OrmSession
 from ...database import on_commit, write_transaction
 from ...extensions import db
 from ...models import Document, Event, MailingAttachment, MailingAudience
+from .headers import BODY_POLICY
 
 # How long an upload waits for its message to be sent or scheduled.
 UNSENT_KEPT = timedelta(days=1)
@@ -227,8 +228,6 @@ def parts_of(mailing_id: int) -> list[bytes]:
 
 
 def _part(attachment: MailingAttachment) -> bytes:
-    from .notifications import BODY_POLICY
-
     maintype, _, subtype = attachment.content_type.partition("/")
     part = MIMEPart(policy=BODY_POLICY)
     part.set_content(

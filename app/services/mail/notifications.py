@@ -27,8 +27,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email import policy as email_policy
-from email.headerregistry import Address, AddressHeader, HeaderRegistry
+from email.headerregistry import Address, AddressHeader
 from email.message import EmailMessage
 from email.parser import HeaderParser
 from email.utils import formatdate, make_msgid
@@ -62,6 +61,7 @@ from ..links import (
 )
 from . import personal_links
 from .calendar import registration_calendar
+from .headers import BODY_POLICY, HEADER_POLICY, HEADERS, PARSE_POLICY
 
 log = logging.getLogger(__name__)
 
@@ -314,12 +314,6 @@ class UnsafeHeader(ValueError):
     """A header value holds a line break: sending it could add headers of an attacker's choosing."""
 
 
-# The bodies as the standard has them (lines of 76 at most, 7-bit clean, as no server has to
-# accept 8-bit mail); the headers are written with RFC 5322's limit of 998 characters a line:
-# Python 3.11 folds a display name too long for 78 without its quotes, and a name with
-# "<attacker@…>," in it then became a recipient of its own. No name of ours needs folding at 998.
-BODY_POLICY = email_policy.SMTP.clone(cte_type="7bit")
-HEADER_POLICY = BODY_POLICY.clone(max_line_length=998)
 # What shapes an address list. Address quotes an ASCII name that holds one; a name sent as an
 # RFC 2047 encoded word is quoted inside the encoding as well, because some mail programs
 # decode such words before they split the list (as does anyone reading one written by hand).
@@ -402,7 +396,7 @@ def sender_address(sender: str | tuple[str, str]) -> Address:
     if isinstance(sender, tuple | list):
         name, address = sender
         return _header_address(address, name)
-    addresses = cast(AddressHeader, HeaderRegistry()("From", sender)).addresses
+    addresses = cast(AddressHeader, HEADERS("From", sender)).addresses
     if len(addresses) != 1 or not addresses[0].domain:
         raise ValueError(f"MAIL_DEFAULT_SENDER must be one address, like Name <name@example.org>: {sender!r}")
     return _header_address(addresses[0].addr_spec, addresses[0].display_name)
@@ -432,7 +426,7 @@ def _recipients(data: bytes) -> list[str]:
     """The addresses a mail program reads in the To header of `data` (headers in ASCII, or in
     UTF-8 for an address that needs it)."""
     head = data.partition(b"\r\n\r\n")[0].decode("utf-8")
-    headers = HeaderParser(policy=email_policy.default).parsestr(head, headersonly=True)
+    headers = HeaderParser(policy=PARSE_POLICY).parsestr(head, headersonly=True)
     return [address.addr_spec for address in headers["To"].addresses]
 
 

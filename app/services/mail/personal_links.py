@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email import policy as email_policy
 from email.parser import BytesHeaderParser
 
 from flask import current_app
@@ -26,6 +25,7 @@ from flask_babel import gettext as _
 from markupsafe import escape
 
 from ...models import Message, MessageContent
+from .headers import PARSE_POLICY
 
 TOKEN_VARIABLE = re.compile(r"<(?:[^:<>]+:)?token>")
 EXTENSION_KEY = "plenary.personal_link_pattern"
@@ -166,7 +166,7 @@ def _headers(mime: bytes | None, hiding: Hiding) -> list[tuple[str, str]]:
     """The headers only: the parts, attachments included, stay unparsed."""
     if not mime:
         return []
-    parsed = BytesHeaderParser(policy=email_policy.default).parsebytes(mime)
+    parsed = BytesHeaderParser(policy=PARSE_POLICY).parsebytes(mime)
     return [(name, hiding.text(str(value))) for name, value in parsed.items()]
 
 
