@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import MessageContent, PlatformRegistrant, Registration, RegistrationStatus
+from app.models import EventFormat, MessageContent, PlatformRegistrant, Registration, RegistrationStatus
 from app.services.integrations import meetings, registrants
 from app.services.join_links import join_url_for
 from app.services.registration import registrations as service
@@ -175,6 +175,24 @@ def test_the_sweep_catches_what_a_bulk_change_left(zoom_standin, app, monkeypatc
 
     sweep_registrants.call_local()
     assert not row_of(outcome.registration.id).on_platform
+
+
+def test_printing_badges_asks_no_sync(zoom_standin, app, monkeypatch):
+    """Marking badges printed changes nobody's registration: no event is sent to Zoom again
+    (the bulk UPDATE it was asked every linked event's sync, as for a change of status)."""
+    from app.services.attendance import badges
+    from app.services.integrations import tasks
+
+    webinar = linked_event(zoom_standin)
+    service.register(webinar, person(1))
+    meeting = make_event("Steering Committee", format=EventFormat.IN_PERSON, place="The Hague")
+    service.register(meeting, person(2))
+    asked: list[int] = []
+    monkeypatch.setattr(tasks, "sync_registrants", asked.append)
+    badges.print_badges(meeting, badges.Who.EVERYONE, badges.Layout.A6, by=make_account("organiser"))
+    assert asked == []
+    service.cancel(db.session.scalar(sa.select(Registration).where(Registration.event_id == webinar.id)))
+    assert asked == [webinar.id]  # what a status change asks, as ever
 
 
 def test_erasing_a_person_cancels_them_on_zoom(zoom_standin, app):

@@ -160,15 +160,16 @@ def badge_counts(event: Event) -> dict:
 
 def print_badges(event: Event, who: Who, layout: Layout, *, by: Account, chosen: Sequence[int] = ()) -> bytes:
     """The badges as a PDF, each recorded as printed now. Refused when there is nobody to print."""
-    with write_transaction() as session:
+    with write_transaction():
         people = to_print(event, who, chosen)
         if not people:
             raise BadgeError(_("Nobody to print: no confirmed registrant is among those asked for."))
-        session.execute(
-            sa.update(Registration)
-            .where(Registration.id.in_([person.id for person in people]))
-            .values(badge_printed_dt=utcnow())
-        )
+        # On the people loaded, not by a bulk UPDATE: the integrations' listeners then see
+        # that no status changed, where a bulk UPDATE of registrations asks every linked
+        # event to be synced with its platform.
+        now = utcnow()
+        for person in people:
+            person.badge_printed_dt = now
         audit.record(
             "attendance.badges_printed",
             event,
