@@ -140,7 +140,11 @@ def _register_in_process(tmp_path: str, event_id: int, numbers: list[int], barri
 
 def test_four_processes_sixty_attempts_ten_seats(app, tmp_path):
     event = make_event(capacity=10)
-    context = multiprocessing.get_context("spawn")
+    # Processes started from a server that has imported the app already (not spawned, each
+    # importing it again: 2 s of CPU apiece), and not forked from this one, with its threads
+    # and connections.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     barrier, queue = context.Barrier(4), context.Queue()
     processes = [
         context.Process(
