@@ -61,6 +61,7 @@ def test_an_organiser_adds_focal_points_of_member_states_and_organisations(conso
         ({"country": "ET", "email": "not an address"}, "Enter a valid email address"),
         ({"country": "ET", "name": ""}, "This field is required."),
         ({"country": "XX"}, "Not a valid choice."),
+        ({"country": "ET", "language": "de"}, "Not a valid choice."),
     ],
 )
 def test_bad_input_is_refused_and_changes_nothing(console, app, fields, message):
@@ -101,3 +102,17 @@ def test_a_viewer_sees_who_but_no_address_and_changes_nothing(console, signed_in
 @pytest.mark.parametrize("language, text", [("fr", "Points focaux"), ("ar", "جهات الاتصال")])
 def test_the_page_reads_in_french_and_arabic(console, app, language, text):
     assert text in page(console, f"{URL}?lang={language}")
+
+
+def test_each_focal_point_is_written_to_in_their_language(console, app):
+    assert (
+        add(console, country="SN", name="Awa Diop", email="awa@diplomatie.gouv.sn", language="fr").status_code
+        == 303
+    )
+    assert add(console, country="ET").status_code == 303  # not chosen: the site's own
+    db.session.rollback()
+    languages = db.session.execute(
+        sa.select(FocalPoint.name, FocalPoint.language).order_by(FocalPoint.id)
+    ).all()
+    assert languages == [("Awa Diop", "fr"), ("Tigist Haile", "en")]
+    assert '<bdi lang="fr">Français</bdi>' in page(console, URL)

@@ -40,8 +40,8 @@ def path(event: Event, focal: FocalPoint) -> str:
     return f"/nominate/{links.nomination_token(event.id, focal.id, focal.email)}"
 
 
-def nominate(client, url: str, name: str, email: str, role: str = "member"):
-    data = {"csrf_token": csrf_of(client, url), "name": name, "email": email, "role": role}
+def nominate(client, url: str, name: str, email: str, role: str = "member", **more):
+    data = {"csrf_token": csrf_of(client, url), "name": name, "email": email, "role": role, **more}
     return client.post(url, data=data)
 
 
@@ -323,6 +323,46 @@ def test_each_nominee_gets_a_link_to_the_events_form_pre_filled(mail_app, smtp_s
         assert nominee.get(url[:-2] + "xx").status_code == 404
 
 
+def test_focal_points_and_nominees_are_written_to_in_their_language(mail_app, smtp_server):
+    """A French-speaking focal point's invitation in French, the country named in French; the
+    nominee they write to in Arabic gets their email in Arabic and the form in Arabic."""
+    from app.services.programme import nominations
+
+    with mail_app.app_context():
+        focal = focal_point(country="SN", name="Awa Diop", email="awa@diplomatie.gouv.sn")
+        focal.language = "fr"
+        db.session.commit()
+        event = meeting()
+        nominations.invite_focal_points(event, by=make_account("organiser"))
+        [invitation] = smtp_server.inbox.to(focal.email)
+        assert invitation["Subject"] == "Désignez votre délégation\xa0: Senior Officials' Meeting"
+        assert "Sénégal" in invitation.get_body(("plain",)).get_content()
+        client = mail_app.test_client()
+        url = path(event, focal)
+        assert '<option selected value="fr">' in client.get(url, headers={"Accept-Language": "fr"}).get_data(
+            as_text=True
+        )
+        assert (
+            nominate(client, url, "Karim Haddad", "karim@diplomatie.gouv.sn", language="ar").status_code
+            == 303
+        )
+        [message] = smtp_server.inbox.to("karim@diplomatie.gouv.sn")
+        assert message["Subject"] == "تمت تسميتك: \u2068Senior Officials' Meeting\u2069"
+        assert "السنغال" in message.get_body(("plain",)).get_content()
+        link = re.search(r"https?://\S+/nominee/\S+", message.get_body(("plain",)).get_content()).group(0)
+        form = mail_app.test_client().get(link[link.index("/nominee/") :]).get_data(as_text=True)
+        assert '<option selected value="ar">' in form
+
+
+def test_a_nominee_in_no_language_of_ours_is_refused(client, app):
+    response = nominate(
+        client, path(meeting(), focal_point()), "Karim Haddad", "karim@example.org", language="xx"
+    )
+    assert response.status_code == 400
+    assert "Not a valid choice." in unescape(response.get_data(as_text=True))
+    assert db.session.scalar(sa.select(sa.func.count(Nomination.id))) == 0
+
+
 def test_the_deadline_is_typed_in_the_events_zone(console, app):
     event = meeting(quota=None, timezone="Africa/Addis_Ababa")
     url = f"/console/events/{event.id}/nominations"
@@ -365,14 +405,16 @@ def test_the_download_and_the_erasure_take_in_nominations_and_focal_points(app):
         email="dawit@mofa.gov.et",
         role=NomineeRole.MEMBER,
     )
-    db.session.add_all([other, FocalPoint(country="ER", name="Amina Yusuf", email="amina@mofa.gov.et")])
+    db.session.add_all(
+        [other, FocalPoint(country="ER", name="Amina Yusuf", email="amina@mofa.gov.et", language="ar")]
+    )
     amina = Delegate(email="amina@mofa.gov.et", name="Amina Yusuf")
     db.session.add(amina)
     db.session.commit()
 
     data = personal_data.export_delegate(amina)
     assert [n["event"] for n in data["nominations"]] == [event.title]
-    assert [f["delegation"] for f in data["focal_point_of"]] == ["ER"]
+    assert [(f["delegation"], f["language"]) for f in data["focal_point_of"]] == [("ER", "ar")]
 
     ids = nomination.id, other.id
     personal_data.erase_delegate(amina)

@@ -3,7 +3,7 @@ state and organisation; viewers see who they are, not their addresses."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
 from ..models import AccountRole, FocalPoint
-from ..registration.forms import country_choices, email_field, plain_text, strip
+from ..registration.forms import country_choices, email_field, options, plain_text, strip
 from ..services.programme import focal_points as service
 from . import bp
 from .access import requires
@@ -36,11 +36,17 @@ class FocalPointForm(FlaskForm):
         render_kw={"maxlength": 200},
     )
     email = email_field()
+    language = SelectField(
+        _l("Language of our messages"),
+        default=lambda: current_app.config["BABEL_DEFAULT_LOCALE"],
+        validate_choice=True,
+    )
     submit = SubmitField(_l("Add the focal point"))
 
     def __init__(self, *args, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = list(country_choices(locale))
+        self.language.choices = options(current_app.config["LANGUAGES"].items())
 
     def details(self) -> service.FocalPointDetails:
         return service.FocalPointDetails(
@@ -48,6 +54,7 @@ class FocalPointForm(FlaskForm):
             email=self.email.data,
             country=self.country.data or "",
             organisation=self.organisation.data or "",
+            language=self.language.data,
         )
 
 

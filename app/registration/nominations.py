@@ -3,7 +3,8 @@ nominees for an event; they add some up to the quota and replace one until nomin
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField, SubmitField
@@ -35,14 +36,25 @@ class NomineeForm(PublicForm):
     )
     email = email_field()
     role = SelectField(_l("Role in the delegation"), default=NomineeRole.MEMBER.value)
+    # The nominee's email, and the form it opens, in this language; at first the one the
+    # focal point reads the page in.
+    language = SelectField(
+        _l("Preferred language for our messages"), default=lambda: str(get_locale()), validate_choice=True
+    )
     submit = SubmitField(_l("Nominate"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = options(NomineeRole.choices())
+        self.language.choices = options(current_app.config["LANGUAGES"].items())
 
     def nominee(self) -> service.Nominee:
-        return service.Nominee(name=self.name.data, email=self.email.data, role=NomineeRole(self.role.data))
+        return service.Nominee(
+            name=self.name.data,
+            email=self.email.data,
+            role=NomineeRole(self.role.data),
+            language=self.language.data,
+        )
 
 
 def _page(token: str, invitation: service.Invitation, form: NomineeForm, status: int = 200):
@@ -132,4 +144,5 @@ def _prefilled(nomination) -> dict:
         "representing_country": nomination.country,
         "representing_organisation": nomination.organisation,
         "head_of_delegation": nomination.role == NomineeRole.HEAD,
+        **({"language": nomination.language} if nomination.language else {}),
     }

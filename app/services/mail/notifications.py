@@ -116,9 +116,12 @@ def _context(registration: Registration, context: dict) -> dict:
     )
 
 
-def queue_account_email(kind: str, to_address: str, to_name: str, subject, **context) -> int:
-    """An email to a member of the secretariat (an invitation), in the interface's default language."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+def queue_account_email(
+    kind: str, to_address: str, to_name: str, subject, language: str = "", **context
+) -> int:
+    """An email to someone who is no registrant (an account's invitation, a focal point, a
+    nominee), in their `language` when the interface has it, else in the site's own."""
+    with force_locale(email_locale(language)):
         message = _new_message(kind, to_address, to_name, str(subject), [], context)
     compose(message)
     return queue_composed([message])[0]

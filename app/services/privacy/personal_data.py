@@ -202,13 +202,19 @@ def _delegation_data(email: str) -> dict:
                 "delegation": nomination.country or nomination.organisation,
                 "name": nomination.name,
                 "role": nomination.role.value,
+                "language": nomination.language,
                 "nominated_at": _iso(nomination.created_dt),
                 "replaced_at": _iso(nomination.replaced_dt),
             }
             for nomination, title in nominations
         ],
         "focal_point_of": [
-            {"delegation": point.country or point.organisation, "name": point.name} for point in focal
+            {
+                "delegation": point.country or point.organisation,
+                "name": point.name,
+                "language": point.language,
+            }
+            for point in focal
         ],
     }
 

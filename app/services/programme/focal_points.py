@@ -35,6 +35,7 @@ class FocalPointDetails:
     email: str
     country: str = ""
     organisation: str = ""
+    language: str = ""  # of the emails they are sent; "": the site's own
 
     @property
     def delegation(self) -> str:
@@ -77,7 +78,11 @@ def _add(details: FocalPointDetails, by: Account) -> FocalPoint:
                 _l("This address is already a focal point of %(delegation)s.", delegation=details.delegation)
             )
         focal_point = FocalPoint(
-            country=details.country, organisation=details.organisation, name=details.name, email=details.email
+            country=details.country,
+            organisation=details.organisation,
+            name=details.name,
+            email=details.email,
+            language=details.language,
         )
         session.add(focal_point)
         session.flush()

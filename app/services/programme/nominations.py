@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from ...database import lock_row, utcnow, write_transaction
@@ -68,6 +69,7 @@ class Nominee:
     name: str
     email: str  # already normalised
     role: NomineeRole
+    language: str = ""  # of their email and the form it opens; "": the site's own
 
 
 def closes_dt(event: Event) -> datetime:
@@ -105,8 +107,9 @@ def invite_focal_points(event: Event, *, by: Account, now: datetime | None = Non
                 focal_point.email,
                 focal_point.name,
                 _l("Nominate your delegation: %(title)s", title=event.title),
+                language=focal_point.language,
                 event_title=event.title,
-                delegation=delegation_label(focal_point),
+                delegation=_in_the_emails_language(focal_point),
                 quota=event.nomination_quota,
                 closes=closes_dt(event),
                 zone=event.zone,
@@ -129,12 +132,18 @@ def _invite_to_register(invitation: Invitation, nomination: Nomination) -> None:
         nomination.email,
         nomination.name,
         _l("You are nominated: %(title)s", title=event.title),
+        language=nomination.language,
         event_title=event.title,
-        delegation=invitation.delegation,
+        delegation=_in_the_emails_language(invitation.focal_point),
         register_url=links.external_url(
             "registration.nominee_register", token=links.nominee_token(nomination.id, nomination.email)
         ),
     )
+
+
+def _in_the_emails_language(focal_point: FocalPoint) -> LazyString:
+    """The delegation's name, written when the email is, in its language (a country's name)."""
+    return LazyString(delegation_label, focal_point)
 
 
 def nomination_for(token: str) -> Nomination:
@@ -232,6 +241,7 @@ def _add(session, invitation: Invitation, nominee: Nominee, now: datetime | None
         name=nominee.name,
         email=nominee.email,
         role=nominee.role,
+        language=nominee.language,
         created_dt=now or utcnow(),
     )
     session.add(nomination)
