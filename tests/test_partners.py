@@ -443,3 +443,31 @@ def test_a_viewer_partner_adds_no_event(app, programme):
     assert viewer.get("/console/events/new").status_code == 403
     data = event_form(series=str(programme["A"]["series_id"])) | {"csrf_token": token_of(viewer)}
     assert viewer.post("/console/events/new", data=data).status_code == 403
+
+
+NAV_LINK = re.compile(r'<nav class="console-nav"[^>]*>(.*?)</nav>', re.S)
+
+
+def nav_links(client, url: str = "/console/") -> list[str]:
+    [nav] = NAV_LINK.findall(client.get(url).get_data(as_text=True))
+    return [link for link in re.findall(r'<a href="([^"]+)"', nav)]
+
+
+@pytest.mark.parametrize("role", [AccountRole.ORGANISER, AccountRole.VIEWER])
+def test_the_console_shows_a_partner_only_the_pages_it_opens(app, programme, role):
+    """Its navigation leads nowhere that answers "not found": the programme's pages (the
+    summaries of all series, the focal points, the privacy notice, the webhooks) are not its."""
+    partner = signed_in_partner(app, programme["A"]["series_id"], role)
+    links = nav_links(partner)
+    assert "/console/focal-points" not in links and "/console/privacy" not in links
+    for url in [*links, *nav_links(partner, f"/console/events/{programme['A']['event_id']}")]:
+        assert partner.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("role", ["viewer", "organiser", "admin"])
+def test_the_console_shows_each_role_the_pages_it_opens(app, programme, signed_in, role):
+    client = signed_in(role)
+    links = nav_links(client)
+    assert "/console/focal-points" in links
+    for url in links:
+        assert client.get(url).status_code == 200, url

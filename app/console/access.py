@@ -109,6 +109,16 @@ def protect(blueprint: Blueprint) -> None:
 protect(bp)
 
 
+def opens(endpoint: str) -> bool:
+    """Whether a page of the whole programme (one that names no series) opens for the signed-in
+    account: the console's navigation shows no link that would answer "not found" or
+    "forbidden". Unlike `reaches`, it leaves the series the request acts in as it is."""
+    account = current_user
+    if account.is_partner and endpoint not in PARTNER_PAGES:
+        return False
+    return account.can(required_role(endpoint, "GET"))
+
+
 @bp.app_context_processor
 def roles():
-    return {"AccountRole": AccountRole, "RegistrationStatus": RegistrationStatus}
+    return {"AccountRole": AccountRole, "RegistrationStatus": RegistrationStatus, "opens": opens}
