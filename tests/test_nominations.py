@@ -325,7 +325,8 @@ def test_each_nominee_gets_a_link_to_the_events_form_pre_filled(mail_app, smtp_s
 
 def test_focal_points_and_nominees_are_written_to_in_their_language(mail_app, smtp_server):
     """A French-speaking focal point's invitation in French, the country named in French; the
-    nominee they write to in Arabic gets their email in Arabic and the form in Arabic."""
+    nominee they write to in Arabic gets their email in Arabic, and Arabic preselected on the
+    form it opens."""
     from app.services.programme import nominations
 
     with mail_app.app_context():
@@ -346,12 +347,32 @@ def test_focal_points_and_nominees_are_written_to_in_their_language(mail_app, sm
             nominate(client, url, "Karim Haddad", "karim@diplomatie.gouv.sn", language="ar").status_code
             == 303
         )
+        # Replacing him, his language comes first, whatever the page's.
+        page = client.get(url, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+        assert re.search(
+            r'<select id="replace-\d+-language" name="language">.*?<option value="ar" selected>', page
+        )
         [message] = smtp_server.inbox.to("karim@diplomatie.gouv.sn")
         assert message["Subject"] == "تمت تسميتك: \u2068Senior Officials' Meeting\u2069"
         assert "السنغال" in message.get_body(("plain",)).get_content()
         link = re.search(r"https?://\S+/nominee/\S+", message.get_body(("plain",)).get_content()).group(0)
         form = mail_app.test_client().get(link[link.index("/nominee/") :]).get_data(as_text=True)
         assert '<option selected value="ar">' in form
+
+
+def test_an_organisations_name_is_escaped_in_the_emails(mail_app, smtp_server):
+    from app.services.programme import nominations
+
+    with mail_app.app_context():
+        focal = focal_point(country="", organisation="<b>AU</b> & Co", email="ana@au.int")
+        event = meeting()
+        nominations.invite_focal_points(event, by=make_account("organiser"))
+        nominate(mail_app.test_client(), path(event, focal), "Karim Haddad", "karim@au.int")
+        for address in ("ana@au.int", "karim@au.int"):
+            [message] = smtp_server.inbox.to(address)
+            html = message.get_body(("html",)).get_content()
+            assert "&lt;b&gt;AU&lt;/b&gt; &amp; Co" in html and "<b>AU" not in html
+            assert "<b>AU</b> & Co" in message.get_body(("plain",)).get_content()
 
 
 def test_a_nominee_in_no_language_of_ours_is_refused(client, app):

@@ -28,7 +28,8 @@ class FocalPoint(Model):
     organisation: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(sa.String(254))
-    # The language of the emails they are sent; "": the site's own (BABEL_DEFAULT_LOCALE).
+    # The language of the emails they are sent; "" (those on record before it was asked): the
+    # site's own (BABEL_DEFAULT_LOCALE).
     language: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -52,7 +53,8 @@ class Nomination(Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     email: Mapped[str] = mapped_column(sa.String(254))
     role: Mapped[NomineeRole] = mapped_column(enum_type(NomineeRole, "nominee_role"))
-    # The language of their email and of the form it opens; "": the site's own.
+    # The language of their email, preselected on the form it opens; "" (nominated before it
+    # was asked): the site's own.
     language: Mapped[str] = mapped_column(sa.String(8), default="", server_default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     replaced_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from ...database import lock_row, utcnow, write_transaction
 from ...extensions import db
+from ...i18n import email_locale
 from ...models import (
     Account,
     Delegate,
@@ -69,7 +69,7 @@ class Nominee:
     name: str
     email: str  # already normalised
     role: NomineeRole
-    language: str = ""  # of their email and the form it opens; "": the site's own
+    language: str = ""  # of their email, preselected on the form it opens; "": the site's own
 
 
 def closes_dt(event: Event) -> datetime:
@@ -109,7 +109,7 @@ def invite_focal_points(event: Event, *, by: Account, now: datetime | None = Non
                 _l("Nominate your delegation: %(title)s", title=event.title),
                 language=focal_point.language,
                 event_title=event.title,
-                delegation=_in_the_emails_language(focal_point),
+                delegation=_named_in(focal_point, focal_point.language),
                 quota=event.nomination_quota,
                 closes=closes_dt(event),
                 zone=event.zone,
@@ -134,16 +134,16 @@ def _invite_to_register(invitation: Invitation, nomination: Nomination) -> None:
         _l("You are nominated: %(title)s", title=event.title),
         language=nomination.language,
         event_title=event.title,
-        delegation=_in_the_emails_language(invitation.focal_point),
+        delegation=_named_in(invitation.focal_point, nomination.language),
         register_url=links.external_url(
             "registration.nominee_register", token=links.nominee_token(nomination.id, nomination.email)
         ),
     )
 
 
-def _in_the_emails_language(focal_point: FocalPoint) -> LazyString:
-    """The delegation's name, written when the email is, in its language (a country's name)."""
-    return LazyString(delegation_label, focal_point)
+def _named_in(focal_point: FocalPoint, language: str) -> str:
+    """The delegation's name in the email's language (a country's name)."""
+    return regions.delegation_name(focal_point.country, focal_point.organisation, email_locale(language))
 
 
 def nomination_for(token: str) -> Nomination:
