@@ -464,6 +464,18 @@ def test_the_console_shows_a_partner_only_the_pages_it_opens(app, programme, rol
         assert partner.get(url).status_code == 200, url
 
 
+def test_on_a_series_where_it_organises_a_partner_sees_no_link_its_viewer_grant_forbids(app, programme):
+    """Organiser on one series, viewer on another: the programme's pages are its least grant's."""
+    account = partner_of(programme["A"]["series_id"], AccountRole.ORGANISER)
+    grant_series(account, programme["B"]["series_id"], AccountRole.VIEWER, by=make_account("admin"))
+    partner = app.test_client()
+    assert sign_in(partner, account.email).status_code == 302
+    links = nav_links(partner, f"/console/events/{programme['A']['event_id']}")
+    assert "/console/api-tokens" not in links
+    for url in links:
+        assert partner.get(url).status_code == 200, url
+
+
 @pytest.mark.parametrize("role", ["viewer", "organiser", "admin"])
 def test_the_console_shows_each_role_the_pages_it_opens(app, programme, signed_in, role):
     client = signed_in(role)

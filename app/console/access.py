@@ -114,9 +114,10 @@ def opens(endpoint: str) -> bool:
     account: the console's navigation shows no link that would answer "not found" or
     "forbidden". Unlike `reaches`, it leaves the series the request acts in as it is."""
     account = current_user
-    if account.is_partner and endpoint not in PARTNER_PAGES:
+    if not account.is_authenticated or (account.is_partner and endpoint not in PARTNER_PAGES):
         return False
-    return account.can(required_role(endpoint, "GET"))
+    # Checked there as outside any series (`reaches`), whichever series this page is about.
+    return account.role_outside_series.can(required_role(endpoint, "GET"))
 
 
 @bp.app_context_processor

@@ -95,8 +95,15 @@ class Account(UserMixin, Model):
         acting = getattr(self, "_acting_role", None)
         if acting is not None:
             return acting
-        # Outside any one series (the dashboard, the mail log of all its series): the least of its
-        # grants, so that no address of a series where it is a viewer shows there.
+        return self.role_outside_series
+
+    @property
+    def role_outside_series(self) -> AccountRole:
+        """The role on the pages of the whole programme (the dashboard, the mail log of all its
+        series): a partner's least grant, so that no address of a series where it is a viewer
+        shows there."""
+        if not self.is_partner:
+            return self.role
         return min((grant.role for grant in self.series_grants), key=lambda role: role.rank)
 
     def can(self, role: AccountRole) -> bool:
