@@ -13,13 +13,15 @@ class _HeaderClasses(HeaderRegistry):
 
     def __init__(self) -> None:
         super().__init__()
-        self._made: dict[str, type] = {}
+        # By the class it specialises (a score of them), not by name: a message read may hold
+        # headers of any name.
+        self._made: dict[type, type] = {}
 
     def __getitem__(self, name: str) -> type:
-        name = name.lower()
-        if name not in self._made:
-            self._made[name] = super().__getitem__(name)
-        return self._made[name]
+        kind = self.registry.get(name.lower(), self.default_class)
+        if kind not in self._made:
+            self._made[kind] = type("_" + kind.__name__, (kind, self.base_class), {})
+        return self._made[kind]
 
 
 HEADERS = _HeaderClasses()
