@@ -107,6 +107,14 @@ class Axe:
         assert not violations, describe_violations(page.url, violations)
 
 
+def loaded(page) -> str:
+    """The page's HTML once its document has loaded: after a click that sends a form, the
+    click returns once the next document is on its way, whose content may still read ''
+    (it did once in CI, on a loaded machine)."""
+    page.wait_for_load_state("load")
+    return page.content()
+
+
 def describe_violations(url: str, violations: list[dict]) -> str:
     lines = [f"axe-core found {len(violations)} kind(s) of violation on {url}:"]
     for violation in violations:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from app.database import utcnow
 from app.extensions import db
 from app.models import Event, Registration, RegistrationStatus
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import loaded, screenshot
 from tests.browser.test_delegate_journey import fill_in
 from tests.conftest import PASSWORD, make_account, make_series
 
@@ -55,7 +55,7 @@ def test_organiser_creates_a_webinar_approves_a_delegate_and_exports(page, live_
     sign_in(page, live_url, organiser.email)
     screenshot(page, "console-dashboard")
     create_webinar(page, f"{day}T10:00", f"{day}T12:00")
-    assert "10:00" in page.content()
+    assert "10:00" in loaded(page)
     page.get_by_role("button", name="Publish").click()
     screenshot(page, "console-event")
     db.session.rollback()  # see what the server committed
@@ -69,11 +69,11 @@ def test_organiser_creates_a_webinar_approves_a_delegate_and_exports(page, live_
     public.get_by_role("link", name="Register").click()
     fill_in(public, "Conny Rijken", "c.rijken@example.org", "Tilburg University", "academia", "NL")
     public.get_by_role("button", name="Register").click()
-    assert "awaiting approval" in public.content().lower()
+    assert "awaiting approval" in loaded(public).lower()
     delegate.close()
 
     page.get_by_role("link", name="Registrations").first.click()
-    assert "Conny Rijken" in page.content()
+    assert "Conny Rijken" in loaded(page)
     page.get_by_label("Choose Conny Rijken").check()
     page.get_by_label("Action").select_option("approve")
     page.get_by_role("button", name="Apply to the ticked registrations").click()
@@ -129,7 +129,7 @@ def test_the_notice_box_appears_checked_once_a_change_matters(page, live_url, sm
     assert notify.is_visible() and notify.is_checked()
     notify.uncheck()
     page.get_by_role("button", name="Save the event").click()
-    assert "Its registrants are not told of this change" in page.content()
+    assert "Its registrants are not told of this change" in loaded(page)
     db.session.rollback()  # see what the server committed
     assert db.session.get(Event, event.id).place == "Brussels"
     assert smtp_server.inbox.messages == []

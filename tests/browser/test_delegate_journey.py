@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Registration, RegistrationStatus
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import loaded, screenshot
 from tests.conftest import make_event, make_series, manage_path
 
 pytestmark = pytest.mark.browser
@@ -38,8 +38,8 @@ def test_register_then_cancel_from_the_email_link(page, live_url, smtp_server):
     fill_in(page, "Siham Osman Mohamed", "Siham.Osman@Example.org ", "Ministry of Justice", "member_state")
     screenshot(page, "register-form")
     page.get_by_role("button", name="Register").click()
-    assert "Your seat is confirmed." in page.content()
-    assert "/registrations/manage/" not in page.content()
+    assert "Your seat is confirmed." in loaded(page)
+    assert "/registrations/manage/" not in loaded(page)
     screenshot(page, "registered")
 
     # A second delegate finds the webinar full and joins the waiting list.
@@ -47,15 +47,15 @@ def test_register_then_cancel_from_the_email_link(page, live_url, smtp_server):
     page.get_by_role("link", name="Join the waiting list").click()
     fill_in(page, "Guy Fourmage", "guy.fourmage@example.org", "ROCK", "international_organisation")
     page.get_by_role("button", name="Register").click()
-    assert "You are number 1 on the waiting list." in page.content()
+    assert "You are number 1 on the waiting list." in loaded(page)
 
     confirmation = smtp_server.inbox.to("siham.osman@example.org")[0]
     page.goto(live_url + manage_path(confirmation))
-    assert "Confirmed" in page.content()
+    assert "Confirmed" in loaded(page)
     screenshot(page, "manage")
     page.get_by_role("link", name="Cancel my registration").click()
     page.get_by_role("button", name="Yes, cancel my registration").click()
-    assert "Your registration has been cancelled." in page.content()
+    assert "Your registration has been cancelled." in loaded(page)
     screenshot(page, "cancelled")
 
     db.session.rollback()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Registration
+from tests.browser.conftest import loaded
 from tests.browser.test_console_journey import sign_in
 from tests.browser.test_delegate_journey import fill_in
 from tests.conftest import make_account, make_event
@@ -33,13 +34,13 @@ def test_a_question_from_the_console_to_the_delegate_to_the_export(audited_page,
     page.get_by_label("Question in French").fill("Avez-vous besoin d’une lettre pour le visa ?")
     page.get_by_label("An answer is required").check()
     page.get_by_role("button", name="Save the question").click()
-    assert "The question is added." in page.content()
+    assert "The question is added." in loaded(page)
     page.get_by_label("Kind of answer").select_option("short_text")
     page.get_by_label("Question in English").fill("Passport details")
     page.get_by_label("An answer is required").check()
     page.get_by_label("Shown").select_option(label="If “Do you need a visa letter?” is answered “Yes”")
     page.get_by_role("button", name="Save the question").click()
-    assert "The question is added." in page.content()
+    assert "The question is added." in loaded(page)
     axe.check(page)  # the list, the form to add one and the preview
 
     # The delegate, in a browser of their own: the passport question waits for a Yes.
@@ -58,7 +59,7 @@ def test_a_question_from_the_console_to_the_delegate_to_the_export(audited_page,
     public.get_by_label("Yes", exact=True).check()
     assert passport.is_visible()
     public.get_by_role("button", name="Register").click()  # the passport left empty: refused
-    assert "Answer this question." in public.content()
+    assert "Answer this question." in loaded(public)
     assert public.locator("#q_passport_details").is_visible()
     axe.check(public)
     passport = public.locator("#q_passport_details")
@@ -107,7 +108,7 @@ def test_the_series_form_shows_an_events_own_questions_while_it_is_ticked(audite
     page.get_by_label("Protection", exact=False).check()
     assert group.is_visible()
     page.get_by_role("button", name="Register for the chosen events").click()  # unanswered: refused
-    assert "Answer this question." in page.content()
+    assert "Answer this question." in loaded(page)
     page.locator(f"#e{two.id}_q_session_topic").fill("Cash transfers")
     page.get_by_role("button", name="Register for the chosen events").click()
     assert "/registrations/done" in page.url
