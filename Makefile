@@ -94,7 +94,7 @@ lint: $(VENV)/.dev
 ## make bench: every benchmark; each prints its figures, the last line one JSON object
 bench: $(VENV)/.dev $(CATALOGUES)
 	@command -v wrk >/dev/null || { echo "bench/registration.py needs wrk: apt-get install -y wrk"; exit 1; }
-	@for script in registrations mail registration summaries attendance_import demo exports audience; do $(BIN)/python bench/$$script.py || exit 1; done
+	@for script in registrations mail registration summaries attendance_import demo exports audience badges; do $(BIN)/python bench/$$script.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
