@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from ..extensions import db
 from ..models import AccountRole, FocalPoint
-from ..registration.forms import country_choices, email_field, options, plain_text, strip
+from ..registration.forms import country_choices, email_field, language_choices, plain_text, strip
 from ..services.programme import focal_points as service
 from . import bp
 from .access import requires
@@ -46,7 +46,7 @@ class FocalPointForm(FlaskForm):
     def __init__(self, *args, locale: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = list(country_choices(locale))
-        self.language.choices = options(current_app.config["LANGUAGES"].items())
+        self.language.choices = language_choices()
 
     def details(self) -> service.FocalPointDetails:
         return service.FocalPointDetails(

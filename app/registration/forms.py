@@ -51,6 +51,11 @@ def options(pairs, prompt=None) -> list[SelectChoice]:
     return first + [SelectChoice(value, label) for value, label in pairs]
 
 
+def language_choices() -> list[SelectChoice]:
+    """The languages a person may have our messages in (LANGUAGES), each by its own name."""
+    return options(current_app.config["LANGUAGES"].items())
+
+
 @lru_cache(maxsize=16)
 def country_choices(locale: str = "en") -> tuple[SelectChoice, ...]:
     """The countries named and sorted in `locale` (CLDR, services/regions.py), after a prompt
@@ -210,7 +215,7 @@ class DelegateDetailsForm(PublicForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = country_choices(str(get_locale()))
-        self.language.choices = options(current_app.config["LANGUAGES"].items())
+        self.language.choices = language_choices()
         if self.language.data is None:  # a new form: the language of the page it is read in
             self.language.data = str(get_locale())
 
@@ -488,7 +493,7 @@ class LanguageForAllForm(PublicForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.language.choices = options(current_app.config["LANGUAGES"].items())
+        self.language.choices = language_choices()
 
 
 class EraseForm(FlaskForm):

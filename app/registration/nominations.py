@@ -3,7 +3,7 @@ nominees for an event; they add some up to the quota and replace one until nomin
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,6 +19,7 @@ from .forms import (
     PublicForm,
     RegistrationForm,
     email_field,
+    language_choices,
     options,
     plain_text,
     strip,
@@ -46,7 +47,7 @@ class NomineeForm(PublicForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = options(NomineeRole.choices())
-        self.language.choices = options(current_app.config["LANGUAGES"].items())
+        self.language.choices = language_choices()
 
     def nominee(self) -> service.Nominee:
         return service.Nominee(
