@@ -42,8 +42,9 @@ class FocalPointDetails:
         return regions.delegation_name(self.country, self.organisation)
 
 
-def delegation_label(focal_point: FocalPoint) -> str:
-    return regions.delegation_name(focal_point.country, focal_point.organisation)
+def delegation_label(focal_point: FocalPoint, locale: str | None = None) -> str:
+    """Their delegation's name, in `locale` (a country's; the page's language by default)."""
+    return regions.delegation_name(focal_point.country, focal_point.organisation, locale)
 
 
 def focal_points() -> Sequence[FocalPoint]:

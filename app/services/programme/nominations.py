@@ -109,7 +109,7 @@ def invite_focal_points(event: Event, *, by: Account, now: datetime | None = Non
                 _l("Nominate your delegation: %(title)s", title=event.title),
                 language=focal_point.language,
                 event_title=event.title,
-                delegation=_named_in(focal_point, focal_point.language),
+                delegation=delegation_label(focal_point, email_locale(focal_point.language)),
                 quota=event.nomination_quota,
                 closes=closes_dt(event),
                 zone=event.zone,
@@ -134,16 +134,11 @@ def _invite_to_register(invitation: Invitation, nomination: Nomination) -> None:
         _l("You are nominated: %(title)s", title=event.title),
         language=nomination.language,
         event_title=event.title,
-        delegation=_named_in(invitation.focal_point, nomination.language),
+        delegation=delegation_label(invitation.focal_point, email_locale(nomination.language)),
         register_url=links.external_url(
             "registration.nominee_register", token=links.nominee_token(nomination.id, nomination.email)
         ),
     )
-
-
-def _named_in(focal_point: FocalPoint, language: str) -> str:
-    """The delegation's name in the email's language (a country's name)."""
-    return regions.delegation_name(focal_point.country, focal_point.organisation, email_locale(language))
 
 
 def nomination_for(token: str) -> Nomination:
